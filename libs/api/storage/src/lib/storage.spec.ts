@@ -1,0 +1,7 @@
+import { storage } from './storage';
+
+describe('storage', () => {
+  it('should work', () => {
+    expect(storage()).toEqual('storage');
+  });
+});
