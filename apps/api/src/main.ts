@@ -1,21 +1,49 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
+import { ConfigError, loadConfig } from './config/app-config';
+import { createApp } from './create-app';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Stockroom');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, logger);
+    databaseUrl = embedded.url;
+    logger.log(`Using the embedded PostgreSQL under ${config.dataDir} (set DATABASE_URL to use your own server)`);
+  }
+
+  const app = await createApp(config, databaseUrl);
+  const stop = async (signal: string) => {
+    logger.log(`${signal}: shutting down`);
+    await app.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen(config.port, config.host);
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = config.baseUrl ?? `http://${shownHost}:${config.port}`;
+  logger.log(`Stockroom ${config.version} is running at ${url}`);
+  logger.log(`Data directory: ${config.dataDir}`);
+  logger.log(`Asset API: ${url}/endpoints/{directory}/… — create a directory with POST ${url}/api/management/feeds/create`);
+  logger.log('Sign-in: no accounts yet — every caller has full access until security is configured.');
 }
 
-bootstrap();
+bootstrap().catch((e) => {
+  console.error(`Stockroom failed to start: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,1 +1,5 @@
-export * from './lib/storage';
+export * from './lib/storage-provider';
+export * from './lib/storage-error';
+export * from './lib/storage-keys';
+export * from './lib/disk-storage-provider';
+export * from './lib/memory-storage-provider';

@@ -1,0 +1,81 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ErrorCode } from '@stockroom/contracts';
+import { isStorageError, StorageErrorCode } from '@stockroom/storage';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { AppError, httpStatusOf } from './app-error';
+import { isDatabaseUnavailable } from './database-errors';
+
+interface Mapped {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one place errors become HTTP answers. `/endpoints` answers text/plain (pgutil prints it);
+ * everything else JSON `{code, message}`. Unknown errors are logged with a request id and answer
+ * a generic 500: never a stack trace.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const mapped = this.map(exception, req);
+
+    if (res.headersSent) {
+      // Mid-stream failure: the only honest thing left is to cut the connection.
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    res.removeHeader('Content-Disposition');
+    res.removeHeader('ETag');
+    res.removeHeader('Last-Modified');
+    res.removeHeader('Content-Length');
+    res.status(mapped.status);
+    if (req.originalUrl.startsWith('/endpoints/')) {
+      res.type('text/plain; charset=utf-8').send(req.method === 'HEAD' ? undefined : mapped.message);
+    } else {
+      res.json({ code: mapped.code, message: mapped.message });
+    }
+  }
+
+  private map(exception: unknown, req: Request): Mapped {
+    if (exception instanceof AppError) {
+      return { status: httpStatusOf(exception.code), code: exception.code, message: exception.message, headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const raw = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : exception.message;
+      const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+      return { status, code: status === 404 ? ErrorCode.NotFound : status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal, message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
+      return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The database is unavailable; try again shortly.', headers: { 'Retry-After': '5' } };
+    }
+    if (isStorageError(exception)) {
+      switch (exception.code) {
+        case StorageErrorCode.Unavailable:
+        case StorageErrorCode.AccessDenied:
+          this.logger.warn(`${req.method} ${req.originalUrl}: storage unavailable: ${exception.message}`);
+          return { status: 503, code: ErrorCode.ServiceUnavailable, message: `Storage is unavailable: ${exception.message}` };
+        case StorageErrorCode.NotFound:
+          this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
+          return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The stored file is unavailable.' };
+        default:
+          break;
+      }
+    }
+    const requestId = randomUUID();
+    this.logger.error(`[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { status: 500, code: ErrorCode.Internal, message: `Internal server error (request id ${requestId}).` };
+  }
+}

@@ -1,0 +1,48 @@
+import { ErrorCode } from '@stockroom/contracts';
+
+/** A failure the caller can act on. The message is shown to the user as is. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (message: string) => new AppError(ErrorCode.BadRequest, message);
+export const notFound = (message: string) => new AppError(ErrorCode.NotFound, message);
+
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.BadRequest:
+    case ErrorCode.InvalidPath:
+    case ErrorCode.AlreadyExists:
+    case ErrorCode.IsFolder:
+    case ErrorCode.IsFile:
+    case ErrorCode.FolderNotEmpty:
+    case ErrorCode.InvalidArchive:
+    case ErrorCode.InvalidMultipart:
+      return 400;
+    case ErrorCode.Unauthorized:
+      return 401;
+    case ErrorCode.Forbidden:
+      return 403;
+    case ErrorCode.NotFound:
+    case ErrorCode.FeedNotFound:
+      return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
+    case ErrorCode.ArchiveTooLarge:
+    case ErrorCode.PayloadTooLarge:
+      return 413;
+    case ErrorCode.RangeNotSatisfiable:
+      return 416;
+    case ErrorCode.ServiceUnavailable:
+      return 503;
+    case ErrorCode.Internal:
+      return 500;
+  }
+}

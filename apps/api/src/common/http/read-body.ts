@@ -1,0 +1,23 @@
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+import { ErrorCode } from '@stockroom/contracts';
+import { AppError, badRequest } from '../errors/app-error';
+
+/** Reads a small JSON body (metadata updates, management calls) with a hard size limit. */
+export async function readJsonBody(req: IncomingMessage, limitBytes = 1024 * 1024): Promise<unknown> {
+  let text: string;
+  try {
+    text = await getRawBody(req, { limit: limitBytes, encoding: 'utf8' });
+  } catch (e) {
+    if ((e as { type?: string }).type === 'entity.too.large') {
+      throw new AppError(ErrorCode.PayloadTooLarge, `Request body is larger than ${limitBytes} bytes.`);
+    }
+    throw badRequest('Could not read the request body.');
+  }
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('Request body is not valid JSON.');
+  }
+}

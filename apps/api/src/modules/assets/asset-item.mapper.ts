@@ -1,0 +1,47 @@
+import { AssetItem, CacheHeader, encodePath, UserMetadataValue } from '@stockroom/contracts';
+import type { AssetItemRow } from './asset-item.row';
+
+/** Row → item JSON exactly as spec §3: omitted fields are absent, never null. */
+export function toAssetItem(row: AssetItemRow, contentBaseUrl: string): AssetItem {
+  const slash = row.path.lastIndexOf('/');
+  const item: AssetItem = {
+    name: row.name,
+    ...(slash > 0 ? { parent: row.path.slice(0, slash) } : {}),
+    type: row.kind === 'dir' ? 'dir' : (row.media_type ?? 'application/octet-stream'),
+    created: new Date(row.created_at).toISOString(),
+    modified: new Date(row.modified_at).toISOString(),
+    cacheHeader: row.cache_header ?? { type: 'Inherit' },
+  };
+  if (row.kind === 'file') {
+    item.size = Number(row.size);
+    item.content = `${contentBaseUrl}/${encodePath(row.path)}`;
+    item.md5 = row.md5 ?? undefined;
+    item.sha1 = row.sha1 ?? undefined;
+    item.sha256 = row.sha256 ?? undefined;
+    item.sha512 = row.sha512 ?? undefined;
+  }
+  const metadata = row.user_metadata;
+  if (metadata && Object.keys(metadata).length > 0) {
+    item.userMetadata = Object.fromEntries(
+      Object.entries(metadata).map(([key, m]): [string, UserMetadataValue] => [
+        key,
+        m.includeInResponseHeader ? { value: m.value, includeInResponseHeader: true } : m.value,
+      ]),
+    );
+  }
+  return item;
+}
+
+/** Cache-Control for a cache setting (spec §5); undefined = inherit. */
+export function cacheControlOf(header: CacheHeader | null | undefined): string | undefined {
+  switch (header?.type) {
+    case 'TTL':
+      return `public, max-age=${header.value}`;
+    case 'NoCache':
+      return 'no-cache';
+    case 'Custom':
+      return header.value;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,325 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCode, MultipartStatus, Privilege } from '@stockroom/contracts';
+import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
+import { randomUUID } from 'node:crypto';
+import { pipeline, Readable } from 'node:stream';
+import type { EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { Principal } from '../../common/auth/principal';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import type { Query } from '../../common/http/query';
+import { AccessService } from '../security/access.service';
+import { StorageService } from '../storage/storage.service';
+import type { FeedEntity } from '../feeds/feed.entity';
+import type { AssetItemRow } from './asset-item.row';
+import type { AssetTarget } from './asset-target';
+import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
+import { HashingStream, ResumableHashes } from './hashing';
+import { resolveMediaType, specificMediaType } from './media-type';
+import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
+
+/** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
+export type UploadMode = 'upsert' | 'create' | 'overwrite';
+
+export interface UploadRequest {
+  body: Readable;
+  contentType?: string;
+  contentLength?: number;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+function invalidMultipart(message: string): AppError {
+  return new AppError(ErrorCode.InvalidMultipart, message);
+}
+
+function intArg(query: Query, name: string, min: number): number {
+  const raw = query.get(name);
+  if (raw === undefined || raw.trim() === '') throw invalidMultipart(`Missing multipart argument "${name}".`);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw invalidMultipart(`Invalid multipart argument ${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}.`);
+  }
+  return value;
+}
+
+function clientId(query: Query): string {
+  const id = query.get('id') ?? '';
+  if (!CLIENT_ID.test(id)) throw invalidMultipart('Invalid multipart "id": use 1-100 characters of A-Z a-z 0-9 - _.');
+  return id;
+}
+
+/**
+ * Every way bytes become a file: single uploads, chunked (multipart) uploads, and the commit
+ * that archive imports share. Privileges and limits are checked before the body is read; the
+ * body streams once through the hashes into storage; one transaction makes it visible.
+ */
+@Injectable()
+export class AssetUploadService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly items: AssetsRepository,
+    private readonly multipart: MultipartRepository,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+  ) {}
+
+  async upload(actor: Principal, target: AssetTarget, mode: UploadMode, request: UploadRequest): Promise<void> {
+    const { feed, path } = target;
+    await this.checkWritable(actor, target, mode);
+    const max = this.config.maxUploadBytes;
+    if (max > 0 && request.contentLength !== undefined && request.contentLength > max) {
+      throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${request.contentLength} bytes; the limit is ${max}.`);
+    }
+    const provider = this.storage.providerFor(feed);
+    const blobKey = newBlobKey();
+    const hashing = new HashingStream(max);
+    let sourceError: unknown;
+    pipeline(request.body, hashing, (e) => (sourceError = e ?? undefined));
+    let size: number;
+    try {
+      ({ size } = await provider.write(blobKey, hashing));
+    } catch (e) {
+      throw sourceError instanceof AppError ? sourceError : e;
+    }
+    const content: NewFileContent = {
+      blobKey,
+      size,
+      hashes: hashing.digest(),
+      mediaType: resolveMediaType(request.contentType, path.segments[path.segments.length - 1]),
+    };
+    await this.commitOrDiscard(provider, blobKey, (manager) => this.commitFile(manager, feed, path, content, mode));
+  }
+
+  /**
+   * Checks, before any byte is read, that the target can take a file and the actor may write it:
+   * Add for a new file, Overwrite for an existing one.
+   */
+  async checkWritable(actor: Principal, target: AssetTarget, mode: UploadMode): Promise<void> {
+    const { feed, path } = target;
+    if (path.segments.length === 0) throw badRequest('A file path is required.');
+    const rows = await this.items.findWithAncestors(feed.id, path.segments);
+    const existing = rows.find((r) => r.path_lower === path.lower);
+    const blockingFile = rows.find((r) => r.path_lower !== path.lower && r.kind === 'file');
+    if (blockingFile) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
+    if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
+    if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
+    if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed.name);
+  }
+
+  /**
+   * Makes `content` the file at `path` inside the caller's transaction: creates missing parent
+   * folders, applies the mode's rules, and queues the replaced blob for deletion.
+   */
+  async commitFile(
+    manager: EntityManager,
+    feed: FeedEntity,
+    path: ItemPath,
+    content: NewFileContent,
+    mode: UploadMode,
+  ): Promise<'created' | 'overwritten'> {
+    const now = new Date();
+    const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);
+    if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${inTheWay}" is a file.`);
+    if (mode !== 'overwrite' && (await this.items.insertFile(manager, feed.id, path, content, now))) return 'created';
+    const existing: AssetItemRow | null = await this.items.lock(manager, feed.id, path.lower);
+    if (!existing) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
+    if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
+    await this.items.replaceFile(manager, existing.id, content, now);
+    if (existing.blob_key) await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), [existing.blob_key]);
+    return 'overwritten';
+  }
+
+  /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */
+  private async commitOrDiscard<T>(provider: StorageProvider, blobKey: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      const result = await this.items.transaction(work);
+      this.storage.sweepSoon();
+      return result;
+    } catch (e) {
+      await provider.delete(blobKey).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  // ---- chunked upload (spec §4) ----
+
+  /** `multipart=upload`: stores one part; the first part opens the upload. */
+  async uploadPart(actor: Principal, target: AssetTarget, query: Query, request: UploadRequest): Promise<void> {
+    const { feed, path } = target;
+    const id = clientId(query);
+    const index = intArg(query, 'index', 0);
+    const offset = intArg(query, 'offset', 0);
+    const totalSize = intArg(query, 'totalSize', 0);
+    const partSize = intArg(query, 'partSize', 0);
+    const totalParts = intArg(query, 'totalParts', 1);
+    if (index >= totalParts) throw invalidMultipart(`Part index ${index} is outside totalParts=${totalParts}.`);
+    if (offset + partSize > totalSize) {
+      throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) extends past totalSize=${totalSize}.`);
+    }
+    if (partSize === 0 && totalSize > 0) throw invalidMultipart(`Part ${index} is empty.`);
+    if (request.contentLength !== undefined && request.contentLength !== partSize) {
+      throw invalidMultipart(`Part ${index} declares partSize=${partSize} but the body is ${request.contentLength} bytes.`);
+    }
+    const max = this.config.maxUploadBytes;
+    if (max > 0 && totalSize > max) throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
+    await this.checkWritable(actor, target, 'upsert');
+
+    const provider = this.storage.providerFor(feed);
+    const upload = await this.openUpload(provider, feed, path, id, totalSize, totalParts, specificMediaType(request.contentType));
+    const parts = await this.multipart.parts(upload.id);
+    const overlap = parts.find(
+      (p) => p.part_index !== index && Number(p.part_offset) < offset + partSize && offset < Number(p.part_offset) + Number(p.part_size),
+    );
+    if (overlap) {
+      throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) overlaps part ${overlap.part_index}.`);
+    }
+
+    // Parts arriving in order are hashed on the way in, so completion needs no re-read.
+    const inOrder = Number(upload.hashed_bytes) === offset && !parts.some((p) => p.part_index === index);
+    const hashes = inOrder ? await ResumableHashes.create(upload.hash_state) : undefined;
+    let body: Readable = request.body;
+    let sourceError: unknown;
+    if (hashes) body = pipeline(request.body, hashes.tap(), (e) => (sourceError = e ?? undefined));
+    let stored;
+    try {
+      stored = await provider.writePart(upload.blob_key, upload.storage_upload_id, { index, offset, size: partSize }, body);
+    } catch (e) {
+      if (isStorageError(e, StorageErrorCode.SizeMismatch)) throw invalidMultipart(`Part ${index}: ${e.message}`);
+      throw sourceError instanceof AppError ? sourceError : e;
+    }
+
+    await this.multipart.transaction(async (manager) => {
+      const current = await this.multipart.find(feed.id, id, manager, true);
+      if (!current || current.id !== upload.id) throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
+      await this.multipart.upsertPart(manager, upload.id, { index, offset, size: partSize, token: stored.token });
+      const hashed = Number(current.hashed_bytes);
+      if (hashes && hashed === offset) {
+        await this.multipart.saveHashState(manager, upload.id, offset + partSize, hashes.save());
+      } else if (offset < hashed) {
+        // A part already folded into the hashes was replaced: completion re-reads instead.
+        await this.multipart.saveHashState(manager, upload.id, 0, null);
+      }
+    });
+  }
+
+  private async openUpload(
+    provider: StorageProvider,
+    feed: FeedEntity,
+    path: ItemPath,
+    id: string,
+    totalSize: number,
+    totalParts: number,
+    mediaType: string | undefined,
+  ): Promise<MultipartUploadRow> {
+    const check = (row: MultipartUploadRow): MultipartUploadRow => {
+      if (row.path_lower !== path.lower) throw invalidMultipart(`Upload "${id}" belongs to another path ("${row.path}").`);
+      if (Number(row.total_size) !== totalSize) {
+        throw invalidMultipart(`totalSize changed within upload "${id}": was ${row.total_size}, now ${totalSize}.`);
+      }
+      if (row.total_parts !== totalParts) {
+        throw invalidMultipart(`totalParts changed within upload "${id}": was ${row.total_parts}, now ${totalParts}.`);
+      }
+      return row;
+    };
+    const existing = await this.multipart.find(feed.id, id);
+    if (existing) {
+      if (mediaType && !existing.media_type) await this.multipart.setMediaTypeIfUnset(existing.id, mediaType);
+      return check(existing);
+    }
+    return this.multipart.transaction(async (manager) => {
+      await this.multipart.lockClientId(manager, feed.id, id);
+      const raced = await this.multipart.find(feed.id, id, manager);
+      if (raced) return check(raced);
+      const blobKey = newBlobKey();
+      const row = {
+        id: randomUUID(),
+        feed_id: feed.id,
+        client_id: id,
+        path: path.path,
+        path_lower: path.lower,
+        total_size: String(totalSize),
+        total_parts: totalParts,
+        blob_key: blobKey,
+        storage_upload_id: await provider.createMultipart(blobKey, totalSize),
+        media_type: mediaType ?? null,
+      };
+      await this.multipart.insert(manager, row);
+      return { ...row, hashed_bytes: '0', hash_state: null };
+    });
+  }
+
+  /** `multipart=complete`: assembles the parts into the file, atomically. */
+  async completeMultipart(actor: Principal, target: AssetTarget, query: Query): Promise<void> {
+    const { feed, path } = target;
+    const id = clientId(query);
+    await this.checkWritable(actor, target, 'upsert');
+    const provider = this.storage.providerFor(feed);
+    let blobKey: string | undefined;
+    try {
+      await this.multipart.transaction(async (manager) => {
+        const upload = await this.multipart.find(feed.id, id, manager, true);
+        if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
+        if (upload.path_lower !== path.lower) throw invalidMultipart(`Upload "${id}" belongs to another path ("${upload.path}").`);
+        const totalSize = Number(upload.total_size);
+        const parts = await this.multipart.parts(upload.id, manager);
+        let expected = 0;
+        for (const part of parts) {
+          if (Number(part.part_offset) !== expected) {
+            throw invalidMultipart(`Cannot complete "${id}": bytes ${expected}-${Number(part.part_offset) - 1} are missing.`);
+          }
+          expected += Number(part.part_size);
+        }
+        if (expected !== totalSize) throw invalidMultipart(`Cannot complete "${id}": bytes ${expected}-${totalSize - 1} are missing.`);
+        if (parts.length !== upload.total_parts) {
+          throw invalidMultipart(`Cannot complete "${id}": ${parts.length} of ${upload.total_parts} parts were received.`);
+        }
+        await provider.completeMultipart(
+          upload.blob_key,
+          upload.storage_upload_id,
+          parts.map((p) => ({ index: p.part_index, offset: Number(p.part_offset), size: Number(p.part_size), token: p.token ?? undefined })),
+        );
+        blobKey = upload.blob_key;
+        // Only bytes that arrived out of order are read back.
+        const hashes = await ResumableHashes.create(upload.hash_state);
+        const hashedBytes = Number(upload.hashed_bytes);
+        if (hashedBytes < totalSize) {
+          for await (const chunk of await provider.read(upload.blob_key, { start: hashedBytes, end: totalSize - 1 })) {
+            hashes.update(chunk as Buffer);
+          }
+        }
+        const content: NewFileContent = {
+          blobKey: upload.blob_key,
+          size: totalSize,
+          hashes: hashes.digest(),
+          mediaType: resolveMediaType(upload.media_type ?? undefined, path.segments[path.segments.length - 1]),
+        };
+        await this.multipart.delete(manager, upload.id);
+        await this.commitFile(manager, feed, path, content, 'upsert');
+      });
+      this.storage.sweepSoon();
+    } catch (e) {
+      if (blobKey) await provider.delete(blobKey).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** `[ext]` `multipart=status`: which parts the server holds, so a client can resume. */
+  async multipartStatus(actor: Principal, target: AssetTarget, query: Query): Promise<MultipartStatus> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Add, feed.name);
+    const id = clientId(query);
+    const upload = await this.multipart.find(feed.id, id);
+    if (!upload || upload.path_lower !== path.lower) throw new AppError(ErrorCode.NotFound, `No multipart upload "${id}" is in progress for "${path.path}".`);
+    const parts = await this.multipart.parts(upload.id);
+    return {
+      id,
+      totalSize: Number(upload.total_size),
+      totalParts: upload.total_parts,
+      received: parts.map((p) => p.part_index).sort((a, b) => a - b),
+    };
+  }
+}
+

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { FeedsModule } from '../feeds/feeds.module';
+import { SecurityModule } from '../security/security.module';
+import { StorageModule } from '../storage/storage.module';
+import { AssetArchiveService } from './asset-archive.service';
+import { AssetDownloadService } from './asset-download.service';
+import { AssetUploadService } from './asset-upload.service';
+import { AssetsRepository } from './assets.repository';
+import { AssetsService } from './assets.service';
+import { EndpointsController } from './endpoints.controller';
+import { MultipartRepository } from './multipart.repository';
+
+@Module({
+  imports: [FeedsModule, StorageModule, SecurityModule],
+  controllers: [EndpointsController],
+  providers: [AssetsRepository, MultipartRepository, AssetsService, AssetUploadService, AssetDownloadService, AssetArchiveService],
+})
+export class AssetsModule {}

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import type { CacheHeader } from '@stockroom/contracts';
+import type { Readable } from 'node:stream';
+import { DataSource, EntityManager } from 'typeorm';
+import type { StoredUserMetadata } from './asset-item.entity';
+import { AssetItemRow, ITEM_COLUMNS } from './asset-item.row';
+import type { FileHashes } from './hashing';
+
+/** Path facts in the shapes the queries need. */
+export interface ItemPath {
+  segments: string[];
+  path: string;
+  lower: string;
+}
+
+export interface NewFileContent {
+  blobKey: string;
+  size: number;
+  mediaType: string;
+  hashes: FileHashes;
+}
+
+/** Lower-cased paths of every ancestor folder of a path, shallowest first (root excluded). */
+export function ancestorLowers(segments: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < segments.length; i++) out.push(segments.slice(0, i).join('/').toLowerCase());
+  return out;
+}
+
+/** `[lower, upper)` bounds of a subtree under C collation: every path starting with `prefix/`. */
+function subtreeBounds(lower: string): [string, string] {
+  // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
+  return [`${lower}/`, `${lower}0`];
+}
+
+/** The only place that touches the asset tables. */
+@Injectable()
+export class AssetsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async find(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<AssetItemRow | null> {
+    const rows: AssetItemRow[] = await manager.query(
+      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = $2`,
+      [feedId, lower],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The item and every ancestor folder in one query, deepest first. */
+  async findWithAncestors(feedId: number, segments: string[]): Promise<AssetItemRow[]> {
+    const lowers = [...ancestorLowers(segments), segments.join('/').toLowerCase()];
+    return this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)
+       ORDER BY length(path_lower) DESC`,
+      [feedId, lowers],
+    );
+  }
+
+  async lock(manager: EntityManager, feedId: number, lower: string): Promise<AssetItemRow | null> {
+    const rows: AssetItemRow[] = await manager.query(
+      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = $2 FOR UPDATE`,
+      [feedId, lower],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Creates the folders of `segments` (each prefix) that are missing. Returns the path of a file
+   * standing where a folder is needed, if any.
+   */
+  async ensureFolders(manager: EntityManager, feedId: number, segments: string[], now: Date): Promise<string | null> {
+    if (segments.length === 0) return null;
+    const paths: string[] = [];
+    const lowers: string[] = [];
+    const parents: string[] = [];
+    const names: string[] = [];
+    for (let i = 1; i <= segments.length; i++) {
+      const path = segments.slice(0, i).join('/');
+      paths.push(path);
+      lowers.push(path.toLowerCase());
+      parents.push(segments.slice(0, i - 1).join('/').toLowerCase());
+      names.push(segments[i - 1]);
+    }
+    await manager.query(
+      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, created_at, modified_at)
+       SELECT $1, p, pl, par, n, lower(n), 'dir', $6, $6
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(p, pl, par, n)
+       ON CONFLICT (feed_id, path_lower) DO NOTHING`,
+      [feedId, paths, lowers, parents, names, now],
+    );
+    const files: { path: string }[] = await manager.query(
+      `SELECT path FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2) AND kind = 'file' LIMIT 1`,
+      [feedId, lowers],
+    );
+    return files[0]?.path ?? null;
+  }
+
+  /** Inserts a new file; false when something already stands at the path (caller locks it). */
+  async insertFile(manager: EntityManager, feedId: number, p: ItemPath, content: NewFileContent, now: Date): Promise<boolean> {
+    const { hashes } = content;
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
+         blob_key, md5, sha1, sha256, sha512, created_at, modified_at)
+       VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
+      [
+        feedId, p.path, p.lower, p.segments.slice(0, -1).join('/').toLowerCase(), p.segments[p.segments.length - 1],
+        content.size, content.mediaType, content.blobKey, hashes.md5, hashes.sha1, hashes.sha256, hashes.sha512, now,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** Replaces a file's content; keeps its creation time, metadata and cache setting. */
+  async replaceFile(manager: EntityManager, id: string, content: NewFileContent, now: Date): Promise<void> {
+    const { hashes } = content;
+    await manager.query(
+      `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
+         sha512 = $8, modified_at = $9 WHERE id = $1`,
+      [id, content.size, content.mediaType, content.blobKey, hashes.md5, hashes.sha1, hashes.sha256, hashes.sha512, now],
+    );
+  }
+
+  async hasChildren(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows = await manager.query(`SELECT 1 FROM asset_items WHERE feed_id = $1 AND parent_lower = $2 LIMIT 1`, [
+      feedId,
+      lower,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Deletes an item and everything below it; returns the blob keys to reclaim. */
+  async deleteSubtree(manager: EntityManager, feedId: number, lower: string): Promise<string[]> {
+    const [from, to] = subtreeBounds(lower);
+    const rows: { blob_key: string | null }[] = await manager.query(
+      `DELETE FROM asset_items WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+       RETURNING blob_key`,
+      [feedId, lower, from, to],
+    );
+    return rows.flatMap((r) => (r.blob_key ? [r.blob_key] : []));
+  }
+
+  async updateMetadata(
+    id: string,
+    changes: { mediaType?: string; userMetadata?: Record<string, StoredUserMetadata> | null; cacheHeader?: CacheHeader | null },
+  ): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const add = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (changes.mediaType !== undefined) add('media_type', changes.mediaType);
+    if (changes.userMetadata !== undefined) add('user_metadata', changes.userMetadata === null ? null : JSON.stringify(changes.userMetadata));
+    if (changes.cacheHeader !== undefined) add('cache_header', changes.cacheHeader === null ? null : JSON.stringify(changes.cacheHeader));
+    if (sets.length === 0) return;
+    await this.dataSource.query(`UPDATE asset_items SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  /**
+   * Streams a folder's children (or, recursive, its whole subtree): folders first, then files,
+   * each by name. One indexed query through a server-side cursor; never loads all rows.
+   */
+  async streamListing(feedId: number, lower: string, recursive: boolean): Promise<{ rows: Readable; release: () => Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner('slave');
+    await runner.connect();
+    try {
+      let rows: Readable;
+      if (recursive) {
+        const [from, to] = subtreeBounds(lower);
+        rows = await runner.stream(
+          lower === ''
+            ? `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 ORDER BY kind, path_lower`
+            : `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower >= $2 AND path_lower < $3
+               ORDER BY kind, path_lower`,
+          lower === '' ? [feedId] : [feedId, from, to],
+        );
+      } else {
+        rows = await runner.stream(
+          `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND parent_lower = $2 ORDER BY kind, name_lower`,
+          [feedId, lower],
+        );
+      }
+      return { rows, release: () => runner.release() };
+    } catch (e) {
+      await runner.release();
+      throw e;
+    }
+  }
+}

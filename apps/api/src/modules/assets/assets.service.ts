@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { AssetItem, AssetMetadataUpdate, CacheHeader, ErrorCode, Privilege } from '@stockroom/contracts';
+import { pipeline, Readable, Transform } from 'node:stream';
+import type { Principal } from '../../common/auth/principal';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import { AccessService } from '../security/access.service';
+import { StorageService } from '../storage/storage.service';
+import type { StoredUserMetadata } from './asset-item.entity';
+import { toAssetItem } from './asset-item.mapper';
+import type { AssetItemRow } from './asset-item.row';
+import type { AssetTarget } from './asset-target';
+import { AssetsRepository } from './assets.repository';
+import { isMediaType } from './media-type';
+
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+// Values sent as response headers must be printable single-line Latin-1.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const MAX_METADATA_VALUE = 4096;
+
+function parseCacheHeader(raw: unknown): CacheHeader | null {
+  if (typeof raw !== 'object' || raw === null) throw badRequest('"cacheHeader" must be an object with a "type".');
+  const { type, value } = raw as { type?: unknown; value?: unknown };
+  switch (typeof type === 'string' ? type.toLowerCase() : undefined) {
+    case 'inherit':
+      return null;
+    case 'nocache':
+      return { type: 'NoCache' };
+    case 'ttl': {
+      const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
+        throw badRequest('"cacheHeader.value" must be a whole number of seconds for TTL.');
+      }
+      return { type: 'TTL', value: seconds };
+    }
+    case 'custom':
+      if (typeof value !== 'string' || value.trim() === '' || !HEADER_VALUE.test(value) || value.length > MAX_METADATA_VALUE) {
+        throw badRequest('"cacheHeader.value" must be a Cache-Control header value for Custom.');
+      }
+      return { type: 'Custom', value };
+    default:
+      throw badRequest('"cacheHeader.type" must be one of Inherit, NoCache, TTL, Custom.');
+  }
+}
+
+function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('"userMetadata" must be an object.');
+  const out: Record<string, StoredUserMetadata> = {};
+  for (const [key, v] of Object.entries(raw)) {
+    if (!HEADER_TOKEN.test(key)) throw badRequest(`Invalid metadata key "${key}": 1-100 HTTP token characters.`);
+    const entry =
+      typeof v === 'string'
+        ? { value: v, includeInResponseHeader: false }
+        : typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string'
+          ? { value: (v as { value: string }).value, includeInResponseHeader: (v as { includeInResponseHeader?: unknown }).includeInResponseHeader === true }
+          : undefined;
+    if (!entry) throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
+    if (entry.value.length > MAX_METADATA_VALUE) throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
+    if (entry.includeInResponseHeader && !HEADER_VALUE.test(entry.value)) {
+      throw badRequest(`Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`);
+    }
+    out[key] = entry;
+  }
+  return out;
+}
+
+/** Listing, folders, deletes and metadata of the asset tree (spec §2 #8-11, #14-15). */
+@Injectable()
+export class AssetsService {
+  constructor(
+    private readonly items: AssetsRepository,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+  ) {}
+
+  /**
+   * Streams the JSON array of a folder's children. A folder that does not exist lists as `[]`.
+   */
+  async list(actor: Principal, target: AssetTarget, recursive: boolean, contentBaseUrl: string): Promise<Readable> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.View, feed.name);
+    if (path.segments.length > 0) {
+      const folder = await this.items.find(feed.id, path.lower);
+      if (folder?.kind !== 'dir') return Readable.from(['[]']);
+    }
+    const { rows, release } = await this.items.streamListing(feed.id, path.lower, recursive);
+    let first = true;
+    const json = new Transform({
+      writableObjectMode: true,
+      transform(row: AssetItemRow, _enc, done) {
+        const prefix = first ? '[' : ',';
+        first = false;
+        done(null, prefix + JSON.stringify(toAssetItem(row, contentBaseUrl)));
+      },
+      flush(done) {
+        done(null, first ? '[]' : ']');
+      },
+    });
+    // pipeline: a client that goes away destroys the cursor too, and the connection returns.
+    pipeline(rows, json, () => void release());
+    return json;
+  }
+
+  /** `POST dir/{p}`: creates the folder and its parents; fine when it exists. */
+  async createFolder(actor: Principal, target: AssetTarget): Promise<void> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Add, feed.name);
+    if (path.segments.length === 0) return;
+    await this.items.transaction(async (manager) => {
+      const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, new Date());
+      if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
+    });
+  }
+
+  /**
+   * Deletes a file or folder. `fileOnly` is `DELETE content/{p}` (a folder is 400); a non-empty
+   * folder needs `recursive`. Missing items are fine (200).
+   */
+  async delete(actor: Principal, target: AssetTarget, opts: { recursive: boolean; fileOnly: boolean }): Promise<void> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Delete, feed.name);
+    if (path.segments.length === 0) throw badRequest('The directory root cannot be deleted; delete the directory instead.');
+    await this.items.transaction(async (manager) => {
+      const item = await this.items.lock(manager, feed.id, path.lower);
+      if (!item) return;
+      if (item.kind === 'dir') {
+        if (opts.fileOnly) throw new AppError(ErrorCode.IsFolder, `"${item.path}" is a folder: use POST delete/ to delete folders.`);
+        if (!opts.recursive && (await this.items.hasChildren(feed.id, path.lower, manager))) {
+          throw new AppError(ErrorCode.FolderNotEmpty, `Folder "${item.path}" is not empty: pass recursive=true to delete it with its contents.`);
+        }
+      }
+      const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
+      await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), keys);
+    });
+    this.storage.sweepSoon();
+  }
+
+  async getMetadata(actor: Principal, target: AssetTarget, contentBaseUrl: string): Promise<AssetItem> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.View, feed.name);
+    const item = await this.items.find(feed.id, path.lower);
+    if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    return toAssetItem(item, contentBaseUrl);
+  }
+
+  /** `POST metadata/{p}` (spec §5). Validates the whole body before changing anything. */
+  async updateMetadata(actor: Principal, target: AssetTarget, body: unknown): Promise<void> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Add, feed.name);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Expected a JSON object.');
+    const update = body as Partial<Record<keyof AssetMetadataUpdate, unknown>>;
+    const item = await this.items.find(feed.id, path.lower);
+    if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+
+    const changes: Parameters<AssetsRepository['updateMetadata']>[1] = {};
+    if (update.type !== undefined && update.type !== null) {
+      if (typeof update.type !== 'string' || !isMediaType(update.type)) throw badRequest('"type" must be a media type like "text/plain".');
+      if (item.kind === 'file') changes.mediaType = update.type;
+    }
+    if (update.userMetadata !== undefined && update.userMetadata !== null) {
+      const mode = update.userMetadataUpdateMode ?? 'update';
+      if (mode !== 'update' && mode !== 'replace') throw badRequest('"userMetadataUpdateMode" must be "update" or "replace".');
+      const given = parseUserMetadata(update.userMetadata);
+      const merged = mode === 'replace' ? given : { ...(item.user_metadata ?? {}), ...given };
+      changes.userMetadata = Object.keys(merged).length > 0 ? merged : null;
+    }
+    if (update.cacheHeader !== undefined && update.cacheHeader !== null) changes.cacheHeader = parseCacheHeader(update.cacheHeader);
+    await this.items.updateMetadata(item.id, changes);
+  }
+}

@@ -1,0 +1,180 @@
+import { All, Controller, Inject, Req, Res } from '@nestjs/common';
+import { AssetPathError, ErrorCode, parseEncodedPath } from '@stockroom/contracts';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { Actor } from '../../common/auth/actor.decorator';
+import type { Principal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { Query } from '../../common/http/query';
+import { readJsonBody } from '../../common/http/read-body';
+import { sendStoredObject } from '../../common/http/send-stored-object';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { FeedsService } from '../feeds/feeds.service';
+import { AssetArchiveService } from './asset-archive.service';
+import { AssetDownloadService } from './asset-download.service';
+import { AssetTarget, itemPath } from './asset-target';
+import { AssetUploadService, UploadMode } from './asset-upload.service';
+import { AssetsService } from './assets.service';
+
+const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
+
+function methodNotAllowed(allowed: string): AppError {
+  return new AppError(ErrorCode.MethodNotAllowed, `Method not allowed here; use ${allowed}.`, { Allow: allowed });
+}
+
+/**
+ * The ProGet-compatible asset API, `/endpoints/{directory}/{operation}/{path}` (spec §2). The path
+ * is taken from the raw URL so that percent-decoding happens exactly once, per segment.
+ */
+@Controller('endpoints')
+export class EndpointsController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly feeds: FeedsService,
+    private readonly assets: AssetsService,
+    private readonly uploads: AssetUploadService,
+    private readonly downloads: AssetDownloadService,
+    private readonly archives: AssetArchiveService,
+  ) {}
+
+  @All(['*rest'])
+  async handle(@Actor() actor: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const url = req.originalUrl;
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const query = new Query(q < 0 ? '' : url.slice(q + 1));
+    const [, , feedRaw = '', op = '', ...rest] = pathname.split('/');
+    let feedName: string;
+    try {
+      feedName = decodeURIComponent(feedRaw);
+    } catch {
+      throw new AppError(ErrorCode.BadRequest, 'Invalid directory name.');
+    }
+    let segments: string[];
+    try {
+      segments = parseEncodedPath(rest.join('/'));
+    } catch (e) {
+      if (e instanceof AssetPathError) throw new AppError(ErrorCode.InvalidPath, e.message);
+      throw e;
+    }
+    const feed = await this.feeds.require(feedName);
+    const target: AssetTarget = { feed, path: itemPath(segments) };
+    const method = req.method.toUpperCase();
+
+    switch (op.toLowerCase()) {
+      case 'content':
+        return this.content(actor, target, method, query, req, res);
+      case 'dir':
+        if (method === 'GET' || method === 'HEAD') {
+          const body = await this.assets.list(actor, target, query.bool('recursive'), this.contentBase(req, feed.name));
+          res.status(200).type('application/json; charset=utf-8');
+          await pipeline(body, res);
+          return;
+        }
+        if (method === 'POST') {
+          await this.assets.createFolder(actor, target);
+          res.status(201).end();
+          return;
+        }
+        throw methodNotAllowed('GET, POST');
+      case 'delete':
+        if (method !== 'POST' && method !== 'DELETE') throw methodNotAllowed('POST');
+        await this.assets.delete(actor, target, { recursive: query.bool('recursive'), fileOnly: false });
+        res.status(200).end();
+        return;
+      case 'metadata':
+        if (method === 'GET' || method === 'HEAD') {
+          res.status(200).json(await this.assets.getMetadata(actor, target, this.contentBase(req, feed.name)));
+          return;
+        }
+        if (method === 'POST') {
+          await this.assets.updateMetadata(actor, target, await readJsonBody(req, 256 * 1024));
+          res.status(200).end();
+          return;
+        }
+        throw methodNotAllowed('GET, POST');
+      case 'export': {
+        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+        const archive = await this.archives.export(actor, target, query.get('format'), query.bool('recursive'));
+        res.status(200);
+        res.setHeader('Content-Type', archive.contentType);
+        res.setHeader('Content-Disposition', archive.contentDisposition);
+        if (method === 'HEAD') {
+          archive.body.destroy();
+          res.end();
+          return;
+        }
+        await pipeline(archive.body, res).catch((e) => {
+          if (!res.destroyed) throw e;
+        });
+        return;
+      }
+      case 'import': {
+        if (method !== 'POST' && method !== 'PUT') throw methodNotAllowed('POST');
+        const result = await this.archives.import(actor, target, {
+          format: query.get('format'),
+          overwrite: query.bool('overwrite'),
+          body: req,
+          contentLength: contentLength(req),
+        });
+        res.status(200).json(result);
+        return;
+      }
+      default:
+        throw new AppError(ErrorCode.NotFound, `Unknown endpoint "${op}": use content, dir, delete, metadata, export or import.`);
+    }
+  }
+
+  private async content(actor: Principal, target: AssetTarget, method: string, query: Query, req: Request, res: Response): Promise<void> {
+    const multipart = query.get('multipart')?.toLowerCase();
+    if (method === 'GET' || method === 'HEAD') {
+      if (multipart === 'status') {
+        res.status(200).json(await this.uploads.multipartStatus(actor, target, query));
+        return;
+      }
+      const object = await this.downloads.resolve(actor, target, { head: method === 'HEAD', attachment: query.bool('download') });
+      await sendStoredObject(req, res, object);
+      return;
+    }
+    if (method === 'DELETE') {
+      await this.assets.delete(actor, target, { recursive: false, fileOnly: true });
+      res.status(200).end();
+      return;
+    }
+    const mode = UPLOAD_MODES[method];
+    if (!mode) throw methodNotAllowed('GET, HEAD, POST, PUT, PATCH, DELETE');
+    const upload = { body: req, contentType: req.headers['content-type'], contentLength: contentLength(req) };
+    if (multipart === 'upload' && method === 'POST') {
+      await this.uploads.uploadPart(actor, target, query, upload);
+      res.status(200).end();
+    } else if (multipart === 'complete' && method === 'POST') {
+      await this.uploads.completeMultipart(actor, target, query);
+      res.status(200).end();
+    } else if (multipart !== undefined && multipart !== '') {
+      throw new AppError(ErrorCode.InvalidMultipart, `Unknown multipart operation "${multipart}": use upload or complete.`);
+    } else {
+      await this.uploads.upload(actor, target, mode, upload);
+      res.status(201).end();
+    }
+  }
+
+  /** Absolute base of `content` links: configured, or from the request (proxy headers if trusted). */
+  private contentBase(req: Request, feedName: string): string {
+    let base = this.config.baseUrl;
+    if (!base) {
+      const forwardedProto = this.config.trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
+      const forwardedHost = this.config.trustProxy ? String(req.headers['x-forwarded-host'] ?? '').split(',')[0].trim() : '';
+      const proto = forwardedProto || req.protocol;
+      const host = forwardedHost || req.headers.host || `localhost:${this.config.port}`;
+      base = `${proto}://${host}`;
+    }
+    return `${base}/endpoints/${encodeURIComponent(feedName)}/content`;
+  }
+}
+
+function contentLength(req: Request): number | undefined {
+  const raw = req.headers['content-length'];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { SavedHashState } from './hashing';
+
+export interface MultipartUploadRow {
+  id: string;
+  feed_id: number;
+  client_id: string;
+  path: string;
+  path_lower: string;
+  total_size: string;
+  total_parts: number;
+  blob_key: string;
+  storage_upload_id: string;
+  media_type: string | null;
+  hashed_bytes: string;
+  hash_state: SavedHashState | null;
+}
+
+export interface MultipartPartRow {
+  part_index: number;
+  part_offset: string;
+  part_size: string;
+  token: string | null;
+}
+
+const UPLOAD_COLUMNS = `id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key, storage_upload_id,
+  media_type, hashed_bytes, hash_state`;
+
+/** Multipart upload state: the database is the only shared memory between nodes. */
+@Injectable()
+export class MultipartRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Serialises the creation of one client id across nodes (held until the transaction ends). */
+  async lockClientId(manager: EntityManager, feedId: number, clientId: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('multipart:' || $1 || ':' || $2))`, [feedId, clientId]);
+  }
+
+  async find(
+    feedId: number,
+    clientId: string,
+    manager: EntityManager = this.dataSource.manager,
+    forUpdate = false,
+  ): Promise<MultipartUploadRow | null> {
+    const rows: MultipartUploadRow[] = await manager.query(
+      `SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE feed_id = $1 AND client_id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+      [feedId, clientId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insert(manager: EntityManager, row: Omit<MultipartUploadRow, 'hashed_bytes' | 'hash_state'>): Promise<void> {
+    await manager.query(
+      `INSERT INTO multipart_uploads (id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key,
+         storage_upload_id, media_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [row.id, row.feed_id, row.client_id, row.path, row.path_lower, row.total_size, row.total_parts, row.blob_key,
+        row.storage_upload_id, row.media_type],
+    );
+  }
+
+  async setMediaTypeIfUnset(uploadId: string, mediaType: string): Promise<void> {
+    await this.dataSource.query(`UPDATE multipart_uploads SET media_type = $2 WHERE id = $1 AND media_type IS NULL`, [
+      uploadId,
+      mediaType,
+    ]);
+  }
+
+  parts(uploadId: string, manager: EntityManager = this.dataSource.manager): Promise<MultipartPartRow[]> {
+    return manager.query(
+      `SELECT part_index, part_offset, part_size, token FROM multipart_parts WHERE upload_id = $1 ORDER BY part_offset, part_index`,
+      [uploadId],
+    );
+  }
+
+  /** Records a stored part (replacing an earlier copy of the same index). */
+  async upsertPart(manager: EntityManager, uploadId: string, part: { index: number; offset: number; size: number; token?: string }): Promise<void> {
+    await manager.query(
+      `INSERT INTO multipart_parts (upload_id, part_index, part_offset, part_size, token) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (upload_id, part_index) DO UPDATE SET part_offset = $3, part_size = $4, token = $5`,
+      [uploadId, part.index, part.offset, part.size, part.token ?? null],
+    );
+    await manager.query(`UPDATE multipart_uploads SET updated_at = now() WHERE id = $1`, [uploadId]);
+  }
+
+  async saveHashState(manager: EntityManager, uploadId: string, hashedBytes: number, state: SavedHashState | null): Promise<void> {
+    await manager.query(`UPDATE multipart_uploads SET hashed_bytes = $2, hash_state = $3 WHERE id = $1`, [
+      uploadId,
+      hashedBytes,
+      state === null ? null : JSON.stringify(state),
+    ]);
+  }
+
+  async delete(manager: EntityManager, uploadId: string): Promise<void> {
+    await manager.query(`DELETE FROM multipart_uploads WHERE id = $1`, [uploadId]);
+  }
+}

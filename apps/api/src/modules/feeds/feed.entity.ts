@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { CacheHeader } from '@stockroom/contracts';
+
+/** An asset directory. Feeds share one namespace, unique case-insensitively. */
+@Entity('feeds')
+export class FeedEntity {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Index('ux_feeds_name_lower', { unique: true })
+  @Column({ name: 'name_lower', type: 'varchar', length: 100 })
+  nameLower!: string;
+
+  @Column({ name: 'feed_type', type: 'varchar', length: 20, default: 'asset' })
+  feedType!: string;
+
+  @Column({ type: 'text', default: '' })
+  description!: string;
+
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
+  @Column({ name: 'retention_rules', type: 'jsonb', default: () => "'[]'" })
+  retentionRules!: unknown[];
+
+  @Column({ name: 'retention_rules_enabled', type: 'boolean', default: false })
+  retentionRulesEnabled!: boolean;
+
+  /** The directory's default cache setting (null = `public`). */
+  @Column({ name: 'cache_header', type: 'jsonb', nullable: true })
+  cacheHeader!: CacheHeader | null;
+
+  /** Storage settings; null = disk under the server's data root. */
+  @Column({ type: 'jsonb', nullable: true })
+  storage!: Record<string, unknown> | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

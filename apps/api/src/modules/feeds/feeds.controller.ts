@@ -1,0 +1,39 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import type { Feed } from '@stockroom/contracts';
+import { Actor } from '../../common/auth/actor.decorator';
+import type { Principal } from '../../common/auth/principal';
+import { FeedsService } from './feeds.service';
+
+/** ProGet's feed management API (spec §7). */
+@Controller('api/management/feeds')
+export class FeedsController {
+  constructor(private readonly feeds: FeedsService) {}
+
+  @Get('list')
+  list(@Actor() actor: Principal): Promise<Feed[]> {
+    return this.feeds.list(actor);
+  }
+
+  @Get('get/:name')
+  get(@Actor() actor: Principal, @Param('name') name: string): Promise<Feed> {
+    return this.feeds.get(actor, name);
+  }
+
+  @Post('create')
+  @HttpCode(200)
+  create(@Actor() actor: Principal, @Body() body: unknown): Promise<Feed> {
+    return this.feeds.create(actor, body);
+  }
+
+  @Post('update/:name')
+  @HttpCode(200)
+  update(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Feed> {
+    return this.feeds.update(actor, name, body);
+  }
+
+  @Delete('delete/:name')
+  @HttpCode(200)
+  async delete(@Actor() actor: Principal, @Param('name') name: string): Promise<void> {
+    await this.feeds.delete(actor, name);
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { FeedEntity } from './feed.entity';
+
+@Injectable()
+export class FeedsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  list(): Promise<FeedEntity[]> {
+    return this.dataSource.getRepository(FeedEntity).find({ order: { nameLower: 'ASC' } });
+  }
+
+  findByName(name: string, manager: EntityManager = this.dataSource.manager): Promise<FeedEntity | null> {
+    return manager.getRepository(FeedEntity).findOne({ where: { nameLower: name.toLowerCase() } });
+  }
+
+  /** Inserts unless the name is taken (case-insensitively); null when it is. */
+  async insert(values: Pick<FeedEntity, 'name' | 'description' | 'active'>): Promise<FeedEntity | null> {
+    const rows: { id: number }[] = await this.dataSource.query(
+      `INSERT INTO feeds (name, name_lower, description, active) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
+      [values.name, values.name.toLowerCase(), values.description, values.active],
+    );
+    if (rows.length === 0) return null;
+    return this.dataSource.getRepository(FeedEntity).findOneByOrFail({ id: rows[0].id });
+  }
+
+  save(feed: FeedEntity): Promise<FeedEntity> {
+    return this.dataSource.getRepository(FeedEntity).save(feed);
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Locks the feed row and returns every blob key of its files. */
+  async lockAndListBlobKeys(manager: EntityManager, feedId: number): Promise<string[]> {
+    await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
+    const rows: { blob_key: string }[] = await manager.query(
+      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL
+       UNION ALL SELECT blob_key FROM multipart_uploads WHERE feed_id = $1`,
+      [feedId],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+
+  async delete(manager: EntityManager, feedId: number): Promise<void> {
+    await manager.delete(FeedEntity, { id: feedId });
+  }
+}

@@ -1,0 +1,37 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { HealthStatus } from '@stockroom/contracts';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Public } from '../../common/auth/public.decorator';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+
+/** `GET /health` (spec §2 #16): no auth; 503 when the database cannot answer. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Public()
+  @Get()
+  async health(@Res() res: Response): Promise<void> {
+    let databaseStatus = 'OK';
+    try {
+      await Promise.race([
+        this.dataSource.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3 s')), 3000).unref()),
+      ]);
+    } catch (e) {
+      databaseStatus = `Error: ${(e as Error).message}`;
+    }
+    const body: HealthStatus = {
+      databaseStatus,
+      serviceStatus: 'OK',
+      versionNumber: this.config.version,
+      releaseNumber: this.config.version,
+      licenseStatus: 'OK',
+    };
+    res.status(databaseStatus === 'OK' ? 200 : 503).json(body);
+  }
+}

@@ -1,7 +1,0 @@
-import { storage } from './storage';
-
-describe('storage', () => {
-  it('should work', () => {
-    expect(storage()).toEqual('storage');
-  });
-});

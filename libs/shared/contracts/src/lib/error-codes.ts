@@ -1,0 +1,26 @@
+/** Every error the API can answer with; one global filter maps them to HTTP statuses. */
+export enum ErrorCode {
+  BadRequest = 'bad_request',
+  InvalidPath = 'invalid_path',
+  NotFound = 'not_found',
+  MethodNotAllowed = 'method_not_allowed',
+  FeedNotFound = 'feed_not_found',
+  AlreadyExists = 'already_exists',
+  IsFolder = 'is_folder',
+  IsFile = 'is_file',
+  FolderNotEmpty = 'folder_not_empty',
+  RangeNotSatisfiable = 'range_not_satisfiable',
+  PayloadTooLarge = 'payload_too_large',
+  InvalidArchive = 'invalid_archive',
+  ArchiveTooLarge = 'archive_too_large',
+  InvalidMultipart = 'invalid_multipart',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  ServiceUnavailable = 'service_unavailable',
+  Internal = 'internal',
+}
+
+export interface ErrorResponse {
+  code: ErrorCode;
+  message: string;
+}

@@ -1,0 +1,18 @@
+/** ProGet-compatible feed management shapes (spec §7). */
+export interface Feed {
+  name: string;
+  feedType: 'asset';
+  description: string;
+  active: boolean;
+  retentionRules: unknown[];
+  retentionRulesEnabled: boolean;
+}
+
+export interface CreateFeedRequest {
+  name: string;
+  feedType: string;
+  description?: string;
+  active?: boolean;
+}
+
+export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };
