@@ -1,0 +1,627 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StorageError, StorageErrorCode } from './storage-error';
+import {
+  abortedError,
+  assertPartWithin,
+  assertValidRange,
+  assertValidTotalSize,
+  checkPartsCover,
+  describeError,
+  errnoCode,
+  watchFailureOrigin,
+} from './storage-internal';
+import { assertValidKey } from './storage-keys';
+import type {
+  ByteRange,
+  PartDescriptor,
+  StorageProvider,
+  StoredObject,
+  WriteResult,
+} from './storage-provider';
+
+const MiB = 1024 * 1024;
+const IO_CHUNK = MiB;
+const TMP_DIR = '.tmp';
+const MULTIPART_DIR = '.multipart';
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+const KEY_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+interface UploadMeta {
+  key: string;
+  totalSize: number;
+  created: string;
+}
+
+interface PartMarker {
+  offset: number;
+  size: number;
+}
+
+/**
+ * Stores objects as files under `root`, one file per key (`root/<key>`).
+ *
+ * - Writes stream into `root/.tmp`, fsync, then `rename` over the destination: readers see the
+ *   old file or the new one, never a partial one.
+ * - Multipart uploads live in `root/.multipart/<uploadId>/`: a sparse `data` file of the final
+ *   size that parts are written into positionally (in any order, in parallel), `meta.json`, and a
+ *   `part-<index>.json` marker per finished part. Completion renames `data` onto the key.
+ *
+ * Keys never start a segment with '.', so the two internal folders can never collide with keys.
+ */
+export class DiskStorageProvider implements StorageProvider {
+  readonly kind = 'disk';
+
+  private readonly root: string;
+  private readonly tmpRoot: string;
+  private readonly multipartRoot: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.tmpRoot = path.join(this.root, TMP_DIR);
+    this.multipartRoot = path.join(this.root, MULTIPART_DIR);
+  }
+
+  async write(key: string, body: Readable): Promise<WriteResult> {
+    assertValidKey(key);
+    const tmp = await this.newTempPath(key);
+
+    let fh: FileHandle | undefined;
+    try {
+      fh = await fsp.open(tmp, 'wx');
+      const sink = new PositionalWriter(fh, 0, Infinity);
+      const origin = watchFailureOrigin(body, sink);
+      try {
+        await pipeline(body, sink);
+      } catch (e) {
+        if (origin.sourceFailed()) throw abortedError(e);
+        throw e;
+      }
+      origin.sourceFailed();
+      const size = sink.written;
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      await this.renameInto(tmp, key);
+      return { size };
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw this.translate(e, `write "${key}"`);
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    assertValidKey(key);
+    if (range) assertValidRange(range);
+    let fh: FileHandle | undefined;
+    try {
+      fh = await fsp.open(this.pathOf(key), 'r');
+      const st = await fh.stat();
+      if (!st.isFile()) throw notFound(key);
+      // Ranges are clamped to the object, as HTTP servers and S3 do; past the end → no bytes.
+      const start = range ? range.start : 0;
+      const end = Math.min(range ? range.end : st.size - 1, st.size - 1);
+      if (end < start) {
+        await fh.close();
+        return Readable.from([], { objectMode: false });
+      }
+      return fh.createReadStream({
+        start,
+        end,
+        highWaterMark: IO_CHUNK,
+        autoClose: true,
+      });
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      throw this.translate(e, `read "${key}"`);
+    }
+  }
+
+  async stat(key: string): Promise<StoredObject | null> {
+    assertValidKey(key);
+    try {
+      const st = await fsp.stat(this.pathOf(key));
+      return st.isFile() ? { key, size: st.size, modified: st.mtime } : null;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw this.translate(e, `stat "${key}"`);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      await fsp.unlink(this.pathOf(key));
+    } catch (e) {
+      // EISDIR/EPERM on a folder: the key is only a prefix of other keys, so no object exists.
+      if (isMissing(e) || errnoCode(e) === 'EISDIR') return;
+      if (
+        errnoCode(e) === 'EPERM' &&
+        (await this.isDirectory(this.pathOf(key)))
+      )
+        return;
+      throw this.translate(e, `delete "${key}"`);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    // Start at the deepest folder the prefix fully names ('blobs/ab' → 'blobs').
+    const slash = prefix.lastIndexOf('/');
+    const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    if (
+      baseKey !== '' &&
+      !baseKey.split('/').every((s) => KEY_SEGMENT.test(s))
+    ) {
+      return; // no valid key can start with this prefix
+    }
+    const stack: string[] = [baseKey];
+    while (stack.length > 0) {
+      const dirKey = stack.pop() as string;
+      const dirPath = dirKey === '' ? this.root : this.pathOf(dirKey);
+      let dir;
+      try {
+        dir = await fsp.opendir(dirPath, { bufferSize: 256 });
+      } catch (e) {
+        if (isMissing(e)) continue;
+        throw this.translate(e, `list "${prefix}"`);
+      }
+      for await (const entry of dir) {
+        if (!KEY_SEGMENT.test(entry.name)) continue; // .tmp, .multipart, stray files
+        const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
+        if (entry.isDirectory()) {
+          const asFolder = `${key}/`;
+          if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder))
+            stack.push(key);
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          try {
+            const st = await fsp.stat(path.join(dirPath, entry.name));
+            yield { key, size: st.size, modified: st.mtime };
+          } catch (e) {
+            if (!isMissing(e)) throw this.translate(e, `list "${prefix}"`);
+          }
+        }
+      }
+    }
+  }
+
+  async createMultipart(key: string, totalSize: number): Promise<string> {
+    assertValidKey(key);
+    assertValidTotalSize(totalSize);
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = this.uploadDir(uploadId);
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      // A sparse file of the final size: parts are written into it at their offsets.
+      const fh = await fsp.open(path.join(dir, 'data'), 'wx');
+      try {
+        await fh.truncate(totalSize);
+      } finally {
+        await fh.close();
+      }
+      const meta: UploadMeta = {
+        key,
+        totalSize,
+        created: new Date().toISOString(),
+      };
+      await fsp.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+      return uploadId;
+    } catch (e) {
+      await fsp
+        .rm(dir, { recursive: true, force: true })
+        .catch(() => undefined);
+      throw this.translate(e, `create multipart upload for "${key}"`);
+    }
+  }
+
+  async writePart(
+    key: string,
+    uploadId: string,
+    part: Omit<PartDescriptor, 'token'>,
+    body: Readable,
+  ): Promise<PartDescriptor> {
+    assertValidKey(key);
+    const meta = await this.loadUpload(key, uploadId);
+    assertPartWithin(part, meta.totalSize);
+    const { index, offset, size } = part;
+    const dir = this.uploadDir(uploadId);
+    const marker = path.join(dir, `part-${index}.json`);
+
+    let fh: FileHandle | undefined;
+    try {
+      // A failed re-send must not leave the old marker vouching for half-overwritten bytes.
+      await fsp.unlink(marker).catch((e) => {
+        if (!isMissing(e)) throw e;
+      });
+      fh = await fsp.open(path.join(dir, 'data'), 'r+');
+      const sink = new PositionalWriter(fh, offset, size, `Part ${index}`);
+      const origin = watchFailureOrigin(body, sink);
+      try {
+        await pipeline(body, sink);
+      } catch (e) {
+        if (origin.sourceFailed()) throw abortedError(e);
+        throw e;
+      }
+      origin.sourceFailed();
+      if (sink.written !== size) {
+        throw new StorageError(
+          StorageErrorCode.SizeMismatch,
+          `Part ${index} declared ${size} bytes but the body carried ${sink.written}`,
+        );
+      }
+      await fh.close();
+      fh = undefined;
+      const m: PartMarker = { offset, size };
+      await fsp.writeFile(marker, JSON.stringify(m));
+      return { index, offset, size };
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      throw this.translate(e, `write part ${index} of "${key}"`, 'upload');
+    }
+  }
+
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: PartDescriptor[],
+  ): Promise<void> {
+    assertValidKey(key);
+    const meta = await this.loadUpload(key, uploadId);
+    const sorted = checkPartsCover(parts, meta.totalSize);
+    const dir = this.uploadDir(uploadId);
+    try {
+      for (const p of sorted) {
+        const m = await this.readMarker(dir, p.index);
+        if (!m || m.offset !== p.offset || m.size !== p.size) {
+          throw new StorageError(
+            StorageErrorCode.SizeMismatch,
+            `Part ${p.index} (offset ${p.offset}, size ${p.size}) was never stored`,
+          );
+        }
+      }
+      const data = path.join(dir, 'data');
+      const fh = await fsp.open(data, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.renameInto(data, key);
+    } catch (e) {
+      throw this.translate(
+        e,
+        `complete multipart upload of "${key}"`,
+        'upload',
+      );
+    }
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    assertValidKey(key);
+    if (!UPLOAD_ID.test(uploadId)) return;
+    const dir = this.uploadDir(uploadId);
+    try {
+      const meta = await this.readMeta(uploadId);
+      if (meta && meta.key !== key) return; // someone else's upload: not ours to discard
+      await fsp.rm(dir, { recursive: true, force: true });
+    } catch (e) {
+      throw this.translate(e, `abort multipart upload of "${key}"`);
+    }
+  }
+
+  async checkHealth(): Promise<void> {
+    const probe = path.join(
+      this.tmpRoot,
+      `health-${randomBytes(8).toString('hex')}`,
+    );
+    const payload = randomBytes(32);
+    try {
+      await fsp.mkdir(this.tmpRoot, { recursive: true });
+      await fsp.writeFile(probe, payload);
+      const back = await fsp.readFile(probe);
+      if (!back.equals(payload))
+        throw new Error('probe read back different bytes');
+    } catch (e) {
+      throw new StorageError(
+        StorageErrorCode.Unavailable,
+        `Disk storage is not usable: ${describeError(e)}`,
+        { cause: e },
+      );
+    } finally {
+      await fsp.unlink(probe).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Removes temp files left in `root/.tmp` by a crash (or a killed process) that are older than
+   * `olderThanMs`. Returns how many were removed. Unfinished multipart uploads are left alone:
+   * their lifetime belongs to whoever tracks upload sessions (see {@link abortMultipart}).
+   */
+  async cleanupStale(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.tmpRoot);
+    } catch (e) {
+      if (isMissing(e)) return 0;
+      throw this.translate(e, 'clean up temp files');
+    }
+    for (const name of names) {
+      const p = path.join(this.tmpRoot, name);
+      try {
+        const st = await fsp.lstat(p);
+        if (st.mtimeMs < cutoff) {
+          await fsp.rm(p, { recursive: true, force: true });
+          removed++;
+        }
+      } catch (e) {
+        if (!isMissing(e)) throw this.translate(e, 'clean up temp files');
+      }
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private pathOf(key: string): string {
+    return path.join(this.root, key);
+  }
+
+  private uploadDir(uploadId: string): string {
+    return path.join(this.multipartRoot, uploadId);
+  }
+
+  private async newTempPath(key: string): Promise<string> {
+    try {
+      await fsp.mkdir(this.tmpRoot, { recursive: true });
+    } catch (e) {
+      throw this.translate(e, `write "${key}"`);
+    }
+    return path.join(this.tmpRoot, `${randomBytes(16).toString('hex')}.tmp`);
+  }
+
+  /** Moves a finished file onto `key`, creating its folders, replacing any previous file. */
+  private async renameInto(from: string, key: string): Promise<void> {
+    const dest = this.pathOf(key);
+    try {
+      try {
+        await fsp.rename(from, dest);
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        await fsp.rename(from, dest);
+      }
+    } catch (e) {
+      // A file cannot also be a folder: 'a' and 'a/b' cannot both exist on disk.
+      const code = errnoCode(e);
+      if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
+        throw new StorageError(
+          StorageErrorCode.InvalidKey,
+          `Cannot store "${key}" on disk: it clashes with an existing object or folder (${code})`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async isDirectory(p: string): Promise<boolean> {
+    try {
+      return (await fsp.stat(p)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  private async readMeta(uploadId: string): Promise<UploadMeta | null> {
+    try {
+      const text = await fsp.readFile(
+        path.join(this.uploadDir(uploadId), 'meta.json'),
+        'utf8',
+      );
+      return JSON.parse(text) as UploadMeta;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  private async loadUpload(key: string, uploadId: string): Promise<UploadMeta> {
+    if (!UPLOAD_ID.test(uploadId)) throw uploadNotFound(key, uploadId);
+    let meta: UploadMeta | null;
+    try {
+      meta = await this.readMeta(uploadId);
+    } catch (e) {
+      throw this.translate(e, `open multipart upload of "${key}"`);
+    }
+    if (!meta || meta.key !== key) throw uploadNotFound(key, uploadId);
+    return meta;
+  }
+
+  private async readMarker(
+    dir: string,
+    index: number,
+  ): Promise<PartMarker | null> {
+    if (!Number.isSafeInteger(index) || index < 0) return null;
+    try {
+      return JSON.parse(
+        await fsp.readFile(path.join(dir, `part-${index}.json`), 'utf8'),
+      );
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Turns any failure into a StorageError whose message names the operation and the errno but
+   * never a stack or an absolute path. `missing` says what ENOENT means for the operation.
+   */
+  private translate(
+    e: unknown,
+    what: string,
+    missing: 'object' | 'upload' = 'object',
+  ): StorageError {
+    if (e instanceof StorageError) return e;
+    const code = errnoCode(e);
+    const reason = describeError(e);
+    switch (code) {
+      case 'ENOENT':
+      case 'ENOTDIR':
+        return new StorageError(
+          StorageErrorCode.NotFound,
+          missing === 'upload'
+            ? `Cannot ${what}: the multipart upload no longer exists`
+            : `Cannot ${what}: not found`,
+          { cause: e },
+        );
+      case 'EACCES':
+      case 'EPERM':
+        return new StorageError(
+          StorageErrorCode.AccessDenied,
+          `Cannot ${what}: ${reason}`,
+          {
+            cause: e,
+          },
+        );
+      case 'ENOSPC':
+      case 'EDQUOT':
+      case 'EIO':
+      case 'EROFS':
+      case 'EMFILE':
+      case 'ENFILE':
+      case 'EBUSY':
+      case 'EAGAIN':
+      case 'ESTALE':
+      case 'ETIMEDOUT':
+        return new StorageError(
+          StorageErrorCode.Unavailable,
+          `Cannot ${what}: ${reason}`,
+          {
+            cause: e,
+          },
+        );
+      default:
+        return new StorageError(
+          StorageErrorCode.Unknown,
+          `Cannot ${what}: ${reason}`,
+          {
+            cause: e,
+          },
+        );
+    }
+  }
+}
+
+/**
+ * Writes a stream into an open file at `start`, positionally (so parallel writers of other
+ * parts don't interfere), refusing anything beyond `limit` bytes before writing it. Buffered
+ * chunks are written together with one writev call. The file handle stays open (the caller
+ * fsyncs and closes it); `FileHandle.createWriteStream({ autoClose: false })` would keep a
+ * reference on the handle that makes `close()` wait forever.
+ */
+class PositionalWriter extends Writable {
+  written = 0;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly start: number,
+    private readonly limit: number,
+    private readonly what = 'The body',
+  ) {
+    super({ highWaterMark: IO_CHUNK });
+  }
+
+  override _write(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    cb: (e?: Error | null) => void,
+  ): void {
+    this.writeBuffers([chunk], cb);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    cb: (e?: Error | null) => void,
+  ): void {
+    this.writeBuffers(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  private writeBuffers(
+    buffers: Buffer[],
+    cb: (e?: Error | null) => void,
+  ): void {
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    if (this.written + total > this.limit) {
+      cb(
+        new StorageError(
+          StorageErrorCode.SizeMismatch,
+          `${this.what} carried more than its declared ${this.limit} bytes`,
+        ),
+      );
+      return;
+    }
+    const position = this.start + this.written;
+    this.written += total;
+    writevFully(this.fh, buffers, position, total).then(() => cb(), cb);
+  }
+}
+
+async function writevFully(
+  fh: FileHandle,
+  buffers: Buffer[],
+  position: number,
+  total: number,
+): Promise<void> {
+  let done = 0;
+  let pending = buffers;
+  while (done < total) {
+    const { bytesWritten } = await fh.writev(pending, position + done);
+    if (bytesWritten <= 0) throw new Error('short write');
+    done += bytesWritten;
+    if (done < total) pending = skipBytes(pending, bytesWritten);
+  }
+}
+
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = n;
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}
+
+function isMissing(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function notFound(key: string): StorageError {
+  return new StorageError(
+    StorageErrorCode.NotFound,
+    `Object "${key}" not found`,
+  );
+}
+
+function uploadNotFound(key: string, uploadId: string): StorageError {
+  return new StorageError(
+    StorageErrorCode.NotFound,
+    `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
+  );
+}

@@ -1,0 +1,156 @@
+import type { Readable } from 'node:stream';
+import type { ByteRange, PartDescriptor } from './storage-provider';
+import { StorageError, StorageErrorCode } from './storage-error';
+
+/** Shared helpers for the providers in this library; not exported from the package. */
+
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * A one-line description of a system error without its stack or absolute paths:
+ * "ENOSPC: no space left on device, write '/srv/x'" becomes "ENOSPC: no space left on device".
+ */
+export function describeError(e: unknown): string {
+  // Not `instanceof Error`: errors may come from another realm (jest, vm contexts).
+  const message = (e as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') {
+    const code = errnoCode(e);
+    const first = message.split('\n')[0];
+    if (code && first.startsWith(`${code}:`)) {
+      const comma = first.indexOf(', ');
+      return comma > 0 ? first.slice(0, comma) : first;
+    }
+    return code ? `${code}: ${first}` : first;
+  }
+  return String(e);
+}
+
+/** Validates an inclusive byte range supplied by the caller (a programming error otherwise). */
+export function assertValidRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(end) ||
+    start < 0 ||
+    end < start
+  ) {
+    throw new RangeError(`Invalid byte range ${start}-${end}`);
+  }
+}
+
+export function assertValidTotalSize(totalSize: number): void {
+  if (!Number.isSafeInteger(totalSize) || totalSize < 0) {
+    throw new StorageError(
+      StorageErrorCode.SizeMismatch,
+      `Invalid multipart total size: ${totalSize}`,
+    );
+  }
+}
+
+export function assertPartWithin(
+  part: Omit<PartDescriptor, 'token'>,
+  totalSize: number,
+): void {
+  const { index, offset, size } = part;
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new StorageError(
+      StorageErrorCode.SizeMismatch,
+      `Invalid part index: ${index}`,
+    );
+  }
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(size) ||
+    offset < 0 ||
+    size < 0 ||
+    offset + size > totalSize
+  ) {
+    throw new StorageError(
+      StorageErrorCode.SizeMismatch,
+      `Part ${index} (offset ${offset}, size ${size}) lies outside the upload's ${totalSize} bytes`,
+    );
+  }
+}
+
+/**
+ * Checks that the parts, sorted by offset, are contiguous from byte 0 and cover `totalSize`.
+ * Returns them sorted.
+ */
+export function checkPartsCover(
+  parts: PartDescriptor[],
+  totalSize: number,
+): PartDescriptor[] {
+  const sorted = [...parts].sort((a, b) => a.offset - b.offset);
+  let expected = 0;
+  const seen = new Set<number>();
+  for (const p of sorted) {
+    if (seen.has(p.index)) {
+      throw new StorageError(
+        StorageErrorCode.SizeMismatch,
+        `Part ${p.index} is listed twice`,
+      );
+    }
+    seen.add(p.index);
+    if (p.offset !== expected) {
+      throw new StorageError(
+        StorageErrorCode.SizeMismatch,
+        p.offset > expected
+          ? `Missing data at bytes ${expected}-${p.offset - 1} (before part ${p.index})`
+          : `Part ${p.index} overlaps the previous part at byte ${p.offset}`,
+      );
+    }
+    expected += p.size;
+  }
+  if (expected !== totalSize) {
+    throw new StorageError(
+      StorageErrorCode.SizeMismatch,
+      `Parts cover ${expected} of ${totalSize} bytes`,
+    );
+  }
+  return sorted;
+}
+
+/**
+ * Tells whether a pipeline failure started at the body stream (its own error, or it closed
+ * before ending, as when an HTTP client aborts) or at the sink (the backend). Listeners are
+ * attached before the pipeline's own, so the first event seen is the origin of the failure.
+ */
+export function watchFailureOrigin(
+  body: Readable,
+  sink: NodeJS.EventEmitter,
+): { sourceFailed: () => boolean } {
+  let origin: 'source' | 'sink' | undefined;
+  const onSourceError = () => {
+    origin ??= 'source';
+  };
+  const onSourceClose = () => {
+    if (!body.readableEnded) origin ??= 'source';
+  };
+  const onSinkError = () => {
+    origin ??= 'sink';
+  };
+  body.once('error', onSourceError);
+  body.once('close', onSourceClose);
+  sink.once('error', onSinkError);
+  return {
+    sourceFailed: () => {
+      body.off('error', onSourceError);
+      body.off('close', onSourceClose);
+      sink.off('error', onSinkError);
+      if (origin === undefined && body.destroyed && !body.readableEnded)
+        origin = 'source';
+      return origin === 'source';
+    },
+  };
+}
+
+export function abortedError(e: unknown): StorageError {
+  return new StorageError(
+    StorageErrorCode.Aborted,
+    `The upload stream failed before it ended (${describeError(e)})`,
+    { cause: e },
+  );
+}
