@@ -1,4 +1,4 @@
-import contentDisposition from 'content-disposition';
+import { create as contentDisposition } from 'content-disposition';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
@@ -45,7 +45,7 @@ function isNotModified(req: Request, obj: StoredObjectResponse): boolean {
 
 /** `If-Range` holds an ETag or a date; the range applies only when it still matches. */
 function ifRangeAllows(req: Request, obj: StoredObjectResponse): boolean {
-  const value = req.headers['if-range'];
+  const value = req.headers['if-range'] as string | undefined;
   if (value === undefined) return true;
   const v = value.trim();
   if (v.startsWith('"') || v.startsWith('W/') || /^[0-9a-f]{40}$/i.test(v)) {

@@ -50,6 +50,14 @@ export class AssetsRepository {
     return rows[0] ?? null;
   }
 
+  async findMany(feedId: number, lowers: string[]): Promise<AssetItemRow[]> {
+    if (lowers.length === 0) return [];
+    return this.dataSource.query(`SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`, [
+      feedId,
+      lowers,
+    ]);
+  }
+
   /** The item and every ancestor folder in one query, deepest first. */
   async findWithAncestors(feedId: number, segments: string[]): Promise<AssetItemRow[]> {
     const lowers = [...ancestorLowers(segments), segments.join('/').toLowerCase()];

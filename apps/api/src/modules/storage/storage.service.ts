@@ -86,6 +86,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   sweepSoon(): void {
     if (this.sweeping) return;
     this.sweeping = this.sweep()
+      .then(() => undefined)
       .catch((e) => this.logger.warn(`Blob sweep failed: ${(e as Error).message}`))
       .finally(() => (this.sweeping = undefined));
   }

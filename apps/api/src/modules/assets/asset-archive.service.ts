@@ -1,0 +1,214 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCode, ImportResult, parseDecodedPath, Privilege } from '@stockroom/contracts';
+import { newBlobKey } from '@stockroom/storage';
+import { create as contentDisposition } from 'content-disposition';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Principal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AccessService } from '../security/access.service';
+import { StorageService } from '../storage/storage.service';
+import { ArchiveError } from './archive/archive-error';
+import { ArchiveFormat, parseArchiveFormat, sniffArchiveFormat } from './archive/archive-format';
+import { extractArchive, inspectArchive } from './archive/archive-reader';
+import { ArchiveSourceEntry, createArchiveStream } from './archive/archive-writer';
+import type { AssetItemRow } from './asset-item.row';
+import { AssetTarget, itemPath } from './asset-target';
+import { AssetUploadService } from './asset-upload.service';
+import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
+import { HashingStream } from './hashing';
+import { resolveMediaType } from './media-type';
+
+export interface ExportedArchive {
+  contentType: string;
+  contentDisposition: string;
+  body: Readable;
+}
+
+export interface ImportRequest {
+  format?: string;
+  overwrite: boolean;
+  body: Readable;
+  contentLength?: number;
+}
+
+const CONTENT_TYPES: Record<ArchiveFormat, string> = { zip: 'application/zip', tgz: 'application/gzip' };
+
+function toAppError(e: unknown): unknown {
+  if (e instanceof ArchiveError) return new AppError(e.status === 413 ? ErrorCode.ArchiveTooLarge : ErrorCode.InvalidArchive, e.message);
+  return e;
+}
+
+function parseFormat(value: string | undefined): ArchiveFormat | undefined {
+  try {
+    return parseArchiveFormat(value);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** Counts bytes of the import body and stops at the limit (413). */
+function byteLimit(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new AppError(ErrorCode.ArchiveTooLarge, `The archive is larger than the limit of ${limit} bytes.`));
+      else done(null, chunk);
+    },
+  });
+}
+
+/** `export` streams a folder as zip/tgz; `import` expands an archive, all or nothing (spec §2 #12-13). */
+@Injectable()
+export class AssetArchiveService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly items: AssetsRepository,
+    private readonly uploads: AssetUploadService,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+  ) {}
+
+  async export(actor: Principal, target: AssetTarget, formatValue: string | undefined, recursive: boolean): Promise<ExportedArchive> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Download, feed.name);
+    const format = parseFormat(formatValue) ?? 'zip';
+    if (path.segments.length > 0) {
+      const folder = await this.items.find(feed.id, path.lower);
+      if (!folder) throw new AppError(ErrorCode.NotFound, `Folder "${path.path}" was not found.`);
+      if (folder.kind !== 'dir') throw new AppError(ErrorCode.IsFile, `"${path.path}" is a file, not a folder.`);
+    }
+    const provider = this.storage.providerFor(feed);
+    const { rows, release } = await this.items.streamListing(feed.id, path.lower, recursive);
+    const prefixLength = path.path === '' ? 0 : path.path.length + 1;
+    async function* entries(): AsyncIterable<ArchiveSourceEntry> {
+      try {
+        for await (const row of rows as AsyncIterable<AssetItemRow>) {
+          if (!recursive && row.kind === 'dir') continue;
+          const blobKey = row.blob_key;
+          yield {
+            path: row.path.slice(prefixLength),
+            kind: row.kind,
+            size: Number(row.size ?? 0),
+            modified: new Date(row.modified_at),
+            open: blobKey ? () => provider.read(blobKey) : undefined,
+          };
+        }
+      } finally {
+        rows.destroy();
+        await release();
+      }
+    }
+    const name = `${path.segments[path.segments.length - 1] ?? feed.name}.${format}`;
+    return {
+      contentType: CONTENT_TYPES[format],
+      contentDisposition: contentDisposition(name, { type: 'attachment' }),
+      body: createArchiveStream(format, entries()),
+    };
+  }
+
+  async import(actor: Principal, target: AssetTarget, request: ImportRequest): Promise<ImportResult> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Add, feed.name);
+    let format = parseFormat(request.format);
+    const limits = this.config.import;
+    if (request.contentLength !== undefined && request.contentLength > limits.maxExpandedBytes) {
+      throw new AppError(ErrorCode.ArchiveTooLarge, `The archive is larger than the limit of ${limits.maxExpandedBytes} bytes.`);
+    }
+    const targetRow = path.segments.length > 0 ? await this.items.find(feed.id, path.lower) : null;
+    if (targetRow?.kind === 'file') throw new AppError(ErrorCode.IsFile, `"${path.path}" is a file, not a folder.`);
+
+    // The body goes to a temp file first: archives must be validated whole before anything is written.
+    const tmpDir = join(this.config.dataDir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const file = join(tmpDir, `import-${randomUUID()}`);
+    const written: string[] = [];
+    const provider = this.storage.providerFor(feed);
+    try {
+      await pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file));
+      if (!format) {
+        const handle = await open(file, 'r');
+        const head = Buffer.alloc(4);
+        await handle.read(head, 0, 4, 0).finally(() => handle.close());
+        format = sniffArchiveFormat(head) ?? undefined;
+        if (!format) throw new AppError(ErrorCode.InvalidArchive, 'The body is not a zip or tgz archive.');
+      }
+      const manifest = await inspectArchive(file, format, limits).catch((e) => Promise.reject(toAppError(e)));
+
+      // Plan against the current tree before writing a byte.
+      const full = (entryPath: string): ItemPath => itemPath([...path.segments, ...parseDecodedPath(entryPath)]);
+      const folders = new Map<string, ItemPath>();
+      const files = new Map<string, ItemPath>();
+      for (const entry of manifest) {
+        const p = full(entry.path);
+        for (let i = path.segments.length + 1; i < p.segments.length; i++) {
+          const folder = itemPath(p.segments.slice(0, i));
+          folders.set(folder.lower, folder);
+        }
+        if (entry.kind === 'dir') folders.set(p.lower, p);
+        else files.set(p.lower, p);
+      }
+      const existing = await this.items.findMany(feed.id, [...folders.keys(), ...files.keys()]);
+      const skip = new Set<string>();
+      let overwriting = false;
+      for (const row of existing) {
+        if (folders.has(row.path_lower) && row.kind === 'file') {
+          throw new AppError(ErrorCode.IsFile, `Cannot import: "${row.path}" is a file where the archive has a folder.`);
+        }
+        if (files.has(row.path_lower)) {
+          if (row.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `Cannot import: "${row.path}" is a folder where the archive has a file.`);
+          if (request.overwrite) overwriting = true;
+          else skip.add(row.path_lower);
+        }
+      }
+      if (overwriting) await this.access.require(actor, Privilege.Overwrite, feed.name);
+
+      const contents = new Map<string, NewFileContent>();
+      await extractArchive(file, format, async (entry, body) => {
+        const p = full(entry.path);
+        if (skip.has(p.lower)) {
+          body.resume();
+          await new Promise((resolve) => body.once('end', resolve));
+          return;
+        }
+        const blobKey = newBlobKey();
+        written.push(blobKey);
+        const hashing = new HashingStream();
+        const stored = await provider.write(blobKey, body.pipe(hashing));
+        contents.set(p.lower, {
+          blobKey,
+          size: stored.size,
+          hashes: hashing.digest(),
+          mediaType: resolveMediaType(undefined, p.segments[p.segments.length - 1]),
+        });
+      }).catch((e) => Promise.reject(toAppError(e)));
+
+      const result: ImportResult = { created: 0, overwritten: 0, skipped: skip.size };
+      await this.items.transaction(async (manager) => {
+        const now = new Date();
+        const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);
+        if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot import into "${path.path}": "${inTheWay}" is a file.`);
+        for (const folder of folders.values()) {
+          const blocked = await this.items.ensureFolders(manager, feed.id, folder.segments, now);
+          if (blocked) throw new AppError(ErrorCode.IsFile, `Cannot import: "${blocked}" is a file where the archive has a folder.`);
+        }
+        for (const [lower, content] of contents) {
+          const outcome = await this.uploads.commitFile(manager, feed, files.get(lower) as ItemPath, content, request.overwrite ? 'upsert' : 'create');
+          result[outcome]++;
+        }
+      });
+      written.length = 0; // committed: the blobs are the directory's now
+      this.storage.sweepSoon();
+      return result;
+    } finally {
+      await rm(file, { force: true });
+      await Promise.all(written.map((key) => provider.delete(key).catch(() => undefined)));
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+export function sha1(data: Buffer | string): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+export function hashesOf(data: Buffer) {
+  const h = (a: string) => createHash(a).update(data).digest('hex');
+  return { md5: h('md5'), sha1: h('sha1'), sha256: h('sha256'), sha512: h('sha512') };
+}
+
+export function bytes(n: number): Buffer {
+  return randomBytes(n);
+}
+
+export async function createFeed(t: TestApp, name: string): Promise<void> {
+  const res = await fetch(`${t.url}/api/management/feeds/create`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, feedType: 'asset' }),
+  });
+  if (res.status !== 200) throw new Error(`create feed ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** fetch against the asset API of one directory. */
+export function endpoint(t: TestApp, feed: string) {
+  return (path: string, init?: RequestInit) => fetch(`${t.url}/endpoints/${feed}/${path}`, init);
+}
