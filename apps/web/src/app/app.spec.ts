@@ -1,18 +1,36 @@
 import { TestBed } from '@angular/core/testing';
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { App } from './app';
-import { NxWelcome } from './nx-welcome';
 
-describe('App', () => {
+describe('App shell', () => {
+  let http: HttpTestingController;
+
   beforeEach(async () => {
     await TestBed.configureTestingModule({
-      imports: [App, NxWelcome],
+      imports: [App],
+      providers: [provideHttpClient(), provideHttpClientTesting()],
     }).compileComponents();
+    http = TestBed.inject(HttpTestingController);
   });
 
-  it('should render title', async () => {
+  it('lists the asset directories from the feed API', async () => {
     const fixture = TestBed.createComponent(App);
+    http.expectOne('/api/management/feeds/list').flush([
+      { name: 'installers', feedType: 'asset', description: 'setup files', active: true, retentionRules: [], retentionRulesEnabled: false },
+    ]);
     await fixture.whenStable();
-    const compiled = fixture.nativeElement as HTMLElement;
-    expect(compiled.querySelector('h1')?.textContent).toContain('Welcome web');
+    fixture.detectChanges();
+    const link = fixture.nativeElement.querySelector('li a') as HTMLAnchorElement;
+    expect(link.textContent?.trim()).toBe('installers');
+    expect(link.getAttribute('href')).toBe('/endpoints/installers/dir/');
+  });
+
+  it('shows the API error message', async () => {
+    const fixture = TestBed.createComponent(App);
+    http.expectOne('/api/management/feeds/list').flush({ code: 'internal', message: 'boom' }, { status: 500, statusText: 'Error' });
+    await fixture.whenStable();
+    fixture.detectChanges();
+    expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain('boom');
   });
 });
