@@ -27,7 +27,11 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
 
 /** Where the built console lives next to the built server (dist/apps/web/browser). */
 function findConsole(): string | undefined {
-  const candidates = [join(__dirname, '..', 'web', 'browser'), join(process.cwd(), 'dist', 'apps', 'web', 'browser')];
+  const candidates = [
+    join(__dirname, '..', 'web', 'browser'), // dist/apps/api → dist/apps/web
+    join(__dirname, 'web', 'browser'), // the Docker image
+    join(process.cwd(), 'dist', 'apps', 'web', 'browser'),
+  ];
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
 
@@ -62,7 +66,6 @@ export async function createApp(
       next();
     });
   }
-  app.enableShutdownHooks();
   await app.init();
   const server = app.getHttpServer() as Server;
   // Large uploads take longer than Node's default 5-minute request timeout.

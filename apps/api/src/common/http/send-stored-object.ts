@@ -1,4 +1,4 @@
-import { create as contentDisposition } from 'content-disposition';
+import { attachmentDisposition } from './attachment';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
@@ -88,7 +88,7 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
   const range = pickRange(req, obj);
   res.setHeader('Content-Type', obj.mediaType);
   if (obj.attachmentName !== undefined) {
-    res.setHeader('Content-Disposition', contentDisposition(obj.attachmentName, { type: 'attachment' }));
+    res.setHeader('Content-Disposition', attachmentDisposition(obj.attachmentName));
   }
   if (range) {
     res.status(206);

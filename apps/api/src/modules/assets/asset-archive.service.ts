@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, ImportResult, parseDecodedPath, Privilege } from '@stockroom/contracts';
 import { newBlobKey } from '@stockroom/storage';
-import { create as contentDisposition } from 'content-disposition';
+import { attachmentDisposition } from '../../common/http/attachment';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
@@ -108,7 +108,7 @@ export class AssetArchiveService {
     const name = `${path.segments[path.segments.length - 1] ?? feed.name}.${format}`;
     return {
       contentType: CONTENT_TYPES[format],
-      contentDisposition: contentDisposition(name, { type: 'attachment' }),
+      contentDisposition: attachmentDisposition(name),
       body: createArchiveStream(format, entries()),
     };
   }
@@ -180,7 +180,8 @@ export class AssetArchiveService {
         const blobKey = newBlobKey();
         written.push(blobKey);
         const hashing = new HashingStream();
-        const stored = await provider.write(blobKey, body.pipe(hashing));
+        // pipeline (not pipe): an entry that fails mid-read must fail the write too.
+        const stored = await provider.write(blobKey, pipelineCb(body, hashing, () => undefined));
         contents.set(p.lower, {
           blobKey,
           size: stored.size,
