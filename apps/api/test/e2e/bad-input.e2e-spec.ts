@@ -129,7 +129,13 @@ describe('bad input: clear 4xx, nothing changed', () => {
     expect(await (await ep('content/keep/original.txt')).text()).toBe('original');
     // An aborted new file leaves no trace either.
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: t.port, method: 'POST', path: '/endpoints/safe/content/keep/new.bin', headers: { 'Content-Length': 10_000_000 } });
+      const req = request({
+        host: '127.0.0.1',
+        port: t.port,
+        method: 'POST',
+        path: '/endpoints/safe/content/keep/new.bin',
+        headers: { 'Content-Length': 10_000_000 },
+      });
       req.on('error', () => resolve());
       req.on('close', () => resolve());
       req.write(bytes(1_000_000), () => setTimeout(() => req.destroy(), 200));
@@ -151,7 +157,7 @@ describe('bad input: clear 4xx, nothing changed', () => {
     expect(meta.size).toBe(served.length);
     expect(meta.sha1).toBe(sha1(served));
     expect(res.headers.get('etag')).toBe(`"${sha1(served)}"`);
-    expect((await (await ep('dir/race')).json())).toHaveLength(1);
+    expect(await (await ep('dir/race')).json()).toHaveLength(1);
     // The 49 losers' blobs are reclaimed.
     const storage = join(t.config.dataDir, 'storage');
     const files = (await (await ep('dir/?recursive=true')).json()).filter((i: { type: string }) => i.type !== 'dir');
@@ -226,7 +232,13 @@ describe('the database going away mid-request', () => {
     const blobsBefore = (await filesUnder(storage)).length;
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: t.port, method: 'POST', path: '/endpoints/fragile/content/streaming.bin', headers: { 'Content-Length': 4_000_000 } },
+        {
+          host: '127.0.0.1',
+          port: t.port,
+          method: 'POST',
+          path: '/endpoints/fragile/content/streaming.bin',
+          headers: { 'Content-Length': 4_000_000 },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

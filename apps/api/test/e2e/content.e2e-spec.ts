@@ -36,7 +36,11 @@ describe('content: upload and download (spec §2 #1-8)', () => {
   it('stores a specific Content-Type and ignores habitual ones', async () => {
     await ep('content/a.bin', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/csv' } });
     expect((await ep('content/a.bin')).headers.get('content-type')).toBe('text/csv');
-    for (const habitual of ['application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    for (const habitual of [
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
       await ep('content/readme.txt', { method: 'POST', body: 'hello', headers: { 'Content-Type': habitual } });
       const res = await ep('content/readme.txt');
       expect(res.headers.get('content-type')).toBe('text/plain');
@@ -108,7 +112,9 @@ describe('content: upload and download (spec §2 #1-8)', () => {
     expect(multi.status).toBe(200);
     expect(Buffer.from(await multi.arrayBuffer())).toEqual(data);
     // If-Range with a stale validator: the whole file.
-    const stale = await ep('content/range.bin', { headers: { Range: 'bytes=0-9', 'If-Range': '"0000000000000000000000000000000000000000"' } });
+    const stale = await ep('content/range.bin', {
+      headers: { Range: 'bytes=0-9', 'If-Range': '"0000000000000000000000000000000000000000"' },
+    });
     expect(stale.status).toBe(200);
     const fresh = await ep('content/range.bin', { headers: { Range: 'bytes=0-9', 'If-Range': `"${sha1(data)}"` } });
     expect(fresh.status).toBe(206);
@@ -126,7 +132,9 @@ describe('content: upload and download (spec §2 #1-8)', () => {
     expect((await ep('content/etag.txt', { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
     const lastModified = first.headers.get('last-modified') ?? '';
     expect((await ep('content/etag.txt', { headers: { 'If-Modified-Since': lastModified } })).status).toBe(304);
-    expect((await ep('content/etag.txt', { headers: { 'If-Modified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } })).status).toBe(200);
+    expect(
+      (await ep('content/etag.txt', { headers: { 'If-Modified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } })).status,
+    ).toBe(200);
   });
 
   it('HEAD answers headers only: 200 when present, 404 when missing (Cake add-in)', async () => {

@@ -9,10 +9,16 @@ describe('feed management API (spec §7)', () => {
   afterAll(() => t.close());
 
   const api = (path: string, init?: RequestInit) =>
-    fetch(`${t.url}/api/management/feeds/${path}`, { ...init, headers: { 'Content-Type': 'application/json', ...init?.headers } });
+    fetch(`${t.url}/api/management/feeds/${path}`, {
+      ...init,
+      headers: { 'Content-Type': 'application/json', ...init?.headers },
+    });
 
   it('creates, lists, gets, updates and deletes an asset directory', async () => {
-    const created = await api('create', { method: 'POST', body: JSON.stringify({ name: 'Installers', feedType: 'asset', description: 'setup files' }) });
+    const created = await api('create', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Installers', feedType: 'asset', description: 'setup files' }),
+    });
     expect(created.status).toBe(200);
     expect(await created.json()).toEqual({
       name: 'Installers',
@@ -26,7 +32,10 @@ describe('feed management API (spec §7)', () => {
     expect(list.map((f: { name: string }) => f.name)).toContain('Installers');
     expect((await (await api('get/installers')).json()).name).toBe('Installers');
 
-    const updated = await api('update/Installers', { method: 'POST', body: JSON.stringify({ description: 'new', active: false }) });
+    const updated = await api('update/Installers', {
+      method: 'POST',
+      body: JSON.stringify({ description: 'new', active: false }),
+    });
     expect(updated.status).toBe(200);
     expect(await updated.json()).toMatchObject({ name: 'Installers', description: 'new', active: false });
 

@@ -11,7 +11,16 @@ describe('chunked (multipart) upload (spec §4)', () => {
   });
   afterAll(() => t.close());
 
-  const part = (path: string, id: string, index: number, offset: number, totalSize: number, data: Buffer, totalParts: number, headers: Record<string, string> = {}) =>
+  const part = (
+    path: string,
+    id: string,
+    index: number,
+    offset: number,
+    totalSize: number,
+    data: Buffer,
+    totalParts: number,
+    headers: Record<string, string> = {},
+  ) =>
     ep(
       `content/${path}?multipart=upload&id=${id}&index=${index}&offset=${offset}&totalSize=${totalSize}&partSize=${data.length}&totalParts=${totalParts}`,
       { method: 'POST', body: data, headers },
@@ -28,7 +37,9 @@ describe('chunked (multipart) upload (spec §4)', () => {
     const data = bytes(1_000_000);
     const parts = split(data, 300_000);
     for (let i = 0; i < parts.length; i++) {
-      expect((await part('big/file.bin', 'up-1', i, i * 300_000, data.length, parts[i], parts.length)).status).toBe(200);
+      expect((await part('big/file.bin', 'up-1', i, i * 300_000, data.length, parts[i], parts.length)).status).toBe(
+        200,
+      );
       expect((await ep('content/big/file.bin')).status).toBe(404);
     }
     const status = await (await ep('content/big/file.bin?multipart=status&id=up-1')).json();
@@ -43,17 +54,21 @@ describe('chunked (multipart) upload (spec §4)', () => {
     const data = bytes(500_000);
     const parts = split(data, 100_000);
     const order = [3, 1, 4, 0, 2];
-    await Promise.all(order.map((i) => part('ooo.bin', 'up-2', i, i * 100_000, data.length, i === 2 ? bytes(100_000) : parts[i], 5)));
+    await Promise.all(
+      order.map((i) => part('ooo.bin', 'up-2', i, i * 100_000, data.length, i === 2 ? bytes(100_000) : parts[i], 5)),
+    );
     expect((await part('ooo.bin', 'up-2', 2, 200_000, data.length, parts[2], 5)).status).toBe(200); // re-send replaces
     expect((await complete('ooo.bin', 'up-2')).status).toBe(200);
     expect(Buffer.from(await (await ep('content/ooo.bin')).arrayBuffer())).toEqual(data);
     expect(await (await ep('metadata/ooo.bin')).json()).toMatchObject(hashesOf(data));
   });
 
-  it('handles totalParts=1, the empty-POST-first habit, and the first part\'s Content-Type', async () => {
+  it("handles totalParts=1, the empty-POST-first habit, and the first part's Content-Type", async () => {
     expect((await ep('content/habit.txt', { method: 'POST' })).status).toBe(201);
     const data = Buffer.from('one single part');
-    expect((await part('habit.txt', 'up-3', 0, 0, data.length, data, 1, { 'Content-Type': 'application/x-habit' })).status).toBe(200);
+    expect(
+      (await part('habit.txt', 'up-3', 0, 0, data.length, data, 1, { 'Content-Type': 'application/x-habit' })).status,
+    ).toBe(200);
     expect((await complete('habit.txt', 'up-3')).status).toBe(200);
     const res = await ep('content/habit.txt');
     expect(await res.text()).toBe('one single part');
@@ -82,7 +97,10 @@ describe('chunked (multipart) upload (spec §4)', () => {
     expect(changed.status).toBe(400);
     expect(await changed.text()).toMatch(/totalSize changed/);
     // Overlapping parts.
-    const overlap = await ep('content/bad2.bin?multipart=upload&id=up-4&index=1&offset=500&totalSize=2000&partSize=1000&totalParts=2', { method: 'POST', body: data });
+    const overlap = await ep(
+      'content/bad2.bin?multipart=upload&id=up-4&index=1&offset=500&totalSize=2000&partSize=1000&totalParts=2',
+      { method: 'POST', body: data },
+    );
     expect(overlap.status).toBe(400);
     expect(await overlap.text()).toMatch(/overlaps part 0/);
     // A missing part at complete.

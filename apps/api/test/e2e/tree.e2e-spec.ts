@@ -96,13 +96,27 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
   it('updates media type, user metadata (update/replace) and cache settings, and serves them', async () => {
     await ep('content/meta/file.dat', { method: 'POST', body: 'm' });
     const post = (path: string, body: unknown) =>
-      ep(`metadata/${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+      ep(`metadata/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+      });
     expect((await post('meta/file.dat', { type: 'application/x-custom' })).status).toBe(200);
-    expect((await post('meta/file.dat', { userMetadata: { Owner: 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } } })).status).toBe(200);
+    expect(
+      (
+        await post('meta/file.dat', {
+          userMetadata: { Owner: 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } },
+        })
+      ).status,
+    ).toBe(200);
     expect((await post('meta/file.dat', { userMetadata: { Team: 'infra' } })).status).toBe(200);
     let item = await (await ep('metadata/meta/file.dat')).json();
     expect(item.type).toBe('application/x-custom');
-    expect(item.userMetadata).toEqual({ Owner: 'ops', Team: 'infra', 'X-Build': { value: '42', includeInResponseHeader: true } });
+    expect(item.userMetadata).toEqual({
+      Owner: 'ops',
+      Team: 'infra',
+      'X-Build': { value: '42', includeInResponseHeader: true },
+    });
 
     let res = await ep('content/meta/file.dat');
     expect(res.headers.get('content-type')).toBe('application/x-custom');
@@ -123,14 +137,18 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
     await post('meta/file.dat', { cacheHeader: { type: 'Custom', value: 'private, max-age=5' } });
     res = await ep('content/meta/file.dat');
     expect(res.headers.get('cache-control')).toBe('private, max-age=5');
-    expect((await (await ep('metadata/meta/file.dat')).json()).cacheHeader).toEqual({ type: 'Custom', value: 'private, max-age=5' });
+    expect((await (await ep('metadata/meta/file.dat')).json()).cacheHeader).toEqual({
+      type: 'Custom',
+      value: 'private, max-age=5',
+    });
     await post('meta/file.dat', { cacheHeader: { type: 'inherit' } });
     expect((await ep('content/meta/file.dat')).headers.get('cache-control')).toBe('public, max-age=60');
   });
 
   it('rejects bad metadata bodies with 400 and changes nothing', async () => {
     await ep('content/meta2/f.txt', { method: 'POST', body: Buffer.from('x') });
-    const post = (body: string) => ep('metadata/meta2/f.txt', { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    const post = (body: string) =>
+      ep('metadata/meta2/f.txt', { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
     const bad = [
       '{not json',
       '[]',

@@ -27,7 +27,10 @@ async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
 
 /** The migrated template, named after the migration list so a new migration makes a new one. */
 async function ensureTemplate(): Promise<string> {
-  const hash = createHash('sha1').update(MIGRATIONS.map((m) => m.name).join(',')).digest('hex').slice(0, 12);
+  const hash = createHash('sha1')
+    .update(MIGRATIONS.map((m) => m.name).join(','))
+    .digest('hex')
+    .slice(0, 12);
   const template = `stockroom_tpl_${hash}`;
   await admin(async (c) => {
     await c.query(`SELECT pg_advisory_lock(hashtext('stockroom-test-template'))`);

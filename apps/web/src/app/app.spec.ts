@@ -16,9 +16,18 @@ describe('App shell', () => {
 
   it('lists the asset directories from the feed API', async () => {
     const fixture = TestBed.createComponent(App);
-    http.expectOne('/api/management/feeds/list').flush([
-      { name: 'installers', feedType: 'asset', description: 'setup files', active: true, retentionRules: [], retentionRulesEnabled: false },
-    ]);
+    http
+      .expectOne('/api/management/feeds/list')
+      .flush([
+        {
+          name: 'installers',
+          feedType: 'asset',
+          description: 'setup files',
+          active: true,
+          retentionRules: [],
+          retentionRulesEnabled: false,
+        },
+      ]);
     await fixture.whenStable();
     fixture.detectChanges();
     const link = fixture.nativeElement.querySelector('li a') as HTMLAnchorElement;
@@ -28,7 +37,9 @@ describe('App shell', () => {
 
   it('shows the API error message', async () => {
     const fixture = TestBed.createComponent(App);
-    http.expectOne('/api/management/feeds/list').flush({ code: 'internal', message: 'boom' }, { status: 500, statusText: 'Error' });
+    http
+      .expectOne('/api/management/feeds/list')
+      .flush({ code: 'internal', message: 'boom' }, { status: 500, statusText: 'Error' });
     await fixture.whenStable();
     fixture.detectChanges();
     expect(fixture.nativeElement.querySelector('[role=alert]').textContent).toContain('boom');

@@ -48,25 +48,46 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private map(exception: unknown, req: Request): Mapped {
     if (exception instanceof AppError) {
-      return { status: httpStatusOf(exception.code), code: exception.code, message: exception.message, headers: exception.headers };
+      return {
+        status: httpStatusOf(exception.code),
+        code: exception.code,
+        message: exception.message,
+        headers: exception.headers,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const raw = typeof body === 'object' && body && 'message' in body ? (body as { message: unknown }).message : exception.message;
+      const raw =
+        typeof body === 'object' && body && 'message' in body
+          ? (body as { message: unknown }).message
+          : exception.message;
       const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
-      return { status, code: status === 404 ? ErrorCode.NotFound : status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal, message };
+      return {
+        status,
+        code: status === 404 ? ErrorCode.NotFound : status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal,
+        message,
+      };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
-      return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The database is unavailable; try again shortly.', headers: { 'Retry-After': '5' } };
+      return {
+        status: 503,
+        code: ErrorCode.ServiceUnavailable,
+        message: 'The database is unavailable; try again shortly.',
+        headers: { 'Retry-After': '5' },
+      };
     }
     if (isStorageError(exception)) {
       switch (exception.code) {
         case StorageErrorCode.Unavailable:
         case StorageErrorCode.AccessDenied:
           this.logger.warn(`${req.method} ${req.originalUrl}: storage unavailable: ${exception.message}`);
-          return { status: 503, code: ErrorCode.ServiceUnavailable, message: `Storage is unavailable: ${exception.message}` };
+          return {
+            status: 503,
+            code: ErrorCode.ServiceUnavailable,
+            message: `Storage is unavailable: ${exception.message}`,
+          };
         case StorageErrorCode.NotFound:
           this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
           return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The stored file is unavailable.' };
@@ -75,7 +96,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
     }
     const requestId = randomUUID();
-    this.logger.error(`[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`);
+    this.logger.error(
+      `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
+    );
     return { status: 500, code: ErrorCode.Internal, message: `Internal server error (request id ${requestId}).` };
   }
 }

@@ -5,5 +5,8 @@ import { create as contentDisposition } from 'content-disposition';
  * leaves token-like names bare; the spec (and some clients) expect them quoted.
  */
 export function attachmentDisposition(fileName: string): string {
-  return contentDisposition(fileName, { type: 'attachment' }).replace(/^attachment; filename=([^";]+)$/, 'attachment; filename="$1"');
+  return contentDisposition(fileName, { type: 'attachment' }).replace(
+    /^attachment; filename=([^";]+)$/,
+    'attachment; filename="$1"',
+  );
 }

@@ -32,7 +32,13 @@ function parseHttpDate(value: string | undefined): number | undefined {
 function etagMatches(header: string, sha1: string): boolean {
   return header
     .split(',')
-    .map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1').toLowerCase())
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase(),
+    )
     .some((t) => t === '*' || t === sha1);
 }
 

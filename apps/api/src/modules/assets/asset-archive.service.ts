@@ -40,7 +40,8 @@ export interface ImportRequest {
 const CONTENT_TYPES: Record<ArchiveFormat, string> = { zip: 'application/zip', tgz: 'application/gzip' };
 
 function toAppError(e: unknown): unknown {
-  if (e instanceof ArchiveError) return new AppError(e.status === 413 ? ErrorCode.ArchiveTooLarge : ErrorCode.InvalidArchive, e.message);
+  if (e instanceof ArchiveError)
+    return new AppError(e.status === 413 ? ErrorCode.ArchiveTooLarge : ErrorCode.InvalidArchive, e.message);
   return e;
 }
 
@@ -58,7 +59,8 @@ function byteLimit(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > limit) done(new AppError(ErrorCode.ArchiveTooLarge, `The archive is larger than the limit of ${limit} bytes.`));
+      if (seen > limit)
+        done(new AppError(ErrorCode.ArchiveTooLarge, `The archive is larger than the limit of ${limit} bytes.`));
       else done(null, chunk);
     },
   });
@@ -75,7 +77,12 @@ export class AssetArchiveService {
     private readonly access: AccessService,
   ) {}
 
-  async export(actor: Principal, target: AssetTarget, formatValue: string | undefined, recursive: boolean): Promise<ExportedArchive> {
+  async export(
+    actor: Principal,
+    target: AssetTarget,
+    formatValue: string | undefined,
+    recursive: boolean,
+  ): Promise<ExportedArchive> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Download, feed.name);
     const format = parseFormat(formatValue) ?? 'zip';
@@ -119,7 +126,10 @@ export class AssetArchiveService {
     let format = parseFormat(request.format);
     const limits = this.config.import;
     if (request.contentLength !== undefined && request.contentLength > limits.maxExpandedBytes) {
-      throw new AppError(ErrorCode.ArchiveTooLarge, `The archive is larger than the limit of ${limits.maxExpandedBytes} bytes.`);
+      throw new AppError(
+        ErrorCode.ArchiveTooLarge,
+        `The archive is larger than the limit of ${limits.maxExpandedBytes} bytes.`,
+      );
     }
     const targetRow = path.segments.length > 0 ? await this.items.find(feed.id, path.lower) : null;
     if (targetRow?.kind === 'file') throw new AppError(ErrorCode.IsFile, `"${path.path}" is a file, not a folder.`);
@@ -159,10 +169,17 @@ export class AssetArchiveService {
       let overwriting = false;
       for (const row of existing) {
         if (folders.has(row.path_lower) && row.kind === 'file') {
-          throw new AppError(ErrorCode.IsFile, `Cannot import: "${row.path}" is a file where the archive has a folder.`);
+          throw new AppError(
+            ErrorCode.IsFile,
+            `Cannot import: "${row.path}" is a file where the archive has a folder.`,
+          );
         }
         if (files.has(row.path_lower)) {
-          if (row.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `Cannot import: "${row.path}" is a folder where the archive has a file.`);
+          if (row.kind === 'dir')
+            throw new AppError(
+              ErrorCode.IsFolder,
+              `Cannot import: "${row.path}" is a folder where the archive has a file.`,
+            );
           if (request.overwrite) overwriting = true;
           else skip.add(row.path_lower);
         }
@@ -181,7 +198,10 @@ export class AssetArchiveService {
         written.push(blobKey);
         const hashing = new HashingStream();
         // pipeline (not pipe): an entry that fails mid-read must fail the write too.
-        const stored = await provider.write(blobKey, pipelineCb(body, hashing, () => undefined));
+        const stored = await provider.write(
+          blobKey,
+          pipelineCb(body, hashing, () => undefined),
+        );
         contents.set(p.lower, {
           blobKey,
           size: stored.size,
@@ -194,13 +214,24 @@ export class AssetArchiveService {
       await this.items.transaction(async (manager) => {
         const now = new Date();
         const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);
-        if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot import into "${path.path}": "${inTheWay}" is a file.`);
+        if (inTheWay)
+          throw new AppError(ErrorCode.IsFile, `Cannot import into "${path.path}": "${inTheWay}" is a file.`);
         for (const folder of folders.values()) {
           const blocked = await this.items.ensureFolders(manager, feed.id, folder.segments, now);
-          if (blocked) throw new AppError(ErrorCode.IsFile, `Cannot import: "${blocked}" is a file where the archive has a folder.`);
+          if (blocked)
+            throw new AppError(
+              ErrorCode.IsFile,
+              `Cannot import: "${blocked}" is a file where the archive has a folder.`,
+            );
         }
         for (const [lower, content] of contents) {
-          const outcome = await this.uploads.commitFile(manager, feed, files.get(lower) as ItemPath, content, request.overwrite ? 'upsert' : 'create');
+          const outcome = await this.uploads.commitFile(
+            manager,
+            feed,
+            files.get(lower) as ItemPath,
+            content,
+            request.overwrite ? 'upsert' : 'create',
+          );
           result[outcome]++;
         }
       });

@@ -18,10 +18,15 @@ export class AssetDownloadService {
     private readonly access: AccessService,
   ) {}
 
-  async resolve(actor: Principal, target: AssetTarget, opts: { head: boolean; attachment: boolean }): Promise<StoredObjectResponse> {
+  async resolve(
+    actor: Principal,
+    target: AssetTarget,
+    opts: { head: boolean; attachment: boolean },
+  ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed.name);
-    if (path.segments.length === 0) throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
+    if (path.segments.length === 0)
+      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
     // The item and its ancestors in one query: the nearest cache setting wins.
     const rows = await this.items.findWithAncestors(feed.id, path.segments);
     const item = rows[0]?.path_lower === path.lower ? rows[0] : undefined;
@@ -30,7 +35,9 @@ export class AssetDownloadService {
     if (!item.blob_key || !item.sha1) throw badRequest(`"${path.path}" has no content.`);
 
     const cacheControl =
-      rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined) ?? cacheControlOf(feed.cacheHeader) ?? 'public';
+      rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined) ??
+      cacheControlOf(feed.cacheHeader) ??
+      'public';
     const headers: Record<string, string> = {};
     for (const [key, m] of Object.entries(item.user_metadata ?? {})) {
       if (m.includeInResponseHeader) headers[key] = m.value;

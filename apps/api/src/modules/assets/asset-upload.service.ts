@@ -69,7 +69,10 @@ export class AssetUploadService {
     await this.checkWritable(actor, target, mode);
     const max = this.config.maxUploadBytes;
     if (max > 0 && request.contentLength !== undefined && request.contentLength > max) {
-      throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${request.contentLength} bytes; the limit is ${max}.`);
+      throw new AppError(
+        ErrorCode.PayloadTooLarge,
+        `The upload is ${request.contentLength} bytes; the limit is ${max}.`,
+      );
     }
     const provider = this.storage.providerFor(feed);
     const blobKey = newBlobKey();
@@ -101,7 +104,8 @@ export class AssetUploadService {
     const rows = await this.items.findWithAncestors(feed.id, path.segments);
     const existing = rows.find((r) => r.path_lower === path.lower);
     const blockingFile = rows.find((r) => r.path_lower !== path.lower && r.kind === 'file');
-    if (blockingFile) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
+    if (blockingFile)
+      throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
     if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
@@ -128,12 +132,17 @@ export class AssetUploadService {
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     await this.items.replaceFile(manager, existing.id, content, now);
-    if (existing.blob_key) await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), [existing.blob_key]);
+    if (existing.blob_key)
+      await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), [existing.blob_key]);
     return 'overwritten';
   }
 
   /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */
-  private async commitOrDiscard<T>(provider: StorageProvider, blobKey: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+  private async commitOrDiscard<T>(
+    provider: StorageProvider,
+    blobKey: string,
+    work: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await this.items.transaction(work);
       this.storage.sweepSoon();
@@ -161,17 +170,31 @@ export class AssetUploadService {
     }
     if (partSize === 0 && totalSize > 0) throw invalidMultipart(`Part ${index} is empty.`);
     if (request.contentLength !== undefined && request.contentLength !== partSize) {
-      throw invalidMultipart(`Part ${index} declares partSize=${partSize} but the body is ${request.contentLength} bytes.`);
+      throw invalidMultipart(
+        `Part ${index} declares partSize=${partSize} but the body is ${request.contentLength} bytes.`,
+      );
     }
     const max = this.config.maxUploadBytes;
-    if (max > 0 && totalSize > max) throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
+    if (max > 0 && totalSize > max)
+      throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
     await this.checkWritable(actor, target, 'upsert');
 
     const provider = this.storage.providerFor(feed);
-    const upload = await this.openUpload(provider, feed, path, id, totalSize, totalParts, specificMediaType(request.contentType));
+    const upload = await this.openUpload(
+      provider,
+      feed,
+      path,
+      id,
+      totalSize,
+      totalParts,
+      specificMediaType(request.contentType),
+    );
     const parts = await this.multipart.parts(upload.id);
     const overlap = parts.find(
-      (p) => p.part_index !== index && Number(p.part_offset) < offset + partSize && offset < Number(p.part_offset) + Number(p.part_size),
+      (p) =>
+        p.part_index !== index &&
+        Number(p.part_offset) < offset + partSize &&
+        offset < Number(p.part_offset) + Number(p.part_size),
     );
     if (overlap) {
       throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) overlaps part ${overlap.part_index}.`);
@@ -185,7 +208,12 @@ export class AssetUploadService {
     if (hashes) body = pipeline(request.body, hashes.tap(), (e) => (sourceError = e ?? undefined));
     let stored;
     try {
-      stored = await provider.writePart(upload.blob_key, upload.storage_upload_id, { index, offset, size: partSize }, body);
+      stored = await provider.writePart(
+        upload.blob_key,
+        upload.storage_upload_id,
+        { index, offset, size: partSize },
+        body,
+      );
     } catch (e) {
       if (isStorageError(e, StorageErrorCode.SizeMismatch)) throw invalidMultipart(`Part ${index}: ${e.message}`);
       throw sourceError instanceof AppError ? sourceError : e;
@@ -193,7 +221,8 @@ export class AssetUploadService {
 
     await this.multipart.transaction(async (manager) => {
       const current = await this.multipart.find(feed.id, id, manager, true);
-      if (!current || current.id !== upload.id) throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
+      if (!current || current.id !== upload.id)
+        throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
       await this.multipart.upsertPart(manager, upload.id, { index, offset, size: partSize, token: stored.token });
       const hashed = Number(current.hashed_bytes);
       if (hashes && hashed === offset) {
@@ -215,7 +244,8 @@ export class AssetUploadService {
     mediaType: string | undefined,
   ): Promise<MultipartUploadRow> {
     const check = (row: MultipartUploadRow): MultipartUploadRow => {
-      if (row.path_lower !== path.lower) throw invalidMultipart(`Upload "${id}" belongs to another path ("${row.path}").`);
+      if (row.path_lower !== path.lower)
+        throw invalidMultipart(`Upload "${id}" belongs to another path ("${row.path}").`);
       if (Number(row.total_size) !== totalSize) {
         throw invalidMultipart(`totalSize changed within upload "${id}": was ${row.total_size}, now ${totalSize}.`);
       }
@@ -262,24 +292,35 @@ export class AssetUploadService {
       await this.multipart.transaction(async (manager) => {
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
-        if (upload.path_lower !== path.lower) throw invalidMultipart(`Upload "${id}" belongs to another path ("${upload.path}").`);
+        if (upload.path_lower !== path.lower)
+          throw invalidMultipart(`Upload "${id}" belongs to another path ("${upload.path}").`);
         const totalSize = Number(upload.total_size);
         const parts = await this.multipart.parts(upload.id, manager);
         let expected = 0;
         for (const part of parts) {
           if (Number(part.part_offset) !== expected) {
-            throw invalidMultipart(`Cannot complete "${id}": bytes ${expected}-${Number(part.part_offset) - 1} are missing.`);
+            throw invalidMultipart(
+              `Cannot complete "${id}": bytes ${expected}-${Number(part.part_offset) - 1} are missing.`,
+            );
           }
           expected += Number(part.part_size);
         }
-        if (expected !== totalSize) throw invalidMultipart(`Cannot complete "${id}": bytes ${expected}-${totalSize - 1} are missing.`);
+        if (expected !== totalSize)
+          throw invalidMultipart(`Cannot complete "${id}": bytes ${expected}-${totalSize - 1} are missing.`);
         if (parts.length !== upload.total_parts) {
-          throw invalidMultipart(`Cannot complete "${id}": ${parts.length} of ${upload.total_parts} parts were received.`);
+          throw invalidMultipart(
+            `Cannot complete "${id}": ${parts.length} of ${upload.total_parts} parts were received.`,
+          );
         }
         await provider.completeMultipart(
           upload.blob_key,
           upload.storage_upload_id,
-          parts.map((p) => ({ index: p.part_index, offset: Number(p.part_offset), size: Number(p.part_size), token: p.token ?? undefined })),
+          parts.map((p) => ({
+            index: p.part_index,
+            offset: Number(p.part_offset),
+            size: Number(p.part_size),
+            token: p.token ?? undefined,
+          })),
         );
         blobKey = upload.blob_key;
         // Only bytes that arrived out of order are read back.
@@ -312,7 +353,8 @@ export class AssetUploadService {
     await this.access.require(actor, Privilege.Add, feed.name);
     const id = clientId(query);
     const upload = await this.multipart.find(feed.id, id);
-    if (!upload || upload.path_lower !== path.lower) throw new AppError(ErrorCode.NotFound, `No multipart upload "${id}" is in progress for "${path.path}".`);
+    if (!upload || upload.path_lower !== path.lower)
+      throw new AppError(ErrorCode.NotFound, `No multipart upload "${id}" is in progress for "${path.path}".`);
     const parts = await this.multipart.parts(upload.id);
     return {
       id,
@@ -322,4 +364,3 @@ export class AssetUploadService {
     };
   }
 }
-

@@ -13,6 +13,13 @@ import { MultipartRepository } from './multipart.repository';
 @Module({
   imports: [FeedsModule, StorageModule, SecurityModule],
   controllers: [EndpointsController],
-  providers: [AssetsRepository, MultipartRepository, AssetsService, AssetUploadService, AssetDownloadService, AssetArchiveService],
+  providers: [
+    AssetsRepository,
+    MultipartRepository,
+    AssetsService,
+    AssetUploadService,
+    AssetDownloadService,
+    AssetArchiveService,
+  ],
 })
 export class AssetsModule {}

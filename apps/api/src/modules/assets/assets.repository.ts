@@ -42,7 +42,11 @@ export class AssetsRepository {
     return this.dataSource.transaction(work);
   }
 
-  async find(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<AssetItemRow | null> {
+  async find(
+    feedId: number,
+    lower: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AssetItemRow | null> {
     const rows: AssetItemRow[] = await manager.query(
       `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = $2`,
       [feedId, lower],
@@ -52,10 +56,10 @@ export class AssetsRepository {
 
   async findMany(feedId: number, lowers: string[]): Promise<AssetItemRow[]> {
     if (lowers.length === 0) return [];
-    return this.dataSource.query(`SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`, [
-      feedId,
-      lowers,
-    ]);
+    return this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`,
+      [feedId, lowers],
+    );
   }
 
   /** The item and every ancestor folder in one query, deepest first. */
@@ -90,7 +94,12 @@ export class AssetsRepository {
       const path = segments.slice(0, i).join('/');
       paths.push(path);
       lowers.push(path.toLowerCase());
-      parents.push(segments.slice(0, i - 1).join('/').toLowerCase());
+      parents.push(
+        segments
+          .slice(0, i - 1)
+          .join('/')
+          .toLowerCase(),
+      );
       names.push(segments[i - 1]);
     }
     await manager.query(
@@ -108,7 +117,13 @@ export class AssetsRepository {
   }
 
   /** Inserts a new file; false when something already stands at the path (caller locks it). */
-  async insertFile(manager: EntityManager, feedId: number, p: ItemPath, content: NewFileContent, now: Date): Promise<boolean> {
+  async insertFile(
+    manager: EntityManager,
+    feedId: number,
+    p: ItemPath,
+    content: NewFileContent,
+    now: Date,
+  ): Promise<boolean> {
     const { hashes } = content;
     const rows: unknown[] = await manager.query(
       `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
@@ -116,8 +131,19 @@ export class AssetsRepository {
        VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13)
        ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
       [
-        feedId, p.path, p.lower, p.segments.slice(0, -1).join('/').toLowerCase(), p.segments[p.segments.length - 1],
-        content.size, content.mediaType, content.blobKey, hashes.md5, hashes.sha1, hashes.sha256, hashes.sha512, now,
+        feedId,
+        p.path,
+        p.lower,
+        p.segments.slice(0, -1).join('/').toLowerCase(),
+        p.segments[p.segments.length - 1],
+        content.size,
+        content.mediaType,
+        content.blobKey,
+        hashes.md5,
+        hashes.sha1,
+        hashes.sha256,
+        hashes.sha512,
+        now,
       ],
     );
     return rows.length > 0;
@@ -129,7 +155,17 @@ export class AssetsRepository {
     await manager.query(
       `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
          sha512 = $8, modified_at = $9 WHERE id = $1`,
-      [id, content.size, content.mediaType, content.blobKey, hashes.md5, hashes.sha1, hashes.sha256, hashes.sha512, now],
+      [
+        id,
+        content.size,
+        content.mediaType,
+        content.blobKey,
+        hashes.md5,
+        hashes.sha1,
+        hashes.sha256,
+        hashes.sha512,
+        now,
+      ],
     );
   }
 
@@ -154,7 +190,11 @@ export class AssetsRepository {
 
   async updateMetadata(
     id: string,
-    changes: { mediaType?: string; userMetadata?: Record<string, StoredUserMetadata> | null; cacheHeader?: CacheHeader | null },
+    changes: {
+      mediaType?: string;
+      userMetadata?: Record<string, StoredUserMetadata> | null;
+      cacheHeader?: CacheHeader | null;
+    },
   ): Promise<void> {
     const sets: string[] = [];
     const params: unknown[] = [id];
@@ -163,8 +203,10 @@ export class AssetsRepository {
       sets.push(`${column} = $${params.length}`);
     };
     if (changes.mediaType !== undefined) add('media_type', changes.mediaType);
-    if (changes.userMetadata !== undefined) add('user_metadata', changes.userMetadata === null ? null : JSON.stringify(changes.userMetadata));
-    if (changes.cacheHeader !== undefined) add('cache_header', changes.cacheHeader === null ? null : JSON.stringify(changes.cacheHeader));
+    if (changes.userMetadata !== undefined)
+      add('user_metadata', changes.userMetadata === null ? null : JSON.stringify(changes.userMetadata));
+    if (changes.cacheHeader !== undefined)
+      add('cache_header', changes.cacheHeader === null ? null : JSON.stringify(changes.cacheHeader));
     if (sets.length === 0) return;
     await this.dataSource.query(`UPDATE asset_items SET ${sets.join(', ')} WHERE id = $1`, params);
   }
@@ -173,7 +215,11 @@ export class AssetsRepository {
    * Streams a folder's children (or, recursive, its whole subtree): folders first, then files,
    * each by name. One indexed query through a server-side cursor; never loads all rows.
    */
-  async streamListing(feedId: number, lower: string, recursive: boolean): Promise<{ rows: Readable; release: () => Promise<void> }> {
+  async streamListing(
+    feedId: number,
+    lower: string,
+    recursive: boolean,
+  ): Promise<{ rows: Readable; release: () => Promise<void> }> {
     const runner = this.dataSource.createQueryRunner('slave');
     await runner.connect();
     try {

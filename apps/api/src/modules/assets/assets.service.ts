@@ -33,7 +33,12 @@ function parseCacheHeader(raw: unknown): CacheHeader | null {
       return { type: 'TTL', value: seconds };
     }
     case 'custom':
-      if (typeof value !== 'string' || value.trim() === '' || !HEADER_VALUE.test(value) || value.length > MAX_METADATA_VALUE) {
+      if (
+        typeof value !== 'string' ||
+        value.trim() === '' ||
+        !HEADER_VALUE.test(value) ||
+        value.length > MAX_METADATA_VALUE
+      ) {
         throw badRequest('"cacheHeader.value" must be a Cache-Control header value for Custom.');
       }
       return { type: 'Custom', value };
@@ -43,7 +48,8 @@ function parseCacheHeader(raw: unknown): CacheHeader | null {
 }
 
 function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('"userMetadata" must be an object.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw badRequest('"userMetadata" must be an object.');
   const out: Record<string, StoredUserMetadata> = {};
   for (const [key, v] of Object.entries(raw)) {
     if (!HEADER_TOKEN.test(key)) throw badRequest(`Invalid metadata key "${key}": 1-100 HTTP token characters.`);
@@ -51,12 +57,19 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
       typeof v === 'string'
         ? { value: v, includeInResponseHeader: false }
         : typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string'
-          ? { value: (v as { value: string }).value, includeInResponseHeader: (v as { includeInResponseHeader?: unknown }).includeInResponseHeader === true }
+          ? {
+              value: (v as { value: string }).value,
+              includeInResponseHeader: (v as { includeInResponseHeader?: unknown }).includeInResponseHeader === true,
+            }
           : undefined;
-    if (!entry) throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
-    if (entry.value.length > MAX_METADATA_VALUE) throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
+    if (!entry)
+      throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
+    if (entry.value.length > MAX_METADATA_VALUE)
+      throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
     if (entry.includeInResponseHeader && !HEADER_VALUE.test(entry.value)) {
-      throw badRequest(`Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`);
+      throw badRequest(
+        `Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`,
+      );
     }
     out[key] = entry;
   }
@@ -107,7 +120,8 @@ export class AssetsService {
     if (path.segments.length === 0) return;
     await this.items.transaction(async (manager) => {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, new Date());
-      if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
+      if (inTheWay)
+        throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
     });
   }
 
@@ -118,14 +132,19 @@ export class AssetsService {
   async delete(actor: Principal, target: AssetTarget, opts: { recursive: boolean; fileOnly: boolean }): Promise<void> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Delete, feed.name);
-    if (path.segments.length === 0) throw badRequest('The directory root cannot be deleted; delete the directory instead.');
+    if (path.segments.length === 0)
+      throw badRequest('The directory root cannot be deleted; delete the directory instead.');
     await this.items.transaction(async (manager) => {
       const item = await this.items.lock(manager, feed.id, path.lower);
       if (!item) return;
       if (item.kind === 'dir') {
-        if (opts.fileOnly) throw new AppError(ErrorCode.IsFolder, `"${item.path}" is a folder: use POST delete/ to delete folders.`);
+        if (opts.fileOnly)
+          throw new AppError(ErrorCode.IsFolder, `"${item.path}" is a folder: use POST delete/ to delete folders.`);
         if (!opts.recursive && (await this.items.hasChildren(feed.id, path.lower, manager))) {
-          throw new AppError(ErrorCode.FolderNotEmpty, `Folder "${item.path}" is not empty: pass recursive=true to delete it with its contents.`);
+          throw new AppError(
+            ErrorCode.FolderNotEmpty,
+            `Folder "${item.path}" is not empty: pass recursive=true to delete it with its contents.`,
+          );
         }
       }
       const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
@@ -153,17 +172,20 @@ export class AssetsService {
 
     const changes: Parameters<AssetsRepository['updateMetadata']>[1] = {};
     if (update.type !== undefined && update.type !== null) {
-      if (typeof update.type !== 'string' || !isMediaType(update.type)) throw badRequest('"type" must be a media type like "text/plain".');
+      if (typeof update.type !== 'string' || !isMediaType(update.type))
+        throw badRequest('"type" must be a media type like "text/plain".');
       if (item.kind === 'file') changes.mediaType = update.type;
     }
     if (update.userMetadata !== undefined && update.userMetadata !== null) {
       const mode = update.userMetadataUpdateMode ?? 'update';
-      if (mode !== 'update' && mode !== 'replace') throw badRequest('"userMetadataUpdateMode" must be "update" or "replace".');
+      if (mode !== 'update' && mode !== 'replace')
+        throw badRequest('"userMetadataUpdateMode" must be "update" or "replace".');
       const given = parseUserMetadata(update.userMetadata);
       const merged = mode === 'replace' ? given : { ...(item.user_metadata ?? {}), ...given };
       changes.userMetadata = Object.keys(merged).length > 0 ? merged : null;
     }
-    if (update.cacheHeader !== undefined && update.cacheHeader !== null) changes.cacheHeader = parseCacheHeader(update.cacheHeader);
+    if (update.cacheHeader !== undefined && update.cacheHeader !== null)
+      changes.cacheHeader = parseCacheHeader(update.cacheHeader);
     await this.items.updateMetadata(item.id, changes);
   }
 }

@@ -121,18 +121,31 @@ export class EndpointsController {
         return;
       }
       default:
-        throw new AppError(ErrorCode.NotFound, `Unknown endpoint "${op}": use content, dir, delete, metadata, export or import.`);
+        throw new AppError(
+          ErrorCode.NotFound,
+          `Unknown endpoint "${op}": use content, dir, delete, metadata, export or import.`,
+        );
     }
   }
 
-  private async content(actor: Principal, target: AssetTarget, method: string, query: Query, req: Request, res: Response): Promise<void> {
+  private async content(
+    actor: Principal,
+    target: AssetTarget,
+    method: string,
+    query: Query,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
     const multipart = query.get('multipart')?.toLowerCase();
     if (method === 'GET' || method === 'HEAD') {
       if (multipart === 'status') {
         res.status(200).json(await this.uploads.multipartStatus(actor, target, query));
         return;
       }
-      const object = await this.downloads.resolve(actor, target, { head: method === 'HEAD', attachment: query.bool('download') });
+      const object = await this.downloads.resolve(actor, target, {
+        head: method === 'HEAD',
+        attachment: query.bool('download'),
+      });
       await sendStoredObject(req, res, object);
       return;
     }
@@ -151,7 +164,10 @@ export class EndpointsController {
       await this.uploads.completeMultipart(actor, target, query);
       res.status(200).end();
     } else if (multipart !== undefined && multipart !== '') {
-      throw new AppError(ErrorCode.InvalidMultipart, `Unknown multipart operation "${multipart}": use upload or complete.`);
+      throw new AppError(
+        ErrorCode.InvalidMultipart,
+        `Unknown multipart operation "${multipart}": use upload or complete.`,
+      );
     } else {
       await this.uploads.upload(actor, target, mode, upload);
       res.status(201).end();
@@ -162,8 +178,16 @@ export class EndpointsController {
   private contentBase(req: Request, feedName: string): string {
     let base = this.config.baseUrl;
     if (!base) {
-      const forwardedProto = this.config.trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
-      const forwardedHost = this.config.trustProxy ? String(req.headers['x-forwarded-host'] ?? '').split(',')[0].trim() : '';
+      const forwardedProto = this.config.trustProxy
+        ? String(req.headers['x-forwarded-proto'] ?? '')
+            .split(',')[0]
+            .trim()
+        : '';
+      const forwardedHost = this.config.trustProxy
+        ? String(req.headers['x-forwarded-host'] ?? '')
+            .split(',')[0]
+            .trim()
+        : '';
       const proto = forwardedProto || req.protocol;
       const host = forwardedHost || req.headers.host || `localhost:${this.config.port}`;
       base = `${proto}://${host}`;

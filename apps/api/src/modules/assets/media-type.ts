@@ -1,7 +1,12 @@
 import mime from 'mime';
 
 /** Content-Types clients send by habit, saying nothing about the file (spec §2). */
-const UNSPECIFIC = new Set(['', 'application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+const UNSPECIFIC = new Set([
+  '',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+]);
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?$/;
 
 export function isMediaType(value: string): boolean {

@@ -58,8 +58,18 @@ export class MultipartRepository {
     await manager.query(
       `INSERT INTO multipart_uploads (id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key,
          storage_upload_id, media_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [row.id, row.feed_id, row.client_id, row.path, row.path_lower, row.total_size, row.total_parts, row.blob_key,
-        row.storage_upload_id, row.media_type],
+      [
+        row.id,
+        row.feed_id,
+        row.client_id,
+        row.path,
+        row.path_lower,
+        row.total_size,
+        row.total_parts,
+        row.blob_key,
+        row.storage_upload_id,
+        row.media_type,
+      ],
     );
   }
 
@@ -78,7 +88,11 @@ export class MultipartRepository {
   }
 
   /** Records a stored part (replacing an earlier copy of the same index). */
-  async upsertPart(manager: EntityManager, uploadId: string, part: { index: number; offset: number; size: number; token?: string }): Promise<void> {
+  async upsertPart(
+    manager: EntityManager,
+    uploadId: string,
+    part: { index: number; offset: number; size: number; token?: string },
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO multipart_parts (upload_id, part_index, part_offset, part_size, token) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (upload_id, part_index) DO UPDATE SET part_offset = $3, part_size = $4, token = $5`,
@@ -87,7 +101,12 @@ export class MultipartRepository {
     await manager.query(`UPDATE multipart_uploads SET updated_at = now() WHERE id = $1`, [uploadId]);
   }
 
-  async saveHashState(manager: EntityManager, uploadId: string, hashedBytes: number, state: SavedHashState | null): Promise<void> {
+  async saveHashState(
+    manager: EntityManager,
+    uploadId: string,
+    hashedBytes: number,
+    state: SavedHashState | null,
+  ): Promise<void> {
     await manager.query(`UPDATE multipart_uploads SET hashed_bytes = $2, hash_state = $3 WHERE id = $1`, [
       uploadId,
       hashedBytes,

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { CreateFeedRequest, ErrorCode, Feed, isValidFeedName, Privilege, UpdateFeedRequest } from '@stockroom/contracts';
+import {
+  CreateFeedRequest,
+  ErrorCode,
+  Feed,
+  isValidFeedName,
+  Privilege,
+  UpdateFeedRequest,
+} from '@stockroom/contracts';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { Principal } from '../../common/auth/principal';
 import { AccessService } from '../security/access.service';
@@ -97,7 +104,8 @@ export class FeedsService {
     if (newName !== undefined && newName !== feed.name) {
       checkName(newName);
       const other = await this.repository.findByName(newName);
-      if (other && other.id !== feed.id) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${newName}" already exists.`);
+      if (other && other.id !== feed.id)
+        throw new AppError(ErrorCode.AlreadyExists, `A feed named "${newName}" already exists.`);
       feed.name = newName;
       feed.nameLower = newName.toLowerCase();
     }

@@ -40,14 +40,11 @@ describe('DiskStorageProvider (disk specifics)', () => {
     await fsp.rm(root, { recursive: true, force: true });
   });
 
-  const tmpFiles = async () =>
-    fsp.readdir(path.join(root, '.tmp')).catch(() => [] as string[]);
+  const tmpFiles = async () => fsp.readdir(path.join(root, '.tmp')).catch(() => [] as string[]);
 
   it('stores a key as a file under the root', async () => {
     await provider.write('blobs/ab/cd/abcd', bodyOf('hello'));
-    expect(
-      await fsp.readFile(path.join(root, 'blobs/ab/cd/abcd'), 'utf8'),
-    ).toBe('hello');
+    expect(await fsp.readFile(path.join(root, 'blobs/ab/cd/abcd'), 'utf8')).toBe('hello');
     expect(await tmpFiles()).toEqual([]);
   });
 
@@ -72,21 +69,14 @@ describe('DiskStorageProvider (disk specifics)', () => {
     expect(st.size).toBe(size);
     expect(st.blocks * 512).toBeLessThan(MiB);
     await provider.abortMultipart('big/file', uploadId);
-    await expect(
-      fsp.stat(path.join(root, '.multipart', uploadId)),
-    ).rejects.toMatchObject({
+    await expect(fsp.stat(path.join(root, '.multipart', uploadId))).rejects.toMatchObject({
       code: 'ENOENT',
     });
   });
 
   it('removes the upload folder on completion', async () => {
     const uploadId = await provider.createMultipart('mp/x', 3);
-    const part = await provider.writePart(
-      'mp/x',
-      uploadId,
-      { index: 0, offset: 0, size: 3 },
-      bodyOf('abc'),
-    );
+    const part = await provider.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 3 }, bodyOf('abc'));
     await provider.completeMultipart('mp/x', uploadId, [part]);
     expect(await fsp.readdir(path.join(root, '.multipart'))).toEqual([]);
     expect((await readObject(provider, 'mp/x')).toString()).toBe('abc');
@@ -95,80 +85,40 @@ describe('DiskStorageProvider (disk specifics)', () => {
   it('refuses parts outside the declared total size', async () => {
     const uploadId = await provider.createMultipart('mp/x', 10);
     await expectStorageError(
-      provider.writePart(
-        'mp/x',
-        uploadId,
-        { index: 1, offset: 8, size: 3 },
-        bodyOf('abc'),
-      ),
+      provider.writePart('mp/x', uploadId, { index: 1, offset: 8, size: 3 }, bodyOf('abc')),
       StorageErrorCode.SizeMismatch,
     );
     await expectStorageError(
-      provider.writePart(
-        'mp/x',
-        uploadId,
-        { index: -1, offset: 0, size: 1 },
-        bodyOf('a'),
-      ),
+      provider.writePart('mp/x', uploadId, { index: -1, offset: 0, size: 1 }, bodyOf('a')),
       StorageErrorCode.SizeMismatch,
     );
   });
 
   it('does not write past a part that carries too many bytes', async () => {
     const uploadId = await provider.createMultipart('mp/x', 8);
-    const p1 = await provider.writePart(
-      'mp/x',
-      uploadId,
-      { index: 1, offset: 4, size: 4 },
-      bodyOf('WXYZ'),
-    );
+    const p1 = await provider.writePart('mp/x', uploadId, { index: 1, offset: 4, size: 4 }, bodyOf('WXYZ'));
     await expectStorageError(
-      provider.writePart(
-        'mp/x',
-        uploadId,
-        { index: 0, offset: 0, size: 4 },
-        bodyOf('abcdefgh', 1),
-      ),
+      provider.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 4 }, bodyOf('abcdefgh', 1)),
       StorageErrorCode.SizeMismatch,
     );
-    const p0 = await provider.writePart(
-      'mp/x',
-      uploadId,
-      { index: 0, offset: 0, size: 4 },
-      bodyOf('abcd'),
-    );
+    const p0 = await provider.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 4 }, bodyOf('abcd'));
     await provider.completeMultipart('mp/x', uploadId, [p0, p1]);
     expect((await readObject(provider, 'mp/x')).toString()).toBe('abcdWXYZ');
   });
 
   it('treats malformed or foreign upload ids as not found', async () => {
     await expectStorageError(
-      provider.writePart(
-        'mp/x',
-        '../../etc',
-        { index: 0, offset: 0, size: 1 },
-        bodyOf('a'),
-      ),
+      provider.writePart('mp/x', '../../etc', { index: 0, offset: 0, size: 1 }, bodyOf('a')),
       StorageErrorCode.NotFound,
     );
     const uploadId = await provider.createMultipart('mp/x', 1);
     await expectStorageError(
-      provider.writePart(
-        'mp/other',
-        uploadId,
-        { index: 0, offset: 0, size: 1 },
-        bodyOf('a'),
-      ),
+      provider.writePart('mp/other', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a')),
       StorageErrorCode.NotFound,
     );
     // Aborting under another key leaves the upload alone.
     await provider.abortMultipart('mp/other', uploadId);
-    const part = await provider.writePart(
-      'mp/x',
-      uploadId,
-      { index: 0, offset: 0, size: 1 },
-      bodyOf('a'),
-    );
+    const part = await provider.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a'));
     await provider.completeMultipart('mp/x', uploadId, [part]);
     expect((await readObject(provider, 'mp/x')).toString()).toBe('a');
   });
@@ -187,15 +137,12 @@ describe('DiskStorageProvider (disk specifics)', () => {
     await provider.write('r', bodyOf('abc'));
     const read = async (start: number, end: number) => {
       const chunks: Buffer[] = [];
-      for await (const c of await provider.read('r', { start, end }))
-        chunks.push(c as Buffer);
+      for await (const c of await provider.read('r', { start, end })) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString();
     };
     expect(await read(1, 100)).toBe('bc');
     expect(await read(5, 10)).toBe('');
-    await expect(
-      provider.read('r', { start: 2, end: 1 }),
-    ).rejects.toBeInstanceOf(RangeError);
+    await expect(provider.read('r', { start: 2, end: 1 })).rejects.toBeInstanceOf(RangeError);
   });
 
   it('cleanupStale removes only old temp files', async () => {
@@ -209,36 +156,23 @@ describe('DiskStorageProvider (disk specifics)', () => {
     await fsp.utimes(path.join(tmp, 'old2.tmp'), old, old);
     expect(await provider.cleanupStale(60 * 60 * 1000)).toBe(2);
     expect(await fsp.readdir(tmp)).toEqual(['fresh.tmp']);
-    expect(
-      await new DiskStorageProvider(
-        path.join(root, 'nothing-here'),
-      ).cleanupStale(0),
-    ).toBe(0);
+    expect(await new DiskStorageProvider(path.join(root, 'nothing-here')).cleanupStale(0)).toBe(0);
   });
 
   it('checkHealth fails with Unavailable when the root cannot be used', async () => {
     const file = path.join(root, 'a-file');
     await fsp.writeFile(file, 'x');
     const broken = new DiskStorageProvider(path.join(file, 'storage'));
-    const err = await expectStorageError(
-      broken.checkHealth(),
-      StorageErrorCode.Unavailable,
-    );
+    const err = await expectStorageError(broken.checkHealth(), StorageErrorCode.Unavailable);
     expect(err.message).not.toContain(root);
   });
 
   it('reports keys that clash with existing objects or folders as InvalidKey', async () => {
     await provider.write('f', bodyOf('file'));
-    const err = await expectStorageError(
-      provider.write('f/child', bodyOf('x')),
-      StorageErrorCode.InvalidKey,
-    );
+    const err = await expectStorageError(provider.write('f/child', bodyOf('x')), StorageErrorCode.InvalidKey);
     expect(err.message).not.toContain(root);
     await provider.write('d/child', bodyOf('x'));
-    await expectStorageError(
-      provider.write('d', bodyOf('y')),
-      StorageErrorCode.InvalidKey,
-    );
+    await expectStorageError(provider.write('d', bodyOf('y')), StorageErrorCode.InvalidKey);
     expect(await tmpFiles()).toEqual([]);
     expect((await readObject(provider, 'f')).toString()).toBe('file');
   });

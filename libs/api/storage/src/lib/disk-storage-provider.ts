@@ -16,13 +16,7 @@ import {
   watchFailureOrigin,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
-import type {
-  ByteRange,
-  PartDescriptor,
-  StorageProvider,
-  StoredObject,
-  WriteResult,
-} from './storage-provider';
+import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
 
 const MiB = 1024 * 1024;
 const IO_CHUNK = MiB;
@@ -140,11 +134,7 @@ export class DiskStorageProvider implements StorageProvider {
     } catch (e) {
       // EISDIR/EPERM on a folder: the key is only a prefix of other keys, so no object exists.
       if (isMissing(e) || errnoCode(e) === 'EISDIR') return;
-      if (
-        errnoCode(e) === 'EPERM' &&
-        (await this.isDirectory(this.pathOf(key)))
-      )
-        return;
+      if (errnoCode(e) === 'EPERM' && (await this.isDirectory(this.pathOf(key)))) return;
       throw this.translate(e, `delete "${key}"`);
     }
   }
@@ -153,10 +143,7 @@ export class DiskStorageProvider implements StorageProvider {
     // Start at the deepest folder the prefix fully names ('blobs/ab' → 'blobs').
     const slash = prefix.lastIndexOf('/');
     const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
-    if (
-      baseKey !== '' &&
-      !baseKey.split('/').every((s) => KEY_SEGMENT.test(s))
-    ) {
+    if (baseKey !== '' && !baseKey.split('/').every((s) => KEY_SEGMENT.test(s))) {
       return; // no valid key can start with this prefix
     }
     const stack: string[] = [baseKey];
@@ -175,8 +162,7 @@ export class DiskStorageProvider implements StorageProvider {
         const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
         if (entry.isDirectory()) {
           const asFolder = `${key}/`;
-          if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder))
-            stack.push(key);
+          if (asFolder.startsWith(prefix) || prefix.startsWith(asFolder)) stack.push(key);
         } else if (entry.isFile() && key.startsWith(prefix)) {
           try {
             const st = await fsp.stat(path.join(dirPath, entry.name));
@@ -211,9 +197,7 @@ export class DiskStorageProvider implements StorageProvider {
       await fsp.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
       return uploadId;
     } catch (e) {
-      await fsp
-        .rm(dir, { recursive: true, force: true })
-        .catch(() => undefined);
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw this.translate(e, `create multipart upload for "${key}"`);
     }
   }
@@ -264,11 +248,7 @@ export class DiskStorageProvider implements StorageProvider {
     }
   }
 
-  async completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: PartDescriptor[],
-  ): Promise<void> {
+  async completeMultipart(key: string, uploadId: string, parts: PartDescriptor[]): Promise<void> {
     assertValidKey(key);
     const meta = await this.loadUpload(key, uploadId);
     const sorted = checkPartsCover(parts, meta.totalSize);
@@ -292,11 +272,7 @@ export class DiskStorageProvider implements StorageProvider {
       }
       await this.renameInto(data, key);
     } catch (e) {
-      throw this.translate(
-        e,
-        `complete multipart upload of "${key}"`,
-        'upload',
-      );
+      throw this.translate(e, `complete multipart upload of "${key}"`, 'upload');
     }
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
@@ -315,23 +291,17 @@ export class DiskStorageProvider implements StorageProvider {
   }
 
   async checkHealth(): Promise<void> {
-    const probe = path.join(
-      this.tmpRoot,
-      `health-${randomBytes(8).toString('hex')}`,
-    );
+    const probe = path.join(this.tmpRoot, `health-${randomBytes(8).toString('hex')}`);
     const payload = randomBytes(32);
     try {
       await fsp.mkdir(this.tmpRoot, { recursive: true });
       await fsp.writeFile(probe, payload);
       const back = await fsp.readFile(probe);
-      if (!back.equals(payload))
-        throw new Error('probe read back different bytes');
+      if (!back.equals(payload)) throw new Error('probe read back different bytes');
     } catch (e) {
-      throw new StorageError(
-        StorageErrorCode.Unavailable,
-        `Disk storage is not usable: ${describeError(e)}`,
-        { cause: e },
-      );
+      throw new StorageError(StorageErrorCode.Unavailable, `Disk storage is not usable: ${describeError(e)}`, {
+        cause: e,
+      });
     } finally {
       await fsp.unlink(probe).catch(() => undefined);
     }
@@ -421,10 +391,7 @@ export class DiskStorageProvider implements StorageProvider {
 
   private async readMeta(uploadId: string): Promise<UploadMeta | null> {
     try {
-      const text = await fsp.readFile(
-        path.join(this.uploadDir(uploadId), 'meta.json'),
-        'utf8',
-      );
+      const text = await fsp.readFile(path.join(this.uploadDir(uploadId), 'meta.json'), 'utf8');
       return JSON.parse(text) as UploadMeta;
     } catch (e) {
       if (isMissing(e)) return null;
@@ -444,15 +411,10 @@ export class DiskStorageProvider implements StorageProvider {
     return meta;
   }
 
-  private async readMarker(
-    dir: string,
-    index: number,
-  ): Promise<PartMarker | null> {
+  private async readMarker(dir: string, index: number): Promise<PartMarker | null> {
     if (!Number.isSafeInteger(index) || index < 0) return null;
     try {
-      return JSON.parse(
-        await fsp.readFile(path.join(dir, `part-${index}.json`), 'utf8'),
-      );
+      return JSON.parse(await fsp.readFile(path.join(dir, `part-${index}.json`), 'utf8'));
     } catch (e) {
       if (isMissing(e)) return null;
       throw e;
@@ -463,11 +425,7 @@ export class DiskStorageProvider implements StorageProvider {
    * Turns any failure into a StorageError whose message names the operation and the errno but
    * never a stack or an absolute path. `missing` says what ENOENT means for the operation.
    */
-  private translate(
-    e: unknown,
-    what: string,
-    missing: 'object' | 'upload' = 'object',
-  ): StorageError {
+  private translate(e: unknown, what: string, missing: 'object' | 'upload' = 'object'): StorageError {
     if (e instanceof StorageError) return e;
     const code = errnoCode(e);
     const reason = describeError(e);
@@ -476,20 +434,14 @@ export class DiskStorageProvider implements StorageProvider {
       case 'ENOTDIR':
         return new StorageError(
           StorageErrorCode.NotFound,
-          missing === 'upload'
-            ? `Cannot ${what}: the multipart upload no longer exists`
-            : `Cannot ${what}: not found`,
+          missing === 'upload' ? `Cannot ${what}: the multipart upload no longer exists` : `Cannot ${what}: not found`,
           { cause: e },
         );
       case 'EACCES':
       case 'EPERM':
-        return new StorageError(
-          StorageErrorCode.AccessDenied,
-          `Cannot ${what}: ${reason}`,
-          {
-            cause: e,
-          },
-        );
+        return new StorageError(StorageErrorCode.AccessDenied, `Cannot ${what}: ${reason}`, {
+          cause: e,
+        });
       case 'ENOSPC':
       case 'EDQUOT':
       case 'EIO':
@@ -500,21 +452,13 @@ export class DiskStorageProvider implements StorageProvider {
       case 'EAGAIN':
       case 'ESTALE':
       case 'ETIMEDOUT':
-        return new StorageError(
-          StorageErrorCode.Unavailable,
-          `Cannot ${what}: ${reason}`,
-          {
-            cause: e,
-          },
-        );
+        return new StorageError(StorageErrorCode.Unavailable, `Cannot ${what}: ${reason}`, {
+          cause: e,
+        });
       default:
-        return new StorageError(
-          StorageErrorCode.Unknown,
-          `Cannot ${what}: ${reason}`,
-          {
-            cause: e,
-          },
-        );
+        return new StorageError(StorageErrorCode.Unknown, `Cannot ${what}: ${reason}`, {
+          cause: e,
+        });
     }
   }
 }
@@ -538,28 +482,18 @@ class PositionalWriter extends Writable {
     super({ highWaterMark: IO_CHUNK });
   }
 
-  override _write(
-    chunk: Buffer,
-    _enc: BufferEncoding,
-    cb: (e?: Error | null) => void,
-  ): void {
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.writeBuffers([chunk], cb);
   }
 
-  override _writev(
-    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    cb: (e?: Error | null) => void,
-  ): void {
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: (e?: Error | null) => void): void {
     this.writeBuffers(
       chunks.map((c) => c.chunk),
       cb,
     );
   }
 
-  private writeBuffers(
-    buffers: Buffer[],
-    cb: (e?: Error | null) => void,
-  ): void {
+  private writeBuffers(buffers: Buffer[], cb: (e?: Error | null) => void): void {
     let total = 0;
     for (const b of buffers) total += b.length;
     if (this.written + total > this.limit) {
@@ -577,12 +511,7 @@ class PositionalWriter extends Writable {
   }
 }
 
-async function writevFully(
-  fh: FileHandle,
-  buffers: Buffer[],
-  position: number,
-  total: number,
-): Promise<void> {
+async function writevFully(fh: FileHandle, buffers: Buffer[], position: number, total: number): Promise<void> {
   let done = 0;
   let pending = buffers;
   while (done < total) {
@@ -613,10 +542,7 @@ function isMissing(e: unknown): boolean {
 }
 
 function notFound(key: string): StorageError {
-  return new StorageError(
-    StorageErrorCode.NotFound,
-    `Object "${key}" not found`,
-  );
+  return new StorageError(StorageErrorCode.NotFound, `Object "${key}" not found`);
 }
 
 function uploadNotFound(key: string, uploadId: string): StorageError {

@@ -9,13 +9,7 @@ import {
   checkPartsCover,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
-import type {
-  ByteRange,
-  PartDescriptor,
-  StorageProvider,
-  StoredObject,
-  WriteResult,
-} from './storage-provider';
+import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
 
 interface MemoryObject {
   data: Buffer;
@@ -47,14 +41,8 @@ export class MemoryStorageProvider implements StorageProvider {
     assertValidKey(key);
     if (range) assertValidRange(range);
     const obj = this.objects.get(key);
-    if (!obj)
-      throw new StorageError(
-        StorageErrorCode.NotFound,
-        `Object "${key}" not found`,
-      );
-    const slice = range
-      ? obj.data.subarray(range.start, range.end + 1)
-      : obj.data;
+    if (!obj) throw new StorageError(StorageErrorCode.NotFound, `Object "${key}" not found`);
+    const slice = range ? obj.data.subarray(range.start, range.end + 1) : obj.data;
     return bufferStream(Buffer.from(slice));
   }
 
@@ -71,8 +59,7 @@ export class MemoryStorageProvider implements StorageProvider {
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
     for (const [key, obj] of [...this.objects]) {
-      if (key.startsWith(prefix))
-        yield { key, size: obj.data.length, modified: obj.modified };
+      if (key.startsWith(prefix)) yield { key, size: obj.data.length, modified: obj.modified };
     }
   }
 
@@ -103,17 +90,12 @@ export class MemoryStorageProvider implements StorageProvider {
         `Part ${index} declared ${size} bytes but the body carried ${data.length}`,
       );
     }
-    if (this.uploads.get(uploadId) !== upload)
-      throw uploadNotFound(key, uploadId);
+    if (this.uploads.get(uploadId) !== upload) throw uploadNotFound(key, uploadId);
     upload.parts.set(index, { offset, size, data });
     return { index, offset, size };
   }
 
-  async completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: PartDescriptor[],
-  ): Promise<void> {
+  async completeMultipart(key: string, uploadId: string, parts: PartDescriptor[]): Promise<void> {
     assertValidKey(key);
     const upload = this.upload(key, uploadId);
     const sorted = checkPartsCover(parts, upload.totalSize);
@@ -152,11 +134,7 @@ export class MemoryStorageProvider implements StorageProvider {
 }
 
 /** Reads a whole stream; with a limit, fails as soon as more than `limit` bytes arrive. */
-async function collect(
-  body: Readable,
-  limit?: number,
-  index?: number,
-): Promise<Buffer> {
+async function collect(body: Readable, limit?: number, index?: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {

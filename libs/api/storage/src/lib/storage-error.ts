@@ -21,9 +21,6 @@ export class StorageError extends Error {
   }
 }
 
-export function isStorageError(
-  e: unknown,
-  code?: StorageErrorCode,
-): e is StorageError {
+export function isStorageError(e: unknown, code?: StorageErrorCode): e is StorageError {
   return e instanceof StorageError && (code === undefined || e.code === code);
 }

@@ -31,35 +31,21 @@ export function describeError(e: unknown): string {
 /** Validates an inclusive byte range supplied by the caller (a programming error otherwise). */
 export function assertValidRange(range: ByteRange): void {
   const { start, end } = range;
-  if (
-    !Number.isSafeInteger(start) ||
-    !Number.isSafeInteger(end) ||
-    start < 0 ||
-    end < start
-  ) {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new RangeError(`Invalid byte range ${start}-${end}`);
   }
 }
 
 export function assertValidTotalSize(totalSize: number): void {
   if (!Number.isSafeInteger(totalSize) || totalSize < 0) {
-    throw new StorageError(
-      StorageErrorCode.SizeMismatch,
-      `Invalid multipart total size: ${totalSize}`,
-    );
+    throw new StorageError(StorageErrorCode.SizeMismatch, `Invalid multipart total size: ${totalSize}`);
   }
 }
 
-export function assertPartWithin(
-  part: Omit<PartDescriptor, 'token'>,
-  totalSize: number,
-): void {
+export function assertPartWithin(part: Omit<PartDescriptor, 'token'>, totalSize: number): void {
   const { index, offset, size } = part;
   if (!Number.isSafeInteger(index) || index < 0) {
-    throw new StorageError(
-      StorageErrorCode.SizeMismatch,
-      `Invalid part index: ${index}`,
-    );
+    throw new StorageError(StorageErrorCode.SizeMismatch, `Invalid part index: ${index}`);
   }
   if (
     !Number.isSafeInteger(offset) ||
@@ -79,19 +65,13 @@ export function assertPartWithin(
  * Checks that the parts, sorted by offset, are contiguous from byte 0 and cover `totalSize`.
  * Returns them sorted.
  */
-export function checkPartsCover(
-  parts: PartDescriptor[],
-  totalSize: number,
-): PartDescriptor[] {
+export function checkPartsCover(parts: PartDescriptor[], totalSize: number): PartDescriptor[] {
   const sorted = [...parts].sort((a, b) => a.offset - b.offset);
   let expected = 0;
   const seen = new Set<number>();
   for (const p of sorted) {
     if (seen.has(p.index)) {
-      throw new StorageError(
-        StorageErrorCode.SizeMismatch,
-        `Part ${p.index} is listed twice`,
-      );
+      throw new StorageError(StorageErrorCode.SizeMismatch, `Part ${p.index} is listed twice`);
     }
     seen.add(p.index);
     if (p.offset !== expected) {
@@ -105,10 +85,7 @@ export function checkPartsCover(
     expected += p.size;
   }
   if (expected !== totalSize) {
-    throw new StorageError(
-      StorageErrorCode.SizeMismatch,
-      `Parts cover ${expected} of ${totalSize} bytes`,
-    );
+    throw new StorageError(StorageErrorCode.SizeMismatch, `Parts cover ${expected} of ${totalSize} bytes`);
   }
   return sorted;
 }
@@ -118,10 +95,7 @@ export function checkPartsCover(
  * before ending, as when an HTTP client aborts) or at the sink (the backend). Listeners are
  * attached before the pipeline's own, so the first event seen is the origin of the failure.
  */
-export function watchFailureOrigin(
-  body: Readable,
-  sink: NodeJS.EventEmitter,
-): { sourceFailed: () => boolean } {
+export function watchFailureOrigin(body: Readable, sink: NodeJS.EventEmitter): { sourceFailed: () => boolean } {
   let origin: 'source' | 'sink' | undefined;
   const onSourceError = () => {
     origin ??= 'source';
@@ -140,17 +114,14 @@ export function watchFailureOrigin(
       body.off('error', onSourceError);
       body.off('close', onSourceClose);
       sink.off('error', onSinkError);
-      if (origin === undefined && body.destroyed && !body.readableEnded)
-        origin = 'source';
+      if (origin === undefined && body.destroyed && !body.readableEnded) origin = 'source';
       return origin === 'source';
     },
   };
 }
 
 export function abortedError(e: unknown): StorageError {
-  return new StorageError(
-    StorageErrorCode.Aborted,
-    `The upload stream failed before it ended (${describeError(e)})`,
-    { cause: e },
-  );
+  return new StorageError(StorageErrorCode.Aborted, `The upload stream failed before it ended (${describeError(e)})`, {
+    cause: e,
+  });
 }

@@ -11,14 +11,7 @@ export function newBlobKey(prefix = 'blobs'): string {
 
 export function assertValidKey(key: string): void {
   const segments = key.split('/');
-  if (
-    key.length === 0 ||
-    key.length > 1024 ||
-    !segments.every((s) => KEY_SEGMENT.test(s))
-  ) {
-    throw new StorageError(
-      StorageErrorCode.InvalidKey,
-      `Invalid storage key: ${JSON.stringify(key)}`,
-    );
+  if (key.length === 0 || key.length > 1024 || !segments.every((s) => KEY_SEGMENT.test(s))) {
+    throw new StorageError(StorageErrorCode.InvalidKey, `Invalid storage key: ${JSON.stringify(key)}`);
   }
 }

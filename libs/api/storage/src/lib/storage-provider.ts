@@ -49,11 +49,7 @@ export interface StorageProvider {
    * Stores the stream under `key`, replacing any previous object, atomically: readers see the
    * old object or the new one, never a partial one. A stream that errors leaves nothing behind.
    */
-  write(
-    key: string,
-    body: Readable,
-    options?: WriteOptions,
-  ): Promise<WriteResult>;
+  write(key: string, body: Readable, options?: WriteOptions): Promise<WriteResult>;
 
   /** Opens the object (or an inclusive byte range of it). Missing → StorageError NotFound. */
   read(key: string, range?: ByteRange): Promise<Readable>;
@@ -82,11 +78,7 @@ export interface StorageProvider {
   ): Promise<PartDescriptor>;
 
   /** Assembles the parts (sorted by offset, contiguous, covering the whole) into `key`. */
-  completeMultipart(
-    key: string,
-    uploadId: string,
-    parts: PartDescriptor[],
-  ): Promise<void>;
+  completeMultipart(key: string, uploadId: string, parts: PartDescriptor[]): Promise<void>;
 
   /** Discards an unfinished upload; succeeds when it is already gone. */
   abortMultipart(key: string, uploadId: string): Promise<void>;

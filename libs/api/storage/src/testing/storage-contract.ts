@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StorageError, StorageErrorCode } from '../lib/storage-error';
-import type {
-  PartDescriptor,
-  StorageProvider,
-  StoredObject,
-} from '../lib/storage-provider';
+import type { PartDescriptor, StorageProvider, StoredObject } from '../lib/storage-provider';
 
 export interface StorageContractFixture {
   provider: StorageProvider;
@@ -22,8 +18,7 @@ const PART = 5 * MiB;
 export function bodyOf(data: Buffer | string, chunkSize = 64 * 1024): Readable {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
   const chunks: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += chunkSize)
-    chunks.push(buf.subarray(i, i + chunkSize));
+  for (let i = 0; i < buf.length; i += chunkSize) chunks.push(buf.subarray(i, i + chunkSize));
   return Readable.from(chunks, { objectMode: false });
 }
 
@@ -33,27 +28,18 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function readObject(
-  provider: StorageProvider,
-  key: string,
-): Promise<Buffer> {
+export async function readObject(provider: StorageProvider, key: string): Promise<Buffer> {
   return readAll(await provider.read(key));
 }
 
-export async function listKeys(
-  provider: StorageProvider,
-  prefix: string,
-): Promise<string[]> {
+export async function listKeys(provider: StorageProvider, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const obj of provider.list(prefix)) keys.push(obj.key);
   return keys.sort();
 }
 
 /** A stream that sends `prefix` and then fails (as when a client connection breaks). */
-export function failingBody(
-  prefix: Buffer,
-  error = new Error('client went away'),
-): Readable {
+export function failingBody(prefix: Buffer, error = new Error('client went away')): Readable {
   async function* gen() {
     yield prefix;
     await new Promise((r) => setTimeout(r, 5));
@@ -75,10 +61,7 @@ export function abortedBody(prefix: Buffer): Readable {
 }
 
 /** Expects the promise to reject with a StorageError (optionally with the given code). */
-export async function expectStorageError(
-  promise: Promise<unknown>,
-  code?: StorageErrorCode,
-): Promise<StorageError> {
+export async function expectStorageError(promise: Promise<unknown>, code?: StorageErrorCode): Promise<StorageError> {
   let caught: unknown;
   try {
     await promise;
@@ -105,10 +88,7 @@ const bytes = (size: number): Buffer => randomBytes(size);
  * runs once for the block, and every test works under its own random key prefix, so a shared
  * bucket or folder is fine.
  */
-export function describeStorageProviderContract(
-  name: string,
-  setup: () => Promise<StorageContractFixture>,
-): void {
+export function describeStorageProviderContract(name: string, setup: () => Promise<StorageContractFixture>): void {
   describe(`StorageProvider contract: ${name}`, () => {
     let fixture: StorageContractFixture | undefined;
     let provider: StorageProvider;
@@ -140,10 +120,7 @@ export function describeStorageProviderContract(
 
       it('stores a 0-byte object', async () => {
         freshNamespace();
-        const result = await provider.write(
-          k('empty'),
-          bodyOf(Buffer.alloc(0)),
-        );
+        const result = await provider.write(k('empty'), bodyOf(Buffer.alloc(0)));
         expect(result.size).toBe(0);
         expect((await readObject(provider, k('empty'))).length).toBe(0);
         expect((await provider.stat(k('empty')))?.size).toBe(0);
@@ -161,10 +138,7 @@ export function describeStorageProviderContract(
             yield chunk;
           }
         }
-        const result = await provider.write(
-          k('big'),
-          Readable.from(gen(), { objectMode: false }),
-        );
+        const result = await provider.write(k('big'), Readable.from(gen(), { objectMode: false }));
         const expected = hash.digest('hex');
         expect(result.size).toBe(total);
         expect(total).toBeGreaterThan(20 * MiB);
@@ -182,15 +156,10 @@ export function describeStorageProviderContract(
 
       it('overwriting a key replaces the object', async () => {
         freshNamespace();
-        await provider.write(
-          k('obj'),
-          bodyOf('first version, longer than the second'),
-        );
+        await provider.write(k('obj'), bodyOf('first version, longer than the second'));
         const result = await provider.write(k('obj'), bodyOf('second'));
         expect(result.size).toBe(6);
-        expect((await readObject(provider, k('obj'))).toString()).toBe(
-          'second',
-        );
+        expect((await readObject(provider, k('obj'))).toString()).toBe('second');
         expect((await provider.stat(k('obj')))?.size).toBe(6);
         expect(await listKeys(provider, `${ns}/`)).toEqual([k('obj')]);
       });
@@ -199,34 +168,23 @@ export function describeStorageProviderContract(
         freshNamespace();
         const a = bytes(300 * 1024);
         const b = bytes(200 * 1024);
-        await Promise.all([
-          provider.write(k('race'), bodyOf(a)),
-          provider.write(k('race'), bodyOf(b)),
-        ]);
+        await Promise.all([provider.write(k('race'), bodyOf(a)), provider.write(k('race'), bodyOf(b))]);
         const got = sha256(await readObject(provider, k('race')));
         expect([sha256(a), sha256(b)]).toContain(got);
       });
 
       it('reading a missing key fails with NotFound', async () => {
         freshNamespace();
-        await expectStorageError(
-          provider.read(k('missing')),
-          StorageErrorCode.NotFound,
-        );
+        await expectStorageError(provider.read(k('missing')), StorageErrorCode.NotFound);
       });
 
       it('a key that is only a folder of other keys is not an object', async () => {
         freshNamespace();
         await provider.write(k('dir/child'), bodyOf('x'));
-        await expectStorageError(
-          provider.read(k('dir')),
-          StorageErrorCode.NotFound,
-        );
+        await expectStorageError(provider.read(k('dir')), StorageErrorCode.NotFound);
         expect(await provider.stat(k('dir'))).toBeNull();
         await provider.delete(k('dir'));
-        expect((await readObject(provider, k('dir/child'))).toString()).toBe(
-          'x',
-        );
+        expect((await readObject(provider, k('dir/child'))).toString()).toBe('x');
       });
     });
 
@@ -237,9 +195,7 @@ export function describeStorageProviderContract(
         freshNamespace();
         await provider.write(k('r'), bodyOf(data));
         const range = async (start: number, end: number) =>
-          (
-            await readAll(await provider.read(k('r'), { start, end }))
-          ).toString();
+          (await readAll(await provider.read(k('r'), { start, end }))).toString();
         expect(await range(0, 9)).toBe('0123456789');
         expect(await range(10, 15)).toBe('abcdef');
         expect(await range(data.length - 1, data.length - 1)).toBe('z');
@@ -253,18 +209,13 @@ export function describeStorageProviderContract(
         await provider.write(k('big'), bodyOf(big));
         const start = MiB - 5;
         const end = 2 * MiB + 3;
-        const got = await readAll(
-          await provider.read(k('big'), { start, end }),
-        );
+        const got = await readAll(await provider.read(k('big'), { start, end }));
         expect(got.equals(big.subarray(start, end + 1))).toBe(true);
       });
 
       it('a range read of a missing key fails with NotFound', async () => {
         freshNamespace();
-        await expectStorageError(
-          provider.read(k('missing'), { start: 0, end: 1 }),
-          StorageErrorCode.NotFound,
-        );
+        await expectStorageError(provider.read(k('missing'), { start: 0, end: 1 }), StorageErrorCode.NotFound);
       });
     });
 
@@ -281,15 +232,10 @@ export function describeStorageProviderContract(
         freshNamespace();
         await provider.write(k('d'), bodyOf('bye'));
         await provider.delete(k('d'));
-        await expectStorageError(
-          provider.read(k('d')),
-          StorageErrorCode.NotFound,
-        );
+        await expectStorageError(provider.read(k('d')), StorageErrorCode.NotFound);
         expect(await provider.stat(k('d'))).toBeNull();
         await expect(provider.delete(k('d'))).resolves.toBeUndefined();
-        await expect(
-          provider.delete(k('never/existed')),
-        ).resolves.toBeUndefined();
+        await expect(provider.delete(k('never/existed'))).resolves.toBeUndefined();
       });
 
       it('list(prefix) yields exactly the objects whose key starts with the prefix', async () => {
@@ -299,9 +245,7 @@ export function describeStorageProviderContract(
 
         expect(await listKeys(provider, `${ns}/`)).toEqual([...keys].sort());
         expect(await listKeys(provider, k('a/'))).toEqual([k('a/1'), k('a/2')]);
-        expect(await listKeys(provider, k('a'))).toEqual(
-          [k('a/1'), k('a/2'), k('ab/3'), k('ab/c/4')].sort(),
-        );
+        expect(await listKeys(provider, k('a'))).toEqual([k('a/1'), k('a/2'), k('ab/3'), k('ab/c/4')].sort());
         expect(await listKeys(provider, k('ab/c'))).toEqual([k('ab/c/4')]);
         expect(await listKeys(provider, k('t'))).toEqual([k('top')]);
         expect(await listKeys(provider, k('zzz/'))).toEqual([]);
@@ -309,9 +253,7 @@ export function describeStorageProviderContract(
 
         const listed: StoredObject[] = [];
         for await (const obj of provider.list(k('ab/'))) listed.push(obj);
-        expect(listed.find((o) => o.key === k('ab/3'))?.size).toBe(
-          k('ab/3').length,
-        );
+        expect(listed.find((o) => o.key === k('ab/3'))?.size).toBe(k('ab/3').length);
       });
     });
 
@@ -319,73 +261,37 @@ export function describeStorageProviderContract(
       it('a body that errors midway rejects and leaves the previous object intact', async () => {
         freshNamespace();
         await provider.write(k('keep'), bodyOf('the original'));
-        const err = await expectStorageError(
-          provider.write(k('keep'), failingBody(bytes(256 * 1024))),
-        );
+        const err = await expectStorageError(provider.write(k('keep'), failingBody(bytes(256 * 1024))));
         expect(err.code).toBe(StorageErrorCode.Aborted);
-        expect((await readObject(provider, k('keep'))).toString()).toBe(
-          'the original',
-        );
+        expect((await readObject(provider, k('keep'))).toString()).toBe('the original');
         expect(await listKeys(provider, `${ns}/`)).toEqual([k('keep')]);
       });
 
       it('a body destroyed without an error (client abort) rejects with Aborted', async () => {
         freshNamespace();
         await provider.write(k('keep'), bodyOf('the original'));
-        await expectStorageError(
-          provider.write(k('keep'), abortedBody(bytes(100 * 1024))),
-          StorageErrorCode.Aborted,
-        );
-        expect((await readObject(provider, k('keep'))).toString()).toBe(
-          'the original',
-        );
+        await expectStorageError(provider.write(k('keep'), abortedBody(bytes(100 * 1024))), StorageErrorCode.Aborted);
+        expect((await readObject(provider, k('keep'))).toString()).toBe('the original');
         expect(await listKeys(provider, `${ns}/`)).toEqual([k('keep')]);
       });
 
       it('a failed first write leaves no object', async () => {
         freshNamespace();
-        await expectStorageError(
-          provider.write(k('new'), failingBody(bytes(1024))),
-        );
+        await expectStorageError(provider.write(k('new'), failingBody(bytes(1024))));
         expect(await provider.stat(k('new'))).toBeNull();
         expect(await listKeys(provider, `${ns}/`)).toEqual([]);
       });
     });
 
     describe('invalid keys', () => {
-      const invalid = [
-        '../x',
-        'a//b',
-        '/abs',
-        'a/./b',
-        '',
-        'a/../b',
-        'a/',
-        '.hidden',
-        'a b',
-      ];
+      const invalid = ['../x', 'a//b', '/abs', 'a/./b', '', 'a/../b', 'a/', '.hidden', 'a b'];
 
       it.each(invalid)('rejects %j with InvalidKey everywhere', async (key) => {
-        await expectStorageError(
-          provider.write(key, bodyOf('x')),
-          StorageErrorCode.InvalidKey,
-        );
-        await expectStorageError(
-          provider.read(key),
-          StorageErrorCode.InvalidKey,
-        );
-        await expectStorageError(
-          provider.stat(key),
-          StorageErrorCode.InvalidKey,
-        );
-        await expectStorageError(
-          provider.delete(key),
-          StorageErrorCode.InvalidKey,
-        );
-        await expectStorageError(
-          provider.createMultipart(key, 10),
-          StorageErrorCode.InvalidKey,
-        );
+        await expectStorageError(provider.write(key, bodyOf('x')), StorageErrorCode.InvalidKey);
+        await expectStorageError(provider.read(key), StorageErrorCode.InvalidKey);
+        await expectStorageError(provider.stat(key), StorageErrorCode.InvalidKey);
+        await expectStorageError(provider.delete(key), StorageErrorCode.InvalidKey);
+        await expectStorageError(provider.createMultipart(key, 10), StorageErrorCode.InvalidKey);
       });
     });
 
@@ -393,11 +299,7 @@ export function describeStorageProviderContract(
       /** Three parts: two full ones and a short last one. */
       const layout = (data: Buffer): PartDescriptor[] => {
         const parts: PartDescriptor[] = [];
-        for (
-          let offset = 0, index = 0;
-          offset < data.length;
-          offset += PART, index++
-        ) {
+        for (let offset = 0, index = 0; offset < data.length; offset += PART, index++) {
           parts.push({
             index,
             offset,
@@ -406,8 +308,7 @@ export function describeStorageProviderContract(
         }
         return parts;
       };
-      const slice = (data: Buffer, p: PartDescriptor) =>
-        data.subarray(p.offset, p.offset + p.size);
+      const slice = (data: Buffer, p: PartDescriptor) => data.subarray(p.offset, p.offset + p.size);
 
       it('parts written out of order and in parallel assemble into the exact bytes', async () => {
         freshNamespace();
@@ -419,14 +320,7 @@ export function describeStorageProviderContract(
 
         const order = [2, 0, 1];
         const stored = await Promise.all(
-          order.map((i) =>
-            provider.writePart(
-              k('mp'),
-              uploadId,
-              parts[i],
-              bodyOf(slice(data, parts[i])),
-            ),
-          ),
+          order.map((i) => provider.writePart(k('mp'), uploadId, parts[i], bodyOf(slice(data, parts[i])))),
         );
         for (const [n, i] of order.entries()) {
           expect(stored[n]).toMatchObject({
@@ -438,10 +332,7 @@ export function describeStorageProviderContract(
 
         // Nothing is visible before completion.
         expect(await provider.stat(k('mp'))).toBeNull();
-        await expectStorageError(
-          provider.read(k('mp')),
-          StorageErrorCode.NotFound,
-        );
+        await expectStorageError(provider.read(k('mp')), StorageErrorCode.NotFound);
         expect(await listKeys(provider, `${ns}/`)).toEqual([]);
 
         const byIndex = new Map(stored.map((p) => [p.index, p]));
@@ -478,24 +369,9 @@ export function describeStorageProviderContract(
         const data = bytes(PART + 1000);
         const parts = layout(data);
         const uploadId = await provider.createMultipart(k('mp'), data.length);
-        await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[0],
-          bodyOf(Buffer.alloc(PART, 0xee)),
-        );
-        const p1 = await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[1],
-          bodyOf(slice(data, parts[1])),
-        );
-        const p0 = await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[0],
-          bodyOf(slice(data, parts[0])),
-        );
+        await provider.writePart(k('mp'), uploadId, parts[0], bodyOf(Buffer.alloc(PART, 0xee)));
+        const p1 = await provider.writePart(k('mp'), uploadId, parts[1], bodyOf(slice(data, parts[1])));
+        const p0 = await provider.writePart(k('mp'), uploadId, parts[0], bodyOf(slice(data, parts[0])));
         await provider.completeMultipart(k('mp'), uploadId, [p0, p1]);
         expect(sha256(await readObject(provider, k('mp')))).toBe(sha256(data));
       }, 60_000);
@@ -506,30 +382,15 @@ export function describeStorageProviderContract(
         const uploadId = await provider.createMultipart(k('mp'), data.length);
         const part = { index: 0, offset: 0, size: data.length };
         await expectStorageError(
-          provider.writePart(
-            k('mp'),
-            uploadId,
-            part,
-            bodyOf(data.subarray(0, 3999)),
-          ),
+          provider.writePart(k('mp'), uploadId, part, bodyOf(data.subarray(0, 3999))),
           StorageErrorCode.SizeMismatch,
         );
         await expectStorageError(
-          provider.writePart(
-            k('mp'),
-            uploadId,
-            part,
-            bodyOf(Buffer.concat([data, data])),
-          ),
+          provider.writePart(k('mp'), uploadId, part, bodyOf(Buffer.concat([data, data]))),
           StorageErrorCode.SizeMismatch,
         );
         // The upload is still usable: a correct re-send completes it.
-        const ok = await provider.writePart(
-          k('mp'),
-          uploadId,
-          part,
-          bodyOf(data),
-        );
+        const ok = await provider.writePart(k('mp'), uploadId, part, bodyOf(data));
         await provider.completeMultipart(k('mp'), uploadId, [ok]);
         expect((await readObject(provider, k('mp'))).equals(data)).toBe(true);
       });
@@ -554,18 +415,8 @@ export function describeStorageProviderContract(
         const data = bytes(2 * PART + 10);
         const parts = layout(data);
         const uploadId = await provider.createMultipart(k('mp'), data.length);
-        const p0 = await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[0],
-          bodyOf(slice(data, parts[0])),
-        );
-        const p2 = await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[2],
-          bodyOf(slice(data, parts[2])),
-        );
+        const p0 = await provider.writePart(k('mp'), uploadId, parts[0], bodyOf(slice(data, parts[0])));
+        const p2 = await provider.writePart(k('mp'), uploadId, parts[2], bodyOf(slice(data, parts[2])));
 
         // A gap in the list.
         await expectStorageError(
@@ -573,18 +424,11 @@ export function describeStorageProviderContract(
           StorageErrorCode.SizeMismatch,
         );
         // Listed, but never stored.
-        await expectStorageError(
-          provider.completeMultipart(k('mp'), uploadId, [p0, parts[1], p2]),
-        );
+        await expectStorageError(provider.completeMultipart(k('mp'), uploadId, [p0, parts[1], p2]));
         expect(await provider.stat(k('mp'))).toBeNull();
 
         // Sending the missing part then completes.
-        const p1 = await provider.writePart(
-          k('mp'),
-          uploadId,
-          parts[1],
-          bodyOf(slice(data, parts[1])),
-        );
+        const p1 = await provider.writePart(k('mp'), uploadId, parts[1], bodyOf(slice(data, parts[1])));
         await provider.completeMultipart(k('mp'), uploadId, [p0, p1, p2]);
         expect(sha256(await readObject(provider, k('mp')))).toBe(sha256(data));
       }, 60_000);
@@ -600,13 +444,9 @@ export function describeStorageProviderContract(
           bodyOf(data),
         );
         await provider.abortMultipart(k('mp'), uploadId);
-        await expect(
-          provider.abortMultipart(k('mp'), uploadId),
-        ).resolves.toBeUndefined();
+        await expect(provider.abortMultipart(k('mp'), uploadId)).resolves.toBeUndefined();
         expect(await provider.stat(k('mp'))).toBeNull();
-        await expectStorageError(
-          provider.completeMultipart(k('mp'), uploadId, [part]),
-        );
+        await expectStorageError(provider.completeMultipart(k('mp'), uploadId, [part]));
         expect(await provider.stat(k('mp'))).toBeNull();
         expect(await listKeys(provider, `${ns}/`)).toEqual([]);
       });
@@ -615,18 +455,11 @@ export function describeStorageProviderContract(
         freshNamespace();
         const unknown = randomBytes(16).toString('hex');
         await expectStorageError(
-          provider.writePart(
-            k('mp'),
-            unknown,
-            { index: 0, offset: 0, size: 1 },
-            bodyOf('x'),
-          ),
+          provider.writePart(k('mp'), unknown, { index: 0, offset: 0, size: 1 }, bodyOf('x')),
           StorageErrorCode.NotFound,
         );
         await expectStorageError(
-          provider.completeMultipart(k('mp'), unknown, [
-            { index: 0, offset: 0, size: 1 },
-          ]),
+          provider.completeMultipart(k('mp'), unknown, [{ index: 0, offset: 0, size: 1 }]),
           StorageErrorCode.NotFound,
         );
       });

@@ -43,6 +43,7 @@ describe('feed names', () => {
     expect(isValidFeedName('Installers-2.x_final')).toBe(true);
     expect(isValidFeedName('9lives')).toBe(true);
     expect(isValidFeedName('x'.repeat(100))).toBe(true);
-    for (const bad of ['', '.hidden', '-x', '_x', 'a b', 'a/b', 'x'.repeat(101), 'ä']) expect(isValidFeedName(bad)).toBe(false);
+    for (const bad of ['', '.hidden', '-x', '_x', 'a b', 'a/b', 'x'.repeat(101), 'ä'])
+      expect(isValidFeedName(bad)).toBe(false);
   });
 });

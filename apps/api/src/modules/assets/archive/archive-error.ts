@@ -19,9 +19,6 @@ const MAX_SHOWN = 200;
 
 /** Makes an untrusted name safe to quote in a message: control characters escaped, long names cut. */
 export function displayName(name: string): string {
-  const shown = name.replace(
-    UNPRINTABLE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const shown = name.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN)}…` : shown;
 }

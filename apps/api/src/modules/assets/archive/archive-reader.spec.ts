@@ -7,17 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { Header, pack as tarPack } from 'tar-stream';
 import { ZipFile } from 'yazl';
 import { ArchiveError } from './archive-error';
-import {
-  ArchiveFormat,
-  parseArchiveFormat,
-  sniffArchiveFormat,
-} from './archive-format';
-import {
-  ArchiveLimits,
-  ArchiveManifestEntry,
-  extractArchive,
-  inspectArchive,
-} from './archive-reader';
+import { ArchiveFormat, parseArchiveFormat, sniffArchiveFormat } from './archive-format';
+import { ArchiveLimits, ArchiveManifestEntry, extractArchive, inspectArchive } from './archive-reader';
 
 const MiB = 1024 * 1024;
 type TarHeaders = Partial<Header> & Pick<Header, 'name'>;
@@ -60,10 +51,7 @@ async function buildZip(specs: ZipSpec[]): Promise<Buffer> {
         ...(spec.mode ? { mode: spec.mode } : {}),
       });
     } else {
-      const data =
-        typeof spec.data === 'string'
-          ? Buffer.from(spec.data)
-          : (spec.data ?? Buffer.alloc(0));
+      const data = typeof spec.data === 'string' ? Buffer.from(spec.data) : (spec.data ?? Buffer.alloc(0));
       zip.addBuffer(data, placeholders[i], {
         mtime,
         compress: spec.compress ?? true,
@@ -82,10 +70,7 @@ async function buildZip(specs: ZipSpec[]): Promise<Buffer> {
 }
 
 /** Visits every entry: offsets of its central directory record and of its local file header. */
-function patchZip(
-  buffer: Buffer,
-  visit: (index: number, central: number, local: number) => void,
-): void {
+function patchZip(buffer: Buffer, visit: (index: number, central: number, local: number) => void): void {
   const eocd = buffer.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   const count = buffer.readUInt16LE(eocd + 10);
   let central = buffer.readUInt32LE(eocd + 16);
@@ -95,10 +80,7 @@ function patchZip(
     expect(buffer.readUInt32LE(local)).toBe(0x04034b50);
     visit(i, central, local);
     central +=
-      46 +
-      buffer.readUInt16LE(central + 28) +
-      buffer.readUInt16LE(central + 30) +
-      buffer.readUInt16LE(central + 32);
+      46 + buffer.readUInt16LE(central + 28) + buffer.readUInt16LE(central + 30) + buffer.readUInt16LE(central + 32);
   }
 }
 
@@ -133,12 +115,9 @@ const dir = (name: string): TarSpec => ({
   header: { name, type: 'directory', mtime: new Date('2024-05-06T07:08:10Z') },
 });
 
-async function collect(
-  stream: AsyncIterable<unknown> | Readable,
-): Promise<Buffer> {
+async function collect(stream: AsyncIterable<unknown> | Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>)
-    chunks.push(Buffer.from(chunk));
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
@@ -155,10 +134,7 @@ async function extractAll(
   path: string,
   format: ArchiveFormat,
 ): Promise<Map<string, { entry: ArchiveManifestEntry; bytes: Buffer }>> {
-  const result = new Map<
-    string,
-    { entry: ArchiveManifestEntry; bytes: Buffer }
-  >();
+  const result = new Map<string, { entry: ArchiveManifestEntry; bytes: Buffer }>();
   await extractArchive(path, format, async (entry, body) => {
     result.set(entry.path, { entry, bytes: await collect(body) });
   });
@@ -183,9 +159,7 @@ async function expectRejected(
   message: RegExp,
   limits = LIMITS,
 ): Promise<ArchiveError> {
-  const error = await rejection(
-    inspectArchive(await save(buffer), format, limits),
-  );
+  const error = await rejection(inspectArchive(await save(buffer), format, limits));
   expect(error.status).toBe(status);
   expect(error.message).toMatch(message);
   return error;
@@ -207,9 +181,7 @@ describe('archive format', () => {
     expect(parseArchiveFormat('')).toBeUndefined();
     expect(parseArchiveFormat('ZIP')).toBe('zip');
     expect(parseArchiveFormat('Tgz')).toBe('tgz');
-    expect(() => parseArchiveFormat('rar')).toThrow(
-      new ArchiveError(400, 'Unsupported format "rar": use zip or tgz.'),
-    );
+    expect(() => parseArchiveFormat('rar')).toThrow(new ArchiveError(400, 'Unsupported format "rar": use zip or tgz.'));
     try {
       parseArchiveFormat('tar.gz');
     } catch (e) {
@@ -218,13 +190,9 @@ describe('archive format', () => {
   });
 
   it('sniffs zip (also empty) and gzip bodies', () => {
-    expect(sniffArchiveFormat(Buffer.from('PK\x03\x04rest', 'latin1'))).toBe(
-      'zip',
-    );
+    expect(sniffArchiveFormat(Buffer.from('PK\x03\x04rest', 'latin1'))).toBe('zip');
     expect(sniffArchiveFormat(Buffer.from('PK\x05\x06', 'latin1'))).toBe('zip');
-    expect(sniffArchiveFormat(Buffer.from([0x1f, 0x8b, 0x08, 0x00]))).toBe(
-      'tgz',
-    );
+    expect(sniffArchiveFormat(Buffer.from([0x1f, 0x8b, 0x08, 0x00]))).toBe('tgz');
     expect(sniffArchiveFormat(Buffer.from('hello'))).toBeNull();
     expect(sniffArchiveFormat(Buffer.alloc(0))).toBeNull();
   });
@@ -245,9 +213,7 @@ describe('normal archives', () => {
       ]),
     );
     const manifest = await inspectArchive(path, 'zip', LIMITS);
-    expect(
-      manifest.map(({ path, kind, size }) => ({ path, kind, size })),
-    ).toEqual([
+    expect(manifest.map(({ path, kind, size }) => ({ path, kind, size }))).toEqual([
       { path: 'docs', kind: 'dir', size: 0 },
       { path: 'docs/Readme.md', kind: 'file', size: 8 },
       { path: 'docs/sub/deep.bin', kind: 'file', size: big.length },
@@ -255,17 +221,10 @@ describe('normal archives', () => {
       { path: 'empty', kind: 'dir', size: 0 },
       { path: 'zero.txt', kind: 'file', size: 0 },
     ]);
-    expect(manifest[1].modified?.toISOString()).toBe(
-      '2024-05-06T07:08:10.000Z',
-    );
+    expect(manifest[1].modified?.toISOString()).toBe('2024-05-06T07:08:10.000Z');
 
     const files = await extractAll(path, 'zip');
-    expect([...files.keys()]).toEqual([
-      'docs/Readme.md',
-      'docs/sub/deep.bin',
-      'top.txt',
-      'zero.txt',
-    ]);
+    expect([...files.keys()]).toEqual(['docs/Readme.md', 'docs/sub/deep.bin', 'top.txt', 'zero.txt']);
     expect(files.get('docs/Readme.md')?.bytes.toString()).toBe('# hello\n');
     expect(files.get('docs/sub/deep.bin')?.bytes.equals(big)).toBe(true);
     expect(files.get('docs/sub/deep.bin')?.entry.size).toBe(big.length);
@@ -284,25 +243,17 @@ describe('normal archives', () => {
       ]),
     );
     const manifest = await inspectArchive(path, 'tgz', LIMITS);
-    expect(
-      manifest.map(({ path, kind, size }) => ({ path, kind, size })),
-    ).toEqual([
+    expect(manifest.map(({ path, kind, size }) => ({ path, kind, size }))).toEqual([
       { path: 'docs', kind: 'dir', size: 0 },
       { path: 'docs/Readme.md', kind: 'file', size: 8 },
       { path: 'docs/sub/deep.bin', kind: 'file', size: big.length },
       { path: 'empty', kind: 'dir', size: 0 },
       { path: 'zero.txt', kind: 'file', size: 0 },
     ]);
-    expect(manifest[1].modified?.toISOString()).toBe(
-      '2024-05-06T07:08:10.000Z',
-    );
+    expect(manifest[1].modified?.toISOString()).toBe('2024-05-06T07:08:10.000Z');
 
     const files = await extractAll(path, 'tgz');
-    expect([...files.keys()]).toEqual([
-      'docs/Readme.md',
-      'docs/sub/deep.bin',
-      'zero.txt',
-    ]);
+    expect([...files.keys()]).toEqual(['docs/Readme.md', 'docs/sub/deep.bin', 'zero.txt']);
     expect(files.get('docs/sub/deep.bin')?.bytes.equals(big)).toBe(true);
     expect(files.get('zero.txt')?.bytes.length).toBe(0);
   });
@@ -310,24 +261,13 @@ describe('normal archives', () => {
   it('keeps long and non-ASCII names (pax headers)', async () => {
     const long = `${'folder-'.repeat(20)}/Ünïcødé ✓.txt`;
     const path = await save(await buildTgz([file(long, 'u')]));
-    expect(
-      (await inspectArchive(path, 'tgz', LIMITS)).map((e) => e.path),
-    ).toEqual([long]);
+    expect((await inspectArchive(path, 'tgz', LIMITS)).map((e) => e.path)).toEqual([long]);
     const zipPath = await save(await buildZip([{ name: long, data: 'u' }]));
-    expect(
-      (await inspectArchive(zipPath, 'zip', LIMITS)).map((e) => e.path),
-    ).toEqual([long]);
+    expect((await inspectArchive(zipPath, 'zip', LIMITS)).map((e) => e.path)).toEqual([long]);
   });
 
   it('strips leading "./" silently and ignores the root entry', async () => {
-    const path = await save(
-      await buildTgz([
-        dir('./'),
-        dir('./a/'),
-        file('./a/b.txt', 'b'),
-        file('././c.txt', 'c'),
-      ]),
-    );
+    const path = await save(await buildTgz([dir('./'), dir('./a/'), file('./a/b.txt', 'b'), file('././c.txt', 'c')]));
     const manifest = await inspectArchive(path, 'tgz', LIMITS);
     expect(manifest.map((e) => [e.path, e.kind])).toEqual([
       ['a', 'dir'],
@@ -337,33 +277,18 @@ describe('normal archives', () => {
     const files = await extractAll(path, 'tgz');
     expect(files.get('a/b.txt')?.bytes.toString()).toBe('b');
 
-    const zipPath = await save(
-      await buildZip([{ name: './x.txt', data: 'x' }]),
-    );
-    expect(
-      (await inspectArchive(zipPath, 'zip', LIMITS)).map((e) => e.path),
-    ).toEqual(['x.txt']);
+    const zipPath = await save(await buildZip([{ name: './x.txt', data: 'x' }]));
+    expect((await inspectArchive(zipPath, 'zip', LIMITS)).map((e) => e.path)).toEqual(['x.txt']);
   });
 
   it('accepts an empty zip and a repeated folder entry', async () => {
-    expect(
-      await inspectArchive(await save(await buildZip([])), 'zip', LIMITS),
-    ).toEqual([]);
-    const path = await save(
-      await buildTgz([dir('a'), dir('A/'), file('a/x.txt')]),
-    );
-    expect(
-      (await inspectArchive(path, 'tgz', LIMITS)).map((e) => e.path),
-    ).toEqual(['a', 'A', 'a/x.txt']);
+    expect(await inspectArchive(await save(await buildZip([])), 'zip', LIMITS)).toEqual([]);
+    const path = await save(await buildTgz([dir('a'), dir('A/'), file('a/x.txt')]));
+    expect((await inspectArchive(path, 'tgz', LIMITS)).map((e) => e.path)).toEqual(['a', 'A', 'a/x.txt']);
   });
 
   it('passes errors of the callback through, and drains what the callback left unread', async () => {
-    const path = await save(
-      await buildTgz([
-        file('a.bin', randomBytes(200 * 1024)),
-        file('b.txt', 'b'),
-      ]),
-    );
+    const path = await save(await buildTgz([file('a.bin', randomBytes(200 * 1024)), file('b.txt', 'b')]));
     const seen: string[] = [];
     await extractArchive(path, 'tgz', async (entry) => {
       seen.push(entry.path); // reads nothing
@@ -387,39 +312,15 @@ describe('normal archives', () => {
 
 describe('unsafe entries reject the whole archive', () => {
   const unsafeNames: [string, RegExp][] = [
-    [
-      '../evil.txt',
-      /^Unsafe archive entry "\.\.\/evil\.txt": ".." is not allowed/,
-    ],
-    [
-      'a/../../x',
-      /^Unsafe archive entry "a\/\.\.\/\.\.\/x": ".." is not allowed/,
-    ],
-    [
-      '/etc/passwd',
-      /^Unsafe archive entry "\/etc\/passwd": absolute paths are not allowed\.$/,
-    ],
-    [
-      'C:/x',
-      /^Unsafe archive entry "C:\/x": absolute paths are not allowed\.$/,
-    ],
-    [
-      '..\\x.txt',
-      /^Unsafe archive entry "\.\.\\x\.txt": "\\" is not allowed in a path\.$/,
-    ],
-    [
-      'a\\b.txt',
-      /^Unsafe archive entry "a\\b\.txt": "\\" is not allowed in a path\.$/,
-    ],
-    [
-      'a\u0000b.txt',
-      /^Unsafe archive entry "a\\u0000b\.txt": control characters are not allowed/,
-    ],
+    ['../evil.txt', /^Unsafe archive entry "\.\.\/evil\.txt": ".." is not allowed/],
+    ['a/../../x', /^Unsafe archive entry "a\/\.\.\/\.\.\/x": ".." is not allowed/],
+    ['/etc/passwd', /^Unsafe archive entry "\/etc\/passwd": absolute paths are not allowed\.$/],
+    ['C:/x', /^Unsafe archive entry "C:\/x": absolute paths are not allowed\.$/],
+    ['..\\x.txt', /^Unsafe archive entry "\.\.\\x\.txt": "\\" is not allowed in a path\.$/],
+    ['a\\b.txt', /^Unsafe archive entry "a\\b\.txt": "\\" is not allowed in a path\.$/],
+    ['a\u0000b.txt', /^Unsafe archive entry "a\\u0000b\.txt": control characters are not allowed/],
     ['a/./b.txt', /^Unsafe archive entry "a\/\.\/b\.txt": "\." is not allowed/],
-    [
-      `${'n'.repeat(256)}.txt`,
-      /^Unsafe archive entry "n+…": a segment is longer than 255 bytes\.$/,
-    ],
+    [`${'n'.repeat(256)}.txt`, /^Unsafe archive entry "n+…": a segment is longer than 255 bytes\.$/],
   ];
 
   it.each(unsafeNames)('zip entry %j', async (name, message) => {
@@ -443,12 +344,7 @@ describe('unsafe entries reject the whole archive', () => {
           pax: { path: name },
         } as TarHeaders)
       : { name, type: 'file' };
-    await expectRejected(
-      await buildTgz([file('ok.txt', 'ok'), { header, data: 'evil' }]),
-      'tgz',
-      400,
-      message,
-    );
+    await expectRejected(await buildTgz([file('ok.txt', 'ok'), { header, data: 'evil' }]), 'tgz', 400, message);
   });
 
   it('rejects an unsafe folder entry too', async () => {
@@ -458,12 +354,7 @@ describe('unsafe entries reject the whole archive', () => {
       400,
       /^Unsafe archive entry "\.\.\/up\/"/,
     );
-    await expectRejected(
-      await buildTgz([dir('/abs/')]),
-      'tgz',
-      400,
-      /^Unsafe archive entry "\/abs\/": absolute paths/,
-    );
+    await expectRejected(await buildTgz([dir('/abs/')]), 'tgz', 400, /^Unsafe archive entry "\/abs\/": absolute paths/);
   });
 
   it('rejects symbolic links', async () => {
@@ -474,9 +365,7 @@ describe('unsafe entries reject the whole archive', () => {
       /^Unsafe archive entry "link": symbolic links are not allowed\.$/,
     );
     await expectRejected(
-      await buildTgz([
-        { header: { name: 'link', type: 'symlink', linkname: '/etc/passwd' } },
-      ]),
+      await buildTgz([{ header: { name: 'link', type: 'symlink', linkname: '/etc/passwd' } }]),
       'tgz',
       400,
       /^Unsafe archive entry "link": symbolic links are not allowed\.$/,
@@ -485,10 +374,7 @@ describe('unsafe entries reject the whole archive', () => {
 
   it('rejects hard links, devices and FIFOs in tar', async () => {
     await expectRejected(
-      await buildTgz([
-        file('a.txt'),
-        { header: { name: 'b.txt', type: 'link', linkname: 'a.txt' } },
-      ]),
+      await buildTgz([file('a.txt'), { header: { name: 'b.txt', type: 'link', linkname: 'a.txt' } }]),
       'tgz',
       400,
       /^Unsafe archive entry "b.txt": hard links are not allowed\.$/,
@@ -513,9 +399,7 @@ describe('unsafe entries reject the whole archive', () => {
   });
 
   it('rejects encrypted zip entries', async () => {
-    const buffer = await buildZip([
-      { name: 'secret.txt', data: 'secret '.repeat(100) },
-    ]);
+    const buffer = await buildZip([{ name: 'secret.txt', data: 'secret '.repeat(100) }]);
     patchZip(buffer, (_i, central, local) => {
       buffer.writeUInt16LE(buffer.readUInt16LE(central + 8) | 1, central + 8);
       buffer.writeUInt16LE(buffer.readUInt16LE(local + 6) | 1, local + 6);
@@ -529,8 +413,7 @@ describe('unsafe entries reject the whole archive', () => {
   });
 
   it('rejects duplicate entries, compared case-insensitively', async () => {
-    const message =
-      /^Invalid archive: duplicate entry "A.TXT" \(paths are case-insensitive\)\.$/;
+    const message = /^Invalid archive: duplicate entry "A.TXT" \(paths are case-insensitive\)\.$/;
     await expectRejected(
       await buildZip([
         { name: 'a.txt', data: '1' },
@@ -540,12 +423,7 @@ describe('unsafe entries reject the whole archive', () => {
       400,
       message,
     );
-    await expectRejected(
-      await buildTgz([file('a.txt'), file('A.TXT')]),
-      'tgz',
-      400,
-      message,
-    );
+    await expectRejected(await buildTgz([file('a.txt'), file('A.TXT')]), 'tgz', 400, message);
     await expectRejected(
       await buildTgz([file('x/a.txt'), file('./X/a.txt')]),
       'tgz',
@@ -591,93 +469,41 @@ describe('corrupt bodies', () => {
       { name: 'a.bin', data: randomBytes(64 * 1024) },
       { name: 'b.txt', data: 'b' },
     ]);
-    await expectRejected(
-      buffer.subarray(0, buffer.length >> 1),
-      'zip',
-      400,
-      /^Not a valid zip archive: .+\.$/,
-    );
+    await expectRejected(buffer.subarray(0, buffer.length >> 1), 'zip', 400, /^Not a valid zip archive: .+\.$/);
   });
 
   it('rejects a zip whose local data is damaged', async () => {
-    const buffer = await buildZip([
-      { name: 'a.txt', data: 'hello world '.repeat(1000) },
-    ]);
-    patchZip(buffer, (_i, _central, local) =>
-      buffer.fill(0xff, local + 30 + 5 + 10, local + 30 + 5 + 40),
-    );
+    const buffer = await buildZip([{ name: 'a.txt', data: 'hello world '.repeat(1000) }]);
+    patchZip(buffer, (_i, _central, local) => buffer.fill(0xff, local + 30 + 5 + 10, local + 30 + 5 + 40));
     await expectRejected(buffer, 'zip', 400, /^Not a valid zip archive: /);
   });
 
   it('rejects a truncated tgz', async () => {
-    const buffer = await buildTgz([
-      file('a.bin', randomBytes(64 * 1024)),
-      file('b.txt'),
-    ]);
-    await expectRejected(
-      buffer.subarray(0, buffer.length >> 1),
-      'tgz',
-      400,
-      /^Not a valid tgz archive: .+\.$/,
-    );
+    const buffer = await buildTgz([file('a.bin', randomBytes(64 * 1024)), file('b.txt')]);
+    await expectRejected(buffer.subarray(0, buffer.length >> 1), 'tgz', 400, /^Not a valid tgz archive: .+\.$/);
     // complete gzip, truncated tar inside
     const tar = await buildTar([file('a.bin', randomBytes(64 * 1024))]);
-    await expectRejected(
-      gzipSync(tar.subarray(0, 20 * 1024)),
-      'tgz',
-      400,
-      /^Not a valid tgz archive: /,
-    );
+    await expectRejected(gzipSync(tar.subarray(0, 20 * 1024)), 'tgz', 400, /^Not a valid tgz archive: /);
   });
 
   it('rejects bodies that are not archives', async () => {
-    const text = Buffer.from(
-      'this is not an archive at all, just some text\n'.repeat(20),
-    );
+    const text = Buffer.from('this is not an archive at all, just some text\n'.repeat(20));
     await expectRejected(text, 'zip', 400, /^Not a valid zip archive: /);
     await expectRejected(text, 'tgz', 400, /^Not a valid tgz archive: /);
-    await expectRejected(
-      gzipSync(text),
-      'tgz',
-      400,
-      /^Not a valid tgz archive: /,
-    );
-    await expectRejected(
-      Buffer.alloc(0),
-      'zip',
-      400,
-      /^Not a valid zip archive: /,
-    );
-    await expectRejected(
-      await buildZip([{ name: 'a.txt' }]),
-      'tgz',
-      400,
-      /^Not a valid tgz archive: /,
-    );
+    await expectRejected(gzipSync(text), 'tgz', 400, /^Not a valid tgz archive: /);
+    await expectRejected(Buffer.alloc(0), 'zip', 400, /^Not a valid zip archive: /);
+    await expectRejected(await buildZip([{ name: 'a.txt' }]), 'tgz', 400, /^Not a valid tgz archive: /);
   });
 
   it('also fails cleanly when extracting a corrupt archive', async () => {
-    const buffer = await buildTgz([
-      file('a.bin', randomBytes(64 * 1024)),
-      file('b.txt'),
-    ]);
+    const buffer = await buildTgz([file('a.bin', randomBytes(64 * 1024)), file('b.txt')]);
     const path = await save(buffer.subarray(0, buffer.length - 100));
     const error = await rejection(
-      extractArchive(
-        path,
-        'tgz',
-        async (_entry, body) =>
-          void (await collect(body).catch(() => undefined)),
-      ),
+      extractArchive(path, 'tgz', async (_entry, body) => void (await collect(body).catch(() => undefined))),
     );
     expect(error.status).toBe(400);
-    const zipPath = await save(
-      (await buildZip([{ name: 'a.txt', data: 'a' }])).subarray(0, 30),
-    );
-    expect(
-      (await rejection(extractArchive(zipPath, 'zip', async () => undefined)))
-        .status,
-    ).toBe(400);
+    const zipPath = await save((await buildZip([{ name: 'a.txt', data: 'a' }])).subarray(0, 30));
+    expect((await rejection(extractArchive(zipPath, 'zip', async () => undefined))).status).toBe(400);
   });
 });
 
@@ -688,13 +514,7 @@ describe('limits', () => {
       name: `${n}.txt`,
       data: n,
     }));
-    await expectRejected(
-      await buildZip(specs),
-      'zip',
-      413,
-      /^Archive rejected: more than 3 entries\.$/,
-      limits,
-    );
+    await expectRejected(await buildZip(specs), 'zip', 413, /^Archive rejected: more than 3 entries\.$/, limits);
     await expectRejected(
       await buildTgz(specs.map((s) => file(s.name, s.data))),
       'tgz',
@@ -703,42 +523,19 @@ describe('limits', () => {
       limits,
     );
     // exactly at the limit is fine
-    expect(
-      await inspectArchive(
-        await save(await buildZip(specs.slice(0, 3))),
-        'zip',
-        limits,
-      ),
-    ).toHaveLength(3);
+    expect(await inspectArchive(await save(await buildZip(specs.slice(0, 3))), 'zip', limits)).toHaveLength(3);
   });
 
   it('rejects a total expanded size over the limit with 413', async () => {
     const limits = { ...LIMITS, maxExpandedBytes: 256 * 1024 };
     const chunk = randomBytes(100 * 1024);
     const names = ['a.bin', 'b.bin', 'c.bin'];
-    const message =
-      /^Archive rejected: the expanded size exceeds the limit of 256 KiB\.$/;
-    await expectRejected(
-      await buildZip(names.map((name) => ({ name, data: chunk }))),
-      'zip',
-      413,
-      message,
-      limits,
-    );
-    await expectRejected(
-      await buildTgz(names.map((name) => file(name, chunk))),
-      'tgz',
-      413,
-      message,
-      limits,
-    );
+    const message = /^Archive rejected: the expanded size exceeds the limit of 256 KiB\.$/;
+    await expectRejected(await buildZip(names.map((name) => ({ name, data: chunk }))), 'zip', 413, message, limits);
+    await expectRejected(await buildTgz(names.map((name) => file(name, chunk))), 'tgz', 413, message, limits);
     expect(
       await inspectArchive(
-        await save(
-          await buildZip(
-            names.slice(0, 2).map((name) => ({ name, data: chunk })),
-          ),
-        ),
+        await save(await buildZip(names.slice(0, 2).map((name) => ({ name, data: chunk })))),
         'zip',
         limits,
       ),
@@ -746,22 +543,13 @@ describe('limits', () => {
   });
 
   it('does not trust sizes in zip headers', async () => {
-    const buffer = await buildZip([
-      { name: 'liar.bin', data: Buffer.alloc(4 * MiB) },
-    ]);
+    const buffer = await buildZip([{ name: 'liar.bin', data: Buffer.alloc(4 * MiB) }]);
     patchZip(buffer, (_i, central) => buffer.writeUInt32LE(10, central + 24)); // claims 10 bytes
-    await expectRejected(
-      buffer,
-      'zip',
-      400,
-      /^Not a valid zip archive: too many bytes/,
-    );
+    await expectRejected(buffer, 'zip', 400, /^Not a valid zip archive: too many bytes/);
   });
 
   it('rejects a zip bomb by its compression ratio, before expanding it', async () => {
-    const bomb = await buildZip([
-      { name: 'zeros.bin', data: Buffer.alloc(50 * MiB) },
-    ]);
+    const bomb = await buildZip([{ name: 'zeros.bin', data: Buffer.alloc(50 * MiB) }]);
     expect(bomb.length).toBeLessThan(MiB);
     const error = await expectRejected(
       bomb,
@@ -790,9 +578,7 @@ describe('limits', () => {
   });
 
   it('rejects a tgz bomb by its compression ratio, before expanding it', async () => {
-    const bomb = gzipSync(
-      await buildTar([file('zeros.bin', Buffer.alloc(50 * MiB))]),
-    );
+    const bomb = gzipSync(await buildTar([file('zeros.bin', Buffer.alloc(50 * MiB))]));
     expect(bomb.length).toBeLessThan(MiB);
     const error = await expectRejected(
       bomb,
@@ -805,25 +591,12 @@ describe('limits', () => {
   });
 
   it('accepts a compressible archive below the ratio limit, and small highly compressed ones', async () => {
-    const text = Buffer.from(
-      Array.from(
-        { length: 40000 },
-        (_, i) => `line ${i} of a log file ${i * 7919}\n`,
-      ).join(''),
-    );
+    const text = Buffer.from(Array.from({ length: 40000 }, (_, i) => `line ${i} of a log file ${i * 7919}\n`).join(''));
     expect(
-      await inspectArchive(
-        await save(await buildZip([{ name: 'log.txt', data: text }])),
-        'zip',
-        LIMITS,
-      ),
+      await inspectArchive(await save(await buildZip([{ name: 'log.txt', data: text }])), 'zip', LIMITS),
     ).toHaveLength(1);
     expect(
-      await inspectArchive(
-        await save(await buildTgz([file('zeros', Buffer.alloc(512 * 1024))])),
-        'tgz',
-        LIMITS,
-      ),
+      await inspectArchive(await save(await buildTgz([file('zeros', Buffer.alloc(512 * 1024))])), 'tgz', LIMITS),
     ).toHaveLength(1);
   });
 
@@ -831,9 +604,7 @@ describe('limits', () => {
     const none = { maxExpandedBytes: 0, maxEntries: 0, maxCompressionRatio: 0 };
     expect(
       await inspectArchive(
-        await save(
-          await buildZip([{ name: 'zeros.bin', data: Buffer.alloc(4 * MiB) }]),
-        ),
+        await save(await buildZip([{ name: 'zeros.bin', data: Buffer.alloc(4 * MiB) }])),
         'zip',
         none,
       ),
@@ -844,9 +615,7 @@ describe('limits', () => {
 describe('extract streams', () => {
   it('hands over a Readable that supports backpressure', async () => {
     const data = randomBytes(2 * MiB);
-    const path = await save(
-      await buildTgz([file('big.bin', data), file('after.txt', 'after')]),
-    );
+    const path = await save(await buildTgz([file('big.bin', data), file('after.txt', 'after')]));
     const received: Buffer[] = [];
     await extractArchive(path, 'tgz', async (entry, body) => {
       expect(body).toBeInstanceOf(Readable);

@@ -1,8 +1,4 @@
-import {
-  AssetPathError,
-  lowerPath,
-  parseDecodedPath,
-} from '@stockroom/contracts';
+import { AssetPathError, lowerPath, parseDecodedPath } from '@stockroom/contracts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PassThrough, Readable, Transform } from 'node:stream';
@@ -90,26 +86,20 @@ export async function extractArchive(
 // ---------------------------------------------------------------------------------------------
 
 function unsafe(name: string, reason: string): ArchiveError {
-  return new ArchiveError(
-    400,
-    `Unsafe archive entry "${displayName(name)}": ${reason}`,
-  );
+  return new ArchiveError(400, `Unsafe archive entry "${displayName(name)}": ${reason}`);
 }
 
 /** Validates an entry name against the path rules (spec §1); returns the normalized path, `''` for the root. */
 function normalizeEntryName(name: string): string {
-  if (name.startsWith('/'))
-    throw unsafe(name, 'absolute paths are not allowed.');
+  if (name.startsWith('/')) throw unsafe(name, 'absolute paths are not allowed.');
   let rest = name;
   while (rest.startsWith('./')) rest = rest.slice(2).replace(/^\/+/, ''); // tar's habit
   if (rest === '.') rest = '';
-  if (/^[A-Za-z]:/.test(rest))
-    throw unsafe(name, 'absolute paths are not allowed.');
+  if (/^[A-Za-z]:/.test(rest)) throw unsafe(name, 'absolute paths are not allowed.');
   try {
     return parseDecodedPath(rest).join('/');
   } catch (e) {
-    if (e instanceof AssetPathError)
-      throw unsafe(name, e.message.replace(/^Invalid path: /, ''));
+    if (e instanceof AssetPathError) throw unsafe(name, e.message.replace(/^Invalid path: /, ''));
     throw e;
   }
 }
@@ -119,10 +109,7 @@ function tooManyEntries(max: number): ArchiveError {
 }
 
 function tooLarge(max: number): ArchiveError {
-  return new ArchiveError(
-    413,
-    `Archive rejected: the expanded size exceeds the limit of ${formatBytes(max)}.`,
-  );
+  return new ArchiveError(413, `Archive rejected: the expanded size exceeds the limit of ${formatBytes(max)}.`);
 }
 
 function formatBytes(n: number): string {
@@ -149,19 +136,14 @@ class ManifestBuilder {
 
   countEntry(): void {
     this.count++;
-    if (this.limits.maxEntries > 0 && this.count > this.limits.maxEntries)
-      throw tooManyEntries(this.limits.maxEntries);
+    if (this.limits.maxEntries > 0 && this.count > this.limits.maxEntries) throw tooManyEntries(this.limits.maxEntries);
   }
 
   get entryCount(): number {
     return this.count;
   }
 
-  add(
-    path: string,
-    kind: EntryKind,
-    modified: Date | undefined,
-  ): ArchiveManifestEntry {
+  add(path: string, kind: EntryKind, modified: Date | undefined): ArchiveManifestEntry {
     const lower = lowerPath(path);
     if (kind === 'file') {
       if (this.files.has(lower)) {
@@ -184,18 +166,14 @@ class ManifestBuilder {
     }
     (kind === 'file' ? this.files : this.folders).add(lower);
     const entry: ArchiveManifestEntry = { path, kind, size: 0 };
-    if (modified && !Number.isNaN(modified.getTime()))
-      entry.modified = modified;
+    if (modified && !Number.isNaN(modified.getTime())) entry.modified = modified;
     this.entries.push(entry);
     return entry;
   }
 }
 
 function conflict(path: string): ArchiveError {
-  return new ArchiveError(
-    400,
-    `Invalid archive: "${displayName(path)}" is both a file and a folder.`,
-  );
+  return new ArchiveError(400, `Invalid archive: "${displayName(path)}" is both a file and a folder.`);
 }
 
 /** Counts expanded bytes against the size and compression-ratio limits. */
@@ -228,11 +206,7 @@ class ExpansionMeter {
   addStream(bytes: number, entries: number): void {
     this.stream += bytes;
     const max = this.limits.maxExpandedBytes;
-    if (
-      max > 0 &&
-      this.stream > max + (entries + 1) * TAR_OVERHEAD_PER_ENTRY + 64 * 1024
-    )
-      throw tooLarge(max);
+    if (max > 0 && this.stream > max + (entries + 1) * TAR_OVERHEAD_PER_ENTRY + 64 * 1024) throw tooLarge(max);
     this.checkRatio(this.stream);
   }
 
@@ -299,10 +273,7 @@ interface ByteStream {
 }
 
 /** Reads a stream to its end, reporting each chunk's length; `onChunk` may throw to abort. */
-function consume(
-  stream: ByteStream,
-  onChunk?: (bytes: number) => void,
-): Promise<number> {
+function consume(stream: ByteStream, onChunk?: (bytes: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     let total = 0;
     let settled = false;
@@ -347,9 +318,7 @@ async function deliver(
   let detached = false;
   let ended = false;
   let failSource: (e: unknown) => void = () => undefined;
-  const sourceFailed = new Promise<never>(
-    (_resolve, reject) => (failSource = reject),
-  );
+  const sourceFailed = new Promise<never>((_resolve, reject) => (failSource = reject));
   sourceFailed.catch(() => undefined);
 
   source.on('data', (chunk: Buffer) => {
@@ -373,9 +342,7 @@ async function deliver(
 
   let callback: Promise<void>;
   try {
-    callback = Promise.resolve(onFile(entry, body)).catch((e: unknown) =>
-      Promise.reject(new CallbackFailure(e)),
-    );
+    callback = Promise.resolve(onFile(entry, body)).catch((e: unknown) => Promise.reject(new CallbackFailure(e)));
   } catch (e) {
     callback = Promise.reject(new CallbackFailure(e));
   }
@@ -396,34 +363,20 @@ async function deliver(
 // ---------------------------------------------------------------------------------------------
 
 const ZIP_NAME_ERRORS: [RegExp, string][] = [
-  [
-    /^invalid characters in fileName: ([\s\S]*)$/,
-    '"\\" is not allowed in a path.',
-  ],
+  [/^invalid characters in fileName: ([\s\S]*)$/, '"\\" is not allowed in a path.'],
   [/^absolute path: ([\s\S]*)$/, 'absolute paths are not allowed.'],
-  [
-    /^invalid relative path: ([\s\S]*)$/,
-    '".." is not allowed as a path segment.',
-  ],
+  [/^invalid relative path: ([\s\S]*)$/, '".." is not allowed as a path segment.'],
 ];
 
 function mapZipError(e: unknown): unknown {
-  if (
-    e instanceof ArchiveError ||
-    e instanceof CallbackFailure ||
-    isSystemError(e)
-  )
-    return e;
+  if (e instanceof ArchiveError || e instanceof CallbackFailure || isSystemError(e)) return e;
   const message = messageOf(e);
   for (const [pattern, reason] of ZIP_NAME_ERRORS) {
     const match = pattern.exec(message);
     if (match) return unsafe(match[1], reason);
   }
   if (/strong encryption/i.test(message)) {
-    return new ArchiveError(
-      400,
-      'Unsupported archive: encrypted entries are not supported.',
-    );
+    return new ArchiveError(400, 'Unsupported archive: encrypted entries are not supported.');
   }
   return new ArchiveError(400, `Not a valid zip archive: ${reasonOf(e)}`);
 }
@@ -440,10 +393,7 @@ function openZip(file: string): Promise<ZipFile> {
         strictFileNames: true,
         decodeStrings: true,
       },
-      (err, zip) =>
-        err || !zip
-          ? reject(mapZipError(err ?? new Error('cannot open')))
-          : resolve(zip),
+      (err, zip) => (err || !zip ? reject(mapZipError(err ?? new Error('cannot open'))) : resolve(zip)),
     );
   });
 }
@@ -451,18 +401,13 @@ function openZip(file: string): Promise<ZipFile> {
 function openZipEntry(zip: ZipFile, entry: ZipEntry): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) =>
-      err || !stream
-        ? reject(mapZipError(err ?? new Error('cannot read')))
-        : resolve(stream),
+      err || !stream ? reject(mapZipError(err ?? new Error('cannot read'))) : resolve(stream),
     );
   });
 }
 
 /** Visits the entries one at a time; the next is read only once `onEntry` resolved. */
-function walkZip(
-  zip: ZipFile,
-  onEntry: (entry: ZipEntry) => Promise<void>,
-): Promise<void> {
+function walkZip(zip: ZipFile, onEntry: (entry: ZipEntry) => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (e: unknown) => {
@@ -509,9 +454,7 @@ function zipEntryKind(entry: ZipEntry): EntryKind {
 }
 
 /** Kind and normalized path of an entry; `null` for an entry naming the root folder itself. */
-function describeZipEntry(
-  entry: ZipEntry,
-): { kind: EntryKind; path: string } | null {
+function describeZipEntry(entry: ZipEntry): { kind: EntryKind; path: string } | null {
   const kind = zipEntryKind(entry);
   const path = normalizeEntryName(entry.fileName);
   if (path === '') {
@@ -545,11 +488,7 @@ async function inspectZip(
     manifest.countEntry();
     const described = describeZipEntry(entry);
     if (!described) return;
-    const item = manifest.add(
-      described.path,
-      described.kind,
-      zipModified(entry),
-    );
+    const item = manifest.add(described.path, described.kind, zipModified(entry));
     if (described.kind === 'dir') return;
     meter.declare(entry.uncompressedSize);
     const stream = await openZipEntry(zip, entry);
@@ -590,12 +529,7 @@ async function extractZip(
 // ---------------------------------------------------------------------------------------------
 
 function mapTarError(e: unknown): unknown {
-  if (
-    e instanceof ArchiveError ||
-    e instanceof CallbackFailure ||
-    isSystemError(e)
-  )
-    return e;
+  if (e instanceof ArchiveError || e instanceof CallbackFailure || isSystemError(e)) return e;
   return new ArchiveError(400, `Not a valid tgz archive: ${reasonOf(e)}`);
 }
 
@@ -638,21 +572,14 @@ function walkTgz(
     gunzip.on('error', fail);
     meter.on('error', fail);
     extract.on('error', fail);
-    extract.on(
-      'entry',
-      (
-        header: TarHeader,
-        stream: ByteStream,
-        next: (error?: Error) => void,
-      ) => {
-        pending = onEntry(header, stream).then(
-          () => {
-            if (!settled) next();
-          },
-          (e: unknown) => fail(e),
-        );
-      },
-    );
+    extract.on('entry', (header: TarHeader, stream: ByteStream, next: (error?: Error) => void) => {
+      pending = onEntry(header, stream).then(
+        () => {
+          if (!settled) next();
+        },
+        (e: unknown) => fail(e),
+      );
+    });
     extract.on('finish', () => {
       finished = true;
       void pending.then(() => {
@@ -662,8 +589,7 @@ function walkTgz(
       });
     });
     extract.on('close', () => {
-      if (!finished)
-        void pending.then(() => fail(new Error('Unexpected end of data')));
+      if (!finished) void pending.then(() => fail(new Error('Unexpected end of data')));
     });
     source.pipe(gunzip).pipe(meter).pipe(extract);
   });
@@ -693,9 +619,7 @@ function tarEntryKind(header: TarHeader): EntryKind {
   }
 }
 
-function describeTarEntry(
-  header: TarHeader,
-): { kind: EntryKind; path: string } | null {
+function describeTarEntry(header: TarHeader): { kind: EntryKind; path: string } | null {
   const kind = tarEntryKind(header);
   const path = normalizeEntryName(header.name);
   if (path === '') {
@@ -705,11 +629,7 @@ function describeTarEntry(
   return { kind, path };
 }
 
-async function inspectTgz(
-  file: string,
-  manifest: ManifestBuilder,
-  meter: ExpansionMeter,
-): Promise<void> {
+async function inspectTgz(file: string, manifest: ManifestBuilder, meter: ExpansionMeter): Promise<void> {
   await walkTgz(
     file,
     async (header, stream) => {
@@ -743,8 +663,7 @@ async function extractTgz(
       kind: 'file',
       size: header.size ?? 0,
     };
-    if (header.mtime && !Number.isNaN(header.mtime.getTime()))
-      item.modified = header.mtime;
+    if (header.mtime && !Number.isNaN(header.mtime.getTime())) item.modified = header.mtime;
     await deliver(stream, item, onFile, mapTarError, async (source) => {
       // tar is sequential: the rest must be read through to reach the next entry.
       const rest = consume(source);

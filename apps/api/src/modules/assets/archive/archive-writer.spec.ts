@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { ArchiveFormat, sniffArchiveFormat } from './archive-format';
-import {
-  ArchiveLimits,
-  extractArchive,
-  inspectArchive,
-} from './archive-reader';
+import { ArchiveLimits, extractArchive, inspectArchive } from './archive-reader';
 import { ArchiveSourceEntry, createArchiveStream } from './archive-writer';
 
 const MiB = 1024 * 1024;
@@ -53,11 +49,7 @@ function chunked(data: Buffer, chunkSize = 64 * 1024): Readable {
   });
 }
 
-function fileEntry(
-  path: string,
-  data: Buffer | string,
-  open?: () => Promise<Readable>,
-): ArchiveSourceEntry {
+function fileEntry(path: string, data: Buffer | string, open?: () => Promise<Readable>): ArchiveSourceEntry {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   return {
     path,
@@ -72,10 +64,7 @@ function dirEntry(path: string): ArchiveSourceEntry {
   return { path, kind: 'dir', size: 0, modified: MODIFIED };
 }
 
-async function* iterate(
-  entries: ArchiveSourceEntry[],
-  log?: string[],
-): AsyncIterable<ArchiveSourceEntry> {
+async function* iterate(entries: ArchiveSourceEntry[], log?: string[]): AsyncIterable<ArchiveSourceEntry> {
   for (const entry of entries) {
     log?.push(`yield ${entry.path}`);
     yield entry;
@@ -91,9 +80,7 @@ async function save(buffer: Buffer): Promise<string> {
 function errorOf(stream: Readable): Promise<Error> {
   return new Promise((resolve, reject) => {
     stream.on('error', resolve);
-    stream.on('end', () =>
-      reject(new Error('the stream ended without an error')),
-    );
+    stream.on('end', () => reject(new Error('the stream ended without an error')));
     stream.resume();
   });
 }
@@ -112,24 +99,19 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
       { path: 'zero.dat', kind: 'file', size: 0, modified: MODIFIED }, // no open(): empty
       fileEntry('empty.txt', ''),
     ];
-    const archive = await collect(
-      createArchiveStream(format, iterate(sources)),
-    );
+    const archive = await collect(createArchiveStream(format, iterate(sources)));
     expect(sniffArchiveFormat(archive.subarray(0, 4))).toBe(format);
 
     const path = await save(archive);
     const manifest = await inspectArchive(path, format, LIMITS);
-    expect(
-      manifest.map(({ path, kind, size }) => ({ path, kind, size })),
-    ).toEqual(
+    expect(manifest.map(({ path, kind, size }) => ({ path, kind, size }))).toEqual(
       sources.map(({ path, kind, size }) => ({
         path,
         kind,
         size: kind === 'dir' ? 0 : size,
       })),
     );
-    for (const entry of manifest)
-      expect(entry.modified?.toISOString()).toBe(MODIFIED.toISOString());
+    for (const entry of manifest) expect(entry.modified?.toISOString()).toBe(MODIFIED.toISOString());
 
     const extracted = new Map<string, Buffer>();
     await extractArchive(path, format, async (entry, body) => {
@@ -137,9 +119,7 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     });
     expect(extracted.get('assets/a.txt')?.toString()).toBe(text);
     expect(extracted.get('assets/img/big.bin')?.equals(big)).toBe(true);
-    expect(
-      extracted.get('Ünïcødé ✓/long-' + 'x'.repeat(150) + '.txt')?.toString(),
-    ).toBe('unicode');
+    expect(extracted.get('Ünïcødé ✓/long-' + 'x'.repeat(150) + '.txt')?.toString()).toBe('unicode');
     expect(extracted.get('zero.dat')?.length).toBe(0);
     expect(extracted.get('empty.txt')?.length).toBe(0);
     expect(extracted.size).toBe(6);
@@ -147,19 +127,14 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
 
   it('writes a valid empty archive', async () => {
     const archive = await collect(createArchiveStream(format, iterate([])));
-    expect(await inspectArchive(await save(archive), format, LIMITS)).toEqual(
-      [],
-    );
+    expect(await inspectArchive(await save(archive), format, LIMITS)).toEqual([]);
   });
 
   it('fails the output when a source cannot be opened', async () => {
     const failure = new Error('blob is gone');
     const output = createArchiveStream(
       format,
-      iterate([
-        fileEntry('a.txt', 'a'),
-        fileEntry('b.txt', 'b', () => Promise.reject(failure)),
-      ]),
+      iterate([fileEntry('a.txt', 'a'), fileEntry('b.txt', 'b', () => Promise.reject(failure))]),
     );
     expect(await errorOf(output)).toBe(failure);
   });
@@ -181,10 +156,7 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
         }),
       );
     };
-    const output = createArchiveStream(
-      format,
-      iterate([fileEntry('a.bin', Buffer.alloc(5000), broken)]),
-    );
+    const output = createArchiveStream(format, iterate([fileEntry('a.bin', Buffer.alloc(5000), broken)]));
     expect(await errorOf(output)).toBe(failure);
   });
 
@@ -198,10 +170,7 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
   });
 
   it('fails the output when a source is shorter than its size', async () => {
-    const output = createArchiveStream(
-      format,
-      iterate([{ ...fileEntry('a.bin', 'abc'), size: 10 }]),
-    );
+    const output = createArchiveStream(format, iterate([{ ...fileEntry('a.bin', 'abc'), size: 10 }]));
     expect(await errorOf(output)).toBeInstanceOf(Error);
   });
 
@@ -218,19 +187,11 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     });
     const output = createArchiveStream(
       format,
-      iterate(
-        [
-          fileEntry('first.bin', first, openFirst),
-          fileEntry('second.txt', 'second', openSecond),
-        ],
-        log,
-      ),
+      iterate([fileEntry('first.bin', first, openFirst), fileEntry('second.txt', 'second', openSecond)], log),
     );
 
     // The first bytes leave quickly, long before the first file has been read.
-    const head = await new Promise<Buffer>((resolve) =>
-      output.once('data', (chunk: Buffer) => resolve(chunk)),
-    );
+    const head = await new Promise<Buffer>((resolve) => output.once('data', (chunk: Buffer) => resolve(chunk)));
     output.pause();
     expect(head.length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -241,17 +202,8 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     // Once the consumer reads on, the rest follows.
     const rest = await collect(output);
     expect(openSecond).toHaveBeenCalledTimes(1);
-    expect(log).toEqual([
-      'yield first.bin',
-      'open first',
-      'yield second.txt',
-      'open second',
-    ]);
-    const manifest = await inspectArchive(
-      await save(Buffer.concat([head, rest])),
-      format,
-      LIMITS,
-    );
+    expect(log).toEqual(['yield first.bin', 'open first', 'yield second.txt', 'open second']);
+    const manifest = await inspectArchive(await save(Buffer.concat([head, rest])), format, LIMITS);
     expect(manifest.map((e) => [e.path, e.size])).toEqual([
       ['first.bin', first.length],
       ['second.txt', 6],
@@ -263,10 +215,7 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     const slow = new Promise<Readable>((resolve) => (release = resolve));
     const output = createArchiveStream(
       format,
-      iterate([
-        fileEntry('small.txt', 'just a few bytes'),
-        fileEntry('slow.txt', 'late', () => slow),
-      ]),
+      iterate([fileEntry('small.txt', 'just a few bytes'), fileEntry('slow.txt', 'late', () => slow)]),
     );
     const chunks: Buffer[] = [];
     output.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -274,19 +223,12 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Not just a header: the first file's entry is out already.
     const sent = Buffer.concat(chunks);
-    const visible =
-      format === 'zip'
-        ? sent
-        : gunzipSync(sent, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const visible = format === 'zip' ? sent : gunzipSync(sent, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     expect(visible.includes('small.txt')).toBe(true);
     expect(visible.includes('slow.txt')).toBe(false);
     release(chunked(Buffer.from('late')));
     await ended;
-    const manifest = await inspectArchive(
-      await save(Buffer.concat(chunks)),
-      format,
-      LIMITS,
-    );
+    const manifest = await inspectArchive(await save(Buffer.concat(chunks)), format, LIMITS);
     expect(manifest.map((e) => e.path)).toEqual(['small.txt', 'slow.txt']);
   });
 
@@ -296,11 +238,7 @@ describe.each(FORMATS)('createArchiveStream(%s)', (format) => {
     let finished = false;
     async function* entries(): AsyncIterable<ArchiveSourceEntry> {
       try {
-        yield fileEntry(
-          'first.bin',
-          first,
-          async () => (source = chunked(first)),
-        );
+        yield fileEntry('first.bin', first, async () => (source = chunked(first)));
         yield fileEntry('second.txt', 'second');
       } finally {
         finished = true;

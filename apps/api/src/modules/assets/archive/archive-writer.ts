@@ -21,10 +21,7 @@ export interface ArchiveSourceEntry {
   open?: () => Promise<Readable>;
 }
 
-export function createArchiveStream(
-  format: ArchiveFormat,
-  entries: AsyncIterable<ArchiveSourceEntry>,
-): Readable {
+export function createArchiveStream(format: ArchiveFormat, entries: AsyncIterable<ArchiveSourceEntry>): Readable {
   return format === 'zip' ? createZipStream(entries) : createTgzStream(entries);
 }
 
@@ -45,16 +42,13 @@ function shouldCompress(path: string): boolean {
 const GZIP_FLUSH_INTERVAL_MS = 1000;
 
 function validDate(date: Date): Date {
-  return date instanceof Date && !Number.isNaN(date.getTime())
-    ? date
-    : new Date();
+  return date instanceof Date && !Number.isNaN(date.getTime()) ? date : new Date();
 }
 
 /** Checks and normalizes an entry path; `''` is the root folder itself. */
 function entryName(entry: ArchiveSourceEntry): string {
   const path = parseDecodedPath(entry.path).join('/');
-  if (path === '' && entry.kind === 'file')
-    throw new Error('An archive file entry needs a name.');
+  if (path === '' && entry.kind === 'file') throw new Error('An archive file entry needs a name.');
   return path;
 }
 
@@ -65,9 +59,7 @@ async function openSource(entry: ArchiveSourceEntry): Promise<Readable> {
 /** Waits until `source` has been read to its end (or failed). */
 function whenRead(source: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
-    finished(source, { writable: false }, (err) =>
-      err ? reject(err) : resolve(),
-    );
+    finished(source, { writable: false }, (err) => (err ? reject(err) : resolve()));
   });
 }
 
@@ -161,9 +153,8 @@ function createTgzStream(entries: AsyncIterable<ArchiveSourceEntry>): Readable {
       const mtime = validDate(entry.modified);
       if (entry.kind === 'dir') {
         await new Promise<void>((resolve, reject) => {
-          const sink = pack.entry(
-            { name: `${name}/`, type: 'directory', mtime, mode: 0o755 },
-            (e) => (e ? reject(e) : resolve()),
+          const sink = pack.entry({ name: `${name}/`, type: 'directory', mtime, mode: 0o755 }, (e) =>
+            e ? reject(e) : resolve(),
           );
           sink.on('error', () => undefined);
         });
@@ -176,9 +167,8 @@ function createTgzStream(entries: AsyncIterable<ArchiveSourceEntry>): Readable {
       }
       pump.current = source;
       await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry(
-          { name, type: 'file', size: entry.size, mtime, mode: 0o644 },
-          (e) => (e ? reject(e) : resolve()),
+        const sink = pack.entry({ name, type: 'file', size: entry.size, mtime, mode: 0o644 }, (e) =>
+          e ? reject(e) : resolve(),
         );
         sink.on('error', () => undefined); // reported through the entry's callback
         // An error or a premature close of the source (e.g. the consumer went away) fails the entry.
