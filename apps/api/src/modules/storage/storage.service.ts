@@ -28,6 +28,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   private readonly providers = new Map<string, StorageProvider>();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  private sweepAgain = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,13 +83,21 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Starts a sweep unless one is running; never throws. */
+  /**
+   * Starts a sweep, or asks the running one to go again (its snapshot may predate the caller's
+   * deletions); never throws.
+   */
   sweepSoon(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.sweep()
-      .then(() => undefined)
-      .catch((e) => this.logger.warn(`Blob sweep failed: ${(e as Error).message}`))
-      .finally(() => (this.sweeping = undefined));
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return;
+    }
+    this.sweeping = (async () => {
+      do {
+        this.sweepAgain = false;
+        await this.sweep().catch((e) => this.logger.warn(`Blob sweep failed: ${(e as Error).message}`));
+      } while (this.sweepAgain);
+    })().finally(() => (this.sweeping = undefined));
   }
 
   /** Removes queued blobs. Rows are claimed with SKIP LOCKED so several nodes can sweep at once. */
