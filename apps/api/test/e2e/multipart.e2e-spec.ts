@@ -1,3 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { MultipartJanitorService } from '../../src/modules/assets/multipart-janitor.service';
 import { startTestApp, TestApp } from '../support/test-app';
 import { bytes, createFeed, endpoint, hashesOf } from '../support/fixtures';
 
@@ -119,5 +123,27 @@ describe('chunked (multipart) upload (spec §4)', () => {
     const res = await part('afolder', 'up-5', 0, 0, 4, Buffer.from('abcd'), 1);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/folder/);
+  });
+
+  it('purges uploads left unfinished longer than the configured age, and only those', async () => {
+    const data = bytes(1000);
+    expect((await part('abandoned.bin', 'old-1', 0, 0, 2000, data, 2)).status).toBe(200);
+    expect((await part('fresh.bin', 'new-1', 0, 0, 2000, data, 2)).status).toBe(200);
+    const db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    await db.query(`UPDATE multipart_uploads SET updated_at = now() - interval '25 hours' WHERE client_id = 'old-1'`);
+    await db.end();
+    const multipartDir = join(t.config.dataDir, 'storage');
+    const uploadsOnDisk = async () =>
+      (await readdir(join(multipartDir, (await readdir(multipartDir))[0], '.multipart')).catch(() => [])).length;
+    const before = await uploadsOnDisk();
+
+    expect(await t.app.get(MultipartJanitorService).purgeAbandonedUploads()).toBe(1);
+    expect((await ep('content/abandoned.bin?multipart=status&id=old-1')).status).toBe(404);
+    expect((await ep('content/fresh.bin?multipart=status&id=new-1')).status).toBe(200);
+    expect(await uploadsOnDisk()).toBe(before - 1);
+    // The purged id can start over.
+    expect((await part('abandoned.bin', 'old-1', 0, 0, 1000, data, 1)).status).toBe(200);
+    expect((await complete('abandoned.bin', 'old-1')).status).toBe(200);
   });
 });

@@ -8,6 +8,7 @@ import { AssetUploadService } from './asset-upload.service';
 import { AssetsRepository } from './assets.repository';
 import { AssetsService } from './assets.service';
 import { EndpointsController } from './endpoints.controller';
+import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
 
 @Module({
@@ -20,6 +21,7 @@ import { MultipartRepository } from './multipart.repository';
     AssetUploadService,
     AssetDownloadService,
     AssetArchiveService,
+    MultipartJanitorService,
   ],
 })
 export class AssetsModule {}

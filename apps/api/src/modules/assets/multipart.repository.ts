@@ -114,6 +114,18 @@ export class MultipartRepository {
     ]);
   }
 
+  /**
+   * Claims uploads untouched since `before` (SKIP LOCKED: nodes sweeping together take different
+   * rows). Returned rows stay locked until the transaction ends.
+   */
+  claimAbandoned(manager: EntityManager, before: Date, limit: number): Promise<MultipartUploadRow[]> {
+    return manager.query(
+      `SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE updated_at < $1 ORDER BY updated_at LIMIT $2
+       FOR UPDATE SKIP LOCKED`,
+      [before, limit],
+    );
+  }
+
   async delete(manager: EntityManager, uploadId: string): Promise<void> {
     await manager.query(`DELETE FROM multipart_uploads WHERE id = $1`, [uploadId]);
   }

@@ -10,6 +10,10 @@ export class FeedsRepository {
     return this.dataSource.getRepository(FeedEntity).find({ order: { nameLower: 'ASC' } });
   }
 
+  findById(id: number): Promise<FeedEntity | null> {
+    return this.dataSource.getRepository(FeedEntity).findOneBy({ id });
+  }
+
   findByName(name: string, manager: EntityManager = this.dataSource.manager): Promise<FeedEntity | null> {
     return manager.getRepository(FeedEntity).findOne({ where: { nameLower: name.toLowerCase() } });
   }

@@ -66,6 +66,17 @@ export class FeedsService {
     return feed;
   }
 
+  async requireById(id: number): Promise<FeedEntity> {
+    const feed = await this.repository.findById(id);
+    if (!feed) throw new AppError(ErrorCode.FeedNotFound, `Asset directory #${id} was not found.`);
+    return feed;
+  }
+
+  /** Every directory, for background jobs (no privilege check: not on behalf of a caller). */
+  all(): Promise<FeedEntity[]> {
+    return this.repository.list();
+  }
+
   async list(actor: Principal): Promise<Feed[]> {
     await this.access.require(actor, Privilege.View);
     return (await this.repository.list()).map(toFeed);
