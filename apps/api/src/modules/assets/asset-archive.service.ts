@@ -92,9 +92,11 @@ export class AssetArchiveService {
       if (folder.kind !== 'dir') throw new AppError(ErrorCode.IsFile, `"${path.path}" is a file, not a folder.`);
     }
     const provider = this.storage.providerFor(feed);
-    const { rows, release } = await this.items.streamListing(feed.id, path.lower, recursive);
+    const items = this.items;
     const prefixLength = path.path === '' ? 0 : path.path.length + 1;
+    // The cursor is opened on the first pull, so an archive that is never read holds no connection.
     async function* entries(): AsyncIterable<ArchiveSourceEntry> {
+      const { rows, release } = await items.streamListing(feed.id, path.lower, recursive);
       try {
         for await (const row of rows as AsyncIterable<AssetItemRow>) {
           if (!recursive && row.kind === 'dir') continue;
