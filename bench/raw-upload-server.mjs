@@ -1,0 +1,18 @@
+// The upload reference: the least a Node server can do with a request body, i.e. pipe it into a
+// new file and answer 201. Usage: node bench/raw-upload-server.mjs <port> <directory>
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+
+const [port, dir] = process.argv.slice(2);
+let count = 0;
+
+createServer((req, res) => {
+  if (req.method === 'GET') return res.end('ok');
+  const file = join(dir, `upload-${++count}.bin`);
+  pipeline(req, createWriteStream(file), (err) => {
+    res.statusCode = err ? 500 : 201;
+    res.end(err ? String(err) : '');
+  });
+}).listen(Number(port), '127.0.0.1', () => console.log(`raw upload server listening on ${port}`));
