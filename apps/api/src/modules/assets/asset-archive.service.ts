@@ -114,7 +114,7 @@ export class AssetArchiveService {
         await release();
       }
     }
-    const name = `${path.segments[path.segments.length - 1] ?? feed.name}.${format}`;
+    const name = `${path.name || feed.name}.${format}`;
     return {
       contentType: CONTENT_TYPES[format],
       contentDisposition: attachmentDisposition(name),
@@ -207,8 +207,8 @@ export class AssetArchiveService {
         contents.set(p.lower, {
           blobKey,
           size: stored.size,
-          hashes: hashing.digest(),
-          mediaType: resolveMediaType(undefined, p.segments[p.segments.length - 1]),
+          hashes: await hashing.digest(),
+          mediaType: resolveMediaType(undefined, p.name),
         });
       }).catch((e) => Promise.reject(toAppError(e)));
 

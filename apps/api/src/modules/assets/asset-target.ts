@@ -9,5 +9,11 @@ export interface AssetTarget {
 
 export function itemPath(segments: string[]): ItemPath {
   const path = segments.join('/');
-  return { segments, path, lower: path.toLowerCase() };
+  return {
+    segments,
+    path,
+    lower: path.toLowerCase(),
+    name: segments[segments.length - 1] ?? '',
+    parentLower: segments.slice(0, -1).join('/').toLowerCase(),
+  };
 }

@@ -88,8 +88,8 @@ export class AssetUploadService {
     const content: NewFileContent = {
       blobKey,
       size,
-      hashes: hashing.digest(),
-      mediaType: resolveMediaType(request.contentType, path.segments[path.segments.length - 1]),
+      hashes: await hashing.digest(),
+      mediaType: resolveMediaType(request.contentType, path.name),
     };
     await this.commitOrDiscard(provider, blobKey, (manager) => this.commitFile(manager, feed, path, content, mode));
   }
@@ -335,7 +335,7 @@ export class AssetUploadService {
           blobKey: upload.blob_key,
           size: totalSize,
           hashes: hashes.digest(),
-          mediaType: resolveMediaType(upload.media_type ?? undefined, path.segments[path.segments.length - 1]),
+          mediaType: resolveMediaType(upload.media_type ?? undefined, path.name),
         };
         await this.multipart.delete(manager, upload.id);
         await this.commitFile(manager, feed, path, content, 'upsert');

@@ -11,6 +11,9 @@ export interface ItemPath {
   segments: string[];
   path: string;
   lower: string;
+  /** The last segment ('' at the root). */
+  name: string;
+  parentLower: string;
 }
 
 export interface NewFileContent {
@@ -134,8 +137,8 @@ export class AssetsRepository {
         feedId,
         p.path,
         p.lower,
-        p.segments.slice(0, -1).join('/').toLowerCase(),
-        p.segments[p.segments.length - 1],
+        p.parentLower,
+        p.name,
         content.size,
         content.mediaType,
         content.blobKey,

@@ -1,8 +1,8 @@
-import { createHash, Hash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { createMD5, createSHA1, createSHA256, createSHA512, IHasher } from 'hash-wasm';
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../../common/errors/app-error';
+import { ParallelHashSession } from './hash-workers';
 
 export interface FileHashes {
   md5: string;
@@ -14,11 +14,12 @@ export interface FileHashes {
 const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const;
 
 /**
- * A pass-through that counts bytes and feeds the four hashes as the body streams by, so a
- * single upload is never read back. Fails with 413 once `maxBytes` (0 = unlimited) is passed.
+ * A pass-through that counts bytes and feeds the four hashes (on worker threads, in parallel with
+ * the I/O) as the body streams by, so a single upload is never read back. Fails with 413 once
+ * `maxBytes` (0 = unlimited) is passed.
  */
 export class HashingStream extends Transform {
-  private readonly hashes: Hash[] = ALGORITHMS.map((a) => createHash(a));
+  private readonly session = new ParallelHashSession();
   bytes = 0;
 
   constructor(private readonly maxBytes = 0) {
@@ -31,13 +32,17 @@ export class HashingStream extends Transform {
       done(new AppError(ErrorCode.PayloadTooLarge, `The upload is larger than the limit of ${this.maxBytes} bytes.`));
       return;
     }
-    for (const h of this.hashes) h.update(chunk);
-    done(null, chunk);
+    this.session.update(chunk).then(() => done(null, chunk), done);
   }
 
-  digest(): FileHashes {
-    const [md5, sha1, sha256, sha512] = this.hashes.map((h) => h.digest('hex'));
-    return { md5, sha1, sha256, sha512 };
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (error) this.session.discard();
+    done(error);
+  }
+
+  /** The four digests; call once the stream has ended. */
+  digest(): Promise<FileHashes> {
+    return this.session.digest();
   }
 }
 

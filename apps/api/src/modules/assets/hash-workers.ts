@@ -1,0 +1,183 @@
+import { Worker } from 'node:worker_threads';
+import type { FileHashes } from './hashing';
+
+/**
+ * Two long-lived worker threads that compute the four digests of an upload in parallel with the
+ * request's I/O: MD5+SHA-256 on one, SHA-1+SHA-512 on the other (balanced on this hardware).
+ * Many uploads share them through session ids. Bytes travel as SharedArrayBuffer batches posted to
+ * both workers, so each batch is copied once.
+ */
+
+// Plain JS, evaluated in the worker: no bundler or TS loader involved.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const sessions = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'update') {
+    let s = sessions.get(m.id);
+    if (!s) sessions.set(m.id, (s = workerData.algorithms.map((a) => createHash(a))));
+    const view = new Uint8Array(m.buffer, 0, m.length);
+    for (const h of s) h.update(view);
+    parentPort.postMessage({ id: m.id, op: 'ack', length: m.length });
+  } else if (m.op === 'digest') {
+    const s = sessions.get(m.id) || workerData.algorithms.map((a) => createHash(a));
+    sessions.delete(m.id);
+    parentPort.postMessage({ id: m.id, op: 'digest', digests: s.map((h) => h.digest('hex')) });
+  } else if (m.op === 'discard') {
+    sessions.delete(m.id);
+  }
+});
+`;
+
+const GROUPS: (keyof FileHashes)[][] = [
+  ['md5', 'sha256'],
+  ['sha1', 'sha512'],
+];
+
+interface Listener {
+  ack(length: number): void;
+  digest(digests: string[]): void;
+  fail(error: Error): void;
+}
+
+class HashWorkerPool {
+  private workers?: Worker[];
+  private readonly listeners = new Map<number, Listener[]>();
+  private nextId = 1;
+
+  private start(): Worker[] {
+    if (this.workers) return this.workers;
+    const workers = GROUPS.map((algorithms, index) => {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms } });
+      worker.unref();
+      worker.on('message', (m: { id: number; op: string; length?: number; digests?: string[] }) => {
+        const listener = this.listeners.get(m.id)?.[index];
+        if (m.op === 'ack') listener?.ack(m.length ?? 0);
+        else if (m.op === 'digest') listener?.digest(m.digests ?? []);
+      });
+      worker.on('error', (e) => this.crash(e));
+      worker.on('exit', () => this.crash(new Error('hash worker exited')));
+      return worker;
+    });
+    this.workers = workers;
+    return workers;
+  }
+
+  private crash(error: Error): void {
+    this.workers?.forEach((w) => void w.terminate());
+    this.workers = undefined;
+    for (const listeners of this.listeners.values()) listeners.forEach((l) => l.fail(error));
+    this.listeners.clear();
+  }
+
+  open(listeners: Listener[]): { id: number; post(message: object): void; close(): void } {
+    const workers = this.start();
+    const id = this.nextId++;
+    this.listeners.set(id, listeners);
+    return {
+      id,
+      post: (message) => workers.forEach((w) => w.postMessage({ ...message, id })),
+      close: () => {
+        this.listeners.delete(id);
+        workers.forEach((w) => w.postMessage({ op: 'discard', id }));
+      },
+    };
+  }
+}
+
+const pool = new HashWorkerPool();
+
+const BATCH_BYTES = 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One upload's hashing session. `update` copies bytes into the current batch and resolves when
+ * the workers are not too far behind (backpressure); `digest` flushes and returns all four hashes.
+ */
+export class ParallelHashSession {
+  private batch = new Uint8Array(new SharedArrayBuffer(BATCH_BYTES));
+  private filled = 0;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private failure?: Error;
+  private digests: (string[] | undefined)[] = [undefined, undefined];
+  private onDigest?: () => void;
+  private readonly channel: ReturnType<HashWorkerPool['open']>;
+  private acks = [0, 0];
+
+  constructor() {
+    this.channel = pool.open(
+      GROUPS.map((_, index) => ({
+        ack: (length) => {
+          this.acks[index] += length;
+          const settled = Math.min(this.acks[0], this.acks[1]);
+          if (settled > 0) {
+            this.inFlight -= settled;
+            this.acks = this.acks.map((a) => a - settled);
+            this.wake();
+          }
+        },
+        digest: (digests) => {
+          this.digests[index] = digests;
+          this.onDigest?.();
+        },
+        fail: (error) => {
+          this.failure = error;
+          this.wake();
+          this.onDigest?.();
+        },
+      })),
+    );
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  private flush(): void {
+    if (this.filled === 0) return;
+    this.channel.post({ op: 'update', buffer: this.batch.buffer, length: this.filled });
+    this.inFlight += this.filled;
+    this.batch = new Uint8Array(new SharedArrayBuffer(BATCH_BYTES));
+    this.filled = 0;
+  }
+
+  async update(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const n = Math.min(chunk.length - offset, BATCH_BYTES - this.filled);
+      this.batch.set(chunk.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === BATCH_BYTES) this.flush();
+    }
+    while (this.inFlight > MAX_IN_FLIGHT_BYTES && !this.failure) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  async digest(): Promise<FileHashes> {
+    this.flush();
+    const done = new Promise<void>(
+      (resolve) => (this.onDigest = () => (this.digests.every(Boolean) || this.failure) && resolve()),
+    );
+    this.channel.post({ op: 'digest' });
+    await done;
+    this.channel.close();
+    if (this.failure) throw this.failure;
+    const out = {} as FileHashes;
+    GROUPS.forEach((algorithms, index) =>
+      algorithms.forEach((a, i) => (out[a] = (this.digests[index] as string[])[i])),
+    );
+    return out;
+  }
+
+  /** Frees the session when the upload fails before digest. */
+  discard(): void {
+    this.channel.close();
+  }
+}
