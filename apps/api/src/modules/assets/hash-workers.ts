@@ -89,34 +89,47 @@ class HashWorkerPool {
 const pool = new HashWorkerPool();
 
 const BATCH_BYTES = 1024 * 1024;
-const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+const MAX_IN_FLIGHT_BATCHES = 8;
+
+/**
+ * Batch buffers are recycled: shared memory is only reclaimed by a full GC, so allocating one per
+ * batch would grow the RSS by the size of every upload.
+ */
+const freeSlots: SharedArrayBuffer[] = [];
+const MAX_FREE_SLOTS = 32;
+const takeSlot = () => freeSlots.pop() ?? new SharedArrayBuffer(BATCH_BYTES);
+const returnSlot = (slot: SharedArrayBuffer) => {
+  if (freeSlots.length < MAX_FREE_SLOTS) freeSlots.push(slot);
+};
 
 /**
  * One upload's hashing session. `update` copies bytes into the current batch and resolves when
  * the workers are not too far behind (backpressure); `digest` flushes and returns all four hashes.
  */
 export class ParallelHashSession {
-  private batch = new Uint8Array(new SharedArrayBuffer(BATCH_BYTES));
+  private batch = new Uint8Array(takeSlot());
   private filled = 0;
-  private inFlight = 0;
+  /** Posted batches, oldest first; each worker handles its messages in order. */
+  private readonly inFlight: SharedArrayBuffer[] = [];
+  private readonly acks = [0, 0];
   private waiters: (() => void)[] = [];
   private failure?: Error;
-  private digests: (string[] | undefined)[] = [undefined, undefined];
+  private readonly digests: (string[] | undefined)[] = [undefined, undefined];
   private onDigest?: () => void;
   private readonly channel: ReturnType<HashWorkerPool['open']>;
-  private acks = [0, 0];
 
   constructor() {
     this.channel = pool.open(
       GROUPS.map((_, index) => ({
-        ack: (length) => {
-          this.acks[index] += length;
-          const settled = Math.min(this.acks[0], this.acks[1]);
-          if (settled > 0) {
-            this.inFlight -= settled;
-            this.acks = this.acks.map((a) => a - settled);
-            this.wake();
+        ack: () => {
+          this.acks[index]++;
+          // A batch both workers have hashed can be reused.
+          while (this.acks[0] > 0 && this.acks[1] > 0) {
+            this.acks[0]--;
+            this.acks[1]--;
+            returnSlot(this.inFlight.shift() as SharedArrayBuffer);
           }
+          this.wake();
         },
         digest: (digests) => {
           this.digests[index] = digests;
@@ -139,25 +152,26 @@ export class ParallelHashSession {
 
   private flush(): void {
     if (this.filled === 0) return;
-    this.channel.post({ op: 'update', buffer: this.batch.buffer, length: this.filled });
-    this.inFlight += this.filled;
-    this.batch = new Uint8Array(new SharedArrayBuffer(BATCH_BYTES));
+    const slot = this.batch.buffer as SharedArrayBuffer;
+    this.channel.post({ op: 'update', buffer: slot, length: this.filled });
+    this.inFlight.push(slot);
+    this.batch = new Uint8Array(takeSlot());
     this.filled = 0;
   }
 
   async update(chunk: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < chunk.length) {
+      while (this.inFlight.length >= MAX_IN_FLIGHT_BATCHES && !this.failure) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+      if (this.failure) throw this.failure;
       const n = Math.min(chunk.length - offset, BATCH_BYTES - this.filled);
       this.batch.set(chunk.subarray(offset, offset + n), this.filled);
       this.filled += n;
       offset += n;
       if (this.filled === BATCH_BYTES) this.flush();
     }
-    while (this.inFlight > MAX_IN_FLIGHT_BYTES && !this.failure) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-    if (this.failure) throw this.failure;
   }
 
   async digest(): Promise<FileHashes> {
@@ -168,6 +182,7 @@ export class ParallelHashSession {
     this.channel.post({ op: 'digest' });
     await done;
     this.channel.close();
+    returnSlot(this.batch.buffer as SharedArrayBuffer);
     if (this.failure) throw this.failure;
     const out = {} as FileHashes;
     GROUPS.forEach((algorithms, index) =>
@@ -176,7 +191,7 @@ export class ParallelHashSession {
     return out;
   }
 
-  /** Frees the session when the upload fails before digest. */
+  /** Frees the session when the upload fails before digest (in-flight slots are left to the GC). */
   discard(): void {
     this.channel.close();
   }
