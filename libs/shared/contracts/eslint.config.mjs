@@ -11,7 +11,10 @@ export default [
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'stream', 'os', 'http'], message: 'contracts run in the browser too' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'stream', 'os', 'http'],
+              message: 'contracts run in the browser too',
+            },
             { group: ['@nestjs/*', 'typeorm', 'typeorm/*', '@angular/*'], message: 'contracts stay framework-free' },
           ],
         },

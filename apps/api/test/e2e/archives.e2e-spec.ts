@@ -22,10 +22,9 @@ async function tgzOf(
 ): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
-    pack.entry(
-      { name: e.name, type: e.type ?? 'file', linkname: e.linkname },
-      e.content === undefined ? undefined : Buffer.from(e.content),
-    );
+    const header = { name: e.name, type: e.type ?? 'file', linkname: e.linkname };
+    if (e.content === undefined) pack.entry(header);
+    else pack.entry(header, Buffer.from(e.content));
   }
   pack.finalize();
   const { createGzip } = await import('node:zlib');

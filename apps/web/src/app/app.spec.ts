@@ -16,18 +16,16 @@ describe('App shell', () => {
 
   it('lists the asset directories from the feed API', async () => {
     const fixture = TestBed.createComponent(App);
-    http
-      .expectOne('/api/management/feeds/list')
-      .flush([
-        {
-          name: 'installers',
-          feedType: 'asset',
-          description: 'setup files',
-          active: true,
-          retentionRules: [],
-          retentionRulesEnabled: false,
-        },
-      ]);
+    http.expectOne('/api/management/feeds/list').flush([
+      {
+        name: 'installers',
+        feedType: 'asset',
+        description: 'setup files',
+        active: true,
+        retentionRules: [],
+        retentionRulesEnabled: false,
+      },
+    ]);
     await fixture.whenStable();
     fixture.detectChanges();
     const link = fixture.nativeElement.querySelector('li a') as HTMLAnchorElement;

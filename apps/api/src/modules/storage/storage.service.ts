@@ -3,7 +3,6 @@ import { DiskStorageProvider, StorageProvider } from '@stockroom/storage';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { BlobDeletionEntity } from './blob-deletion.entity';
 
 /** Storage settings as ProGet shows them (`GET /api/storage?feed=X`). */
 export interface StorageDescriptor {
@@ -74,12 +73,11 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   /** Queues blobs for removal inside the caller's transaction. */
   async enqueueDeletion(manager: EntityManager, descriptor: StorageDescriptor, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    const storage = descriptor as unknown as Record<string, unknown>;
     for (let i = 0; i < keys.length; i += 1000) {
-      await manager.insert(
-        BlobDeletionEntity,
-        keys.slice(i, i + 1000).map((blobKey) => ({ storage, blobKey })),
-      );
+      await manager.query(`INSERT INTO blob_deletions (storage, blob_key) SELECT $1, unnest($2::text[])`, [
+        JSON.stringify(descriptor),
+        keys.slice(i, i + 1000),
+      ]);
     }
   }
 

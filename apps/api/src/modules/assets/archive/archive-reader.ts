@@ -287,7 +287,8 @@ function consume(stream: ByteStream, onChunk?: (bytes: number) => void): Promise
         reject(error);
       }
     };
-    stream.on('data', (chunk: Buffer) => {
+    stream.on('data', (data: unknown) => {
+      const chunk = data as Buffer;
       if (settled) return;
       total += chunk.length;
       try {
@@ -321,7 +322,8 @@ async function deliver(
   const sourceFailed = new Promise<never>((_resolve, reject) => (failSource = reject));
   sourceFailed.catch(() => undefined);
 
-  source.on('data', (chunk: Buffer) => {
+  source.on('data', (data: unknown) => {
+    const chunk = data as Buffer;
     if (detached) return;
     if (!body.write(chunk)) source.pause();
   });
