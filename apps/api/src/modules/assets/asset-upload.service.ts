@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ErrorCode, MultipartStatus, Privilege } from '@stockroom/contracts';
 import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +14,7 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
+import { stopIdleHashWorkers } from './hash-workers';
 import { HashingStream, ResumableHashes } from './hashing';
 import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
@@ -55,7 +56,7 @@ function clientId(query: Query): string {
  * body streams once through the hashes into storage; one transaction makes it visible.
  */
 @Injectable()
-export class AssetUploadService {
+export class AssetUploadService implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly items: AssetsRepository,
@@ -63,6 +64,10 @@ export class AssetUploadService {
     private readonly storage: StorageService,
     private readonly access: AccessService,
   ) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return stopIdleHashWorkers();
+  }
 
   async upload(actor: Principal, target: AssetTarget, mode: UploadMode, request: UploadRequest): Promise<void> {
     const { feed, path } = target;

@@ -41,10 +41,29 @@ interface Listener {
   fail(error: Error): void;
 }
 
+const IDLE_MS = 5000;
+
 class HashWorkerPool {
   private workers?: Worker[];
   private readonly listeners = new Map<number, Listener[]>();
   private nextId = 1;
+  private idleTimer?: NodeJS.Timeout;
+
+  /** Threads are released after a quiet spell, so an idle process holds none. */
+  private scheduleIdleStop(): void {
+    clearTimeout(this.idleTimer);
+    if (this.listeners.size > 0 || !this.workers) return;
+    this.idleTimer = setTimeout(() => void this.stopIfIdle(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  async stopIfIdle(): Promise<void> {
+    if (this.listeners.size > 0) return;
+    clearTimeout(this.idleTimer);
+    const workers = this.workers;
+    this.workers = undefined;
+    await Promise.all((workers ?? []).map((w) => w.terminate()));
+  }
 
   private start(): Worker[] {
     if (this.workers) return this.workers;
@@ -56,8 +75,9 @@ class HashWorkerPool {
         if (m.op === 'ack') listener?.ack(m.length ?? 0);
         else if (m.op === 'digest') listener?.digest(m.digests ?? []);
       });
-      worker.on('error', (e) => this.crash(e));
-      worker.on('exit', () => this.crash(new Error('hash worker exited')));
+      // Only a failure of the current generation matters (an idle stop replaces the workers).
+      worker.on('error', (e) => this.workers?.includes(worker) && this.crash(e));
+      worker.on('exit', () => this.workers?.includes(worker) && this.crash(new Error('hash worker exited')));
       return worker;
     });
     this.workers = workers;
@@ -73,20 +93,27 @@ class HashWorkerPool {
 
   open(listeners: Listener[]): { id: number; post(message: object): void; close(): void } {
     const workers = this.start();
+    clearTimeout(this.idleTimer);
     const id = this.nextId++;
     this.listeners.set(id, listeners);
     return {
       id,
       post: (message) => workers.forEach((w) => w.postMessage({ ...message, id })),
       close: () => {
-        this.listeners.delete(id);
+        if (!this.listeners.delete(id)) return;
         workers.forEach((w) => w.postMessage({ op: 'discard', id }));
+        this.scheduleIdleStop();
       },
     };
   }
 }
 
 const pool = new HashWorkerPool();
+
+/** Stops the hashing threads now unless an upload is using them (on application shutdown). */
+export function stopIdleHashWorkers(): Promise<void> {
+  return pool.stopIfIdle();
+}
 
 const BATCH_BYTES = 1024 * 1024;
 const MAX_IN_FLIGHT_BATCHES = 8;
