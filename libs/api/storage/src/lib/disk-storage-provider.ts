@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { StorageError, StorageErrorCode } from './storage-error';
 import {
   abortedError,
+  sourceAlreadyFailed,
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
@@ -67,6 +68,8 @@ export class DiskStorageProvider implements StorageProvider {
     let fh: FileHandle | undefined;
     try {
       fh = await fsp.open(tmp, 'wx');
+      // The body may have failed while the file was opening, before any watcher could see it.
+      if (sourceAlreadyFailed(body)) throw abortedError(body.errored ?? 'the body was closed early');
       const sink = new PositionalWriter(fh, 0, Infinity);
       const origin = watchFailureOrigin(body, sink);
       try {
@@ -222,6 +225,7 @@ export class DiskStorageProvider implements StorageProvider {
         if (!isMissing(e)) throw e;
       });
       fh = await fsp.open(path.join(dir, 'data'), 'r+');
+      if (sourceAlreadyFailed(body)) throw abortedError(body.errored ?? 'the body was closed early');
       const sink = new PositionalWriter(fh, offset, size, `Part ${index}`);
       const origin = watchFailureOrigin(body, sink);
       try {

@@ -120,6 +120,11 @@ export function watchFailureOrigin(body: Readable, sink: NodeJS.EventEmitter): {
   };
 }
 
+/** A source that errored or was destroyed before it ended. */
+export function sourceAlreadyFailed(body: Readable): boolean {
+  return body.errored !== null || (body.destroyed && !body.readableEnded);
+}
+
 export function abortedError(e: unknown): StorageError {
   return new StorageError(StorageErrorCode.Aborted, `The upload stream failed before it ended (${describeError(e)})`, {
     cause: e,
