@@ -73,8 +73,17 @@ describe('feed management API (spec §7)', () => {
       }
       return n;
     };
+    // An unfinished chunked upload too.
+    const part = await ep(
+      'content/big.bin?multipart=upload&id=u1&index=0&offset=0&totalSize=10&partSize=5&totalParts=2',
+      {
+        method: 'POST',
+        body: Buffer.from('12345'),
+      },
+    );
+    expect(part.status).toBe(200);
     const storageRoot = join(t.config.dataDir, 'storage');
-    expect(await countFiles(storageRoot)).toBe(1);
+    expect(await countFiles(storageRoot)).toBeGreaterThan(1);
     expect((await api('delete/Temp', { method: 'DELETE' })).status).toBe(200);
     // Reclaimed in the request's wake by the sweep.
     for (let i = 0; i < 50 && (await countFiles(storageRoot)) > 0; i++) await new Promise((r) => setTimeout(r, 100));

@@ -37,15 +37,24 @@ export class FeedsRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** Locks the feed row and returns every blob key of its files. */
-  async lockAndListBlobKeys(manager: EntityManager, feedId: number): Promise<string[]> {
+  /** Locks the feed row and returns its files' blob keys and its unfinished chunked uploads. */
+  async lockAndListStorage(
+    manager: EntityManager,
+    feedId: number,
+  ): Promise<{ blobKeys: string[]; uploads: { blobKey: string; storageUploadId: string }[] }> {
     await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
-    const rows: { blob_key: string }[] = await manager.query(
-      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL
-       UNION ALL SELECT blob_key FROM multipart_uploads WHERE feed_id = $1`,
+    const files: { blob_key: string }[] = await manager.query(
+      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
       [feedId],
     );
-    return rows.map((r) => r.blob_key);
+    const uploads: { blob_key: string; storage_upload_id: string }[] = await manager.query(
+      `SELECT blob_key, storage_upload_id FROM multipart_uploads WHERE feed_id = $1`,
+      [feedId],
+    );
+    return {
+      blobKeys: files.map((r) => r.blob_key),
+      uploads: uploads.map((u) => ({ blobKey: u.blob_key, storageUploadId: u.storage_upload_id })),
+    };
   }
 
   async delete(manager: EntityManager, feedId: number): Promise<void> {

@@ -130,11 +130,15 @@ export class FeedsService {
     const feed = await this.require(name);
     await this.access.require(actor, Privilege.ManageFeed, feed.name);
     const descriptor = this.storage.descriptorFor(feed);
-    await this.repository.transaction(async (manager) => {
-      const keys = await this.repository.lockAndListBlobKeys(manager, feed.id);
-      await this.storage.enqueueDeletion(manager, descriptor, keys);
+    const { uploads } = await this.repository.transaction(async (manager) => {
+      const found = await this.repository.lockAndListStorage(manager, feed.id);
+      await this.storage.enqueueDeletion(manager, descriptor, found.blobKeys);
       await this.repository.delete(manager, feed.id);
+      return found;
     });
     this.storage.sweepSoon();
+    // Unfinished chunked uploads die with the directory (their rows went with it).
+    const provider = this.storage.providerForDescriptor(descriptor);
+    await Promise.all(uploads.map((u) => provider.abortMultipart(u.blobKey, u.storageUploadId).catch(() => undefined)));
   }
 }
