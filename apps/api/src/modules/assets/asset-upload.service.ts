@@ -14,8 +14,8 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
-import { stopIdleHashWorkers } from './hash-workers';
-import { HashingStream, ResumableHashes } from './hashing';
+import { ParallelHashSession, stopIdleHashWorkers } from './hash-workers';
+import { FileHashes, HashingStream, SavedHashState } from './hashing';
 import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
 
@@ -207,11 +207,12 @@ export class AssetUploadService implements OnApplicationShutdown {
 
     // Parts arriving in order are hashed on the way in, so completion needs no re-read.
     const inOrder = Number(upload.hashed_bytes) === offset && !parts.some((p) => p.part_index === index);
-    const hashes = inOrder ? await ResumableHashes.create(upload.hash_state) : undefined;
+    const hashing = inOrder ? new HashingStream(0, new ParallelHashSession('resumable', upload.hash_state)) : undefined;
     let body: Readable = request.body;
     let sourceError: unknown;
-    if (hashes) body = pipeline(request.body, hashes.tap(), (e) => (sourceError = e ?? undefined));
+    if (hashing) body = pipeline(request.body, hashing, (e) => (sourceError = e ?? undefined));
     let stored;
+    let hashState: SavedHashState | undefined;
     try {
       stored = await provider.writePart(
         upload.blob_key,
@@ -219,9 +220,12 @@ export class AssetUploadService implements OnApplicationShutdown {
         { index, offset, size: partSize },
         body,
       );
+      hashState = await hashing?.save();
     } catch (e) {
       if (isStorageError(e, StorageErrorCode.SizeMismatch)) throw invalidMultipart(`Part ${index}: ${e.message}`);
       throw sourceError instanceof AppError ? sourceError : e;
+    } finally {
+      hashing?.discard();
     }
 
     await this.multipart.transaction(async (manager) => {
@@ -230,8 +234,8 @@ export class AssetUploadService implements OnApplicationShutdown {
         throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
       await this.multipart.upsertPart(manager, upload.id, { index, offset, size: partSize, token: stored.token });
       const hashed = Number(current.hashed_bytes);
-      if (hashes && hashed === offset) {
-        await this.multipart.saveHashState(manager, upload.id, offset + partSize, hashes.save());
+      if (hashState && hashed === offset) {
+        await this.multipart.saveHashState(manager, upload.id, offset + partSize, hashState);
       } else if (offset < hashed) {
         // A part already folded into the hashes was replaced: completion re-reads instead.
         await this.multipart.saveHashState(manager, upload.id, 0, null);
@@ -329,17 +333,22 @@ export class AssetUploadService implements OnApplicationShutdown {
         );
         blobKey = upload.blob_key;
         // Only bytes that arrived out of order are read back.
-        const hashes = await ResumableHashes.create(upload.hash_state);
-        const hashedBytes = Number(upload.hashed_bytes);
-        if (hashedBytes < totalSize) {
-          for await (const chunk of await provider.read(upload.blob_key, { start: hashedBytes, end: totalSize - 1 })) {
-            hashes.update(chunk as Buffer);
+        const hashes = new ParallelHashSession('resumable', upload.hash_state);
+        let digest: FileHashes;
+        try {
+          const hashedBytes = Number(upload.hashed_bytes);
+          if (hashedBytes < totalSize) {
+            const rest = await provider.read(upload.blob_key, { start: hashedBytes, end: totalSize - 1 });
+            for await (const chunk of rest) await hashes.update(chunk as Buffer);
           }
+          digest = await hashes.digest();
+        } finally {
+          hashes.discard();
         }
         const content: NewFileContent = {
           blobKey: upload.blob_key,
           size: totalSize,
-          hashes: hashes.digest(),
+          hashes: digest,
           mediaType: resolveMediaType(upload.media_type ?? undefined, path.name),
         };
         await this.multipart.delete(manager, upload.id);

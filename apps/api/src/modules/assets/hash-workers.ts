@@ -1,32 +1,59 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { FileHashes } from './hashing';
+import type { FileHashes, SavedHashState } from './hashing';
 
 /**
- * Two long-lived worker threads that compute the four digests of an upload in parallel with the
- * request's I/O: MD5+SHA-256 on one, SHA-1+SHA-512 on the other (balanced on this hardware).
- * Many uploads share them through session ids. Bytes travel as SharedArrayBuffer batches posted to
- * both workers, so each batch is copied once.
+ * Worker threads that compute an upload's four digests in parallel with the request's I/O:
+ * MD5+SHA-256 on one thread, SHA-1+SHA-512 on the other. Two engines:
+ * - `native` (node:crypto, fastest) for single uploads, hashed start to end in one process;
+ * - `resumable` (hash-wasm, whose state can be saved) for chunked uploads, whose hashing state is
+ *   stored in PostgreSQL between parts so that any node can continue it.
+ * Many uploads share the threads through session ids; bytes travel as SharedArrayBuffer batches
+ * posted to both threads, so each batch is copied once. Idle threads are stopped.
  */
 
-// Plain JS, evaluated in the worker: no bundler or TS loader involved.
+export type HashEngine = 'native' | 'resumable';
+
+// Plain JS, evaluated in the worker: no bundler or TS loader involved. Messages are handled in
+// order (hash-wasm creates hashers asynchronously).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const wasm = workerData.engine === 'resumable' ? require(workerData.hashWasmPath) : undefined;
+const factories = { md5: 'createMD5', sha1: 'createSHA1', sha256: 'createSHA256', sha512: 'createSHA512' };
 const sessions = new Map();
-parentPort.on('message', (m) => {
-  if (m.op === 'update') {
-    let s = sessions.get(m.id);
-    if (!s) sessions.set(m.id, (s = workerData.algorithms.map((a) => createHash(a))));
+async function open(states) {
+  if (!wasm) return workerData.algorithms.map((a) => createHash(a));
+  return Promise.all(workerData.algorithms.map(async (a) => {
+    const h = await wasm[factories[a]]();
+    h.init();
+    if (states) h.load(Buffer.from(states[a], 'base64'));
+    return h;
+  }));
+}
+async function handle(m) {
+  if (m.op === 'start') {
+    sessions.set(m.id, await open(m.states));
+  } else if (m.op === 'update') {
     const view = new Uint8Array(m.buffer, 0, m.length);
-    for (const h of s) h.update(view);
-    parentPort.postMessage({ id: m.id, op: 'ack', length: m.length });
+    for (const h of sessions.get(m.id)) h.update(view);
+    parentPort.postMessage({ id: m.id, op: 'ack' });
+  } else if (m.op === 'save') {
+    const states = {};
+    sessions.get(m.id).forEach((h, i) => (states[workerData.algorithms[i]] = Buffer.from(h.save()).toString('base64')));
+    parentPort.postMessage({ id: m.id, op: 'result', values: states });
   } else if (m.op === 'digest') {
-    const s = sessions.get(m.id) || workerData.algorithms.map((a) => createHash(a));
+    const values = {};
+    sessions.get(m.id).forEach((h, i) => (values[workerData.algorithms[i]] = h.digest('hex')));
     sessions.delete(m.id);
-    parentPort.postMessage({ id: m.id, op: 'digest', digests: s.map((h) => h.digest('hex')) });
+    parentPort.postMessage({ id: m.id, op: 'result', values });
   } else if (m.op === 'discard') {
     sessions.delete(m.id);
   }
+}
+let chain = Promise.resolve();
+parentPort.on('message', (m) => {
+  chain = chain.then(() => handle(m)).catch((e) => parentPort.postMessage({ id: m.id, op: 'error', message: String(e && e.message || e) }));
 });
 `;
 
@@ -36,9 +63,16 @@ const GROUPS: (keyof FileHashes)[][] = [
 ];
 
 interface Listener {
-  ack(length: number): void;
-  digest(digests: string[]): void;
+  ack(): void;
+  result(values: Record<string, string>): void;
   fail(error: Error): void;
+}
+
+interface WorkerMessage {
+  id: number;
+  op: 'ack' | 'result' | 'error';
+  values?: Record<string, string>;
+  message?: string;
 }
 
 const IDLE_MS = 5000;
@@ -49,31 +83,22 @@ class HashWorkerPool {
   private nextId = 1;
   private idleTimer?: NodeJS.Timeout;
 
-  /** Threads are released after a quiet spell, so an idle process holds none. */
-  private scheduleIdleStop(): void {
-    clearTimeout(this.idleTimer);
-    if (this.listeners.size > 0 || !this.workers) return;
-    this.idleTimer = setTimeout(() => void this.stopIfIdle(), IDLE_MS);
-    this.idleTimer.unref();
-  }
-
-  async stopIfIdle(): Promise<void> {
-    if (this.listeners.size > 0) return;
-    clearTimeout(this.idleTimer);
-    const workers = this.workers;
-    this.workers = undefined;
-    await Promise.all((workers ?? []).map((w) => w.terminate()));
-  }
+  constructor(private readonly engine: HashEngine) {}
 
   private start(): Worker[] {
     if (this.workers) return this.workers;
+    const hashWasmPath = this.engine === 'resumable' ? createRequire(__filename).resolve('hash-wasm') : undefined;
     const workers = GROUPS.map((algorithms, index) => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms } });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { algorithms, engine: this.engine, hashWasmPath },
+      });
       worker.unref();
-      worker.on('message', (m: { id: number; op: string; length?: number; digests?: string[] }) => {
+      worker.on('message', (m: WorkerMessage) => {
         const listener = this.listeners.get(m.id)?.[index];
-        if (m.op === 'ack') listener?.ack(m.length ?? 0);
-        else if (m.op === 'digest') listener?.digest(m.digests ?? []);
+        if (m.op === 'ack') listener?.ack();
+        else if (m.op === 'result') listener?.result(m.values ?? {});
+        else listener?.fail(new Error(`hash worker: ${m.message}`));
       });
       // Only a failure of the current generation matters (an idle stop replaces the workers).
       worker.on('error', (e) => this.workers?.includes(worker) && this.crash(e));
@@ -91,14 +116,30 @@ class HashWorkerPool {
     this.listeners.clear();
   }
 
-  open(listeners: Listener[]): { id: number; post(message: object): void; close(): void } {
+  /** Threads are released after a quiet spell, so an idle process holds none. */
+  private scheduleIdleStop(): void {
+    clearTimeout(this.idleTimer);
+    if (this.listeners.size > 0 || !this.workers) return;
+    this.idleTimer = setTimeout(() => void this.stopIfIdle(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  async stopIfIdle(): Promise<void> {
+    if (this.listeners.size > 0) return;
+    clearTimeout(this.idleTimer);
+    const workers = this.workers;
+    this.workers = undefined;
+    await Promise.all((workers ?? []).map((w) => w.terminate()));
+  }
+
+  open(listeners: Listener[], states?: SavedHashState | null) {
     const workers = this.start();
     clearTimeout(this.idleTimer);
     const id = this.nextId++;
     this.listeners.set(id, listeners);
+    workers.forEach((w) => w.postMessage({ op: 'start', id, states: states ?? undefined }));
     return {
-      id,
-      post: (message) => workers.forEach((w) => w.postMessage({ ...message, id })),
+      post: (message: object) => workers.forEach((w) => w.postMessage({ ...message, id })),
       close: () => {
         if (!this.listeners.delete(id)) return;
         workers.forEach((w) => w.postMessage({ op: 'discard', id }));
@@ -108,11 +149,14 @@ class HashWorkerPool {
   }
 }
 
-const pool = new HashWorkerPool();
+const pools: Record<HashEngine, HashWorkerPool> = {
+  native: new HashWorkerPool('native'),
+  resumable: new HashWorkerPool('resumable'),
+};
 
 /** Stops the hashing threads now unless an upload is using them (on application shutdown). */
-export function stopIdleHashWorkers(): Promise<void> {
-  return pool.stopIfIdle();
+export async function stopIdleHashWorkers(): Promise<void> {
+  await Promise.all(Object.values(pools).map((p) => p.stopIfIdle()));
 }
 
 const BATCH_BYTES = 1024 * 1024;
@@ -131,7 +175,8 @@ const returnSlot = (slot: SharedArrayBuffer) => {
 
 /**
  * One upload's hashing session. `update` copies bytes into the current batch and resolves when
- * the workers are not too far behind (backpressure); `digest` flushes and returns all four hashes.
+ * the workers are not too far behind (backpressure); `save` returns the resumable state so far;
+ * `digest` finishes and returns the four hashes.
  */
 export class ParallelHashSession {
   private batch = new Uint8Array(takeSlot());
@@ -141,12 +186,13 @@ export class ParallelHashSession {
   private readonly acks = [0, 0];
   private waiters: (() => void)[] = [];
   private failure?: Error;
-  private readonly digests: (string[] | undefined)[] = [undefined, undefined];
-  private onDigest?: () => void;
+  private results: (Record<string, string> | undefined)[] = [undefined, undefined];
+  private onResult?: () => void;
+  private closed = false;
   private readonly channel: ReturnType<HashWorkerPool['open']>;
 
-  constructor() {
-    this.channel = pool.open(
+  constructor(engine: HashEngine = 'native', states?: SavedHashState | null) {
+    this.channel = pools[engine].open(
       GROUPS.map((_, index) => ({
         ack: () => {
           this.acks[index]++;
@@ -158,16 +204,17 @@ export class ParallelHashSession {
           }
           this.wake();
         },
-        digest: (digests) => {
-          this.digests[index] = digests;
-          this.onDigest?.();
+        result: (values) => {
+          this.results[index] = values;
+          this.onResult?.();
         },
         fail: (error) => {
-          this.failure = error;
+          this.failure ??= error;
           this.wake();
-          this.onDigest?.();
+          this.onResult?.();
         },
       })),
+      states,
     );
   }
 
@@ -201,25 +248,37 @@ export class ParallelHashSession {
     }
   }
 
-  async digest(): Promise<FileHashes> {
+  /** Flushes, asks both workers for `op`, and merges their answers. */
+  private async collect(op: 'save' | 'digest'): Promise<Record<string, string>> {
     this.flush();
+    this.results = [undefined, undefined];
     const done = new Promise<void>(
-      (resolve) => (this.onDigest = () => (this.digests.every(Boolean) || this.failure) && resolve()),
+      (resolve) => (this.onResult = () => (this.results.every(Boolean) || this.failure) && resolve()),
     );
-    this.channel.post({ op: 'digest' });
+    this.channel.post({ op });
     await done;
-    this.channel.close();
-    returnSlot(this.batch.buffer as SharedArrayBuffer);
     if (this.failure) throw this.failure;
-    const out = {} as FileHashes;
-    GROUPS.forEach((algorithms, index) =>
-      algorithms.forEach((a, i) => (out[a] = (this.digests[index] as string[])[i])),
-    );
-    return out;
+    return { ...this.results[0], ...this.results[1] };
   }
 
-  /** Frees the session when the upload fails before digest (in-flight slots are left to the GC). */
+  /** The resumable state after every byte so far (resumable engine only). */
+  async save(): Promise<SavedHashState> {
+    return (await this.collect('save')) as SavedHashState;
+  }
+
+  async digest(): Promise<FileHashes> {
+    try {
+      return (await this.collect('digest')) as unknown as FileHashes;
+    } finally {
+      this.discard();
+    }
+  }
+
+  /** Ends the session (after digest, after save, or on failure); in-flight slots are left to the GC. */
   discard(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.channel.close();
+    returnSlot(this.batch.buffer as SharedArrayBuffer);
   }
 }

@@ -1,5 +1,4 @@
 import { Transform, TransformCallback } from 'node:stream';
-import { createMD5, createSHA1, createSHA256, createSHA512, IHasher } from 'hash-wasm';
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../../common/errors/app-error';
 import { ParallelHashSession } from './hash-workers';
@@ -11,18 +10,18 @@ export interface FileHashes {
   sha512: string;
 }
 
-const ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const;
-
 /**
  * A pass-through that counts bytes and feeds the four hashes (on worker threads, in parallel with
  * the I/O) as the body streams by, so a single upload is never read back. Fails with 413 once
  * `maxBytes` (0 = unlimited) is passed.
  */
 export class HashingStream extends Transform {
-  private readonly session = new ParallelHashSession();
   bytes = 0;
 
-  constructor(private readonly maxBytes = 0) {
+  constructor(
+    private readonly maxBytes = 0,
+    private readonly session = new ParallelHashSession(),
+  ) {
     super({ highWaterMark: 1024 * 1024 });
   }
 
@@ -40,53 +39,21 @@ export class HashingStream extends Transform {
     done(error);
   }
 
+  /** Ends the hashing session without a digest (after save, or on failure). */
+  discard(): void {
+    this.session.discard();
+  }
+
   /** The four digests; call once the stream has ended. */
   digest(): Promise<FileHashes> {
     return this.session.digest();
   }
-}
 
-export type SavedHashState = Record<(typeof ALGORITHMS)[number], string>;
-
-/**
- * Hashes whose intermediate state can be saved to the database and resumed on any node: a
- * multipart upload whose parts arrive in order is hashed as they arrive, so completing it
- * never re-reads the file.
- */
-export class ResumableHashes {
-  private constructor(private readonly hashers: IHasher[]) {}
-
-  static async create(saved?: SavedHashState | null): Promise<ResumableHashes> {
-    const hashers = await Promise.all([createMD5(), createSHA1(), createSHA256(), createSHA512()]);
-    hashers.forEach((h, i) => {
-      h.init();
-      if (saved) h.load(Buffer.from(saved[ALGORITHMS[i]], 'base64'));
-    });
-    return new ResumableHashes(hashers);
-  }
-
-  update(chunk: Uint8Array): void {
-    for (const h of this.hashers) h.update(chunk);
-  }
-
-  /** A pass-through stream that feeds these hashes. */
-  tap(): Transform {
-    return new Transform({
-      highWaterMark: 1024 * 1024,
-      transform: (chunk: Buffer, _enc, done) => {
-        this.update(chunk);
-        done(null, chunk);
-      },
-    });
-  }
-
-  save(): SavedHashState {
-    const [md5, sha1, sha256, sha512] = this.hashers.map((h) => Buffer.from(h.save()).toString('base64'));
-    return { md5, sha1, sha256, sha512 };
-  }
-
-  digest(): FileHashes {
-    const [md5, sha1, sha256, sha512] = this.hashers.map((h) => h.digest('hex'));
-    return { md5, sha1, sha256, sha512 };
+  /** The resumable state after every byte that passed (resumable sessions only). */
+  save(): Promise<SavedHashState> {
+    return this.session.save();
   }
 }
+
+/** Saved resumable hash state, base64 per algorithm (stored with a chunked upload). */
+export type SavedHashState = Record<keyof FileHashes, string>;
