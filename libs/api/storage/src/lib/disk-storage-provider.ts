@@ -3,18 +3,15 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StorageError, StorageErrorCode } from './storage-error';
 import {
-  abortedError,
-  sourceAlreadyFailed,
+  pump,
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
   checkPartsCover,
   describeError,
   errnoCode,
-  watchFailureOrigin,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
@@ -68,17 +65,8 @@ export class DiskStorageProvider implements StorageProvider {
     let fh: FileHandle | undefined;
     try {
       fh = await fsp.open(tmp, 'wx');
-      // The body may have failed while the file was opening, before any watcher could see it.
-      if (sourceAlreadyFailed(body)) throw abortedError(body.errored ?? 'the body was closed early');
       const sink = new PositionalWriter(fh, 0, Infinity);
-      const origin = watchFailureOrigin(body, sink);
-      try {
-        await pipeline(body, sink);
-      } catch (e) {
-        if (origin.sourceFailed()) throw abortedError(e);
-        throw e;
-      }
-      origin.sourceFailed();
+      await pump(body, sink);
       const size = sink.written;
       await fh.sync();
       await fh.close();
@@ -225,16 +213,8 @@ export class DiskStorageProvider implements StorageProvider {
         if (!isMissing(e)) throw e;
       });
       fh = await fsp.open(path.join(dir, 'data'), 'r+');
-      if (sourceAlreadyFailed(body)) throw abortedError(body.errored ?? 'the body was closed early');
       const sink = new PositionalWriter(fh, offset, size, `Part ${index}`);
-      const origin = watchFailureOrigin(body, sink);
-      try {
-        await pipeline(body, sink);
-      } catch (e) {
-        if (origin.sourceFailed()) throw abortedError(e);
-        throw e;
-      }
-      origin.sourceFailed();
+      await pump(body, sink);
       if (sink.written !== size) {
         throw new StorageError(
           StorageErrorCode.SizeMismatch,

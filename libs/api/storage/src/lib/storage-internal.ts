@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ByteRange, PartDescriptor } from './storage-provider';
 import { StorageError, StorageErrorCode } from './storage-error';
 
@@ -120,9 +121,23 @@ export function watchFailureOrigin(body: Readable, sink: NodeJS.EventEmitter): {
   };
 }
 
-/** A source that errored or was destroyed before it ended. */
-export function sourceAlreadyFailed(body: Readable): boolean {
-  return body.errored !== null || (body.destroyed && !body.readableEnded);
+/**
+ * Pipes the body into the sink. A failure of the body (client abort, source error) — including one
+ * that happened before this call, e.g. while a file was opening — becomes StorageError Aborted;
+ * a failure of the sink is rethrown as is.
+ */
+export async function pump(body: Readable, sink: Writable): Promise<void> {
+  if (body.errored !== null || (body.destroyed && !body.readableEnded)) {
+    throw abortedError(body.errored ?? 'the body was closed early');
+  }
+  const origin = watchFailureOrigin(body, sink);
+  try {
+    await pipeline(body, sink);
+  } catch (e) {
+    if (origin.sourceFailed()) throw abortedError(e);
+    throw e;
+  }
+  origin.sourceFailed();
 }
 
 export function abortedError(e: unknown): StorageError {
