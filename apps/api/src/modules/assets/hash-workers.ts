@@ -159,15 +159,16 @@ export async function stopIdleHashWorkers(): Promise<void> {
   await Promise.all(Object.values(pools).map((p) => p.stopIfIdle()));
 }
 
-const BATCH_BYTES = 1024 * 1024;
-const MAX_IN_FLIGHT_BATCHES = 8;
+// Per upload at most (MAX_IN_FLIGHT_BATCHES + 1) × BATCH_BYTES of shared memory: bounded under concurrency.
+const BATCH_BYTES = 256 * 1024;
+const MAX_IN_FLIGHT_BATCHES = 6;
 
 /**
  * Batch buffers are recycled: shared memory is only reclaimed by a full GC, so allocating one per
  * batch would grow the RSS by the size of every upload.
  */
 const freeSlots: SharedArrayBuffer[] = [];
-const MAX_FREE_SLOTS = 32;
+const MAX_FREE_SLOTS = 64;
 const takeSlot = () => freeSlots.pop() ?? new SharedArrayBuffer(BATCH_BYTES);
 const returnSlot = (slot: SharedArrayBuffer) => {
   if (freeSlots.length < MAX_FREE_SLOTS) freeSlots.push(slot);
