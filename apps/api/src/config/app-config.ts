@@ -82,7 +82,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxCompressionRatio: int('STOCKROOM_IMPORT_MAX_RATIO', 200, 1),
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
-    version: env['STOCKROOM_VERSION_OVERRIDE'] || STOCKROOM_VERSION,
+    version: STOCKROOM_VERSION,
   };
 
   if (problems.length > 0) {

@@ -13,7 +13,6 @@ export class AppError extends Error {
 }
 
 export const badRequest = (message: string) => new AppError(ErrorCode.BadRequest, message);
-export const notFound = (message: string) => new AppError(ErrorCode.NotFound, message);
 
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {

@@ -84,18 +84,20 @@ export class AssetUploadService implements OnApplicationShutdown {
     const hashing = new HashingStream(max);
     let sourceError: unknown;
     pipeline(request.body, hashing, (e) => (sourceError = e ?? undefined));
-    let size: number;
+    let content: NewFileContent;
     try {
-      ({ size } = await provider.write(blobKey, hashing));
+      const { size } = await provider.write(blobKey, hashing);
+      content = {
+        blobKey,
+        size,
+        hashes: await hashing.digest(),
+        mediaType: resolveMediaType(request.contentType, path.name),
+      };
     } catch (e) {
+      // A failed write leaves nothing; a failed digest after it would leave the blob.
+      await provider.delete(blobKey).catch(() => undefined);
       throw sourceError instanceof AppError ? sourceError : e;
     }
-    const content: NewFileContent = {
-      blobKey,
-      size,
-      hashes: await hashing.digest(),
-      mediaType: resolveMediaType(request.contentType, path.name),
-    };
     await this.commitOrDiscard(provider, blobKey, (manager) => this.commitFile(manager, feed, path, content, mode));
   }
 

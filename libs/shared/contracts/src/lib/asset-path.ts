@@ -76,10 +76,6 @@ export function parseDecodedPath(path: string): string[] {
   return checkWhole(segments);
 }
 
-export function joinPath(segments: readonly string[]): string {
-  return segments.join('/');
-}
-
 /** The case-insensitive comparison key of a path (spec §1: `Docs/A.txt` = `docs/a.TXT`). */
 export function lowerPath(path: string): string {
   return path.toLowerCase();
