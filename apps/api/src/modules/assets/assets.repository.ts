@@ -23,6 +23,11 @@ export interface NewFileContent {
   hashes: FileHashes;
 }
 
+/** size, media_type, blob_key, md5, sha1, sha256, sha512 — in that column order. */
+function contentValues(c: NewFileContent): unknown[] {
+  return [c.size, c.mediaType, c.blobKey, c.hashes.md5, c.hashes.sha1, c.hashes.sha256, c.hashes.sha512];
+}
+
 /** Lower-cased paths of every ancestor folder of a path, shallowest first (root excluded). */
 export function ancestorLowers(segments: string[]): string[] {
   const out: string[] = [];
@@ -127,48 +132,22 @@ export class AssetsRepository {
     content: NewFileContent,
     now: Date,
   ): Promise<boolean> {
-    const { hashes } = content;
     const rows: unknown[] = await manager.query(
       `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
          blob_key, md5, sha1, sha256, sha512, created_at, modified_at)
        VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13)
        ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
-      [
-        feedId,
-        p.path,
-        p.lower,
-        p.parentLower,
-        p.name,
-        content.size,
-        content.mediaType,
-        content.blobKey,
-        hashes.md5,
-        hashes.sha1,
-        hashes.sha256,
-        hashes.sha512,
-        now,
-      ],
+      [feedId, p.path, p.lower, p.parentLower, p.name, ...contentValues(content), now],
     );
     return rows.length > 0;
   }
 
   /** Replaces a file's content; keeps its creation time, metadata and cache setting. */
   async replaceFile(manager: EntityManager, id: string, content: NewFileContent, now: Date): Promise<void> {
-    const { hashes } = content;
     await manager.query(
       `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
          sha512 = $8, modified_at = $9 WHERE id = $1`,
-      [
-        id,
-        content.size,
-        content.mediaType,
-        content.blobKey,
-        hashes.md5,
-        hashes.sha1,
-        hashes.sha256,
-        hashes.sha512,
-        now,
-      ],
+      [id, ...contentValues(content), now],
     );
   }
 
