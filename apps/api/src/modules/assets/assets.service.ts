@@ -16,6 +16,34 @@ const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 // Values sent as response headers must be printable single-line Latin-1.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const MAX_METADATA_VALUE = 4096;
+/** Headers the server owns (or that would change how the response is framed or trusted). */
+const RESERVED_HEADERS = new Set([
+  'accept-ranges',
+  'age',
+  'allow',
+  'cache-control',
+  'connection',
+  'content-disposition',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'date',
+  'etag',
+  'expires',
+  'keep-alive',
+  'last-modified',
+  'location',
+  'proxy-authenticate',
+  'retry-after',
+  'set-cookie',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'vary',
+  'www-authenticate',
+  'x-proget-version',
+]);
 
 function parseCacheHeader(raw: unknown): CacheHeader | null {
   if (typeof raw !== 'object' || raw === null) throw badRequest('"cacheHeader" must be an object with a "type".');
@@ -66,6 +94,9 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
       throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
     if (entry.value.length > MAX_METADATA_VALUE)
       throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
+    if (entry.includeInResponseHeader && RESERVED_HEADERS.has(key.toLowerCase())) {
+      throw badRequest(`Metadata key "${key}" cannot be sent as a response header: the server sets ${key} itself.`);
+    }
     if (entry.includeInResponseHeader && !HEADER_VALUE.test(entry.value)) {
       throw badRequest(
         `Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`,
