@@ -196,19 +196,13 @@ export class AssetUploadService implements OnApplicationShutdown {
       totalParts,
       specificMediaType(request.contentType),
     );
-    const parts = await this.multipart.parts(upload.id);
-    const overlap = parts.find(
-      (p) =>
-        p.part_index !== index &&
-        Number(p.part_offset) < offset + partSize &&
-        offset < Number(p.part_offset) + Number(p.part_size),
-    );
-    if (overlap) {
-      throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) overlaps part ${overlap.part_index}.`);
+    const { overlapping, resent } = await this.multipart.checkPart(upload.id, index, offset, partSize);
+    if (overlapping !== undefined) {
+      throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) overlaps part ${overlapping}.`);
     }
 
     // Parts arriving in order are hashed on the way in, so completion needs no re-read.
-    const inOrder = Number(upload.hashed_bytes) === offset && !parts.some((p) => p.part_index === index);
+    const inOrder = Number(upload.hashed_bytes) === offset && !resent;
     const hashing = inOrder ? new HashingStream(0, new ParallelHashSession('resumable', upload.hash_state)) : undefined;
     let body: Readable = request.body;
     let sourceError: unknown;

@@ -87,6 +87,26 @@ export class MultipartRepository {
     );
   }
 
+  /**
+   * One indexed look at the other parts: the first that overlaps [offset, offset + size), and
+   * whether this index was received before (a re-send).
+   */
+  async checkPart(
+    uploadId: string,
+    index: number,
+    offset: number,
+    size: number,
+  ): Promise<{ overlapping?: number; resent: boolean }> {
+    const [row]: { overlapping: number | null; resent: boolean }[] = await this.dataSource.query(
+      `SELECT (SELECT part_index FROM multipart_parts WHERE upload_id = $1 AND part_index <> $2::int
+                 AND part_offset < $3::bigint + $4::bigint AND $3::bigint < part_offset + part_size
+                 ORDER BY part_offset LIMIT 1) AS overlapping,
+              EXISTS (SELECT 1 FROM multipart_parts WHERE upload_id = $1 AND part_index = $2::int) AS resent`,
+      [uploadId, index, offset, size],
+    );
+    return { overlapping: row.overlapping ?? undefined, resent: row.resent };
+  }
+
   /** Records a stored part (replacing an earlier copy of the same index). */
   async upsertPart(
     manager: EntityManager,
