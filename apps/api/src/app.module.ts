@@ -1,13 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthGuard } from './common/auth/auth.guard';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source';
 import { AssetsModule } from './modules/assets/assets.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
+import { AccessModule } from './modules/security/access.module';
+import { AuthGuard } from './modules/security/auth.guard';
+import { SecurityModule } from './modules/security/security.module';
 import { StorageModule } from './modules/storage/storage.module';
 
 @Module({})
@@ -23,6 +26,9 @@ export class AppModule {
         FeedsModule,
         AssetsModule,
         HealthModule,
+        AccessModule,
+        AuditModule,
+        SecurityModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

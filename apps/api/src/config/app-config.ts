@@ -1,3 +1,4 @@
+import { PASSWORD_MAX, PASSWORD_MIN } from '@stockroom/contracts';
 import { isAbsolute, resolve } from 'node:path';
 
 /** Everything the server reads from the environment, parsed and validated once at start. */
@@ -19,6 +20,16 @@ export interface AppConfig {
     maxCompressionRatio: number;
   };
   multipartMaxAgeHours: number;
+  security: {
+    /** Used once, when the first start creates the Admin user; absent: a random one is printed. */
+    adminPassword?: string;
+    /** A console session ends after this long without a request. */
+    sessionIdleMinutes: number;
+    /** Failed password attempts allowed per user name, and per client address, per window. */
+    loginFailuresPerUser: number;
+    loginFailuresPerAddress: number;
+    loginWindowMinutes: number;
+  };
   version: string;
 }
 
@@ -82,6 +93,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxCompressionRatio: int('STOCKROOM_IMPORT_MAX_RATIO', 200, 1),
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
+    security: {
+      adminPassword: adminPassword(env['STOCKROOM_ADMIN_PASSWORD'], problems),
+      sessionIdleMinutes: int('STOCKROOM_SESSION_IDLE_MINUTES', 8 * 60, 1),
+      loginFailuresPerUser: int('STOCKROOM_LOGIN_FAILURES_PER_USER', 10, 1),
+      loginFailuresPerAddress: int('STOCKROOM_LOGIN_FAILURES_PER_ADDRESS', 50, 1),
+      loginWindowMinutes: int('STOCKROOM_LOGIN_WINDOW_MINUTES', 15, 1),
+    },
     version: STOCKROOM_VERSION,
   };
 
@@ -89,6 +107,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return config;
+}
+
+function adminPassword(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < PASSWORD_MIN || raw.length > PASSWORD_MAX) {
+    // Never echo the value: it is a password.
+    problems.push(`STOCKROOM_ADMIN_PASSWORD: expected ${PASSWORD_MIN}-${PASSWORD_MAX} characters`);
+    return undefined;
+  }
+  return raw;
 }
 
 export const STOCKROOM_VERSION = '0.1.0';

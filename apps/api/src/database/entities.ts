@@ -1,8 +1,32 @@
 import { AssetItemEntity } from '../modules/assets/asset-item.entity';
 import { MultipartPartEntity } from '../modules/assets/multipart-part.entity';
 import { MultipartUploadEntity } from '../modules/assets/multipart-upload.entity';
+import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { FeedEntity } from '../modules/feeds/feed.entity';
+import { ApiKeyEntity } from '../modules/security/api-key.entity';
+import { GroupMemberEntity } from '../modules/security/group-member.entity';
+import { GroupEntity } from '../modules/security/group.entity';
+import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
+import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
+import { RoleEntity } from '../modules/security/role.entity';
+import { SessionEntity } from '../modules/security/session.entity';
+import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
 
 /** Listed explicitly (no globs): the server is bundled. */
-export const ENTITIES = [FeedEntity, AssetItemEntity, MultipartUploadEntity, MultipartPartEntity, BlobDeletionEntity];
+export const ENTITIES = [
+  FeedEntity,
+  AssetItemEntity,
+  MultipartUploadEntity,
+  MultipartPartEntity,
+  BlobDeletionEntity,
+  UserEntity,
+  GroupEntity,
+  GroupMemberEntity,
+  RoleEntity,
+  PrivilegeRuleEntity,
+  ApiKeyEntity,
+  SessionEntity,
+  LoginThrottleEntity,
+  AuditEventEntity,
+];

@@ -4,3 +4,4 @@ export * from './lib/feed';
 export * from './lib/feed-name';
 export * from './lib/error-codes';
 export * from './lib/privileges';
+export * from './lib/security';

@@ -33,7 +33,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
-    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) {
+      // The console's own requests must not make the browser pop up its Basic sign-in dialog.
+      if (name === 'WWW-Authenticate' && req.headers['x-requested-with'] === 'XMLHttpRequest') continue;
+      res.setHeader(name, value);
+    }
     res.removeHeader('Content-Disposition');
     res.removeHeader('ETag');
     res.removeHeader('Last-Modified');

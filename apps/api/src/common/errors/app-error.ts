@@ -39,6 +39,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 413;
     case ErrorCode.RangeNotSatisfiable:
       return 416;
+    case ErrorCode.TooManyRequests:
+      return 429;
     case ErrorCode.ServiceUnavailable:
       return 503;
     case ErrorCode.Internal:

@@ -1,3 +1,6 @@
+import { ErrorCode } from '@stockroom/contracts';
+import { AppError } from '../errors/app-error';
+
 /**
  * Query strings as ProGet clients send them: names case-insensitive, order-free; booleans
  * lenient (a value starting with `true`, any case, is true: pgutil sends `true)`).
@@ -27,5 +30,13 @@ export class Query {
 
   bool(name: string): boolean {
     return /^true/i.test(this.get(name) ?? '');
+  }
+
+  /** An integer, undefined when absent; anything else is a 400 naming the parameter. */
+  int(name: string): number | undefined {
+    const raw = this.get(name);
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^-?\d{1,15}$/.test(raw)) throw new AppError(ErrorCode.BadRequest, `"${name}" must be an integer.`);
+    return Number(raw);
   }
 }

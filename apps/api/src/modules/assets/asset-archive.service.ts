@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCode, ImportResult, parseDecodedPath, Privilege } from '@stockroom/contracts';
+import { AuditAction, ErrorCode, ImportResult, parseDecodedPath, Privilege } from '@stockroom/contracts';
 import { newBlobKey } from '@stockroom/storage';
 import { attachmentDisposition } from '../../common/http/attachment';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import { ArchiveError } from './archive/archive-error';
@@ -75,6 +76,7 @@ export class AssetArchiveService {
     private readonly uploads: AssetUploadService,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
   ) {}
 
   async export(
@@ -84,7 +86,7 @@ export class AssetArchiveService {
     recursive: boolean,
   ): Promise<ExportedArchive> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Download, feed.name);
+    await this.access.require(actor, Privilege.Download, feed);
     const format = parseFormat(formatValue) ?? 'zip';
     if (path.segments.length > 0) {
       const folder = await this.items.find(feed.id, path.lower);
@@ -124,7 +126,7 @@ export class AssetArchiveService {
 
   async import(actor: Principal, target: AssetTarget, request: ImportRequest): Promise<ImportResult> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Add, feed.name);
+    await this.access.require(actor, Privilege.Add, feed);
     let format = parseFormat(request.format);
     const limits = this.config.import;
     if (request.contentLength !== undefined && request.contentLength > limits.maxExpandedBytes) {
@@ -186,7 +188,7 @@ export class AssetArchiveService {
           else skip.add(row.path_lower);
         }
       }
-      if (overwriting) await this.access.require(actor, Privilege.Overwrite, feed.name);
+      if (overwriting) await this.access.require(actor, Privilege.Overwrite, feed);
 
       const contents = new Map<string, NewFileContent>();
       await extractArchive(file, format, async (entry, body) => {
@@ -239,6 +241,11 @@ export class AssetArchiveService {
       });
       written.length = 0; // committed: the blobs are the directory's now
       this.storage.sweepSoon();
+      await this.audit.record(actor, AuditAction.ArchiveImported, {
+        feed: feed.name,
+        target: path.path,
+        details: { ...result, format, overwrite: request.overwrite },
+      });
       return result;
     } finally {
       await rm(file, { force: true });

@@ -24,7 +24,7 @@ export class AssetDownloadService {
     opts: { head: boolean; attachment: boolean },
   ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
-    await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed.name);
+    await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
     if (path.segments.length === 0)
       throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
     // The item and its ancestors in one query: the nearest cache setting wins.

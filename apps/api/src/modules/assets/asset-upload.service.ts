@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ErrorCode, MultipartStatus, Privilege } from '@stockroom/contracts';
+import { AuditAction, ErrorCode, MultipartStatus, Privilege } from '@stockroom/contracts';
 import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { Query } from '../../common/http/query';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import type { FeedEntity } from '../feeds/feed.entity';
@@ -63,6 +64,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly multipart: MultipartRepository,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -98,7 +100,15 @@ export class AssetUploadService implements OnApplicationShutdown {
       await provider.delete(blobKey).catch(() => undefined);
       throw sourceError instanceof AppError ? sourceError : e;
     }
-    await this.commitOrDiscard(provider, blobKey, (manager) => this.commitFile(manager, feed, path, content, mode));
+    const outcome = await this.commitOrDiscard(provider, blobKey, (manager) =>
+      this.commitFile(manager, feed, path, content, mode),
+    );
+    await this.recordWrite(actor, target, outcome, content.size);
+  }
+
+  private recordWrite(actor: Principal, target: AssetTarget, outcome: 'created' | 'overwritten', size: number) {
+    const action = outcome === 'created' ? AuditAction.AssetUploaded : AuditAction.AssetOverwritten;
+    return this.audit.record(actor, action, { feed: target.feed.name, target: target.path.path, details: { size } });
   }
 
   /**
@@ -116,7 +126,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
-    await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed.name);
+    await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed);
   }
 
   /**
@@ -293,8 +303,10 @@ export class AssetUploadService implements OnApplicationShutdown {
     await this.checkWritable(actor, target, 'upsert');
     const provider = this.storage.providerFor(feed);
     let blobKey: string | undefined;
+    let outcome: 'created' | 'overwritten';
+    let size = 0;
     try {
-      await this.multipart.transaction(async (manager) => {
+      outcome = await this.multipart.transaction(async (manager) => {
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
         if (upload.path_lower !== path.lower)
@@ -348,19 +360,21 @@ export class AssetUploadService implements OnApplicationShutdown {
           mediaType: resolveMediaType(upload.media_type ?? undefined, path.name),
         };
         await this.multipart.delete(manager, upload.id);
-        await this.commitFile(manager, feed, path, content, 'upsert');
+        size = totalSize;
+        return this.commitFile(manager, feed, path, content, 'upsert');
       });
       this.storage.sweepSoon();
     } catch (e) {
       if (blobKey) await provider.delete(blobKey).catch(() => undefined);
       throw e;
     }
+    await this.recordWrite(actor, target, outcome, size);
   }
 
   /** `[ext]` `multipart=status`: which parts the server holds, so a client can resume. */
   async multipartStatus(actor: Principal, target: AssetTarget, query: Query): Promise<MultipartStatus> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Add, feed.name);
+    await this.access.require(actor, Privilege.Add, feed);
     const id = clientId(query);
     const upload = await this.multipart.find(feed.id, id);
     if (!upload || upload.path_lower !== path.lower)

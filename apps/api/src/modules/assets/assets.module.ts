@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FeedsModule } from '../feeds/feeds.module';
-import { SecurityModule } from '../security/security.module';
+import { AuditModule } from '../audit/audit.module';
+import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
@@ -12,7 +13,7 @@ import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
 
 @Module({
-  imports: [FeedsModule, StorageModule, SecurityModule],
+  imports: [FeedsModule, StorageModule, AccessModule, AuditModule],
   controllers: [EndpointsController],
   providers: [
     AssetsRepository,

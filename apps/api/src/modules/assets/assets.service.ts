@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AssetItem, AssetMetadataUpdate, CacheHeader, ErrorCode, Privilege } from '@stockroom/contracts';
+import { AssetItem, AssetMetadataUpdate, AuditAction, CacheHeader, ErrorCode, Privilege } from '@stockroom/contracts';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import type { StoredUserMetadata } from './asset-item.entity';
@@ -114,6 +115,7 @@ export class AssetsService {
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -121,7 +123,7 @@ export class AssetsService {
    */
   async list(actor: Principal, target: AssetTarget, recursive: boolean, contentBaseUrl: string): Promise<Readable> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.View, feed.name);
+    await this.access.require(actor, Privilege.View, feed);
     if (path.segments.length > 0) {
       const folder = await this.items.find(feed.id, path.lower);
       if (folder?.kind !== 'dir') return Readable.from(['[]']);
@@ -147,13 +149,14 @@ export class AssetsService {
   /** `POST dir/{p}`: creates the folder and its parents; fine when it exists. */
   async createFolder(actor: Principal, target: AssetTarget): Promise<void> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Add, feed.name);
+    await this.access.require(actor, Privilege.Add, feed);
     if (path.segments.length === 0) return;
     await this.items.transaction(async (manager) => {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, new Date());
       if (inTheWay)
         throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
     });
+    await this.audit.record(actor, AuditAction.FolderCreated, { feed: feed.name, target: path.path });
   }
 
   /**
@@ -162,12 +165,12 @@ export class AssetsService {
    */
   async delete(actor: Principal, target: AssetTarget, opts: { recursive: boolean; fileOnly: boolean }): Promise<void> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Delete, feed.name);
+    await this.access.require(actor, Privilege.Delete, feed);
     if (path.segments.length === 0)
       throw badRequest('The directory root cannot be deleted; delete the directory instead.');
-    await this.items.transaction(async (manager) => {
+    const deleted = await this.items.transaction(async (manager) => {
       const item = await this.items.lock(manager, feed.id, path.lower);
-      if (!item) return;
+      if (!item) return undefined;
       if (item.kind === 'dir') {
         if (opts.fileOnly)
           throw new AppError(ErrorCode.IsFolder, `"${item.path}" is a folder: use POST delete/ to delete folders.`);
@@ -180,13 +183,20 @@ export class AssetsService {
       }
       const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
       await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), keys);
+      return { kind: item.kind, files: keys.length };
     });
     this.storage.sweepSoon();
+    if (deleted)
+      await this.audit.record(actor, AuditAction.AssetDeleted, {
+        feed: feed.name,
+        target: path.path,
+        details: deleted,
+      });
   }
 
   async getMetadata(actor: Principal, target: AssetTarget, contentBaseUrl: string): Promise<AssetItem> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.View, feed.name);
+    await this.access.require(actor, Privilege.View, feed);
     const item = await this.items.find(feed.id, path.lower);
     if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     return toAssetItem(item, contentBaseUrl);
@@ -195,7 +205,7 @@ export class AssetsService {
   /** `POST metadata/{p}` (spec §5). Validates the whole body before changing anything. */
   async updateMetadata(actor: Principal, target: AssetTarget, body: unknown): Promise<void> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Add, feed.name);
+    await this.access.require(actor, Privilege.Add, feed);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Expected a JSON object.');
     const update = body as Partial<Record<keyof AssetMetadataUpdate, unknown>>;
     const item = await this.items.find(feed.id, path.lower);
@@ -218,5 +228,10 @@ export class AssetsService {
     if (update.cacheHeader !== undefined && update.cacheHeader !== null)
       changes.cacheHeader = parseCacheHeader(update.cacheHeader);
     await this.items.updateMetadata(item.id, changes);
+    await this.audit.record(actor, AuditAction.MetadataUpdated, {
+      feed: feed.name,
+      target: path.path,
+      details: { changed: Object.keys(changes) },
+    });
   }
 }

@@ -2,6 +2,7 @@ import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import { AssetPathError, ErrorCode, parseEncodedPath } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
+import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
@@ -27,6 +28,7 @@ function methodNotAllowed(allowed: string): AppError {
  * is taken from the raw URL so that percent-decoding happens exactly once, per segment.
  */
 @Controller('endpoints')
+@Access.directory()
 export class EndpointsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,7 +59,7 @@ export class EndpointsController {
       if (e instanceof AssetPathError) throw new AppError(ErrorCode.InvalidPath, e.message);
       throw e;
     }
-    const feed = await this.feeds.require(feedName);
+    const feed = await this.feeds.require(actor, feedName);
     const target: AssetTarget = { feed, path: itemPath(segments) };
     const method = req.method.toUpperCase();
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import type { Feed } from '@stockroom/contracts';
+import { Feed, Privilege } from '@stockroom/contracts';
+import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { FeedsService } from './feeds.service';
@@ -9,29 +10,35 @@ import { FeedsService } from './feeds.service';
 export class FeedsController {
   constructor(private readonly feeds: FeedsService) {}
 
+  /** Only the directories the caller may view. */
   @Get('list')
+  @Access.anyone()
   list(@Actor() actor: Principal): Promise<Feed[]> {
     return this.feeds.list(actor);
   }
 
   @Get('get/:name')
+  @Access.directory()
   get(@Actor() actor: Principal, @Param('name') name: string): Promise<Feed> {
     return this.feeds.get(actor, name);
   }
 
   @Post('create')
+  @Access.global(Privilege.Administer)
   @HttpCode(200)
   create(@Actor() actor: Principal, @Body() body: unknown): Promise<Feed> {
     return this.feeds.create(actor, body);
   }
 
   @Post('update/:name')
+  @Access.directory()
   @HttpCode(200)
   update(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Feed> {
     return this.feeds.update(actor, name, body);
   }
 
   @Delete('delete/:name')
+  @Access.directory()
   @HttpCode(200)
   async delete(@Actor() actor: Principal, @Param('name') name: string): Promise<void> {
     await this.feeds.delete(actor, name);

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
-import { SecurityModule } from '../security/security.module';
+import { AuditModule } from '../audit/audit.module';
+import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
 import { FeedsController } from './feeds.controller';
 import { FeedsRepository } from './feeds.repository';
 import { FeedsService } from './feeds.service';
 
 @Module({
-  imports: [StorageModule, SecurityModule],
+  imports: [StorageModule, AccessModule, AuditModule],
   controllers: [FeedsController],
   providers: [FeedsService, FeedsRepository],
   exports: [FeedsService],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AuditAction,
   CreateFeedRequest,
   ErrorCode,
   Feed,
@@ -8,7 +9,9 @@ import {
   UpdateFeedRequest,
 } from '@stockroom/contracts';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { asObject, optionalBool, optionalString } from '../../common/http/json-fields';
 import type { Principal } from '../../common/auth/principal';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import { FeedEntity } from './feed.entity';
@@ -16,25 +19,6 @@ import { toFeed } from './feed.mapper';
 import { FeedsRepository } from './feeds.repository';
 
 const FEED_TYPES = ['asset'];
-
-function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Expected a JSON object.');
-  return body as Record<string, unknown>;
-}
-
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw badRequest(`"${field}" must be a string.`);
-  return v;
-}
-
-function optionalBool(body: Record<string, unknown>, field: string): boolean | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw badRequest(`"${field}" must be true or false.`);
-  return v;
-}
 
 function checkName(name: string): void {
   if (!isValidFeedName(name)) {
@@ -57,12 +41,23 @@ export class FeedsService {
     private readonly repository: FeedsRepository,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
   ) {}
 
-  /** The feed or a 404; used by every directory-scoped operation. */
-  async require(name: string): Promise<FeedEntity> {
+  /**
+   * The directory a caller named, or the answer for one that does not exist — the same answer as
+   * for one the caller may not see (401 for anonymous, else 404). Privileges are checked after.
+   */
+  async require(actor: Principal, name: string): Promise<FeedEntity> {
     const feed = await this.repository.findByName(name);
-    if (!feed) throw new AppError(ErrorCode.FeedNotFound, `Asset directory "${name}" was not found.`);
+    if (!feed) throw await this.access.missing(actor, name);
+    return feed;
+  }
+
+  /** The directory, once the caller is known to hold `privilege` on it. */
+  async requireFor(actor: Principal, privilege: Privilege, name: string): Promise<FeedEntity> {
+    const feed = await this.require(actor, name);
+    await this.access.require(actor, privilege, feed);
     return feed;
   }
 
@@ -77,15 +72,13 @@ export class FeedsService {
     return this.repository.list();
   }
 
+  /** The directories the caller may view; the others are not mentioned. */
   async list(actor: Principal): Promise<Feed[]> {
-    await this.access.require(actor, Privilege.View);
-    return (await this.repository.list()).map(toFeed);
+    return (await this.access.viewable(actor, await this.repository.list())).map(toFeed);
   }
 
   async get(actor: Principal, name: string): Promise<Feed> {
-    const feed = await this.require(name);
-    await this.access.require(actor, Privilege.View, feed.name);
-    return toFeed(feed);
+    return toFeed(await this.requireFor(actor, Privilege.View, name));
   }
 
   async create(actor: Principal, body: unknown): Promise<Feed> {
@@ -103,12 +96,12 @@ export class FeedsService {
       active: optionalBool(input, 'active') ?? true,
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${name}" already exists.`);
+    await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
     return toFeed(created);
   }
 
   async update(actor: Principal, name: string, body: unknown): Promise<Feed> {
-    const feed = await this.require(name);
-    await this.access.require(actor, Privilege.ManageFeed, feed.name);
+    const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
     const input = asObject(body) as Partial<Record<keyof UpdateFeedRequest, unknown>>;
     checkFeedType(optionalString(input, 'feedType'));
     const newName = optionalString(input, 'name');
@@ -122,13 +115,17 @@ export class FeedsService {
     }
     feed.description = optionalString(input, 'description') ?? feed.description;
     feed.active = optionalBool(input, 'active') ?? feed.active;
-    return toFeed(await this.repository.save(feed));
+    const saved = await this.repository.save(feed);
+    await this.audit.record(actor, AuditAction.FeedUpdated, {
+      feed: saved.name,
+      details: { changed: Object.keys(input) },
+    });
+    return toFeed(saved);
   }
 
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */
   async delete(actor: Principal, name: string): Promise<void> {
-    const feed = await this.require(name);
-    await this.access.require(actor, Privilege.ManageFeed, feed.name);
+    const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
     const descriptor = this.storage.descriptorFor(feed);
     const { uploads } = await this.repository.transaction(async (manager) => {
       const found = await this.repository.lockAndListStorage(manager, feed.id);
@@ -137,6 +134,7 @@ export class FeedsService {
       return found;
     });
     this.storage.sweepSoon();
+    await this.audit.record(actor, AuditAction.FeedDeleted, { feed: feed.name });
     // Unfinished chunked uploads die with the directory (their rows went with it).
     const provider = this.storage.providerForDescriptor(descriptor);
     await Promise.all(uploads.map((u) => provider.abortMultipart(u.blobKey, u.storageUploadId).catch(() => undefined)));

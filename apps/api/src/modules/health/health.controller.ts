@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { HealthStatus } from '@stockroom/contracts';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { Public } from '../../common/auth/public.decorator';
+import { Access } from '../../common/auth/access.decorator';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 
 /** `GET /health` (spec §2 #16): no auth; 503 when the database cannot answer. */
@@ -13,7 +13,7 @@ export class HealthController {
     private readonly dataSource: DataSource,
   ) {}
 
-  @Public()
+  @Access.public()
   @Get()
   async health(@Res() res: Response): Promise<void> {
     let databaseStatus = 'OK';

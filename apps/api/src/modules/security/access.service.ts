@@ -1,14 +1,108 @@
 import { Injectable } from '@nestjs/common';
-import type { Privilege } from '@stockroom/contracts';
+import { ErrorCode, Privilege, PseudoGroup } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { IdentityRepository } from './identity.repository';
+import { effectivePrivileges, feedKeyPrivileges } from './privilege-evaluation';
+
+/** The scope of a check: a directory, or absent for global privileges. */
+export interface FeedRef {
+  id: number;
+  name: string;
+}
+
+export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="Stockroom", charset="UTF-8"' };
+
+export function unauthorized(message: string): AppError {
+  return new AppError(ErrorCode.Unauthorized, message, WWW_AUTHENTICATE);
+}
+
+export function feedNotFound(name: string): AppError {
+  return new AppError(ErrorCode.FeedNotFound, `Asset directory "${name}" was not found.`);
+}
 
 /**
- * The one place directory privileges are checked (spec §9). Until the security issue lands,
- * every principal holds every privilege; callers already pass the actor, privilege and scope.
+ * The one place privileges are decided (spec §9). Each check is one SQL query (the rules that
+ * apply to the caller), memoised for the rest of the request. Answers follow spec §6: anonymous
+ * without the privilege → 401 + WWW-Authenticate; authenticated without it → 403; and a caller
+ * who cannot view a directory is told it does not exist, exactly as if it did not.
  */
 @Injectable()
 export class AccessService {
-  async require(_actor: Principal, _privilege: Privilege, _feedName?: string): Promise<void> {
-    return;
+  private readonly memo = new WeakMap<Principal, Map<number | null, Promise<Set<Privilege>>>>();
+
+  constructor(private readonly identity: IdentityRepository) {}
+
+  /** Privileges the actor holds on a directory (or globally, for `feed` undefined). */
+  privileges(actor: Principal, feed?: FeedRef): Promise<Set<Privilege>> {
+    const feedId = feed?.id ?? null;
+    let perActor = this.memo.get(actor);
+    if (!perActor) this.memo.set(actor, (perActor = new Map()));
+    let held = perActor.get(feedId);
+    if (!held) {
+      held = this.compute(actor, feedId);
+      perActor.set(feedId, held);
+      held.catch(() => perActor?.delete(feedId));
+    }
+    return held;
   }
+
+  async has(actor: Principal, privilege: Privilege, feed?: FeedRef): Promise<boolean> {
+    return (await this.privileges(actor, feed)).has(privilege);
+  }
+
+  async require(actor: Principal, privilege: Privilege, feed?: FeedRef): Promise<void> {
+    const held = await this.privileges(actor, feed);
+    if (held.has(privilege)) return;
+    if (feed && !held.has(Privilege.View)) throw this.hidden(actor, feed.name);
+    throw this.denied(actor, privilege);
+  }
+
+  /** The answer for a directory that does not exist, identical to one the caller cannot see. */
+  async missing(actor: Principal, name: string): Promise<AppError> {
+    if (actor.kind === 'anonymous' && !(await this.has(actor, Privilege.View))) return this.hidden(actor, name);
+    return feedNotFound(name);
+  }
+
+  /** The subset of directories the actor may view, with one query for all of them. */
+  async viewable<T extends FeedRef>(actor: Principal, feeds: T[]): Promise<T[]> {
+    const grant = actor.key?.grant;
+    if (grant?.type === 'system') return grant.privileges.includes(Privilege.View) ? feeds : [];
+    if (grant?.type === 'feed') {
+      return feedKeyPrivileges(grant.permissions).has(Privilege.View) ? feeds.filter((f) => f.id === grant.feedId) : [];
+    }
+    const rules = await this.identity.applicableRules(actor.userId, pseudoGroupsOf(actor), null);
+    return feeds.filter((f) => effectivePrivileges(rules, f.id).has(Privilege.View));
+  }
+
+  private async compute(actor: Principal, feedId: number | null): Promise<Set<Privilege>> {
+    const grant = actor.key?.grant;
+    if (grant?.type === 'system') return new Set(grant.privileges);
+    if (grant?.type === 'feed') return grant.feedId === feedId ? feedKeyPrivileges(grant.permissions) : new Set();
+    const rules = await this.identity.applicableRules(
+      actor.userId,
+      pseudoGroupsOf(actor),
+      feedId === null ? [] : [feedId],
+    );
+    return effectivePrivileges(rules, feedId);
+  }
+
+  private hidden(actor: Principal, name: string): AppError {
+    return actor.kind === 'anonymous' ? this.signInNeeded() : feedNotFound(name);
+  }
+
+  private denied(actor: Principal, privilege: Privilege): AppError {
+    if (actor.kind === 'anonymous') return this.signInNeeded();
+    return new AppError(ErrorCode.Forbidden, `${actor.name} lacks the ${privilege} privilege here.`);
+  }
+
+  private signInNeeded(): AppError {
+    return unauthorized('Authentication required: send an API key (X-ApiKey) or a user name and password.');
+  }
+}
+
+function pseudoGroupsOf(actor: Principal): PseudoGroup[] {
+  return actor.kind === 'anonymous'
+    ? [PseudoGroup.Anonymous, PseudoGroup.Everyone]
+    : [PseudoGroup.Authenticated, PseudoGroup.Everyone];
 }

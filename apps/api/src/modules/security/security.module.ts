@@ -1,8 +1,29 @@
 import { Module } from '@nestjs/common';
-import { AccessService } from './access.service';
+import { AuditModule } from '../audit/audit.module';
+import { FeedsModule } from '../feeds/feeds.module';
+import { AccessModule } from './access.module';
+import { AdminBootstrapService } from './admin-bootstrap.service';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+import { PrivilegesController } from './privileges.controller';
+import { PrivilegesService } from './privileges.service';
+import { SecurityRepository } from './security.repository';
+import { SessionController } from './session.controller';
+import { SessionsService } from './sessions.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 
+/** Managing security: users, groups, roles, rules, API keys, sessions, the first Admin. */
 @Module({
-  providers: [AccessService],
-  exports: [AccessService],
+  imports: [AccessModule, AuditModule, FeedsModule],
+  controllers: [SessionController, UsersController, PrivilegesController, ApiKeysController],
+  providers: [
+    SecurityRepository,
+    UsersService,
+    PrivilegesService,
+    ApiKeysService,
+    SessionsService,
+    AdminBootstrapService,
+  ],
 })
 export class SecurityModule {}

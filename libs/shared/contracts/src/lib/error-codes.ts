@@ -16,6 +16,7 @@ export enum ErrorCode {
   InvalidMultipart = 'invalid_multipart',
   Unauthorized = 'unauthorized',
   Forbidden = 'forbidden',
+  TooManyRequests = 'too_many_requests',
   ServiceUnavailable = 'service_unavailable',
   Internal = 'internal',
 }

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { ApiKeyInfo, ApiKeyType, AuditAction, ErrorCode, FeedKeyPermission, Privilege } from '@stockroom/contracts';
+import { randomBytes } from 'node:crypto';
+import type { Principal } from '../../common/auth/principal';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import { asObject, optionalString, optionalStrings } from '../../common/http/json-fields';
+import { AuditService } from '../audit/audit.service';
+import { FeedsService } from '../feeds/feeds.service';
+import { AccessService } from './access.service';
+import type { ApiKeyEntity } from './api-key.entity';
+import { sha256 } from './authentication.service';
+import { toApiKeyInfo } from './security.mapper';
+import { SecurityRepository } from './security.repository';
+
+const TYPES: ApiKeyType[] = ['System', 'Feed', 'Personal'];
+const PERMISSIONS: FeedKeyPermission[] = ['view', 'add', 'promote', 'delete'];
+const LOGGING = ['None', 'Request', 'Response', 'Both'];
+/** A caller-chosen secret must be as hard to guess as a generated one (≥ 128 bits of base64). */
+const MIN_CHOSEN_SECRET = 22;
+
+function pick<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+  if (!found) throw badRequest(`"${field}" must be one of ${allowed.join(', ')}.`);
+  return found;
+}
+
+/**
+ * API keys (spec §9): personal (acts as its user), feed (one directory, some of
+ * view/add/delete), system (admin). The secret is generated (256 bits) or chosen by the caller,
+ * returned once, stored as SHA-256. Keys are revoked, not erased, so the audit log keeps meaning.
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly repository: SecurityRepository,
+    private readonly feeds: FeedsService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(actor: Principal, body: unknown): Promise<ApiKeyInfo> {
+    const input = asObject(body);
+    const type = pick(optionalString(input, 'type', 20) ?? 'Personal', TYPES, 'type');
+    const values: Partial<ApiKeyEntity> = {
+      type,
+      displayName: optionalString(input, 'displayName', 200) ?? '',
+      description: optionalString(input, 'description', 2000) ?? '',
+      logging: pick(optionalString(input, 'logging', 20) ?? 'None', LOGGING, 'logging'),
+      expiresAt: expiration(optionalString(input, 'expiration', 100)),
+      createdBy: actor.name,
+    };
+    let feedName: string | null = null;
+    if (type === 'System') {
+      await this.access.require(actor, Privilege.Administer);
+      values.systemApis = optionalStrings(input, 'systemApis') ?? [];
+    } else if (type === 'Feed') {
+      if (input['feedGroup'] !== undefined && input['feedGroup'] !== null) {
+        throw badRequest('Feed groups do not exist here: give "feed", one asset directory.');
+      }
+      const name = optionalString(input, 'feed', 1000);
+      if (name === undefined) throw badRequest('"feed" is required for a Feed key.');
+      const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
+      feedName = feed.name;
+      const permissions = (optionalStrings(input, 'packagePermissions') ?? []).map((p) =>
+        pick(p, PERMISSIONS, 'packagePermissions'),
+      );
+      if (permissions.length === 0)
+        throw badRequest('"packagePermissions" must hold at least one of view, add, delete.');
+      values.feedId = feed.id;
+      values.feedPermissions = [...new Set(permissions)];
+    } else {
+      const userName = optionalString(input, 'user', 1000) ?? (actor.kind === 'anonymous' ? undefined : actor.name);
+      const user = userName === undefined ? null : await this.repository.findUser(userName);
+      if (!user)
+        throw badRequest(userName === undefined ? '"user" is required.' : `User "${userName}" does not exist.`);
+      // Anyone signed in may make personal keys for themselves; for others, Administer.
+      if (user.id !== actor.userId) await this.access.require(actor, Privilege.Administer);
+      values.userId = user.id;
+    }
+
+    const chosen = optionalString(input, 'key', 1000);
+    if (chosen !== undefined && chosen.length < MIN_CHOSEN_SECRET) {
+      throw badRequest(`"key" must be at least ${MIN_CHOSEN_SECRET} characters (or leave it out for a generated one).`);
+    }
+    if (chosen !== undefined && /[\s:]/.test(chosen)) throw badRequest('"key" may not contain spaces or ":".');
+    const secret = chosen ?? randomBytes(32).toString('base64url');
+    values.secretHash = sha256(secret);
+    let key: ApiKeyEntity;
+    try {
+      key = await this.repository.insertKey(values);
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505')
+        throw new AppError(ErrorCode.AlreadyExists, 'That key is already in use.');
+      throw e;
+    }
+    await this.audit.record(actor, AuditAction.ApiKeyCreated, {
+      feed: feedName,
+      target: `key #${key.id}`,
+      details: { type, displayName: key.displayName, user: key.user?.userName, permissions: key.feedPermissions },
+    });
+    return { ...toApiKeyInfo(key), key: secret };
+  }
+
+  /** Administer sees every key; anyone else their own personal keys. */
+  async list(actor: Principal, includeRevoked: boolean): Promise<ApiKeyInfo[]> {
+    if (await this.access.has(actor, Privilege.Administer)) {
+      return (await this.repository.listKeys({ includeRevoked })).map(toApiKeyInfo);
+    }
+    if (actor.userId === undefined) return [];
+    return (await this.repository.listKeys({ userId: actor.userId, includeRevoked })).map(toApiKeyInfo);
+  }
+
+  async revoke(actor: Principal, id: number): Promise<void> {
+    const key = await this.repository.findKey(id);
+    const notFound = new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
+    if (!key) throw notFound;
+    const own = key.type === 'Personal' && key.userId !== null && key.userId === actor.userId;
+    const manages = key.type === 'Feed' && key.feed && (await this.access.has(actor, Privilege.ManageFeed, key.feed));
+    if (!own && !manages && !(await this.access.has(actor, Privilege.Administer))) throw notFound;
+    if (!(await this.repository.revokeKey(id))) return; // already revoked
+    await this.audit.record(actor, AuditAction.ApiKeyRevoked, {
+      feed: key.feed?.name ?? null,
+      target: `key #${id}`,
+      details: { type: key.type, displayName: key.displayName },
+    });
+  }
+}
+
+function expiration(raw: string | undefined): Date | null {
+  if (raw === undefined || raw === '') return null;
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) throw badRequest('"expiration" must be an ISO-8601 date and time.');
+  return date;
+}

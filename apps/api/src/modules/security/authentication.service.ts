@@ -1,0 +1,207 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditAction, CredentialKind, ErrorCode } from '@stockroom/contracts';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../../common/auth/principal';
+import { anonymous } from '../../common/auth/principal';
+import { AppError } from '../../common/errors/app-error';
+import { Query } from '../../common/http/query';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AuditService } from '../audit/audit.service';
+import { unauthorized } from './access.service';
+import { Credential, CSRF_HEADER, readCredential } from './credentials';
+import { IdentityRepository, KeyRow } from './identity.repository';
+import { LoginThrottleService } from './login-throttle.service';
+import { PasswordService } from './password.service';
+import { systemKeyPrivileges } from './privilege-evaluation';
+
+export interface Authenticated {
+  principal: Principal;
+  /** The session's CSRF token, when the caller is a console session. */
+  csrfToken?: string;
+  /** A session cookie was sent but is unknown or expired: the caller should forget it. */
+  staleSession?: boolean;
+}
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+export function clientAddress(req: Request): string {
+  return (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
+const MAX_SECRET_LENGTH = 4096;
+
+/**
+ * Turns a request's credentials (spec §6, first match wins) into a principal. A credential that
+ * does not check out is 401 — never silently anonymous — and is recorded in the audit log.
+ */
+@Injectable()
+export class AuthenticationService {
+  private readonly logger = new Logger('Authentication');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly identity: IdentityRepository,
+    private readonly passwords: PasswordService,
+    private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async authenticate(req: Request): Promise<Authenticated> {
+    const address = clientAddress(req);
+    const credential = readCredential(req.headers, Query.fromUrl(req.originalUrl).get('key'));
+    switch (credential.kind) {
+      case 'none':
+        return { principal: anonymous(address) };
+      case 'malformed':
+        throw unauthorized(credential.reason);
+      case 'key':
+        return { principal: await this.byKey(credential.key, address) };
+      case 'key-or-password': {
+        const key = await this.findKey(credential.raw);
+        if (key) return { principal: this.keyPrincipal(key, address) };
+        return { principal: await this.byPassword(credential.userName, credential.password, address, 'pseudo-key') };
+      }
+      case 'password':
+        return { principal: await this.byPassword(credential.userName, credential.password, address, 'password') };
+      case 'session':
+        return this.bySession(credential, address);
+    }
+  }
+
+  /** For the console's sign-in form: the same checks and throttling as Basic authentication. */
+  signIn(userName: string, password: string, address: string): Promise<Principal> {
+    return this.byPassword(userName, password, address, 'session');
+  }
+
+  /** Checks a user's current password (changing it asks for it again). */
+  async checkPassword(userId: number, userName: string, password: string, address: string): Promise<boolean> {
+    try {
+      return (await this.byPassword(userName, password, address, 'password')).userId === userId;
+    } catch (e) {
+      if (e instanceof AppError && e.code === ErrorCode.Unauthorized) return false;
+      throw e;
+    }
+  }
+
+  /** The request carries a session's CSRF token (header X-XSRF-TOKEN, as Angular sends it). */
+  static csrfMatches(req: Request, expected: string): boolean {
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || sent.length !== expected.length) return false;
+    return timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+  }
+
+  private async findKey(secret: string): Promise<KeyRow | null> {
+    if (secret.length > MAX_SECRET_LENGTH) return null;
+    const hash = sha256(secret);
+    const row = await this.identity.findKey(hash);
+    // The index lookup found it by hash; compare once more in constant time before trusting it.
+    if (!row || !timingSafeEqual(row.secretHash, hash)) return null;
+    if (row.expired || row.revoked) return null;
+    if (row.type === 'Personal' && !row.userEnabled) return null;
+    return row;
+  }
+
+  private async byKey(secret: string, address: string): Promise<Principal> {
+    const key = await this.findKey(secret);
+    if (!key) {
+      await this.failed(null, 'api-key', address, 'unknown, expired or revoked API key');
+      throw unauthorized('The API key is not valid (unknown, expired or revoked).');
+    }
+    return this.keyPrincipal(key, address);
+  }
+
+  private keyPrincipal(key: KeyRow, address: string): Principal {
+    this.identity.touchKey(key.id).catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
+    const principal: Principal = { kind: 'api-key', name: '', credential: 'api-key', address, key: { id: key.id } };
+    if (key.type === 'Personal' && key.userId !== null) {
+      // Acts as its user, never more: no grant of its own, the user's rules decide.
+      return { ...principal, name: key.userName ?? '', userId: key.userId };
+    }
+    const label = key.displayName || `API key #${key.id}`;
+    if (key.type === 'Feed' && key.feedId !== null) {
+      return {
+        ...principal,
+        name: label,
+        key: { id: key.id, grant: { type: 'feed', feedId: key.feedId, permissions: key.feedPermissions } },
+      };
+    }
+    return {
+      ...principal,
+      name: label,
+      key: { id: key.id, grant: { type: 'system', privileges: systemKeyPrivileges(key.systemApis) } },
+    };
+  }
+
+  private async byPassword(
+    rawName: string,
+    password: string,
+    address: string,
+    credential: CredentialKind,
+  ): Promise<Principal> {
+    const userName = rawName.normalize('NFC');
+    const nameLower = userName.toLowerCase();
+    const fail = async (reason: string): Promise<never> => {
+      await this.failed(userName, credential, address, reason);
+      throw unauthorized('Wrong user name or password.');
+    };
+    if (userName.length === 0 || userName.length > 200 || password.length > MAX_SECRET_LENGTH) {
+      return fail('malformed user name or password');
+    }
+    const user = await this.identity.findUserByName(nameLower);
+    // A recent success with this exact stored hash and password skips the slow hash (see PasswordService).
+    let ok = user !== null && this.passwords.isCached(user.passwordHash, password);
+    if (!ok) {
+      await this.throttle.check(userName, address);
+      if (!user) {
+        await this.passwords.burn(password);
+        await this.throttle.failed(userName, address);
+        return fail('unknown user');
+      }
+      ok = await this.passwords.verify(user.passwordHash, password);
+      if (!ok) {
+        await this.throttle.failed(userName, address);
+        return fail('wrong password');
+      }
+      await this.throttle.succeeded(userName);
+    }
+    if (!user) return fail('unknown user');
+    if (!user.enabled) return fail('account disabled');
+    return { kind: 'user', name: user.userName, userId: user.id, credential, address };
+  }
+
+  private async bySession(
+    credential: Extract<Credential, { kind: 'session' }>,
+    address: string,
+  ): Promise<Authenticated> {
+    const session = await this.identity.findSession(sha256(credential.token), this.config.security.sessionIdleMinutes);
+    if (!session) return { principal: anonymous(address), staleSession: true };
+    if (session.stale) {
+      this.identity
+        .touchSession(session.id)
+        .catch((e) => this.logger.warn(`Session touch failed: ${(e as Error).message}`));
+    }
+    return {
+      principal: {
+        kind: 'user',
+        name: session.userName,
+        userId: session.userId,
+        credential: 'session',
+        address,
+        sessionId: session.id,
+      },
+      csrfToken: session.csrfToken,
+    };
+  }
+
+  private async failed(
+    userName: string | null,
+    credential: CredentialKind,
+    address: string,
+    reason: string,
+  ): Promise<void> {
+    await this.audit.recordAs({ userName, credential, address }, AuditAction.LoginFailed, { details: { reason } });
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { parse as parseCookies } from 'cookie';
+
+export const SESSION_COOKIE = 'stockroom_session';
+/** Angular's HttpClient sends this cookie's value back in `X-XSRF-TOKEN` by itself. */
+export const CSRF_COOKIE = 'XSRF-TOKEN';
+export const CSRF_HEADER = 'x-xsrf-token';
+
+/** What the caller presented, before anything is looked up (spec §6, first match wins). */
+export type Credential =
+  | { kind: 'none' }
+  | { kind: 'key'; key: string; via: 'x-apikey' | 'x-proget-apikey' | 'basic' | 'query' }
+  /** `X-ApiKey: user:password` (pgutil): a key if one matches, else a user and password. */
+  | { kind: 'key-or-password'; raw: string; userName: string; password: string }
+  | { kind: 'password'; userName: string; password: string; via: 'basic' }
+  | { kind: 'session'; token: string }
+  | { kind: 'malformed'; reason: string };
+
+function single(value: string | string[] | undefined): string | undefined {
+  // The .NET client repeats X-ApiKey and X-ProGet-ApiKey; Node joins repeats of custom headers.
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function splitUserPassword(value: string): [string, string] | undefined {
+  const colon = value.indexOf(':');
+  return colon < 0 ? undefined : [value.slice(0, colon), value.slice(colon + 1)];
+}
+
+export function readCredential(headers: IncomingHttpHeaders, queryKey: string | undefined): Credential {
+  const xApiKey = single(headers['x-apikey'])?.trim();
+  if (xApiKey !== undefined) {
+    if (xApiKey === '') return { kind: 'malformed', reason: 'The X-ApiKey header is empty.' };
+    const pair = splitUserPassword(xApiKey);
+    if (pair) return { kind: 'key-or-password', raw: xApiKey, userName: pair[0], password: pair[1] };
+    return { kind: 'key', key: xApiKey, via: 'x-apikey' };
+  }
+  const progetKey = single(headers['x-proget-apikey'])?.trim();
+  if (progetKey !== undefined) {
+    if (progetKey === '') return { kind: 'malformed', reason: 'The X-ProGet-ApiKey header is empty.' };
+    return { kind: 'key', key: progetKey, via: 'x-proget-apikey' };
+  }
+  const authorization = headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^basic\s+(\S*)\s*$/i.exec(authorization);
+    if (!match) {
+      return /^basic\b/i.test(authorization)
+        ? { kind: 'malformed', reason: 'Malformed Basic credentials.' }
+        : { kind: 'malformed', reason: 'Only Basic authentication is supported here.' };
+    }
+    const encoded = match[1];
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 === 1) {
+      return { kind: 'malformed', reason: 'Malformed Basic credentials: not base64.' };
+    }
+    const pair = splitUserPassword(Buffer.from(encoded, 'base64').toString('utf8'));
+    if (!pair || pair[0] === '')
+      return { kind: 'malformed', reason: 'Malformed Basic credentials: expected user:password.' };
+    const [userName, password] = pair;
+    if (userName.toLowerCase() === 'api') return { kind: 'key', key: password, via: 'basic' };
+    return { kind: 'password', userName, password, via: 'basic' };
+  }
+  if (queryKey !== undefined) {
+    if (queryKey === '') return { kind: 'malformed', reason: 'The key query parameter is empty.' };
+    return { kind: 'key', key: queryKey, via: 'query' };
+  }
+  const cookieHeader = headers.cookie;
+  if (cookieHeader) {
+    const token = parseCookies(cookieHeader)[SESSION_COOKIE];
+    if (token) return { kind: 'session', token };
+  }
+  return { kind: 'none' };
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import type { ApiKeyType, FeedKeyPermission, Privilege, PseudoGroup } from '@stockroom/contracts';
+import { DataSource } from 'typeorm';
+import type { ApplicableRule } from './privilege-evaluation';
+
+export interface UserCredentialRow {
+  id: number;
+  userName: string;
+  enabled: boolean;
+  passwordHash: string;
+}
+
+export interface KeyRow {
+  id: number;
+  type: ApiKeyType;
+  secretHash: Buffer;
+  displayName: string;
+  systemApis: string[];
+  feedPermissions: FeedKeyPermission[];
+  feedId: number | null;
+  userId: number | null;
+  userName: string | null;
+  userEnabled: boolean | null;
+  expired: boolean;
+  revoked: boolean;
+}
+
+export interface SessionRow {
+  id: number;
+  csrfToken: string;
+  userId: number;
+  userName: string;
+  stale: boolean;
+}
+
+/**
+ * The queries on every request's path: who is this (user, key or session), and which privilege
+ * rules apply to them. Raw SQL on indexed columns; nothing here loads more than it needs.
+ */
+@Injectable()
+export class IdentityRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findUserByName(nameLower: string): Promise<UserCredentialRow | null> {
+    const rows: UserCredentialRow[] = await this.dataSource.query(
+      `SELECT id, user_name AS "userName", enabled, password_hash AS "passwordHash" FROM users WHERE name_lower = $1`,
+      [nameLower],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findKey(secretHash: Buffer): Promise<KeyRow | null> {
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT k.id, k.type, k.secret_hash AS "secretHash", k.display_name AS "displayName",
+              k.system_apis AS "systemApis", k.feed_permissions AS "feedPermissions", k.feed_id AS "feedId",
+              k.user_id AS "userId", u.user_name AS "userName", u.enabled AS "userEnabled",
+              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked
+         FROM api_keys k LEFT JOIN users u ON u.id = k.user_id
+        WHERE k.secret_hash = $1`,
+      [secretHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Records use at most once a minute per key (a write per request would be a hot row). */
+  async touchKey(id: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE api_keys SET last_used_at = now()
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+
+  async findSession(tokenHash: Buffer, idleMinutes: number): Promise<SessionRow | null> {
+    const rows: SessionRow[] = await this.dataSource.query(
+      `SELECT s.id, s.csrf_token AS "csrfToken", s.user_id AS "userId", u.user_name AS "userName",
+              s.last_seen_at < now() - interval '1 minute' AS stale
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND u.enabled
+          AND s.last_seen_at > now() - make_interval(mins => $2)
+          AND s.created_at > now() - interval '7 days'`,
+      [tokenHash, idleMinutes],
+    );
+    return rows[0] ?? null;
+  }
+
+  async touchSession(id: number): Promise<void> {
+    await this.dataSource.query(`UPDATE sessions SET last_seen_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Every rule that applies to the caller (as this user, through its groups, or through the
+   * pseudo-groups), at global scope and — when `feedIds` is given — on those directories; with
+   * `feedIds` null, on every directory. One query.
+   */
+  async applicableRules(
+    userId: number | undefined,
+    pseudoGroups: PseudoGroup[],
+    feedIds: number[] | null,
+  ): Promise<ApplicableRule[]> {
+    const rows: { privileges: Privilege[]; deny: boolean; feedId: number | null; principalRank: number }[] =
+      await this.dataSource.query(
+        `SELECT r.privileges, pr.deny, pr.feed_id AS "feedId",
+                CASE WHEN pr.user_id IS NOT NULL THEN 2 WHEN pr.group_id IS NOT NULL THEN 1 ELSE 0 END AS "principalRank"
+           FROM privilege_rules pr JOIN roles r ON r.id = pr.role_id
+          WHERE ($3::int[] IS NULL OR pr.feed_id IS NULL OR pr.feed_id = ANY($3::int[]))
+            AND (pr.pseudo_group = ANY($2::text[])
+                 OR pr.user_id = $1
+                 OR pr.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1))`,
+        [userId ?? null, pseudoGroups, feedIds],
+      );
+    return rows;
+  }
+}

@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AuditAction,
+  ErrorCode,
+  Privilege,
+  PrivilegeRule,
+  PseudoGroup,
+  Role,
+  principalNameProblem,
+} from '@stockroom/contracts';
+import type { Principal } from '../../common/auth/principal';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import {
+  asObject,
+  onlyFields,
+  optionalBool,
+  optionalString,
+  optionalStrings,
+  requiredString,
+} from '../../common/http/json-fields';
+import { AuditService } from '../audit/audit.service';
+import { FeedsService } from '../feeds/feeds.service';
+import { AccessService } from './access.service';
+import { toRole } from './security.mapper';
+import { SecurityRepository } from './security.repository';
+
+const PRIVILEGES = Object.values(Privilege) as string[];
+const RULE_FIELDS = ['principalType', 'principalName', 'role', 'feed', 'deny'];
+
+/**
+ * Roles (the four built-in ones and custom bundles of privilege attributes) and the rules that
+ * grant or deny them. Global rules and roles are Administer's; a directory's rules may also be
+ * managed by whoever holds Manage on that directory.
+ */
+@Injectable()
+export class PrivilegesService {
+  constructor(
+    private readonly repository: SecurityRepository,
+    private readonly feeds: FeedsService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async listRoles(): Promise<Role[]> {
+    return (await this.repository.listRoles()).map(toRole);
+  }
+
+  async createRole(actor: Principal, body: unknown): Promise<Role> {
+    const input = asObject(body);
+    onlyFields(input, ['name', 'description', 'privileges']);
+    const name = requiredString(input, 'name', 1000).normalize('NFC');
+    const problem = principalNameProblem(name);
+    if (problem) throw badRequest(`Invalid role name "${name}": ${problem}.`);
+    const role = await this.repository.insertRole({
+      name,
+      description: optionalString(input, 'description', 2000) ?? '',
+      privileges: this.privilegesOf(input) ?? missingPrivileges(),
+    });
+    if (!role) throw new AppError(ErrorCode.AlreadyExists, `A role named "${name}" already exists.`);
+    await this.audit.record(actor, AuditAction.RoleCreated, {
+      target: role.name,
+      details: { privileges: role.privileges },
+    });
+    return toRole(role);
+  }
+
+  async updateRole(actor: Principal, name: string, body: unknown): Promise<Role> {
+    const role = await this.requireCustomRole(name);
+    const input = asObject(body);
+    onlyFields(input, ['name', 'description', 'privileges']);
+    const newName = optionalString(input, 'name', 1000);
+    if (newName !== undefined && newName.normalize('NFC') !== role.name) throw badRequest('"name" cannot be changed.');
+    role.description = optionalString(input, 'description', 2000) ?? role.description;
+    role.privileges = this.privilegesOf(input) ?? role.privileges;
+    const saved = await this.repository.saveRole(role);
+    await this.audit.record(actor, AuditAction.RoleUpdated, {
+      target: role.name,
+      details: { privileges: role.privileges },
+    });
+    return toRole(saved);
+  }
+
+  async deleteRole(actor: Principal, name: string): Promise<void> {
+    const role = await this.requireCustomRole(name);
+    const uses = await this.repository.countRulesUsingRole(role.id);
+    if (uses > 0) throw badRequest(`Role "${role.name}" is used by ${uses} rule(s); remove them first.`);
+    await this.repository.deleteRole(role.id);
+    await this.audit.record(actor, AuditAction.RoleDeleted, { target: role.name });
+  }
+
+  /** `feed` absent: every rule (Administer); a name: that directory's rules (Manage there). */
+  async listRules(actor: Principal, feedName: string | undefined): Promise<PrivilegeRule[]> {
+    if (feedName === undefined) {
+      await this.access.require(actor, Privilege.Administer);
+      return this.repository.listRules();
+    }
+    const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
+    return this.repository.listRules(feed.id);
+  }
+
+  async createRule(actor: Principal, body: unknown): Promise<PrivilegeRule> {
+    const input = asObject(body);
+    onlyFields(input, RULE_FIELDS);
+    const feedName = optionalString(input, 'feed', 1000);
+    const feed =
+      feedName === undefined ? undefined : await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
+    if (!feed) await this.access.require(actor, Privilege.Administer);
+
+    const principalType = requiredString(input, 'principalType', 20);
+    const principalName = requiredString(input, 'principalName', 1000);
+    const roleName = requiredString(input, 'role', 1000);
+    const role = await this.repository.findRole(roleName);
+    if (!role) throw badRequest(`Role "${roleName}" does not exist.`);
+    // A directory manager may not hand out what only an administrator holds.
+    if (
+      feed &&
+      role.privileges.includes(Privilege.Administer) &&
+      !(await this.access.has(actor, Privilege.Administer))
+    ) {
+      throw new AppError(ErrorCode.Forbidden, 'Only an administrator can grant a role that includes Administer.');
+    }
+    const values = {
+      userId: null as number | null,
+      groupId: null as number | null,
+      pseudoGroup: null as PseudoGroup | null,
+      roleId: role.id,
+      feedId: feed?.id ?? null,
+      deny: optionalBool(input, 'deny') ?? false,
+    };
+    switch (principalType.toLowerCase()) {
+      case 'user': {
+        const user = await this.repository.findUser(principalName);
+        if (!user) throw badRequest(`User "${principalName}" does not exist.`);
+        values.userId = user.id;
+        break;
+      }
+      case 'group': {
+        const group = await this.repository.findGroup(principalName);
+        if (!group) throw badRequest(`Group "${principalName}" does not exist.`);
+        values.groupId = group.id;
+        break;
+      }
+      case 'pseudo': {
+        const pseudo = Object.values(PseudoGroup).find((p) => p.toLowerCase() === principalName.toLowerCase());
+        if (!pseudo) throw badRequest(`"principalName" must be one of ${Object.values(PseudoGroup).join(', ')}.`);
+        values.pseudoGroup = pseudo;
+        break;
+      }
+      default:
+        throw badRequest('"principalType" must be user, group or pseudo.');
+    }
+    const id = await this.repository.insertRule(values);
+    const rule = (await this.repository.listRules(values.feedId)).find((r) => r.id === id) as PrivilegeRule;
+    await this.audit.record(actor, AuditAction.PrivilegeGranted, {
+      feed: rule.feed,
+      target: `${rule.principalType}:${rule.principalName}`,
+      details: { role: rule.role, deny: rule.deny, ruleId: id },
+    });
+    return rule;
+  }
+
+  async deleteRule(actor: Principal, id: number): Promise<void> {
+    const rule = await this.repository.findRule(id);
+    if (!rule) throw new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
+    const feed = rule.feedId === null ? undefined : await this.feeds.requireById(rule.feedId);
+    if (feed) await this.access.require(actor, Privilege.ManageFeed, feed);
+    else await this.access.require(actor, Privilege.Administer);
+    const view = (await this.repository.listRules(rule.feedId)).find((r) => r.id === id) as PrivilegeRule;
+    const grants = await this.repository.countGlobalAdministerGrants();
+    if (grants.length === 1 && grants[0].id === id) {
+      throw badRequest('This is the last rule granting Administer; grant it to someone else first.');
+    }
+    await this.repository.deleteRule(id);
+    await this.audit.record(actor, AuditAction.PrivilegeRevoked, {
+      feed: view.feed,
+      target: `${view.principalType}:${view.principalName}`,
+      details: { role: view.role, deny: view.deny, ruleId: id },
+    });
+  }
+
+  private privilegesOf(input: Record<string, unknown>): Privilege[] | undefined {
+    const list = optionalStrings(input, 'privileges');
+    if (list === undefined) return undefined;
+    const unknown = list.find((p) => !PRIVILEGES.includes(p));
+    if (unknown !== undefined) throw badRequest(`Unknown privilege "${unknown}": use ${PRIVILEGES.join(', ')}.`);
+    if (list.length === 0) throw badRequest('"privileges" must name at least one privilege.');
+    return [...new Set(list)] as Privilege[];
+  }
+
+  private async requireCustomRole(name: string) {
+    const role = await this.repository.findRole(name);
+    if (!role) throw new AppError(ErrorCode.NotFound, `Role "${name}" was not found.`);
+    if (role.builtIn) throw badRequest(`"${role.name}" is a built-in role and cannot be changed.`);
+    return role;
+  }
+}
+
+function missingPrivileges(): never {
+  throw badRequest('"privileges" is required: name at least one privilege.');
+}

@@ -1,0 +1,278 @@
+import { Injectable } from '@nestjs/common';
+import type { PrincipalType } from '@stockroom/contracts';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { ApiKeyEntity } from './api-key.entity';
+import { GroupMemberEntity } from './group-member.entity';
+import { GroupEntity } from './group.entity';
+import { PrivilegeRuleEntity } from './privilege-rule.entity';
+import { RoleEntity } from './role.entity';
+import { SessionEntity } from './session.entity';
+import { UserEntity } from './user.entity';
+
+export interface RuleView {
+  id: number;
+  principalType: PrincipalType;
+  principalName: string;
+  role: string;
+  feed: string | null;
+  deny: boolean;
+}
+
+/** Users, groups, roles, rules, keys and sessions: everything security manages. */
+@Injectable()
+export class SecurityRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  private m(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  // Users and groups
+
+  countUsers(manager?: EntityManager): Promise<number> {
+    return this.m(manager).count(UserEntity);
+  }
+
+  listUsers(): Promise<UserEntity[]> {
+    return this.dataSource.getRepository(UserEntity).find({ order: { nameLower: 'ASC' } });
+  }
+
+  findUser(name: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.m(manager).findOneBy(UserEntity, { nameLower: lower(name) });
+  }
+
+  findUserById(id: number): Promise<UserEntity | null> {
+    return this.dataSource.getRepository(UserEntity).findOneBy({ id });
+  }
+
+  findUsers(names: string[], manager?: EntityManager): Promise<UserEntity[]> {
+    return this.m(manager).findBy(UserEntity, { nameLower: In(names.map(lower)) });
+  }
+
+  /** Inserts unless the name is taken; null when it is. */
+  async insertUser(
+    values: Pick<UserEntity, 'userName' | 'displayName' | 'email' | 'enabled' | 'passwordHash'>,
+    manager?: EntityManager,
+  ): Promise<UserEntity | null> {
+    const rows: { id: number }[] = await this.m(manager).query(
+      `INSERT INTO users (user_name, name_lower, display_name, email, enabled, password_hash)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
+      [values.userName, lower(values.userName), values.displayName, values.email, values.enabled, values.passwordHash],
+    );
+    return rows.length ? this.m(manager).findOneByOrFail(UserEntity, { id: rows[0].id }) : null;
+  }
+
+  saveUser(user: UserEntity, manager?: EntityManager): Promise<UserEntity> {
+    return this.m(manager).save(UserEntity, user);
+  }
+
+  async deleteUser(id: number, manager?: EntityManager): Promise<void> {
+    await this.m(manager).delete(UserEntity, { id });
+  }
+
+  /** Group names per user id. */
+  async groupsOfUsers(userIds: number[]): Promise<Map<number, string[]>> {
+    const rows: { userId: number; name: string }[] = await this.dataSource.query(
+      `SELECT m.user_id AS "userId", g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+        WHERE m.user_id = ANY($1) ORDER BY g.name_lower`,
+      [userIds],
+    );
+    const result = new Map<number, string[]>();
+    for (const r of rows) result.set(r.userId, [...(result.get(r.userId) ?? []), r.name]);
+    return result;
+  }
+
+  async setGroupsOfUser(manager: EntityManager, userId: number, groupIds: number[]): Promise<void> {
+    await manager.delete(GroupMemberEntity, { userId });
+    if (groupIds.length)
+      await manager.insert(
+        GroupMemberEntity,
+        groupIds.map((groupId) => ({ groupId, userId })),
+      );
+  }
+
+  listGroups(): Promise<GroupEntity[]> {
+    return this.dataSource.getRepository(GroupEntity).find({ order: { nameLower: 'ASC' } });
+  }
+
+  findGroup(name: string, manager?: EntityManager): Promise<GroupEntity | null> {
+    return this.m(manager).findOneBy(GroupEntity, { nameLower: lower(name) });
+  }
+
+  findGroups(names: string[], manager?: EntityManager): Promise<GroupEntity[]> {
+    return this.m(manager).findBy(GroupEntity, { nameLower: In(names.map(lower)) });
+  }
+
+  async insertGroup(
+    values: Pick<GroupEntity, 'name' | 'description'>,
+    manager: EntityManager,
+  ): Promise<GroupEntity | null> {
+    const rows: { id: number }[] = await manager.query(
+      `INSERT INTO groups (name, name_lower, description) VALUES ($1, $2, $3)
+       ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
+      [values.name, lower(values.name), values.description],
+    );
+    return rows.length ? manager.findOneByOrFail(GroupEntity, { id: rows[0].id }) : null;
+  }
+
+  saveGroup(group: GroupEntity, manager?: EntityManager): Promise<GroupEntity> {
+    return this.m(manager).save(GroupEntity, group);
+  }
+
+  async deleteGroup(id: number): Promise<void> {
+    await this.dataSource.getRepository(GroupEntity).delete({ id });
+  }
+
+  /** Member names per group id. */
+  async membersOfGroups(groupIds: number[]): Promise<Map<number, string[]>> {
+    const rows: { groupId: number; name: string }[] = await this.dataSource.query(
+      `SELECT m.group_id AS "groupId", u.user_name AS name FROM group_members m JOIN users u ON u.id = m.user_id
+        WHERE m.group_id = ANY($1) ORDER BY u.name_lower`,
+      [groupIds],
+    );
+    const result = new Map<number, string[]>();
+    for (const r of rows) result.set(r.groupId, [...(result.get(r.groupId) ?? []), r.name]);
+    return result;
+  }
+
+  async setMembersOfGroup(manager: EntityManager, groupId: number, userIds: number[]): Promise<void> {
+    await manager.delete(GroupMemberEntity, { groupId });
+    if (userIds.length)
+      await manager.insert(
+        GroupMemberEntity,
+        userIds.map((userId) => ({ groupId, userId })),
+      );
+  }
+
+  // Roles and rules
+
+  listRoles(): Promise<RoleEntity[]> {
+    return this.dataSource.getRepository(RoleEntity).find({ order: { builtIn: 'DESC', nameLower: 'ASC' } });
+  }
+
+  findRole(name: string, manager?: EntityManager): Promise<RoleEntity | null> {
+    return this.m(manager).findOneBy(RoleEntity, { nameLower: lower(name) });
+  }
+
+  async insertRole(values: Pick<RoleEntity, 'name' | 'description' | 'privileges'>): Promise<RoleEntity | null> {
+    const rows: { id: number }[] = await this.dataSource.query(
+      `INSERT INTO roles (name, name_lower, description, privileges, built_in) VALUES ($1, $2, $3, $4, false)
+       ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
+      [values.name, lower(values.name), values.description, values.privileges],
+    );
+    return rows.length ? this.dataSource.getRepository(RoleEntity).findOneByOrFail({ id: rows[0].id }) : null;
+  }
+
+  saveRole(role: RoleEntity): Promise<RoleEntity> {
+    return this.dataSource.getRepository(RoleEntity).save(role);
+  }
+
+  async deleteRole(id: number): Promise<void> {
+    await this.dataSource.getRepository(RoleEntity).delete({ id });
+  }
+
+  countRulesUsingRole(roleId: number): Promise<number> {
+    return this.dataSource.getRepository(PrivilegeRuleEntity).countBy({ roleId });
+  }
+
+  /** Rules with names resolved; `feedId` undefined = all, null = global only. */
+  async listRules(feedId?: number | null): Promise<RuleView[]> {
+    return this.dataSource.query(
+      `SELECT pr.id,
+              CASE WHEN pr.user_id IS NOT NULL THEN 'user' WHEN pr.group_id IS NOT NULL THEN 'group' ELSE 'pseudo' END
+                AS "principalType",
+              COALESCE(u.user_name, g.name, pr.pseudo_group) AS "principalName",
+              r.name AS role, f.name AS feed, pr.deny
+         FROM privilege_rules pr
+         JOIN roles r ON r.id = pr.role_id
+         LEFT JOIN users u ON u.id = pr.user_id
+         LEFT JOIN groups g ON g.id = pr.group_id
+         LEFT JOIN feeds f ON f.id = pr.feed_id
+        WHERE ($1::boolean OR pr.feed_id IS NOT DISTINCT FROM $2::int)
+        ORDER BY f.name_lower NULLS FIRST, pr.id`,
+      [feedId === undefined, feedId ?? null],
+    );
+  }
+
+  findRule(id: number): Promise<PrivilegeRuleEntity | null> {
+    return this.dataSource.getRepository(PrivilegeRuleEntity).findOneBy({ id });
+  }
+
+  async insertRule(
+    values: Pick<PrivilegeRuleEntity, 'userId' | 'groupId' | 'pseudoGroup' | 'roleId' | 'feedId' | 'deny'>,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const result = await this.m(manager).insert(PrivilegeRuleEntity, values);
+    return (result.identifiers[0] as { id: number }).id;
+  }
+
+  async deleteRule(id: number): Promise<void> {
+    await this.dataSource.getRepository(PrivilegeRuleEntity).delete({ id });
+  }
+
+  /** Global allow rules whose role includes Administer (the last one may not be removed). */
+  countGlobalAdministerGrants(): Promise<{ id: number }[]> {
+    return this.dataSource.query(
+      `SELECT pr.id FROM privilege_rules pr JOIN roles r ON r.id = pr.role_id
+        WHERE pr.feed_id IS NULL AND NOT pr.deny AND 'Admin_ConfigureProGet' = ANY(r.privileges)`,
+    );
+  }
+
+  // API keys
+
+  async insertKey(values: Partial<ApiKeyEntity>): Promise<ApiKeyEntity> {
+    const result = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .insert(values as QueryDeepPartialEntity<ApiKeyEntity>);
+    return this.findKey((result.identifiers[0] as { id: number }).id) as Promise<ApiKeyEntity>;
+  }
+
+  findKey(id: number): Promise<ApiKeyEntity | null> {
+    return this.dataSource
+      .getRepository(ApiKeyEntity)
+      .findOne({ where: { id }, relations: { feed: true, user: true } });
+  }
+
+  listKeys(filter: { userId?: number; feedId?: number; includeRevoked: boolean }): Promise<ApiKeyEntity[]> {
+    return this.dataSource.getRepository(ApiKeyEntity).find({
+      where: {
+        ...(filter.userId !== undefined ? { userId: filter.userId } : {}),
+        ...(filter.feedId !== undefined ? { feedId: filter.feedId } : {}),
+        ...(filter.includeRevoked ? {} : { revokedAt: IsNull() }),
+      },
+      relations: { feed: true, user: true },
+      order: { id: 'ASC' },
+    });
+  }
+
+  async revokeKey(id: number): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    return (result as [unknown, number])[1] > 0;
+  }
+
+  // Sessions
+
+  async insertSession(values: Pick<SessionEntity, 'tokenHash' | 'csrfToken' | 'userId' | 'address'>): Promise<void> {
+    await this.dataSource.getRepository(SessionEntity).insert({ ...values, lastSeenAt: new Date() });
+  }
+
+  async deleteSession(id: number): Promise<void> {
+    await this.dataSource.getRepository(SessionEntity).delete({ id });
+  }
+
+  async deleteSessionsOfUser(userId: number, manager?: EntityManager): Promise<void> {
+    await this.m(manager).delete(SessionEntity, { userId });
+  }
+}
+
+export function lower(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { CurrentPrincipal } from '@stockroom/contracts';
+import type { Request, Response } from 'express';
+import { Access } from '../../common/auth/access.decorator';
+import { Actor } from '../../common/auth/actor.decorator';
+import type { Principal } from '../../common/auth/principal';
+import { clientAddress } from './authentication.service';
+import { clearSessionCookies, setSessionCookies } from './session-cookies';
+import { SessionsService } from './sessions.service';
+import { UsersService } from './users.service';
+
+/** The console's sign-in, sign-out, who-am-I and change-my-password. */
+@Controller('api/security')
+export class SessionController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @Access.public()
+  async login(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: unknown,
+  ): Promise<CurrentPrincipal> {
+    const session = await this.sessions.signIn(body, clientAddress(req));
+    setSessionCookies(req, res, session.token, session.csrfToken);
+    return this.sessions.describe(session.principal);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Access.anyone()
+  async logout(@Actor() actor: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.sessions.signOut(actor);
+    clearSessionCookies(res);
+  }
+
+  @Get('me')
+  @Access.anyone()
+  me(@Actor() actor: Principal): Promise<CurrentPrincipal> {
+    return this.sessions.describe(actor);
+  }
+
+  /** Every session of the user ends; the browser that asked gets a fresh one. */
+  @Post('me/password')
+  @HttpCode(204)
+  @Access.authenticated()
+  async changePassword(
+    @Actor() actor: Principal,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.users.changeOwnPassword(actor, body);
+    if (actor.credential === 'session') {
+      const session = await this.sessions.open(actor);
+      setSessionCookies(req, res, session.token, session.csrfToken);
+    }
+  }
+}

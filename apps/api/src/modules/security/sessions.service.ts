@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, CurrentPrincipal, LoginRequest, Privilege } from '@stockroom/contracts';
+import { randomBytes } from 'node:crypto';
+import type { Principal } from '../../common/auth/principal';
+import { asObject, onlyFields, requiredString } from '../../common/http/json-fields';
+import { AuditService } from '../audit/audit.service';
+import { AccessService } from './access.service';
+import { AuthenticationService, sha256 } from './authentication.service';
+import { SecurityRepository } from './security.repository';
+
+export interface NewSession {
+  principal: Principal;
+  token: string;
+  csrfToken: string;
+}
+
+/** Console sign-in: a random session token in an httpOnly cookie, stored only as its hash. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repository: SecurityRepository,
+    private readonly authentication: AuthenticationService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async signIn(body: unknown, address: string): Promise<NewSession> {
+    const input = asObject(body);
+    onlyFields(input, ['userName', 'password'] satisfies (keyof LoginRequest)[]);
+    const userName = requiredString(input, 'userName', 1000);
+    const password = requiredString(input, 'password', 5000);
+    const principal = await this.authentication.signIn(userName, password, address);
+    const session = await this.open(principal);
+    await this.audit.record(session.principal, AuditAction.LoginSucceeded);
+    return session;
+  }
+
+  /** A new session for a user already proven (after sign-in, or after changing the password). */
+  async open(principal: Principal): Promise<NewSession> {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    await this.repository.insertSession({
+      tokenHash: sha256(token),
+      csrfToken,
+      userId: principal.userId as number,
+      address: principal.address.slice(0, 64),
+    });
+    return { principal: { ...principal, credential: 'session' }, token, csrfToken };
+  }
+
+  async signOut(actor: Principal): Promise<void> {
+    if (actor.sessionId === undefined) return;
+    await this.repository.deleteSession(actor.sessionId);
+    await this.audit.record(actor, AuditAction.Logout);
+  }
+
+  async describe(actor: Principal): Promise<CurrentPrincipal> {
+    const privileges = [...(await this.access.privileges(actor))];
+    const order = Object.values(Privilege);
+    privileges.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    if (actor.kind === 'anonymous') {
+      return {
+        authenticated: false,
+        userName: null,
+        displayName: 'Anonymous',
+        credential: actor.credential,
+        privileges,
+      };
+    }
+    const user = actor.userId === undefined ? null : await this.repository.findUserById(actor.userId);
+    return {
+      authenticated: true,
+      userName: user?.userName ?? null,
+      displayName: user?.displayName || actor.name,
+      credential: actor.credential,
+      privileges,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Group, Privilege, User } from '@stockroom/contracts';
+import { Access } from '../../common/auth/access.decorator';
+import { Actor } from '../../common/auth/actor.decorator';
+import type { Principal } from '../../common/auth/principal';
+import { UsersService } from './users.service';
+
+/** The user directory and groups: Administer only. */
+@Controller('api/security')
+@Access.global(Privilege.Administer)
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('users')
+  listUsers(): Promise<User[]> {
+    return this.users.listUsers();
+  }
+
+  @Post('users')
+  @HttpCode(201)
+  createUser(@Actor() actor: Principal, @Body() body: unknown): Promise<User> {
+    return this.users.createUser(actor, body);
+  }
+
+  @Get('users/:name')
+  getUser(@Param('name') name: string): Promise<User> {
+    return this.users.getUser(name);
+  }
+
+  @Patch('users/:name')
+  updateUser(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<User> {
+    return this.users.updateUser(actor, name, body);
+  }
+
+  @Delete('users/:name')
+  @HttpCode(204)
+  deleteUser(@Actor() actor: Principal, @Param('name') name: string): Promise<void> {
+    return this.users.deleteUser(actor, name);
+  }
+
+  @Get('groups')
+  listGroups(): Promise<Group[]> {
+    return this.users.listGroups();
+  }
+
+  @Post('groups')
+  @HttpCode(201)
+  createGroup(@Actor() actor: Principal, @Body() body: unknown): Promise<Group> {
+    return this.users.createGroup(actor, body);
+  }
+
+  @Get('groups/:name')
+  getGroup(@Param('name') name: string): Promise<Group> {
+    return this.users.getGroup(name);
+  }
+
+  @Patch('groups/:name')
+  updateGroup(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Group> {
+    return this.users.updateGroup(actor, name, body);
+  }
+
+  @Delete('groups/:name')
+  @HttpCode(204)
+  deleteGroup(@Actor() actor: Principal, @Param('name') name: string): Promise<void> {
+    return this.users.deleteGroup(actor, name);
+  }
+}

@@ -1,0 +1,240 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AuditAction,
+  ErrorCode,
+  Group,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  principalNameProblem,
+  User,
+  userNameProblem,
+} from '@stockroom/contracts';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '../../common/auth/principal';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import {
+  asObject,
+  onlyFields,
+  optionalBool,
+  optionalString,
+  optionalStrings,
+  requiredString,
+} from '../../common/http/json-fields';
+import { AuditService } from '../audit/audit.service';
+import { AuthenticationService } from './authentication.service';
+import { PasswordService } from './password.service';
+import { toGroup, toUser } from './security.mapper';
+import { SecurityRepository } from './security.repository';
+import type { UserEntity } from './user.entity';
+
+const USER_FIELDS = ['userName', 'password', 'displayName', 'email', 'enabled', 'groups'];
+const GROUP_FIELDS = ['name', 'description', 'members'];
+
+export function checkPassword(password: string, field = 'password'): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw badRequest(`"${field}" must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters long.`);
+  }
+}
+
+function checkUserName(name: string, field = 'userName'): string {
+  const normalized = name.normalize('NFC');
+  const problem = userNameProblem(normalized);
+  if (problem) throw badRequest(`Invalid ${field} "${name}": ${problem}.`);
+  return normalized;
+}
+
+function checkGroupName(name: string): string {
+  const normalized = name.normalize('NFC');
+  const problem = principalNameProblem(normalized);
+  if (problem) {
+    throw badRequest(`Invalid group name "${name}": ${problem}.`);
+  }
+  if (['anonymous', 'authenticated', 'everyone'].includes(normalized.toLowerCase())) {
+    throw badRequest(`"${name}" is a built-in pseudo-group; choose another name.`);
+  }
+  return normalized;
+}
+
+/** The built-in user directory and groups (Administer only, except one's own password). */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly repository: SecurityRepository,
+    private readonly passwords: PasswordService,
+    private readonly authentication: AuthenticationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async listUsers(): Promise<User[]> {
+    const users = await this.repository.listUsers();
+    const groups = await this.repository.groupsOfUsers(users.map((u) => u.id));
+    return users.map((u) => toUser(u, groups.get(u.id) ?? []));
+  }
+
+  async getUser(name: string): Promise<User> {
+    const user = await this.requireUser(name);
+    return toUser(user, (await this.repository.groupsOfUsers([user.id])).get(user.id) ?? []);
+  }
+
+  async createUser(actor: Principal, body: unknown): Promise<User> {
+    const input = asObject(body);
+    onlyFields(input, USER_FIELDS);
+    const userName = checkUserName(requiredString(input, 'userName', 1000));
+    const password = requiredString(input, 'password', PASSWORD_MAX + 1);
+    checkPassword(password);
+    const passwordHash = await this.passwords.hash(password);
+    const groupNames = optionalStrings(input, 'groups') ?? [];
+    const user = await this.repository.transaction(async (manager) => {
+      const created = await this.repository.insertUser(
+        {
+          userName,
+          displayName: optionalString(input, 'displayName', 200) ?? userName,
+          email: optionalString(input, 'email', 320) ?? '',
+          enabled: optionalBool(input, 'enabled') ?? true,
+          passwordHash,
+        },
+        manager,
+      );
+      if (!created) throw new AppError(ErrorCode.AlreadyExists, `A user named "${userName}" already exists.`);
+      await this.repository.setGroupsOfUser(manager, created.id, await this.groupIds(manager, groupNames));
+      return created;
+    });
+    await this.audit.record(actor, AuditAction.UserCreated, { target: user.userName });
+    return this.getUser(user.userName);
+  }
+
+  async updateUser(actor: Principal, name: string, body: unknown): Promise<User> {
+    const user = await this.requireUser(name);
+    const input = asObject(body);
+    onlyFields(input, USER_FIELDS);
+    const newName = optionalString(input, 'userName', 1000);
+    if (newName !== undefined && newName.normalize('NFC') !== user.userName) {
+      throw badRequest('"userName" cannot be changed; create a new user instead.');
+    }
+    const password = optionalString(input, 'password', PASSWORD_MAX + 1);
+    if (password !== undefined) checkPassword(password);
+    const groupNames = optionalStrings(input, 'groups');
+    const enabled = optionalBool(input, 'enabled');
+    if (enabled === false && actor.userId === user.id) throw badRequest('You cannot disable your own account.');
+    user.displayName = optionalString(input, 'displayName', 200) ?? user.displayName;
+    user.email = optionalString(input, 'email', 320) ?? user.email;
+    user.enabled = enabled ?? user.enabled;
+    if (password !== undefined) user.passwordHash = await this.passwords.hash(password);
+    await this.repository.transaction(async (manager) => {
+      await this.repository.saveUser(user, manager);
+      if (groupNames) await this.repository.setGroupsOfUser(manager, user.id, await this.groupIds(manager, groupNames));
+      // A new password or a disabled account signs the user out everywhere.
+      if (password !== undefined || !user.enabled) await this.repository.deleteSessionsOfUser(user.id, manager);
+    });
+    const changed = Object.keys(input).filter((k) => k !== 'password');
+    await this.audit.record(actor, AuditAction.UserUpdated, {
+      target: user.userName,
+      details: { changed: password !== undefined ? [...changed, 'password'] : changed },
+    });
+    return this.getUser(user.userName);
+  }
+
+  /** A signed-in user changes their own password, proving the current one. */
+  async changeOwnPassword(actor: Principal, body: unknown): Promise<void> {
+    if (actor.kind !== 'user' || actor.userId === undefined) {
+      throw badRequest('Only a signed-in user can change their password (API keys have none).');
+    }
+    const input = asObject(body);
+    onlyFields(input, ['currentPassword', 'newPassword']);
+    const current = requiredString(input, 'currentPassword', PASSWORD_MAX + 1);
+    const next = requiredString(input, 'newPassword', PASSWORD_MAX + 1);
+    checkPassword(next, 'newPassword');
+    if (!(await this.authentication.checkPassword(actor.userId, actor.name, current, actor.address))) {
+      throw new AppError(ErrorCode.Forbidden, 'The current password is wrong.');
+    }
+    const user = await this.requireUser(actor.name);
+    user.passwordHash = await this.passwords.hash(next);
+    await this.repository.transaction(async (manager) => {
+      await this.repository.saveUser(user, manager);
+      await this.repository.deleteSessionsOfUser(user.id, manager);
+    });
+    await this.audit.record(actor, AuditAction.PasswordChanged, { target: user.userName });
+  }
+
+  async deleteUser(actor: Principal, name: string): Promise<void> {
+    const user = await this.requireUser(name);
+    if (actor.userId === user.id) throw badRequest('You cannot delete your own account.');
+    await this.repository.deleteUser(user.id);
+    await this.audit.record(actor, AuditAction.UserDeleted, { target: user.userName });
+  }
+
+  async listGroups(): Promise<Group[]> {
+    const groups = await this.repository.listGroups();
+    const members = await this.repository.membersOfGroups(groups.map((g) => g.id));
+    return groups.map((g) => toGroup(g, members.get(g.id) ?? []));
+  }
+
+  async getGroup(name: string): Promise<Group> {
+    const group = await this.repository.findGroup(name);
+    if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
+    return toGroup(group, (await this.repository.membersOfGroups([group.id])).get(group.id) ?? []);
+  }
+
+  async createGroup(actor: Principal, body: unknown): Promise<Group> {
+    const input = asObject(body);
+    onlyFields(input, GROUP_FIELDS);
+    const name = checkGroupName(requiredString(input, 'name', 1000));
+    const members = optionalStrings(input, 'members') ?? [];
+    await this.repository.transaction(async (manager) => {
+      const group = await this.repository.insertGroup(
+        { name, description: optionalString(input, 'description', 2000) ?? '' },
+        manager,
+      );
+      if (!group) throw new AppError(ErrorCode.AlreadyExists, `A group named "${name}" already exists.`);
+      await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
+    });
+    await this.audit.record(actor, AuditAction.GroupCreated, { target: name, details: { members } });
+    return this.getGroup(name);
+  }
+
+  async updateGroup(actor: Principal, name: string, body: unknown): Promise<Group> {
+    const input = asObject(body);
+    onlyFields(input, GROUP_FIELDS);
+    const members = optionalStrings(input, 'members');
+    const group = await this.repository.findGroup(name);
+    if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
+    const newName = optionalString(input, 'name', 1000);
+    if (newName !== undefined && newName.normalize('NFC') !== group.name) {
+      throw badRequest('"name" cannot be changed; create a new group instead.');
+    }
+    group.description = optionalString(input, 'description', 2000) ?? group.description;
+    await this.repository.transaction(async (manager) => {
+      await this.repository.saveGroup(group, manager);
+      if (members) await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
+    });
+    await this.audit.record(actor, AuditAction.GroupUpdated, { target: group.name, details: { members } });
+    return this.getGroup(group.name);
+  }
+
+  async deleteGroup(actor: Principal, name: string): Promise<void> {
+    const group = await this.repository.findGroup(name);
+    if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
+    await this.repository.deleteGroup(group.id);
+    await this.audit.record(actor, AuditAction.GroupDeleted, { target: group.name });
+  }
+
+  async requireUser(name: string): Promise<UserEntity> {
+    const user = await this.repository.findUser(name);
+    if (!user) throw new AppError(ErrorCode.NotFound, `User "${name}" was not found.`);
+    return user;
+  }
+
+  private async groupIds(manager: EntityManager, names: string[]): Promise<number[]> {
+    const groups = await this.repository.findGroups(names, manager);
+    const missing = names.find((n) => !groups.some((g) => g.nameLower === n.normalize('NFC').toLowerCase()));
+    if (missing !== undefined) throw badRequest(`Group "${missing}" does not exist.`);
+    return groups.map((g) => g.id);
+  }
+
+  private async userIds(manager: EntityManager, names: string[]): Promise<number[]> {
+    const users = await this.repository.findUsers(names, manager);
+    const missing = names.find((n) => !users.some((u) => u.nameLower === n.normalize('NFC').toLowerCase()));
+    if (missing !== undefined) throw badRequest(`User "${missing}" does not exist.`);
+    return users.map((u) => u.id);
+  }
+}
