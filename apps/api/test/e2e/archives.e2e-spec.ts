@@ -153,10 +153,10 @@ describe('import and export archives (spec §2 #12-13)', () => {
   it('HEAD export and abandoned exports hold no database connection', async () => {
     // More requests than the pool has connections: a leak would make the last ones hang.
     for (let i = 0; i < 30; i++) {
-      expect((await raw(t.url, 'HEAD', '/endpoints/arc/export/exp?format=zip')).status).toBe(200);
+      expect((await raw(t, 'HEAD', '/endpoints/arc/export/exp?format=zip')).status).toBe(200);
     }
     for (let i = 0; i < 30; i++) {
-      const res = await fetch(`${t.url}/endpoints/arc/export/?format=tgz&recursive=true`);
+      const res = await ep('export/?format=tgz&recursive=true');
       await res.body?.cancel();
     }
     expect((await ep('dir/exp')).status).toBe(200);
@@ -169,7 +169,7 @@ describe('import and export archives (spec §2 #12-13)', () => {
 
   it('pgutil sends unescaped paths with spaces as %20', async () => {
     const zip = await zipOf({ 'x.txt': 'x' });
-    expect((await raw(t.url, 'POST', '/endpoints/arc/import/my%20folder?format=zip', { body: zip })).status).toBe(200);
+    expect((await raw(t, 'POST', '/endpoints/arc/import/my%20folder?format=zip', { body: zip })).status).toBe(200);
     expect(await (await ep('content/my%20folder/x.txt')).text()).toBe('x');
   });
 

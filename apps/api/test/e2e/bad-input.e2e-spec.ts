@@ -70,7 +70,7 @@ describe('bad input: clear 4xx, nothing changed', () => {
       ['POST', path.replace('/content/', '/delete/') + '?recursive=true'],
       ['GET', path.replace('/content/', '/metadata/')],
     ] as const) {
-      const res = await raw(t.url, method, p, { body: method === 'POST' || method === 'PUT' ? 'evil' : undefined });
+      const res = await raw(t, method, p, { body: method === 'POST' || method === 'PUT' ? 'evil' : undefined });
       expect([method, p, res.status]).toEqual([method, p, 400]);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.text).toMatch(/Invalid path|Failed to decode/);
@@ -81,8 +81,8 @@ describe('bad input: clear 4xx, nothing changed', () => {
   });
 
   it('ignores leading, trailing and doubled slashes', async () => {
-    expect((await raw(t.url, 'POST', '/endpoints/safe/content//slashes///a.txt/', { body: 'ok' })).status).toBe(201);
-    expect((await raw(t.url, 'GET', '/endpoints/safe/content/slashes/a.txt')).text).toBe('ok');
+    expect((await raw(t, 'POST', '/endpoints/safe/content//slashes///a.txt/', { body: 'ok' })).status).toBe(201);
+    expect((await raw(t, 'GET', '/endpoints/safe/content/slashes/a.txt')).text).toBe('ok');
   });
 
   it('answers 404 for an unknown directory, on every operation', async () => {
@@ -92,7 +92,7 @@ describe('bad input: clear 4xx, nothing changed', () => {
       ['GET', '/endpoints/nope/dir/'],
       ['POST', '/endpoints/nope/import/'],
     ] as const) {
-      const res = await raw(t.url, method, path, { body: method === 'POST' ? 'x' : undefined });
+      const res = await raw(t, method, path, { body: method === 'POST' ? 'x' : undefined });
       expect(res.status).toBe(404);
       expect(res.text).toMatch(/"nope" was not found/);
     }
@@ -168,15 +168,16 @@ describe('bad input: clear 4xx, nothing changed', () => {
     const limited = await startTestApp({ STOCKROOM_MAX_UPLOAD_BYTES: '1000' });
     try {
       await createFeed(limited, 'small');
-      const res = await fetch(`${limited.url}/endpoints/small/content/big.bin`, { method: 'POST', body: bytes(5000) });
+      const small = endpoint(limited, 'small');
+      const res = await small('content/big.bin', { method: 'POST', body: bytes(5000) });
       expect(res.status).toBe(413);
       expect(await res.text()).toMatch(/limit/);
-      const chunked = await raw(limited.url, 'POST', '/endpoints/small/content/big.bin', {
+      const chunked = await raw(limited, 'POST', '/endpoints/small/content/big.bin', {
         headers: { 'Transfer-Encoding': 'chunked' },
         body: (await import('node:stream')).Readable.from([bytes(600), bytes(600)]),
       });
       expect(chunked.status).toBe(413);
-      expect((await fetch(`${limited.url}/endpoints/small/content/big.bin`)).status).toBe(404);
+      expect((await small('content/big.bin')).status).toBe(404);
     } finally {
       await limited.close();
     }

@@ -52,7 +52,7 @@ describe('content: upload and download (spec §2 #1-8)', () => {
 
   it('accepts chunked transfer (no Content-Length) and empty bodies', async () => {
     const data = bytes(300_000);
-    const res = await raw(t.url, 'POST', '/endpoints/files/content/chunked.bin', {
+    const res = await raw(t, 'POST', '/endpoints/files/content/chunked.bin', {
       headers: { 'Transfer-Encoding': 'chunked' },
       body: Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
     });
@@ -139,11 +139,11 @@ describe('content: upload and download (spec §2 #1-8)', () => {
 
   it('HEAD answers headers only: 200 when present, 404 when missing (Cake add-in)', async () => {
     await ep('content/head.txt', { method: 'POST', body: 'twelve bytes' });
-    const res = await raw(t.url, 'HEAD', '/endpoints/files/content/head.txt');
+    const res = await raw(t, 'HEAD', '/endpoints/files/content/head.txt');
     expect(res.status).toBe(200);
     expect(res.headers['content-length']).toBe('12');
     expect(res.body.length).toBe(0);
-    expect((await raw(t.url, 'HEAD', '/endpoints/files/content/nothing.txt')).status).toBe(404);
+    expect((await raw(t, 'HEAD', '/endpoints/files/content/nothing.txt')).status).toBe(404);
   });
 
   it('?download=true adds an RFC 6266 attachment disposition', async () => {

@@ -11,7 +11,7 @@ describe('feed management API (spec §7)', () => {
   const api = (path: string, init?: RequestInit) =>
     fetch(`${t.url}/api/management/feeds/${path}`, {
       ...init,
-      headers: { 'Content-Type': 'application/json', ...init?.headers },
+      headers: { 'Content-Type': 'application/json', Authorization: t.adminAuth, ...init?.headers },
     });
 
   it('creates, lists, gets, updates and deletes an asset directory', async () => {

@@ -62,7 +62,7 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
     const [item] = await (await ep('dir/with%20space')).json();
     expect(item.name).toBe('naïve#.txt');
     expect(item.content).toBe(`${t.url}/endpoints/tree/content/with%20space/na%C3%AFve%23.txt`);
-    expect((await fetch(item.content)).status).toBe(200);
+    expect((await fetch(item.content, { headers: { Authorization: t.adminAuth } })).status).toBe(200);
   });
 
   it('creates folders with parents, idempotently; a file in the way is 400', async () => {

@@ -17,13 +17,17 @@ export function bytes(n: number): Buffer {
 export async function createFeed(t: TestApp, name: string): Promise<void> {
   const res = await fetch(`${t.url}/api/management/feeds/create`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: t.adminAuth },
     body: JSON.stringify({ name, feedType: 'asset' }),
   });
   if (res.status !== 200) throw new Error(`create feed ${name}: ${res.status} ${await res.text()}`);
 }
 
-/** fetch against the asset API of one directory. */
+/** fetch against the asset API of one directory, as Admin unless `init` brings its own credentials. */
 export function endpoint(t: TestApp, feed: string) {
-  return (path: string, init?: RequestInit) => fetch(`${t.url}/endpoints/${feed}/${path}`, init);
+  return (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has('authorization') && !headers.has('x-apikey')) headers.set('authorization', t.adminAuth);
+    return fetch(`${t.url}/endpoints/${feed}/${path}`, { ...init, headers });
+  };
 }

@@ -13,14 +13,20 @@ export interface RawResponse {
  * friends away, hiding exactly what hostile clients send).
  */
 export function raw(
-  baseUrl: string,
+  target: string | { url: string; adminAuth: string },
   method: string,
   path: string,
   options: { headers?: Record<string, string | number>; body?: Buffer | string | Readable } = {},
 ): Promise<RawResponse> {
-  const { hostname, port } = new URL(baseUrl);
+  // Given a test app rather than a bare URL: act as its Admin unless credentials are given.
+  let headers = options.headers;
+  if (typeof target !== 'string') {
+    const own = Object.keys(headers ?? {}).some((h) => /^(authorization|x-apikey|x-proget-apikey|cookie)$/i.test(h));
+    if (!own) headers = { ...headers, Authorization: target.adminAuth };
+  }
+  const { hostname, port } = new URL(typeof target === 'string' ? target : target.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers: options.headers }, (res) => {
+    const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

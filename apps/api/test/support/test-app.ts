@@ -14,14 +14,25 @@ export interface TestApp {
   port: number;
   config: AppConfig;
   db: TestDatabase;
+  /** `Authorization` header value for the Admin user every test app starts with. */
+  adminAuth: string;
   close(): Promise<void>;
 }
 
-/** The real server (same createApp as main.ts) on a fresh database and data dir, on a free port. */
+export const ADMIN_PASSWORD = 'test-admin-password';
+
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/**
+ * The real server (same createApp as main.ts) on a fresh database and data dir, on a free port,
+ * with the Admin user's password set to {@link ADMIN_PASSWORD}.
+ */
 export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
   const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-test-data-'));
-  const config = loadConfig({ STOCKROOM_DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ STOCKROOM_DATA_DIR: dataDir, STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
   const app = await createApp(config, database.url, false);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -31,6 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     port,
     config,
     db: database,
+    adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
     async close() {
       await app.close();
       if (!db) await database.drop();
