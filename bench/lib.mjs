@@ -1,9 +1,14 @@
-// Small helpers for bench/run.mjs: logging, child processes, curl, files, memory, formatting.
+// Helpers shared by bench/run.mjs and bench/auth.mjs: logging, child processes, curl, files, memory,
+// formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
+// password, nginx) and teardown.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const KiB = 1024;
 export const MiB = 1024 ** 2;
@@ -111,7 +116,8 @@ export async function curl(args, expectStatus = [200, 201]) {
   const r = await run('curl', ['-s', '-S', '-w', w, ...args]);
   const values = Object.fromEntries(r.stdout.trim().split(/\s+/).map((v, i) => [fields[i], Number(v)]));
   if (r.code !== 0 || !expectStatus.includes(values.http_code)) {
-    throw new Error(`curl ${args.join(' ')} failed: exit ${r.code}, HTTP ${values.http_code}, ${r.stderr.trim()}`);
+    const shown = args.map((a, i) => (args[i - 1] === '-u' ? a.replace(/:.*/, ':***') : a));
+    throw new Error(`curl ${shown.join(' ')} failed: exit ${r.code}, HTTP ${values.http_code}, ${r.stderr.trim()}`);
   }
   return values;
 }
@@ -169,4 +175,185 @@ export function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- shared setup
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const MAIN = join(ROOT, 'dist/apps/api/main.js');
+export const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_USER = 'Admin';
+
+/**
+ * State of one benchmark run: temp dir, database, the running server and the admin credentials it
+ * was started with. `adminPassword` is generated per run and passed as STOCKROOM_ADMIN_PASSWORD.
+ */
+export const ctx = {
+  tmp: undefined, dbName: undefined, databaseUrl: undefined, server: undefined, base: undefined,
+  embedded: false, cleaned: false, interrupted: false,
+  adminPassword: `bench-${randomBytes(18).toString('base64url')}`,
+};
+
+/** `Authorization` header value for the admin (Basic user:password). */
+export const adminAuthorization = () => `Basic ${Buffer.from(`${ADMIN_USER}:${ctx.adminPassword}`).toString('base64')}`;
+/** curl arguments that send the admin's credentials. */
+export const adminCurlArgs = () => ['-u', `${ADMIN_USER}:${ctx.adminPassword}`];
+
+export async function ensureBuild() {
+  if (existsSync(MAIN)) return;
+  log('dist/apps/api/main.js missing: building (npx nx run-many -t build -p api web)…');
+  const r = await run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'web'], {
+    cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
+  if (!existsSync(MAIN)) throw new Error(`build failed:\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
+  if (r.code !== 0) log(`WARNING: the build exited with ${r.code} but produced ${MAIN}; continuing`);
+}
+
+export async function ensureTool(command, pkg) {
+  if (await commandExists(command)) return;
+  log(`${command} not found: apt-get install -y ${pkg}…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const r = await run('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env });
+  if (!(await commandExists(command))) {
+    throw new Error(`could not install ${pkg} (exit ${r.code}); install it yourself (apt-get install ${pkg}) and re-run.\n${r.stderr.trim()}`);
+  }
+}
+
+/** Creates the run's temp dir (readable by nginx workers and an embedded PostgreSQL, which run as other users). */
+export async function makeTempDir() {
+  ctx.tmp = await mkdtemp('/tmp/stockroom-bench-');
+  await chmod(ctx.tmp, 0o755);
+  return ctx.tmp;
+}
+
+/** A fresh database on the local PostgreSQL when reachable; otherwise the server's embedded one. */
+export async function setupDatabase() {
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (e) {
+    log(`no PostgreSQL at ${ADMIN_URL} (${e.message}): the server will start its embedded PostgreSQL`);
+    ctx.embedded = true;
+    return undefined;
+  }
+  try {
+    ctx.dbName = `stockroom_bench_${Math.random().toString(36).slice(2, 10)}`;
+    await admin.query(`CREATE DATABASE ${ctx.dbName}`);
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${ctx.dbName}`;
+    log(`created database ${ctx.dbName}`);
+    ctx.databaseUrl = url.toString();
+    return ctx.databaseUrl;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Starts dist/apps/api/main.js on a free port with a generated admin password; waits for /health. */
+export async function startStockroom(databaseUrl, extraEnv = {}) {
+  const port = await freePort();
+  const env = {
+    PORT: String(port), HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '',
+    STOCKROOM_ADMIN_PASSWORD: ctx.adminPassword, ...extraEnv,
+  };
+  const child = startChild('stockroom', process.execPath, [MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/health`, child);
+  ctx.server = child;
+  ctx.base = base;
+  log(`Stockroom running at ${base} (pid ${child.pid})`);
+  return child;
+}
+
+/** A JSON call to Stockroom as the admin (Basic); throws on a non-2xx answer. */
+export async function api(method, path, body) {
+  const headers = { Authorization: adminAuthorization() };
+  if (body) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${ctx.base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * nginx serving `root` (which must hold `ready.txt`), one worker, on a free port.
+ * `workerConnections`: nginx counts every connection of the worker, so load tests need more than the default 64.
+ */
+export async function startNginx(root, { workerConnections = 64, extraHttp = '' } = {}) {
+  const dir = join(ctx.tmp, 'nginx');
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const conf = `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections ${workerConnections}; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/body;
+${extraHttp}  server { listen 127.0.0.1:${port}; root ${root}; }
+}
+`;
+  await writeFile(join(dir, 'nginx.conf'), conf);
+  const child = startChild('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+    logFile: join(dir, 'stdout.log'),
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/ready.txt`, child, 15_000);
+  log(`nginx running on port ${port} (pid ${child.pid})`);
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** Stops every child, the embedded PostgreSQL if any, drops the database and removes the temp dir. */
+export async function cleanup() {
+  if (ctx.cleaned) return;
+  ctx.cleaned = true;
+  await stopAll();
+  if (ctx.embedded && ctx.tmp) {
+    // The server stops its embedded PostgreSQL on SIGTERM; make sure it did before deleting its files.
+    const pidFile = join(ctx.tmp, 'stockroom-data/postgres/postmaster.pid');
+    const pgPid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+    if (pgPid > 0) {
+      try {
+        process.kill(pgPid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  if (ctx.dbName) {
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    try {
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${ctx.dbName} WITH (FORCE)`);
+      log(`dropped database ${ctx.dbName}`);
+    } catch (e) {
+      log(`could not drop database ${ctx.dbName}: ${e.message}`);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  }
+  if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
+}
+
+/** Runs `main` with cleanup on success, failure, SIGINT and SIGTERM; prints the server log's tail on failure. */
+export async function runBench(main) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      ctx.interrupted = true;
+      log(`${signal}: cleaning up…`);
+      cleanup().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await main();
+  } catch (e) {
+    process.exitCode = 1;
+    if (!ctx.interrupted) console.error(`\nBENCH FAILED: ${e.stack ?? e}`);
+    if (ctx.server && !ctx.interrupted) console.error(`\nLast lines of the Stockroom log:\n${await tail(ctx.server.logFile)}`);
+  } finally {
+    await cleanup();
+  }
 }

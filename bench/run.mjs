@@ -1,21 +1,20 @@
 // Stockroom benchmark: transfers vs nginx / a raw Node server, memory, listing and multipart.
 // Usage: node bench/run.mjs   (see bench/README.md)
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, statfs, chmod, writeFile } from 'node:fs/promises';
+// Every Stockroom request carries the admin's credentials (Basic); the server starts with a generated
+// STOCKROOM_ADMIN_PASSWORD (see lib.mjs).
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import {
-  GiB, MiB, commandExists, curl, currentRss, freePort, log, makeFile, mb, median, mibps, peakRss, resetPeakRss,
-  run, startChild, stopAll, stopChild, table, tail, waitForHttp,
+  GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, freePort, log,
+  makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, setupDatabase, startChild,
+  startNginx, startStockroom, stopChild, table, waitForHttp,
 } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'dist/apps/api/main.js');
 const RESULTS = join(ROOT, process.env.BENCH_QUICK === '1' ? 'dist/bench/results-quick.json' : 'dist/bench/results.json');
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const NEED_FOR_5G = 30e9;
 const PART_SIZE = 5 * MiB;
 const REPS = 3;
@@ -28,96 +27,13 @@ const sizeLabel = (n) => (n >= GiB ? `${n / GiB} GiB` : `${n / MiB} MiB`);
 const S = sizeLabel(SMALL);
 const L = sizeLabel(LARGE);
 
-const ctx = { tmp: undefined, dbName: undefined, server: undefined, embedded: false, cleaned: false };
-
 // ---------------------------------------------------------------- setup
-
-async function ensureBuild() {
-  if (existsSync(MAIN)) return;
-  log('dist/apps/api/main.js missing: building (npx nx run-many -t build -p api web)…');
-  const r = await run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'web'], {
-    cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
-  });
-  if (!existsSync(MAIN)) throw new Error(`build failed:\n${(r.stdout + r.stderr).split('\n').slice(-40).join('\n')}`);
-  if (r.code !== 0) log(`WARNING: the build exited with ${r.code} but produced ${MAIN}; continuing`);
-}
-
-async function ensureTool(command, pkg) {
-  if (await commandExists(command)) return;
-  log(`${command} not found: apt-get install -y ${pkg}…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = await run('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env });
-  if (!(await commandExists(command))) {
-    throw new Error(`could not install ${pkg} (exit ${r.code}); install it yourself (apt-get install ${pkg}) and re-run.\n${r.stderr.trim()}`);
-  }
-}
-
-/** A fresh database on the local PostgreSQL when reachable; otherwise the server's embedded one. */
-async function setupDatabase() {
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (e) {
-    log(`no PostgreSQL at ${ADMIN_URL} (${e.message}): the server will start its embedded PostgreSQL`);
-    ctx.embedded = true;
-    return undefined;
-  }
-  try {
-    ctx.dbName = `stockroom_bench_${Math.random().toString(36).slice(2, 10)}`;
-    await admin.query(`CREATE DATABASE ${ctx.dbName}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${ctx.dbName}`;
-    log(`created database ${ctx.dbName}`);
-    return url.toString();
-  } finally {
-    await admin.end();
-  }
-}
-
-async function startStockroom(databaseUrl) {
-  const port = await freePort();
-  const env = { PORT: String(port), HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '' };
-  const child = startChild('stockroom', process.execPath, [MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/health`, child);
-  ctx.server = child;
-  ctx.base = base;
-  log(`Stockroom running at ${base} (pid ${child.pid})`);
-  return child;
-}
 
 /** The database URL the server uses (for the direct listing insert). */
 async function serverDatabaseUrl(databaseUrl) {
   if (databaseUrl) return databaseUrl;
   const pid = await readFile(join(ctx.tmp, 'stockroom-data/postgres/postmaster.pid'), 'utf8');
   return `postgres://stockroom:stockroom@127.0.0.1:${pid.split('\n')[3].trim()}/stockroom`;
-}
-
-async function startNginx(root) {
-  const dir = join(ctx.tmp, 'nginx');
-  await mkdir(dir, { recursive: true });
-  const port = await freePort();
-  const conf = `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  default_type application/octet-stream;
-  client_body_temp_path ${dir}/body;
-  server { listen 127.0.0.1:${port}; root ${root}; }
-}
-`;
-  await writeFile(join(dir, 'nginx.conf'), conf);
-  const child = startChild('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-    logFile: join(dir, 'stdout.log'),
-  });
-  await waitForHttp(`http://127.0.0.1:${port}/ready.txt`, child, 15_000);
-  log(`nginx running on port ${port} (pid ${child.pid})`);
-  return { child, base: `http://127.0.0.1:${port}` };
 }
 
 async function startRawServer() {
@@ -132,20 +48,15 @@ async function startRawServer() {
   return { child, base: `http://127.0.0.1:${port}`, clear };
 }
 
-async function api(method, path, body) {
-  const res = await fetch(`${ctx.base}${path}`, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 // ---------------------------------------------------------------- measurements
 
 const content = (feed, path) => `${ctx.base}/endpoints/${feed}/content/${path}`;
+
+async function remove(url) {
+  const res = await fetch(url, { method: 'DELETE', headers: { Authorization: adminAuthorization() } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`DELETE ${url}: HTTP ${res.status} ${text}`);
+}
 
 /** Uploads and downloads of one file, alternating Stockroom and its reference; best of `reps`. */
 async function measureTransfers({ label, file, size, reps, nginx, raw }) {
@@ -158,22 +69,22 @@ async function measureTransfers({ label, file, size, reps, nginx, raw }) {
     up.raw.push(r.size_upload / r.time_total);
     await raw.clear();
     const path = `transfer/up-${label.replace(' ', '')}-${i}.bin`;
-    const s = await curl(['-X', 'POST', '-T', file, '-o', '/dev/null', content('bench', path)], [201]);
+    const s = await curl([...adminCurlArgs(), '-X', 'POST', '-T', file, '-o', '/dev/null', content('bench', path)], [201]);
     up.stockroom.push(s.size_upload / s.time_total);
     stored.push(path);
     log(`  upload ${label} #${i + 1}: raw ${mibps(up.raw[i]).toFixed(0)} MiB/s, Stockroom ${mibps(up.stockroom[i]).toFixed(0)} MiB/s`);
   }
   // Keep one stored copy for the downloads; free the disk of the others.
-  for (const path of stored.slice(1)) await fetch(content('bench', path), { method: 'DELETE' }).then((r) => r.arrayBuffer());
+  for (const path of stored.slice(1)) await remove(content('bench', path));
   for (let i = 0; i < reps; i++) {
     const n = await curl(['-o', '/dev/null', `${nginx.base}/${file.split('/').pop()}`]);
-    const s = await curl(['-o', '/dev/null', content('bench', stored[0])]);
+    const s = await curl([...adminCurlArgs(), '-o', '/dev/null', content('bench', stored[0])]);
     for (const r of [n, s]) if (r.size_download !== size) throw new Error(`download of ${label}: got ${r.size_download} bytes, expected ${size}`);
     down.nginx.push(n.speed_download);
     down.stockroom.push(s.speed_download);
     log(`  download ${label} #${i + 1}: nginx ${mibps(n.speed_download).toFixed(0)} MiB/s, Stockroom ${mibps(s.speed_download).toFixed(0)} MiB/s`);
   }
-  await fetch(content('bench', stored[0]), { method: 'DELETE' }).then((r) => r.arrayBuffer());
+  await remove(content('bench', stored[0]));
   const best = (xs) => Math.max(...xs);
   return {
     upload: { stockroom: best(up.stockroom), raw: best(up.raw), runs: up },
@@ -217,12 +128,12 @@ async function measureMultipart({ file, size, sha256 }) {
     const partSize = Math.min(PART_SIZE, size - offset);
     const q = `multipart=upload&id=${id}&index=${index}&offset=${offset}&totalSize=${size}&partSize=${partSize}&totalParts=${totalParts}`;
     const body = createReadStream(file, { start: offset, end: offset + partSize - 1 });
-    await send(agent, 'POST', `${content('bench', path)}?${q}`, { 'Content-Length': partSize }, body);
+    await send(agent, 'POST', `${content('bench', path)}?${q}`, { 'Content-Length': partSize, Authorization: adminAuthorization() }, body);
     if ((index + 1) % 256 === 0) log(`  multipart: ${index + 1}/${totalParts} parts sent`);
   }
   const partsSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  await send(agent, 'POST', `${content('bench', path)}?multipart=complete&id=${id}`, { 'Content-Length': 0 });
+  await send(agent, 'POST', `${content('bench', path)}?multipart=complete&id=${id}`, { 'Content-Length': 0, Authorization: adminAuthorization() });
   const completeSeconds = (performance.now() - t1) / 1000;
   agent.destroy();
   const meta = await api('GET', `/endpoints/bench/metadata/${path}`);
@@ -256,7 +167,7 @@ async function measureListing(databaseUrl) {
   const out = join(ctx.tmp, 'listing.json');
   const runs = [];
   for (let i = 0; i < REPS; i++) {
-    const r = await curl(['-o', out, `${ctx.base}/endpoints/benchlist/dir/?recursive=true`]);
+    const r = await curl([...adminCurlArgs(), '-o', out, `${ctx.base}/endpoints/benchlist/dir/?recursive=true`]);
     const entries = JSON.parse(await readFile(out, 'utf8'));
     if (!Array.isArray(entries) || entries.length !== LIST_COUNT) {
       throw new Error(`listing returned ${Array.isArray(entries) ? entries.length : typeof entries} entries, expected ${LIST_COUNT}`);
@@ -311,37 +222,6 @@ function report(facts, r) {
 
 // ---------------------------------------------------------------- main
 
-async function cleanup() {
-  if (ctx.cleaned) return;
-  ctx.cleaned = true;
-  await stopAll();
-  if (ctx.embedded && ctx.tmp) {
-    // The server stops its embedded PostgreSQL on SIGTERM; make sure it did before deleting its files.
-    const pidFile = join(ctx.tmp, 'stockroom-data/postgres/postmaster.pid');
-    const pgPid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
-    if (pgPid > 0) {
-      try {
-        process.kill(pgPid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
-  }
-  if (ctx.dbName) {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    try {
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${ctx.dbName} WITH (FORCE)`);
-      log(`dropped database ${ctx.dbName}`);
-    } catch (e) {
-      log(`could not drop database ${ctx.dbName}: ${e.message}`);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-  }
-  if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
-}
-
 async function main() {
   const facts = {
     cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), memoryGiB: (os.totalmem() / GiB).toFixed(1),
@@ -353,8 +233,7 @@ async function main() {
   facts.curl = (await run('curl', ['--version'])).stdout.split(' ').slice(0, 2).join(' ');
   facts.nginx = (await run('nginx', ['-v'])).stderr.trim().replace('nginx version: ', '');
 
-  ctx.tmp = await mkdtemp('/tmp/stockroom-bench-');
-  await chmod(ctx.tmp, 0o755); // nginx workers and an embedded PostgreSQL run as other users
+  await makeTempDir(); // readable by nginx workers and an embedded PostgreSQL, which run as other users
   const files = join(ctx.tmp, 'files');
   await mkdir(files, { mode: 0o755 });
   await writeFile(join(files, 'ready.txt'), 'ok');
@@ -373,7 +252,7 @@ async function main() {
   const sha5 = with5g ? await makeFile(f5, LARGE) : undefined;
   log(`test files ready${with5g ? '' : ` (${L} skipped)`}`);
 
-  const databaseUrl = (ctx.databaseUrl = await setupDatabase());
+  const databaseUrl = await setupDatabase();
   facts.database = databaseUrl ? `local PostgreSQL (${ctx.dbName})` : 'embedded PostgreSQL (started by the server)';
   await startStockroom(databaseUrl);
   await api('POST', '/api/management/feeds/create', { name: 'bench', feedType: 'asset' });
@@ -400,20 +279,4 @@ async function main() {
   console.log(`\nResults written to ${RESULTS}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    ctx.interrupted = true;
-    log(`${signal}: cleaning up…`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  if (!ctx.interrupted) console.error(`\nBENCH FAILED: ${e.stack ?? e}`);
-  if (ctx.server && !ctx.interrupted) console.error(`\nLast lines of the Stockroom log:\n${await tail(ctx.server.logFile)}`);
-} finally {
-  await cleanup();
-}
+await runBench(main);
