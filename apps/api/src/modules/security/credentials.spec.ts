@@ -32,7 +32,11 @@ describe('readCredential (spec §6: first match wins)', () => {
         userName: 'bob',
         password: 'pa:ss:word',
       });
-      expect(read({ 'x-apikey': 'carol:' })).toMatchObject({ kind: 'key-or-password', userName: 'carol', password: '' });
+      expect(read({ 'x-apikey': 'carol:' })).toMatchObject({
+        kind: 'key-or-password',
+        userName: 'carol',
+        password: '',
+      });
     });
 
     it('an empty or blank X-ApiKey is malformed (401), never anonymous', () => {
