@@ -1,21 +1,10 @@
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import * as yazl from 'yazl';
 import * as yauzl from 'yauzl';
 import { startTestApp, TestApp } from '../support/test-app';
-import { bytes, createFeed, endpoint } from '../support/fixtures';
+import { bytes, createFeed, endpoint, streamToBuffer, zipOf } from '../support/fixtures';
 import { raw } from '../support/http';
-
-function zipOf(entries: Record<string, Buffer | string | null>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(entries)) {
-    if (content === null) zip.addEmptyDirectory(name);
-    else zip.addBuffer(Buffer.from(content), name);
-  }
-  zip.end();
-  return streamToBuffer(zip.outputStream);
-}
 
 async function tgzOf(
   entries: { name: string; content?: Buffer | string; type?: tar.Header['type']; linkname?: string }[],
@@ -29,12 +18,6 @@ async function tgzOf(
   pack.finalize();
   const { createGzip } = await import('node:zlib');
   return streamToBuffer((pack as unknown as NodeJS.ReadableStream).pipe(createGzip()));
-}
-
-async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 function unzip(buf: Buffer): Promise<Record<string, string>> {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as yazl from 'yazl';
 import type { TestApp } from './test-app';
 
 export function sha1(data: Buffer | string): string {
@@ -30,4 +31,21 @@ export function endpoint(t: TestApp, feed: string) {
     if (!headers.has('authorization') && !headers.has('x-apikey')) headers.set('authorization', t.adminAuth);
     return fetch(`${t.url}/endpoints/${feed}/${path}`, { ...init, headers });
   };
+}
+
+export async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** A zip of the given entries (`null` = an empty folder). */
+export function zipOf(entries: Record<string, Buffer | string | null>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(entries)) {
+    if (content === null) zip.addEmptyDirectory(name);
+    else zip.addBuffer(Buffer.from(content), name);
+  }
+  zip.end();
+  return streamToBuffer(zip.outputStream);
 }

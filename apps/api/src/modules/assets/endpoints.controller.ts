@@ -17,6 +17,9 @@ import { AssetTarget, itemPath } from './asset-target';
 import { AssetUploadService, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 
+/** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
+export const ENDPOINT_OPERATIONS = ['content', 'dir', 'delete', 'metadata', 'export', 'import'] as const;
+
 const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
 
 function methodNotAllowed(allowed: string): AppError {
@@ -125,7 +128,7 @@ export class EndpointsController {
       default:
         throw new AppError(
           ErrorCode.NotFound,
-          `Unknown endpoint "${op}": use content, dir, delete, metadata, export or import.`,
+          `Unknown endpoint "${op}": use ${ENDPOINT_OPERATIONS.join(', ')}.`,
         );
     }
   }

@@ -110,13 +110,18 @@ export class ApiKeysService {
     return (await this.repository.listKeys({ userId: actor.userId, includeRevoked })).map(toApiKeyInfo);
   }
 
+  /**
+   * Revoking: one's own personal key; a directory's feed key with Manage there (answered like any
+   * directory privilege); anything else needs Administer.
+   */
   async revoke(actor: Principal, id: number): Promise<void> {
     const key = await this.repository.findKey(id);
-    const notFound = new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
-    if (!key) throw notFound;
+    if (!key) throw new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
     const own = key.type === 'Personal' && key.userId !== null && key.userId === actor.userId;
-    const manages = key.type === 'Feed' && key.feed && (await this.access.has(actor, Privilege.ManageFeed, key.feed));
-    if (!own && !manages && !(await this.access.has(actor, Privilege.Administer))) throw notFound;
+    if (!own) {
+      if (key.type === 'Feed' && key.feed) await this.access.require(actor, Privilege.ManageFeed, key.feed);
+      else await this.access.require(actor, Privilege.Administer);
+    }
     if (!(await this.repository.revokeKey(id))) return; // already revoked
     await this.audit.record(actor, AuditAction.ApiKeyRevoked, {
       feed: key.feed?.name ?? null,

@@ -1,0 +1,746 @@
+import { Privilege } from '@stockroom/contracts';
+import type { Express } from 'express';
+import { ENDPOINT_OPERATIONS } from '../../src/modules/assets/endpoints.controller';
+import { zipOf } from '../support/fixtures';
+import { raw, RawResponse } from '../support/http';
+import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Every route of the app × every kind of caller (issue 3). The route list comes from the running
+ * app's own router, so a route added without a matrix entry fails here. The expected answer is
+ * derived from an independent model of spec §9 — which privileges each caller holds on the
+ * directory under test — never from the server's own code.
+ */
+
+const { View, Download, Add, Overwrite, Delete, ManageFeed, Administer } = Privilege;
+const ALL = Object.values(Privilege);
+const FEED = 'matrix';
+const OTHER_FEED = 'elsewhere';
+const PASSWORD = 'matrix-password-1';
+
+type CallerId =
+  | 'anonymous'
+  | 'no rules'
+  | 'View'
+  | 'View & Download'
+  | 'Publish'
+  | 'Overwrite/Delete'
+  | 'Manage Feed'
+  | 'Administer'
+  | 'feed key, this directory'
+  | 'feed key, other directory'
+  | 'expired key'
+  | 'revoked key'
+  | 'wrong password'
+  | 'user deny beats group allow';
+
+interface Caller {
+  id: CallerId;
+  /** Privileges on FEED (and on replicas of its rules), or 'invalid' for credentials that must fail. */
+  onFeed: readonly Privilege[] | 'invalid';
+  global: readonly Privilege[];
+  kind: 'anonymous' | 'user' | 'key' | 'invalid';
+  headers: Record<string, string>;
+}
+
+/** What a route demands, as spec §9 and the issue state it. */
+type Need =
+  | { kind: 'public' }
+  | { kind: 'anyone' }
+  | { kind: 'authenticated' }
+  | { kind: 'global'; privilege: Privilege }
+  | { kind: 'directory'; privileges: Privilege[] };
+
+interface RequestSpec {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+interface Entry {
+  /** Route as the router knows it, e.g. `GET /api/security/users/:name`, or `ALL /endpoints/*rest · content`. */
+  route: string;
+  what: string;
+  need: Need;
+  ok: number;
+  /** Builds a fresh request for one caller (creating whatever it needs as Admin). */
+  request: (n: number) => Promise<RequestSpec> | RequestSpec;
+  /** Where the model's plain rule does not apply (e.g. API keys have no password to change). */
+  expect?: (caller: Caller) => number | undefined;
+}
+
+describe('authorization matrix: every route × every kind of caller', () => {
+  let t: TestApp;
+  let callers: Caller[];
+  let entries: Entry[];
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    raw(t, method, path, {
+      headers: { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  async function must(res: Promise<RawResponse>, status: number): Promise<RawResponse> {
+    const r = await res;
+    if (r.status !== status) throw new Error(`setup: expected ${status}, got ${r.status} ${r.text}`);
+    return r;
+  }
+
+  const grant = (principalType: string, principalName: string, role: string, feed: string | null, deny = false) =>
+    must(admin('POST', '/api/security/privileges', { principalType, principalName, role, feed, deny }), 201);
+
+  /** Gives every user caller the same rules on `feed` that they hold on FEED. */
+  async function replicateRules(feed: string): Promise<void> {
+    for (const [user, role] of USER_ROLES) await grant('user', user, role, feed);
+    await grant('group', 'managers', 'Manage Feed', feed);
+    await grant('user', 'denied', 'Manage Feed', feed, true);
+  }
+
+  const USER_ROLES: [string, string][] = [
+    ['viewer', 'View only'],
+    ['downloader', 'View & Download'],
+    ['publisher', 'Publish'],
+    ['overwriter', 'Overwrite/Delete'],
+    ['manager', 'Manage Feed'],
+  ];
+
+  const upload = (path: string, body = 'existing') =>
+    must(admin('POST', `/endpoints/${FEED}/content/${path}`, body), 201);
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      // The wrong-password caller fails on every route; throttling is tested elsewhere.
+      STOCKROOM_LOGIN_FAILURES_PER_USER: '100000',
+      STOCKROOM_LOGIN_FAILURES_PER_ADDRESS: '100000',
+    });
+    for (const feed of [FEED, OTHER_FEED]) {
+      await must(admin('POST', '/api/management/feeds/create', { name: feed, feedType: 'asset' }), 200);
+    }
+    await must(admin('POST', '/api/security/roles', { name: 'View only', privileges: [View] }), 201);
+    await must(
+      admin('POST', '/api/security/roles', { name: 'Overwrite/Delete', privileges: [View, Overwrite, Delete] }),
+      201,
+    );
+    for (const name of [...USER_ROLES.map(([u]) => u), 'nobody', 'administrator', 'denied']) {
+      await must(admin('POST', '/api/security/users', { userName: name, password: PASSWORD }), 201);
+    }
+    await must(admin('POST', '/api/security/groups', { name: 'managers', members: ['denied'] }), 201);
+    for (const [user, role] of USER_ROLES) await grant('user', user, role, FEED);
+    await grant('user', 'administrator', 'Administer', null);
+    await grant('group', 'managers', 'Manage Feed', FEED);
+    await grant('user', 'denied', 'Manage Feed', FEED, true);
+
+    const key = async (body: Record<string, unknown>) =>
+      JSON.parse((await must(admin('POST', '/api/api-keys/create', body), 200)).text) as { id: number; key: string };
+    const feedKey = await key({ type: 'Feed', feed: FEED, packagePermissions: ['view', 'add', 'delete'] });
+    const otherKey = await key({ type: 'Feed', feed: OTHER_FEED, packagePermissions: ['view', 'add', 'delete'] });
+    const expired = await key({ type: 'System', expiration: new Date(Date.now() - 60_000).toISOString() });
+    const revoked = await key({ type: 'System' });
+    await must(admin('POST', `/api/api-keys/delete?id=${revoked.id}`), 200);
+
+    const user = (name: string) => ({ Authorization: basicAuth(name, PASSWORD) });
+    callers = [
+      { id: 'anonymous', onFeed: [], global: [], kind: 'anonymous', headers: {} },
+      { id: 'no rules', onFeed: [], global: [], kind: 'user', headers: user('nobody') },
+      { id: 'View', onFeed: [View], global: [], kind: 'user', headers: user('viewer') },
+      { id: 'View & Download', onFeed: [View, Download], global: [], kind: 'user', headers: user('downloader') },
+      { id: 'Publish', onFeed: [View, Download, Add], global: [], kind: 'user', headers: user('publisher') },
+      {
+        id: 'Overwrite/Delete',
+        onFeed: [View, Overwrite, Delete],
+        global: [],
+        kind: 'user',
+        headers: user('overwriter'),
+      },
+      {
+        id: 'Manage Feed',
+        onFeed: [View, Download, Add, Overwrite, Delete, ManageFeed],
+        global: [],
+        kind: 'user',
+        headers: user('manager'),
+      },
+      { id: 'Administer', onFeed: ALL, global: ALL, kind: 'user', headers: user('administrator') },
+      {
+        id: 'feed key, this directory',
+        onFeed: [View, Download, Add, Overwrite, Delete],
+        global: [],
+        kind: 'key',
+        headers: { 'X-ApiKey': feedKey.key },
+      },
+      { id: 'feed key, other directory', onFeed: [], global: [], kind: 'key', headers: { 'X-ApiKey': otherKey.key } },
+      { id: 'expired key', onFeed: 'invalid', global: [], kind: 'invalid', headers: { 'X-ApiKey': expired.key } },
+      { id: 'revoked key', onFeed: 'invalid', global: [], kind: 'invalid', headers: { 'X-ApiKey': revoked.key } },
+      {
+        id: 'wrong password',
+        onFeed: 'invalid',
+        global: [],
+        kind: 'invalid',
+        headers: { Authorization: basicAuth('administrator', 'not-the-password') },
+      },
+      { id: 'user deny beats group allow', onFeed: [], global: [], kind: 'user', headers: user('denied') },
+    ];
+
+    const ep = (op: string, rest = '') => `/endpoints/${FEED}/${op}/${rest}`;
+    const dir = (...privileges: Privilege[]): Need => ({ kind: 'directory', privileges });
+    const zip = await zipOf({ 'imported.txt': 'from an archive' });
+
+    entries = [
+      // ---- the asset API (spec §2, privileges per §9)
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'GET a file',
+        need: dir(Download),
+        ok: 200,
+        request: async (n) => (await upload(`get-${n}.txt`), { method: 'GET', path: ep('content', `get-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'HEAD a file',
+        need: dir(View),
+        ok: 200,
+        request: async (n) => (await upload(`head-${n}.txt`), { method: 'HEAD', path: ep('content', `head-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'POST a new file',
+        need: dir(Add),
+        ok: 201,
+        request: (n) => ({ method: 'POST', path: ep('content', `new-${n}.txt`), body: 'new' }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'PUT a new file',
+        need: dir(Add),
+        ok: 201,
+        request: (n) => ({ method: 'PUT', path: ep('content', `put-${n}.txt`), body: 'new' }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'POST onto an existing file',
+        need: dir(Overwrite),
+        ok: 201,
+        request: async (n) => (
+          await upload(`over-${n}.txt`),
+          { method: 'POST', path: ep('content', `over-${n}.txt`), body: 'v2' }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'PATCH an existing file',
+        need: dir(Overwrite),
+        ok: 201,
+        request: async (n) => (
+          await upload(`patch-${n}.txt`),
+          { method: 'PATCH', path: ep('content', `patch-${n}.txt`), body: 'v2' }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'DELETE a file',
+        need: dir(Delete),
+        ok: 200,
+        request: async (n) => (await upload(`del-${n}.txt`), { method: 'DELETE', path: ep('content', `del-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'multipart part',
+        need: dir(Add),
+        ok: 200,
+        request: (n) => ({
+          method: 'POST',
+          body: 'abc',
+          path: ep(
+            'content',
+            `mp-${n}.bin?multipart=upload&id=mp${n}&index=0&offset=0&totalSize=3&partSize=3&totalParts=1`,
+          ),
+        }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'multipart complete',
+        need: dir(Add),
+        ok: 200,
+        request: async (n) => {
+          await must(
+            admin(
+              'POST',
+              ep(
+                'content',
+                `mpc-${n}.bin?multipart=upload&id=mpc${n}&index=0&offset=0&totalSize=3&partSize=3&totalParts=1`,
+              ),
+              'abc',
+            ),
+            200,
+          );
+          return { method: 'POST', path: ep('content', `mpc-${n}.bin?multipart=complete&id=mpc${n}`) };
+        },
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'multipart status',
+        need: dir(Add),
+        ok: 200,
+        request: async (n) => {
+          await must(
+            admin(
+              'POST',
+              ep(
+                'content',
+                `mps-${n}.bin?multipart=upload&id=mps${n}&index=0&offset=0&totalSize=6&partSize=3&totalParts=2`,
+              ),
+              'abc',
+            ),
+            200,
+          );
+          return { method: 'GET', path: ep('content', `mps-${n}.bin?multipart=status&id=mps${n}`) };
+        },
+      },
+      {
+        route: 'ALL /endpoints/*rest · dir',
+        what: 'list a folder',
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: ep('dir') }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · dir',
+        what: 'create a folder',
+        need: dir(Add),
+        ok: 201,
+        request: (n) => ({ method: 'POST', path: ep('dir', `folder-${n}`) }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · delete',
+        what: 'POST delete a file',
+        need: dir(Delete),
+        ok: 200,
+        request: async (n) => (
+          await upload(`pdel-${n}.txt`),
+          { method: 'POST', path: ep('delete', `pdel-${n}.txt?recursive=false`) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · metadata',
+        what: 'read metadata',
+        need: dir(View),
+        ok: 200,
+        request: async (n) => (await upload(`meta-${n}.txt`), { method: 'GET', path: ep('metadata', `meta-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · metadata',
+        what: 'update metadata',
+        need: dir(Add),
+        ok: 200,
+        request: async (n) => (
+          await upload(`umeta-${n}.txt`),
+          {
+            method: 'POST',
+            path: ep('metadata', `umeta-${n}.txt`),
+            body: JSON.stringify({ type: 'text/markdown' }),
+          }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · export',
+        what: 'export a folder',
+        need: dir(Download),
+        ok: 200,
+        request: () => ({ method: 'GET', path: ep('export', '?format=zip') }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · import',
+        what: 'import into a new folder',
+        need: dir(Add),
+        ok: 200,
+        request: (n) => ({ method: 'POST', path: ep('import', `imp-${n}?format=zip`), body: zip }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · import',
+        what: 'import replacing a file',
+        need: dir(Add, Overwrite),
+        ok: 200,
+        request: async (n) => {
+          await upload(`impo-${n}/imported.txt`);
+          return { method: 'POST', path: ep('import', `impo-${n}?format=zip&overwrite=true`), body: zip };
+        },
+      },
+
+      // ---- feeds (spec §7)
+      {
+        route: 'GET /api/management/feeds/list',
+        what: 'list directories',
+        need: { kind: 'anyone' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/management/feeds/list' }),
+      },
+      {
+        route: 'GET /api/management/feeds/get/:name',
+        what: 'get a directory',
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/management/feeds/get/${FEED}` }),
+      },
+      {
+        route: 'POST /api/management/feeds/create',
+        what: 'create a directory',
+        need: { kind: 'global', privilege: Administer },
+        ok: 200,
+        request: (n) => ({
+          method: 'POST',
+          path: '/api/management/feeds/create',
+          body: JSON.stringify({ name: `created-${n}`, feedType: 'asset' }),
+        }),
+      },
+      {
+        route: 'POST /api/management/feeds/update/:name',
+        what: 'update a directory',
+        need: dir(ManageFeed),
+        ok: 200,
+        request: (n) => ({
+          method: 'POST',
+          path: `/api/management/feeds/update/${FEED}`,
+          body: JSON.stringify({ description: `v${n}` }),
+        }),
+      },
+      {
+        route: 'DELETE /api/management/feeds/delete/:name',
+        what: 'delete a directory',
+        need: dir(ManageFeed),
+        ok: 200,
+        request: async (n) => {
+          // A copy of the directory with the same rules: the one under test must survive.
+          await must(admin('POST', '/api/management/feeds/create', { name: `doomed-${n}`, feedType: 'asset' }), 200);
+          await replicateRules(`doomed-${n}`);
+          return { method: 'DELETE', path: `/api/management/feeds/delete/doomed-${n}` };
+        },
+        // The feed key is bound to FEED itself, not to the copy.
+        expect: (c) => (c.id === 'feed key, this directory' ? 404 : undefined),
+      },
+
+      // ---- session
+      {
+        route: 'POST /api/security/login',
+        what: 'sign in',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({
+          method: 'POST',
+          path: '/api/security/login',
+          body: JSON.stringify({ userName: 'Admin', password: ADMIN_PASSWORD }),
+        }),
+      },
+      {
+        route: 'POST /api/security/logout',
+        what: 'sign out',
+        need: { kind: 'anyone' },
+        ok: 204,
+        request: () => ({ method: 'POST', path: '/api/security/logout' }),
+      },
+      {
+        route: 'GET /api/security/me',
+        what: 'who am I',
+        need: { kind: 'anyone' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/security/me' }),
+      },
+      {
+        route: 'POST /api/security/me/password',
+        what: 'change my password (wrong current one)',
+        need: { kind: 'authenticated' },
+        ok: 403,
+        request: () => ({
+          method: 'POST',
+          path: '/api/security/me/password',
+          body: JSON.stringify({ currentPassword: 'wrong-current', newPassword: 'whatever-123' }),
+        }),
+        // Keys have no password to change.
+        expect: (c) => (c.kind === 'key' ? 400 : undefined),
+      },
+
+      // ---- users and groups: Administer
+      ...adminOnly('GET /api/security/users', 'list users', 200, () => ({
+        method: 'GET',
+        path: '/api/security/users',
+      })),
+      ...adminOnly('POST /api/security/users', 'create a user', 201, (n) => ({
+        method: 'POST',
+        path: '/api/security/users',
+        body: JSON.stringify({ userName: `made-${n}`, password: PASSWORD }),
+      })),
+      ...adminOnly('GET /api/security/users/:name', 'get a user', 200, () => ({
+        method: 'GET',
+        path: '/api/security/users/nobody',
+      })),
+      ...adminOnly('PATCH /api/security/users/:name', 'update a user', 200, async (n) => {
+        await must(admin('POST', '/api/security/users', { userName: `patched-${n}`, password: PASSWORD }), 201);
+        return {
+          method: 'PATCH',
+          path: `/api/security/users/patched-${n}`,
+          body: JSON.stringify({ displayName: 'P' }),
+        };
+      }),
+      ...adminOnly('DELETE /api/security/users/:name', 'delete a user', 204, async (n) => {
+        await must(admin('POST', '/api/security/users', { userName: `gone-${n}`, password: PASSWORD }), 201);
+        return { method: 'DELETE', path: `/api/security/users/gone-${n}` };
+      }),
+      ...adminOnly('GET /api/security/groups', 'list groups', 200, () => ({
+        method: 'GET',
+        path: '/api/security/groups',
+      })),
+      ...adminOnly('POST /api/security/groups', 'create a group', 201, (n) => ({
+        method: 'POST',
+        path: '/api/security/groups',
+        body: JSON.stringify({ name: `group-${n}` }),
+      })),
+      ...adminOnly('GET /api/security/groups/:name', 'get a group', 200, () => ({
+        method: 'GET',
+        path: '/api/security/groups/managers',
+      })),
+      ...adminOnly('PATCH /api/security/groups/:name', 'update a group', 200, async (n) => {
+        await must(admin('POST', '/api/security/groups', { name: `pg-${n}` }), 201);
+        return { method: 'PATCH', path: `/api/security/groups/pg-${n}`, body: JSON.stringify({ description: 'd' }) };
+      }),
+      ...adminOnly('DELETE /api/security/groups/:name', 'delete a group', 204, async (n) => {
+        await must(admin('POST', '/api/security/groups', { name: `dg-${n}` }), 201);
+        return { method: 'DELETE', path: `/api/security/groups/dg-${n}` };
+      }),
+
+      // ---- roles and rules
+      {
+        route: 'GET /api/security/roles',
+        what: 'list roles',
+        need: { kind: 'authenticated' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/security/roles' }),
+      },
+      ...adminOnly('POST /api/security/roles', 'create a role', 201, (n) => ({
+        method: 'POST',
+        path: '/api/security/roles',
+        body: JSON.stringify({ name: `role-${n}`, privileges: [View] }),
+      })),
+      ...adminOnly('PATCH /api/security/roles/:name', 'update a role', 200, async (n) => {
+        await must(admin('POST', '/api/security/roles', { name: `pr-${n}`, privileges: [View] }), 201);
+        return {
+          method: 'PATCH',
+          path: `/api/security/roles/pr-${n}`,
+          body: JSON.stringify({ privileges: [View, Download] }),
+        };
+      }),
+      ...adminOnly('DELETE /api/security/roles/:name', 'delete a role', 204, async (n) => {
+        await must(admin('POST', '/api/security/roles', { name: `dr-${n}`, privileges: [View] }), 201);
+        return { method: 'DELETE', path: `/api/security/roles/dr-${n}` };
+      }),
+      {
+        route: 'GET /api/security/privileges',
+        what: "a directory's rules",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/security/privileges?feed=${FEED}` }),
+      },
+      ...adminOnly('GET /api/security/privileges', 'every rule', 200, () => ({
+        method: 'GET',
+        path: '/api/security/privileges',
+      })),
+      {
+        route: 'POST /api/security/privileges',
+        what: 'grant on a directory',
+        need: dir(ManageFeed),
+        ok: 201,
+        request: async (n) => {
+          await must(admin('POST', '/api/security/users', { userName: `grantee-${n}`, password: PASSWORD }), 201);
+          return {
+            method: 'POST',
+            path: '/api/security/privileges',
+            body: JSON.stringify({
+              principalType: 'user',
+              principalName: `grantee-${n}`,
+              role: 'View & Download',
+              feed: FEED,
+            }),
+          };
+        },
+      },
+      ...adminOnly('POST /api/security/privileges', 'grant globally', 201, async (n) => {
+        await must(admin('POST', '/api/security/users', { userName: `global-${n}`, password: PASSWORD }), 201);
+        return {
+          method: 'POST',
+          path: '/api/security/privileges',
+          body: JSON.stringify({
+            principalType: 'user',
+            principalName: `global-${n}`,
+            role: 'View & Download',
+            feed: null,
+          }),
+        };
+      }),
+      {
+        route: 'DELETE /api/security/privileges/:id',
+        what: 'revoke a directory rule',
+        need: dir(ManageFeed),
+        ok: 204,
+        request: async (n) => {
+          await must(admin('POST', '/api/security/users', { userName: `revokee-${n}`, password: PASSWORD }), 201);
+          const rule = JSON.parse((await grant('user', `revokee-${n}`, 'View & Download', FEED)).text) as {
+            id: number;
+          };
+          return { method: 'DELETE', path: `/api/security/privileges/${rule.id}` };
+        },
+      },
+
+      // ---- API keys: a feed key for FEED needs Manage there
+      ...['POST /api/api-keys/create', 'POST /api/security/api-keys'].map(
+        (route): Entry => ({
+          route,
+          what: 'create a feed key',
+          need: dir(ManageFeed),
+          ok: route.includes('create') ? 200 : 201,
+          request: () => ({
+            method: 'POST',
+            path: route.slice(5),
+            body: JSON.stringify({ type: 'Feed', feed: FEED, packagePermissions: ['view'] }),
+          }),
+        }),
+      ),
+      ...['GET /api/api-keys/list', 'GET /api/security/api-keys'].map(
+        (route): Entry => ({
+          route,
+          what: 'list keys',
+          need: { kind: 'authenticated' },
+          ok: 200,
+          request: () => ({ method: 'GET', path: route.slice(4) }),
+        }),
+      ),
+      ...['POST /api/api-keys/delete', 'DELETE /api/security/api-keys/:id'].map(
+        (route): Entry => ({
+          route,
+          what: 'revoke a feed key',
+          need: dir(ManageFeed),
+          ok: route.startsWith('POST') ? 200 : 204,
+          request: async () => {
+            const { id } = await key({ type: 'Feed', feed: FEED, packagePermissions: ['view'] });
+            return route.startsWith('POST')
+              ? { method: 'POST', path: `/api/api-keys/delete?id=${id}` }
+              : { method: 'DELETE', path: `/api/security/api-keys/${id}` };
+          },
+        }),
+      ),
+
+      // ---- audit and health
+      ...adminOnly('GET /api/security/audit', 'read the audit log', 200, () => ({
+        method: 'GET',
+        path: '/api/security/audit',
+      })),
+      {
+        route: 'GET /health',
+        what: 'health',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/health' }),
+      },
+    ];
+  }, 120_000);
+
+  afterAll(() => t?.close());
+
+  function adminOnly(route: string, what: string, ok: number, request: Entry['request']): Entry[] {
+    return [{ route, what, need: { kind: 'global', privilege: Administer }, ok, request }];
+  }
+
+  /** The model: the answer spec §6/§9 give for this caller on this route. */
+  function expected(entry: Entry, caller: Caller): number {
+    const override = entry.expect?.(caller);
+    if (override !== undefined) return override;
+    const { need } = entry;
+    if (need.kind === 'public') return entry.ok;
+    if (caller.kind === 'invalid') return 401;
+    const anonymous = caller.kind === 'anonymous';
+    switch (need.kind) {
+      case 'anyone':
+        return entry.ok;
+      case 'authenticated':
+        return anonymous ? 401 : entry.ok;
+      case 'global':
+        return caller.global.includes(need.privilege) ? entry.ok : anonymous ? 401 : 403;
+      case 'directory': {
+        const held = caller.onFeed as readonly Privilege[];
+        if (need.privileges.every((p) => held.includes(p))) return entry.ok;
+        if (anonymous) return 401;
+        // A directory the caller cannot view does not exist, as far as it can tell.
+        return held.includes(View) ? 403 : 404;
+      }
+    }
+  }
+
+  function routeTable(): string[] {
+    const express = t.app.getHttpAdapter().getInstance() as Express & {
+      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+    };
+    const routes = new Set<string>();
+    for (const layer of express.router.stack) {
+      if (!layer.route) continue;
+      // @All registers every HTTP verb (Express 5 lists them one by one).
+      const methods = Object.keys(layer.route.methods);
+      const verbs = methods.length > 10 || methods.includes('_all') ? ['ALL'] : methods.map((m) => m.toUpperCase());
+      for (const verb of verbs) {
+        if (layer.route.path === '/endpoints/*rest') {
+          for (const op of ENDPOINT_OPERATIONS) routes.add(`${verb} ${layer.route.path} · ${op}`);
+        } else {
+          routes.add(`${verb} ${layer.route.path}`);
+        }
+      }
+    }
+    return [...routes].sort();
+  }
+
+  it('has an entry for every route the app serves, and no entry for a route it does not', () => {
+    const covered = new Set(entries.map((e) => e.route));
+    const served = routeTable();
+    expect(served.filter((r) => !covered.has(r))).toEqual([]);
+    expect([...covered].filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('answers every caller on every route as spec §6 and §9 say', async () => {
+    const mismatches: string[] = [];
+    let n = 0;
+    for (const entry of entries) {
+      for (const caller of callers) {
+        const spec = await entry.request(++n);
+        const res = await raw(t.url, spec.method, spec.path, {
+          headers: { 'Content-Type': 'application/json', ...caller.headers, ...spec.headers },
+          body: spec.body,
+        });
+        const want = expected(entry, caller);
+        if (res.status !== want) {
+          mismatches.push(
+            `${entry.route} (${entry.what}) as ${caller.id}: expected ${want}, got ${res.status} ${res.text.slice(0, 120)}`,
+          );
+        }
+        if (res.status === 401 && spec.method !== 'HEAD') {
+          // Every refusal for want of credentials says how to authenticate.
+          if (!String(res.headers['www-authenticate'] ?? '').startsWith('Basic')) {
+            mismatches.push(`${entry.route} as ${caller.id}: 401 without WWW-Authenticate: Basic`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  }, 300_000);
+
+  it('lists exactly the directories a caller may view', async () => {
+    const listed: Record<string, string[]> = {};
+    for (const caller of callers) {
+      const res = await raw(t.url, 'GET', '/api/management/feeds/list', { headers: caller.headers });
+      if (res.status === 200) listed[caller.id] = (JSON.parse(res.text) as { name: string }[]).map((f) => f.name);
+    }
+    for (const caller of callers) {
+      if (caller.kind === 'invalid') {
+        expect(listed[caller.id]).toBeUndefined();
+        continue;
+      }
+      const seesFeed = (caller.onFeed as readonly Privilege[]).includes(View);
+      expect([caller.id, listed[caller.id]?.includes(FEED)]).toEqual([caller.id, seesFeed]);
+      if (caller.id === 'feed key, other directory') expect(listed[caller.id]).toEqual([OTHER_FEED]);
+    }
+  });
+});
