@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The newcomer's first command, checked: `npm start` with no DATABASE_URL (embedded PostgreSQL,
-# disk storage) serves the API and the console; data survives a restart.
+# disk storage) serves the API and the console, prints the Admin password once, and a newcomer
+# can sign in, create a user and a feed key, and use the key with curl; data survives a restart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # As root, the embedded PostgreSQL runs as "postgres", which must reach node_modules through
@@ -44,9 +45,23 @@ stop() {
 start
 grep -q "is running at http://localhost:$port" "$log" || { cat "$log"; echo "smoke: no URL printed"; exit 1; }
 base="http://127.0.0.1:$port"
+pw=$(sed -n 's/.*Created user "Admin" with password: \([A-Za-z0-9_-]*\).*/\1/p' "$log" | head -1)
+[ -n "$pw" ] || { cat "$log"; echo "smoke: the first start printed no Admin password"; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/security/users")" = 401 ] || { echo "smoke: anonymous not refused"; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' -u "Admin:wrong-password" "$base/api/management/feeds/list")" = 401 ] || {
+  echo "smoke: a wrong password was not refused"; exit 1; }
+# From here on every curl acts as Admin, as the README tells a newcomer to do.
+curl() { command curl -u "Admin:$pw" "$@"; }
+curl -fs -X POST "$base/api/security/users" -H 'Content-Type: application/json' -d '{"userName":"ci","password":"ci-password-1"}' >/dev/null
 curl -fs -X POST "$base/api/management/feeds/create" -H 'Content-Type: application/json' -d '{"name":"smoke","feedType":"asset"}' >/dev/null
 echo "smoke payload" >"$dir/payload.txt"
 curl -fs -X POST --data-binary @"$dir/payload.txt" "$base/endpoints/smoke/content/a/payload.txt" >/dev/null
+key=$(curl -fs -X POST "$base/api/api-keys/create" -H 'Content-Type: application/json' \
+  -d '{"type":"Feed","feed":"smoke","packagePermissions":["view"]}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+[ "$(command curl -fs -H "X-ApiKey: $key" "$base/endpoints/smoke/content/a/payload.txt")" = "smoke payload" ] || {
+  echo "smoke: the feed key cannot download"; exit 1; }
+[ "$(command curl -s -o /dev/null -w '%{http_code}' -H "X-ApiKey: $key" -X POST --data-binary x "$base/endpoints/smoke/content/k.txt")" = 403 ] || {
+  echo "smoke: a view-only feed key could upload"; exit 1; }
 curl -fs "$base/" | grep -q "<title>Stockroom</title>" || { echo "smoke: console not served"; exit 1; }
 
 # Client habits of spec §8, as curl scripts send them.
@@ -72,5 +87,6 @@ expect 200 "$(code -X POST "$ep/delete/habits?recursive=true")" "POST delete/ re
 stop
 start
 [ "$(curl -fs "$base/endpoints/smoke/content/a/payload.txt")" = "smoke payload" ] || { echo "smoke: file lost across restart"; exit 1; }
+[ "$(grep -c 'Created user "Admin"' "$log")" = 1 ] || { echo "smoke: the Admin password was printed again"; exit 1; }
 stop
-echo "smoke: npm start on the embedded database: OK (served API + console, spec §8 client habits, data kept across restart)"
+echo "smoke: npm start on the embedded database: OK (served API + console, Admin password printed once, user + feed key + curl, spec §8 client habits, data kept across restart)"

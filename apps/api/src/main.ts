@@ -42,7 +42,10 @@ async function bootstrap(): Promise<void> {
   logger.log(
     `Asset API: ${url}/endpoints/{directory}/… — create a directory with POST ${url}/api/management/feeds/create`,
   );
-  logger.log('Sign-in: no accounts yet — every caller has full access until security is configured.');
+  logger.log(
+    `Console: ${url}/ — sign in as "Admin" (its password was printed once, at first start, or is the ` +
+      'STOCKROOM_ADMIN_PASSWORD you set then). Scripts: curl -u Admin:<password> or an API key (X-ApiKey).',
+  );
 }
 
 bootstrap().catch((e) => {
