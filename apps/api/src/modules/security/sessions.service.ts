@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditAction, CurrentPrincipal, LoginRequest, Privilege } from '@stockroom/contracts';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../common/auth/principal';
 import { asObject, onlyFields, requiredString } from '../../common/http/json-fields';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from './access.service';
 import { AuthenticationService, sha256 } from './authentication.service';
@@ -18,6 +19,7 @@ export interface NewSession {
 @Injectable()
 export class SessionsService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SecurityRepository,
     private readonly authentication: AuthenticationService,
     private readonly access: AccessService,
@@ -32,6 +34,9 @@ export class SessionsService {
     const principal = await this.authentication.signIn(userName, password, address);
     const session = await this.open(principal);
     await this.audit.record(session.principal, AuditAction.LoginSucceeded);
+    // Sign-ins are rare enough to carry the housekeeping of expired sessions and stale counts.
+    const { sessionIdleMinutes, loginWindowMinutes } = this.config.security;
+    await this.repository.purgeExpired(sessionIdleMinutes, loginWindowMinutes);
     return session;
   }
 
