@@ -40,6 +40,8 @@ const MAX_SECRET_LENGTH = 4096;
 @Injectable()
 export class AuthenticationService {
   private readonly logger = new Logger('Authentication');
+  /** When this node last recorded each key's use: at most one write per key per minute. */
+  private readonly keyTouched = new Map<number, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -114,7 +116,12 @@ export class AuthenticationService {
   }
 
   private keyPrincipal(key: KeyRow, address: string): Principal {
-    this.identity.touchKey(key.id).catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
+    const now = Date.now();
+    if ((this.keyTouched.get(key.id) ?? 0) < now - 60_000) {
+      if (this.keyTouched.size > 10_000) this.keyTouched.clear();
+      this.keyTouched.set(key.id, now);
+      this.identity.touchKey(key.id).catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
+    }
     const principal: Principal = { kind: 'api-key', name: '', credential: 'api-key', address, key: { id: key.id } };
     if (key.type === 'Personal' && key.userId !== null) {
       // Acts as its user, never more: no grant of its own, the user's rules decide.
