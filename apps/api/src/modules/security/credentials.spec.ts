@@ -39,6 +39,16 @@ describe('readCredential (spec §6: first match wins)', () => {
       });
     });
 
+    it('a pseudo-key sent as UTF-8 bytes (pgutil, curl -H) reads as UTF-8, not as latin1', () => {
+      // Node hands a header's bytes over one char per byte (latin1): "ë" arrives as "Ã«".
+      const onTheWire = Buffer.from('Zoë 東京:pässwörd', 'utf8').toString('latin1');
+      expect(read({ 'x-apikey': onTheWire })).toMatchObject({
+        kind: 'key-or-password',
+        userName: 'Zoë 東京',
+        password: 'pässwörd',
+      });
+    });
+
     it('an empty or blank X-ApiKey is malformed (401), never anonymous', () => {
       expect(read({ 'x-apikey': '' }).kind).toBe('malformed');
       expect(read({ 'x-apikey': '   ' }).kind).toBe('malformed');
