@@ -1,0 +1,64 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import type { ChangePasswordRequest, CurrentPrincipal, LoginRequest } from '@stockroom/contracts';
+import { firstValueFrom } from 'rxjs';
+import { SecurityApi } from './security-api';
+
+export const ANONYMOUS: CurrentPrincipal = {
+  authenticated: false,
+  userName: null,
+  displayName: 'Anonymous',
+  credential: 'anonymous',
+  privileges: [],
+};
+
+/** Who is using the console. `principal()` is undefined until the server has told us. */
+@Injectable({ providedIn: 'root' })
+export class AuthStore {
+  private readonly api = inject(SecurityApi);
+  private readonly current = signal<CurrentPrincipal | undefined>(undefined);
+
+  readonly principal = this.current.asReadonly();
+  readonly signedIn = computed(() => this.current()?.authenticated === true);
+  /** undefined while unknown, null when anonymous: changes only when the user does. */
+  readonly userName = computed(() => {
+    const principal = this.current();
+    return principal === undefined ? undefined : principal.authenticated ? principal.userName : null;
+  });
+  readonly displayName = computed(() => {
+    const principal = this.current();
+    return principal?.authenticated ? principal.displayName || principal.userName || '' : '';
+  });
+
+  /** Asks the server who we are. If it cannot say, the console carries on as anonymous. */
+  async refresh(): Promise<CurrentPrincipal> {
+    try {
+      return this.set(await firstValueFrom(this.api.me()));
+    } catch {
+      return this.set(ANONYMOUS);
+    }
+  }
+
+  /** Rejects with the HttpErrorResponse (401 wrong credentials, 429 throttled). */
+  async signIn(request: LoginRequest): Promise<CurrentPrincipal> {
+    return this.set(await firstValueFrom(this.api.login(request)));
+  }
+
+  async signOut(): Promise<void> {
+    await firstValueFrom(this.api.logout(), { defaultValue: undefined });
+    this.set(ANONYMOUS);
+  }
+
+  changePassword(request: ChangePasswordRequest): Promise<void> {
+    return firstValueFrom(this.api.changePassword(request), { defaultValue: undefined });
+  }
+
+  /** The server no longer knows this session (it answered 401). */
+  forget(): void {
+    if (this.current()?.authenticated !== false) this.set(ANONYMOUS);
+  }
+
+  private set(principal: CurrentPrincipal): CurrentPrincipal {
+    this.current.set(principal);
+    return principal;
+  }
+}

@@ -1,0 +1,35 @@
+import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { requestedWithInterceptor } from './requested-with-interceptor';
+
+describe('requestedWithInterceptor', () => {
+  let http: HttpClient;
+  let backend: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(withInterceptors([requestedWithInterceptor])), provideHttpClientTesting()],
+    });
+    http = TestBed.inject(HttpClient);
+    backend = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => backend.verify());
+
+  it('marks API calls as XMLHttpRequest so the server leaves out WWW-Authenticate: Basic', () => {
+    http.get('/api/security/me').subscribe();
+    http.post('/api/security/logout', null).subscribe();
+    for (const req of [backend.expectOne('/api/security/me'), backend.expectOne('/api/security/logout')]) {
+      expect(req.request.headers.get('X-Requested-With')).toBe('XMLHttpRequest');
+      req.flush(null);
+    }
+  });
+
+  it('leaves other requests alone', () => {
+    http.get('/endpoints/installers/dir/', { responseType: 'text' }).subscribe();
+    const req = backend.expectOne('/endpoints/installers/dir/');
+    expect(req.request.headers.has('X-Requested-With')).toBe(false);
+    req.flush('');
+  });
+});
