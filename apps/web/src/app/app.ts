@@ -1,23 +1,11 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { HttpClient } from '@angular/common/http';
-import type { Feed } from '@stockroom/contracts';
+import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { RouterOutlet } from '@angular/router';
 
-/** A minimal shell: the asset directories this server hosts. The full console is its own work. */
+/** The root: every page is a route (see app.routes.ts), inside the shell. */
 @Component({
   selector: 'app-root',
-  templateUrl: './app.html',
-  styleUrl: './app.scss',
+  imports: [RouterOutlet],
+  template: '<router-outlet />',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class App {
-  private readonly http = inject(HttpClient);
-  protected readonly feeds = signal<Feed[] | undefined>(undefined);
-  protected readonly error = signal<string | undefined>(undefined);
-
-  constructor() {
-    this.http.get<Feed[]>('/api/management/feeds/list').subscribe({
-      next: (feeds) => this.feeds.set(feeds),
-      error: (e: { error?: { message?: string }; message: string }) => this.error.set(e.error?.message ?? e.message),
-    });
-  }
-}
+export class App {}

@@ -1,0 +1,61 @@
+import { ChangeDetectionStrategy, Component, Injector, computed, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { MatMenuModule } from '@angular/material/menu';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { MatToolbarModule } from '@angular/material/toolbar';
+import { NavigationEnd, Router, RouterLink, RouterOutlet } from '@angular/router';
+import { filter, map } from 'rxjs';
+import { AuthStore } from '../auth/auth-store';
+import { SIGN_IN_PATH, isSignInUrl } from '../auth/sign-in-url';
+import { errorMessage } from '../http/api-error';
+
+/** The frame around every page: top bar with the app name and the user's menu, then the page. */
+@Component({
+  selector: 'app-shell',
+  imports: [RouterOutlet, RouterLink, MatToolbarModule, MatButtonModule, MatMenuModule],
+  templateUrl: './shell.html',
+  styleUrl: './shell.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell {
+  protected readonly auth = inject(AuthStore);
+  private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
+  private readonly snackBar = inject(MatSnackBar);
+  protected readonly signInPath = `/${SIGN_IN_PATH}`;
+  private readonly url = toSignal(
+    this.router.events.pipe(
+      filter((e) => e instanceof NavigationEnd),
+      map((e) => e.urlAfterRedirects),
+    ),
+    { initialValue: this.router.url },
+  );
+  protected readonly onSignInPage = computed(() => isSignInUrl(this.router, this.url()));
+  /** Come back to the current page after signing in. */
+  protected readonly returnUrl = computed(() => (this.onSignInPage() ? '/' : this.url()));
+
+  constructor() {
+    void this.auth.refresh();
+  }
+
+  protected async changePassword(): Promise<void> {
+    // Loaded on first use (dialog service included): most visits never open it.
+    const [{ MatDialog }, { ChangePasswordDialog }] = await Promise.all([
+      import('@angular/material/dialog'),
+      import('../../features/account/change-password-dialog'),
+    ]);
+    this.injector
+      .get(MatDialog)
+      .open(ChangePasswordDialog, { width: '28rem', maxWidth: '95vw', autoFocus: 'first-tabbable' });
+  }
+
+  protected async signOut(): Promise<void> {
+    try {
+      await this.auth.signOut();
+      await this.router.navigateByUrl('/');
+    } catch (e) {
+      this.snackBar.open(`Could not sign out: ${errorMessage(e)}`, 'Dismiss');
+    }
+  }
+}
