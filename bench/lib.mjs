@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -249,14 +249,18 @@ export async function setupDatabase() {
   }
 }
 
-/** Starts dist/apps/api/main.js on a free port with a generated admin password; waits for /health. */
-export async function startStockroom(databaseUrl, extraEnv = {}) {
+/**
+ * Starts dist/apps/api/main.js on a free port with a generated admin password; waits for /health.
+ * `nodeArgs` (default: BENCH_SERVER_NODE_ARGS split on spaces, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+ * go before the script.
+ */
+export async function startStockroom(databaseUrl, extraEnv = {}, { nodeArgs = serverNodeArgs() } = {}) {
   const port = await freePort();
   const env = {
     PORT: String(port), HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '',
     STOCKROOM_ADMIN_PASSWORD: ctx.adminPassword, ...extraEnv,
   };
-  const child = startChild('stockroom', process.execPath, [MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
+  const child = startChild('stockroom', process.execPath, [...nodeArgs, MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health`, child);
   ctx.server = child;
@@ -264,6 +268,8 @@ export async function startStockroom(databaseUrl, extraEnv = {}) {
   log(`Stockroom running at ${base} (pid ${child.pid})`);
   return child;
 }
+
+const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** A JSON call to Stockroom as the admin (Basic); throws on a non-2xx answer. */
 export async function api(method, path, body) {
@@ -356,4 +362,61 @@ export async function runBench(main) {
   } finally {
     await cleanup();
   }
+}
+
+// ---------------------------------------------------------------- CPU (Linux /proc)
+
+let clkTck;
+/** Clock ticks per second for /proc times (getconf CLK_TCK, usually 100). */
+export async function clockTicks() {
+  clkTck ??= Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
+  return clkTck;
+}
+
+/**
+ * CPU ticks used so far: the whole machine (busy, and stolen by the hypervisor) and every process by pid
+ * with its command name. Diff two snapshots with cpuUsage().
+ */
+export async function cpuSnapshot() {
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice: busy = user … softirq.
+  const [user, nice, system, , , irq, softirq, steal = 0] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const machine = user + nice + system + irq + softirq;
+  const procs = new Map();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+    if (!text) continue;
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const f = text.slice(close + 2).split(' ');
+    procs.set(Number(name), { comm, ticks: Number(f[11]) + Number(f[12]) });
+  }
+  return { at: performance.now(), machine, steal, procs };
+}
+
+/**
+ * CPU between two snapshots in % of one core: `machine` (busy, all cores), `pids` (each given pid) and
+ * `comms` (summed over processes with that command name that lived in both snapshots).
+ */
+export async function cpuUsage(before, after, { pids = {}, comms = [] } = {}) {
+  const hz = await clockTicks();
+  const seconds = (after.at - before.at) / 1000;
+  const pct = (ticks) => (100 * ticks) / hz / seconds;
+  const delta = (pid) => {
+    const a = before.procs.get(pid);
+    const b = after.procs.get(pid);
+    return a && b && a.comm === b.comm ? b.ticks - a.ticks : 0;
+  };
+  const out = { machine: pct(after.machine - before.machine), steal: pct(after.steal - before.steal) };
+  for (const [label, pid] of Object.entries(pids)) out[label] = pct(delta(pid));
+  for (const comm of comms) {
+    let ticks = 0;
+    for (const [pid, p] of after.procs) {
+      if (p.comm !== comm) continue;
+      // A process absent from the first snapshot started in between (e.g. a new database connection).
+      ticks += before.procs.has(pid) ? delta(pid) : p.ticks;
+    }
+    out[comm] = pct(ticks);
+  }
+  return out;
 }
