@@ -120,7 +120,9 @@ export class AuthenticationService {
     if ((this.keyTouched.get(key.id) ?? 0) < now - 60_000) {
       if (this.keyTouched.size > 10_000) this.keyTouched.clear();
       this.keyTouched.set(key.id, now);
-      this.identity.touchKey(key.id).catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
+      this.identity
+        .touchKey(key.id)
+        .catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
     }
     const principal: Principal = { kind: 'api-key', name: '', credential: 'api-key', address, key: { id: key.id } };
     if (key.type === 'Personal' && key.userId !== null) {
@@ -157,24 +159,26 @@ export class AuthenticationService {
     if (userName.length === 0 || userName.length > 200 || password.length > MAX_SECRET_LENGTH) {
       return fail('malformed user name or password');
     }
-    const user = await this.identity.findUserByName(nameLower);
+    // One query: the user, and whether this name or address is locked out (checked even when the
+    // password would come from the cache: a lock-out must not answer the right password with 200).
+    const { user, retryAfter } = await this.identity.findUserForPasswordCheck(
+      nameLower,
+      this.throttle.query(userName, address),
+    );
+    if (retryAfter !== null) throw this.throttle.lockedOut(retryAfter);
+    if (!user) {
+      await this.passwords.burn(password);
+      await this.throttle.failed(userName, address);
+      return fail('unknown user');
+    }
     // A recent success with this exact stored hash and password skips the slow hash (see PasswordService).
-    let ok = user !== null && this.passwords.isCached(user.passwordHash, password);
-    if (!ok) {
-      await this.throttle.check(userName, address);
-      if (!user) {
-        await this.passwords.burn(password);
-        await this.throttle.failed(userName, address);
-        return fail('unknown user');
-      }
-      ok = await this.passwords.verify(user.passwordHash, password);
-      if (!ok) {
+    if (!this.passwords.isCached(user.passwordHash, password)) {
+      if (!(await this.passwords.verify(user.passwordHash, password))) {
         await this.throttle.failed(userName, address);
         return fail('wrong password');
       }
       await this.throttle.succeeded(userName);
     }
-    if (!user) return fail('unknown user');
     if (!user.enabled) return fail('account disabled');
     return { kind: 'user', name: user.userName, userId: user.id, credential, address };
   }

@@ -16,9 +16,22 @@ export type Credential =
   | { kind: 'session'; token: string }
   | { kind: 'malformed'; reason: string };
 
-function single(value: string | string[] | undefined): string | undefined {
-  // The .NET client repeats X-ApiKey and X-ProGet-ApiKey; Node joins repeats of custom headers.
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * A custom header's value as the client meant it. Node joins a repeated header with ", " (some
+ * clients send X-ApiKey twice) and hands its bytes over one char per byte (latin1), while curl
+ * and pgutil send UTF-8: a value that decodes cleanly as UTF-8 is read as UTF-8.
+ */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  let v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined) return undefined;
+  const repeats = v.split(', ');
+  if (repeats.length > 1 && repeats.every((r) => r === repeats[0])) v = repeats[0];
+  // eslint-disable-next-line no-control-regex
+  if (/[^\u0000-\u007f]/.test(v)) {
+    const utf8 = Buffer.from(v, 'latin1').toString('utf8');
+    if (!utf8.includes('\ufffd')) v = utf8;
+  }
+  return v.trim();
 }
 
 function splitUserPassword(value: string): [string, string] | undefined {
@@ -27,14 +40,14 @@ function splitUserPassword(value: string): [string, string] | undefined {
 }
 
 export function readCredential(headers: IncomingHttpHeaders, queryKey: string | undefined): Credential {
-  const xApiKey = single(headers['x-apikey'])?.trim();
+  const xApiKey = headerValue(headers['x-apikey']);
   if (xApiKey !== undefined) {
     if (xApiKey === '') return { kind: 'malformed', reason: 'The X-ApiKey header is empty.' };
     const pair = splitUserPassword(xApiKey);
     if (pair) return { kind: 'key-or-password', raw: xApiKey, userName: pair[0], password: pair[1] };
     return { kind: 'key', key: xApiKey, via: 'x-apikey' };
   }
-  const progetKey = single(headers['x-proget-apikey'])?.trim();
+  const progetKey = headerValue(headers['x-proget-apikey']);
   if (progetKey !== undefined) {
     if (progetKey === '') return { kind: 'malformed', reason: 'The X-ProGet-ApiKey header is empty.' };
     return { kind: 'key', key: progetKey, via: 'x-proget-apikey' };

@@ -10,6 +10,14 @@ export interface UserCredentialRow {
   passwordHash: string;
 }
 
+export interface ThrottleQuery {
+  userKey: string;
+  addressKey: string;
+  windowMinutes: number;
+  maxUserFailures: number;
+  maxAddressFailures: number;
+}
+
 export interface KeyRow {
   id: number;
   type: ApiKeyType;
@@ -41,12 +49,33 @@ export interface SessionRow {
 export class IdentityRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findUserByName(nameLower: string): Promise<UserCredentialRow | null> {
-    const rows: UserCredentialRow[] = await this.dataSource.query(
-      `SELECT id, user_name AS "userName", enabled, password_hash AS "passwordHash" FROM users WHERE name_lower = $1`,
-      [nameLower],
+  /**
+   * The user (if any) and, in the same round trip, how many seconds until password attempts for
+   * this name or from this address are allowed again (null when they are allowed now).
+   */
+  async findUserForPasswordCheck(
+    nameLower: string,
+    throttle: ThrottleQuery,
+  ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
+    const rows: (Partial<UserCredentialRow> & { retryAfter: number | null })[] = await this.dataSource.query(
+      `SELECT u.id, u.user_name AS "userName", u.enabled, u.password_hash AS "passwordHash",
+              (SELECT max(ceil(extract(epoch FROM t.window_started_at + make_interval(mins => $4) - now())))::int
+                 FROM login_throttle t
+                WHERE t.window_started_at > now() - make_interval(mins => $4)
+                  AND ((t.key = $2 AND t.failures >= $5) OR (t.key = $3 AND t.failures >= $6))) AS "retryAfter"
+         FROM (SELECT 1) AS one LEFT JOIN users u ON u.name_lower = $1`,
+      [
+        nameLower,
+        throttle.userKey,
+        throttle.addressKey,
+        throttle.windowMinutes,
+        throttle.maxUserFailures,
+        throttle.maxAddressFailures,
+      ],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    const user = row.id === null || row.id === undefined ? null : (row as UserCredentialRow);
+    return { user, retryAfter: row.retryAfter };
   }
 
   async findKey(secretHash: Buffer): Promise<KeyRow | null> {

@@ -3,11 +3,14 @@ import { ErrorCode } from '@stockroom/contracts';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { ThrottleQuery } from './identity.repository';
 
 /**
  * Slows password guessing, per user name and per client address, across every node (the counts
  * live in PostgreSQL). Once a key has failed its limit within the window, password attempts for
- * it are refused with 429 until the window runs out; a success clears the user's count.
+ * it are refused with 429 until the window runs out — the right password too, so a locked-out
+ * attacker learns nothing — and a success clears the user's count. The lock-out check rides on
+ * the user lookup (one query; see IdentityRepository).
  * API keys are not throttled: a random 128-bit secret cannot be guessed.
  */
 @Injectable()
@@ -17,24 +20,25 @@ export class LoginThrottleService {
     private readonly dataSource: DataSource,
   ) {}
 
-  async check(userName: string, address: string): Promise<void> {
+  /** What the password check's lookup needs to tell whether this name or address is locked out. */
+  query(userName: string, address: string): ThrottleQuery {
     const { loginFailuresPerUser, loginFailuresPerAddress, loginWindowMinutes } = this.config.security;
-    const rows: { retryAfter: number }[] = await this.dataSource.query(
-      `SELECT ceil(extract(epoch FROM window_started_at + make_interval(mins => $3) - now()))::int AS "retryAfter"
-         FROM login_throttle
-        WHERE window_started_at > now() - make_interval(mins => $3)
-          AND ((key = $1 AND failures >= $4) OR (key = $2 AND failures >= $5))
-        ORDER BY 1 DESC LIMIT 1`,
-      [userKey(userName), addressKey(address), loginWindowMinutes, loginFailuresPerUser, loginFailuresPerAddress],
+    return {
+      userKey: userKey(userName),
+      addressKey: addressKey(address),
+      windowMinutes: loginWindowMinutes,
+      maxUserFailures: loginFailuresPerUser,
+      maxAddressFailures: loginFailuresPerAddress,
+    };
+  }
+
+  lockedOut(retryAfterSeconds: number): AppError {
+    const retryAfter = Math.max(1, retryAfterSeconds);
+    return new AppError(
+      ErrorCode.TooManyRequests,
+      `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfter / 60)} minute(s).`,
+      { 'Retry-After': String(retryAfter) },
     );
-    if (rows.length > 0) {
-      const retryAfter = Math.max(1, rows[0].retryAfter);
-      throw new AppError(
-        ErrorCode.TooManyRequests,
-        `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfter / 60)} minute(s).`,
-        { 'Retry-After': String(retryAfter) },
-      );
-    }
   }
 
   async failed(userName: string, address: string): Promise<void> {
