@@ -3,11 +3,11 @@
 // Stockroom with a Feed API key and Stockroom with a `user:password` pseudo-key (what pgutil sends).
 // Usage: node bench/auth.mjs   (see bench/README.md)
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  GiB, KiB, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median,
+  GiB, KiB, MAIN, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median,
   run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table,
 } from './lib.mjs';
 
@@ -106,7 +106,11 @@ async function main() {
   await ensureTool('nginx', 'nginx-light');
   await ensureTool('wrk', 'wrk');
   facts.nginx = (await run('nginx', ['-v'])).stderr.trim().replace('nginx version: ', '');
-  facts.wrk = (await run('wrk', ['-v'])).stdout.split('\n')[0].trim() || 'wrk';
+  facts.wrk = (await run('wrk', ['-v'])).stdout.split('\n')[0].replace(/ Copyright.*/, '').trim() || 'wrk';
+  // Which server was measured: the commit, whether apps/ or libs/ had uncommitted changes, when dist was built.
+  const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
+  const dirty = (await run('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: ROOT })).stdout.trim() !== '';
+  facts.build = `${commit || 'unknown commit'}${dirty ? ' + uncommitted changes in apps/ or libs/' : ''}, dist built ${(await stat(MAIN)).mtime.toISOString()}`;
 
   await makeTempDir();
   const files = join(ctx.tmp, 'files');
@@ -226,6 +230,7 @@ async function main() {
   const rowsB = ratios.map((r) => [r.figure, f2(r.ratio), `≥ ${r.goal.toFixed(2)}`, r.valid ? (r.met ? 'yes' : 'NO') : 'NO (a row failed)']);
 
   console.log(`\nMachine: ${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB RAM, Node ${facts.node}, ${facts.os}, ${facts.nginx}, ${facts.wrk}`);
+  console.log(`Server: ${facts.build}`);
   console.log(`Database: ${facts.database}; 1-min load average before the run ${facts.loadBefore} (other work skews the figures)`);
   console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --latency, ${ROUNDS} rounds interleaved after a ${WARMUP} s warm-up each; ` +
     `${FILE_SIZE}-byte file; nginx: 1 worker, sendfile; CPU in % of one core (median), wrk and servers share the ${facts.cores} cores\n`);
