@@ -91,6 +91,7 @@ describe('App', () => {
     const signIn = button('Sign in', toolbar()) as HTMLAnchorElement;
     expect(signIn.getAttribute('href')).toBe('/sign-in?returnUrl=%2F');
     expect(toolbar().textContent).toContain('Stockroom');
+    expect(root.querySelector('main')?.textContent).toContain('No directories are open to anonymous users.');
   });
 
   it('on a 401 goes to sign-in, then back, reloads the list and shows who is signed in', async () => {
@@ -128,6 +129,29 @@ describe('App', () => {
     button('Change password').click();
     await settle();
     expect(document.querySelector('mat-dialog-container h2')?.textContent).toContain('Change password');
+  });
+
+  it('closes the dialog and goes to sign-in when the session has ended (401)', async () => {
+    await start('/', ADMIN);
+    backend.expectOne('/api/management/feeds/list').flush(FEEDS);
+    await settle();
+    button('Administrator', toolbar()).click();
+    await settle();
+    button('Change password').click();
+    await settle();
+    const dialog = document.querySelector('mat-dialog-container') as HTMLElement;
+    dialog.querySelectorAll('input[type=password]').forEach((input, i) => {
+      (input as HTMLInputElement).value = i === 0 ? 'old-pass-1' : 'new-pass-12';
+      input.dispatchEvent(new Event('input'));
+    });
+    dialog.querySelector('form')?.dispatchEvent(new Event('submit'));
+    await settle();
+    backend.expectOne('/api/security/me/password').flush({ code: 'unauthorized', message: 'Sign in.' }, UNAUTHORIZED);
+    await settle();
+
+    expect(router.url).toBe('/sign-in?returnUrl=%2F');
+    expect(document.querySelector('mat-dialog-container')).toBeNull();
+    expect(toolbar().textContent).not.toContain('Administrator');
   });
 
   it('signs out from the menu, then offers sign-in and reloads the list as anonymous', async () => {

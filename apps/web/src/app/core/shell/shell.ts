@@ -4,8 +4,8 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { NavigationEnd, Router, RouterLink, RouterOutlet } from '@angular/router';
-import { filter, map } from 'rxjs';
+import { NavigationEnd, NavigationStart, Router, RouterLink, RouterOutlet } from '@angular/router';
+import { filter, map, takeUntil } from 'rxjs';
 import { AuthStore } from '../auth/auth-store';
 import { SIGN_IN_PATH, isSignInUrl } from '../auth/sign-in-url';
 import { errorMessage } from '../http/api-error';
@@ -45,9 +45,18 @@ export class Shell {
       import('@angular/material/dialog'),
       import('../../features/account/change-password-dialog'),
     ]);
-    this.injector
-      .get(MatDialog)
-      .open(ChangePasswordDialog, { width: '28rem', maxWidth: '95vw', autoFocus: 'first-tabbable' });
+    const ref = this.injector.get(MatDialog).open(ChangePasswordDialog, {
+      width: '28rem',
+      maxWidth: '95vw',
+      autoFocus: 'first-tabbable',
+    });
+    // Material closes dialogs on history pops only; a redirect (to sign-in, on a 401) must close it too.
+    this.router.events
+      .pipe(
+        filter((e) => e instanceof NavigationStart),
+        takeUntil(ref.afterClosed()),
+      )
+      .subscribe(() => ref.close());
   }
 
   protected async signOut(): Promise<void> {
