@@ -116,8 +116,8 @@ describe('SignInPage', () => {
     expect(alertText()).toBe('The user name or password is wrong.');
     expect(TestBed.inject(Router).url).toBe('/sign-in?returnUrl=%2F');
     expect(submitButton().disabled).toBe(false);
-    expect(input('Password').value).toBe('');
     expect(document.activeElement).toBe(input('Password'));
+    expect(input('Password').selectionEnd).toBe('wrong'.length);
   });
 
   it("shows the server's message when throttled (429)", async () => {

@@ -56,8 +56,10 @@ export class SignInPage {
       await this.router.navigateByUrl(safeReturnUrl(this.router, returnUrl));
     } catch (e) {
       this.error.set(errorMessage(e));
-      this.form.controls.password.reset();
-      this.passwordInput().nativeElement.focus();
+      // Most likely a typo in the password: ready to be typed over.
+      const password = this.passwordInput().nativeElement;
+      password.focus();
+      password.select();
     } finally {
       this.submitting.set(false);
     }
