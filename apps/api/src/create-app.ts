@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { readJsonBody } from './common/http/read-body';
 import { createDataSource } from './database/data-source';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
@@ -53,7 +54,14 @@ export async function createApp(
     res.setHeader('X-ProGet-Version', config.version);
     next();
   });
-  app.use('/api', express.json({ limit: '1mb', type: () => true }));
+  // JSON bodies of the management API: our reader, so parse errors are ours too (a parser's message
+  // would echo part of the body, password included, back to the caller).
+  app.use('/api', (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    readJsonBody(req).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  });
   const consoleDir = findConsole();
   if (consoleDir) {
     app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));

@@ -10,7 +10,10 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = 1024 * 102
     text = await getRawBody(req, { limit: limitBytes, encoding: 'utf8' });
   } catch (e) {
     if ((e as { type?: string }).type === 'entity.too.large') {
-      throw new AppError(ErrorCode.PayloadTooLarge, `Request body is larger than ${limitBytes} bytes.`);
+      // The rest of the body is still on its way: close the connection rather than read it all.
+      throw new AppError(ErrorCode.PayloadTooLarge, `Request body is larger than ${limitBytes} bytes.`, {
+        Connection: 'close',
+      });
     }
     throw badRequest('Could not read the request body.');
   }
