@@ -21,6 +21,7 @@ import {
 import { AuditService } from '../audit/audit.service';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from './access.service';
+import { ensureAnAdministratorRemains } from './administrators';
 import { toRole } from './security.mapper';
 import { SecurityRepository } from './security.repository';
 
@@ -72,7 +73,11 @@ export class PrivilegesService {
     if (newName !== undefined && newName.normalize('NFC') !== role.name) throw badRequest('"name" cannot be changed.');
     role.description = optionalString(input, 'description', 2000) ?? role.description;
     role.privileges = this.privilegesOf(input) ?? role.privileges;
-    const saved = await this.repository.saveRole(role);
+    const saved = await this.repository.transaction(async (manager) => {
+      const result = await this.repository.saveRole(role, manager);
+      await ensureAnAdministratorRemains(this.repository, manager);
+      return result;
+    });
     await this.audit.record(actor, AuditAction.RoleUpdated, {
       target: role.name,
       details: { privileges: role.privileges },
@@ -149,7 +154,12 @@ export class PrivilegesService {
       default:
         throw badRequest('"principalType" must be user, group or pseudo.');
     }
-    const id = await this.repository.insertRule(values);
+    const id = await this.repository.transaction(async (manager) => {
+      const inserted = await this.repository.insertRule(values, manager);
+      // A deny rule can take Administer away from the last one holding it.
+      if (values.deny) await ensureAnAdministratorRemains(this.repository, manager);
+      return inserted;
+    });
     const rule = (await this.repository.listRules(values.feedId)).find((r) => r.id === id) as PrivilegeRule;
     await this.audit.record(actor, AuditAction.PrivilegeGranted, {
       feed: rule.feed,
@@ -166,11 +176,10 @@ export class PrivilegesService {
     if (feed) await this.access.require(actor, Privilege.ManageFeed, feed);
     else await this.access.require(actor, Privilege.Administer);
     const view = (await this.repository.listRules(rule.feedId)).find((r) => r.id === id) as PrivilegeRule;
-    const grants = await this.repository.countGlobalAdministerGrants();
-    if (grants.length === 1 && grants[0].id === id) {
-      throw badRequest('This is the last rule granting Administer; grant it to someone else first.');
-    }
-    await this.repository.deleteRule(id);
+    await this.repository.transaction(async (manager) => {
+      await this.repository.deleteRule(id, manager);
+      await ensureAnAdministratorRemains(this.repository, manager);
+    });
     await this.audit.record(actor, AuditAction.PrivilegeRevoked, {
       feed: view.feed,
       target: `${view.principalType}:${view.principalName}`,

@@ -3,6 +3,7 @@ import type { PrincipalType } from '@stockroom/contracts';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ApiKeyEntity } from './api-key.entity';
+import type { ApplicableRule } from './privilege-evaluation';
 import { GroupMemberEntity } from './group-member.entity';
 import { GroupEntity } from './group.entity';
 import { PrivilegeRuleEntity } from './privilege-rule.entity';
@@ -124,8 +125,8 @@ export class SecurityRepository {
     return this.m(manager).save(GroupEntity, group);
   }
 
-  async deleteGroup(id: number): Promise<void> {
-    await this.dataSource.getRepository(GroupEntity).delete({ id });
+  async deleteGroup(id: number, manager?: EntityManager): Promise<void> {
+    await this.m(manager).delete(GroupEntity, { id });
   }
 
   /** Member names per group id. */
@@ -168,8 +169,8 @@ export class SecurityRepository {
     return rows.length ? this.dataSource.getRepository(RoleEntity).findOneByOrFail({ id: rows[0].id }) : null;
   }
 
-  saveRole(role: RoleEntity): Promise<RoleEntity> {
-    return this.dataSource.getRepository(RoleEntity).save(role);
+  saveRole(role: RoleEntity, manager?: EntityManager): Promise<RoleEntity> {
+    return this.m(manager).save(RoleEntity, role);
   }
 
   async deleteRole(id: number): Promise<void> {
@@ -211,15 +212,28 @@ export class SecurityRepository {
     return (result.identifiers[0] as { id: number }).id;
   }
 
-  async deleteRule(id: number): Promise<void> {
-    await this.dataSource.getRepository(PrivilegeRuleEntity).delete({ id });
+  async deleteRule(id: number, manager?: EntityManager): Promise<void> {
+    await this.m(manager).delete(PrivilegeRuleEntity, { id });
   }
 
-  /** Global allow rules whose role includes Administer (the last one may not be removed). */
-  countGlobalAdministerGrants(): Promise<{ id: number }[]> {
-    return this.dataSource.query(
-      `SELECT pr.id FROM privilege_rules pr JOIN roles r ON r.id = pr.role_id
-        WHERE pr.feed_id IS NULL AND NOT pr.deny AND 'Admin_ConfigureProGet' = ANY(r.privileges)`,
+  /**
+   * For every enabled user, the global rules about Administer that apply to them (directly,
+   * through a group, or through Authenticated/Everyone). Serialised with other security changes
+   * by a transaction-scoped advisory lock, so two concurrent changes cannot each remove "the
+   * other" administrator.
+   */
+  async globalAdministerRules(manager: EntityManager): Promise<(ApplicableRule & { userId: number })[]> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('stockroom:administrators'))`);
+    return manager.query(
+      `SELECT u.id AS "userId", r.privileges, pr.deny, pr.feed_id AS "feedId",
+              CASE WHEN pr.user_id IS NOT NULL THEN 2 WHEN pr.group_id IS NOT NULL THEN 1 ELSE 0 END AS "principalRank"
+         FROM users u
+         JOIN privilege_rules pr ON pr.feed_id IS NULL
+              AND (pr.user_id = u.id
+                   OR pr.group_id IN (SELECT group_id FROM group_members WHERE user_id = u.id)
+                   OR pr.pseudo_group IN ('Authenticated', 'Everyone'))
+         JOIN roles r ON r.id = pr.role_id
+        WHERE u.enabled AND 'Admin_ConfigureProGet' = ANY(r.privileges)`,
     );
   }
 

@@ -21,6 +21,7 @@ import {
   requiredString,
 } from '../../common/http/json-fields';
 import { AuditService } from '../audit/audit.service';
+import { ensureAnAdministratorRemains } from './administrators';
 import { AuthenticationService } from './authentication.service';
 import { PasswordService } from './password.service';
 import { toGroup, toUser } from './security.mapper';
@@ -125,6 +126,7 @@ export class UsersService {
       if (groupNames) await this.repository.setGroupsOfUser(manager, user.id, await this.groupIds(manager, groupNames));
       // A new password or a disabled account signs the user out everywhere.
       if (password !== undefined || !user.enabled) await this.repository.deleteSessionsOfUser(user.id, manager);
+      if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.repository, manager);
     });
     const changed = Object.keys(input).filter((k) => k !== 'password');
     await this.audit.record(actor, AuditAction.UserUpdated, {
@@ -159,7 +161,10 @@ export class UsersService {
   async deleteUser(actor: Principal, name: string): Promise<void> {
     const user = await this.requireUser(name);
     if (actor.userId === user.id) throw badRequest('You cannot delete your own account.');
-    await this.repository.deleteUser(user.id);
+    await this.repository.transaction(async (manager) => {
+      await this.repository.deleteUser(user.id, manager);
+      await ensureAnAdministratorRemains(this.repository, manager);
+    });
     await this.audit.record(actor, AuditAction.UserDeleted, { target: user.userName });
   }
 
@@ -205,7 +210,10 @@ export class UsersService {
     group.description = optionalString(input, 'description', 2000) ?? group.description;
     await this.repository.transaction(async (manager) => {
       await this.repository.saveGroup(group, manager);
-      if (members) await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
+      if (members) {
+        await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
+        await ensureAnAdministratorRemains(this.repository, manager);
+      }
     });
     await this.audit.record(actor, AuditAction.GroupUpdated, { target: group.name, details: { members } });
     return this.getGroup(group.name);
@@ -214,7 +222,10 @@ export class UsersService {
   async deleteGroup(actor: Principal, name: string): Promise<void> {
     const group = await this.repository.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
-    await this.repository.deleteGroup(group.id);
+    await this.repository.transaction(async (manager) => {
+      await this.repository.deleteGroup(group.id, manager);
+      await ensureAnAdministratorRemains(this.repository, manager);
+    });
     await this.audit.record(actor, AuditAction.GroupDeleted, { target: group.name });
   }
 

@@ -1,0 +1,23 @@
+import { Privilege } from '@stockroom/contracts';
+import type { EntityManager } from 'typeorm';
+import { badRequest } from '../../common/errors/app-error';
+import { effectivePrivileges } from './privilege-evaluation';
+import type { SecurityRepository } from './security.repository';
+
+/**
+ * Refuses a change (inside its transaction, before commit) that would leave no enabled user
+ * holding Administer globally: nobody could manage security any more. Called by every change
+ * that can take Administer away — rules, roles, group membership, disabling or deleting users.
+ */
+export async function ensureAnAdministratorRemains(
+  repository: SecurityRepository,
+  manager: EntityManager,
+): Promise<void> {
+  const rules = await repository.globalAdministerRules(manager);
+  const byUser = new Map<number, typeof rules>();
+  for (const rule of rules) byUser.set(rule.userId, [...(byUser.get(rule.userId) ?? []), rule]);
+  for (const userRules of byUser.values()) {
+    if (effectivePrivileges(userRules, null).has(Privilege.Administer)) return;
+  }
+  throw badRequest('This would take Administer from the last enabled user holding it; grant it to another user first.');
+}
