@@ -56,7 +56,9 @@ export async function createApp(
   });
   // JSON bodies of the management API: our reader, so parse errors are ours too (a parser's message
   // would echo part of the body, password included, back to the caller).
-  app.use('/api', (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+  app.use('/api', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    // Answers depend on who asks: never stored by a browser or a shared cache.
+    res.setHeader('Cache-Control', 'no-store');
     readJsonBody(req).then((body) => {
       req.body = body;
       next();

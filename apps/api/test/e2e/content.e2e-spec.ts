@@ -27,6 +27,8 @@ describe('content: upload and download (spec §2 #1-8)', () => {
     expect(res.headers.get('etag')).toBe(`"${sha1(data)}"`);
     expect(res.headers.get('accept-ranges')).toBe('bytes');
     expect(res.headers.get('cache-control')).toBe('public');
+    // …but a shared cache keys it by the caller's credentials.
+    expect(res.headers.get('vary')).toBe('Authorization, X-ApiKey, X-ProGet-ApiKey, Cookie');
     expect(new Date(res.headers.get('last-modified') ?? '').getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     const meta = await (await ep('metadata/Docs/Setup.PDF')).json();

@@ -20,6 +20,7 @@ describe('feed management API (spec §7)', () => {
       body: JSON.stringify({ name: 'Installers', feedType: 'asset', description: 'setup files' }),
     });
     expect(created.status).toBe(200);
+    expect(created.headers.get('cache-control')).toBe('no-store'); // answers depend on who asks
     expect(await created.json()).toEqual({
       name: 'Installers',
       feedType: 'asset',

@@ -83,6 +83,9 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
   res.setHeader('ETag', `"${obj.sha1}"`);
   res.setHeader('Last-Modified', obj.lastModified.toUTCString());
   res.setHeader('Cache-Control', obj.cacheControl);
+  // `public` is the spec's default; a shared cache must still not hand one caller's file to
+  // another whose credentials differ (API key headers are invisible to caches otherwise).
+  res.setHeader('Vary', 'Authorization, X-ApiKey, X-ProGet-ApiKey, Cookie');
   res.setHeader('Accept-Ranges', 'bytes');
   for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
 

@@ -126,10 +126,7 @@ export class EndpointsController {
         return;
       }
       default:
-        throw new AppError(
-          ErrorCode.NotFound,
-          `Unknown endpoint "${op}": use ${ENDPOINT_OPERATIONS.join(', ')}.`,
-        );
+        throw new AppError(ErrorCode.NotFound, `Unknown endpoint "${op}": use ${ENDPOINT_OPERATIONS.join(', ')}.`);
     }
   }
 
