@@ -66,14 +66,25 @@ export async function createApp(
   });
   const consoleDir = findConsole();
   if (consoleDir) {
-    app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
+    const serveConsole = express.static(consoleDir, { index: false, maxAge: '1h' });
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-      const apiPath = /^\/(api|endpoints|health)(\/|$)/.test(req.path);
-      if ((req.method === 'GET' || req.method === 'HEAD') && !apiPath && req.accepts('html')) {
-        res.sendFile(join(consoleDir, 'index.html'));
+      // API requests never touch the file system for console assets.
+      if (/^\/(api|endpoints|health)(\/|$)/.test(req.path)) {
+        next();
         return;
       }
-      next();
+      serveConsole(req, res, (err?: unknown) => {
+        if (err) {
+          next(err);
+          return;
+        }
+        // Not an asset: the console's own routes (deep links) get index.html.
+        if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts('html')) {
+          res.sendFile(join(consoleDir, 'index.html'));
+          return;
+        }
+        next();
+      });
     });
   }
   await app.init();

@@ -61,13 +61,10 @@ export class AuthenticationService {
         throw unauthorized(credential.reason);
       case 'key':
         return { principal: await this.byKey(credential.key, address) };
-      case 'key-or-password': {
-        const key = await this.findKey(credential.raw);
-        if (key) return { principal: this.keyPrincipal(key, address) };
-        return { principal: await this.byPassword(credential.userName, credential.password, address, 'pseudo-key') };
+      case 'password': {
+        const kind = credential.via === 'x-apikey' ? 'pseudo-key' : 'password';
+        return { principal: await this.byPassword(credential.userName, credential.password, address, kind) };
       }
-      case 'password':
-        return { principal: await this.byPassword(credential.userName, credential.password, address, 'password') };
       case 'session':
         return this.bySession(credential, address);
     }

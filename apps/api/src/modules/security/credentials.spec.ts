@@ -17,23 +17,23 @@ describe('readCredential (spec §6: first match wins)', () => {
       expect(read({ 'x-apikey': '  abc123\t' })).toEqual({ kind: 'key', key: 'abc123', via: 'x-apikey' });
     });
 
-    it('user:password (pgutil) is a pseudo-key: a key if one matches, else user and password', () => {
+    it('user:password (pgutil) is a pseudo-key: a user and password (no key holds a colon)', () => {
       expect(read({ 'x-apikey': 'alice:s3cret' })).toEqual({
-        kind: 'key-or-password',
-        raw: 'alice:s3cret',
+        kind: 'password',
         userName: 'alice',
         password: 's3cret',
+        via: 'x-apikey',
       });
     });
 
     it('splits a pseudo-key at the first colon: passwords may contain colons, user names may not', () => {
       expect(read({ 'x-apikey': 'bob:pa:ss:word' })).toMatchObject({
-        kind: 'key-or-password',
+        kind: 'password',
         userName: 'bob',
         password: 'pa:ss:word',
       });
       expect(read({ 'x-apikey': 'carol:' })).toMatchObject({
-        kind: 'key-or-password',
+        kind: 'password',
         userName: 'carol',
         password: '',
       });
@@ -43,7 +43,7 @@ describe('readCredential (spec §6: first match wins)', () => {
       // Node hands a header's bytes over one char per byte (latin1): "ë" arrives as "Ã«".
       const onTheWire = Buffer.from('Zoë 東京:pässwörd', 'utf8').toString('latin1');
       expect(read({ 'x-apikey': onTheWire })).toMatchObject({
-        kind: 'key-or-password',
+        kind: 'password',
         userName: 'Zoë 東京',
         password: 'pässwörd',
       });

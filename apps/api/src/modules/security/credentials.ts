@@ -10,9 +10,11 @@ export const CSRF_HEADER = 'x-xsrf-token';
 export type Credential =
   | { kind: 'none' }
   | { kind: 'key'; key: string; via: 'x-apikey' | 'x-proget-apikey' | 'basic' | 'query' }
-  /** `X-ApiKey: user:password` (pgutil): a key if one matches, else a user and password. */
-  | { kind: 'key-or-password'; raw: string; userName: string; password: string }
-  | { kind: 'password'; userName: string; password: string; via: 'basic' }
+  /**
+   * Basic user:password, or `X-ApiKey: user:password` (pgutil's pseudo-key): never a key, since
+   * no key contains ":" (generated keys are base64url; chosen ones may not hold it).
+   */
+  | { kind: 'password'; userName: string; password: string; via: 'basic' | 'x-apikey' }
   | { kind: 'session'; token: string }
   | { kind: 'malformed'; reason: string };
 
@@ -44,7 +46,7 @@ export function readCredential(headers: IncomingHttpHeaders, queryKey: string | 
   if (xApiKey !== undefined) {
     if (xApiKey === '') return { kind: 'malformed', reason: 'The X-ApiKey header is empty.' };
     const pair = splitUserPassword(xApiKey);
-    if (pair) return { kind: 'key-or-password', raw: xApiKey, userName: pair[0], password: pair[1] };
+    if (pair) return { kind: 'password', userName: pair[0], password: pair[1], via: 'x-apikey' };
     return { kind: 'key', key: xApiKey, via: 'x-apikey' };
   }
   const progetKey = headerValue(headers['x-proget-apikey']);

@@ -22,6 +22,7 @@ const CACHE_MAX = 10_000;
 export class PasswordService {
   private readonly secret = randomBytes(32);
   private readonly verified = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   hash(password: string): Promise<string> {
     return hash(password, { algorithm: ARGON2ID });
@@ -33,19 +34,30 @@ export class PasswordService {
     return until !== undefined && until > Date.now();
   }
 
-  async verify(storedHash: string, password: string): Promise<boolean> {
-    if (this.isCached(storedHash, password)) return true;
-    let ok = false;
-    try {
-      ok = await verify(storedHash, password);
-    } catch {
-      ok = false;
+  /**
+   * Verifies, remembering a success. Concurrent checks of the same password against the same hash
+   * share one argon2 run: when a remembered success expires under load, 64 connections must not
+   * hash 64 times at once.
+   */
+  verify(storedHash: string, password: string): Promise<boolean> {
+    if (this.isCached(storedHash, password)) return Promise.resolve(true);
+    const cacheKey = this.cacheKey(storedHash, password);
+    let running = this.inFlight.get(cacheKey);
+    if (!running) {
+      running = Promise.resolve()
+        .then(() => verify(storedHash, password))
+        .catch(() => false)
+        .then((ok) => {
+          if (ok) {
+            if (this.verified.size >= CACHE_MAX) this.evict();
+            this.verified.set(cacheKey, Date.now() + CACHE_TTL_MS);
+          }
+          return ok;
+        })
+        .finally(() => this.inFlight.delete(cacheKey));
+      this.inFlight.set(cacheKey, running);
     }
-    if (ok) {
-      if (this.verified.size >= CACHE_MAX) this.evict();
-      this.verified.set(this.cacheKey(storedHash, password), Date.now() + CACHE_TTL_MS);
-    }
-    return ok;
+    return running;
   }
 
   /** Verifies against a throwaway hash so an unknown user costs as much as a known one. */
