@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { APP_CONFIG, AppConfig } from './config/app-config';
+import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
 import { dataSourceOptions } from './database/data-source';
+import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
 import { AssetsModule } from './modules/assets/assets.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -32,10 +34,13 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: DATABASE_URL, useValue: databaseUrl },
+        CoherentCache,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
       ],
-      exports: [APP_CONFIG],
+      exports: [APP_CONFIG, CoherentCache],
     };
   }
 }

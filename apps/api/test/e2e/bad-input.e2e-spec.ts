@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { startTestApp, TestApp } from '../support/test-app';
-import { bytes, createFeed, endpoint, sha1 } from '../support/fixtures';
+import { bytes, createFeed, endpoint, eventually, sha1 } from '../support/fixtures';
 import { raw } from '../support/http';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -15,14 +15,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     else out.push(p);
   }
   return out;
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
 }
 
 describe('bad input: clear 4xx, nothing changed', () => {

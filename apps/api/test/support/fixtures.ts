@@ -49,3 +49,12 @@ export function zipOf(entries: Record<string, Buffer | string | null>): Promise<
   zip.end();
   return streamToBuffer(zip.outputStream);
 }
+
+/** Polls until `check` holds, or fails after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}

@@ -11,6 +11,7 @@ import {
 import { AppError, badRequest } from '../../common/errors/app-error';
 import { asObject, optionalBool, optionalString } from '../../common/http/json-fields';
 import type { Principal } from '../../common/auth/principal';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
@@ -42,6 +43,7 @@ export class FeedsService {
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly cache: CoherentCache,
   ) {}
 
   /**
@@ -49,9 +51,14 @@ export class FeedsService {
    * for one the caller may not see (401 for anonymous, else 404). Privileges are checked after.
    */
   async require(actor: Principal, name: string): Promise<FeedEntity> {
-    const feed = await this.repository.findByName(name);
-    if (!feed) throw await this.access.missing(actor, name);
-    return feed;
+    const cached = await this.cache.get(
+      `feed:${name.toLowerCase()}`,
+      () => this.repository.findByName(name),
+      (f) => f !== null,
+    );
+    if (!cached) throw await this.access.missing(actor, name);
+    // A copy: callers may change it (update) without touching what other requests read.
+    return Object.assign(new FeedEntity(), cached);
   }
 
   /** The directory, once the caller is known to hold `privilege` on it. */

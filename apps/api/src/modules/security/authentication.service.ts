@@ -98,7 +98,7 @@ export class AuthenticationService {
     const row = await this.identity.findKey(hash);
     // The index lookup found it by hash; compare once more in constant time before trusting it.
     if (!row || !timingSafeEqual(row.secretHash, hash)) return null;
-    if (row.expired || row.revoked) return null;
+    if (row.revoked || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
     if (row.type === 'Personal' && !row.userEnabled) return null;
     return row;
   }

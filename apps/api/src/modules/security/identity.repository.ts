@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKeyType, FeedKeyPermission, Privilege, PseudoGroup } from '@stockroom/contracts';
 import { DataSource } from 'typeorm';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import type { ApplicableRule } from './privilege-evaluation';
 
 export interface UserCredentialRow {
@@ -29,7 +30,7 @@ export interface KeyRow {
   userId: number | null;
   userName: string | null;
   userEnabled: boolean | null;
-  expired: boolean;
+  expiresAt: Date | null;
   revoked: boolean;
 }
 
@@ -43,17 +44,33 @@ export interface SessionRow {
 
 /**
  * The queries on every request's path: who is this (user, key or session), and which privilege
- * rules apply to them. Raw SQL on indexed columns; nothing here loads more than it needs.
+ * rules apply to them. Raw SQL on indexed columns; users, keys and rules are cached per node
+ * (CoherentCache: dropped on every node as soon as any of those tables changes).
  */
 @Injectable()
 export class IdentityRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: CoherentCache,
+  ) {}
 
   /**
    * The user (if any) and, in the same round trip, how many seconds until password attempts for
    * this name or from this address are allowed again (null when they are allowed now).
    */
-  async findUserForPasswordCheck(
+  findUserForPasswordCheck(
+    nameLower: string,
+    throttle: ThrottleQuery,
+  ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
+    // A lock-out ends with time, not with a change: only the "not locked out" answer is kept.
+    return this.cache.get(
+      `user:${throttle.userKey}\0${throttle.addressKey}`,
+      () => this.queryUserForPasswordCheck(nameLower, throttle),
+      (found) => found.retryAfter === null,
+    );
+  }
+
+  private async queryUserForPasswordCheck(
     nameLower: string,
     throttle: ThrottleQuery,
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
@@ -78,12 +95,21 @@ export class IdentityRepository {
     return { user, retryAfter: row.retryAfter };
   }
 
-  async findKey(secretHash: Buffer): Promise<KeyRow | null> {
+  /** Cached (see CoherentCache) when found: expiry is compared by the caller, at use. */
+  findKey(secretHash: Buffer): Promise<KeyRow | null> {
+    return this.cache.get(
+      `key:${secretHash.toString('base64')}`,
+      () => this.queryKey(secretHash),
+      (k) => k !== null,
+    );
+  }
+
+  private async queryKey(secretHash: Buffer): Promise<KeyRow | null> {
     const rows: KeyRow[] = await this.dataSource.query(
       `SELECT k.id, k.type, k.secret_hash AS "secretHash", k.display_name AS "displayName",
               k.system_apis AS "systemApis", k.feed_permissions AS "feedPermissions", k.feed_id AS "feedId",
               k.user_id AS "userId", u.user_name AS "userName", u.enabled AS "userEnabled",
-              (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired, k.revoked_at IS NOT NULL AS revoked
+              k.expires_at AS "expiresAt", k.revoked_at IS NOT NULL AS revoked
          FROM api_keys k LEFT JOIN users u ON u.id = k.user_id
         WHERE k.secret_hash = $1`,
       [secretHash],
@@ -122,7 +148,16 @@ export class IdentityRepository {
    * pseudo-groups), at global scope and — when `feedIds` is given — on those directories; with
    * `feedIds` null, on every directory. One query.
    */
-  async applicableRules(
+  applicableRules(
+    userId: number | undefined,
+    pseudoGroups: PseudoGroup[],
+    feedIds: number[] | null,
+  ): Promise<ApplicableRule[]> {
+    const key = `rules:${userId ?? '-'}|${pseudoGroups.join(',')}|${feedIds?.join(',') ?? '*'}`;
+    return this.cache.get(key, () => this.queryApplicableRules(userId, pseudoGroups, feedIds));
+  }
+
+  private async queryApplicableRules(
     userId: number | undefined,
     pseudoGroups: PseudoGroup[],
     feedIds: number[] | null,

@@ -3,6 +3,7 @@ import { ErrorCode } from '@stockroom/contracts';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import type { ThrottleQuery } from './identity.repository';
 
 /**
@@ -18,6 +19,7 @@ export class LoginThrottleService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
+    private readonly cache: CoherentCache,
   ) {}
 
   /** What the password check's lookup needs to tell whether this name or address is locked out. */
@@ -52,6 +54,8 @@ export class LoginThrottleService {
                                   ELSE login_throttle.window_started_at END`,
       [[userKey(userName), addressKey(address)], this.config.security.loginWindowMinutes],
     );
+    // The next attempt must see this failure, even before its change notification arrives.
+    this.cache.invalidate();
   }
 
   async succeeded(userName: string): Promise<void> {
