@@ -75,6 +75,8 @@ function pickRange(req: Request, obj: StoredObjectResponse): ByteRange | undefin
   return { start: parsed[0].start, end: parsed[0].end };
 }
 
+const SMALL_BODY_BYTES = 64 * 1024;
+
 /**
  * Owns every HTTP detail of sending a stored file: validators and 304, Range/If-Range and 206/416,
  * HEAD, Cache-Control and metadata headers, streaming with abort propagation.
@@ -113,7 +115,16 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
     return;
   }
   const body = await obj.open(range);
+  const length = range ? range.end - range.start + 1 : obj.size;
   try {
+    if (length <= SMALL_BODY_BYTES) {
+      // Small files (the common case for keys, certificates, manifests): headers and body leave
+      // in one write instead of through a stream pipeline; memory stays bounded by the threshold.
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      res.end(Buffer.concat(chunks));
+      return;
+    }
     await pipeline(body, res);
   } catch (e) {
     // A client that goes away mid-download is not a server error.
