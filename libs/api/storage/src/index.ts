@@ -3,3 +3,4 @@ export * from './lib/storage-error';
 export * from './lib/storage-keys';
 export * from './lib/disk-storage-provider';
 export * from './lib/memory-storage-provider';
+export * from './lib/azure-blob-storage-provider';

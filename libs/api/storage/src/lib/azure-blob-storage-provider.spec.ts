@@ -1,0 +1,260 @@
+import { BlobServiceClient, ContainerSASPermissions } from '@azure/storage-blob';
+import { randomBytes } from 'node:crypto';
+import {
+  abortedBody,
+  bodyOf,
+  describeStorageProviderContract,
+  expectStorageError,
+  failingBody,
+  listKeys,
+  readObject,
+} from '../testing';
+import { type AzuriteInstance, azuriteConnectionString, freePort, startAzurite } from '../testing/azurite';
+import { AzureBlobStorageProvider } from './azure-blob-storage-provider';
+import { StorageErrorCode } from './storage-error';
+
+jest.setTimeout(60_000);
+
+let azurite: AzuriteInstance;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+const newContainerName = () => `c${randomBytes(8).toString('hex')}`;
+
+async function createContainer(name = newContainerName()): Promise<string> {
+  await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).create();
+  return name;
+}
+
+async function deleteContainer(name: string): Promise<void> {
+  await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).deleteIfExists();
+}
+
+describeStorageProviderContract('azure (Azurite)', async () => {
+  const container = await createContainer();
+  return {
+    provider: new AzureBlobStorageProvider({ connectionString: azurite.connectionString, container }),
+    cleanup: () => deleteContainer(container),
+  };
+});
+
+describeStorageProviderContract('azure (Azurite, prefix, small blocks)', async () => {
+  const container = await createContainer();
+  return {
+    provider: new AzureBlobStorageProvider({
+      connectionString: azurite.connectionString,
+      container,
+      prefix: 'stockroom/',
+      blockSize: 1024 * 1024,
+      maxConcurrency: 2,
+    }),
+    cleanup: () => deleteContainer(container),
+  };
+});
+
+describe('AzureBlobStorageProvider (Azure specifics)', () => {
+  let container: string;
+  let provider: AzureBlobStorageProvider;
+
+  beforeEach(async () => {
+    container = await createContainer();
+    provider = new AzureBlobStorageProvider({
+      connectionString: azurite.connectionString,
+      container,
+      prefix: 'stockroom/',
+    });
+  });
+
+  afterEach(async () => {
+    await deleteContainer(container);
+  });
+
+  const rawNames = async () => {
+    const names: string[] = [];
+    const client = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
+    for await (const b of client.listBlobsFlat()) names.push(b.name);
+    return names.sort();
+  };
+
+  it('stores keys under the prefix and lists them without it', async () => {
+    const bare = new AzureBlobStorageProvider({ connectionString: azurite.connectionString, container });
+    await provider.write('a/b', bodyOf('prefixed'));
+    await bare.write('a/b', bodyOf('bare'));
+    expect(await rawNames()).toEqual(['a/b', 'stockroom/a/b']);
+    expect(await listKeys(provider, '')).toEqual(['a/b']);
+    expect(await listKeys(provider, 'a/')).toEqual(['a/b']);
+    expect((await readObject(provider, 'a/b')).toString()).toBe('prefixed');
+    expect((await readObject(bare, 'a/b')).toString()).toBe('bare');
+    await provider.delete('a/b');
+    expect((await readObject(bare, 'a/b')).toString()).toBe('bare');
+  });
+
+  it('keeps upload markers out of list and removes them on completion and abort', async () => {
+    const id1 = await provider.createMultipart('mp/x', 3);
+    const id2 = await provider.createMultipart('mp/y', 3);
+    expect(await listKeys(provider, '')).toEqual([]);
+    const part = await provider.writePart('mp/x', id1, { index: 0, offset: 0, size: 3 }, bodyOf('abc'));
+    await provider.completeMultipart('mp/x', id1, [part]);
+    await provider.abortMultipart('mp/y', id2);
+    expect(await rawNames()).toEqual(['stockroom/mp/x']);
+  });
+
+  it('assembles parts far smaller than 5 MiB, sent in any order', async () => {
+    const data = randomBytes(10 * 1000 + 7);
+    const parts = Array.from({ length: 11 }, (_, index) => ({
+      index,
+      offset: index * 1000,
+      size: Math.min(1000, data.length - index * 1000),
+    }));
+    const uploadId = await provider.createMultipart('mp/small', data.length);
+    const order = [5, 10, 0, 3, 9, 1, 7, 2, 8, 4, 6];
+    const stored = await Promise.all(
+      order.map((i) =>
+        provider.writePart(
+          'mp/small',
+          uploadId,
+          parts[i],
+          bodyOf(data.subarray(parts[i].offset, parts[i].offset + parts[i].size), 100),
+        ),
+      ),
+    );
+    // Any node can complete it: a second provider instance on the same container.
+    const other = new AzureBlobStorageProvider({
+      connectionString: azurite.connectionString,
+      container,
+      prefix: 'stockroom/',
+    });
+    await other.completeMultipart('mp/small', uploadId, stored.reverse());
+    expect((await readObject(provider, 'mp/small')).equals(data)).toBe(true);
+  });
+
+  it('a multi-block write whose body fails commits nothing', async () => {
+    const small = new AzureBlobStorageProvider({
+      connectionString: azurite.connectionString,
+      container,
+      blockSize: 256 * 1024,
+      maxConcurrency: 2,
+    });
+    await small.write('big', bodyOf('the original'));
+    await expectStorageError(small.write('big', failingBody(randomBytes(3 * 1024 * 1024))), StorageErrorCode.Aborted);
+    await expectStorageError(small.write('big', abortedBody(randomBytes(3 * 1024 * 1024))), StorageErrorCode.Aborted);
+    await expectStorageError(small.write('new', failingBody(randomBytes(3 * 1024 * 1024))), StorageErrorCode.Aborted);
+    expect((await readObject(small, 'big')).toString()).toBe('the original');
+    expect(await small.stat('new')).toBeNull();
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    expect(await small.write('big', bodyOf(data), { contentType: 'application/x-test' })).toEqual({
+      size: data.length,
+    });
+    expect((await readObject(small, 'big')).equals(data)).toBe(true);
+  });
+
+  it('treats malformed or foreign upload ids as not found', async () => {
+    await expectStorageError(
+      provider.writePart('mp/x', '../../x', { index: 0, offset: 0, size: 1 }, bodyOf('a')),
+      StorageErrorCode.NotFound,
+    );
+    const uploadId = await provider.createMultipart('mp/x', 1);
+    await expectStorageError(
+      provider.writePart('mp/other', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a')),
+      StorageErrorCode.NotFound,
+    );
+    await provider.abortMultipart('mp/other', uploadId);
+    const part = await provider.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a'));
+    await provider.completeMultipart('mp/x', uploadId, [part]);
+    expect((await readObject(provider, 'mp/x')).toString()).toBe('a');
+  });
+
+  it('clamps a range that runs past the end of the object', async () => {
+    await provider.write('r', bodyOf('abc'));
+    const read = async (start: number, end: number) => {
+      const chunks: Buffer[] = [];
+      for await (const c of await provider.read('r', { start, end })) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString();
+    };
+    expect(await read(1, 100)).toBe('bc');
+    expect(await read(5, 10)).toBe('');
+    await expect(provider.read('r', { start: 2, end: 1 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('signs a download URL that serves the bytes with the requested headers', async () => {
+    await provider.write('dl/file', bodyOf('download me'), { contentType: 'application/octet-stream' });
+    const url = await provider.createDownloadUrl('dl/file', {
+      expiresInSeconds: 300,
+      contentType: 'text/plain; charset=utf-8',
+      contentDisposition: 'attachment; filename="hello.txt"',
+    });
+    expect(url).toContain('/stockroom/dl/file?');
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="hello.txt"');
+    expect(await res.text()).toBe('download me');
+
+    const tampered = url.replace('dl/file', 'dl/other');
+    expect((await fetch(tampered)).status).toBe(403);
+  });
+
+  it('works with a container SAS URL, which cannot sign download URLs', async () => {
+    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    const containerSas = await service.getContainerClient(container).generateSasUrl({
+      permissions: ContainerSASPermissions.parse('racwdl'),
+      expiresOn: new Date(Date.now() + 3600_000),
+    });
+    const sasProvider = new AzureBlobStorageProvider({ containerUrl: containerSas, container, prefix: 'stockroom/' });
+    await sasProvider.write('via/sas', bodyOf('sas works'));
+    expect((await readObject(provider, 'via/sas')).toString()).toBe('sas works');
+    await expect(sasProvider.checkHealth()).resolves.toBeUndefined();
+    const err = await expectStorageError(sasProvider.createDownloadUrl('via/sas', { expiresInSeconds: 60 }));
+    expect(err.message).toMatch(/account-key connection string/);
+  });
+
+  it('a wrong account key fails with AccessDenied, without echoing the key', async () => {
+    const wrongKey = randomBytes(64).toString('base64');
+    const bad = new AzureBlobStorageProvider({
+      connectionString: azuriteConnectionString(azurite.blobEndpoint, wrongKey),
+      container,
+    });
+    const err = await expectStorageError(bad.checkHealth(), StorageErrorCode.AccessDenied);
+    expect(err.message).toMatch(/credentials/);
+    expect(err.message).not.toContain(wrongKey);
+    await expectStorageError(bad.write('x', bodyOf('x')), StorageErrorCode.AccessDenied);
+    await expectStorageError(bad.read('x'), StorageErrorCode.AccessDenied);
+  });
+
+  it('a missing container is reported by name', async () => {
+    const missing = new AzureBlobStorageProvider({
+      connectionString: azurite.connectionString,
+      container: 'no-such-container',
+    });
+    const err = await expectStorageError(missing.checkHealth(), StorageErrorCode.Unavailable);
+    expect(err.message).toContain('"no-such-container"');
+    const writeErr = await expectStorageError(missing.write('x', bodyOf('x')), StorageErrorCode.Unavailable);
+    expect(writeErr.message).toContain('"no-such-container"');
+  });
+
+  it('an unreachable endpoint fails quickly with Unavailable', async () => {
+    const port = await freePort(); // nobody listens there
+    const down = new AzureBlobStorageProvider({
+      connectionString: azuriteConnectionString(`http://127.0.0.1:${port}/devstoreaccount1`),
+      container,
+      retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 100, tryTimeoutInMs: 2000 },
+    });
+    const started = Date.now();
+    const err = await expectStorageError(down.checkHealth(), StorageErrorCode.Unavailable);
+    expect(err.message).not.toContain('AccountKey');
+    await expectStorageError(down.stat('x'), StorageErrorCode.Unavailable);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('rejects a connection string it cannot parse without echoing it', () => {
+    expect(
+      () => new AzureBlobStorageProvider({ connectionString: 'AccountKey=secret123;nonsense', container }),
+    ).toThrow(/not valid/);
+  });
+});
