@@ -631,9 +631,21 @@ export class S3StorageProvider implements StorageProvider {
             Range: `bytes=${piece.start}-${piece.start + piece.size - 1}`,
           }),
         );
-        for await (const chunk of toReadable(res.Body)) {
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          if (out.destroyed) return;
+        const source = toReadable(res.Body);
+        for await (const chunk of source) {
+          if (out.destroyed) break;
+          if (!out.write(chunk)) {
+            // The consumer may stop reading for good (a failed UploadPart): 'close' ends the wait.
+            await new Promise<void>((r) => {
+              out.once('drain', r);
+              out.once('close', r);
+            });
+          }
+          if (out.destroyed) break;
+        }
+        if (out.destroyed) {
+          source.destroy();
+          return;
         }
       }
       out.end();

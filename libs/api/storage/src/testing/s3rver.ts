@@ -67,9 +67,25 @@ export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', s3rverBin(), '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      '--openssl-legacy-provider',
+      // The IPC channel closes when this process dies, however it dies (a killed jest worker
+      // included): the server then exits instead of lingering.
+      '--import',
+      'data:text/javascript,process.on("disconnect",()=>process.exit(0))',
+      s3rverBin(),
+      '-d',
+      dir,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '--silent',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
   );
+  // The channel must not keep this process alive.
+  child.channel?.unref();
   installExitHook();
   running.add(child);
   let stderr = '';
