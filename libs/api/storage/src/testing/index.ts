@@ -1,2 +1,3 @@
 export * from './storage-contract';
+export * from './s3rver';
 export * from './azurite';
