@@ -1,4 +1,4 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, UploadPartCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import {
@@ -146,6 +146,41 @@ describe('S3StorageProvider (S3 specifics, s3rver)', () => {
     expect(sha256(got)).toBe(sha256(data));
     // The temporary objects are gone.
     expect(await listKeys(make(), 'mp/')).toEqual(['mp/file']);
+  }, 60_000);
+
+  it('sends S3 parts of at least 5 MiB but the last (s3rver does not check the minimum)', async () => {
+    const p = make();
+    const client = (p as unknown as { client: S3Client }).client;
+    const sent: Array<{ number: number; size: number }> = [];
+    const original = client.send.bind(client);
+    jest.spyOn(client, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof UploadPartCommand) {
+        sent.push({ number: command.input.PartNumber ?? 0, size: command.input.ContentLength ?? -1 });
+      }
+      if (command instanceof UploadPartCopyCommand) {
+        const [a, b] = (command.input.CopySourceRange ?? '').replace('bytes=', '').split('-').map(Number);
+        sent.push({ number: command.input.PartNumber ?? 0, size: b - a + 1 });
+      }
+      return original(command as never);
+    }) as typeof client.send);
+    const sizes = [2 * MiB, 6 * MiB, MiB, 1, 5 * MiB, 3 * MiB, 3 * MiB, 100];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const data = randomBytes(total);
+    const uploadId = await p.createMultipart('sized', total);
+    const stored: PartDescriptor[] = [];
+    let offset = 0;
+    for (const [index, size] of sizes.entries()) {
+      stored.push(
+        await p.writePart('sized', uploadId, { index, offset, size }, bodyOf(data.subarray(offset, offset + size))),
+      );
+      offset += size;
+    }
+    sent.length = 0; // only the assembly's parts
+    await p.completeMultipart('sized', uploadId, stored);
+    sent.sort((a, b) => a.number - b.number);
+    expect(sent.reduce((a, b) => a + b.size, 0)).toBe(total);
+    for (const part of sent.slice(0, -1)) expect(part.size).toBeGreaterThanOrEqual(5 * MiB);
+    expect((await readObject(p, 'sized')).equals(data)).toBe(true);
   }, 60_000);
 
   it('assembles many tiny parts', async () => {
