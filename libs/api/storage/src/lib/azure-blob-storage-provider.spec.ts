@@ -105,6 +105,19 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
     expect(await rawNames()).toEqual(['stockroom/mp/x']);
   });
 
+  it('cleanupStale removes only old upload markers; their ids stop working', async () => {
+    const uploadId = await provider.createMultipart('mp/stale', 1);
+    expect(await provider.cleanupStale(60 * 60 * 1000)).toBe(0);
+    await provider.writePart('mp/stale', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a'));
+    await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has a resolution of 1 s
+    expect(await provider.cleanupStale(0)).toBe(1);
+    await expectStorageError(
+      provider.completeMultipart('mp/stale', uploadId, [{ index: 0, offset: 0, size: 1 }]),
+      StorageErrorCode.NotFound,
+    );
+    expect(await rawNames()).toEqual([]);
+  });
+
   it('assembles parts far smaller than 5 MiB, sent in any order', async () => {
     const data = randomBytes(10 * 1000 + 7);
     const parts = Array.from({ length: 11 }, (_, index) => ({
@@ -212,6 +225,16 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
     await expect(sasProvider.checkHealth()).resolves.toBeUndefined();
     const err = await expectStorageError(sasProvider.createDownloadUrl('via/sas', { expiresInSeconds: 60 }));
     expect(err.message).toMatch(/account-key connection string/);
+
+    // The same token in a SAS connection string.
+    const token = new URL(containerSas).search.slice(1);
+    const sasConnection = new AzureBlobStorageProvider({
+      connectionString: `BlobEndpoint=${azurite.blobEndpoint};SharedAccessSignature=${token}`,
+      container,
+      prefix: 'stockroom/',
+    });
+    expect((await readObject(sasConnection, 'via/sas')).toString()).toBe('sas works');
+    await expectStorageError(sasConnection.createDownloadUrl('via/sas', { expiresInSeconds: 60 }));
   });
 
   it('a wrong account key fails with AccessDenied, without echoing the key', async () => {

@@ -58,7 +58,10 @@ export interface AzureBlobStorageOptions {
   blockSize?: number;
   /** Blocks in flight per streamed write. Default 4. */
   maxConcurrency?: number;
-  /** The SDK's retry policy (exponential backoff); defaults to 4 tries, 60 s per try. */
+  /**
+   * The SDK's retry policy (exponential backoff on 5xx, 408, 429 and network errors); defaults to
+   * 4 tries, 0.5 s doubling up to 10 s between them, and the SDK's per-try timeout.
+   */
   retryOptions?: StorageRetryOptions;
 }
 
@@ -393,6 +396,29 @@ export class AzureBlobStorageProvider implements StorageProvider {
     }
   }
 
+  /**
+   * Removes the markers of multipart uploads started more than `olderThanMs` ago and never
+   * completed or aborted, so their ids stop working. Returns how many were removed. Their
+   * uncommitted blocks are Azure's to expire (7 days). Like the disk provider's cleanup, callers
+   * pick an age well beyond the longest upload session.
+   */
+  async cleanupStale(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    try {
+      for await (const item of this.containerClient.listBlobsFlat({ prefix: this.prefix + UPLOADS_DIR })) {
+        const modified = item.properties.lastModified?.getTime() ?? 0;
+        if (modified <= cutoff) {
+          await this.containerClient.getBlockBlobClient(item.name).deleteIfExists();
+          removed++;
+        }
+      }
+    } catch (e) {
+      throw this.translate(e, 'clean up stale multipart uploads');
+    }
+    return removed;
+  }
+
   // ---------------------------------------------------------------------------------------
 
   private blob(key: string): BlockBlobClient {
@@ -455,6 +481,9 @@ export function translateAzureError(
 
   if (code === 'ContainerNotFound') {
     return make(StorageErrorCode.Unavailable, `the Azure container "${container}" does not exist`);
+  }
+  if (code === 'ContainerBeingDeleted' || code === 'ContainerDisabled' || code === 'AccountIsDisabled') {
+    return make(StorageErrorCode.Unavailable, `the Azure container "${container}" cannot be used (${code})`);
   }
   if (code === 'BlobNotFound' || status === 404) {
     return make(
