@@ -13,6 +13,7 @@ import { HealthModule } from './modules/health/health.module';
 import { AccessModule } from './modules/security/access.module';
 import { AuthGuard } from './modules/security/auth.guard';
 import { SecurityModule } from './modules/security/security.module';
+import { StorageSettingsModule } from './modules/storage/storage-settings.module';
 import { StorageModule } from './modules/storage/storage.module';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         AccessModule,
         AuditModule,
         SecurityModule,
+        StorageSettingsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -20,6 +20,8 @@ export interface AppConfig {
     maxCompressionRatio: number;
   };
   multipartMaxAgeHours: number;
+  /** Encrypts storage secrets at rest; absent: a key generated once into `dataDir/encryption.key`. */
+  encryptionKey?: string;
   security: {
     /** Used once, when the first start creates the Admin user; absent: a random one is printed. */
     adminPassword?: string;
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxCompressionRatio: int('STOCKROOM_IMPORT_MAX_RATIO', 200, 1),
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
+    encryptionKey: env['STOCKROOM_ENCRYPTION_KEY'] || undefined,
     security: {
       adminPassword: adminPassword(env['STOCKROOM_ADMIN_PASSWORD'], problems),
       sessionIdleMinutes: int('STOCKROOM_SESSION_IDLE_MINUTES', 8 * 60, 1),

@@ -626,6 +626,39 @@ describe('authorization matrix: every route × every kind of caller', () => {
         }),
       ),
 
+      // ---- storage (spec §7)
+      ...adminOnly('GET /api/storage', 'list storage types', 200, () => ({ method: 'GET', path: '/api/storage' })),
+      {
+        route: 'GET /api/storage',
+        what: "a directory's storage",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/storage?feed=${FEED}` }),
+      },
+      {
+        route: 'POST /api/storage',
+        what: "change an empty directory's storage",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: async (n) => {
+          await must(admin('POST', '/api/management/feeds/create', { name: `stored-${n}`, feedType: 'asset' }), 200);
+          await replicateRules(`stored-${n}`);
+          return {
+            method: 'POST',
+            path: `/api/storage?feed=stored-${n}`,
+            body: JSON.stringify({ id: 's3', properties: { BucketName: 'b', AccessKey: 'k', SecretAccessKey: 's' } }),
+          };
+        },
+        expect: (c) => (c.id === 'feed key, this directory' ? 404 : undefined),
+      },
+      {
+        route: 'POST /api/storage/test',
+        what: "test a directory's storage",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'POST', path: `/api/storage/test?feed=${FEED}`, body: '{}' }),
+      },
+
       // ---- audit and health
       ...adminOnly('GET /api/security/audit', 'read the audit log', 200, () => ({
         method: 'GET',

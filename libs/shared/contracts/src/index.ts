@@ -5,3 +5,4 @@ export * from './lib/feed-name';
 export * from './lib/error-codes';
 export * from './lib/privileges';
 export * from './lib/security';
+export * from './lib/storage';

@@ -57,6 +57,21 @@ export class FeedsRepository {
     };
   }
 
+  /** Locks the feed row and tells whether it holds any file or unfinished chunked upload. */
+  async lockAndCheckEmpty(manager: EntityManager, feedId: number): Promise<boolean> {
+    await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file'
+       UNION ALL SELECT 1 FROM multipart_uploads WHERE feed_id = $1 LIMIT 1`,
+      [feedId],
+    );
+    return rows.length === 0;
+  }
+
+  async setStorage(manager: EntityManager, feedId: number, storage: Record<string, unknown> | null): Promise<void> {
+    await manager.update(FeedEntity, { id: feedId }, { storage: storage as never });
+  }
+
   async delete(manager: EntityManager, feedId: number): Promise<void> {
     await manager.delete(FeedEntity, { id: feedId });
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   AuditAction,
   CreateFeedRequest,
+  StorageSettings,
   ErrorCode,
   Feed,
   isValidFeedName,
@@ -128,6 +129,24 @@ export class FeedsService {
       details: { changed: Object.keys(input) },
     });
     return toFeed(saved);
+  }
+
+  /**
+   * Points an empty directory at other storage. A directory holding files keeps its storage:
+   * moving files between providers is a job of its own (not yet built), and switching without
+   * moving would strand them.
+   */
+  async replaceStorage(actor: Principal, feed: FeedEntity, storage: StorageSettings): Promise<void> {
+    await this.repository.transaction(async (manager) => {
+      if (!(await this.repository.lockAndCheckEmpty(manager, feed.id))) {
+        throw new AppError(
+          ErrorCode.BadRequest,
+          `Asset directory "${feed.name}" holds files: its storage can only be changed while it is empty.`,
+        );
+      }
+      await this.repository.setStorage(manager, feed.id, storage as unknown as Record<string, unknown>);
+    });
+    await this.audit.record(actor, AuditAction.StorageChanged, { feed: feed.name, details: { id: storage.id } });
   }
 
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */

@@ -3,12 +3,14 @@ import { DiskStorageProvider, StorageProvider } from '@stockroom/storage';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { mapSecrets } from './storage-settings';
+import { StorageSecrets } from './storage-secrets';
+import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 
-/** Storage settings as ProGet shows them (`GET /api/storage?feed=X`). */
-export interface StorageDescriptor {
-  id: string;
-  properties: Record<string, unknown>;
-}
+/** A directory's storage settings as stored: secrets encrypted (see StorageSecrets). */
+export type StorageDescriptor = StorageSettings;
 
 interface FeedLike {
   id: number;
@@ -25,6 +27,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class StorageService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StorageService.name);
   private readonly providers = new Map<string, StorageProvider>();
+  private readonly secrets: StorageSecrets;
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private sweepAgain = false;
@@ -32,7 +35,9 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => this.sweepSoon(), SWEEP_INTERVAL_MS);
@@ -46,8 +51,23 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   }
 
   descriptorFor(feed: FeedLike): StorageDescriptor {
-    if (feed.storage) return feed.storage as unknown as StorageDescriptor;
-    return { id: 'disk', properties: { Path: join(this.config.dataDir, 'storage', `feed-${feed.id}`) } };
+    const stored = feed.storage as StorageDescriptor | null;
+    if (stored && (stored.id !== 'disk' || stored.properties['Path'])) return stored;
+    return { id: 'disk', properties: { Path: this.defaultDiskPath(feed.id) } };
+  }
+
+  defaultDiskPath(feedId: number): string {
+    return join(this.config.dataDir, 'storage', `feed-${feedId}`);
+  }
+
+  /** Settings as they are kept in the database: secrets encrypted. */
+  sealed(settings: StorageSettings): StorageDescriptor {
+    return mapSecrets(settings, (value) => (StorageSecrets.isEncrypted(value) ? value : this.secrets.encrypt(value)));
+  }
+
+  /** Settings with secrets in clear, for building a provider (never stored, never returned). */
+  unsealed(descriptor: StorageDescriptor): StorageSettings {
+    return mapSecrets(descriptor, (value) => this.secrets.decrypt(value));
   }
 
   providerFor(feed: FeedLike): StorageProvider {
@@ -58,16 +78,51 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     const cacheKey = JSON.stringify(descriptor);
     let provider = this.providers.get(cacheKey);
     if (!provider) {
-      switch (descriptor.id) {
-        case 'disk':
-          provider = new DiskStorageProvider(String(descriptor.properties['Path']));
-          break;
-        default:
-          throw new Error(`Unknown storage type "${descriptor.id}"`);
-      }
+      provider = createProvider(this.unsealed(descriptor));
       this.providers.set(cacheKey, provider);
     }
     return provider;
+  }
+
+  /**
+   * Writes, reads back and deletes a probe object with `settings` (secrets in clear), saying
+   * exactly which step failed and why. Stops at the first failure.
+   */
+  async test(settings: StorageSettings): Promise<StorageTestResult> {
+    const steps: StorageTestResult['steps'] = [];
+    const probeKey = `probes/${randomUUID()}`;
+    const payload = Buffer.from(`stockroom storage probe ${new Date().toISOString()}`);
+    const run = async (step: StorageTestResult['steps'][number]['step'], work: () => Promise<string>) => {
+      try {
+        steps.push({ step, ok: true, message: await work() });
+        return true;
+      } catch (e) {
+        steps.push({ step, ok: false, message: (e as Error).message });
+        return false;
+      }
+    };
+    let provider: StorageProvider | undefined;
+    const ok =
+      (await run('connect', async () => {
+        provider = createProvider(settings);
+        await provider.checkHealth();
+        return `Reached ${settings.id} storage.`;
+      })) &&
+      (await run('write', async () => {
+        await provider?.write(probeKey, Readable.from([payload]));
+        return `Wrote ${payload.length} bytes.`;
+      })) &&
+      (await run('read', async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of await (provider as StorageProvider).read(probeKey)) chunks.push(chunk as Buffer);
+        if (!Buffer.concat(chunks).equals(payload)) throw new Error('The bytes read back differ from those written.');
+        return 'Read the same bytes back.';
+      })) &&
+      (await run('delete', async () => {
+        await provider?.delete(probeKey);
+        return 'Deleted the probe.';
+      }));
+    return { ok, steps };
   }
 
   /** Queues blobs for removal inside the caller's transaction. */
@@ -124,5 +179,16 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
       });
       if (done) return removed;
     }
+  }
+}
+
+/** A provider for settings whose secrets are in clear. */
+export function createProvider(settings: StorageSettings): StorageProvider {
+  const p = settings.properties;
+  switch (settings.id) {
+    case 'disk':
+      return new DiskStorageProvider(String(p['Path']));
+    default:
+      throw new Error(`Storage type "${settings.id}" is not available.`);
   }
 }

@@ -173,6 +173,7 @@ export enum AuditAction {
   FeedCreated = 'feed.created',
   FeedUpdated = 'feed.updated',
   FeedDeleted = 'feed.deleted',
+  StorageChanged = 'storage.changed',
   AssetUploaded = 'asset.uploaded',
   AssetOverwritten = 'asset.overwritten',
   AssetDeleted = 'asset.deleted',

@@ -1,0 +1,160 @@
+import { MASKED_SECRET, StorageKind, StorageSettings, StorageTypeInfo } from '@stockroom/contracts';
+import { badRequest } from '../../common/errors/app-error';
+import { asObject } from '../../common/http/json-fields';
+
+/** The storage types and their properties (spec §7), ProGet's property names. */
+export const STORAGE_TYPES: StorageTypeInfo[] = [
+  {
+    id: 'disk',
+    name: 'Disk',
+    properties: [
+      {
+        name: 'Path',
+        type: 'string',
+        required: false,
+        secret: false,
+        description: "Absolute folder for the directory's files; default: under the server's data directory.",
+      },
+    ],
+  },
+  {
+    id: 's3',
+    name: 'Amazon S3 (or S3-compatible)',
+    properties: [
+      { name: 'BucketName', type: 'string', required: true, secret: false, description: 'Bucket' },
+      { name: 'RegionEndpoint', type: 'string', required: false, secret: false, description: 'Region, e.g. eu-west-1' },
+      { name: 'TargetPath', type: 'string', required: false, secret: false, description: 'Key prefix' },
+      {
+        name: 'AccessKey',
+        type: 'string',
+        required: false,
+        secret: false,
+        description: 'Access key id; none: the default credential chain',
+      },
+      { name: 'SecretAccessKey', type: 'string', required: false, secret: true, description: 'Secret access key' },
+      {
+        name: 'CustomServiceUrl',
+        type: 'string',
+        required: false,
+        secret: false,
+        description: 'Endpoint of an S3-compatible store (MinIO …)',
+      },
+      {
+        name: 'UsePathStyle',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        description: 'Path-style URLs (MinIO and most S3-compatible stores)',
+      },
+      {
+        name: 'Encrypted',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        description: 'Server-side encryption (AES256)',
+      },
+    ],
+  },
+  {
+    id: 'azure',
+    name: 'Azure Blob Storage',
+    properties: [
+      {
+        name: 'ConnectionString',
+        type: 'string',
+        required: true,
+        secret: true,
+        description: 'Storage account connection string',
+      },
+      { name: 'ContainerName', type: 'string', required: true, secret: false, description: 'Container' },
+      { name: 'TargetPath', type: 'string', required: false, secret: false, description: 'Blob name prefix' },
+    ],
+  },
+];
+
+export function typeInfo(id: string): StorageTypeInfo | undefined {
+  return STORAGE_TYPES.find((t) => t.id === id.toLowerCase());
+}
+
+/**
+ * Validates settings sent by a client. Property names are matched case-insensitively and
+ * returned in ProGet's spelling; unknown names, wrong types and missing required ones are a 400
+ * naming the property. A secret sent as {@link MASKED_SECRET} keeps the `current` one.
+ */
+export function parseStorageSettings(body: unknown, current?: StorageSettings): StorageSettings {
+  const input = asObject(body);
+  const rawId = input['id'] ?? input['type'];
+  if (typeof rawId !== 'string')
+    throw badRequest(`"id" is required: one of ${STORAGE_TYPES.map((t) => t.id).join(', ')}.`);
+  const type = typeInfo(rawId);
+  if (!type) throw badRequest(`Unknown storage "${rawId}": use ${STORAGE_TYPES.map((t) => t.id).join(', ')}.`);
+  const given = input['properties'] === undefined ? {} : asObject(input['properties']);
+  const properties: Record<string, string | boolean> = {};
+  for (const [name, value] of Object.entries(given)) {
+    const spec = type.properties.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (!spec)
+      throw badRequest(
+        `Unknown property "${name}" for ${type.id} storage: use ${type.properties.map((p) => p.name).join(', ')}.`,
+      );
+    if (value === null || value === '') continue;
+    if (spec.type === 'boolean') {
+      const flag = typeof value === 'string' ? value.toLowerCase() : value;
+      if (flag !== true && flag !== false && flag !== 'true' && flag !== 'false')
+        throw badRequest(`"${spec.name}" must be true or false.`);
+      properties[spec.name] = flag === true || flag === 'true';
+    } else {
+      if (typeof value !== 'string') throw badRequest(`"${spec.name}" must be a string.`);
+      if (value.length > 4096) throw badRequest(`"${spec.name}" is too long.`);
+      if (spec.secret && value === MASKED_SECRET) {
+        const kept = current?.id === type.id ? current.properties[spec.name] : undefined;
+        if (kept === undefined) throw badRequest(`"${spec.name}" must be given: there is no stored value to keep.`);
+        properties[spec.name] = kept;
+      } else {
+        properties[spec.name] = value;
+      }
+    }
+  }
+  for (const spec of type.properties) {
+    if (spec.required && properties[spec.name] === undefined)
+      throw badRequest(`"${spec.name}" is required for ${type.id} storage.`);
+  }
+  if (type.id === 's3' && properties['SecretAccessKey'] !== undefined && properties['AccessKey'] === undefined) {
+    throw badRequest('"AccessKey" is required with "SecretAccessKey".');
+  }
+  if (type.id === 's3' && properties['CustomServiceUrl'] !== undefined)
+    checkUrl(String(properties['CustomServiceUrl']));
+  if (type.id === 'disk' && properties['Path'] !== undefined && !String(properties['Path']).startsWith('/')) {
+    throw badRequest('"Path" must be an absolute path.');
+  }
+  return { id: type.id as StorageKind, properties };
+}
+
+/** The settings with every set secret replaced by {@link MASKED_SECRET}. */
+export function maskSecrets(settings: StorageSettings): StorageSettings {
+  const type = typeInfo(settings.id);
+  const properties = { ...settings.properties };
+  for (const spec of type?.properties ?? []) {
+    if (spec.secret && properties[spec.name] !== undefined) properties[spec.name] = MASKED_SECRET;
+  }
+  return { id: settings.id, properties };
+}
+
+/** Applies `transform` to every secret property (encrypting for storage, decrypting for use). */
+export function mapSecrets(settings: StorageSettings, transform: (value: string) => string): StorageSettings {
+  const type = typeInfo(settings.id);
+  const properties = { ...settings.properties };
+  for (const spec of type?.properties ?? []) {
+    const value = properties[spec.name];
+    if (spec.secret && typeof value === 'string') properties[spec.name] = transform(value);
+  }
+  return { id: settings.id, properties };
+}
+
+function checkUrl(raw: string): void {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+  } catch {
+    throw badRequest('"CustomServiceUrl" must be an http(s) URL.');
+  }
+}
