@@ -1,5 +1,7 @@
 import { BlobServiceClient, ContainerSASPermissions } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   abortedBody,
   bodyOf,
@@ -273,6 +275,51 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
     expect(err.message).not.toContain('AccountKey');
     await expectStorageError(down.stat('x'), StorageErrorCode.Unavailable);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a part Azure fails to receive is not retried from a spent stream: it fails, to be re-sent', async () => {
+    // A fake endpoint: the upload marker exists, every Put Block answers 503 after reading the body.
+    const puts: number[] = [];
+    const server = http.createServer((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(200, {
+          'x-ms-meta-key': 'mp/x',
+          'x-ms-meta-totalsize': '100000',
+          'content-length': '0',
+          'x-ms-version': '2025-01-05',
+        });
+        res.end();
+        return;
+      }
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => {
+        puts.push(n);
+        res.writeHead(503, { 'x-ms-error-code': 'ServerBusy', 'content-length': '0' });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const flaky = new AzureBlobStorageProvider({
+        connectionString: azuriteConnectionString(`http://127.0.0.1:${port}/devstoreaccount1`),
+        container,
+        retryOptions: { maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+      });
+      const uploadId = randomBytes(16).toString('hex');
+      const started = Date.now();
+      const err = await expectStorageError(
+        flaky.writePart('mp/x', uploadId, { index: 0, offset: 0, size: 100_000 }, bodyOf(randomBytes(100_000))),
+        StorageErrorCode.Unavailable,
+      );
+      expect(err.message).toMatch(/send the part again/);
+      expect(puts).toEqual([100_000]);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('rejects a connection string it cannot parse without echoing it', () => {

@@ -285,14 +285,18 @@ export class AzureBlobStorageProvider implements StorageProvider {
     exact.once('error', () => abort.abort());
     pipeline(body, exact).catch(() => undefined);
     let sent = false;
+    let replayed = false;
     try {
       await this.blob(key).stageBlock(
         blockId,
         () => {
           // A stream cannot be sent twice: a retry after a network failure gives up.
           if (sent) {
-            abort.abort();
-            return Readable.from([], { objectMode: false });
+            replayed = true;
+            // Aborting right here would go unnoticed: the HTTP client subscribes to the signal
+            // after asking for the body.
+            setImmediate(() => abort.abort());
+            return new PassThrough();
           }
           sent = true;
           return exact;
@@ -307,6 +311,13 @@ export class AzureBlobStorageProvider implements StorageProvider {
       exact.destroy();
       if (exact.failure) throw exact.failure;
       if (sourceFailed) throw abortedError(e);
+      if (replayed) {
+        throw new StorageError(
+          StorageErrorCode.Unavailable,
+          `Cannot write part ${index} of "${key}": Azure failed while receiving it; send the part again`,
+          { cause: e },
+        );
+      }
       throw this.translate(e, `write part ${index} of "${key}"`, 'upload');
     }
   }
