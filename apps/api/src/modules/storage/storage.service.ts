@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DiskStorageProvider, StorageProvider } from '@stockroom/storage';
+import { AzureBlobStorageProvider, DiskStorageProvider, S3StorageProvider, StorageProvider } from '@stockroom/storage';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -185,10 +185,29 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
 /** A provider for settings whose secrets are in clear. */
 export function createProvider(settings: StorageSettings): StorageProvider {
   const p = settings.properties;
+  const text = (name: string) => (typeof p[name] === 'string' && p[name] !== '' ? String(p[name]) : undefined);
   switch (settings.id) {
     case 'disk':
       return new DiskStorageProvider(String(p['Path']));
-    default:
-      throw new Error(`Storage type "${settings.id}" is not available.`);
+    case 's3': {
+      const accessKeyId = text('AccessKey');
+      const secretAccessKey = text('SecretAccessKey');
+      return new S3StorageProvider({
+        bucket: String(p['BucketName']),
+        prefix: text('TargetPath'),
+        region: text('RegionEndpoint'),
+        endpoint: text('CustomServiceUrl'),
+        forcePathStyle: p['UsePathStyle'] === true,
+        // No keys: the SDK's default chain (environment, profile, instance or task role).
+        credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+        serverSideEncryption: p['Encrypted'] === true,
+      });
+    }
+    case 'azure':
+      return new AzureBlobStorageProvider({
+        connectionString: text('ConnectionString'),
+        container: String(p['ContainerName']),
+        prefix: text('TargetPath'),
+      });
   }
 }

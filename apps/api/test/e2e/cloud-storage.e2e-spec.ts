@@ -1,0 +1,189 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { S3RVER_CREDENTIALS, startAzurite, startS3rver } from '@stockroom/storage/testing';
+import { createHash, randomBytes } from 'node:crypto';
+import { bytes, createFeed, endpoint, zipOf } from '../support/fixtures';
+import { raw } from '../support/http';
+import { startTestApp, TestApp } from '../support/test-app';
+
+interface Backend {
+  name: string;
+  /** Starts the emulator, makes an empty bucket/container, answers the directory's storage settings. */
+  start(): Promise<{ settings: { id: string; properties: Record<string, unknown> }; stop(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'S3 (s3rver)',
+    async start() {
+      const s3 = await startS3rver();
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: S3RVER_CREDENTIALS,
+      });
+      await client.send(new CreateBucketCommand({ Bucket: 'assets' }));
+      client.destroy();
+      return {
+        settings: {
+          id: 's3',
+          properties: {
+            BucketName: 'assets',
+            TargetPath: 'stockroom/',
+            CustomServiceUrl: s3.endpoint,
+            UsePathStyle: true,
+            AccessKey: S3RVER_CREDENTIALS.accessKeyId,
+            SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey,
+          },
+        },
+        stop: () => s3.stop(),
+      };
+    },
+  },
+  {
+    name: 'Azure (Azurite)',
+    async start() {
+      const azurite = await startAzurite();
+      await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('assets').create();
+      return {
+        settings: {
+          id: 'azure',
+          properties: { ConnectionString: azurite.connectionString, ContainerName: 'assets', TargetPath: 'stockroom' },
+        },
+        stop: () => azurite.stop(),
+      };
+    },
+  },
+];
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The asset API on each cloud backend, through the storage API, against real emulators. */
+describe.each(backends)('asset API on $name', (backend) => {
+  let t: TestApp;
+  let stopBackend: () => Promise<void>;
+  let ep: ReturnType<typeof endpoint>;
+  const json = { 'Content-Type': 'application/json' };
+
+  beforeAll(async () => {
+    const started = await backend.start();
+    stopBackend = started.stop;
+    t = await startTestApp();
+    await createFeed(t, 'cloud');
+    const saved = await raw(t, 'POST', '/api/storage?feed=cloud', {
+      headers: json,
+      body: JSON.stringify(started.settings),
+    });
+    expect(saved.status).toBe(200);
+    ep = endpoint(t, 'cloud');
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await stopBackend?.();
+  });
+
+  it('passes the connection test', async () => {
+    const res = await raw(t, 'POST', '/api/storage/test?feed=cloud', { headers: json, body: '{}' });
+    expect(JSON.parse(res.text)).toMatchObject({ ok: true });
+  });
+
+  it('stores, serves (whole, Range, HEAD), overwrites and deletes files', async () => {
+    const data = bytes(300_000);
+    expect((await ep('content/dir/a.bin', { method: 'POST', body: data })).status).toBe(201);
+    const whole = await ep('content/dir/a.bin');
+    expect(whole.status).toBe(200);
+    expect(sha256(Buffer.from(await whole.arrayBuffer()))).toBe(sha256(data));
+    const part = await ep('content/dir/a.bin', { headers: { Range: 'bytes=1000-1999' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(data.subarray(1000, 2000));
+    expect((await ep('content/dir/a.bin', { method: 'HEAD' })).headers.get('content-length')).toBe('300000');
+    const meta = await (await ep('metadata/dir/a.bin')).json();
+    expect(meta.sha256).toBe(sha256(data));
+
+    const next = bytes(1234);
+    expect((await ep('content/dir/a.bin', { method: 'POST', body: next })).status).toBe(201);
+    expect(Buffer.from(await (await ep('content/dir/a.bin')).arrayBuffer())).toEqual(next);
+    expect((await ep('delete/dir/a.bin', { method: 'POST' })).status).toBe(200);
+    expect((await ep('content/dir/a.bin')).status).toBe(404);
+  });
+
+  it('chunked upload with parts smaller than 5 MiB, out of order, completes into the exact file', async () => {
+    const data = randomBytes(2_500_000);
+    const parts = [
+      { index: 2, offset: 2_000_000, size: 500_000 },
+      { index: 0, offset: 0, size: 1_000_000 },
+      { index: 1, offset: 1_000_000, size: 1_000_000 },
+    ];
+    for (const p of parts) {
+      const q = `multipart=upload&id=cloud-1&index=${p.index}&offset=${p.offset}&totalSize=${data.length}&partSize=${p.size}&totalParts=3`;
+      const res = await ep(`content/big/file.bin?${q}`, {
+        method: 'POST',
+        body: data.subarray(p.offset, p.offset + p.size),
+      });
+      expect(res.status).toBe(200);
+    }
+    expect((await ep('content/big/file.bin?multipart=complete&id=cloud-1', { method: 'POST' })).status).toBe(200);
+    const got = Buffer.from(await (await ep('content/big/file.bin')).arrayBuffer());
+    expect(sha256(got)).toBe(sha256(data));
+    expect((await (await ep('metadata/big/file.bin')).json()).sha256).toBe(sha256(data));
+  });
+
+  it('imports a zip and exports it back', async () => {
+    const zip = await zipOf({ 'x/one.txt': 'one', 'two.txt': 'two' });
+    const imported = await ep('import/arch?format=zip', { method: 'POST', body: zip });
+    expect(await imported.json()).toEqual({ created: 2, overwritten: 0, skipped: 0 });
+    expect(await (await ep('content/arch/x/one.txt')).text()).toBe('one');
+    const exported = await ep('export/arch?format=zip&recursive=true');
+    expect(exported.status).toBe(200);
+    expect(
+      Buffer.from(await exported.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
+  });
+});
+
+describe('a directory whose cloud storage is unreachable', () => {
+  let t: TestApp;
+  const json = { 'Content-Type': 'application/json' };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await createFeed(t, 'gone');
+    // A port nobody listens on.
+    const settings = {
+      id: 's3',
+      properties: {
+        BucketName: 'assets',
+        CustomServiceUrl: 'http://127.0.0.1:9',
+        UsePathStyle: true,
+        AccessKey: 'a',
+        SecretAccessKey: 'not-a-real-secret-value',
+      },
+    };
+    expect(
+      (await raw(t, 'POST', '/api/storage?feed=gone', { headers: json, body: JSON.stringify(settings) })).status,
+    ).toBe(200);
+  });
+  afterAll(() => t?.close());
+
+  it('says which step of the connection test failed', async () => {
+    const result = JSON.parse(
+      (await raw(t, 'POST', '/api/storage/test?feed=gone', { headers: json, body: '{}' })).text,
+    );
+    expect(result.ok).toBe(false);
+    expect(result.steps[0]).toMatchObject({ step: 'connect', ok: false });
+    expect(result.steps[0].message).toMatch(/./);
+    expect(JSON.stringify(result)).not.toContain('not-a-real-secret-value');
+  });
+
+  it('answers an upload with 503 and a reason, and records nothing', async () => {
+    const ep = endpoint(t, 'gone');
+    const res = await ep('content/a.txt', { method: 'POST', body: 'hello' });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toMatch(/storage/i);
+    expect(await (await ep('dir/')).json()).toEqual([]);
+  });
+});
