@@ -11,7 +11,8 @@ import {
   listKeys,
   readObject,
 } from '../testing';
-import { type AzuriteInstance, azuriteConnectionString, freePort, startAzurite } from '../testing/azurite';
+import { type AzuriteInstance, azuriteConnectionString, startAzurite } from '../testing/azurite';
+import { freePort } from '../testing/child-processes';
 import { AzureBlobStorageProvider } from './azure-blob-storage-provider';
 import { StorageErrorCode } from './storage-error';
 

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort, killOnExit, portAnswers } from './child-processes';
+import { spawn } from 'node:child_process';
 import { promises as fsp, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -23,51 +23,12 @@ export function azuriteConnectionString(blobEndpoint: string, accountKey = AZURI
   return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${accountKey};BlobEndpoint=${blobEndpoint};`;
 }
 
-/** A TCP port nobody listens on right now (and, with luck, right after). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function azuriteBlobScript(): string {
   const pkgPath = require.resolve('azurite/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
     bin: Record<string, string>;
   };
   return path.resolve(path.dirname(pkgPath), pkg.bin['azurite-blob']);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Never leave an Azurite behind, even when a test run dies. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
 }
 
 /**
@@ -94,8 +55,7 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  running.add(child);
-  installExitHook();
+  killOnExit(child);
 
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -106,7 +66,6 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
   const exitedPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
       exited = true;
-      running.delete(child);
       resolve();
     });
   });
@@ -129,7 +88,7 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
   try {
     for (;;) {
       if (exited) throw new Error(`Azurite exited before listening: ${stderr.trim() || '(no output)'}`);
-      if (await canConnect(port)) break;
+      if (await portAnswers(port)) break;
       if (Date.now() > deadline) throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }

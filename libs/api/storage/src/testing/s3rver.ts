@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort, killOnExit, portAnswers } from './child-processes';
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -12,41 +12,6 @@ export interface S3rverHandle {
 
 /** The credentials s3rver accepts out of the box. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Kills any server still running when the test process exits (e.g. after a failed setup). */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function s3rverBin(): string {
   const pkgPath = require.resolve('s3rver/package.json');
@@ -86,8 +51,7 @@ export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
   );
   // The channel must not keep this process alive.
   child.channel?.unref();
-  installExitHook();
-  running.add(child);
+  killOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
@@ -96,7 +60,6 @@ export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
   let hasExited = false;
   void exited.then(() => {
     hasExited = true;
-    running.delete(child);
   });
 
   const stop = async () => {
