@@ -96,7 +96,10 @@ export class AssetUploadService implements OnApplicationShutdown {
         mediaType: resolveMediaType(request.contentType, path.name),
       };
     } catch (e) {
-      // A failed write leaves nothing; a failed digest after it would leave the blob.
+      // A failed write leaves nothing; a failed digest after it would leave the blob. The hashing
+      // session goes too (a store that refused the body may never have read it to the end).
+      hashing.destroy();
+      hashing.discard();
       await provider.delete(blobKey).catch(() => undefined);
       throw sourceError instanceof AppError ? sourceError : e;
     }
