@@ -69,7 +69,7 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-    } catch (e) {
+    } catch {
       this.lost(client);
       return;
     }

@@ -160,7 +160,7 @@ export class PrivilegesService {
       if (values.deny) await ensureAnAdministratorRemains(this.repository, manager);
       return inserted;
     });
-    const rule = (await this.repository.listRules(values.feedId)).find((r) => r.id === id) as PrivilegeRule;
+    const rule = (await this.repository.ruleView(id)) as PrivilegeRule;
     await this.audit.record(actor, AuditAction.PrivilegeGranted, {
       feed: rule.feed,
       target: `${rule.principalType}:${rule.principalName}`,
@@ -175,7 +175,7 @@ export class PrivilegesService {
     const feed = rule.feedId === null ? undefined : await this.feeds.requireById(rule.feedId);
     if (feed) await this.access.require(actor, Privilege.ManageFeed, feed);
     else await this.access.require(actor, Privilege.Administer);
-    const view = (await this.repository.listRules(rule.feedId)).find((r) => r.id === id) as PrivilegeRule;
+    const view = (await this.repository.ruleView(id)) as PrivilegeRule;
     await this.repository.transaction(async (manager) => {
       await this.repository.deleteRule(id, manager);
       await ensureAnAdministratorRemains(this.repository, manager);

@@ -20,6 +20,19 @@ export interface RuleView {
   deny: boolean;
 }
 
+/** A rule with its principal, role and directory by name. */
+const RULE_VIEW = `
+  SELECT pr.id,
+         CASE WHEN pr.user_id IS NOT NULL THEN 'user' WHEN pr.group_id IS NOT NULL THEN 'group' ELSE 'pseudo' END
+           AS "principalType",
+         COALESCE(u.user_name, g.name, pr.pseudo_group) AS "principalName",
+         r.name AS role, f.name AS feed, pr.deny
+    FROM privilege_rules pr
+    JOIN roles r ON r.id = pr.role_id
+    LEFT JOIN users u ON u.id = pr.user_id
+    LEFT JOIN groups g ON g.id = pr.group_id
+    LEFT JOIN feeds f ON f.id = pr.feed_id`;
+
 /** Users, groups, roles, rules, keys and sessions: everything security manages. */
 @Injectable()
 export class SecurityRepository {
@@ -182,22 +195,18 @@ export class SecurityRepository {
   }
 
   /** Rules with names resolved; `feedId` undefined = all, null = global only. */
-  async listRules(feedId?: number | null): Promise<RuleView[]> {
+  listRules(feedId?: number | null): Promise<RuleView[]> {
     return this.dataSource.query(
-      `SELECT pr.id,
-              CASE WHEN pr.user_id IS NOT NULL THEN 'user' WHEN pr.group_id IS NOT NULL THEN 'group' ELSE 'pseudo' END
-                AS "principalType",
-              COALESCE(u.user_name, g.name, pr.pseudo_group) AS "principalName",
-              r.name AS role, f.name AS feed, pr.deny
-         FROM privilege_rules pr
-         JOIN roles r ON r.id = pr.role_id
-         LEFT JOIN users u ON u.id = pr.user_id
-         LEFT JOIN groups g ON g.id = pr.group_id
-         LEFT JOIN feeds f ON f.id = pr.feed_id
-        WHERE ($1::boolean OR pr.feed_id IS NOT DISTINCT FROM $2::int)
+      `${RULE_VIEW} WHERE ($1::boolean OR pr.feed_id IS NOT DISTINCT FROM $2::int)
         ORDER BY f.name_lower NULLS FIRST, pr.id`,
       [feedId === undefined, feedId ?? null],
     );
+  }
+
+  /** One rule with names resolved. */
+  async ruleView(id: number): Promise<RuleView | null> {
+    const rows: RuleView[] = await this.dataSource.query(`${RULE_VIEW} WHERE pr.id = $1`, [id]);
+    return rows[0] ?? null;
   }
 
   findRule(id: number): Promise<PrivilegeRuleEntity | null> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, Privilege, StorageSettings, StorageTestResult, StorageTypeInfo } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { maskSecrets, parseStorageSettings, STORAGE_TYPES } from './storage-settings';
@@ -49,12 +50,8 @@ export class StorageSettingsService {
   }
 
   /** Validated settings, secrets in clear (a masked secret keeps the saved one). */
-  private async parse(
-    actor: Principal,
-    feed: { id: number; storage: unknown },
-    body: unknown,
-  ): Promise<StorageSettings> {
-    const current = this.storage.unsealed(this.storage.descriptorFor(feed as never));
+  private async parse(actor: Principal, feed: FeedEntity, body: unknown): Promise<StorageSettings> {
+    const current = this.storage.unsealed(this.storage.descriptorFor(feed));
     const settings = parseStorageSettings(body, current);
     const path = settings.properties['Path'];
     if (settings.id === 'disk' && path !== undefined && path !== this.storage.defaultDiskPath(feed.id)) {

@@ -21,6 +21,8 @@ import {
   assertValidTotalSize,
   checkPartsCover,
   watchFailureOrigin,
+  UPLOAD_ID,
+  uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import type {
@@ -34,7 +36,6 @@ import type {
 } from './storage-provider';
 
 const MiB = 1024 * 1024;
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
 /** Marker blobs of unfinished multipart uploads live here, under the provider's prefix. */
 const UPLOADS_DIR = '.uploads/';
 const LIST_PAGE_SIZE = 1000;
@@ -454,10 +455,7 @@ export class AzureBlobStorageProvider implements StorageProvider {
 
   /** The upload's total size; NotFound unless the upload exists for this key. */
   private async loadUpload(key: string, uploadId: string): Promise<number> {
-    const notFound = new StorageError(
-      StorageErrorCode.NotFound,
-      `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
-    );
+    const notFound = uploadNotFound(key, uploadId);
     if (!UPLOAD_ID.test(uploadId)) throw notFound;
     let meta;
     try {

@@ -12,6 +12,8 @@ import {
   checkPartsCover,
   describeError,
   errnoCode,
+  UPLOAD_ID,
+  uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
@@ -20,7 +22,6 @@ const MiB = 1024 * 1024;
 const IO_CHUNK = MiB;
 const TMP_DIR = '.tmp';
 const MULTIPART_DIR = '.multipart';
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const KEY_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 interface UploadMeta {
@@ -527,11 +528,4 @@ function isMissing(e: unknown): boolean {
 
 function notFound(key: string): StorageError {
   return new StorageError(StorageErrorCode.NotFound, `Object "${key}" not found`);
-}
-
-function uploadNotFound(key: string, uploadId: string): StorageError {
-  return new StorageError(
-    StorageErrorCode.NotFound,
-    `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
-  );
 }

@@ -7,6 +7,7 @@ import {
   assertValidRange,
   assertValidTotalSize,
   checkPartsCover,
+  uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
@@ -170,11 +171,4 @@ function bufferStream(data: Buffer): Readable {
       pos = end;
     },
   });
-}
-
-function uploadNotFound(key: string, uploadId: string): StorageError {
-  return new StorageError(
-    StorageErrorCode.NotFound,
-    `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
-  );
 }

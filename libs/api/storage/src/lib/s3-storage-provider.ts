@@ -27,6 +27,8 @@ import {
   checkPartsCover,
   describeError,
   errnoCode,
+  UPLOAD_ID,
+  uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import type {
@@ -71,7 +73,6 @@ const WRITE_PART_SIZE = 8 * MiB;
 const WRITE_QUEUE = 3;
 const COMPLETE_CONCURRENCY = 16;
 const MULTIPART_DIR = '.multipart';
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const NETWORK_CODES = [
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -500,10 +501,7 @@ export class S3StorageProvider implements StorageProvider {
   }
 
   private async loadUpload(key: string, uploadId: string): Promise<UploadMeta> {
-    const notFound = new StorageError(
-      StorageErrorCode.NotFound,
-      `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
-    );
+    const notFound = uploadNotFound(key, uploadId);
     if (!UPLOAD_ID.test(uploadId)) throw notFound;
     let meta: UploadMeta | null;
     try {

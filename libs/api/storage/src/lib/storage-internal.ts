@@ -145,3 +145,13 @@ export function abortedError(e: unknown): StorageError {
     cause: e,
   });
 }
+
+/** Upload ids the providers generate (32 hex digits); anything else cannot be one of ours. */
+export const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+export function uploadNotFound(key: string, uploadId: string): StorageError {
+  return new StorageError(
+    StorageErrorCode.NotFound,
+    `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
+  );
+}
