@@ -1,11 +1,11 @@
-// Helpers shared by bench/run.mjs and bench/auth.mjs: logging, child processes, curl, files, memory,
+// Helpers shared by bench/run.mjs, bench/auth.mjs and bench/storage.mjs: logging, child processes, curl, files, memory,
 // formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
 // password, nginx) and teardown.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -109,12 +109,18 @@ export async function waitForHttp(url, child, timeoutMs = 180_000) {
 
 // ---------------------------------------------------------------- curl
 
-/** Runs curl with `-w` fields; returns them as numbers keyed by name. Throws on a non-2xx answer. */
+/**
+ * Runs curl with `-w` fields; returns them keyed by name, as numbers except `redirect_url` (a string, '' when
+ * none). Throws on an answer whose status is not in `expectStatus` (default 200, 201).
+ */
 export async function curl(args, expectStatus = [200, 201]) {
-  const fields = ['http_code', 'size_download', 'size_upload', 'time_starttransfer', 'time_total', 'speed_download', 'speed_upload'];
-  const w = fields.map((f) => `%{${f}}`).join(' ');
+  const fields = ['http_code', 'size_download', 'size_upload', 'time_starttransfer', 'time_total', 'speed_download', 'speed_upload',
+    'time_redirect', 'num_redirects'];
+  const w = [...fields, 'redirect_url'].map((f) => `%{${f}}`).join(' ');
   const r = await run('curl', ['-s', '-S', '-w', w, ...args]);
-  const values = Object.fromEntries(r.stdout.trim().split(/\s+/).map((v, i) => [fields[i], Number(v)]));
+  const parts = r.stdout.trim().split(/\s+/);
+  const values = Object.fromEntries(fields.map((f, i) => [f, Number(parts[i])]));
+  values.redirect_url = parts[fields.length] ?? '';
   if (r.code !== 0 || !expectStatus.includes(values.http_code)) {
     const shown = args.map((a, i) => (args[i - 1] === '-u' ? a.replace(/:.*/, ':***') : a));
     throw new Error(`curl ${shown.join(' ')} failed: exit ${r.code}, HTTP ${values.http_code}, ${r.stderr.trim()}`);
@@ -122,7 +128,30 @@ export async function curl(args, expectStatus = [200, 201]) {
   return values;
 }
 
+/** Polls until something accepts TCP connections on 127.0.0.1:`port`; fails early if the child exits. */
+export async function waitForPort(port, child, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  const answers = () => new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => (socket.destroy(), resolve(false)));
+  });
+  while (Date.now() < deadline) {
+    if (child.exited) throw new Error(`${child.name} exited before it was ready:\n${await tail(child.logFile)}`);
+    if (await answers()) return;
+    await sleep(100);
+  }
+  throw new Error(`${child.name} not listening on port ${port} after ${timeoutMs / 1000}s:\n${await tail(child.logFile)}`);
+}
+
 // ---------------------------------------------------------------- files
+
+/** sha256 (hex) of a file's content. */
+export async function sha256File(path) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest('hex');
+}
 
 /** Writes `size` bytes made of a repeated 16 MiB random block; returns the file's sha256 (hex). */
 export async function makeFile(path, size) {
