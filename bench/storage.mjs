@@ -362,9 +362,10 @@ function report(facts, results) {
       add(n, `${SM} GET streamed (ms, median of ${r.samples})`, f2(s.streamed), '', null, '(info)', null);
       add(n, `${SM} 302 alone (ms)`, f2(s.redirectOnly), '', null, '(info)', null);
       add(n, `${SM} presigned URL fetched directly (ms)`, f2(s.presigned), '', null, '(info)', null);
-      add(n, `${SM} GET following the 302 (ms)`, f2(s.followed),
-        `added ${s.addedVsPresigned >= 0 ? '+' : ''}${f2(s.addedVsPresigned)} vs presigned, ${s.addedVsStreamed >= 0 ? '+' : ''}${f2(s.addedVsStreamed)} vs streamed`,
-        s.followed / s.streamed, '(info)', null);
+      add(n, `${SM} GET following the 302 (ms)`, f2(s.followed), `streamed ${f2(s.streamed)}`, s.followed / s.streamed, '(info)', null);
+      const signed = (x) => `${x >= 0 ? '+' : ''}${f2(x)}`;
+      add(n, `${SM} added by the redirect (ms)`, signed(s.addedVsPresigned), `followed − presigned; vs streamed ${signed(s.addedVsStreamed)}`,
+        null, '(info)', null);
       add(n, `${L} GET following the 302 (MB/s, best of ${REPS})`, f0(r.large.followed),
         `streamed ${f0(r.large.streamed)}, presigned ${f0(r.large.presigned)}`, r.large.followed / r.large.streamed, '(info)', null);
       add(n, `${L} via redirect: sha256`, r.largeSha256Match ? 'match' : 'DIFFER', '', null, 'match', r.largeSha256Match);
@@ -383,7 +384,7 @@ function report(facts, results) {
   console.log(`Database: ${facts.database}; 1-min load average before the run ${facts.loadBefore} (other work skews the figures)`);
   console.log(`Client: curl for Stockroom (-u Admin, body from a file / to /dev/null), the SDKs in this process for direct; MB = 10^6 bytes\n`);
   console.log(text);
-  console.log(`\nRun time ${f1(facts.seconds)} s`);
+  console.log(`\nRun time ${f1(facts.seconds)} s; 1-min load average at the end ${facts.loadAfter}`);
   return rows;
 }
 
@@ -426,6 +427,7 @@ async function main() {
     const results = [];
     for (const b of backends) results.push({ backend: b, ...(await measureBackend(b, files)) });
     facts.seconds = (performance.now() - t0) / 1000;
+    facts.loadAfter = os.loadavg()[0].toFixed(2);
 
     const rows = report(facts, results);
     await mkdir(dirname(RESULTS), { recursive: true });
