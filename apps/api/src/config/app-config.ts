@@ -20,6 +20,8 @@ export interface AppConfig {
     maxCompressionRatio: number;
   };
   multipartMaxAgeHours: number;
+  /** After a storage move, how long the old copies stay for readers that opened them just before. */
+  storageMoveGraceSeconds: number;
   /** Encrypts storage secrets at rest; absent: a key generated once into `dataDir/encryption.key`. */
   encryptionKey?: string;
   security: {
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxCompressionRatio: int('STOCKROOM_IMPORT_MAX_RATIO', 200, 1),
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
+    storageMoveGraceSeconds: int('STOCKROOM_STORAGE_MOVE_GRACE_SECONDS', 300, 0),
     encryptionKey: env['STOCKROOM_ENCRYPTION_KEY'] || undefined,
     security: {
       adminPassword: adminPassword(env['STOCKROOM_ADMIN_PASSWORD'], problems),

@@ -12,6 +12,7 @@ import { RoleEntity } from '../modules/security/role.entity';
 import { SessionEntity } from '../modules/security/session.entity';
 import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
+import { StorageMoveEntity } from '../modules/storage/storage-move.entity';
 
 /** Listed explicitly (no globs): the server is bundled. */
 export const ENTITIES = [
@@ -20,6 +21,7 @@ export const ENTITIES = [
   MultipartUploadEntity,
   MultipartPartEntity,
   BlobDeletionEntity,
+  StorageMoveEntity,
   UserEntity,
   GroupEntity,
   GroupMemberEntity,

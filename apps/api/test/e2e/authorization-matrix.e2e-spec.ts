@@ -1,5 +1,6 @@
 import { Privilege } from '@stockroom/contracts';
 import type { Express } from 'express';
+import { join } from 'node:path';
 import { ENDPOINT_OPERATIONS } from '../../src/modules/assets/endpoints.controller';
 import { zipOf } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
@@ -130,6 +131,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
     await grant('user', 'administrator', 'Administer', null);
     await grant('group', 'managers', 'Manage Feed', FEED);
     await grant('user', 'denied', 'Manage Feed', FEED, true);
+    // A storage move of the directory (to another disk folder), for the move routes.
+    await must(admin('POST', `/endpoints/${FEED}/content/moved.txt`, 'moved'), 201);
+    const moved = await must(
+      admin('POST', `/api/storage?feed=${FEED}`, { id: 'disk', properties: { Path: join(t.config.dataDir, 'moved') } }),
+      200,
+    );
+    const moveId = (JSON.parse(moved.text) as { move: { id: string } }).move.id;
 
     const key = async (body: Record<string, unknown>) =>
       JSON.parse((await must(admin('POST', '/api/api-keys/create', body), 200)).text) as { id: number; key: string };
@@ -650,6 +658,27 @@ describe('authorization matrix: every route × every kind of caller', () => {
           };
         },
         expect: (c) => (c.id === 'feed key, this directory' ? 404 : undefined),
+      },
+      {
+        route: 'GET /api/storage/moves',
+        what: "a directory's storage moves",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/storage/moves?feed=${FEED}` }),
+      },
+      {
+        route: 'GET /api/storage/moves/:id',
+        what: 'a storage move',
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/storage/moves/${moveId}` }),
+      },
+      {
+        route: 'POST /api/storage/moves/:id/retry',
+        what: 'retry a storage move (only a failed one: 409)',
+        need: dir(ManageFeed),
+        ok: 409,
+        request: () => ({ method: 'POST', path: `/api/storage/moves/${moveId}/retry` }),
       },
       {
         route: 'POST /api/storage/test',

@@ -87,13 +87,20 @@ describe('storage settings API', () => {
     expect(JSON.parse((await call('GET', '/api/storage?feed=picky')).text).id).toBe('disk');
   });
 
-  it('does not switch a directory that holds files (they would be stranded)', async () => {
+  it('does not move a directory that holds files to a storage that does not work', async () => {
     await createFeed(t, 'full');
     expect((await raw(t, 'POST', '/endpoints/full/content/a.txt', { body: 'a' })).status).toBe(201);
-    const res = await call('POST', '/api/storage?feed=full', { id: 's3', properties: { BucketName: 'b' } });
+    const res = await call('POST', '/api/storage?feed=full', {
+      id: 's3',
+      properties: { BucketName: 'b', CustomServiceUrl: 'http://127.0.0.1:1', AccessKey: 'k', SecretAccessKey: 's' },
+    });
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).message).toMatch(/holds files/);
-    expect(JSON.parse((await call('GET', '/api/storage?feed=full')).text).id).toBe('disk');
+    expect(JSON.parse(res.text).message).toMatch(/Cannot move "full" to this s3 storage: the connect step failed/);
+    expect(JSON.parse((await call('GET', '/api/storage?feed=full')).text)).toEqual({
+      id: 'disk',
+      properties: { Path: expect.any(String) },
+    });
+    expect((await call('GET', '/api/storage/moves?feed=full')).text).toBe('[]');
     expect((await raw(t, 'GET', '/endpoints/full/content/a.txt')).text).toBe('a');
   });
 

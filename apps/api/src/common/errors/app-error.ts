@@ -34,6 +34,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case ErrorCode.MethodNotAllowed:
       return 405;
+    case ErrorCode.Conflict:
+      return 409;
     case ErrorCode.ArchiveTooLarge:
     case ErrorCode.PayloadTooLarge:
       return 413;

@@ -19,6 +19,13 @@ export interface StoredObjectResponse {
   /** Set when the caller asked for `Content-Disposition: attachment`. */
   attachmentName?: string;
   open(range?: ByteRange): Promise<Readable>;
+  /**
+   * Set when the file is to be fetched from its store directly: a short-lived URL that answers
+   * with this object's Content-Type (and Content-Disposition when it is an attachment).
+   */
+  directUrl?(): Promise<string>;
+  /** Called once a GET starts delivering the file (from its first byte, or by redirect). */
+  delivered?(): void;
 }
 
 const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -96,6 +103,16 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
     return;
   }
 
+  if (req.method === 'GET' && obj.directUrl) {
+    // The URL is short-lived and signed: no cache may keep the redirect. Range and validators
+    // travel with the client to the store, which answers them itself.
+    const location = await obj.directUrl();
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, location);
+    obj.delivered?.();
+    return;
+  }
+
   const range = pickRange(req, obj);
   res.setHeader('Content-Type', obj.mediaType);
   if (obj.attachmentName !== undefined) {
@@ -115,6 +132,7 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
     return;
   }
   const body = await obj.open(range);
+  if (!range || range.start === 0) obj.delivered?.();
   const length = range ? range.end - range.start + 1 : obj.size;
   try {
     if (length <= SMALL_BODY_BYTES) {

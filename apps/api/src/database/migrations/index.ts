@@ -1,6 +1,12 @@
 import { Initial1795496499298 } from './1795496499298-Initial';
 import { Security1795504247663 } from './1795504247663-Security';
 import { ChangeNotifications1795512000000 } from './1795512000000-ChangeNotifications';
+import { StorageMoves1795514008849 } from './1795514008849-StorageMoves';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
-export const MIGRATIONS = [Initial1795496499298, Security1795504247663, ChangeNotifications1795512000000];
+export const MIGRATIONS = [
+  Initial1795496499298,
+  Security1795504247663,
+  ChangeNotifications1795512000000,
+  StorageMoves1795514008849,
+];

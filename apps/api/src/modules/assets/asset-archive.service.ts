@@ -93,7 +93,7 @@ export class AssetArchiveService {
       if (!folder) throw new AppError(ErrorCode.NotFound, `Folder "${path.path}" was not found.`);
       if (folder.kind !== 'dir') throw new AppError(ErrorCode.IsFile, `"${path.path}" is a file, not a folder.`);
     }
-    const provider = this.storage.providerFor(feed);
+    const storage = this.storage;
     const items = this.items;
     const prefixLength = path.path === '' ? 0 : path.path.length + 1;
     // The cursor is opened on the first pull, so an archive that is never read holds no connection.
@@ -108,7 +108,7 @@ export class AssetArchiveService {
             kind: row.kind,
             size: Number(row.size ?? 0),
             modified: new Date(row.modified_at),
-            open: blobKey ? () => provider.read(blobKey) : undefined,
+            open: blobKey ? () => storage.read(feed, blobKey) : undefined,
           };
         }
       } finally {
@@ -143,7 +143,8 @@ export class AssetArchiveService {
     await mkdir(tmpDir, { recursive: true });
     const file = join(tmpDir, `import-${randomUUID()}`);
     const written: string[] = [];
-    const provider = this.storage.providerFor(feed);
+    const descriptor = this.storage.descriptorFor(feed);
+    const provider = this.storage.providerForDescriptor(descriptor);
     try {
       await pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file));
       if (!format) {
@@ -216,6 +217,7 @@ export class AssetArchiveService {
 
       const result: ImportResult = { created: 0, overwritten: 0, skipped: skip.size };
       await this.items.transaction(async (manager) => {
+        const storage = await this.uploads.storageWrittenTo(manager, feed, descriptor);
         const now = new Date();
         const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);
         if (inTheWay)
@@ -232,6 +234,7 @@ export class AssetArchiveService {
           const outcome = await this.uploads.commitFile(
             manager,
             feed,
+            storage,
             files.get(lower) as ItemPath,
             content,
             request.overwrite ? 'upsert' : 'create',

@@ -5,17 +5,26 @@ import { AppError, badRequest } from '../../common/errors/app-error';
 import type { StoredObjectResponse } from '../../common/http/send-stored-object';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
+import { attachmentDisposition } from '../../common/http/attachment';
 import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
 import { AssetsRepository } from './assets.repository';
+import { DownloadCounterService } from './download-counter.service';
 
-/** Resolves a download: privilege, item, cache setting and metadata headers (spec §2 #1-2). */
+/** How long a redirect's presigned URL / SAS stays valid. */
+const DIRECT_URL_SECONDS = 300;
+
+/**
+ * Resolves a download: privilege, item, cache setting and metadata headers (spec §2 #1-2), and,
+ * for a directory whose storage says `RedirectDownloads`, a presigned URL to send the client to.
+ */
 @Injectable()
 export class AssetDownloadService {
   constructor(
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly counter: DownloadCounterService,
   ) {}
 
   async resolve(
@@ -44,15 +53,28 @@ export class AssetDownloadService {
     }
     const provider = this.storage.providerFor(feed);
     const blobKey = item.blob_key;
+    const mediaType = item.media_type ?? 'application/octet-stream';
+    const attachmentName = opts.attachment ? item.name : undefined;
+    const createUrl = provider.createDownloadUrl?.bind(provider);
     return {
       size: Number(item.size),
-      mediaType: item.media_type ?? 'application/octet-stream',
+      mediaType,
       sha1: item.sha1,
       lastModified: new Date(item.modified_at),
       cacheControl,
       headers,
-      attachmentName: opts.attachment ? item.name : undefined,
-      open: (range) => provider.read(blobKey, range),
+      attachmentName,
+      open: (range) => this.storage.read(feed, blobKey, range),
+      directUrl:
+        createUrl && this.storage.redirectsDownloads(feed)
+          ? () =>
+              createUrl(blobKey, {
+                expiresInSeconds: DIRECT_URL_SECONDS,
+                contentType: mediaType,
+                contentDisposition: attachmentName === undefined ? undefined : attachmentDisposition(attachmentName),
+              })
+          : undefined,
+      delivered: () => this.counter.record(item.id),
     };
   }
 }

@@ -10,7 +10,7 @@ import { AppError, badRequest } from '../../common/errors/app-error';
 import type { Query } from '../../common/http/query';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
-import { StorageService } from '../storage/storage.service';
+import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
@@ -81,7 +81,8 @@ export class AssetUploadService implements OnApplicationShutdown {
         `The upload is ${request.contentLength} bytes; the limit is ${max}.`,
       );
     }
-    const provider = this.storage.providerFor(feed);
+    const descriptor = this.storage.descriptorFor(feed);
+    const provider = this.storage.providerForDescriptor(descriptor);
     const blobKey = newBlobKey();
     const hashing = new HashingStream(max);
     let sourceError: unknown;
@@ -103,8 +104,8 @@ export class AssetUploadService implements OnApplicationShutdown {
       await provider.delete(blobKey).catch(() => undefined);
       throw sourceError instanceof AppError ? sourceError : e;
     }
-    const outcome = await this.commitOrDiscard(provider, blobKey, (manager) =>
-      this.commitFile(manager, feed, path, content, mode),
+    const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
+      this.commitFile(manager, feed, await this.storageWrittenTo(manager, feed, descriptor), path, content, mode),
     );
     await this.recordWrite(actor, target, outcome, content.size);
   }
@@ -133,12 +134,30 @@ export class AssetUploadService implements OnApplicationShutdown {
   }
 
   /**
+   * The directory's storage, share-locked for the caller's transaction, after checking that it is
+   * still the one new blobs were written to: a storage move that started meanwhile makes the
+   * upload a 503 to send again (its blobs are discarded), never a file whose bytes are elsewhere.
+   */
+  async storageWrittenTo(manager: EntityManager, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
+    const locked = await this.storage.lockStorage(manager, feed.id);
+    if (!this.storage.sameLocation(locked.current, written)) {
+      throw new AppError(
+        ErrorCode.ServiceUnavailable,
+        `Asset directory "${feed.name}" moved to another storage during the upload: send it again.`,
+        { 'Retry-After': '1' },
+      );
+    }
+    return locked;
+  }
+
+  /**
    * Makes `content` the file at `path` inside the caller's transaction: creates missing parent
    * folders, applies the mode's rules, and queues the replaced blob for deletion.
    */
   async commitFile(
     manager: EntityManager,
     feed: FeedEntity,
+    storage: LockedStorage,
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
@@ -152,8 +171,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     await this.items.replaceFile(manager, existing.id, content, now);
-    if (existing.blob_key)
-      await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), [existing.blob_key]);
+    if (existing.blob_key) await this.storage.enqueueDeletion(manager, storage, [existing.blob_key]);
     return 'overwritten';
   }
 
@@ -199,16 +217,8 @@ export class AssetUploadService implements OnApplicationShutdown {
       throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
     await this.checkWritable(actor, target, 'upsert');
 
-    const provider = this.storage.providerFor(feed);
-    const upload = await this.openUpload(
-      provider,
-      feed,
-      path,
-      id,
-      totalSize,
-      totalParts,
-      specificMediaType(request.contentType),
-    );
+    const upload = await this.openUpload(feed, path, id, totalSize, totalParts, specificMediaType(request.contentType));
+    const provider = this.uploadProvider(feed, upload);
     const { overlapping, resent } = await this.multipart.checkPart(upload.id, index, offset, partSize);
     if (overlapping !== undefined) {
       throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) overlaps part ${overlapping}.`);
@@ -252,8 +262,16 @@ export class AssetUploadService implements OnApplicationShutdown {
     });
   }
 
+  /** Where an upload's parts are: the directory's storage when it was opened. */
+  private uploadStorage(feed: FeedEntity, upload: MultipartUploadRow): StorageDescriptor {
+    return upload.storage ?? this.storage.descriptorFor(feed);
+  }
+
+  private uploadProvider(feed: FeedEntity, upload: MultipartUploadRow): StorageProvider {
+    return this.storage.providerForDescriptor(this.uploadStorage(feed, upload));
+  }
+
   private async openUpload(
-    provider: StorageProvider,
     feed: FeedEntity,
     path: ItemPath,
     id: string,
@@ -282,6 +300,8 @@ export class AssetUploadService implements OnApplicationShutdown {
       const raced = await this.multipart.find(feed.id, id, manager);
       if (raced) return check(raced);
       const blobKey = newBlobKey();
+      const storage = this.storage.descriptorFor(feed);
+      const provider = this.storage.providerForDescriptor(storage);
       const row = {
         id: randomUUID(),
         feed_id: feed.id,
@@ -293,23 +313,27 @@ export class AssetUploadService implements OnApplicationShutdown {
         blob_key: blobKey,
         storage_upload_id: await provider.createMultipart(blobKey, totalSize),
         media_type: mediaType ?? null,
+        storage,
       };
       await this.multipart.insert(manager, row);
       return { ...row, hashed_bytes: '0', hash_state: null };
     });
   }
 
-  /** `multipart=complete`: assembles the parts into the file, atomically. */
+  /**
+   * `multipart=complete`: assembles the parts into the file, atomically. An upload opened before
+   * its directory moved to another storage is assembled where its parts are, then copied over.
+   */
   async completeMultipart(actor: Principal, target: AssetTarget, query: Query): Promise<void> {
     const { feed, path } = target;
     const id = clientId(query);
     await this.checkWritable(actor, target, 'upsert');
-    const provider = this.storage.providerFor(feed);
-    let blobKey: string | undefined;
+    const written: { provider: StorageProvider; key: string }[] = [];
     let outcome: 'created' | 'overwritten';
     let size = 0;
     try {
       outcome = await this.multipart.transaction(async (manager) => {
+        const storage = await this.storage.lockStorage(manager, feed.id);
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
         if (upload.path_lower !== path.lower)
@@ -332,6 +356,8 @@ export class AssetUploadService implements OnApplicationShutdown {
             `Cannot complete "${id}": ${parts.length} of ${upload.total_parts} parts were received.`,
           );
         }
+        const uploadStorage = this.uploadStorage(feed, upload);
+        const provider = this.storage.providerForDescriptor(uploadStorage);
         await provider.completeMultipart(
           upload.blob_key,
           upload.storage_upload_id,
@@ -342,7 +368,7 @@ export class AssetUploadService implements OnApplicationShutdown {
             token: p.token ?? undefined,
           })),
         );
-        blobKey = upload.blob_key;
+        written.push({ provider, key: upload.blob_key });
         // Only bytes that arrived out of order are read back.
         const hashes = new ParallelHashSession('resumable', upload.hash_state);
         let digest: FileHashes;
@@ -356,6 +382,12 @@ export class AssetUploadService implements OnApplicationShutdown {
         } finally {
           hashes.discard();
         }
+        if (!this.storage.sameLocation(uploadStorage, storage.current)) {
+          const current = this.storage.providerForDescriptor(storage.current);
+          await current.write(upload.blob_key, await provider.read(upload.blob_key));
+          written.push({ provider: current, key: upload.blob_key });
+          await this.storage.enqueueDeletion(manager, uploadStorage, [upload.blob_key]);
+        }
         const content: NewFileContent = {
           blobKey: upload.blob_key,
           size: totalSize,
@@ -364,11 +396,11 @@ export class AssetUploadService implements OnApplicationShutdown {
         };
         await this.multipart.delete(manager, upload.id);
         size = totalSize;
-        return this.commitFile(manager, feed, path, content, 'upsert');
+        return this.commitFile(manager, feed, storage, path, content, 'upsert');
       });
       this.storage.sweepSoon();
     } catch (e) {
-      if (blobKey) await provider.delete(blobKey).catch(() => undefined);
+      await Promise.all(written.map((w) => w.provider.delete(w.key).catch(() => undefined)));
       throw e;
     }
     await this.recordWrite(actor, target, outcome, size);

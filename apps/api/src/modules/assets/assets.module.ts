@@ -8,6 +8,7 @@ import { AssetDownloadService } from './asset-download.service';
 import { AssetUploadService } from './asset-upload.service';
 import { AssetsRepository } from './assets.repository';
 import { AssetsService } from './assets.service';
+import { DownloadCounterService } from './download-counter.service';
 import { EndpointsController } from './endpoints.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
@@ -23,6 +24,7 @@ import { MultipartRepository } from './multipart.repository';
     AssetDownloadService,
     AssetArchiveService,
     MultipartJanitorService,
+    DownloadCounterService,
   ],
 })
 export class AssetsModule {}

@@ -162,7 +162,8 @@ export class AssetsRepository {
   /** Deletes an item and everything below it; returns the blob keys to reclaim. */
   async deleteSubtree(manager: EntityManager, feedId: number, lower: string): Promise<string[]> {
     const [from, to] = subtreeBounds(lower);
-    const rows: { blob_key: string | null }[] = await manager.query(
+    // TypeORM answers a DELETE with [rows, count].
+    const [rows]: [{ blob_key: string | null }[], number] = await manager.query(
       `DELETE FROM asset_items WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
        RETURNING blob_key`,
       [feedId, lower, from, to],

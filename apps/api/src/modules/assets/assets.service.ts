@@ -182,7 +182,7 @@ export class AssetsService {
         }
       }
       const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
-      await this.storage.enqueueDeletion(manager, this.storage.descriptorFor(feed), keys);
+      await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), keys);
       return { kind: item.kind, files: keys.length };
     });
     this.storage.sweepSoon();

@@ -58,7 +58,9 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
       const count = await this.multipart.transaction(async (manager) => {
         const rows = await this.multipart.claimAbandoned(manager, before, 100);
         for (const row of rows) {
-          const provider = this.storage.providerFor(await this.feeds.requireById(row.feed_id));
+          const provider = this.storage.providerForDescriptor(
+            row.storage ?? this.storage.descriptorFor(await this.feeds.requireById(row.feed_id)),
+          );
           await provider.abortMultipart(row.blob_key, row.storage_upload_id);
           await this.multipart.delete(manager, row.id);
         }

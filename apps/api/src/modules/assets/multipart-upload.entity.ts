@@ -46,6 +46,13 @@ export class MultipartUploadEntity {
   @Column({ name: 'blob_key', type: 'varchar', length: 1024 })
   blobKey!: string;
 
+  /**
+   * The directory's storage when the upload was opened (its parts live there even if the
+   * directory moves meanwhile; completion copies the file to the new storage).
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  storage!: Record<string, unknown> | null;
+
   /** The storage provider's own upload handle. */
   @Column({ name: 'storage_upload_id', type: 'varchar', length: 1024 })
   storageUploadId!: string;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { StorageSettings } from '@stockroom/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SavedHashState } from './hashing';
 
@@ -13,6 +14,8 @@ export interface MultipartUploadRow {
   blob_key: string;
   storage_upload_id: string;
   media_type: string | null;
+  /** The directory's storage settings (as stored) when the upload was opened; null before moves existed. */
+  storage: StorageSettings | null;
   hashed_bytes: string;
   hash_state: SavedHashState | null;
 }
@@ -25,7 +28,7 @@ export interface MultipartPartRow {
 }
 
 const UPLOAD_COLUMNS = `id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key, storage_upload_id,
-  media_type, hashed_bytes, hash_state`;
+  media_type, storage, hashed_bytes, hash_state`;
 
 /** Multipart upload state: the database is the only shared memory between nodes. */
 @Injectable()
@@ -57,7 +60,7 @@ export class MultipartRepository {
   async insert(manager: EntityManager, row: Omit<MultipartUploadRow, 'hashed_bytes' | 'hash_state'>): Promise<void> {
     await manager.query(
       `INSERT INTO multipart_uploads (id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key,
-         storage_upload_id, media_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         storage_upload_id, media_type, storage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         row.id,
         row.feed_id,
@@ -69,6 +72,7 @@ export class MultipartRepository {
         row.blob_key,
         row.storage_upload_id,
         row.media_type,
+        row.storage === null ? null : JSON.stringify(row.storage),
       ],
     );
   }

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheHeader } from '@stockroom/contracts';
+import type { CacheHeader, StorageSettings } from '@stockroom/contracts';
 
 /** An asset directory. Feeds share one namespace, unique case-insensitively. */
 @Entity('feeds')
@@ -36,6 +36,13 @@ export class FeedEntity {
   /** Storage settings; null = disk under the server's data root. */
   @Column({ type: 'jsonb', nullable: true })
   storage!: Record<string, unknown> | null;
+
+  /**
+   * While a storage move runs: where the files come from. New files go to `storage`; reads that
+   * miss there fall back here (see StorageMovesService).
+   */
+  @Column({ name: 'storage_previous', type: 'jsonb', nullable: true })
+  storagePrevious!: StorageSettings | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { StorageSettings } from '@stockroom/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { FeedEntity } from './feed.entity';
 
@@ -41,35 +42,23 @@ export class FeedsRepository {
   async lockAndListStorage(
     manager: EntityManager,
     feedId: number,
-  ): Promise<{ blobKeys: string[]; uploads: { blobKey: string; storageUploadId: string }[] }> {
+  ): Promise<{
+    blobKeys: string[];
+    uploads: { blobKey: string; storageUploadId: string; storage: StorageSettings | null }[];
+  }> {
     await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
     const files: { blob_key: string }[] = await manager.query(
       `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
       [feedId],
     );
-    const uploads: { blob_key: string; storage_upload_id: string }[] = await manager.query(
-      `SELECT blob_key, storage_upload_id FROM multipart_uploads WHERE feed_id = $1`,
-      [feedId],
-    );
+    const uploads: { blob_key: string; storage_upload_id: string; storage: StorageSettings | null }[] =
+      await manager.query(`SELECT blob_key, storage_upload_id, storage FROM multipart_uploads WHERE feed_id = $1`, [
+        feedId,
+      ]);
     return {
       blobKeys: files.map((r) => r.blob_key),
-      uploads: uploads.map((u) => ({ blobKey: u.blob_key, storageUploadId: u.storage_upload_id })),
+      uploads: uploads.map((u) => ({ blobKey: u.blob_key, storageUploadId: u.storage_upload_id, storage: u.storage })),
     };
-  }
-
-  /** Locks the feed row and tells whether it holds any file or unfinished chunked upload. */
-  async lockAndCheckEmpty(manager: EntityManager, feedId: number): Promise<boolean> {
-    await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file'
-       UNION ALL SELECT 1 FROM multipart_uploads WHERE feed_id = $1 LIMIT 1`,
-      [feedId],
-    );
-    return rows.length === 0;
-  }
-
-  async setStorage(manager: EntityManager, feedId: number, storage: Record<string, unknown> | null): Promise<void> {
-    await manager.update(FeedEntity, { id: feedId }, { storage: storage as never });
   }
 
   async delete(manager: EntityManager, feedId: number): Promise<void> {

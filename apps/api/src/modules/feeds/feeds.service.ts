@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import {
   AuditAction,
   CreateFeedRequest,
-  StorageSettings,
   ErrorCode,
   Feed,
   isValidFeedName,
@@ -136,33 +135,26 @@ export class FeedsService {
    * moving files between providers is a job of its own (not yet built), and switching without
    * moving would strand them.
    */
-  async replaceStorage(actor: Principal, feed: FeedEntity, storage: StorageSettings): Promise<void> {
-    await this.repository.transaction(async (manager) => {
-      if (!(await this.repository.lockAndCheckEmpty(manager, feed.id))) {
-        throw new AppError(
-          ErrorCode.BadRequest,
-          `Asset directory "${feed.name}" holds files: its storage can only be changed while it is empty.`,
-        );
-      }
-      await this.repository.setStorage(manager, feed.id, storage as unknown as Record<string, unknown>);
-    });
-    await this.audit.record(actor, AuditAction.StorageChanged, { feed: feed.name, details: { id: storage.id } });
-  }
-
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */
   async delete(actor: Principal, name: string): Promise<void> {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
-    const descriptor = this.storage.descriptorFor(feed);
-    const { uploads } = await this.repository.transaction(async (manager) => {
+    const { uploads, storage } = await this.repository.transaction(async (manager) => {
       const found = await this.repository.lockAndListStorage(manager, feed.id);
-      await this.storage.enqueueDeletion(manager, descriptor, found.blobKeys);
+      const locked = await this.storage.lockStorage(manager, feed.id);
+      await this.storage.enqueueDeletion(manager, locked, found.blobKeys);
       await this.repository.delete(manager, feed.id);
-      return found;
+      return { ...found, storage: locked.current };
     });
     this.storage.sweepSoon();
     await this.audit.record(actor, AuditAction.FeedDeleted, { feed: feed.name });
     // Unfinished chunked uploads die with the directory (their rows went with it).
-    const provider = this.storage.providerForDescriptor(descriptor);
-    await Promise.all(uploads.map((u) => provider.abortMultipart(u.blobKey, u.storageUploadId).catch(() => undefined)));
+    await Promise.all(
+      uploads.map((u) =>
+        this.storage
+          .providerForDescriptor(u.storage ?? storage)
+          .abortMultipart(u.blobKey, u.storageUploadId)
+          .catch(() => undefined),
+      ),
+    );
   }
 }

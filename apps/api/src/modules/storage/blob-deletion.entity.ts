@@ -16,6 +16,10 @@ export class BlobDeletionEntity {
   @Column({ name: 'blob_key', type: 'varchar', length: 1024 })
   blobKey!: string;
 
+  /** Not swept before this time (a finished storage move leaves readers of the old copy a grace period). */
+  @Column({ name: 'not_before', type: 'timestamptz', default: () => 'now()' })
+  notBefore!: Date;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import type { StorageSettings, StorageTestResult, StorageTypeInfo } from '@stockroom/contracts';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import type { StorageMove, StorageSettings, StorageTestResult, StorageTypeInfo } from '@stockroom/contracts';
 import type { Request } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
+import { StorageMovesService } from './storage-moves.service';
 import { StorageSettingsService } from './storage-settings.service';
 
 function feedOf(req: Request): string | undefined {
@@ -38,5 +39,33 @@ export class StorageSettingsController {
     const feed = feedOf(req);
     if (feed === undefined) throw badRequest('"feed" is required: POST /api/storage/test?feed=<directory>.');
     return this.settings.test(actor, feed, body);
+  }
+}
+
+/**
+ * [ext] Storage moves: `GET /api/storage/moves?feed=X` (newest first), `GET /api/storage/moves/{id}`
+ * (progress and errors), `POST /api/storage/moves/{id}/retry` (a failed move). Manage Feed.
+ */
+@Controller('api/storage/moves')
+@Access.directory()
+export class StorageMovesController {
+  constructor(private readonly moves: StorageMovesService) {}
+
+  @Get()
+  list(@Actor() actor: Principal, @Req() req: Request): Promise<StorageMove[]> {
+    const feed = feedOf(req);
+    if (feed === undefined) throw badRequest('"feed" is required: GET /api/storage/moves?feed=<directory>.');
+    return this.moves.list(actor, feed);
+  }
+
+  @Get(':id')
+  get(@Actor() actor: Principal, @Param('id') id: string): Promise<StorageMove> {
+    return this.moves.get(actor, id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  retry(@Actor() actor: Principal, @Param('id') id: string): Promise<StorageMove> {
+    return this.moves.retry(actor, id);
   }
 }

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { FeedsModule } from '../feeds/feeds.module';
 import { AccessModule } from '../security/access.module';
-import { StorageSettingsController } from './storage-settings.controller';
+import { AuditModule } from '../audit/audit.module';
+import { StorageMovesController, StorageSettingsController } from './storage-settings.controller';
+import { StorageMovesService } from './storage-moves.service';
 import { StorageSettingsService } from './storage-settings.service';
 import { StorageModule } from './storage.module';
 
 /** The storage API; separate from StorageModule, which feeds import (and this imports feeds). */
 @Module({
-  imports: [StorageModule, FeedsModule, AccessModule],
-  controllers: [StorageSettingsController],
-  providers: [StorageSettingsService],
+  imports: [StorageModule, FeedsModule, AccessModule, AuditModule],
+  controllers: [StorageSettingsController, StorageMovesController],
+  providers: [StorageSettingsService, StorageMovesService],
 })
 export class StorageSettingsModule {}

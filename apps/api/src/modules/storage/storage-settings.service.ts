@@ -6,11 +6,12 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { maskSecrets, parseStorageSettings, STORAGE_TYPES } from './storage-settings';
+import { StorageMovesService } from './storage-moves.service';
 import { StorageService } from './storage.service';
 
 /**
- * ProGet's storage API (spec §7): which storage a directory uses, changing it, and a connection
- * test. Managing a directory's storage needs Manage there; a custom disk path needs Administer
+ * ProGet's storage API (spec §7): which storage a directory uses, changing it (moving its files,
+ * see StorageMovesService), and a connection test. Managing a directory's storage needs Manage there; a custom disk path needs Administer
  * (it points the server at any folder of the machine).
  */
 @Injectable()
@@ -19,6 +20,7 @@ export class StorageSettingsService {
     private readonly feeds: FeedsService,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly moves: StorageMovesService,
   ) {}
 
   async types(actor: Principal): Promise<StorageTypeInfo[]> {
@@ -28,15 +30,17 @@ export class StorageSettingsService {
 
   async get(actor: Principal, feedName: string): Promise<StorageSettings> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    return maskSecrets(this.storage.descriptorFor(feed));
+    const move = await this.moves.unfinished(feed);
+    return { ...maskSecrets(this.storage.descriptorFor(feed)), ...(move ? { move } : {}) };
   }
 
+  /** Changes the storage; a directory that holds files moves them (the answer carries the move). */
   async set(actor: Principal, feedName: string, body: unknown): Promise<StorageSettings> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
     const settings = await this.parse(actor, feed, body);
     const sealed = this.storage.sealed(settings);
-    await this.feeds.replaceStorage(actor, feed, sealed);
-    return maskSecrets(sealed);
+    const move = await this.moves.change(actor, feed, sealed);
+    return { ...maskSecrets(sealed), ...(move ? { move } : {}) };
   }
 
   /** Tests the settings in the body, or the directory's saved ones when the body is empty. */

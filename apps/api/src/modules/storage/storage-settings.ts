@@ -53,6 +53,13 @@ export const STORAGE_TYPES: StorageTypeInfo[] = [
         secret: false,
         description: 'Server-side encryption (AES256)',
       },
+      {
+        name: 'RedirectDownloads',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        description: 'Answer downloads with a redirect to a short-lived presigned S3 URL instead of streaming them',
+      },
     ],
   },
   {
@@ -68,6 +75,13 @@ export const STORAGE_TYPES: StorageTypeInfo[] = [
       },
       { name: 'ContainerName', type: 'string', required: true, secret: false, description: 'Container' },
       { name: 'TargetPath', type: 'string', required: false, secret: false, description: 'Blob name prefix' },
+      {
+        name: 'RedirectDownloads',
+        type: 'boolean',
+        required: false,
+        secret: false,
+        description: 'Answer downloads with a redirect to a short-lived SAS URL instead of streaming them',
+      },
     ],
   },
 ];
@@ -156,5 +170,31 @@ function checkUrl(raw: string): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
   } catch {
     throw badRequest('"CustomServiceUrl" must be an http(s) URL.');
+  }
+}
+
+/**
+ * Where a storage keeps its files, without credentials or options: two settings with the same
+ * location hold the same blobs (rotating a key or turning on redirects moves nothing). Takes
+ * settings with secrets in clear: an Azure location is the account named by the connection string.
+ */
+export function storageLocation(settings: StorageSettings): string {
+  const p = settings.properties;
+  const text = (name: string) => (typeof p[name] === 'string' ? String(p[name]) : '');
+  const prefix = text('TargetPath').replace(/^\/+|\/+$/g, '');
+  switch (settings.id) {
+    case 'disk':
+      return `disk:${text('Path').replace(/\/+$/, '')}`;
+    case 's3':
+      return `s3:${text('CustomServiceUrl') || 'aws'}|${text('BucketName')}|${prefix}`;
+    case 'azure': {
+      const parts = new Map(
+        text('ConnectionString')
+          .split(';')
+          .map((kv) => [kv.slice(0, kv.indexOf('=')).toLowerCase(), kv.slice(kv.indexOf('=') + 1)] as const),
+      );
+      const account = parts.get('blobendpoint') || parts.get('accountname') || text('ConnectionString');
+      return `azure:${account}|${text('ContainerName')}|${prefix}`;
+    }
   }
 }

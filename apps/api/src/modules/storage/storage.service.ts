@@ -1,9 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AzureBlobStorageProvider, DiskStorageProvider, S3StorageProvider, StorageProvider } from '@stockroom/storage';
+import {
+  AzureBlobStorageProvider,
+  ByteRange,
+  DiskStorageProvider,
+  S3StorageProvider,
+  StorageProvider,
+} from '@stockroom/storage';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { mapSecrets } from './storage-settings';
+import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
 import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +21,14 @@ export type StorageDescriptor = StorageSettings;
 interface FeedLike {
   id: number;
   storage: Record<string, unknown> | null;
+  storagePrevious?: StorageDescriptor | null;
+}
+
+/** A directory's storage as its row says inside a transaction (see {@link StorageService.lockStorage}). */
+export interface LockedStorage {
+  current: StorageDescriptor;
+  /** Set while a move runs: where files not yet copied still are. */
+  previous: StorageDescriptor | null;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -74,6 +88,47 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     return this.providerForDescriptor(this.descriptorFor(feed));
   }
 
+  /** Whether two settings (as stored) hold the same blobs. */
+  sameLocation(a: StorageDescriptor, b: StorageDescriptor): boolean {
+    if (JSON.stringify(a) === JSON.stringify(b)) return true;
+    return storageLocation(this.unsealed(a)) === storageLocation(this.unsealed(b));
+  }
+
+  /**
+   * Opens a file's blob. While the directory's files move to another storage, a blob not copied
+   * yet is read where it was.
+   */
+  async read(feed: FeedLike, key: string, range?: ByteRange) {
+    try {
+      return await this.providerFor(feed).read(key, range);
+    } catch (e) {
+      // Not copied yet, or the new storage is failing (the move then fails and waits for a retry).
+      if (!feed.storagePrevious) throw e;
+      return this.providerForDescriptor(feed.storagePrevious)
+        .read(key, range)
+        .catch(() => Promise.reject(e));
+    }
+  }
+
+  /** Downloads answer with a presigned URL (not while a move runs: the blob may not be there yet). */
+  redirectsDownloads(feed: FeedLike): boolean {
+    return this.descriptorFor(feed).properties['RedirectDownloads'] === true && !feed.storagePrevious;
+  }
+
+  /**
+   * The directory's storage, read and share-locked in the caller's transaction: a move cannot
+   * switch it until the transaction ends, so blobs written to `current` are where the row says.
+   */
+  async lockStorage(manager: EntityManager, feedId: number): Promise<LockedStorage> {
+    const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
+      await manager.query(`SELECT storage, storage_previous FROM feeds WHERE id = $1 FOR SHARE`, [feedId]);
+    const row = rows[0];
+    return {
+      current: this.descriptorFor({ id: feedId, storage: row?.storage ?? null }),
+      previous: row?.storage_previous ?? null,
+    };
+  }
+
   providerForDescriptor(descriptor: StorageDescriptor): StorageProvider {
     const cacheKey = JSON.stringify(descriptor);
     let provider = this.providers.get(cacheKey);
@@ -125,14 +180,26 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     return { ok, steps };
   }
 
-  /** Queues blobs for removal inside the caller's transaction. */
-  async enqueueDeletion(manager: EntityManager, descriptor: StorageDescriptor, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    for (let i = 0; i < keys.length; i += 1000) {
-      await manager.query(`INSERT INTO blob_deletions (storage, blob_key) SELECT $1, unnest($2::text[])`, [
-        JSON.stringify(descriptor),
-        keys.slice(i, i + 1000),
-      ]);
+  /**
+   * Queues blobs for removal inside the caller's transaction, from every storage that may hold
+   * them (both sides of a running move); not before `delaySeconds` from now.
+   */
+  async enqueueDeletion(
+    manager: EntityManager,
+    storage: LockedStorage | StorageDescriptor,
+    keys: string[],
+    delaySeconds = 0,
+  ): Promise<void> {
+    const descriptors = 'current' in storage ? [storage.current, storage.previous] : [storage];
+    for (const descriptor of descriptors) {
+      if (!descriptor) continue;
+      for (let i = 0; i < keys.length; i += 1000) {
+        await manager.query(
+          `INSERT INTO blob_deletions (storage, blob_key, not_before)
+           SELECT $1, unnest($2::text[]), now() + make_interval(secs => $3)`,
+          [JSON.stringify(descriptor), keys.slice(i, i + 1000), delaySeconds],
+        );
+      }
     }
   }
 
@@ -159,7 +226,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       const done = await this.dataSource.transaction(async (manager) => {
         const rows: { id: string; storage: StorageDescriptor; blob_key: string }[] = await manager.query(
-          `SELECT id, storage, blob_key FROM blob_deletions ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          `SELECT id, storage, blob_key FROM blob_deletions WHERE not_before <= now()
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
           [batchSize],
         );
         const finished: string[] = [];

@@ -16,6 +16,8 @@ export enum ErrorCode {
   InvalidMultipart = 'invalid_multipart',
   Unauthorized = 'unauthorized',
   Forbidden = 'forbidden',
+  /** The request conflicts with work in progress (e.g. a storage move). */
+  Conflict = 'conflict',
   TooManyRequests = 'too_many_requests',
   ServiceUnavailable = 'service_unavailable',
   Internal = 'internal',
