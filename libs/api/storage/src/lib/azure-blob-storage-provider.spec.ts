@@ -9,6 +9,7 @@ import {
   expectStorageError,
   failingBody,
   listKeys,
+  listUploads,
   readObject,
 } from '../testing';
 import { type AzuriteInstance, azuriteConnectionString, startAzurite } from '../testing/azurite';
@@ -108,17 +109,46 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
     expect(await rawNames()).toEqual(['stockroom/mp/x']);
   });
 
-  it('cleanupStale removes only old upload markers; their ids stop working', async () => {
-    const uploadId = await provider.createMultipart('mp/stale', 1);
-    expect(await provider.cleanupStale(60 * 60 * 1000)).toBe(0);
+  const rawNamesWithUncommitted = async () => {
+    const names: string[] = [];
+    const client = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
+    for await (const b of client.listBlobsFlat({ includeUncommitedBlobs: true })) names.push(b.name);
+    return names.sort();
+  };
+
+  it('listUploads lists the markers; abort with a listed id removes the marker and the staged blocks', async () => {
+    const uploadId = await provider.createMultipart('mp/stale', 2);
     await provider.writePart('mp/stale', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a'));
-    await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has a resolution of 1 s
-    expect(await provider.cleanupStale(0)).toBe(1);
+    expect(await rawNamesWithUncommitted()).toEqual([`stockroom/.uploads/${uploadId}`, 'stockroom/mp/stale']);
+    const uploads = await listUploads(provider);
+    expect(uploads).toEqual([{ uploadId, key: 'mp/stale', startedAt: expect.any(Date) }]);
+    await provider.abortMultipart(uploads[0].key ?? '', uploads[0].uploadId);
+    expect(await listUploads(provider)).toEqual([]);
     await expectStorageError(
       provider.completeMultipart('mp/stale', uploadId, [{ index: 0, offset: 0, size: 1 }]),
       StorageErrorCode.NotFound,
     );
-    expect(await rawNames()).toEqual([]);
+    expect(await rawNamesWithUncommitted()).toEqual([]);
+  });
+
+  it('aborting never touches a blob already committed under the key', async () => {
+    await provider.write('mp/kept', bodyOf('committed'));
+    const uploadId = await provider.createMultipart('mp/kept', 1);
+    await provider.writePart('mp/kept', uploadId, { index: 0, offset: 0, size: 1 }, bodyOf('a'));
+    await provider.abortMultipart('mp/kept', uploadId);
+    expect((await readObject(provider, 'mp/kept')).toString()).toBe('committed');
+    expect(await listUploads(provider)).toEqual([]);
+    expect(await rawNames()).toEqual(['stockroom/mp/kept']);
+  });
+
+  it('a marker without a key is listed without one, and aborted with an empty key', async () => {
+    const raw = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
+    const uploadId = randomBytes(16).toString('hex');
+    await raw.getBlockBlobClient(`stockroom/.uploads/${uploadId}`).upload(Buffer.alloc(0), 0);
+    await raw.getBlockBlobClient('stockroom/.uploads/not-an-upload-id').upload(Buffer.alloc(0), 0);
+    expect(await listUploads(provider)).toEqual([{ uploadId, key: undefined, startedAt: expect.any(Date) }]);
+    await provider.abortMultipart('', uploadId);
+    expect(await listUploads(provider)).toEqual([]);
   });
 
   it('assembles parts far smaller than 5 MiB, sent in any order', async () => {
@@ -317,6 +347,38 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
       expect(err.message).toMatch(/send the part again/);
       expect(puts).toEqual([100_000]);
       expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  // Azure Storage throttles with 503 ServerBusy (and 500 OperationTimedOut), which the SDK's retry
+  // policy retries; it does not retry a 429 (which Azure Storage does not send; a proxy might).
+  it.each([
+    [503, 'ServerBusy', 3],
+    [500, 'OperationTimedOut', 3],
+    [429, 'TooManyRequests', 1],
+  ])('HTTP %s %s is retried with backoff (%s tries), then reported as Unavailable', async (status, code, tries) => {
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(status, { 'x-ms-error-code': code, 'content-length': '0' });
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const busy = new AzureBlobStorageProvider({
+        connectionString: azuriteConnectionString(`http://127.0.0.1:${port}/devstoreaccount1`),
+        container,
+        retryOptions: { maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+      });
+      const err = await expectStorageError(busy.stat('x'), StorageErrorCode.Unavailable);
+      expect(err.message).toContain(`Azure is unavailable (${code})`);
+      expect(requests).toBe(tries);
+      await expectStorageError(busy.checkHealth(), StorageErrorCode.Unavailable);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { StorageError, StorageErrorCode } from './storage-error';
 import {
   abortedError,
+  assertAbortKey,
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
@@ -29,6 +30,7 @@ import type {
   ByteRange,
   DownloadUrlOptions,
   PartDescriptor,
+  PendingUpload,
   StorageProvider,
   StoredObject,
   WriteOptions,
@@ -80,8 +82,9 @@ export interface AzureBlobStorageOptions {
  *   abortable; keys never start with '.', so markers never collide with keys, and `list` skips
  *   them. Uncommitted blocks belong to the blob, not to an upload: two uploads (or a write and an
  *   upload) to the same key at the same time would disturb each other. Stockroom generates a new
- *   key per upload, so this does not happen; abort cannot delete the blocks themselves (Azure
- *   has no call for that) — they expire after 7 days.
+ *   key per upload, so this does not happen. Abort discards the key's uncommitted blocks when
+ *   no blob exists under it yet (see discardUncommittedBlocks), then deletes the marker;
+ *   `listUploads` lists the markers, for a janitor to abort the ones nobody knows.
  */
 export class AzureBlobStorageProvider implements StorageProvider {
   readonly kind = 'azure';
@@ -356,14 +359,44 @@ export class AzureBlobStorageProvider implements StorageProvider {
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    assertValidKey(key);
+    assertAbortKey(key);
     if (!UPLOAD_ID.test(uploadId)) return;
     try {
       const meta = await this.readMarker(uploadId);
       if (meta && meta.key !== key) return; // someone else's upload: not ours to discard
+      if (meta && meta.key !== '') await this.discardUncommittedBlocks(meta.key);
+      // The marker last: an abort cut short leaves the upload listed, to be aborted again.
       await this.marker(uploadId).deleteIfExists();
     } catch (e) {
       throw this.translate(e, `abort multipart upload of "${key}"`);
+    }
+  }
+
+  /**
+   * The markers under `<prefix>.uploads/`, with the key from their metadata and their creation
+   * time. Blocks staged after an upload's marker was deleted (a part that raced the completion or
+   * the abort) have no marker and are not listed: Azure discards them after 7 days.
+   */
+  async *listUploads(): AsyncIterable<PendingUpload> {
+    const dir = this.prefix + UPLOADS_DIR;
+    try {
+      const pages = this.containerClient
+        .listBlobsFlat({ prefix: dir, includeMetadata: true })
+        .byPage({ maxPageSize: LIST_PAGE_SIZE });
+      for await (const page of pages) {
+        for (const item of page.segment.blobItems) {
+          const uploadId = item.name.slice(dir.length);
+          if (!UPLOAD_ID.test(uploadId)) continue; // not ours: abortMultipart would ignore it
+          const key = item.metadata?.['key'];
+          yield {
+            uploadId,
+            key: key ? key : undefined,
+            startedAt: item.properties.createdOn ?? item.properties.lastModified,
+          };
+        }
+      }
+    } catch (e) {
+      throw this.translate(e, 'list multipart uploads');
     }
   }
 
@@ -408,33 +441,32 @@ export class AzureBlobStorageProvider implements StorageProvider {
     }
   }
 
-  /**
-   * Removes the markers of multipart uploads started more than `olderThanMs` ago and never
-   * completed or aborted, so their ids stop working. Returns how many were removed. Their
-   * uncommitted blocks are Azure's to expire (7 days). Like the disk provider's cleanup, callers
-   * pick an age well beyond the longest upload session.
-   */
-  async cleanupStale(olderThanMs: number): Promise<number> {
-    const cutoff = Date.now() - olderThanMs;
-    let removed = 0;
-    try {
-      for await (const item of this.containerClient.listBlobsFlat({ prefix: this.prefix + UPLOADS_DIR })) {
-        const modified = item.properties.lastModified?.getTime() ?? 0;
-        if (modified <= cutoff) {
-          await this.containerClient.getBlockBlobClient(item.name).deleteIfExists();
-          removed++;
-        }
-      }
-    } catch (e) {
-      throw this.translate(e, 'clean up stale multipart uploads');
-    }
-    return removed;
-  }
-
   // ---------------------------------------------------------------------------------------
 
   private blob(key: string): BlockBlobClient {
     return this.containerClient.getBlockBlobClient(this.prefix + key);
+  }
+
+  /**
+   * Azure has no call to delete uncommitted blocks, but committing an empty block list discards
+   * them all: done only when no blob exists under the key (If-None-Match: *), and the empty blob
+   * is deleted right after (If-Match: its ETag). A committed blob under the key (a completion
+   * whose marker deletion failed) is left alone; its stray blocks go at its next commit or after
+   * 7 days.
+   */
+  private async discardUncommittedBlocks(key: string): Promise<void> {
+    const client = this.blob(key);
+    let etag: string | undefined;
+    try {
+      etag = (await client.commitBlockList([], { conditions: { ifNoneMatch: '*' } })).etag;
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 409 || status === 412) return; // a committed blob exists: leave it
+      throw e;
+    }
+    await client.deleteIfExists(etag ? { conditions: { ifMatch: etag } } : {}).catch((e: unknown) => {
+      if (statusOf(e) !== 412) throw e; // 412: someone wrote the key meanwhile; theirs now
+    });
   }
 
   private marker(uploadId: string): BlockBlobClient {

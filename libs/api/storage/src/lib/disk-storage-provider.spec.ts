@@ -8,6 +8,7 @@ import {
   expectStorageError,
   failingBody,
   listKeys,
+  listUploads,
   readObject,
 } from '../testing';
 import { DiskStorageProvider } from './disk-storage-provider';
@@ -143,6 +144,34 @@ describe('DiskStorageProvider (disk specifics)', () => {
     expect(await read(1, 100)).toBe('bc');
     expect(await read(5, 10)).toBe('');
     await expect(provider.read('r', { start: 2, end: 1 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('listUploads lists upload folders a crash left without (readable) meta, and abort removes them', async () => {
+    const multipart = path.join(root, '.multipart');
+    expect(await listUploads(provider)).toEqual([]); // no .multipart folder yet
+    const noMeta = 'a'.repeat(32);
+    const badMeta = 'b'.repeat(32);
+    await fsp.mkdir(path.join(multipart, noMeta), { recursive: true });
+    await fsp.writeFile(path.join(multipart, noMeta, 'data'), 'xx');
+    await fsp.mkdir(path.join(multipart, badMeta), { recursive: true });
+    await fsp.writeFile(path.join(multipart, badMeta, 'meta.json'), '{"key":"a/b","tot');
+    await fsp.mkdir(path.join(multipart, 'not-an-upload-id'));
+    const live = await provider.createMultipart('mp/live', 4);
+    const old = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    await fsp.utimes(path.join(multipart, noMeta), old, old);
+
+    const uploads = await listUploads(provider);
+    const byId = new Map(uploads.map((u) => [u.uploadId, u]));
+    expect([...byId.keys()].sort()).toEqual([noMeta, badMeta, live].sort());
+    expect(byId.get(live)?.key).toBe('mp/live');
+    expect(byId.get(noMeta)?.key).toBeUndefined();
+    expect(byId.get(badMeta)?.key).toBeUndefined();
+    // The oldest trace: the folder's birth time, or its modification time when that is older.
+    expect(byId.get(noMeta)?.startedAt.getTime()).toBeLessThan(Date.now() - 60_000 + 1);
+
+    for (const u of uploads) await provider.abortMultipart(u.key ?? '', u.uploadId);
+    expect(await listUploads(provider)).toEqual([]);
+    expect(await fsp.readdir(multipart)).toEqual(['not-an-upload-id']);
   });
 
   it('cleanupStale removes only old temp files', async () => {

@@ -6,17 +6,26 @@ import { Readable, Writable } from 'node:stream';
 import { StorageError, StorageErrorCode } from './storage-error';
 import {
   pump,
+  assertAbortKey,
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
   checkPartsCover,
   describeError,
+  earliest,
   errnoCode,
   UPLOAD_ID,
   uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
-import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
+import type {
+  ByteRange,
+  PartDescriptor,
+  PendingUpload,
+  StorageProvider,
+  StoredObject,
+  WriteResult,
+} from './storage-provider';
 
 const MiB = 1024 * 1024;
 const IO_CHUNK = MiB;
@@ -263,7 +272,7 @@ export class DiskStorageProvider implements StorageProvider {
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    assertValidKey(key);
+    assertAbortKey(key);
     if (!UPLOAD_ID.test(uploadId)) return;
     const dir = this.uploadDir(uploadId);
     try {
@@ -272,6 +281,41 @@ export class DiskStorageProvider implements StorageProvider {
       await fsp.rm(dir, { recursive: true, force: true });
     } catch (e) {
       throw this.translate(e, `abort multipart upload of "${key}"`);
+    }
+  }
+
+  /**
+   * The folders under `root/.multipart/`: key and start time from `meta.json`; a folder without
+   * a readable one (a crash while it was being created) is listed without a key, started at the
+   * folder's birth (or modification) time.
+   */
+  async *listUploads(): AsyncIterable<PendingUpload> {
+    const what = 'list multipart uploads';
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.multipartRoot);
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw this.translate(e, what);
+    }
+    for (const uploadId of names) {
+      if (!UPLOAD_ID.test(uploadId)) continue; // not one of ours: abortMultipart would ignore it
+      let st;
+      let meta: UploadMeta | null;
+      try {
+        st = await fsp.stat(this.uploadDir(uploadId));
+        if (!st.isDirectory()) continue;
+        meta = await this.readMeta(uploadId);
+      } catch (e) {
+        if (isMissing(e)) continue; // completed or aborted meanwhile
+        throw this.translate(e, what);
+      }
+      const created = meta ? new Date(meta.created) : undefined;
+      yield {
+        uploadId,
+        key: meta?.key,
+        startedAt: earliest(created, st.birthtime, st.mtime) ?? st.mtime,
+      };
     }
   }
 
@@ -295,7 +339,8 @@ export class DiskStorageProvider implements StorageProvider {
   /**
    * Removes temp files left in `root/.tmp` by a crash (or a killed process) that are older than
    * `olderThanMs`. Returns how many were removed. Unfinished multipart uploads are left alone:
-   * their lifetime belongs to whoever tracks upload sessions (see {@link abortMultipart}).
+   * their lifetime belongs to whoever tracks upload sessions (see {@link listUploads} and
+   * {@link abortMultipart}).
    */
   async cleanupStale(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
@@ -374,14 +419,16 @@ export class DiskStorageProvider implements StorageProvider {
     }
   }
 
+  /** The upload's meta.json; null when it is missing or unreadable (a crash while writing it). */
   private async readMeta(uploadId: string): Promise<UploadMeta | null> {
+    let text: string;
     try {
-      const text = await fsp.readFile(path.join(this.uploadDir(uploadId), 'meta.json'), 'utf8');
-      return JSON.parse(text) as UploadMeta;
+      text = await fsp.readFile(path.join(this.uploadDir(uploadId), 'meta.json'), 'utf8');
     } catch (e) {
       if (isMissing(e)) return null;
       throw e;
     }
+    return parseMeta(text);
   }
 
   private async loadUpload(key: string, uploadId: string): Promise<UploadMeta> {
@@ -519,6 +566,16 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
     skip = 0;
   }
   return out;
+}
+
+function parseMeta(text: string): UploadMeta | null {
+  try {
+    const meta = JSON.parse(text) as Partial<UploadMeta> | null;
+    if (typeof meta?.key !== 'string' || !Number.isSafeInteger(meta.totalSize)) return null;
+    return meta as UploadMeta;
+  } catch {
+    return null;
+  }
 }
 
 function isMissing(e: unknown): boolean {

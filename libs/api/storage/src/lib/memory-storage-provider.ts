@@ -6,11 +6,19 @@ import {
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
+  assertAbortKey,
   checkPartsCover,
   uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
-import type { ByteRange, PartDescriptor, StorageProvider, StoredObject, WriteResult } from './storage-provider';
+import type {
+  ByteRange,
+  PartDescriptor,
+  PendingUpload,
+  StorageProvider,
+  StoredObject,
+  WriteResult,
+} from './storage-provider';
 
 interface MemoryObject {
   data: Buffer;
@@ -20,6 +28,7 @@ interface MemoryObject {
 interface MemoryUpload {
   key: string;
   totalSize: number;
+  started: Date;
   parts: Map<number, { offset: number; size: number; data: Buffer }>;
 }
 
@@ -68,7 +77,7 @@ export class MemoryStorageProvider implements StorageProvider {
     assertValidKey(key);
     assertValidTotalSize(totalSize);
     const uploadId = randomBytes(16).toString('hex');
-    this.uploads.set(uploadId, { key, totalSize, parts: new Map() });
+    this.uploads.set(uploadId, { key, totalSize, started: new Date(), parts: new Map() });
     return uploadId;
   }
 
@@ -119,8 +128,14 @@ export class MemoryStorageProvider implements StorageProvider {
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    assertValidKey(key);
+    assertAbortKey(key);
     if (this.uploads.get(uploadId)?.key === key) this.uploads.delete(uploadId);
+  }
+
+  async *listUploads(): AsyncIterable<PendingUpload> {
+    for (const [uploadId, upload] of [...this.uploads]) {
+      yield { uploadId, key: upload.key, startedAt: upload.started };
+    }
   }
 
   async checkHealth(): Promise<void> {

@@ -1,5 +1,16 @@
-import { CreateBucketCommand, S3Client, UploadPartCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import {
   abortedBody,
@@ -8,6 +19,7 @@ import {
   expectStorageError,
   failingBody,
   listKeys,
+  listUploads,
   readAll,
   readObject,
 } from '../testing';
@@ -41,6 +53,46 @@ function providerFor(endpoint: string, bucket: string, extra: Partial<S3StorageO
     credentials: S3RVER_CREDENTIALS,
     ...extra,
   });
+}
+
+function rawClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** A fake S3 endpoint answering every request with `status` (and an S3 error code), counting them. */
+async function fakeS3(
+  status: number,
+  code?: string,
+): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = http.createServer((req, res) => {
+    count++;
+    req.resume();
+    req.on('end', () => {
+      const body = code
+        ? `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>busy</Message></Error>`
+        : '';
+      res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests: () => count,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 const freshBucket = () => `test-${randomBytes(6).toString('hex')}`;
@@ -365,4 +417,129 @@ describe('S3StorageProvider (S3 specifics, s3rver)', () => {
     await p.abortMultipart('f', uploadId);
     expect(await listKeys(make(), 'ab/')).toEqual([]);
   });
+
+  it('listUploads lists parts left without meta (written after completion or abort); abort with no key removes them', async () => {
+    const p = make({ prefix: 'jan/' });
+    const raw = rawClient(server.endpoint);
+    try {
+      const orphan = randomBytes(16).toString('hex');
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `jan/.multipart/${orphan}/part-3`, Body: 'late' }));
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `jan/.multipart/${orphan}/part-4`, Body: 'later' }));
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'jan/.multipart/not-ours/part-1', Body: 'x' }));
+      const live = await p.createMultipart('blobs/live', 10);
+      await p.writePart('blobs/live', live, { index: 0, offset: 0, size: 4 }, bodyOf('abcd'));
+      // A native upload a crashed completion left open: s3rver cannot list them
+      // (ListMultipartUploads answers NotImplemented), which listUploads skips without failing.
+      await raw.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'jan/blobs/crashed' }));
+
+      const uploads = await listUploads(p);
+      const byId = new Map(uploads.map((u) => [u.uploadId, u]));
+      expect([...byId.keys()].sort()).toEqual([orphan, live].sort());
+      expect(byId.get(live)?.key).toBe('blobs/live');
+      expect(byId.get(orphan)?.key).toBeUndefined();
+      expect(Math.abs((byId.get(orphan)?.startedAt.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+
+      for (const u of uploads) await p.abortMultipart(u.key ?? '', u.uploadId);
+      expect(await listUploads(p)).toEqual([]);
+      expect(await listKeys(make(), 'jan/.multipart/')).toEqual(['jan/.multipart/not-ours/part-1']);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  // s3rver does not implement ListMultipartUploads (nor AbortMultipartUpload): the native half of
+  // listUploads is checked against S3's answers played by a stub of the client.
+  it('listUploads lists native S3 uploads left open under the prefix; abort turns their id into AbortMultipartUpload', async () => {
+    const p = make({ prefix: 'nat/' });
+    const client = (p as unknown as { client: S3Client }).client;
+    const original = client.send.bind(client);
+    const initiated = new Date(Date.now() - 5 * 60_000);
+    const tempPart = `.multipart/${'c'.repeat(32)}/part-7`;
+    const listCalls: Array<ListMultipartUploadsCommand['input']> = [];
+    const aborts: Array<AbortMultipartUploadCommand['input']> = [];
+    jest.spyOn(client, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof ListMultipartUploadsCommand) {
+        listCalls.push(command.input);
+        const page: Partial<ListMultipartUploadsCommandOutput> =
+          listCalls.length === 1
+            ? {
+                Uploads: [
+                  { Key: 'nat/blobs/ab/cd/abcd', UploadId: 'native-1', Initiated: initiated },
+                  { Key: `nat/${tempPart}`, UploadId: 'native-2', Initiated: initiated },
+                ],
+                IsTruncated: true,
+                NextKeyMarker: `nat/${tempPart}`,
+                NextUploadIdMarker: 'native-2',
+              }
+            : {
+                Uploads: [
+                  { Key: 'nat/../escape', UploadId: 'native-3', Initiated: initiated },
+                  { Key: 'nat/.hidden/x', UploadId: 'native-4', Initiated: initiated },
+                ],
+                IsTruncated: false,
+              };
+        return Promise.resolve(page);
+      }
+      if (command instanceof AbortMultipartUploadCommand) {
+        aborts.push(command.input);
+        return aborts.length > 2
+          ? Promise.reject(Object.assign(new Error('gone'), { name: 'NoSuchUpload' }))
+          : Promise.resolve({});
+      }
+      return original(command as never);
+    }) as typeof client.send);
+
+    const uploads = await listUploads(p);
+    expect(listCalls).toEqual([
+      { Bucket: bucket, Prefix: 'nat/' },
+      { Bucket: bucket, Prefix: 'nat/', KeyMarker: `nat/${tempPart}`, UploadIdMarker: 'native-2' },
+    ]);
+    expect(uploads).toHaveLength(2);
+    expect(uploads[0]).toMatchObject({ key: 'blobs/ab/cd/abcd', startedAt: initiated });
+    expect(uploads[1]).toMatchObject({ key: undefined, startedAt: initiated });
+    for (const u of uploads) expect(u.uploadId).toMatch(/^s3mpu\.[A-Za-z0-9_-]+$/);
+
+    // Another key's abort, a forged id and a malformed one do nothing.
+    await p.abortMultipart('blobs/other', uploads[0].uploadId);
+    await p.abortMultipart('', `s3mpu.${Buffer.from(JSON.stringify({ k: '../x', u: 'n' })).toString('base64url')}`);
+    await p.abortMultipart('', 's3mpu.%%%');
+    expect(aborts).toEqual([]);
+
+    for (const u of uploads) await p.abortMultipart(u.key ?? '', u.uploadId);
+    expect(aborts).toEqual([
+      { Bucket: bucket, Key: 'nat/blobs/ab/cd/abcd', UploadId: 'native-1' },
+      { Bucket: bucket, Key: `nat/${tempPart}`, UploadId: 'native-2' },
+    ]);
+    // Already gone (NoSuchUpload): still a success.
+    await expect(p.abortMultipart(uploads[0].key ?? '', uploads[0].uploadId)).resolves.toBeUndefined();
+  });
+
+  it.each([
+    [503, 'SlowDown'],
+    [503, 'ServiceUnavailable'],
+    [429, 'TooManyRequests'],
+    [429, undefined],
+    [500, 'InternalError'],
+  ])(
+    'HTTP %s %s is retried with backoff, then reported as Unavailable',
+    async (status, code) => {
+      const fake = await fakeS3(status, code);
+      try {
+        const p = new S3StorageProvider({
+          bucket: 'b',
+          endpoint: fake.endpoint,
+          forcePathStyle: true,
+          credentials: S3RVER_CREDENTIALS,
+          maxAttempts: 3,
+        });
+        providers.push(p);
+        const err = await expectStorageError(p.read('x'), StorageErrorCode.Unavailable);
+        expect(err.message).toMatch(status === 500 ? /unavailable/i : /throttl|unavailable/i);
+        expect(fake.requests()).toBe(3);
+      } finally {
+        await fake.close();
+      }
+    },
+    20_000,
+  );
 });

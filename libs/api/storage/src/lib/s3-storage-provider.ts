@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -21,12 +22,15 @@ import { PassThrough, Readable, Transform, type TransformCallback } from 'node:s
 import { StorageError, StorageErrorCode } from './storage-error';
 import {
   abortedError,
+  assertAbortKey,
   assertPartWithin,
   assertValidRange,
   assertValidTotalSize,
   checkPartsCover,
   describeError,
+  earliest,
   errnoCode,
+  isValidKey,
   UPLOAD_ID,
   uploadNotFound,
 } from './storage-internal';
@@ -35,6 +39,7 @@ import type {
   ByteRange,
   DownloadUrlOptions,
   PartDescriptor,
+  PendingUpload,
   StorageProvider,
   StoredObject,
   WriteOptions,
@@ -73,6 +78,14 @@ const WRITE_PART_SIZE = 8 * MiB;
 const WRITE_QUEUE = 3;
 const COMPLETE_CONCURRENCY = 16;
 const MULTIPART_DIR = '.multipart';
+/**
+ * Ids of native S3 multipart uploads yielded by listUploads (leftovers of a completion or a
+ * streamed write that crashed): this prefix, then base64url of `{"k": key under the prefix,
+ * "u": S3's UploadId}`. Never confused with our own ids (32 hex digits).
+ */
+const NATIVE_ID_PREFIX = 's3mpu.';
+/** What a native upload under the prefix may be named: a key, or a temporary part of ours. */
+const TEMP_PART_KEY = /^\.multipart\/[0-9a-f]{32}\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const NETWORK_CODES = [
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -302,7 +315,12 @@ export class S3StorageProvider implements StorageProvider {
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    assertValidKey(key);
+    assertAbortKey(key);
+    const native = decodeNativeId(uploadId);
+    if (native) {
+      await this.abortNative(key, native);
+      return;
+    }
     if (!UPLOAD_ID.test(uploadId)) return;
     let meta: UploadMeta | null;
     try {
@@ -316,6 +334,50 @@ export class S3StorageProvider implements StorageProvider {
     } catch (e) {
       throw this.translate(e, `abort multipart upload of "${key}"`);
     }
+  }
+
+  /**
+   * Two kinds of uploads:
+   * - ours: the temporary objects under `.multipart/<uploadId>/`, grouped by upload id; the key
+   *   comes from the `meta` object (undefined without one: parts written after the upload was
+   *   completed or aborted, or an abort cut short), startedAt is the oldest object's LastModified;
+   * - native S3 multipart uploads under the prefix (ListMultipartUploads) that a completion or a
+   *   streamed write left open when it crashed (or that are running right now), with an id of
+   *   their own (see NATIVE_ID_PREFIX) that abortMultipart turns into AbortMultipartUpload. Their
+   *   key is undefined when they were uploading a temporary part.
+   */
+  async *listUploads(): AsyncIterable<PendingUpload> {
+    const what = 'list multipart uploads';
+    const dir = `${this.prefix}${MULTIPART_DIR}/`;
+    // By id: ListObjectsV2 is sorted on AWS, but not every S3-compatible server promises it.
+    const uploads = new Map<string, { startedAt: Date; hasMeta: boolean }>();
+    for await (const obj of this.listRaw(dir, what)) {
+      const rest = obj.key.slice(dir.length);
+      const slash = rest.indexOf('/');
+      const uploadId = rest.slice(0, slash);
+      if (slash < 0 || !UPLOAD_ID.test(uploadId)) continue; // not ours: abortMultipart would ignore it
+      const seen = uploads.get(uploadId);
+      const modified = obj.modified ?? new Date(0);
+      const hasMeta = rest.slice(slash + 1) === 'meta';
+      if (seen) {
+        seen.startedAt = earliest(seen.startedAt, modified) ?? seen.startedAt;
+        seen.hasMeta ||= hasMeta;
+      } else {
+        uploads.set(uploadId, { startedAt: modified, hasMeta });
+      }
+    }
+    for (const [uploadId, { startedAt, hasMeta }] of uploads) {
+      let meta: UploadMeta | null = null;
+      if (hasMeta) {
+        try {
+          meta = await this.readMeta(uploadId);
+        } catch (e) {
+          throw this.translate(e, what);
+        }
+      }
+      yield { uploadId, key: meta?.key, startedAt };
+    }
+    yield* this.listNativeUploads(what);
   }
 
   async createDownloadUrl(key: string, options: DownloadUrlOptions): Promise<string> {
@@ -487,16 +549,81 @@ export class S3StorageProvider implements StorageProvider {
     return sliceStream(body, range.start - first, wantEnd - range.start + 1);
   }
 
+  /** The upload's meta object; null when it is missing or unreadable. */
   private async readMeta(uploadId: string): Promise<UploadMeta | null> {
+    let text: string;
     try {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.uploadKey(uploadId, 'meta') }),
       );
-      const text = (await out.Body?.transformToString('utf8')) ?? '';
-      return JSON.parse(text) as UploadMeta;
+      text = (await out.Body?.transformToString('utf8')) ?? '';
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
+    }
+    try {
+      const meta = JSON.parse(text) as Partial<UploadMeta> | null;
+      if (typeof meta?.key !== 'string' || !Number.isSafeInteger(meta.totalSize)) return null;
+      return meta as UploadMeta;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Native S3 multipart uploads under the prefix. s3rver answers NotImplemented to
+   * ListMultipartUploads (and some S3-compatible servers do too): there are then none to list.
+   */
+  private async *listNativeUploads(what: string): AsyncIterable<PendingUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let out;
+      try {
+        out = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix || undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (e) {
+        if (errorName(e) === 'NotImplemented' || httpStatus(e) === 501) return;
+        throw this.translate(e, what);
+      }
+      for (const u of out.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || !u.Key.startsWith(this.prefix)) continue;
+        const name = u.Key.slice(this.prefix.length);
+        if (!isValidKey(name) && !TEMP_PART_KEY.test(name)) continue; // not written by this provider
+        yield {
+          uploadId: encodeNativeId(name, u.UploadId),
+          key: isValidKey(name) ? name : undefined,
+          // S3 always sends Initiated; without it, the upload counts as old.
+          startedAt: u.Initiated ?? new Date(0),
+        };
+      }
+      if (!out.IsTruncated || (!out.NextKeyMarker && !out.NextUploadIdMarker)) return;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
+    }
+  }
+
+  /** Aborts a native S3 multipart upload listed by listUploads; gone already is fine. */
+  private async abortNative(key: string, native: { name: string; s3UploadId: string }): Promise<void> {
+    if (key !== '' && key !== native.name) return; // someone else's upload: not ours to discard
+    const what = `abort multipart upload of "${native.name}"`;
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + native.name,
+          UploadId: native.s3UploadId,
+        }),
+      );
+    } catch (e) {
+      if (errorName(e) === 'NoSuchUpload') return;
+      throw this.translate(e, what);
     }
   }
 
@@ -683,6 +810,15 @@ export class S3StorageProvider implements StorageProvider {
       case 'SlowDown':
       case 'Throttling':
       case 'ThrottlingException':
+      case 'TooManyRequests':
+      case 'TooManyRequestsException':
+      case 'RequestLimitExceeded':
+      case 'RequestThrottled':
+      case 'BandwidthLimitExceeded':
+        return make(
+          StorageErrorCode.Unavailable,
+          `Cannot ${what}: S3 is throttling requests (${name}), still after retries; try again later`,
+        );
       case 'RequestTimeout':
       case 'RequestTimeTooSkewed':
       case 'ServiceUnavailable':
@@ -702,6 +838,12 @@ export class S3StorageProvider implements StorageProvider {
       );
     }
     if (status === 404) return make(StorageErrorCode.NotFound, `Cannot ${what}: not found`);
+    if (status === 429) {
+      return make(
+        StorageErrorCode.Unavailable,
+        `Cannot ${what}: S3 is throttling requests (HTTP 429), still after retries; try again later`,
+      );
+    }
     // The SDK may wrap an error from another realm (jest) in a plain Error, keeping only its text.
     const network = code ?? NETWORK_CODES.find((c) => detail.includes(c));
     if ((status !== undefined && status >= 500) || (network !== undefined && NETWORK_CODES.includes(network))) {
@@ -816,6 +958,27 @@ function sliceStream(source: Readable, skip: number, length: number): Readable {
   }
   source.pipe(out);
   return out;
+}
+
+function encodeNativeId(name: string, s3UploadId: string): string {
+  return NATIVE_ID_PREFIX + Buffer.from(JSON.stringify({ k: name, u: s3UploadId })).toString('base64url');
+}
+
+/** The key and S3 UploadId in an id made by encodeNativeId; null for anything else. */
+function decodeNativeId(uploadId: string): { name: string; s3UploadId: string } | null {
+  if (!uploadId.startsWith(NATIVE_ID_PREFIX)) return null;
+  const encoded = uploadId.slice(NATIVE_ID_PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return null;
+  try {
+    const o = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { k?: unknown; u?: unknown } | null;
+    const name = o?.k;
+    const s3UploadId = o?.u;
+    if (typeof name !== 'string' || typeof s3UploadId !== 'string' || s3UploadId === '') return null;
+    if (!isValidKey(name) && !TEMP_PART_KEY.test(name)) return null;
+    return { name, s3UploadId };
+  } catch {
+    return null;
+  }
 }
 
 function normalizePrefix(prefix: string): string {

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, PartDescriptor } from './storage-provider';
 import { StorageError, StorageErrorCode } from './storage-error';
+import { assertValidKey } from './storage-keys';
 
 /** Shared helpers for the providers in this library; not exported from the package. */
 
@@ -154,4 +155,34 @@ export function uploadNotFound(key: string, uploadId: string): StorageError {
     StorageErrorCode.NotFound,
     `Multipart upload ${JSON.stringify(uploadId)} for "${key}" not found`,
   );
+}
+
+/**
+ * The key given to abortMultipart: a valid key, or '' for an upload listed without one (which
+ * then only matches an upload whose key the backend no longer knows).
+ */
+export function assertAbortKey(key: string): void {
+  if (key !== '') assertValidKey(key);
+}
+
+export function isValidKey(key: string): boolean {
+  try {
+    assertValidKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The earliest of the dates given (ignoring invalid ones and the epoch, which file systems give
+ * for an unknown birth time), as a fresh Date of this realm; undefined when there is none.
+ */
+export function earliest(...dates: Array<Date | undefined>): Date | undefined {
+  let best: number | undefined;
+  for (const d of dates) {
+    const t = d?.getTime();
+    if (t !== undefined && Number.isFinite(t) && t > 0 && (best === undefined || t < best)) best = t;
+  }
+  return best === undefined ? undefined : new Date(best);
 }

@@ -29,6 +29,16 @@ export interface PartDescriptor {
   token?: string;
 }
 
+/** A multipart upload the backend still holds (see {@link StorageProvider.listUploads}). */
+export interface PendingUpload {
+  /** The id to pass to {@link StorageProvider.abortMultipart}. */
+  uploadId: string;
+  /** The key the upload would become; undefined when the backend kept no trace of it. */
+  key: string | undefined;
+  /** When the upload was opened, or the oldest trace of it the backend has. */
+  startedAt: Date;
+}
+
 export interface DownloadUrlOptions {
   expiresInSeconds: number;
   contentType?: string;
@@ -80,8 +90,21 @@ export interface StorageProvider {
   /** Assembles the parts (sorted by offset, contiguous, covering the whole) into `key`. */
   completeMultipart(key: string, uploadId: string, parts: PartDescriptor[]): Promise<void>;
 
-  /** Discards an unfinished upload; succeeds when it is already gone. */
+  /**
+   * Discards an unfinished upload and everything it stored; succeeds when it is already gone.
+   * An upload opened for another key is left alone. `key` may be '' for an upload that
+   * {@link listUploads} yields without a key.
+   */
   abortMultipart(key: string, uploadId: string): Promise<void>;
+
+  /**
+   * Every multipart upload the backend still holds, in no particular order: uploads in progress,
+   * and leftovers of crashes (an upload opened but never recorded, a part written after the upload
+   * was completed or aborted, a completion that stopped midway). For a janitor that compares them
+   * with the uploads it knows: `abortMultipart(u.key ?? '', u.uploadId)` discards any of them, after
+   * which it is no longer listed.
+   */
+  listUploads(): AsyncIterable<PendingUpload>;
 
   /** A short-lived direct URL (presigned), when the backend supports one. */
   createDownloadUrl?(key: string, options: DownloadUrlOptions): Promise<string>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StorageError, StorageErrorCode } from '../lib/storage-error';
-import type { PartDescriptor, StorageProvider, StoredObject } from '../lib/storage-provider';
+import type { PartDescriptor, PendingUpload, StorageProvider, StoredObject } from '../lib/storage-provider';
 
 export interface StorageContractFixture {
   provider: StorageProvider;
@@ -47,6 +47,12 @@ export async function listKeys(provider: StorageProvider, prefix: string): Promi
   const keys: string[] = [];
   for await (const obj of provider.list(prefix)) keys.push(obj.key);
   return keys.sort();
+}
+
+export async function listUploads(provider: StorageProvider): Promise<PendingUpload[]> {
+  const uploads: PendingUpload[] = [];
+  for await (const upload of provider.listUploads()) uploads.push(upload);
+  return uploads;
 }
 
 /** A stream that sends `prefix` and then fails (as when a client connection breaks). */
@@ -531,6 +537,62 @@ export function describeStorageProviderContract(
           provider.completeMultipart(k('mp'), unknown, [{ index: 0, offset: 0, size: 1 }]),
           StorageErrorCode.NotFound,
         );
+      });
+    });
+
+    describe('listing multipart uploads (for a janitor)', () => {
+      const MINUTE = 60_000;
+
+      it('lists an open upload with its key and start time, but not completed or aborted ones', async () => {
+        freshNamespace();
+        const open = await provider.createMultipart(k('open'), 10);
+        await provider.writePart(k('open'), open, { index: 0, offset: 0, size: 4 }, bodyOf('abcd'));
+        const done = await provider.createMultipart(k('done'), 3);
+        const part = await provider.writePart(k('done'), done, { index: 0, offset: 0, size: 3 }, bodyOf('abc'));
+        await provider.completeMultipart(k('done'), done, [part]);
+        const aborted = await provider.createMultipart(k('aborted'), 3);
+        await provider.writePart(k('aborted'), aborted, { index: 0, offset: 0, size: 3 }, bodyOf('abc'));
+        await provider.abortMultipart(k('aborted'), aborted);
+
+        const uploads = await listUploads(provider);
+        const ids = uploads.map((u) => u.uploadId);
+        expect(new Set(ids).size).toBe(ids.length); // each upload once
+        expect(ids).not.toContain(done);
+        expect(ids).not.toContain(aborted);
+        const mine = uploads.filter((u) => u.key?.startsWith(`${ns}/`));
+        expect(mine).toHaveLength(1);
+        expect(mine[0]).toMatchObject({ uploadId: open, key: k('open') });
+        expect(mine[0].startedAt).toBeInstanceOf(Date);
+        expect(Math.abs(mine[0].startedAt.getTime() - Date.now())).toBeLessThan(MINUTE);
+
+        await provider.abortMultipart(k('open'), open);
+      });
+
+      it('abortMultipart with a listed id removes the upload and everything it stored', async () => {
+        freshNamespace();
+        const objectsBefore = await listKeys(provider, '');
+        const uploadsBefore = (await listUploads(provider)).map((u) => u.uploadId).sort();
+        const uploadId = await provider.createMultipart(k('gone'), 2000);
+        await provider.writePart(k('gone'), uploadId, { index: 1, offset: 1000, size: 1000 }, bodyOf(bytes(1000)));
+        await provider.writePart(k('gone'), uploadId, { index: 0, offset: 0, size: 1000 }, bodyOf(bytes(1000)));
+
+        const listed = (await listUploads(provider)).find((u) => u.uploadId === uploadId);
+        expect(listed).toBeDefined();
+        const { key, uploadId: id } = listed as PendingUpload;
+        expect(key).toBe(k('gone'));
+        // '' stands for an upload listed without a key: one with a key is left alone.
+        await provider.abortMultipart('', id);
+        expect((await listUploads(provider)).map((u) => u.uploadId)).toContain(id);
+
+        await provider.abortMultipart(key ?? '', id);
+        expect((await listUploads(provider)).map((u) => u.uploadId).sort()).toEqual(uploadsBefore);
+        await expectStorageError(
+          provider.writePart(k('gone'), id, { index: 0, offset: 0, size: 1 }, bodyOf('x')),
+          StorageErrorCode.NotFound,
+        );
+        expect(await provider.stat(k('gone'))).toBeNull();
+        expect(await listKeys(provider, '')).toEqual(objectsBefore);
+        await expect(provider.abortMultipart(key ?? '', id)).resolves.toBeUndefined();
       });
     });
 
