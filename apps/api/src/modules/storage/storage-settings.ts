@@ -137,6 +137,13 @@ export function parseStorageSettings(body: unknown, current?: StorageSettings): 
   }
   if (type.id === 's3' && properties['CustomServiceUrl'] !== undefined)
     checkUrl(String(properties['CustomServiceUrl']));
+  if (
+    type.id === 'azure' &&
+    properties['RedirectDownloads'] === true &&
+    !/(^|;)\s*AccountKey=/i.test(String(properties['ConnectionString']))
+  ) {
+    throw badRequest('"RedirectDownloads" needs a "ConnectionString" with an AccountKey (to sign SAS URLs).');
+  }
   if (type.id === 'disk' && properties['Path'] !== undefined && !String(properties['Path']).startsWith('/')) {
     throw badRequest('"Path" must be an absolute path.');
   }
