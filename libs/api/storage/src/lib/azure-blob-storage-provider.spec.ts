@@ -376,7 +376,9 @@ describe('AzureBlobStorageProvider (Azure specifics)', () => {
         retryOptions: { maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
       });
       const err = await expectStorageError(busy.stat('x'), StorageErrorCode.Unavailable);
-      expect(err.message).toContain(`Azure is unavailable (${code})`);
+      expect(err.message).toContain(
+        status === 500 ? `Azure is unavailable (${code})` : `throttling requests or busy (${code})`,
+      );
       expect(requests).toBe(tries);
       await expectStorageError(busy.checkHealth(), StorageErrorCode.Unavailable);
     } finally {

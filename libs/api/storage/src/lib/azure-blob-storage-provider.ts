@@ -551,6 +551,12 @@ export function translateAzureError(
   if (name === 'AbortError' || name === 'TimeoutError') {
     return make(StorageErrorCode.Unavailable, 'the request to Azure timed out or was cancelled');
   }
+  if (status === 429 || code === 'ServerBusy' || code === 'TooManyRequests') {
+    return make(
+      StorageErrorCode.Unavailable,
+      `Azure is throttling requests or busy (${code ?? status}), still after retries; try again later`,
+    );
+  }
   if (status !== undefined && (status >= 500 || status === 408 || status === 429)) {
     return make(StorageErrorCode.Unavailable, `Azure is unavailable (${code ?? status})`);
   }
