@@ -102,7 +102,9 @@ export interface StorageProvider {
    * and leftovers of crashes (an upload opened but never recorded, a part written after the upload
    * was completed or aborted, a completion that stopped midway). For a janitor that compares them
    * with the uploads it knows: `abortMultipart(u.key ?? '', u.uploadId)` discards any of them, after
-   * which it is no longer listed.
+   * which it is no longer listed. Uploads being opened right now (not yet recorded) and, on S3,
+   * large writes in progress are listed too: abort only those whose `startedAt` is older than the
+   * longest such operation.
    */
   listUploads(): AsyncIterable<PendingUpload>;
 
