@@ -3,12 +3,15 @@
 // Usage: node bench/storage.mjs   (BENCH_QUICK=1 for small sizes; see bench/README.md)
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { BlobSASPermissions, BlobServiceClient } from '@azure/storage-blob';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   GiB, KiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, freePort, log,
   makeFile, makeTempDir, median, peakRss, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild,
@@ -39,6 +42,13 @@ const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2
 const BUCKET = 'stockroom-bench';
 const CONTAINER = 'stockroom-bench';
 
+/** Reads a body to the end, discarding it; resolves with the byte count. */
+async function drain(body) {
+  let n = 0;
+  await pipeline(body, new Writable({ highWaterMark: MiB, write(chunk, _enc, cb) { n += chunk.length; cb(); } }));
+  return n;
+}
+
 const require = createRequire(import.meta.url);
 function packageBin(pkg, name) {
   const pkgPath = require.resolve(`${pkg}/package.json`);
@@ -68,7 +78,7 @@ async function startS3() {
   log(`s3rver running at ${endpoint} (pid ${child.pid}), bucket ${BUCKET}`);
   return {
     id: 's3', name: 'S3 (s3rver)', child, client,
-    directDownloadLabel: 'SDK GetObject',
+    directDownloadLabel: 'SDK GetObject', presignedLabel: 'presigned URL',
     directUploadLabel: `SDK lib-storage Upload, ${S3_PART_SIZE / MiB} MiB × ${S3_QUEUE}`,
     storage: (targetPath, extra = {}) => ({
       id: 's3',
@@ -86,10 +96,9 @@ async function startS3() {
     },
     async download(key) {
       const out = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-      let n = 0;
-      for await (const chunk of out.Body) n += chunk.length;
-      return n;
+      return drain(out.Body);
     },
+    presign: (key) => getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 3600 }),
     remove: (key) => client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key })),
     close: () => client.destroy(),
   };
@@ -117,7 +126,7 @@ async function startAzure() {
   log(`Azurite running at ${blobEndpoint} (pid ${child.pid}), container ${CONTAINER}`);
   return {
     id: 'azure', name: 'Azure (Azurite)', child,
-    directDownloadLabel: 'SDK download',
+    directDownloadLabel: 'SDK download', presignedLabel: 'SAS URL',
     directUploadLabel: `SDK uploadStream, ${AZURE_BLOCK_SIZE / MiB} MiB × ${AZURE_CONCURRENCY}`,
     storage: (targetPath, extra = {}) => ({
       id: 'azure', properties: { ConnectionString: connectionString, ContainerName: CONTAINER, TargetPath: targetPath, ...extra },
@@ -127,10 +136,11 @@ async function startAzure() {
     },
     async download(key) {
       const res = await container.getBlobClient(key).download(0, undefined, { maxRetryRequests: 3 });
-      let n = 0;
-      for await (const chunk of res.readableStreamBody) n += chunk.length;
-      return n;
+      return drain(res.readableStreamBody);
     },
+    presign: (key) => container.getBlobClient(key).generateSasUrl({
+      permissions: BlobSASPermissions.parse('r'), startsOn: new Date(Date.now() - 300_000), expiresOn: new Date(Date.now() + 3600_000),
+    }),
     remove: (key) => container.getBlobClient(key).deleteIfExists(),
     close: () => undefined,
   };
@@ -202,7 +212,7 @@ async function peakOverTransfers(b, feed, file, size) {
 async function measureTransfers(b, feed, file, sha256) {
   await resetPeak();
   const up = { stockroom: [], direct: [] };
-  const down = { stockroom: [], direct: [] };
+  const down = { stockroom: [], direct: [], curlDirect: [] };
   const srPaths = [];
   const directKeys = [];
   for (let i = 0; i < REPS; i++) {
@@ -219,6 +229,8 @@ async function measureTransfers(b, feed, file, sha256) {
     for (const step of i % 2 === 0 ? [direct, sr] : [sr, direct]) await step();
     log(`  ${b.name} upload ${L} #${i + 1}: direct ${up.direct[i].toFixed(0)} MB/s, Stockroom ${up.stockroom[i].toFixed(0)} MB/s`);
   }
+  // Direct downloads: the SDK in this process, and curl (Stockroom's client) on a presigned / SAS URL of the same object.
+  const url = await b.presign(directKeys[0]);
   for (let i = 0; i < REPS; i++) {
     const sr = async () => down.stockroom.push(mbps(LARGE, await stockroomDownload(feed, srPaths[0], LARGE)));
     const direct = async () => {
@@ -226,8 +238,14 @@ async function measureTransfers(b, feed, file, sha256) {
       if (n !== LARGE) throw new Error(`${b.name} direct download: got ${n} bytes, expected ${LARGE}`);
       down.direct.push(mbps(LARGE, seconds));
     };
-    for (const step of i % 2 === 0 ? [direct, sr] : [sr, direct]) await step();
-    log(`  ${b.name} download ${L} #${i + 1}: direct ${down.direct[i].toFixed(0)} MB/s, Stockroom ${down.stockroom[i].toFixed(0)} MB/s`);
+    const curlDirect = async () => {
+      const r = await curl(['-o', '/dev/null', url], [200]);
+      if (r.size_download !== LARGE) throw new Error(`${b.name} curl on the ${b.presignedLabel}: got ${r.size_download} bytes`);
+      down.curlDirect.push(mbps(LARGE, r.time_total));
+    };
+    for (const step of i % 2 === 0 ? [direct, curlDirect, sr] : [sr, curlDirect, direct]) await step();
+    log(`  ${b.name} download ${L} #${i + 1}: SDK ${down.direct[i].toFixed(0)} MB/s, curl on the ${b.presignedLabel} ` +
+      `${down.curlDirect[i].toFixed(0)} MB/s, Stockroom ${down.stockroom[i].toFixed(0)} MB/s`);
   }
   const peak = await peakRss(ctx.server.pid);
 
@@ -245,7 +263,7 @@ async function measureTransfers(b, feed, file, sha256) {
   const best = (xs) => Math.max(...xs);
   return {
     upload: { stockroom: best(up.stockroom), direct: best(up.direct), runs: up },
-    download: { stockroom: best(down.stockroom), direct: best(down.direct), runs: down },
+    download: { stockroom: best(down.stockroom), direct: best(down.direct), curlDirect: best(down.curlDirect), runs: down },
     peakRss: peak, sha256Match, keptPath: srPaths[0],
   };
 }
@@ -354,6 +372,8 @@ function report(facts, results) {
     const n = b.name;
     add(n, `Download ${L} (MB/s, best of ${REPS})`, f0(t.download.stockroom), `${b.directDownloadLabel} ${f0(t.download.direct)}`,
       t.download.stockroom / t.download.direct, '≥ 0.80 × direct', t.download.stockroom >= 0.8 * t.download.direct);
+    add(n, `Download ${L}, same client (MB/s, best of ${REPS})`, f0(t.download.stockroom),
+      `curl on the ${b.presignedLabel} ${f0(t.download.curlDirect)}`, t.download.stockroom / t.download.curlDirect, '(info)', null);
     add(n, `Upload ${L}, one POST (MB/s, best of ${REPS})`, f0(t.upload.stockroom), `${b.directUploadLabel} ${f0(t.upload.direct)}`,
       t.upload.stockroom / t.upload.direct, '≥ 0.80 × direct', t.upload.stockroom >= 0.8 * t.upload.direct);
     add(n, `Download ${L}: sha256 (file, stored)`, t.sha256Match ? 'match' : 'DIFFER', '', null, 'match', t.sha256Match);
