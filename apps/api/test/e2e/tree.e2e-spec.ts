@@ -38,6 +38,7 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
       modified: expect.stringMatching(/Z$/),
       ...hashesOf(data),
       cacheHeader: { type: 'Inherit' },
+      downloadCount: 0,
     });
 
     const root = await (await ep('dir/')).json();

@@ -19,6 +19,8 @@ export function toAssetItem(row: AssetItemRow, contentBaseUrl: string): AssetIte
     item.sha1 = row.sha1 ?? undefined;
     item.sha256 = row.sha256 ?? undefined;
     item.sha512 = row.sha512 ?? undefined;
+    item.downloadCount = Number(row.download_count);
+    if (row.last_downloaded_at) item.lastDownloaded = new Date(row.last_downloaded_at).toISOString();
   }
   const metadata = row.user_metadata;
   if (metadata && Object.keys(metadata).length > 0) {

@@ -21,6 +21,10 @@ export interface AssetItem {
   sha1?: string;
   sha256?: string;
   sha512?: string;
+  /** [ext] Files: how many times the file was downloaded (GETs from its first byte, redirects included). */
+  downloadCount?: number;
+  /** [ext] Files: the last download, ISO-8601 UTC; omitted when never downloaded. */
+  lastDownloaded?: string;
   userMetadata?: Record<string, UserMetadataValue>;
   cacheHeader: CacheHeader;
 }
