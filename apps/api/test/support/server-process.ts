@@ -1,0 +1,153 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ADMIN_PASSWORD, basicAuth } from './test-app';
+
+/** The real server (apps/api/src/main.ts) in its own process, so a test can kill it for real. */
+export interface ServerProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  pid: number;
+  /** `Authorization` header value for the Admin user (works with `raw()` from support/http). */
+  adminAuth: string;
+  /** The last lines the server wrote (stdout and stderr), for failure messages. */
+  output(): string;
+  /** SIGKILL: no shutdown hook runs, open requests and DB sessions die with the process. */
+  kill(): Promise<void>;
+  /** SIGTERM (SIGKILL after 5 s) and removes the data dir; safe to call twice, also after kill(). */
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = resolve(__dirname, '../../../..');
+const OUTPUT_LIMIT = 20_000;
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killOnExit(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * What the child runs: TypeScript straight from the sources (ts-node, transpile only: no type
+ * check, ~3 s to start) with the workspace's `@stockroom/*` paths, then main.ts exactly as
+ * `npm start` would. The IPC channel closes whenever this process dies, however it dies (a killed
+ * jest worker included): the server then exits instead of lingering.
+ */
+function bootstrap(): string {
+  const nm = (m: string) => JSON.stringify(join(REPO_ROOT, 'node_modules', m));
+  return [
+    `process.on('disconnect', () => process.exit(0));`,
+    `const base = require(${JSON.stringify(join(REPO_ROOT, 'tsconfig.base.json'))});`,
+    `require(${nm('tsconfig-paths')}).register({ baseUrl: ${JSON.stringify(REPO_ROOT)}, paths: base.compilerOptions.paths, addMatchAll: false });`,
+    `require(${nm('ts-node')}).register({ project: ${JSON.stringify(join(REPO_ROOT, 'apps/api/tsconfig.app.json'))}, transpileOnly: true });`,
+    `require(${JSON.stringify(join(REPO_ROOT, 'apps/api/src/main.ts'))});`,
+  ].join('\n');
+}
+
+/**
+ * Starts the server as a child process on a free port with its own data dir, with `env` on top of
+ * the test defaults (Admin password {@link ADMIN_PASSWORD}), and resolves once `/health` is 200.
+ * Pass `DATABASE_URL` (a test database), or the server starts an embedded PostgreSQL.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-node-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', bootstrap()], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      STOCKROOM_DATA_DIR: dataDir,
+      STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  killOnExit(child);
+
+  let output = '';
+  const capture = (s: string) => {
+    output += s;
+    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.setEncoding('utf8').on('data', capture);
+  child.stderr?.setEncoding('utf8').on('data', capture);
+
+  let exited = false;
+  const exitedPromise = new Promise<void>((done) =>
+    child.once('exit', () => {
+      exited = true;
+      done();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+
+  const waitExit = async (signal: NodeJS.Signals) => {
+    if (exited) return;
+    child.kill(signal);
+    const killer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exitedPromise;
+    if (killer) clearTimeout(killer);
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await waitExit('SIGTERM');
+    await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+  };
+
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`The server exited before it was healthy:\n${output.trim() || '(no output)'}`);
+      const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (healthy) break;
+      if (Date.now() > deadline) throw new Error(`The server was not healthy within ${timeoutMs} ms:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  return {
+    url,
+    port,
+    pid: child.pid as number,
+    adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
+    output: () => output,
+    kill: () => waitExit('SIGKILL'),
+    stop,
+  };
+}
