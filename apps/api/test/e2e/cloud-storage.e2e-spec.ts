@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { S3RVER_CREDENTIALS, startAzurite, startS3rver } from '@stockroom/storage/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import { bytes, createFeed, endpoint, zipOf } from '../support/fixtures';
+import { bytes, createFeed, endpoint, eventually, zipOf } from '../support/fixtures';
 import { raw } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -128,6 +128,46 @@ describe.each(backends)('asset API on $name', (backend) => {
     const got = Buffer.from(await (await ep('content/big/file.bin')).arrayBuffer());
     expect(sha256(got)).toBe(sha256(data));
     expect((await (await ep('metadata/big/file.bin')).json()).sha256).toBe(sha256(data));
+  });
+
+  it('redirect mode: a GET is a 302 to a short-lived store URL with the right type and name, after the privilege check, and counted', async () => {
+    const data = bytes(70_000);
+    expect((await ep('content/r/setup.msi', { method: 'POST', body: data })).status).toBe(201);
+    const settings = JSON.parse((await raw(t, 'GET', '/api/storage?feed=cloud')).text);
+    const set = (redirect: boolean) =>
+      raw(t, 'POST', '/api/storage?feed=cloud', {
+        headers: json,
+        body: JSON.stringify({ ...settings, properties: { ...settings.properties, RedirectDownloads: redirect } }),
+      });
+    const saved = await set(true);
+    expect(saved.status).toBe(200);
+    expect(JSON.parse(saved.text).move).toBeUndefined();
+    try {
+      const res = await raw(t, 'GET', '/endpoints/cloud/content/r/setup.msi?download=true');
+      expect(res.status).toBe(302);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const location = String(res.headers.location);
+      expect(location).not.toContain(t.url);
+      const type = (await (await ep('metadata/r/setup.msi')).json()).type;
+      // The URL needs no Stockroom credentials: it is the store's own, signed.
+      const direct = await fetch(location);
+      expect(direct.status).toBe(200);
+      expect(direct.headers.get('content-type')).toBe(type);
+      expect(direct.headers.get('content-disposition')).toBe('attachment; filename="setup.msi"');
+      expect(sha256(Buffer.from(await direct.arrayBuffer()))).toBe(sha256(data));
+      const range = await fetch(location, { headers: { Range: 'bytes=10-19' } });
+      expect(range.status).toBe(206);
+      expect(Buffer.from(await range.arrayBuffer())).toEqual(data.subarray(10, 20));
+      // HEAD is answered here; an anonymous caller gets 401, never a URL.
+      const head = await raw(t, 'HEAD', '/endpoints/cloud/content/r/setup.msi');
+      expect([head.status, head.headers['content-length']]).toEqual([200, '70000']);
+      const anonymous = await raw(t.url, 'GET', '/endpoints/cloud/content/r/setup.msi');
+      expect([anonymous.status, anonymous.headers.location]).toEqual([401, undefined]);
+      await eventually(async () => (await (await ep('metadata/r/setup.msi')).json()).downloadCount === 1);
+    } finally {
+      expect((await set(false)).status).toBe(200);
+    }
+    expect((await raw(t, 'GET', '/endpoints/cloud/content/r/setup.msi')).status).toBe(200);
   });
 
   it('imports a zip and exports it back', async () => {
