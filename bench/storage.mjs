@@ -6,14 +6,15 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobSASPermissions, BlobServiceClient } from '@azure/storage-blob';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  GiB, KiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, freePort, log,
+  GiB, KiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, clockTicks, cpuSnapshot, cpuUsage, ctx, curl, currentRss, ensureBuild,
+  ensureTool, freePort, log,
   makeFile, makeTempDir, median, peakRss, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild,
   startStockroom, stopChild, table, waitForPort,
 } from './lib.mjs';
@@ -405,7 +406,34 @@ function report(facts, results) {
   console.log(`Client: curl for Stockroom (-u Admin, body from a file / to /dev/null), the SDKs in this process for direct; MB = 10^6 bytes\n`);
   console.log(text);
   console.log(`\nRun time ${f1(facts.seconds)} s; 1-min load average at the end ${facts.loadAfter}`);
+  const c = facts.cpuUse;
+  console.log(`CPU while measuring (% of one core, ${facts.cores} cores): machine busy ${f0(c.machine)}, this benchmark ${f0(c.ours)} ` +
+    `(server ${f0(c.byProcess.server)}, emulators ${f0(c.byProcess.s3 + c.byProcess.azure)}, curl and SDKs ${f0(c.byProcess.bench)}), ` +
+    `other work ${f0(c.other)}${c.other > 25 ? ' — OTHER WORK SKEWED THESE FIGURES: run on an idle machine' : ''}`);
   return rows;
+}
+
+// ---------------------------------------------------------------- CPU: is anything else running?
+
+/** CPU ticks of this process and its waited-for children (the curl runs): utime, stime, cutime, cstime. */
+async function selfTicks() {
+  const text = await readFile('/proc/self/stat', 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+/** Snapshot of the machine, the server and the emulators, and this process with its curl children. */
+async function cpuMark() {
+  return { snap: await cpuSnapshot(), self: await selfTicks() };
+}
+
+/** CPU between two marks in % of one core: machine busy, this benchmark (server, emulators, curl, SDKs) and the rest. */
+async function cpuBetween(before, after, pids) {
+  const u = await cpuUsage(before.snap, after.snap, { pids });
+  const seconds = (after.snap.at - before.snap.at) / 1000;
+  const self = (100 * (after.self - before.self)) / (await clockTicks()) / seconds;
+  const ours = self + Object.keys(pids).reduce((sum, k) => sum + u[k], 0);
+  return { machine: u.machine, steal: u.steal, ours, other: Math.max(0, u.machine - ours), byProcess: { bench: self, ...u } };
 }
 
 // ---------------------------------------------------------------- main
@@ -445,8 +473,11 @@ async function main() {
     facts.idleRss = await currentRss(ctx.server.pid);
 
     const results = [];
+    const mark = await cpuMark();
     for (const b of backends) results.push({ backend: b, ...(await measureBackend(b, files)) });
     facts.seconds = (performance.now() - t0) / 1000;
+    facts.cpuUse = await cpuBetween(mark, await cpuMark(),
+      { server: ctx.server.pid, ...Object.fromEntries(backends.map((b) => [b.id, b.child.pid])) });
     facts.loadAfter = os.loadavg()[0].toFixed(2);
 
     const rows = report(facts, results);
