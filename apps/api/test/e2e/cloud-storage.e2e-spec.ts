@@ -1,7 +1,13 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { S3RVER_CREDENTIALS, startAzurite, startS3rver } from '@stockroom/storage/testing';
+import type { StorageSettings } from '@stockroom/contracts';
+import { newBlobKey } from '@stockroom/storage';
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { MultipartJanitorService } from '../../src/modules/assets/multipart-janitor.service';
+import { createProvider } from '../../src/modules/storage/storage.service';
 import { bytes, createFeed, endpoint, eventually, zipOf } from '../support/fixtures';
 import { raw } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -64,11 +70,13 @@ describe.each(backends)('asset API on $name', (backend) => {
   let t: TestApp;
   let stopBackend: () => Promise<void>;
   let ep: ReturnType<typeof endpoint>;
+  let backendSettings: StorageSettings;
   const json = { 'Content-Type': 'application/json' };
 
   beforeAll(async () => {
     const started = await backend.start();
     stopBackend = started.stop;
+    backendSettings = started.settings as StorageSettings;
     t = await startTestApp();
     await createFeed(t, 'cloud');
     const saved = await raw(t, 'POST', '/api/storage?feed=cloud', {
@@ -168,6 +176,51 @@ describe.each(backends)('asset API on $name', (backend) => {
       expect((await set(false)).status).toBe(200);
     }
     expect((await raw(t, 'GET', '/endpoints/cloud/content/r/setup.msi')).status).toBe(200);
+  });
+
+  it('the janitor removes what the store holds and the database does not know, and nothing else', async () => {
+    // A file and an open chunked upload the database knows: they stay.
+    const kept = bytes(10_000);
+    expect((await ep('content/j/kept.bin', { method: 'POST', body: kept })).status).toBe(201);
+    const part = (id: string) =>
+      ep(`content/j/${id}.bin?multipart=upload&id=${id}&index=0&offset=0&totalSize=20&partSize=10&totalParts=2`, {
+        method: 'POST',
+        body: bytes(10),
+      });
+    expect((await part('open')).status).toBe(200);
+    // Leftovers of crashes: an upload whose row was never written, and a blob no file names.
+    expect((await part('crashed')).status).toBe(200);
+    const db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    const uploadId = async (id: string) =>
+      (await db.query(`SELECT storage_upload_id FROM multipart_uploads WHERE client_id = $1`, [id])).rows[0]
+        .storage_upload_id as string;
+    const open = await uploadId('open');
+    const crashed = await uploadId('crashed');
+    await db.query(`DELETE FROM multipart_uploads WHERE client_id = 'crashed'`);
+    await db.end();
+    const store = createProvider(backendSettings);
+    const orphan = newBlobKey();
+    await store.write(orphan, Readable.from([Buffer.from('orphan')]));
+    const uploads = async () => {
+      const found: string[] = [];
+      for await (const u of store.listUploads()) found.push(u.uploadId);
+      return found.sort();
+    };
+    expect(await uploads()).toEqual([open, crashed].sort());
+
+    const janitor = t.app.get(MultipartJanitorService);
+    expect(await janitor.removeStoreLeftovers(0)).toEqual({ uploads: 1, blobs: 1 });
+    expect(await store.stat(orphan)).toBeNull();
+    expect(await uploads()).toEqual([open]);
+    expect(Buffer.from(await (await ep('content/j/kept.bin')).arrayBuffer())).toEqual(kept);
+    expect(await (await ep('content/j/open.bin?multipart=status&id=open')).json()).toMatchObject({ received: [0] });
+    // A young leftover is left alone (it may be an upload being opened right now).
+    const young = newBlobKey();
+    await store.write(young, Readable.from([Buffer.from('young')]));
+    expect(await janitor.removeStoreLeftovers()).toEqual({ uploads: 0, blobs: 0 });
+    expect(await store.stat(young)).not.toBeNull();
+    await store.delete(young);
   });
 
   it('imports a zip and exports it back', async () => {

@@ -35,6 +35,9 @@ export class StorageMoves1795514008849 implements MigrationInterface {
             ADD "storage_previous" jsonb
         `);
     await queryRunner.query(`
+            CREATE INDEX "ix_asset_items_blob_key" ON "asset_items" ("blob_key")
+        `);
+    await queryRunner.query(`
             ALTER TABLE "multipart_uploads"
             ADD "storage" jsonb
         `);
@@ -57,6 +60,9 @@ export class StorageMoves1795514008849 implements MigrationInterface {
         `);
     await queryRunner.query(`
             ALTER TABLE "multipart_uploads" DROP COLUMN "storage"
+        `);
+    await queryRunner.query(`
+            DROP INDEX "public"."ix_asset_items_blob_key"
         `);
     await queryRunner.query(`
             ALTER TABLE "feeds" DROP COLUMN "storage_previous"

@@ -53,6 +53,8 @@ export class AssetItemEntity {
   @Column({ name: 'media_type', type: 'varchar', length: 255, nullable: true })
   mediaType!: string | null;
 
+  /** Indexed: the storage janitor asks whether any file names a blob. */
+  @Index('ix_asset_items_blob_key')
   @Column({ name: 'blob_key', type: 'varchar', length: 1024, nullable: true })
   blobKey!: string | null;
 

@@ -163,11 +163,15 @@ export class AssetUploadService implements OnApplicationShutdown {
     mode: UploadMode,
   ): Promise<'created' | 'overwritten'> {
     const now = new Date();
-    const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);
-    if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${inTheWay}" is a file.`);
-    if (mode !== 'overwrite' && (await this.items.insertFile(manager, feed.id, path, content, now))) return 'created';
-    const existing: AssetItemRow | null = await this.items.lock(manager, feed.id, path.lower);
-    if (!existing) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    let existing: AssetItemRow | null = null;
+    while (!existing) {
+      const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);
+      if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${inTheWay}" is a file.`);
+      if (mode !== 'overwrite' && (await this.items.insertFile(manager, feed.id, path, content, now))) return 'created';
+      existing = await this.items.lock(manager, feed.id, path.lower);
+      // Deleted by a concurrent request between the insert and the lock: POST/PUT create it again.
+      if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    }
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     await this.items.replaceFile(manager, existing.id, content, now);

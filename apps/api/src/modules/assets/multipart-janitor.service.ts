@@ -1,25 +1,32 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DiskStorageProvider } from '@stockroom/storage';
+import { BLOB_PREFIX, DiskStorageProvider } from '@stockroom/storage';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
-import { StorageService } from '../storage/storage.service';
+import { StorageDescriptor, StorageService } from '../storage/storage.service';
 import { MultipartRepository } from './multipart.repository';
 
 const INTERVAL_MS = 10 * 60_000;
 const HOUR_MS = 3_600_000;
+/** Listing whole stores costs: leftovers in storage are looked for at start and then this often. */
+const STORE_SCAN_INTERVAL_MS = 6 * HOUR_MS;
 
 /**
  * Cleans what clients and crashes leave behind: chunked uploads never completed (older than
- * STOCKROOM_MULTIPART_MAX_AGE_HOURS) and stale temp files. Runs at start and every 10 minutes;
- * safe on several nodes at once.
+ * STOCKROOM_MULTIPART_MAX_AGE_HOURS) and stale temp files, every 10 minutes; and, at start and
+ * every 6 hours, what stores hold that the database does not know (uploads opened by a node that
+ * crashed before recording them, blobs of uploads that failed and could not be removed), once
+ * older than that same age. Blob keys are unique across directories, so a blob no file of any
+ * directory names is garbage — which assumes one Stockroom installation per bucket/prefix.
+ * Safe on several nodes at once.
  */
 @Injectable()
 export class MultipartJanitorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(MultipartJanitorService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private lastStoreScan = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,6 +55,66 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
   async run(): Promise<void> {
     await this.purgeAbandonedUploads();
     await this.removeStaleTempFiles();
+    if (Date.now() - this.lastStoreScan >= STORE_SCAN_INTERVAL_MS) {
+      this.lastStoreScan = Date.now();
+      await this.removeStoreLeftovers();
+    }
+  }
+
+  /**
+   * In every store in use: aborts uploads no upload row knows and deletes blobs no file, upload
+   * or pending deletion names, when older than the multipart age. Returns what it removed.
+   */
+  async removeStoreLeftovers(
+    minAgeMs = this.config.multipartMaxAgeHours * HOUR_MS,
+  ): Promise<{ uploads: number; blobs: number }> {
+    const cutoff = Date.now() - minAgeMs;
+    const removed = { uploads: 0, blobs: 0 };
+    for (const descriptor of await this.storesInUse()) {
+      const provider = this.storage.providerForDescriptor(descriptor);
+      try {
+        for await (const upload of provider.listUploads()) {
+          if (upload.startedAt.getTime() > cutoff || (await this.multipart.isKnownUpload(upload.uploadId))) continue;
+          await provider.abortMultipart(upload.key ?? '', upload.uploadId);
+          removed.uploads++;
+        }
+        let batch: string[] = [];
+        const flush = async () => {
+          for (const key of await this.multipart.unreferencedBlobs(batch)) {
+            await provider.delete(key);
+            removed.blobs++;
+          }
+          batch = [];
+        };
+        for await (const object of provider.list(BLOB_PREFIX)) {
+          if (!object.modified || object.modified.getTime() > cutoff) continue;
+          batch.push(object.key);
+          if (batch.length >= 500) await flush();
+        }
+        await flush();
+      } catch (e) {
+        this.logger.warn(`Could not clean up ${descriptor.id} storage: ${(e as Error).message}`);
+      }
+    }
+    if (removed.uploads + removed.blobs > 0) {
+      this.logger.log(`Removed ${removed.uploads} unknown upload(s) and ${removed.blobs} orphan blob(s) from storage`);
+    }
+    return removed;
+  }
+
+  /** Each distinct store that directories (both sides of a move) and open uploads use. */
+  private async storesInUse(): Promise<StorageDescriptor[]> {
+    const descriptors: StorageDescriptor[] = [];
+    for (const feed of await this.feeds.all()) {
+      descriptors.push(this.storage.descriptorFor(feed));
+      if (feed.storagePrevious) descriptors.push(feed.storagePrevious);
+    }
+    descriptors.push(...(await this.multipart.storages()));
+    const distinct: StorageDescriptor[] = [];
+    for (const d of descriptors) {
+      if (!distinct.some((seen) => this.storage.sameLocation(seen, d))) distinct.push(d);
+    }
+    return distinct;
   }
 
   /** Aborts and forgets uploads untouched for longer than the configured age. */

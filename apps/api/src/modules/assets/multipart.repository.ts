@@ -153,4 +153,32 @@ export class MultipartRepository {
   async delete(manager: EntityManager, uploadId: string): Promise<void> {
     await manager.query(`DELETE FROM multipart_uploads WHERE id = $1`, [uploadId]);
   }
+
+  async isKnownUpload(storageUploadId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM multipart_uploads WHERE storage_upload_id = $1`, [
+      storageUploadId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** The storages open uploads were started in (when recorded). */
+  async storages(): Promise<StorageSettings[]> {
+    const rows: { storage: StorageSettings }[] = await this.dataSource.query(
+      `SELECT DISTINCT storage FROM multipart_uploads WHERE storage IS NOT NULL`,
+    );
+    return rows.map((r) => r.storage);
+  }
+
+  /** Those of `keys` that no file, upload or pending deletion names. */
+  async unreferencedBlobs(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows: { key: string }[] = await this.dataSource.query(
+      `SELECT k AS key FROM unnest($1::text[]) AS k
+       WHERE NOT EXISTS (SELECT 1 FROM asset_items WHERE blob_key = k)
+         AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE blob_key = k)
+         AND NOT EXISTS (SELECT 1 FROM blob_deletions WHERE blob_key = k)`,
+      [keys],
+    );
+    return rows.map((r) => r.key);
+  }
 }

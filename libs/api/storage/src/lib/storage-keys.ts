@@ -3,10 +3,13 @@ import { StorageError, StorageErrorCode } from './storage-error';
 
 const KEY_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
+/** Where the blobs of files live in every store (other keys are providers' and probes'). */
+export const BLOB_PREFIX = 'blobs/';
+
 /** A fresh, server-generated blob key, fanned out so no folder grows huge on disk. */
-export function newBlobKey(prefix = 'blobs'): string {
+export function newBlobKey(): string {
   const id = randomUUID().replace(/-/g, '');
-  return `${prefix}/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
+  return `${BLOB_PREFIX}${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
 }
 
 export function assertValidKey(key: string): void {
