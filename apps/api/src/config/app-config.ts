@@ -22,6 +22,8 @@ export interface AppConfig {
   multipartMaxAgeHours: number;
   /** After a storage move, how long the old copies stay for readers that opened them just before. */
   storageMoveGraceSeconds: number;
+  /** A node running a storage move that is silent for this long is presumed dead; another takes over. */
+  storageMoveLeaseSeconds: number;
   /** Encrypts storage secrets at rest; absent: a key generated once into `dataDir/encryption.key`. */
   encryptionKey?: string;
   security: {
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
     storageMoveGraceSeconds: int('STOCKROOM_STORAGE_MOVE_GRACE_SECONDS', 300, 0),
+    storageMoveLeaseSeconds: int('STOCKROOM_STORAGE_MOVE_LEASE_SECONDS', 60, 2),
     encryptionKey: env['STOCKROOM_ENCRYPTION_KEY'] || undefined,
     security: {
       adminPassword: adminPassword(env['STOCKROOM_ADMIN_PASSWORD'], problems),

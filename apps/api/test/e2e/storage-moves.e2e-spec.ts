@@ -6,10 +6,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFeed, eventually } from '../support/fixtures';
 import { raw } from '../support/http';
+import { startServerProcess } from '../support/server-process';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const json = { 'Content-Type': 'application/json' };
+/** Every node of one installation shares the key that seals storage secrets; short leases for takeovers. */
+const NODE_ENV = { STOCKROOM_ENCRYPTION_KEY: 'ab'.repeat(32), STOCKROOM_STORAGE_MOVE_LEASE_SECONDS: '3' };
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Every file under a disk storage folder (its blobs), ignoring the provider's own dot-folders. */
@@ -43,7 +46,7 @@ describe('storage moves', () => {
     const url = new URL(s3.endpoint);
     proxy = new TcpProxy(url.hostname, Number(url.port));
     await proxy.start();
-    t = await startTestApp({ STOCKROOM_STORAGE_MOVE_GRACE_SECONDS: '0' });
+    t = await startTestApp({ ...NODE_ENV, STOCKROOM_STORAGE_MOVE_GRACE_SECONDS: '0' });
   });
 
   afterAll(async () => {
@@ -212,6 +215,53 @@ describe('storage moves', () => {
     expect((await api('POST', `/api/storage/moves/${failed.id}/retry`)).status).toBe(409);
     for (const [path, body] of files) expect(sha256(await download('flaky', path))).toBe(sha256(body));
     await eventually(async () => (await objectsUnder('flaky/')).length === files.size, 20_000);
+  });
+
+  it('a move whose node is killed mid-way is finished by another node', async () => {
+    // Node C (its own process) holds the files on its disk and starts the move; then it dies.
+    const c = await startServerProcess({
+      ...NODE_ENV,
+      DATABASE_URL: t.db.url,
+      STOCKROOM_STORAGE_MOVE_GRACE_SECONDS: '0',
+    });
+    try {
+      const files = new Map<string, Buffer>();
+      for (let i = 0; i < 150; i++) files.set(`n/f${i}.bin`, randomBytes(32 * 1024 + i));
+      expect(
+        (
+          await raw(c.url, 'POST', '/api/management/feeds/create', {
+            headers: { ...json, Authorization: c.adminAuth },
+            body: JSON.stringify({ name: 'orphaned', feedType: 'asset' }),
+          })
+        ).status,
+      ).toBe(200);
+      for (const [path, body] of files) {
+        const res = await raw(c.url, 'POST', `/endpoints/orphaned/content/${path}`, {
+          headers: { Authorization: c.adminAuth },
+          body,
+        });
+        expect(res.status).toBe(201);
+      }
+      const started = await raw(c.url, 'POST', '/api/storage?feed=orphaned', {
+        headers: { ...json, Authorization: c.adminAuth },
+        body: JSON.stringify(s3Settings('orphaned/')),
+      });
+      expect(started.status).toBe(200);
+      const id = (JSON.parse(started.text) as { move: StorageMove }).move.id;
+      await c.kill();
+
+      const stalled = (await api('GET', `/api/storage/moves/${id}`)).body as StorageMove;
+      expect(stalled.state).toBe('copying');
+      expect(stalled.copiedFiles).toBeLessThan(files.size);
+      // Meanwhile every file is served, from wherever it is.
+      for (const [path, body] of files) expect(sha256(await download('orphaned', path))).toBe(sha256(body));
+      const done = await waitFor(id, 'completed');
+      expect(done.failedFiles).toBe(0);
+      for (const [path, body] of files) expect(sha256(await download('orphaned', path))).toBe(sha256(body));
+      await eventually(async () => (await objectsUnder('orphaned/')).length === files.size, 20_000);
+    } finally {
+      await c.stop();
+    }
   });
 
   it('new credentials for the same place are saved without a move', async () => {

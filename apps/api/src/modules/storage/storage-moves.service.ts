@@ -14,8 +14,6 @@ import { maskSecrets } from './storage-settings';
 import { StorageDescriptor, StorageService } from './storage.service';
 
 const POLL_MS = 5000;
-/** A node that stops renewing its lease for this long is presumed gone; another one carries on. */
-const LEASE_SECONDS = 60;
 const BATCH = 32;
 const PARALLEL_COPIES = 4;
 const MAX_ERRORS = 100;
@@ -234,7 +232,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
                    WHERE state = 'copying' AND (lease_until IS NULL OR lease_until < now())
                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [this.node, LEASE_SECONDS],
+      [this.node, this.config.storageMoveLeaseSeconds],
     );
     return rows[0];
   }
@@ -271,7 +269,17 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
            errors = CASE WHEN jsonb_array_length(errors) >= $7 THEN errors ELSE errors || $8::jsonb END,
            lease_until = now() + make_interval(secs => $9), updated_at = now()
          WHERE id = $1 AND lease_owner = $2 AND state = 'copying' RETURNING id`,
-        [move.id, this.node, cursor, files, bytes, errors.length, MAX_ERRORS, JSON.stringify(errors), LEASE_SECONDS],
+        [
+          move.id,
+          this.node,
+          cursor,
+          files,
+          bytes,
+          errors.length,
+          MAX_ERRORS,
+          JSON.stringify(errors),
+          this.config.storageMoveLeaseSeconds,
+        ],
       );
       // Another node took over (this one stalled past its lease), or the directory is gone.
       if (renewed[0].length === 0) return;
