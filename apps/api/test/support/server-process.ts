@@ -1,8 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, killOnExit } from '@stockroom/storage/testing';
 import { ADMIN_PASSWORD, basicAuth } from './test-app';
 
 /** The real server (apps/api/src/main.ts) in its own process, so a test can kill it for real. */
@@ -23,32 +23,6 @@ export interface ServerProcess {
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
 const OUTPUT_LIMIT = 20_000;
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killOnExit(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
-    });
-  }
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => done(port));
-    });
-  });
-}
 
 /**
  * What the child runs: TypeScript straight from the sources (ts-node, transpile only: no type

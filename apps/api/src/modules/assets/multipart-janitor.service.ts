@@ -110,11 +110,12 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
       if (feed.storagePrevious) descriptors.push(feed.storagePrevious);
     }
     descriptors.push(...(await this.multipart.storages()));
-    const distinct: StorageDescriptor[] = [];
+    const distinct = new Map<string, StorageDescriptor>();
     for (const d of descriptors) {
-      if (!distinct.some((seen) => this.storage.sameLocation(seen, d))) distinct.push(d);
+      const location = this.storage.location(d);
+      if (!distinct.has(location)) distinct.set(location, d);
     }
-    return distinct;
+    return [...distinct.values()];
   }
 
   /** Aborts and forgets uploads untouched for longer than the configured age. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AuditAction, ErrorCode, Privilege, StorageMove, StorageSettings } from '@stockroom/contracts';
+import { AuditAction, ErrorCode, Privilege, StorageMove } from '@stockroom/contracts';
 import { isStorageError, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -391,13 +391,12 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
   }
 
   private toMove(row: MoveRow, feed: string): StorageMove {
-    const masked = (d: StorageDescriptor): StorageSettings => maskSecrets(d);
     return {
       id: row.id,
       feed,
       state: row.state,
-      from: masked(row.source),
-      to: masked(row.target),
+      from: maskSecrets(row.source),
+      to: maskSecrets(row.target),
       startedBy: row.started_by,
       startedAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),

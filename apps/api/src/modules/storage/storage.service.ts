@@ -90,8 +90,12 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether two settings (as stored) hold the same blobs. */
   sameLocation(a: StorageDescriptor, b: StorageDescriptor): boolean {
-    if (JSON.stringify(a) === JSON.stringify(b)) return true;
-    return storageLocation(this.unsealed(a)) === storageLocation(this.unsealed(b));
+    return JSON.stringify(a) === JSON.stringify(b) || this.location(a) === this.location(b);
+  }
+
+  /** Where settings (as stored) keep their blobs; see {@link storageLocation}. */
+  location(descriptor: StorageDescriptor): string {
+    return storageLocation(this.unsealed(descriptor));
   }
 
   /**
