@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
@@ -10,6 +11,7 @@ import { AssetsModule } from './modules/assets/assets.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { AccessModule } from './modules/security/access.module';
 import { AuthGuard } from './modules/security/auth.guard';
 import { SecurityModule } from './modules/security/security.module';
@@ -33,16 +35,18 @@ export class AppModule {
         AuditModule,
         SecurityModule,
         StorageSettingsModule,
+        RetentionModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,
+        Clock,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
       ],
-      exports: [APP_CONFIG, CoherentCache],
+      exports: [APP_CONFIG, CoherentCache, Clock],
     };
   }
 }

@@ -20,6 +20,8 @@ export interface AppConfig {
     maxCompressionRatio: number;
   };
   multipartMaxAgeHours: number;
+  /** Count downloads per file (download count, last download) for the console and retention rules. */
+  trackDownloads: boolean;
   /** After a storage move, how long the old copies stay for readers that opened them just before. */
   storageMoveGraceSeconds: number;
   /** A node running a storage move that is silent for this long is presumed dead; another takes over. */
@@ -75,13 +77,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     }
   };
 
-  const bool = (name: string): boolean => {
+  const bool = (name: string, fallback = false): boolean => {
     const raw = env[name]?.trim().toLowerCase();
-    if (!raw) return false;
+    if (!raw) return fallback;
     if (['1', 'true', 'yes'].includes(raw)) return true;
     if (['0', 'false', 'no'].includes(raw)) return false;
     problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
-    return false;
+    return fallback;
   };
 
   const dataDirRaw = env['STOCKROOM_DATA_DIR']?.trim() || './data';
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxCompressionRatio: int('STOCKROOM_IMPORT_MAX_RATIO', 200, 1),
     },
     multipartMaxAgeHours: int('STOCKROOM_MULTIPART_MAX_AGE_HOURS', 24, 1),
+    trackDownloads: bool('STOCKROOM_TRACK_DOWNLOADS', true),
     storageMoveGraceSeconds: int('STOCKROOM_STORAGE_MOVE_GRACE_SECONDS', 300, 0),
     storageMoveLeaseSeconds: int('STOCKROOM_STORAGE_MOVE_LEASE_SECONDS', 60, 2),
     encryptionKey: env['STOCKROOM_ENCRYPTION_KEY'] || undefined,

@@ -3,6 +3,10 @@ import { MultipartPartEntity } from '../modules/assets/multipart-part.entity';
 import { MultipartUploadEntity } from '../modules/assets/multipart-upload.entity';
 import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { FeedEntity } from '../modules/feeds/feed.entity';
+import { RetentionCandidateEntity } from '../modules/retention/retention-candidate.entity';
+import { RetentionPreviewEntity } from '../modules/retention/retention-preview.entity';
+import { RetentionRunEntity } from '../modules/retention/retention-run.entity';
+import { RetentionSettingsEntity } from '../modules/retention/retention-settings.entity';
 import { ApiKeyEntity } from '../modules/security/api-key.entity';
 import { GroupMemberEntity } from '../modules/security/group-member.entity';
 import { GroupEntity } from '../modules/security/group.entity';
@@ -31,4 +35,8 @@ export const ENTITIES = [
   SessionEntity,
   LoginThrottleEntity,
   AuditEventEntity,
+  RetentionSettingsEntity,
+  RetentionPreviewEntity,
+  RetentionCandidateEntity,
+  RetentionRunEntity,
 ];

@@ -210,7 +210,7 @@ describe.each(backends)('asset API on $name', (backend) => {
     expect(await uploads()).toEqual([open, crashed].sort());
 
     const janitor = t.app.get(MultipartJanitorService);
-    expect(await janitor.removeStoreLeftovers(0)).toEqual({ uploads: 1, blobs: 1 });
+    expect(await janitor.removeStoreLeftovers(0)).toEqual({ uploads: 1, blobs: 1, failures: [] });
     expect(await store.stat(orphan)).toBeNull();
     expect(await uploads()).toEqual([open]);
     expect(Buffer.from(await (await ep('content/j/kept.bin')).arrayBuffer())).toEqual(kept);
@@ -218,7 +218,7 @@ describe.each(backends)('asset API on $name', (backend) => {
     // A young leftover is left alone (it may be an upload being opened right now).
     const young = newBlobKey();
     await store.write(young, Readable.from([Buffer.from('young')]));
-    expect(await janitor.removeStoreLeftovers()).toEqual({ uploads: 0, blobs: 0 });
+    expect(await janitor.removeStoreLeftovers()).toEqual({ uploads: 0, blobs: 0, failures: [] });
     expect(await store.stat(young)).not.toBeNull();
     await store.delete(young);
   });

@@ -6,3 +6,4 @@ export * from './lib/error-codes';
 export * from './lib/privileges';
 export * from './lib/security';
 export * from './lib/storage';
+export * from './lib/retention';

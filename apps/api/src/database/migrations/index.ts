@@ -2,6 +2,7 @@ import { Initial1795496499298 } from './1795496499298-Initial';
 import { Security1795504247663 } from './1795504247663-Security';
 import { ChangeNotifications1795512000000 } from './1795512000000-ChangeNotifications';
 import { StorageMoves1795514008849 } from './1795514008849-StorageMoves';
+import { Retention1795522342669 } from './1795522342669-Retention';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Security1795504247663,
   ChangeNotifications1795512000000,
   StorageMoves1795514008849,
+  Retention1795522342669,
 ];

@@ -10,6 +10,7 @@ import { pipeline as pipelineCb, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
@@ -77,6 +78,7 @@ export class AssetArchiveService {
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   async export(
@@ -218,7 +220,7 @@ export class AssetArchiveService {
       const result: ImportResult = { created: 0, overwritten: 0, skipped: skip.size };
       await this.items.transaction(async (manager) => {
         const storage = await this.uploads.storageWrittenTo(manager, feed, descriptor);
-        const now = new Date();
+        const now = this.clock.now();
         const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);
         if (inTheWay)
           throw new AppError(ErrorCode.IsFile, `Cannot import into "${path.path}": "${inTheWay}" is a file.`);

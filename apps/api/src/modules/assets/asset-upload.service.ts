@@ -4,6 +4,7 @@ import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
@@ -65,6 +66,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -162,7 +164,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     content: NewFileContent,
     mode: UploadMode,
   ): Promise<'created' | 'overwritten'> {
-    const now = new Date();
+    const now = this.clock.now();
     let existing: AssetItemRow | null = null;
     while (!existing) {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);

@@ -26,5 +26,6 @@ import { MultipartRepository } from './multipart.repository';
     MultipartJanitorService,
     DownloadCounterService,
   ],
+  exports: [AssetsService, MultipartJanitorService, DownloadCounterService],
 })
 export class AssetsModule {}

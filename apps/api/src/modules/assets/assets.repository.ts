@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CacheHeader } from '@stockroom/contracts';
 import type { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
-import type { StoredUserMetadata } from './asset-item.entity';
+import type { AssetKind, StoredUserMetadata } from './asset-item.entity';
 import { AssetItemRow, ITEM_COLUMNS } from './asset-item.row';
 import type { FileHashes } from './hashing';
 
@@ -110,18 +110,22 @@ export class AssetsRepository {
       );
       names.push(segments[i - 1]);
     }
-    await manager.query(
-      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, created_at, modified_at)
-       SELECT $1, p, pl, par, n, lower(n), 'dir', $6, $6
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(p, pl, par, n)
-       ON CONFLICT (feed_id, path_lower) DO NOTHING`,
-      [feedId, paths, lowers, parents, names, now],
-    );
-    const files: { path: string }[] = await manager.query(
-      `SELECT path FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2) AND kind = 'file' LIMIT 1`,
-      [feedId, lowers],
-    );
-    return files[0]?.path ?? null;
+    for (;;) {
+      await manager.query(
+        `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, created_at, modified_at)
+         SELECT $1, p, pl, par, n, lower(n), 'dir', $6, $6
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(p, pl, par, n)
+         ON CONFLICT (feed_id, path_lower) DO NOTHING`,
+        [feedId, paths, lowers, parents, names, now],
+      );
+      // Key-share locks: a folder delete (or retention removing a folder it emptied) waits for this
+      // transaction, then sees what it put there. One deleted just before the lock is made again.
+      const rows: { path: string; kind: AssetKind }[] = await manager.query(
+        `SELECT path, kind FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2) FOR KEY SHARE`,
+        [feedId, lowers],
+      );
+      if (rows.length === lowers.length) return rows.find((r) => r.kind === 'file')?.path ?? null;
+    }
   }
 
   /** Inserts a new file; false when something already stands at the path (caller locks it). */
@@ -192,6 +196,77 @@ export class AssetsRepository {
       add('cache_header', changes.cacheHeader === null ? null : JSON.stringify(changes.cacheHeader));
     if (sets.length === 0) return;
     await this.dataSource.query(`UPDATE asset_items SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  /** Locks files by id for a retention batch; returns those still there. */
+  async lockFiles(manager: EntityManager, feedId: number, ids: string[]): Promise<AssetItemRow[]> {
+    return manager.query(
+      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND id = ANY($2::bigint[]) AND kind = 'file'
+       ORDER BY id FOR UPDATE`,
+      [feedId, ids],
+    );
+  }
+
+  /** Deletes files by id; returns their blob keys and parent folders. */
+  async deleteFiles(
+    manager: EntityManager,
+    feedId: number,
+    ids: string[],
+  ): Promise<{ blobKeys: string[]; parents: string[] }> {
+    if (ids.length === 0) return { blobKeys: [], parents: [] };
+    const [rows]: [{ blob_key: string | null; parent_lower: string }[], number] = await manager.query(
+      `DELETE FROM asset_items WHERE feed_id = $1 AND id = ANY($2::bigint[]) RETURNING blob_key, parent_lower`,
+      [feedId, ids],
+    );
+    return {
+      blobKeys: rows.flatMap((r) => (r.blob_key ? [r.blob_key] : [])),
+      parents: rows.map((r) => r.parent_lower),
+    };
+  }
+
+  /**
+   * Removes the given folders when empty, then their parents when that empties them, up to the
+   * root. Returns how many went. Each level's folders are locked first, so an upload putting a
+   * file there (which key-share locks its folders) either commits first and is seen, or waits.
+   */
+  async removeEmptyFolders(manager: EntityManager, feedId: number, lowers: string[]): Promise<number> {
+    let removed = 0;
+    let level = [...new Set(lowers)].filter((l) => l !== '').sort();
+    while (level.length > 0) {
+      await manager.query(
+        `SELECT 1 FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2) AND kind = 'dir'
+         ORDER BY path_lower FOR UPDATE`,
+        [feedId, level],
+      );
+      const [rows]: [{ parent_lower: string }[], number] = await manager.query(
+        `DELETE FROM asset_items f WHERE f.feed_id = $1 AND f.path_lower = ANY($2) AND f.kind = 'dir'
+           AND NOT EXISTS (SELECT 1 FROM asset_items c WHERE c.feed_id = $1 AND c.parent_lower = f.path_lower)
+         RETURNING parent_lower`,
+        [feedId, level],
+      );
+      removed += rows.length;
+      level = [...new Set(rows.map((r) => r.parent_lower))].filter((l) => l !== '').sort();
+    }
+    return removed;
+  }
+
+  /**
+   * Streams every file of a directory, grouped by folder (the parent index gives that order without
+   * a sort), for retention. Through a server-side cursor: a million files never sit in memory.
+   */
+  async streamFiles(feedId: number): Promise<{ rows: Readable; release: () => Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner('slave');
+    await runner.connect();
+    try {
+      const rows = await runner.stream(
+        `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND kind = 'file' ORDER BY parent_lower`,
+        [feedId],
+      );
+      return { rows, release: () => runner.release() };
+    } catch (e) {
+      await runner.release();
+      throw e;
+    }
   }
 
   /**

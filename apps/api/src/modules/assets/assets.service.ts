@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AssetItem, AssetMetadataUpdate, AuditAction, CacheHeader, ErrorCode, Privilege } from '@stockroom/contracts';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
+import { Clock } from '../../common/clock';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
@@ -10,6 +11,8 @@ import type { StoredUserMetadata } from './asset-item.entity';
 import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
+import type { FeedEntity } from '../feeds/feed.entity';
+import type { EntityManager } from 'typeorm';
 import { AssetsRepository } from './assets.repository';
 import { isMediaType } from './media-type';
 
@@ -108,6 +111,14 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
   return out;
 }
 
+/** What retention saw of a file when it selected it. */
+export interface ExpectedFile {
+  itemId: string;
+  blobKey: string | null;
+  modifiedAt: Date;
+  downloadCount: number;
+}
+
 /** Listing, folders, deletes and metadata of the asset tree (spec §2 #8-11, #14-15). */
 @Injectable()
 export class AssetsService {
@@ -116,6 +127,7 @@ export class AssetsService {
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -152,7 +164,7 @@ export class AssetsService {
     await this.access.require(actor, Privilege.Add, feed);
     if (path.segments.length === 0) return;
     await this.items.transaction(async (manager) => {
-      const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, new Date());
+      const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, this.clock.now());
       if (inTheWay)
         throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
     });
@@ -192,6 +204,53 @@ export class AssetsService {
         target: path.path,
         details: deleted,
       });
+  }
+
+  /** Every file of a directory, grouped by folder, as a stream of rows (retention evaluates them). */
+  streamFiles(feedId: number): Promise<{ rows: Readable; release: () => Promise<void> }> {
+    return this.items.streamFiles(feedId);
+  }
+
+  /**
+   * Retention's delete, inside the caller's transaction: deletes each file that is still as it was
+   * when selected (same content, no download since), queues the blobs, and removes the folders
+   * this empties. Returns, per file, null when deleted or why it was skipped.
+   */
+  async removeIfUnchanged(
+    manager: EntityManager,
+    feed: FeedEntity,
+    expected: ExpectedFile[],
+  ): Promise<{ skipped: Map<string, string>; foldersRemoved: number }> {
+    const current = new Map(
+      (
+        await this.items.lockFiles(
+          manager,
+          feed.id,
+          expected.map((e) => e.itemId),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    const skipped = new Map<string, string>();
+    const doomed: string[] = [];
+    for (const e of expected) {
+      const row = current.get(e.itemId);
+      if (!row) skipped.set(e.itemId, 'no longer there: deleted since it was selected');
+      else if (row.blob_key !== e.blobKey || new Date(row.modified_at).getTime() !== e.modifiedAt.getTime())
+        skipped.set(
+          e.itemId,
+          `changed since it was selected: new content on ${new Date(row.modified_at).toISOString()}`,
+        );
+      else if (Number(row.download_count) !== e.downloadCount)
+        skipped.set(
+          e.itemId,
+          `downloaded since it was selected (${row.download_count} downloads, the last on ${new Date(row.last_downloaded_at ?? 0).toISOString()})`,
+        );
+      else doomed.push(e.itemId);
+    }
+    const { blobKeys, parents } = await this.items.deleteFiles(manager, feed.id, doomed);
+    await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), blobKeys);
+    const foldersRemoved = await this.items.removeEmptyFolders(manager, feed.id, parents);
+    return { skipped, foldersRemoved };
   }
 
   async getMetadata(actor: Principal, target: AssetTarget, contentBaseUrl: string): Promise<AssetItem> {

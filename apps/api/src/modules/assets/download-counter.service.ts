@@ -1,5 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock } from '../../common/clock';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 
 const FLUSH_INTERVAL_MS = 1000;
 /** Items whose counts wait in memory when the database is away; beyond, new ones are dropped. */
@@ -22,7 +24,11 @@ export class DownloadCounterService implements OnModuleInit, OnApplicationShutdo
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
@@ -35,7 +41,8 @@ export class DownloadCounterService implements OnModuleInit, OnApplicationShutdo
   }
 
   record(itemId: string): void {
-    this.add(itemId, { count: 1, last: new Date() });
+    if (!this.config.trackDownloads) return;
+    this.add(itemId, { count: 1, last: this.clock.now() });
   }
 
   private add(itemId: string, more: Pending): void {

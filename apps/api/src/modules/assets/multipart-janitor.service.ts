@@ -9,15 +9,13 @@ import { MultipartRepository } from './multipart.repository';
 
 const INTERVAL_MS = 10 * 60_000;
 const HOUR_MS = 3_600_000;
-/** Listing whole stores costs: leftovers in storage are looked for at start and then this often. */
-const STORE_SCAN_INTERVAL_MS = 6 * HOUR_MS;
 
 /**
  * Cleans what clients and crashes leave behind: chunked uploads never completed (older than
- * STOCKROOM_MULTIPART_MAX_AGE_HOURS) and stale temp files, every 10 minutes; and, at start and
- * every 6 hours, what stores hold that the database does not know (uploads opened by a node that
- * crashed before recording them, blobs of uploads that failed and could not be removed), once
- * older than that same age. Blob keys are unique across directories, so a blob no file of any
+ * STOCKROOM_MULTIPART_MAX_AGE_HOURS) and stale temp files, every 10 minutes; and, when the
+ * retention schedule's maintenance job asks (listing whole stores costs), what stores hold that the
+ * database does not know (uploads opened by a node that crashed before recording them, blobs of
+ * uploads that failed and could not be removed), once older than that same age. Blob keys are unique across directories, so a blob no file of any
  * directory names is garbage — which assumes one Stockroom installation per bucket/prefix.
  * Safe on several nodes at once.
  */
@@ -26,7 +24,6 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
   private readonly logger = new Logger(MultipartJanitorService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private lastStoreScan = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,21 +52,18 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
   async run(): Promise<void> {
     await this.purgeAbandonedUploads();
     await this.removeStaleTempFiles();
-    if (Date.now() - this.lastStoreScan >= STORE_SCAN_INTERVAL_MS) {
-      this.lastStoreScan = Date.now();
-      await this.removeStoreLeftovers();
-    }
   }
 
   /**
    * In every store in use: aborts uploads no upload row knows and deletes blobs no file, upload
-   * or pending deletion names, when older than the multipart age. Returns what it removed.
+   * or pending deletion names, when older than the multipart age. Returns what it removed, and
+   * the stores it could not clean (the others are cleaned all the same).
    */
   async removeStoreLeftovers(
     minAgeMs = this.config.multipartMaxAgeHours * HOUR_MS,
-  ): Promise<{ uploads: number; blobs: number }> {
+  ): Promise<{ uploads: number; blobs: number; failures: string[] }> {
     const cutoff = Date.now() - minAgeMs;
-    const removed = { uploads: 0, blobs: 0 };
+    const removed = { uploads: 0, blobs: 0, failures: [] as string[] };
     for (const descriptor of await this.storesInUse()) {
       const provider = this.storage.providerForDescriptor(descriptor);
       try {
@@ -93,7 +87,9 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
         }
         await flush();
       } catch (e) {
-        this.logger.warn(`Could not clean up ${descriptor.id} storage: ${(e as Error).message}`);
+        const failure = `Could not clean up ${descriptor.id} storage: ${(e as Error).message}`;
+        this.logger.warn(failure);
+        removed.failures.push(failure);
       }
     }
     if (removed.uploads + removed.blobs > 0) {

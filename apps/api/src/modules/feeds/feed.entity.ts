@@ -29,6 +29,10 @@ export class FeedEntity {
   @Column({ name: 'retention_rules_enabled', type: 'boolean', default: false })
   retentionRulesEnabled!: boolean;
 
+  /** Runs of this directory only log what they would delete (as does the global switch). */
+  @Column({ name: 'retention_dry_run', type: 'boolean', default: false })
+  retentionDryRun!: boolean;
+
   /** The directory's default cache setting (null = `public`). */
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })
   cacheHeader!: CacheHeader | null;

@@ -9,5 +9,6 @@ export function toFeed(entity: FeedEntity): Feed {
     active: entity.active,
     retentionRules: entity.retentionRules,
     retentionRulesEnabled: entity.retentionRulesEnabled,
+    retentionDryRun: entity.retentionDryRun,
   };
 }

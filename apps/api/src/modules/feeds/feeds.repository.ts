@@ -20,11 +20,26 @@ export class FeedsRepository {
   }
 
   /** Inserts unless the name is taken (case-insensitively); null when it is. */
-  async insert(values: Pick<FeedEntity, 'name' | 'description' | 'active'>): Promise<FeedEntity | null> {
+  async insert(
+    values: Pick<
+      FeedEntity,
+      'name' | 'description' | 'active' | 'retentionRules' | 'retentionRulesEnabled' | 'retentionDryRun'
+    >,
+  ): Promise<FeedEntity | null> {
     const rows: { id: number }[] = await this.dataSource.query(
-      `INSERT INTO feeds (name, name_lower, description, active) VALUES ($1, $2, $3, $4)
+      `INSERT INTO feeds (name, name_lower, description, active, retention_rules, retention_rules_enabled,
+         retention_dry_run)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
-      [values.name, values.name.toLowerCase(), values.description, values.active],
+      [
+        values.name,
+        values.name.toLowerCase(),
+        values.description,
+        values.active,
+        JSON.stringify(values.retentionRules),
+        values.retentionRulesEnabled,
+        values.retentionDryRun,
+      ],
     );
     if (rows.length === 0) return null;
     return this.dataSource.getRepository(FeedEntity).findOneByOrFail({ id: rows[0].id });

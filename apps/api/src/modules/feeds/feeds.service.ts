@@ -15,6 +15,7 @@ import { CoherentCache } from '../../database/coherent-cache.service';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
+import { parseRetentionRules } from '../retention/rules/retention-rule';
 import { FeedEntity } from './feed.entity';
 import { toFeed } from './feed.mapper';
 import { FeedsRepository } from './feeds.repository';
@@ -101,6 +102,9 @@ export class FeedsService {
       name,
       description: optionalString(input, 'description') ?? '',
       active: optionalBool(input, 'active') ?? true,
+      retentionRules: parseRetentionRules(input.retentionRules ?? []),
+      retentionRulesEnabled: optionalBool(input, 'retentionRulesEnabled') ?? false,
+      retentionDryRun: optionalBool(input, 'retentionDryRun') ?? false,
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
@@ -122,6 +126,10 @@ export class FeedsService {
     }
     feed.description = optionalString(input, 'description') ?? feed.description;
     feed.active = optionalBool(input, 'active') ?? feed.active;
+    // null clears the rules, as ProGet's "supply null or an empty array".
+    if (input.retentionRules !== undefined) feed.retentionRules = parseRetentionRules(input.retentionRules ?? []);
+    feed.retentionRulesEnabled = optionalBool(input, 'retentionRulesEnabled') ?? feed.retentionRulesEnabled;
+    feed.retentionDryRun = optionalBool(input, 'retentionDryRun') ?? feed.retentionDryRun;
     const saved = await this.repository.save(feed);
     await this.audit.record(actor, AuditAction.FeedUpdated, {
       feed: saved.name,
@@ -130,11 +138,6 @@ export class FeedsService {
     return toFeed(saved);
   }
 
-  /**
-   * Points an empty directory at other storage. A directory holding files keeps its storage:
-   * moving files between providers is a job of its own (not yet built), and switching without
-   * moving would strand them.
-   */
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */
   async delete(actor: Principal, name: string): Promise<void> {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);

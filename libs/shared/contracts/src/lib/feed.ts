@@ -6,6 +6,8 @@ export interface Feed {
   active: boolean;
   retentionRules: unknown[];
   retentionRulesEnabled: boolean;
+  /** [ext] Runs of this directory only log what they would delete. */
+  retentionDryRun: boolean;
 }
 
 export interface CreateFeedRequest {
@@ -13,6 +15,9 @@ export interface CreateFeedRequest {
   feedType: string;
   description?: string;
   active?: boolean;
+  retentionRules?: unknown[];
+  retentionRulesEnabled?: boolean;
+  retentionDryRun?: boolean;
 }
 
 export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };

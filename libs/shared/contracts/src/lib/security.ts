@@ -180,6 +180,8 @@ export enum AuditAction {
   FolderCreated = 'folder.created',
   MetadataUpdated = 'metadata.updated',
   ArchiveImported = 'archive.imported',
+  RetentionRunStarted = 'retention.run',
+  RetentionSettingsChanged = 'retention.settings',
 }
 
 export interface AuditEvent {

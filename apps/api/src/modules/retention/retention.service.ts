@@ -1,0 +1,445 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  AuditAction,
+  ErrorCode,
+  Privilege,
+  RetentionFile,
+  RetentionPreview,
+  RetentionRun,
+  RetentionTotals,
+} from '@stockroom/contracts';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '../../common/auth/principal';
+import { Clock } from '../../common/clock';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import { asObject } from '../../common/http/json-fields';
+import type { AssetItemRow } from '../assets/asset-item.row';
+import { AssetsService } from '../assets/assets.service';
+import { DownloadCounterService } from '../assets/download-counter.service';
+import { AuditService } from '../audit/audit.service';
+import type { FeedEntity } from '../feeds/feed.entity';
+import { FeedsService } from '../feeds/feeds.service';
+import { AccessService } from '../security/access.service';
+import { StorageService } from '../storage/storage.service';
+import { CandidateRow, LockedConnection, RetentionRepository, RunRow } from './retention.repository';
+import { RetentionEvaluator, RetentionFile as EvaluatedFile } from './rules/retention-evaluator';
+import { parseRetentionRules } from './rules/retention-rule';
+
+/** Files deleted per transaction: big enough to be quick, small enough to keep locks short. */
+const BATCH = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface Page {
+  offset?: number;
+  limit?: number;
+}
+
+function toEvaluatedFile(row: AssetItemRow): EvaluatedFile {
+  return {
+    id: row.id,
+    path: row.path,
+    parentLower: row.parent_lower,
+    size: Number(row.size ?? 0),
+    createdAt: new Date(row.created_at),
+    modifiedAt: new Date(row.modified_at),
+    downloadCount: Number(row.download_count),
+    lastDownloadedAt: row.last_downloaded_at ? new Date(row.last_downloaded_at) : null,
+    blobKey: row.blob_key,
+  };
+}
+
+function toRetentionFile(c: CandidateRow): RetentionFile {
+  return {
+    path: c.path,
+    size: Number(c.size),
+    created: new Date(c.created_at).toISOString(),
+    modified: new Date(c.modified_at).toISOString(),
+    downloadCount: Number(c.download_count),
+    ...(c.last_downloaded_at ? { lastDownloaded: new Date(c.last_downloaded_at).toISOString() } : {}),
+    rule: c.rule,
+    reason: c.reason,
+    ...(c.outcome ? { outcome: c.outcome as RetentionFile['outcome'] } : {}),
+    ...(c.note ? { note: c.note } : {}),
+  };
+}
+
+function toRun(r: RunRow): RetentionRun {
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    ...(r.feed_name ? { directory: r.feed_name } : {}),
+    trigger: r.trigger,
+    dryRun: r.dry_run,
+    state: r.state,
+    startedBy: r.started_by,
+    startedAt: new Date(r.started_at).toISOString(),
+    ...(r.finished_at ? { finishedAt: new Date(r.finished_at).toISOString() } : {}),
+    ...(r.slot ? { slot: new Date(r.slot).toISOString() } : {}),
+    ...(r.preview_id ? { previewId: r.preview_id } : {}),
+    selectedFiles: r.totals?.files ?? 0,
+    selectedBytes: r.totals?.bytes ?? 0,
+    handledFiles: r.cursor,
+    deletedFiles: r.deleted_files,
+    freedBytes: Number(r.deleted_bytes),
+    skippedFiles: r.skipped_files,
+    foldersRemoved: r.folders_removed,
+    resumed: r.resumed,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.details ? { details: r.details } : {}),
+  };
+}
+
+/** Deadlocks with concurrent uploads are rare and harmless to retry. */
+async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      const code =
+        (e as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (e as { code?: string }).code;
+      if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw e;
+    }
+  }
+}
+
+/**
+ * Retention of one directory: previews (the rules' choice, frozen with reasons), runs that delete
+ * exactly a frozen list, and their history. A run holds the directory's advisory lock for its whole
+ * length, so one runs per directory at a time across all nodes; it works through its list in
+ * transactions of {@link BATCH} files, each recording how far it got, so a run cut short (a crash,
+ * a shutdown) is carried on by the next run of that directory or by the scheduler, never redone
+ * or left half-applied.
+ */
+@Injectable()
+export class RetentionService implements OnApplicationShutdown {
+  private readonly logger = new Logger(RetentionService.name);
+  private readonly active = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly repository: RetentionRepository,
+    private readonly feeds: FeedsService,
+    private readonly assets: AssetsService,
+    private readonly downloads: DownloadCounterService,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stops between batches: what is left is carried on by another node or the next start. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.active]);
+  }
+
+  // ---- previews ----
+
+  async preview(actor: Principal, name: string, page: Page): Promise<RetentionPreview> {
+    const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
+    const id = await this.evaluate(this.repository.manager, feed, actor.name);
+    return this.getPreview(actor, id, page);
+  }
+
+  async getPreview(actor: Principal, id: string, page: Page): Promise<RetentionPreview> {
+    const preview = UUID.test(id) ? await this.repository.preview(id) : null;
+    if (!preview) throw new AppError(ErrorCode.NotFound, `Retention preview "${id}" was not found.`);
+    const feed = await this.feeds.requireById(preview.feed_id);
+    await this.access.require(actor, Privilege.ManageFeed, feed);
+    const totals = (preview.totals ?? {
+      files: 0,
+      bytes: 0,
+      scannedFiles: 0,
+      scannedBytes: 0,
+      perRule: [],
+    }) as unknown as RetentionTotals;
+    const files = await this.repository.candidates(id, page);
+    return {
+      id: preview.id,
+      directory: feed.name,
+      createdAt: new Date(preview.created_at).toISOString(),
+      createdBy: preview.created_by,
+      evaluatedAt: new Date(preview.evaluated_at).toISOString(),
+      rules: preview.rules,
+      totals,
+      ...(preview.applied_by ? { appliedBy: Number(preview.applied_by) } : {}),
+      offset: page.offset ?? 0,
+      files: files.map(toRetentionFile),
+    };
+  }
+
+  /**
+   * Checks the directory's rules against every file now and freezes the choice: a preview whose
+   * candidates carry the facts they were chosen on. Returns its id.
+   */
+  private async evaluate(manager: EntityManager, feed: FeedEntity, createdBy: string): Promise<string> {
+    // This node's downloads not yet written count too.
+    await this.downloads.flush();
+    const rules = parseRetentionRules(feed.retentionRules);
+    const evaluatedAt = this.clock.now();
+    const evaluator = new RetentionEvaluator(rules, evaluatedAt);
+    const { rows, release } = await this.assets.streamFiles(feed.id);
+    try {
+      for await (const row of rows as AsyncIterable<AssetItemRow>) evaluator.add(toEvaluatedFile(row));
+    } finally {
+      await release();
+    }
+    const result = evaluator.finish();
+    const id = randomUUID();
+    const { candidates, ...totals } = result;
+    await manager.transaction(async (m) => {
+      await this.repository.createPreview(m, {
+        id,
+        feedId: feed.id,
+        createdAt: this.clock.now(),
+        createdBy,
+        evaluatedAt,
+        rules,
+      });
+      await this.repository.completePreview(m, id, candidates, totals);
+    });
+    return id;
+  }
+
+  // ---- runs ----
+
+  /** `POST /api/retention/{directory}/apply`: deletes exactly what a preview listed. */
+  async apply(actor: Principal, name: string, body: unknown): Promise<{ run: RetentionRun; done: Promise<void> }> {
+    const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
+    const previewId = asObject(body)['previewId'];
+    if (typeof previewId !== 'string' || !UUID.test(previewId))
+      throw badRequest('"previewId" is required: the id a preview of this directory answered with.');
+    const check = async () => {
+      const preview = await this.repository.preview(previewId);
+      if (!preview || preview.feed_id !== feed.id)
+        throw new AppError(ErrorCode.NotFound, `Retention preview "${previewId}" of "${feed.name}" was not found.`);
+      if (!preview.complete) throw new AppError(ErrorCode.Conflict, `Retention preview "${previewId}" is incomplete.`);
+      if (preview.applied_by)
+        throw new AppError(
+          ErrorCode.Conflict,
+          `Retention preview "${previewId}" was already applied by run #${preview.applied_by}: make a new preview.`,
+        );
+    };
+    return this.start(actor, feed, { trigger: 'apply', previewId }, check);
+  }
+
+  /** `POST /api/retention/{directory}/run`: checks the rules now and deletes what they select. */
+  run(actor: Principal, name: string, dryRun: boolean): Promise<{ run: RetentionRun; done: Promise<void> }> {
+    return this.feeds
+      .requireFor(actor, Privilege.ManageFeed, name)
+      .then((feed) => this.start(actor, feed, { trigger: 'manual', dryRun }));
+  }
+
+  private async start(
+    actor: Principal,
+    feed: FeedEntity,
+    opts: { trigger: 'manual' | 'apply'; previewId?: string; dryRun?: boolean },
+    check?: () => Promise<void>,
+  ): Promise<{ run: RetentionRun; done: Promise<void> }> {
+    const lock = await this.repository.tryLock(feed.id);
+    if (!lock) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `A retention run of "${feed.name}" is in progress: see GET /api/retention/${feed.name}/runs.`,
+      );
+    }
+    let run: RunRow | null;
+    try {
+      await check?.();
+      run = await this.repository.createRun(lock.manager, {
+        kind: 'retention',
+        feedId: feed.id,
+        trigger: opts.trigger,
+        dryRun: await this.dryRunFor(feed, opts.dryRun),
+        startedBy: actor.name,
+        startedAt: this.clock.now(),
+        previewId: opts.previewId,
+      });
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+    const created = run as RunRow;
+    await this.audit.record(actor, AuditAction.RetentionRunStarted, {
+      feed: feed.name,
+      details: { run: Number(created.id), trigger: opts.trigger, dryRun: created.dry_run },
+    });
+    return { run: toRun(created), done: this.execute(lock, feed, created, false) };
+  }
+
+  private async dryRunFor(feed: FeedEntity, asked = false): Promise<boolean> {
+    return asked || feed.retentionDryRun || (await this.repository.settings()).dryRun;
+  }
+
+  /**
+   * A scheduled run of one directory for one schedule slot. Several nodes may call this at once:
+   * the lock lets one in, and the slot's unique run row keeps a later node from running it again.
+   */
+  async runScheduled(feed: FeedEntity, slot: Date): Promise<void> {
+    const lock = await this.repository.tryLock(feed.id);
+    if (!lock) return; // another run holds it; the next tick tries again while the slot is due
+    let run: RunRow | null;
+    try {
+      run = await this.repository.createRun(lock.manager, {
+        kind: 'retention',
+        feedId: feed.id,
+        trigger: 'scheduled',
+        dryRun: await this.dryRunFor(feed),
+        startedBy: 'scheduler',
+        startedAt: this.clock.now(),
+        slot,
+      });
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+    if (!run) {
+      await lock.release();
+      return;
+    }
+    await this.execute(lock, feed, run, false);
+  }
+
+  /**
+   * Carries on every run a stopped node left 'running' (its lock went with its connection), on
+   * this node, when the directory is free.
+   */
+  async carryOnInterrupted(): Promise<void> {
+    for (const left of await this.repository.unfinishedRuns()) {
+      if (this.stopping || left.feed_id === null) continue;
+      const lock = await this.repository.tryLock(left.feed_id);
+      if (!lock) continue; // running on a live node
+      const feed = await this.feeds.requireById(left.feed_id).catch(() => null);
+      const run = await this.repository.run(left.id, lock.manager);
+      if (!feed || run?.state !== 'running') {
+        await lock.release();
+        continue;
+      }
+      await this.execute(lock, feed, run, true);
+    }
+  }
+
+  /** Works through a run holding the directory's lock, then releases it. */
+  private execute(lock: LockedConnection, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
+    const done = (async () => {
+      try {
+        // Runs of this directory a stopped node left behind come first: we hold the lock, so
+        // nobody else is working on them.
+        for (const left of await this.repository.unfinishedRuns()) {
+          if (left.feed_id !== feed.id || left.id === run.id) continue;
+          const interrupted = await this.repository.run(left.id, lock.manager);
+          if (interrupted?.state === 'running') await this.work(lock.manager, feed, interrupted, true);
+        }
+        await this.work(lock.manager, feed, run, resumed);
+      } finally {
+        await lock.release();
+      }
+    })();
+    const tracked = done.catch((e) => this.logger.error(`Retention run #${run.id} stopped: ${(e as Error).message}`));
+    this.active.add(tracked);
+    void tracked.finally(() => this.active.delete(tracked));
+    return done;
+  }
+
+  private async work(manager: EntityManager, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
+    try {
+      if (resumed) await this.repository.markResumed(manager, run.id);
+      let previewId = run.preview_id;
+      if (!previewId) {
+        previewId = await this.evaluate(manager, feed, `run #${run.id}`);
+        await this.repository.setRunPreview(manager, run.id, previewId);
+      }
+      if (!(await this.process(manager, feed, run, previewId))) return; // stopping: carried on later
+      await this.repository.finishRun(run.id, 'completed', this.clock.now());
+      const done = await this.repository.run(run.id);
+      if (done) {
+        this.logger.log(
+          `Retention run #${run.id} of "${feed.name}"${run.dry_run ? ' (dry run)' : ''}: ${done.deleted_files} file(s) deleted, ${done.skipped_files} skipped, ${done.deleted_bytes} bytes freed`,
+        );
+      }
+    } catch (e) {
+      const message = (e as Error).message;
+      this.logger.warn(`Retention run #${run.id} of "${feed.name}" failed: ${message}`);
+      // When the database is what failed this may fail too: the run stays 'running' and is carried on.
+      await this.repository.finishRun(run.id, 'failed', this.clock.now(), { error: message }).catch(() => undefined);
+    }
+  }
+
+  /** Deletes (or, dry, only logs) the run's candidates from its cursor on. False when stopped early. */
+  private async process(manager: EntityManager, feed: FeedEntity, run: RunRow, previewId: string): Promise<boolean> {
+    let cursor = run.cursor;
+    for (;;) {
+      if (this.stopping) return false;
+      const batch = await this.repository.candidates(previewId, { afterSeq: cursor, limit: BATCH }, manager);
+      if (batch.length === 0) return true;
+      await retryOnDeadlock(() =>
+        manager.transaction(async (m) => {
+          let skipped = new Map<string, string>();
+          let foldersRemoved = 0;
+          if (!run.dry_run) {
+            ({ skipped, foldersRemoved } = await this.assets.removeIfUnchanged(
+              m,
+              feed,
+              batch.map((c) => ({
+                itemId: c.item_id,
+                blobKey: c.blob_key,
+                modifiedAt: new Date(c.modified_at),
+                downloadCount: Number(c.download_count),
+              })),
+            ));
+          }
+          const deleted = run.dry_run ? [] : batch.filter((c) => !skipped.has(c.item_id));
+          await this.repository.recordBatch(
+            m,
+            { id: run.id, previewId },
+            batch.map((c) => ({
+              seq: c.seq,
+              outcome: run.dry_run ? 'would-delete' : skipped.has(c.item_id) ? 'skipped' : 'deleted',
+              note: skipped.get(c.item_id) ?? null,
+            })),
+            {
+              deletedFiles: deleted.length,
+              deletedBytes: deleted.reduce((sum, c) => sum + Number(c.size), 0),
+              skippedFiles: skipped.size,
+              foldersRemoved,
+            },
+          );
+        }),
+      );
+      if (!run.dry_run) this.storage.sweepSoon();
+      cursor = batch[batch.length - 1].seq;
+    }
+  }
+
+  // ---- history ----
+
+  async runsOf(actor: Principal, name: string, opts: { before?: string; limit: number }): Promise<RetentionRun[]> {
+    const feed = await this.feeds.requireFor(actor, Privilege.View, name);
+    return (await this.repository.runs({ feedIds: [feed.id], maintenance: false, ...opts })).map(toRun);
+  }
+
+  /** Runs of every directory the caller may view, and maintenance runs for administrators. */
+  async allRuns(actor: Principal, opts: { before?: string; limit: number }): Promise<RetentionRun[]> {
+    const viewable = await this.access.viewable(actor, await this.feeds.all());
+    const admin = await this.access.has(actor, Privilege.Administer);
+    return (await this.repository.runs({ feedIds: viewable.map((f) => f.id), maintenance: admin, ...opts })).map(toRun);
+  }
+
+  /** A run as it stands, for the caller that started it. */
+  async runById(id: number): Promise<RetentionRun> {
+    const row = await this.repository.run(String(id));
+    if (!row) throw new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
+    return toRun(row);
+  }
+
+  async getRun(actor: Principal, id: string, page: Page): Promise<RetentionRun> {
+    const row = /^\d{1,18}$/.test(id) ? await this.repository.run(id) : null;
+    if (!row) throw new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
+    if (row.feed_id === null) await this.access.require(actor, Privilege.Administer);
+    else await this.access.require(actor, Privilege.View, await this.feeds.requireById(row.feed_id));
+    const run = toRun(row);
+    if (row.preview_id) run.files = (await this.repository.candidates(row.preview_id, page)).map(toRetentionFile);
+    return run;
+  }
+}
