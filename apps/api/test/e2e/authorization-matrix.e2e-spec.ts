@@ -138,6 +138,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
       200,
     );
     const moveId = (JSON.parse(moved.text) as { move: { id: string } }).move.id;
+    // Retention (the directory has no rules: runs delete nothing). A preview and a run to read.
+    const newPreview = async () =>
+      (JSON.parse((await must(admin('POST', `/api/retention/${FEED}/preview`), 200)).text) as { id: string }).id;
+    const previewId = await newPreview();
+    const runId = (
+      JSON.parse((await must(admin('POST', `/api/retention/${FEED}/run?wait=true`), 200)).text) as { id: number }
+    ).id;
 
     const key = async (body: Record<string, unknown>) =>
       JSON.parse((await must(admin('POST', '/api/api-keys/create', body), 200)).text) as { id: number; key: string };
@@ -687,6 +694,73 @@ describe('authorization matrix: every route × every kind of caller', () => {
         ok: 200,
         request: () => ({ method: 'POST', path: `/api/storage/test?feed=${FEED}`, body: '{}' }),
       },
+
+      // ---- retention
+      {
+        route: 'POST /api/retention/:directory/preview',
+        what: "preview a directory's retention",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'POST', path: `/api/retention/${FEED}/preview` }),
+      },
+      {
+        route: 'POST /api/retention/:directory/apply',
+        what: 'apply a retention preview',
+        need: dir(ManageFeed),
+        ok: 200,
+        request: async () => ({
+          method: 'POST',
+          path: `/api/retention/${FEED}/apply?wait=true`,
+          body: JSON.stringify({ previewId: await newPreview() }),
+        }),
+      },
+      {
+        route: 'POST /api/retention/:directory/run',
+        what: "run a directory's retention now",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'POST', path: `/api/retention/${FEED}/run?wait=true` }),
+      },
+      {
+        route: 'GET /api/retention/:directory/runs',
+        what: "a directory's retention history",
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/retention/${FEED}/runs` }),
+      },
+      {
+        route: 'GET /api/retention/runs/:id',
+        what: 'a retention run with its per-file log',
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/retention/runs/${runId}` }),
+      },
+      {
+        route: 'GET /api/retention/previews/:id',
+        what: 'a retention preview',
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/retention/previews/${previewId}` }),
+      },
+      {
+        route: 'GET /api/retention/runs',
+        what: 'retention runs of the directories the caller may view',
+        need: { kind: 'authenticated' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/retention/runs' }),
+      },
+      {
+        route: 'GET /api/retention/settings',
+        what: 'retention settings',
+        need: { kind: 'authenticated' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/retention/settings' }),
+      },
+      ...adminOnly('POST /api/retention/settings', 'change retention settings', 200, () => ({
+        method: 'POST',
+        path: '/api/retention/settings',
+        body: JSON.stringify({ historyDays: 90 }),
+      })),
 
       // ---- audit and health
       ...adminOnly('GET /api/security/audit', 'read the audit log', 200, () => ({

@@ -75,6 +75,7 @@ export class RetentionController {
   }
 
   @Get('runs')
+  @Access.authenticated()
   runs(@Actor() actor: Principal, @Req() req: Request): Promise<RetentionRun[]> {
     return this.retention.allRuns(actor, runsPage(Query.fromUrl(req.originalUrl)));
   }

@@ -205,7 +205,8 @@ export class RetentionRepository {
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO retention_runs (kind, feed_id, trigger, slot, dry_run, state, preview_id, started_by, started_at,
          finished_at, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $6 = 'running' THEN NULL ELSE $9::timestamptz END, $10)
+       VALUES ($1, $2, $3, $4, $5, $6::varchar, $7, $8, $9::timestamptz,
+         CASE WHEN $6::varchar = 'running' THEN NULL ELSE $9::timestamptz END, $10)
        ON CONFLICT (kind, COALESCE(feed_id, 0), slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id`,
       [
         r.kind,

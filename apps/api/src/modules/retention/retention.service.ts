@@ -373,6 +373,8 @@ export class RetentionService implements OnApplicationShutdown {
       if (this.stopping) return false;
       const batch = await this.repository.candidates(previewId, { afterSeq: cursor, limit: BATCH }, manager);
       if (batch.length === 0) return true;
+      // A download counted here but not yet written makes its file "changed": write them first.
+      await this.downloads.flush();
       await retryOnDeadlock(() =>
         manager.transaction(async (m) => {
           let skipped = new Map<string, string>();
