@@ -28,6 +28,7 @@ describe('feed management API (spec §7)', () => {
       active: true,
       retentionRules: [],
       retentionRulesEnabled: false,
+      retentionDryRun: false,
     });
     const list = await (await api('list')).json();
     expect(list.map((f: { name: string }) => f.name)).toContain('Installers');
