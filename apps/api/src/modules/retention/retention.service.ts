@@ -261,11 +261,13 @@ export class RetentionService implements OnApplicationShutdown {
       throw e;
     }
     const created = run as RunRow;
+    // Started before anything else can fail: the lock is released when the run ends.
+    const done = this.execute(lock, feed, created, false);
     await this.audit.record(actor, AuditAction.RetentionRunStarted, {
       feed: feed.name,
       details: { run: Number(created.id), trigger: opts.trigger, dryRun: created.dry_run },
     });
-    return { run: toRun(created), done: this.execute(lock, feed, created, false) };
+    return { run: toRun(created), done };
   }
 
   private async dryRunFor(feed: FeedEntity, asked = false): Promise<boolean> {
