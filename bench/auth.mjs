@@ -8,7 +8,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   GiB, KiB, MAIN, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median,
-  run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table,
+  run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table, wrk,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -25,54 +25,6 @@ const FILE_PATH = 'auth/file-4k.bin';
 const USER = 'bob';
 /** CPU (% of a core) used by processes other than the servers, wrk and PostgreSQL above which a row is flagged. */
 const OTHER_LOAD_LIMIT = 25;
-
-// ---------------------------------------------------------------- wrk
-
-const MS = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
-const toMs = (text) => {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
-  return m ? Number(m[1]) * MS[m[2]] : NaN;
-};
-
-/** Parses wrk's report (run with --latency). */
-function parseWrk(out) {
-  const num = (re) => {
-    const m = re.exec(out);
-    return m ? Number(m[1]) : undefined;
-  };
-  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m), ([\d.]+)([KMGT]?B) read/.exec(out);
-  const unit = { B: 1, KB: KiB, MB: KiB ** 2, GB: KiB ** 3, TB: KiB ** 4 };
-  const requests = total ? Number(total[1]) : 0;
-  const bytes = total ? Number(total[4]) * unit[total[5]] : 0;
-  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const pct = (p) => {
-    const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
-    return m ? toMs(m[1]) : undefined;
-  };
-  const avg = /^\s+Latency\s+(\S+)/m.exec(out);
-  return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    requests,
-    bytesPerResponse: requests ? bytes / requests : 0,
-    non2xx: num(/Non-2xx or 3xx responses: (\d+)/) ?? 0,
-    socketErrors: errors ? { connect: +errors[1], read: +errors[2], write: +errors[3], timeout: +errors[4] } : null,
-    latencyMs: { avg: avg ? toMs(avg[1]) : undefined, p50: pct(50), p90: pct(90), p99: pct(99) },
-  };
-}
-
-/** Runs wrk through bash so that `times` reports wrk's own CPU (it has exited before /proc can be read). */
-async function wrk(url, headers, seconds) {
-  const args = ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--timeout', '5s', '--latency'];
-  for (const h of headers) args.push('-H', h);
-  args.push(url);
-  const r = await run('bash', ['-c', 'wrk "$@"; code=$?; times; exit $code', 'wrk', ...args]);
-  if (r.code !== 0) throw new Error(`wrk ${url} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
-  const times = r.stdout.trim().split('\n').slice(-1)[0].split(/\s+/).map((t) => {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
-  });
-  return { ...parseWrk(r.stdout), wrkCpuSeconds: times[0] + times[1], raw: r.stdout };
-}
 
 // ---------------------------------------------------------------- checks
 
@@ -164,7 +116,7 @@ async function main() {
   const wanted = { pids: { server: ctx.server.pid }, comms: ['postgres', 'nginx'] };
   log(`warm-up, ${WARMUP} s each…`);
   for (const v of variants) {
-    const w = await wrk(v.url, v.headers, WARMUP);
+    const w = await wrk(v.url, v.headers, WARMUP, { threads: THREADS, connections: CONNECTIONS });
     log(`  ${v.label}: ${w.rps.toFixed(0)} req/s${w.non2xx ? `, ${w.non2xx} non-2xx` : ''}`);
   }
 
@@ -175,7 +127,7 @@ async function main() {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]);
     for (const v of order) {
       const before = await cpuSnapshot();
-      const w = await wrk(v.url, v.headers, DURATION);
+      const w = await wrk(v.url, v.headers, DURATION, { threads: THREADS, connections: CONNECTIONS });
       const after = await cpuSnapshot();
       const cpu = await cpuUsage(before, after, wanted);
       cpu.wrk = (100 * w.wrkCpuSeconds) / ((after.at - before.at) / 1000);

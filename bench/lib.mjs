@@ -1,5 +1,5 @@
-// Helpers shared by bench/run.mjs, bench/auth.mjs and bench/storage.mjs: logging, child processes, curl, files, memory,
-// formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
+// Helpers shared by bench/run.mjs, bench/auth.mjs, bench/storage.mjs and bench/retention.mjs: logging, child processes,
+// curl, files, memory, wrk, formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
 // password, nginx) and teardown.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -278,6 +278,13 @@ export async function setupDatabase() {
   }
 }
 
+/** The database URL the server uses (`databaseUrl`, or its embedded PostgreSQL's), for direct SQL setup. */
+export async function serverDatabaseUrl(databaseUrl) {
+  if (databaseUrl) return databaseUrl;
+  const pid = await readFile(join(ctx.tmp, 'stockroom-data/postgres/postmaster.pid'), 'utf8');
+  return `postgres://stockroom:stockroom@127.0.0.1:${pid.split('\n')[3].trim()}/stockroom`;
+}
+
 /**
  * Starts dist/apps/api/main.js on a free port with a generated admin password; waits for /health.
  * `nodeArgs` (default: BENCH_SERVER_NODE_ARGS split on spaces, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
@@ -448,4 +455,56 @@ export async function cpuUsage(before, after, { pids = {}, comms = [] } = {}) {
     out[comm] = pct(ticks);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- wrk (bench/auth.mjs, bench/retention.mjs)
+
+const MS = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
+const toMs = (text) => {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  return m ? Number(m[1]) * MS[m[2]] : NaN;
+};
+
+/** Parses wrk's report (run with --latency). */
+export function parseWrk(out) {
+  const num = (re) => {
+    const m = re.exec(out);
+    return m ? Number(m[1]) : undefined;
+  };
+  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m), ([\d.]+)([KMGT]?B) read/.exec(out);
+  const unit = { B: 1, KB: KiB, MB: KiB ** 2, GB: KiB ** 3, TB: KiB ** 4 };
+  const requests = total ? Number(total[1]) : 0;
+  const bytes = total ? Number(total[4]) * unit[total[5]] : 0;
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const pct = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
+    return m ? toMs(m[1]) : undefined;
+  };
+  const avg = /^\s+Latency\s+(\S+)/m.exec(out);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    requests,
+    bytesPerResponse: requests ? bytes / requests : 0,
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/) ?? 0,
+    socketErrors: errors ? { connect: +errors[1], read: +errors[2], write: +errors[3], timeout: +errors[4] } : null,
+    latencyMs: { avg: avg ? toMs(avg[1]) : undefined, p50: pct(50), p90: pct(90), p99: pct(99) },
+  };
+}
+
+/**
+ * Runs `wrk --latency` for `seconds` against `url` with extra `headers` ("Name: value") through bash, so that
+ * `times` reports wrk's own CPU (it has exited before /proc can be read). Returns parseWrk()'s figures plus
+ * `wrkCpuSeconds` and the `raw` report; throws when wrk fails.
+ */
+export async function wrk(url, headers, seconds, { threads = 2, connections = 64 } = {}) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '5s', '--latency'];
+  for (const h of headers) args.push('-H', h);
+  args.push(url);
+  const r = await run('bash', ['-c', 'wrk "$@"; code=$?; times; exit $code', 'wrk', ...args]);
+  if (r.code !== 0) throw new Error(`wrk ${url} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+  const times = r.stdout.trim().split('\n').slice(-1)[0].split(/\s+/).map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+  });
+  return { ...parseWrk(r.stdout), wrkCpuSeconds: times[0] + times[1], raw: r.stdout };
 }

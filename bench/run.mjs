@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import {
   GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, freePort, log,
-  makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, setupDatabase, startChild,
+  makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, serverDatabaseUrl, setupDatabase, startChild,
   startNginx, startStockroom, stopChild, table, waitForHttp,
 } from './lib.mjs';
 
@@ -28,13 +28,6 @@ const S = sizeLabel(SMALL);
 const L = sizeLabel(LARGE);
 
 // ---------------------------------------------------------------- setup
-
-/** The database URL the server uses (for the direct listing insert). */
-async function serverDatabaseUrl(databaseUrl) {
-  if (databaseUrl) return databaseUrl;
-  const pid = await readFile(join(ctx.tmp, 'stockroom-data/postgres/postmaster.pid'), 'utf8');
-  return `postgres://stockroom:stockroom@127.0.0.1:${pid.split('\n')[3].trim()}/stockroom`;
-}
 
 async function startRawServer() {
   const dir = join(ctx.tmp, 'raw-uploads');
