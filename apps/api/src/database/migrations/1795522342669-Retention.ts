@@ -12,8 +12,7 @@ export class Retention1795522342669 implements MigrationInterface {
                 "created_by" character varying(200) NOT NULL,
                 "evaluated_at" TIMESTAMP WITH TIME ZONE NOT NULL,
                 "rules" jsonb NOT NULL,
-                "complete" boolean NOT NULL DEFAULT false,
-                "totals" jsonb,
+                "totals" jsonb NOT NULL,
                 CONSTRAINT "PK_b51a034838fe1c3147a812f869d" PRIMARY KEY ("id")
             )
         `);

@@ -31,11 +31,7 @@ export class RetentionPreviewEntity {
   @Column({ type: 'jsonb' })
   rules!: unknown[];
 
-  /** Set once every candidate is stored; a preview without it was cut short (a crash). */
-  @Column({ type: 'boolean', default: false })
-  complete!: boolean;
-
-  /** Totals: files, bytes, scannedFiles, scannedBytes, perRule. */
-  @Column({ type: 'jsonb', nullable: true })
-  totals!: Record<string, unknown> | null;
+  /** Totals: files, bytes, scannedFiles, scannedBytes, perRule. Stored with the candidates, in one transaction. */
+  @Column({ type: 'jsonb' })
+  totals!: Record<string, unknown>;
 }

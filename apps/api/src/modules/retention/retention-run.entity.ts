@@ -4,7 +4,7 @@ import { RetentionPreviewEntity } from './retention-preview.entity';
 
 export type RetentionRunKind = 'retention' | 'maintenance';
 export type RetentionRunTrigger = 'manual' | 'scheduled' | 'apply';
-export type RetentionRunState = 'running' | 'completed' | 'failed' | 'skipped';
+export type RetentionRunState = 'running' | 'completed' | 'failed';
 
 /**
  * One run: of a directory's rules (manual, scheduled, or applying a preview), or of the scheduled

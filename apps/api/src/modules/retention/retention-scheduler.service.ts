@@ -64,29 +64,26 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async maintenance(slot: Date): Promise<void> {
-    const lock = await this.repository.tryLock(MAINTENANCE_LOCK);
-    if (!lock) return;
+    const started = await this.repository.startRun(MAINTENANCE_LOCK, {
+      kind: 'maintenance',
+      feedId: null,
+      trigger: 'scheduled',
+      dryRun: false,
+      startedBy: 'scheduler',
+      startedAt: this.clock.now(),
+      slot,
+    });
+    if (typeof started === 'string') return;
+    const { lock, run } = started;
     try {
-      const run = await this.repository.createRun(lock.manager, {
-        kind: 'maintenance',
-        feedId: null,
-        trigger: 'scheduled',
-        dryRun: false,
-        startedBy: 'scheduler',
-        startedAt: this.clock.now(),
-        slot,
+      const abandonedUploads = await this.janitor.purgeAbandonedUploads();
+      const leftovers = await this.janitor.removeStoreLeftovers();
+      await this.repository.finishRun(run.id, leftovers.failures.length ? 'failed' : 'completed', this.clock.now(), {
+        details: { abandonedUploads, unknownUploads: leftovers.uploads, orphanBlobs: leftovers.blobs },
+        ...(leftovers.failures.length ? { error: leftovers.failures.join('; ') } : {}),
       });
-      if (!run) return;
-      try {
-        const abandonedUploads = await this.janitor.purgeAbandonedUploads();
-        const leftovers = await this.janitor.removeStoreLeftovers();
-        await this.repository.finishRun(run.id, leftovers.failures.length ? 'failed' : 'completed', this.clock.now(), {
-          details: { abandonedUploads, unknownUploads: leftovers.uploads, orphanBlobs: leftovers.blobs },
-          ...(leftovers.failures.length ? { error: leftovers.failures.join('; ') } : {}),
-        });
-      } catch (e) {
-        await this.repository.finishRun(run.id, 'failed', this.clock.now(), { error: (e as Error).message });
-      }
+    } catch (e) {
+      await this.repository.finishRun(run.id, 'failed', this.clock.now(), { error: (e as Error).message });
     } finally {
       await lock.release();
     }

@@ -6,7 +6,7 @@ import { badRequest } from '../../common/errors/app-error';
 import { asObject, onlyFields, optionalBool, optionalString } from '../../common/http/json-fields';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
-import { nextRun, parseSchedule } from './retention-schedule';
+import { nextRun, scheduleProblem } from './retention-schedule';
 import { RetentionRepository } from './retention.repository';
 
 const FIELDS = ['schedule', 'timezone', 'dryRun', 'historyDays'] as const;
@@ -41,8 +41,8 @@ export class RetentionSettingsService {
     const current = await this.repository.settings();
     const schedule = (optionalString(input, 'schedule', 200) ?? current.schedule).trim();
     const timezone = optionalString(input, 'timezone', 100) ?? current.timezone;
-    const problem = parseSchedule(schedule === '' ? '0 3 * * *' : schedule, timezone);
-    if (typeof problem === 'string') throw badRequest(problem);
+    const problem = scheduleProblem(schedule, timezone);
+    if (problem) throw badRequest(problem);
     const historyDays = input['historyDays'] ?? current.historyDays;
     if (typeof historyDays !== 'number' || !Number.isInteger(historyDays) || historyDays < 1 || historyDays > 3650)
       throw badRequest('"historyDays" must be a whole number of days from 1 to 3650.');

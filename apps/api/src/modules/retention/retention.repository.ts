@@ -46,12 +46,12 @@ export type CandidateRow = Pick<RetentionCandidateEntity, 'seq' | 'rule' | 'reas
   blob_key: string | null;
 };
 
-export type PreviewRow = Pick<RetentionPreviewEntity, 'id' | 'rules' | 'complete'> & {
+export type PreviewRow = Pick<RetentionPreviewEntity, 'id' | 'rules'> & {
   feed_id: number;
   created_at: Date;
   created_by: string;
   evaluated_at: Date;
-  totals: Record<string, unknown> | null;
+  totals: Record<string, unknown>;
   applied_by: string | null;
 };
 
@@ -64,8 +64,6 @@ export interface NewRun {
   startedAt: Date;
   previewId?: string | null;
   slot?: Date | null;
-  state?: RetentionRunState;
-  error?: string | null;
 }
 
 /**
@@ -130,24 +128,19 @@ export class RetentionRepository {
     await this.dataSource.getRepository(RetentionSettingsEntity).update({ id: 1 }, values);
   }
 
-  async createPreview(
+  /** Stores a preview and its candidates (seq 1..n in the given order); call inside a transaction. */
+  async insertPreview(
     manager: EntityManager,
     p: { id: string; feedId: number; createdAt: Date; createdBy: string; evaluatedAt: Date; rules: unknown[] },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO retention_previews (id, feed_id, created_at, created_by, evaluated_at, rules)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [p.id, p.feedId, p.createdAt, p.createdBy, p.evaluatedAt, JSON.stringify(p.rules)],
-    );
-  }
-
-  /** Stores the candidates (seq 1..n in the given order) and marks the preview complete. */
-  async completePreview(
-    manager: EntityManager,
-    previewId: string,
     candidates: RetentionCandidate[],
     totals: Record<string, unknown>,
   ): Promise<void> {
+    const previewId = p.id;
+    await manager.query(
+      `INSERT INTO retention_previews (id, feed_id, created_at, created_by, evaluated_at, rules, totals)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [p.id, p.feedId, p.createdAt, p.createdBy, p.evaluatedAt, JSON.stringify(p.rules), JSON.stringify(totals)],
+    );
     for (let start = 0; start < candidates.length; start += INSERT_BATCH) {
       const batch = candidates.slice(start, start + INSERT_BATCH);
       const col = <T>(f: (c: RetentionCandidate) => T) => batch.map(f);
@@ -172,15 +165,11 @@ export class RetentionRepository {
         ],
       );
     }
-    await manager.query(`UPDATE retention_previews SET complete = true, totals = $2 WHERE id = $1`, [
-      previewId,
-      JSON.stringify(totals),
-    ]);
   }
 
   async preview(id: string): Promise<PreviewRow | null> {
     const rows: PreviewRow[] = await this.dataSource.query(
-      `SELECT p.id, p.feed_id, p.created_at, p.created_by, p.evaluated_at, p.rules, p.complete, p.totals,
+      `SELECT p.id, p.feed_id, p.created_at, p.created_by, p.evaluated_at, p.rules, p.totals,
          (SELECT min(r.id) FROM retention_runs r WHERE r.preview_id = p.id AND r.trigger = 'apply') AS applied_by
        FROM retention_previews p WHERE p.id = $1`,
       [id],
@@ -200,28 +189,34 @@ export class RetentionRepository {
     );
   }
 
-  /** Inserts a run; a scheduled run whose slot already has one inserts nothing (null). */
-  async createRun(manager: EntityManager, r: NewRun): Promise<RunRow | null> {
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO retention_runs (kind, feed_id, trigger, slot, dry_run, state, preview_id, started_by, started_at,
-         finished_at, error)
-       VALUES ($1, $2, $3, $4, $5, $6::varchar, $7, $8, $9::timestamptz,
-         CASE WHEN $6::varchar = 'running' THEN NULL ELSE $9::timestamptz END, $10)
-       ON CONFLICT (kind, COALESCE(feed_id, 0), slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id`,
-      [
-        r.kind,
-        r.feedId,
-        r.trigger,
-        r.slot ?? null,
-        r.dryRun,
-        r.state ?? 'running',
-        r.previewId ?? null,
-        r.startedBy,
-        r.startedAt,
-        r.error ?? null,
-      ],
-    );
-    return rows.length === 0 ? null : this.run(rows[0].id, manager);
+  /**
+   * Takes the lock `lockId` (a directory's id, 0 for maintenance), runs `check` under it, and
+   * inserts the run, 'running', on the lock's connection. 'locked': another run holds the lock;
+   * 'slot-taken': a scheduled run whose slot already has its run. Either way nothing is held.
+   */
+  async startRun(
+    lockId: number,
+    r: NewRun,
+    check?: () => Promise<void>,
+  ): Promise<{ lock: LockedConnection; run: RunRow } | 'locked' | 'slot-taken'> {
+    const lock = await this.tryLock(lockId);
+    if (!lock) return 'locked';
+    try {
+      await check?.();
+      const rows: { id: string }[] = await lock.manager.query(
+        `INSERT INTO retention_runs (kind, feed_id, trigger, slot, dry_run, state, preview_id, started_by, started_at)
+         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8)
+         ON CONFLICT (kind, COALESCE(feed_id, 0), slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id`,
+        [r.kind, r.feedId, r.trigger, r.slot ?? null, r.dryRun, r.previewId ?? null, r.startedBy, r.startedAt],
+      );
+      const run = rows.length === 0 ? null : await this.run(rows[0].id, lock.manager);
+      if (run) return { lock, run };
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+    await lock.release();
+    return 'slot-taken';
   }
 
   async run(id: string, manager: EntityManager = this.dataSource.manager): Promise<RunRow | null> {

@@ -147,13 +147,6 @@ export class RetentionService implements OnApplicationShutdown {
     if (!preview) throw new AppError(ErrorCode.NotFound, `Retention preview "${id}" was not found.`);
     const feed = await this.feeds.requireById(preview.feed_id);
     await this.access.require(actor, Privilege.ManageFeed, feed);
-    const totals = (preview.totals ?? {
-      files: 0,
-      bytes: 0,
-      scannedFiles: 0,
-      scannedBytes: 0,
-      perRule: [],
-    }) as unknown as RetentionTotals;
     const files = await this.repository.candidates(id, page);
     return {
       id: preview.id,
@@ -162,7 +155,7 @@ export class RetentionService implements OnApplicationShutdown {
       createdBy: preview.created_by,
       evaluatedAt: new Date(preview.evaluated_at).toISOString(),
       rules: preview.rules,
-      totals,
+      totals: preview.totals as unknown as RetentionTotals,
       ...(preview.applied_by ? { appliedBy: Number(preview.applied_by) } : {}),
       offset: page.offset ?? 0,
       files: files.map(toRetentionFile),
@@ -188,17 +181,14 @@ export class RetentionService implements OnApplicationShutdown {
     const result = evaluator.finish();
     const id = randomUUID();
     const { candidates, ...totals } = result;
-    await manager.transaction(async (m) => {
-      await this.repository.createPreview(m, {
-        id,
-        feedId: feed.id,
-        createdAt: this.clock.now(),
-        createdBy,
-        evaluatedAt,
-        rules,
-      });
-      await this.repository.completePreview(m, id, candidates, totals);
-    });
+    await manager.transaction((m) =>
+      this.repository.insertPreview(
+        m,
+        { id, feedId: feed.id, createdAt: this.clock.now(), createdBy, evaluatedAt, rules },
+        candidates,
+        totals,
+      ),
+    );
     return id;
   }
 
@@ -214,7 +204,6 @@ export class RetentionService implements OnApplicationShutdown {
       const preview = await this.repository.preview(previewId);
       if (!preview || preview.feed_id !== feed.id)
         throw new AppError(ErrorCode.NotFound, `Retention preview "${previewId}" of "${feed.name}" was not found.`);
-      if (!preview.complete) throw new AppError(ErrorCode.Conflict, `Retention preview "${previewId}" is incomplete.`);
       if (preview.applied_by)
         throw new AppError(
           ErrorCode.Conflict,
@@ -237,17 +226,9 @@ export class RetentionService implements OnApplicationShutdown {
     opts: { trigger: 'manual' | 'apply'; previewId?: string; dryRun?: boolean },
     check?: () => Promise<void>,
   ): Promise<{ run: RetentionRun; done: Promise<void> }> {
-    const lock = await this.repository.tryLock(feed.id);
-    if (!lock) {
-      throw new AppError(
-        ErrorCode.Conflict,
-        `A retention run of "${feed.name}" is in progress: see GET /api/retention/${feed.name}/runs.`,
-      );
-    }
-    let run: RunRow | null;
-    try {
-      await check?.();
-      run = await this.repository.createRun(lock.manager, {
+    const started = await this.repository.startRun(
+      feed.id,
+      {
         kind: 'retention',
         feedId: feed.id,
         trigger: opts.trigger,
@@ -255,12 +236,16 @@ export class RetentionService implements OnApplicationShutdown {
         startedBy: actor.name,
         startedAt: this.clock.now(),
         previewId: opts.previewId,
-      });
-    } catch (e) {
-      await lock.release();
-      throw e;
+      },
+      check,
+    );
+    if (typeof started === 'string') {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `A retention run of "${feed.name}" is in progress: see GET /api/retention/${feed.name}/runs.`,
+      );
     }
-    const created = run as RunRow;
+    const { lock, run: created } = started;
     // Started before anything else can fail: the lock is released when the run ends.
     const done = this.execute(lock, feed, created, false);
     await this.audit.record(actor, AuditAction.RetentionRunStarted, {
@@ -279,28 +264,17 @@ export class RetentionService implements OnApplicationShutdown {
    * the lock lets one in, and the slot's unique run row keeps a later node from running it again.
    */
   async runScheduled(feed: FeedEntity, slot: Date): Promise<void> {
-    const lock = await this.repository.tryLock(feed.id);
-    if (!lock) return; // another run holds it; the next tick tries again while the slot is due
-    let run: RunRow | null;
-    try {
-      run = await this.repository.createRun(lock.manager, {
-        kind: 'retention',
-        feedId: feed.id,
-        trigger: 'scheduled',
-        dryRun: await this.dryRunFor(feed),
-        startedBy: 'scheduler',
-        startedAt: this.clock.now(),
-        slot,
-      });
-    } catch (e) {
-      await lock.release();
-      throw e;
-    }
-    if (!run) {
-      await lock.release();
-      return;
-    }
-    await this.execute(lock, feed, run, false);
+    const started = await this.repository.startRun(feed.id, {
+      kind: 'retention',
+      feedId: feed.id,
+      trigger: 'scheduled',
+      dryRun: await this.dryRunFor(feed),
+      startedBy: 'scheduler',
+      startedAt: this.clock.now(),
+      slot,
+    });
+    // 'locked': another run holds the directory, and the next tick tries again while the slot is due.
+    if (typeof started !== 'string') await this.execute(started.lock, feed, started.run, false);
   }
 
   /**

@@ -44,7 +44,7 @@ export interface RetentionPreview {
   offset: number;
 }
 
-export type RetentionRunState = 'running' | 'completed' | 'failed' | 'skipped';
+export type RetentionRunState = 'running' | 'completed' | 'failed';
 
 export interface RetentionRun {
   id: number;
@@ -71,7 +71,7 @@ export interface RetentionRun {
   foldersRemoved: number;
   /** How many times a node carried the run on after the node running it stopped. */
   resumed: number;
-  /** Why the run failed or was skipped. */
+  /** Why the run failed. */
   error?: string;
   /** Maintenance: abandonedUploads, unknownUploads, orphanBlobs. */
   details?: Record<string, unknown>;
