@@ -25,10 +25,13 @@ async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The migrated template, named after the migration list so a new migration makes a new one. */
+/**
+ * The migrated template, named after the migrations (names and code), so a new migration, or one
+ * edited before it lands, makes a new one.
+ */
 async function ensureTemplate(): Promise<string> {
   const hash = createHash('sha1')
-    .update(MIGRATIONS.map((m) => m.name).join(','))
+    .update(MIGRATIONS.map((m) => `${m.name}:${m.prototype.up.toString()}`).join(','))
     .digest('hex')
     .slice(0, 12);
   const template = `stockroom_tpl_${hash}`;
