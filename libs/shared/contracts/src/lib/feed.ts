@@ -1,3 +1,6 @@
+import type { Privilege } from './privileges';
+import type { StorageKind } from './storage';
+
 /** ProGet-compatible feed management shapes (spec §7). */
 export interface Feed {
   name: string;
@@ -8,6 +11,14 @@ export interface Feed {
   retentionRulesEnabled: boolean;
   /** [ext] Runs of this directory only log what they would delete. */
   retentionDryRun: boolean;
+  /** [ext] The caller's privileges on this directory: the console offers only what they may do. */
+  privileges?: Privilege[];
+  /** [ext] How many files the directory holds (folders not counted). */
+  fileCount?: number;
+  /** [ext] The total size of its files, in bytes. */
+  totalBytes?: number;
+  /** [ext] Its storage provider. */
+  storageType?: StorageKind;
 }
 
 export interface CreateFeedRequest {
