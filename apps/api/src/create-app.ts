@@ -26,8 +26,9 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
   }
 }
 
-/** Where the built console lives next to the built server (dist/apps/web/browser). */
-function findConsole(): string | undefined {
+/** Where the built console lives: as configured, or next to the built server (dist/apps/web/browser). */
+function findConsole(configured: string | undefined): string | undefined {
+  if (configured) return configured;
   const candidates = [
     join(__dirname, '..', 'web', 'browser'), // dist/apps/api → dist/apps/web
     join(__dirname, 'web', 'browser'), // the Docker image
@@ -64,7 +65,7 @@ export async function createApp(
       next();
     }, next);
   });
-  const consoleDir = findConsole();
+  const consoleDir = findConsole(config.consoleDir);
   if (consoleDir) {
     const serveConsole = express.static(consoleDir, { index: false, maxAge: '1h' });
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {

@@ -8,6 +8,8 @@ export interface AppConfig {
   dataDir: string;
   /** Absent: an embedded PostgreSQL is started under `dataDir/postgres`. */
   databaseUrl?: string;
+  /** The built console to serve; absent: looked for next to the built server. */
+  consoleDir?: string;
   /** Public base URL used in `content` links; absent: derived from each request. */
   baseUrl?: string;
   /** Honour X-Forwarded-Proto/Host when deriving URLs. */
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     host: env['HOST']?.trim() || '0.0.0.0',
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    consoleDir: env['STOCKROOM_CONSOLE_DIR']?.trim() ? resolve(cwd, env['STOCKROOM_CONSOLE_DIR'].trim()) : undefined,
     baseUrl: url('STOCKROOM_BASE_URL', ['http:', 'https:']),
     trustProxy: bool('STOCKROOM_TRUST_PROXY'),
     maxUploadBytes: int('STOCKROOM_MAX_UPLOAD_BYTES', 0, 0),
