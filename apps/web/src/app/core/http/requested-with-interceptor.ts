@@ -1,8 +1,8 @@
 import type { HttpInterceptorFn } from '@angular/common/http';
 
-/** Requests to our own API: relative URLs under /api/. */
+/** Requests to our own server: relative URLs under /api/ (management) and /endpoints/ (assets). */
 export function isApiRequest(url: string): boolean {
-  return url.startsWith('/api/');
+  return url.startsWith('/api/') || url.startsWith('/endpoints/');
 }
 
 /**

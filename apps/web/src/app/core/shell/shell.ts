@@ -4,7 +4,9 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { NavigationEnd, NavigationStart, Router, RouterLink, RouterOutlet } from '@angular/router';
+import { NavigationEnd, NavigationStart, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { Privilege } from '@stockroom/contracts';
+import { UploadPanel } from '../../features/upload/upload-panel';
 import { filter, map, takeUntil } from 'rxjs';
 import { AuthStore } from '../auth/auth-store';
 import { SIGN_IN_PATH, isSignInUrl } from '../auth/sign-in-url';
@@ -13,7 +15,7 @@ import { errorMessage } from '../http/api-error';
 /** The frame around every page: top bar with the app name and the user's menu, then the page. */
 @Component({
   selector: 'app-shell',
-  imports: [RouterOutlet, RouterLink, MatToolbarModule, MatButtonModule, MatMenuModule],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, MatMenuModule, UploadPanel],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -32,6 +34,14 @@ export class Shell {
     { initialValue: this.router.url },
   );
   protected readonly onSignInPage = computed(() => isSignInUrl(this.router, this.url()));
+  protected readonly isAdministrator = computed(
+    () => this.auth.principal()?.privileges.includes(Privilege.Administer) === true,
+  );
+  /** The directory list and every page inside a directory. */
+  protected readonly inDirectories = computed(() => {
+    const path = this.url().split(/[?#]/)[0];
+    return path === '/' || path.startsWith('/feeds/');
+  });
   /** Come back to the current page after signing in. */
   protected readonly returnUrl = computed(() => (this.onSignInPage() ? '/' : this.url()));
 
