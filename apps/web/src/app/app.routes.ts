@@ -35,7 +35,7 @@ export const appRoutes: Route[] = [
         path: 'feeds/:feed/manage',
         loadChildren: () => import('./features/manage/manage.routes').then((m) => m.MANAGE_ROUTES),
       },
-      { path: 'feeds/:feed', redirectTo: 'feeds/:feed/browse' },
+      { path: 'feeds/:feed', pathMatch: 'full', redirectTo: 'feeds/:feed/browse' },
       {
         path: 'admin',
         loadChildren: () => import('./features/admin/admin.routes').then((m) => m.ADMIN_ROUTES),

@@ -1,0 +1,78 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../../api/test/support/test-app';
+
+const ROOT = resolve(__dirname, '../../..');
+export const SCREENSHOTS = join(ROOT, 'dist', 'e2e-screenshots');
+export { ADMIN_PASSWORD };
+
+/** The real server (in-process, its own database) serving the built console, and Chromium. */
+export interface ConsoleRun {
+  server: TestApp;
+  browser: Browser;
+  /** A fresh browser context (no cookies) with a page on the console at `path`. */
+  open(path?: string, options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+}
+
+export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleRun> {
+  const server = await startTestApp({ STOCKROOM_CONSOLE_DIR: join(ROOT, 'dist', 'apps', 'web', 'browser'), ...env });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.STOCKROOM_CHROMIUM ?? '/usr/bin/chromium',
+      // Chromium as root needs --no-sandbox; the rest keeps it off the (closed) network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    browser,
+    async open(path = '/', options = {}) {
+      const context = await browser.newContext({
+        baseURL: server.url,
+        viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+        acceptDownloads: true,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(path);
+      return { context, page };
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
+
+/** Signs in through the console's sign-in page and waits until the console shows the user. */
+export async function signIn(page: Page, userName: string, password: string): Promise<void> {
+  if (!page.url().includes('/sign-in')) {
+    await page.getByRole('link', { name: 'Sign in' }).click();
+  }
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: /^Account:/ }).waitFor();
+}
+
+/** A full-page screenshot under dist/e2e-screenshots (not committed), to look at after a run. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
