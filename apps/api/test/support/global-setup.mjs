@@ -16,6 +16,8 @@ const freePort = () =>
   });
 
 export default async function globalSetup() {
+  // Another jest project of the same run (the console's e2e tests) already has one.
+  if (process.env.STOCKROOM_TEST_ADMIN_URL) return;
   if (process.env.DATABASE_URL) {
     process.env.STOCKROOM_TEST_ADMIN_URL = process.env.DATABASE_URL;
     return;
