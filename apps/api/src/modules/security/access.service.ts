@@ -66,13 +66,24 @@ export class AccessService {
 
   /** The subset of directories the actor may view, with one query for all of them. */
   async viewable<T extends FeedRef>(actor: Principal, feeds: T[]): Promise<T[]> {
+    const held = await this.privilegesOnEach(actor, feeds);
+    return feeds.filter((f) => held.get(f.id)?.has(Privilege.View));
+  }
+
+  /** Privileges the actor holds on each directory (by id), with at most one query for all of them. */
+  async privilegesOnEach(actor: Principal, feeds: readonly FeedRef[]): Promise<Map<number, Set<Privilege>>> {
     const grant = actor.key?.grant;
-    if (grant?.type === 'system') return grant.privileges.includes(Privilege.View) ? feeds : [];
-    if (grant?.type === 'feed') {
-      return feedKeyPrivileges(grant.permissions).has(Privilege.View) ? feeds.filter((f) => f.id === grant.feedId) : [];
+    const held = new Map<number, Set<Privilege>>();
+    if (grant?.type === 'system') {
+      for (const f of feeds) held.set(f.id, new Set(grant.privileges));
+    } else if (grant?.type === 'feed') {
+      for (const f of feeds)
+        held.set(f.id, f.id === grant.feedId ? feedKeyPrivileges(grant.permissions) : new Set<Privilege>());
+    } else if (feeds.length > 0) {
+      const rules = await this.identity.applicableRules(actor.userId, pseudoGroupsOf(actor), null);
+      for (const f of feeds) held.set(f.id, effectivePrivileges(rules, f.id));
     }
-    const rules = await this.identity.applicableRules(actor.userId, pseudoGroupsOf(actor), null);
-    return feeds.filter((f) => effectivePrivileges(rules, f.id).has(Privilege.View));
+    return held;
   }
 
   private async compute(actor: Principal, feedId: number | null): Promise<Set<Privilege>> {
