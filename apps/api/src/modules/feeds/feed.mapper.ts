@@ -1,8 +1,23 @@
-import type { Feed } from '@stockroom/contracts';
+import type { Feed, Privilege, StorageKind } from '@stockroom/contracts';
 import type { FeedEntity } from './feed.entity';
+import type { FeedStats } from './feeds.repository';
 
-export function toFeed(entity: FeedEntity): Feed {
-  return {
+/** [ext] What the console shows beside ProGet's fields: the caller's privileges, size, storage. */
+export interface FeedExtras {
+  privileges: ReadonlySet<Privilege>;
+  stats: FeedStats;
+}
+
+const STORAGE_KINDS: readonly StorageKind[] = ['disk', 's3', 'azure'];
+
+/** The directory's storage provider; no settings = disk under the data directory. */
+export function storageTypeOf(entity: Pick<FeedEntity, 'storage'>): StorageKind {
+  const id = String(entity.storage?.['id'] ?? 'disk').toLowerCase() as StorageKind;
+  return STORAGE_KINDS.includes(id) ? id : 'disk';
+}
+
+export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
+  const feed: Feed = {
     name: entity.name,
     feedType: 'asset',
     description: entity.description,
@@ -10,5 +25,13 @@ export function toFeed(entity: FeedEntity): Feed {
     retentionRules: entity.retentionRules,
     retentionRulesEnabled: entity.retentionRulesEnabled,
     retentionDryRun: entity.retentionDryRun,
+  };
+  if (!extras) return feed;
+  return {
+    ...feed,
+    privileges: [...extras.privileges].sort(),
+    fileCount: extras.stats.fileCount,
+    totalBytes: extras.stats.totalBytes,
+    storageType: storageTypeOf(entity),
   };
 }

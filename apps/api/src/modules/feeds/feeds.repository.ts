@@ -3,12 +3,36 @@ import type { StorageSettings } from '@stockroom/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { FeedEntity } from './feed.entity';
 
+/** How many files a directory holds and their total size (folders not counted). */
+export interface FeedStats {
+  fileCount: number;
+  totalBytes: number;
+}
+
+export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
+
 @Injectable()
 export class FeedsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   list(): Promise<FeedEntity[]> {
     return this.dataSource.getRepository(FeedEntity).find({ order: { nameLower: 'ASC' } });
+  }
+
+  /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
+  async stats(feedIds: readonly number[]): Promise<Map<number, FeedStats>> {
+    const stats = new Map<number, FeedStats>();
+    if (feedIds.length === 0) return stats;
+    const rows: { feed_id: number; files: string; bytes: string }[] = await this.dataSource.query(
+      `SELECT feed_id, count(*) AS files, coalesce(sum(size), 0) AS bytes
+         FROM asset_items
+        WHERE feed_id = ANY($1::int[]) AND kind = 'file'
+        GROUP BY feed_id`,
+      [feedIds],
+    );
+    // bigint arrives as a string; sizes beyond 2^53 bytes (8 PiB) are not a concern.
+    for (const r of rows) stats.set(r.feed_id, { fileCount: Number(r.files), totalBytes: Number(r.bytes) });
+    return stats;
   }
 
   findById(id: number): Promise<FeedEntity | null> {
