@@ -1,6 +1,6 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type { Feed } from '@stockroom/contracts';
+import type { CreateFeedRequest, Feed, UpdateFeedRequest } from '@stockroom/contracts';
 import type { Observable } from 'rxjs';
 
 const BASE = '/api/management/feeds';
@@ -10,8 +10,25 @@ const BASE = '/api/management/feeds';
 export class FeedsApi {
   private readonly http = inject(HttpClient);
 
-  /** The directories the caller may view. */
+  /** The directories the caller may view, with the caller's privileges, size and storage of each. */
   list(): Observable<Feed[]> {
     return this.http.get<Feed[]>(`${BASE}/list`);
+  }
+
+  get(name: string): Observable<Feed> {
+    return this.http.get<Feed>(`${BASE}/get/${encodeURIComponent(name)}`);
+  }
+
+  create(request: CreateFeedRequest): Observable<Feed> {
+    return this.http.post<Feed>(`${BASE}/create`, request);
+  }
+
+  /** Partial: only the fields given change; `name` renames. */
+  update(name: string, request: UpdateFeedRequest): Observable<Feed> {
+    return this.http.post<Feed>(`${BASE}/update/${encodeURIComponent(name)}`, request);
+  }
+
+  delete(name: string): Observable<void> {
+    return this.http.delete<void>(`${BASE}/delete/${encodeURIComponent(name)}`);
   }
 }
