@@ -530,13 +530,16 @@ export class UploadQueue {
   private announceSummary(): void {
     const items = this.items();
     const done = items.filter((i) => i.state() === 'done').length;
-    const failed = items.filter((i) => i.state() === 'failed').length;
-    if (done + failed === 0) return;
-    this.announce(
-      failed > 0
-        ? `Uploads finished: ${done} ${plural(done, 'file')} uploaded, ${failed} failed.`
-        : `Uploads finished: ${done} ${plural(done, 'file')} uploaded.`,
-    );
+    const failed = items.filter((i) => i.state() === 'failed');
+    if (done + failed.length === 0) return;
+    const uploaded = `${done} ${plural(done, 'file')} uploaded`;
+    const failures =
+      failed.length === 0
+        ? ''
+        : failed.length <= 3
+          ? `, ${failed.map((i) => i.name).join(', ')} failed`
+          : `, ${failed.length} failed`;
+    this.announce(`Uploads finished: ${uploaded}${failures}.`);
   }
 
   private announce(message: string): void {
