@@ -1,13 +1,367 @@
-import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import { HttpErrorResponse } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { Title } from '@angular/platform-browser';
+import { RouterLink } from '@angular/router';
+import { type Feed, type ImportResult, Privilege } from '@stockroom/contracts';
+import {
+  type Observable,
+  catchError,
+  debounceTime,
+  filter,
+  firstValueFrom,
+  forkJoin,
+  from,
+  map,
+  mergeMap,
+  of,
+  throwError,
+} from 'rxjs';
+import { AuthStore } from '../../core/auth/auth-store';
+import { confirmAction, type ConfirmOptions } from '../../shared/confirm-dialog';
+import { ErrorBanner } from '../../shared/error-banner';
+import { formatBytes } from '../../shared/format';
+import { browseLink, fileLink, manageLink, parentOf, splitPath } from '../../shared/links';
+import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries';
+import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
+import { BrowseApi, exportUrl } from './browse-api';
+import { BrowseListing } from './browse-listing';
+import { failureMessage } from './endpoint-error';
+import { type Entry, describeEntries } from './entries';
+import { ImportDialog, type ImportDialogData } from './import-dialog';
+import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
 
-/** Placeholder: the folder listing of a directory (deep link /feeds/{feed}/browse/{path}). */
+interface LoadFailure {
+  action: string;
+  message: string;
+  retryable: boolean;
+  backLink: unknown[];
+  backLabel: string;
+}
+
+interface Loaded {
+  directory: Feed;
+  entries: Entry[];
+  /** Set when the folder of the URL is missing or is a file. */
+  failure?: LoadFailure;
+}
+
+/** Parallel deletes of a bulk delete. */
+const DELETE_CONCURRENCY = 4;
+
+/** What a delete removes, asked before doing it. */
+export function deleteQuestion(entries: readonly Entry[]): ConfirmOptions {
+  const common = { confirmLabel: 'Delete', destructive: true } as const;
+  if (entries.length === 1) {
+    const [entry] = entries;
+    return entry.folder
+      ? {
+          ...common,
+          title: `Delete the folder “${entry.name}”?`,
+          message: 'The folder and everything inside it will be deleted. This cannot be undone.',
+        }
+      : {
+          ...common,
+          title: `Delete “${entry.name}”?`,
+          message: 'The file will be deleted. This cannot be undone.',
+          details: [formatBytes(entry.size)],
+        };
+  }
+  const folders = entries.some((e) => e.folder);
+  return {
+    ...common,
+    title: `Delete ${entries.length} items?`,
+    message: `The selected items${folders ? ', folders with everything inside them,' : ''} will be deleted. This cannot be undone.`,
+    details: describeEntries(entries, formatBytes),
+  };
+}
+
+/**
+ * `/feeds/{feed}/browse/{folder…}`: one folder of an asset directory — its files and subfolders,
+ * and what the caller may do there (upload, new folder, import, export, delete, manage), as the
+ * directory's `privileges` say.
+ */
 @Component({
   selector: 'app-browse-page',
-  template: `<h1>{{ feed() }}</h1>
-    <p>{{ path() }}</p>`,
+  imports: [RouterLink, MatButtonModule, MatProgressBarModule, ErrorBanner, BrowseListing],
+  templateUrl: './browse-page.html',
+  styleUrl: './browse-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class BrowsePage {
   readonly feed = input.required<string>();
+  /** The folder, `a/b` (empty = the directory's top). */
   readonly path = input('');
+
+  private readonly api = inject(BrowseApi);
+  private readonly auth = inject(AuthStore);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+  private readonly uploads = inject(UploadQueue);
+  private readonly title = inject(Title);
+
+  protected readonly folder = computed(() => splitPath(this.path()).join('/'));
+  protected readonly crumbs = computed(() => {
+    const segments = splitPath(this.path());
+    return segments.map((name, i) => ({ name, link: browseLink(this.feed(), segments.slice(0, i + 1).join('/')) }));
+  });
+  protected readonly rootLink = computed(() => browseLink(this.feed()));
+  protected readonly manageLink = computed(() => manageLink(this.feed()));
+  protected readonly exportZip = computed(() => exportUrl(this.feed(), this.folder(), 'zip'));
+  protected readonly exportTgz = computed(() => exportUrl(this.feed(), this.folder(), 'tgz'));
+
+  protected readonly directory = signal<Feed | undefined>(undefined);
+  protected readonly entries = signal<Entry[] | undefined>(undefined);
+  protected readonly loading = signal(false);
+  protected readonly failure = signal<LoadFailure | undefined>(undefined);
+  protected readonly deleting = signal<{ done: number; total: number } | undefined>(undefined);
+  protected readonly dropping = signal(false);
+  private readonly reloads = signal(0);
+  private loadedPlace?: string;
+  private dragDepth = 0;
+
+  private readonly privileges = computed(() => new Set(this.directory()?.privileges ?? []));
+  protected readonly canAdd = computed(() => this.privileges().has(Privilege.Add));
+  protected readonly canDelete = computed(() => this.privileges().has(Privilege.Delete));
+  protected readonly canDownload = computed(() => this.privileges().has(Privilege.Download));
+  protected readonly canManage = computed(() => this.privileges().has(Privilege.ManageFeed));
+  protected readonly emptyText = computed(() =>
+    this.entries() === undefined
+      ? 'Loading…'
+      : this.canAdd()
+        ? 'This folder is empty. Drop files here to upload them.'
+        : 'This folder is empty.',
+  );
+
+  constructor() {
+    effect((onCleanup) => {
+      const feed = this.feed();
+      const folder = this.folder();
+      this.reloads();
+      // Wait until we know who is asking; ask again after sign-in and sign-out.
+      if (this.auth.userName() === undefined) return;
+      untracked(() => {
+        const place = `${feed.toLowerCase()}\n${folder.toLowerCase()}`;
+        if (place !== this.loadedPlace) {
+          // Another folder: nothing of the last one stays on screen.
+          if (this.loadedPlace?.split('\n')[0] !== feed.toLowerCase()) this.directory.set(undefined);
+          this.entries.set(undefined);
+          this.loadedPlace = place;
+        }
+        this.failure.set(undefined);
+        this.loading.set(true);
+      });
+      const request = this.load(feed, folder).subscribe({
+        next: (loaded) => {
+          this.directory.set(loaded.directory);
+          this.entries.set(loaded.entries);
+          this.failure.set(loaded.failure);
+          this.loading.set(false);
+        },
+        error: (e: unknown) => {
+          this.failure.set(this.describeFailure(feed, e));
+          this.loading.set(false);
+        },
+      });
+      onCleanup(() => request.unsubscribe());
+    });
+
+    effect(() => {
+      const segments = splitPath(this.path());
+      const here = segments.length ? `${segments[segments.length - 1]} · ` : '';
+      this.title.setTitle(`${here}${this.feed()} · Stockroom`);
+    });
+
+    // Files uploaded into this folder (or below it) show up: once per burst of completions.
+    this.uploads.completed
+      .pipe(
+        filter((done) => this.showsUpload(done)),
+        debounceTime(300),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => this.reload());
+  }
+
+  reload(): void {
+    this.reloads.update((n) => n + 1);
+  }
+
+  private load(feed: string, folder: string): Observable<Loaded> {
+    const check: Observable<LoadFailure | undefined> = folder
+      ? this.api.item(feed, folder).pipe(
+          map((item) =>
+            item.type === 'dir'
+              ? undefined
+              : {
+                  action: `“/${folder}” is a file, not a folder.`,
+                  message: '',
+                  retryable: false,
+                  backLink: fileLink(feed, folder),
+                  backLabel: 'Open the file',
+                },
+          ),
+          catchError((e: unknown) =>
+            e instanceof HttpErrorResponse && e.status === 404
+              ? of({
+                  action: 'This folder does not exist.',
+                  message: failureMessage(e),
+                  retryable: false,
+                  backLink: browseLink(feed, parentOf(folder)),
+                  backLabel: 'Up to the parent folder',
+                })
+              : throwError(() => e),
+          ),
+        )
+      : of(undefined);
+    return forkJoin({ directory: this.api.feed(feed), failure: check, entries: this.api.list(feed, folder) });
+  }
+
+  private describeFailure(feed: string, e: unknown): LoadFailure {
+    const status = e instanceof HttpErrorResponse ? e.status : 0;
+    return {
+      action: status === 404 ? `Could not open the directory “${feed}”.` : 'Could not load this folder.',
+      message: failureMessage(e),
+      retryable: status !== 404 && status !== 403,
+      backLink: ['/'],
+      backLabel: 'Back to directories',
+    };
+  }
+
+  private showsUpload(done: UploadCompleted): boolean {
+    if (done.feed.toLowerCase() !== this.feed().toLowerCase()) return false;
+    const folder = this.folder().toLowerCase();
+    return folder === '' || done.path.toLowerCase().startsWith(`${folder}/`);
+  }
+
+  // Upload ----------------------------------------------------------------------------------
+
+  protected chosen(input: HTMLInputElement): void {
+    const entries = input.files ? entriesFromInput(input.files) : [];
+    if (entries.length > 0) this.uploads.add(this.feed(), this.folder(), entries);
+    input.value = '';
+  }
+
+  private static hasFiles(event: DragEvent): boolean {
+    return Array.from(event.dataTransfer?.types ?? []).includes('Files');
+  }
+
+  protected onDragEnter(event: DragEvent): void {
+    if (!BrowsePage.hasFiles(event)) return;
+    event.preventDefault();
+    this.dragDepth++;
+    if (this.canAdd()) this.dropping.set(true);
+  }
+
+  protected onDragOver(event: DragEvent): void {
+    if (!BrowsePage.hasFiles(event) || !event.dataTransfer) return;
+    // Always: otherwise the browser opens a file dropped here in place of the console.
+    event.preventDefault();
+    event.dataTransfer.dropEffect = this.canAdd() ? 'copy' : 'none';
+  }
+
+  protected onDragLeave(event: DragEvent): void {
+    if (!BrowsePage.hasFiles(event)) return;
+    this.dragDepth = Math.max(0, this.dragDepth - 1);
+    if (this.dragDepth === 0) this.dropping.set(false);
+  }
+
+  protected onDrop(event: DragEvent): void {
+    if (!BrowsePage.hasFiles(event) || !event.dataTransfer) return;
+    event.preventDefault();
+    this.dragDepth = 0;
+    this.dropping.set(false);
+    if (!this.canAdd()) {
+      this.say('You may not upload to this directory.');
+      return;
+    }
+    const feed = this.feed();
+    const folder = this.folder();
+    // Read now: the DataTransfer is emptied once this event handler returns.
+    readDroppedEntries(event.dataTransfer).then(
+      (entries) => {
+        if (entries.length > 0) this.uploads.add(feed, folder, entries);
+      },
+      (e: unknown) => this.say(`Could not read the dropped files: ${failureMessage(e)}`),
+    );
+  }
+
+  // Folder, import ------------------------------------------------------------------------------
+
+  protected async newFolder(): Promise<void> {
+    const feed = this.feed();
+    const folder = this.folder();
+    const taken = new Set((this.entries() ?? []).map((e) => e.lowerName));
+    const ref = this.dialog.open<NewFolderDialog, NewFolderDialogData, string | undefined>(NewFolderDialog, {
+      data: { folder, taken },
+      width: '28rem',
+      maxWidth: '95vw',
+    });
+    const name = await firstValueFrom(ref.afterClosed());
+    if (!name) return;
+    try {
+      await firstValueFrom(this.api.createFolder(feed, folder ? `${folder}/${name}` : name));
+      this.say(`Created the folder “${name}”.`);
+      this.reload();
+    } catch (e) {
+      this.say(`Could not create the folder “${name}”: ${failureMessage(e)}`);
+    }
+  }
+
+  protected async importArchive(): Promise<void> {
+    const ref = this.dialog.open<ImportDialog, ImportDialogData, ImportResult | undefined>(ImportDialog, {
+      data: { feed: this.feed(), folder: this.folder(), canOverwrite: this.privileges().has(Privilege.Overwrite) },
+      width: '32rem',
+      maxWidth: '95vw',
+    });
+    const result = await firstValueFrom(ref.afterClosed());
+    if (result) this.reload();
+  }
+
+  // Delete ----------------------------------------------------------------------------------
+
+  protected async requestDelete(entries: Entry[]): Promise<void> {
+    if (this.deleting() || entries.length === 0 || !this.canDelete()) return;
+    if (!(await confirmAction(this.dialog, deleteQuestion(entries)))) return;
+    const feed = this.feed();
+    const deleted = new Set<string>();
+    const failed: { entry: Entry; message: string }[] = [];
+    this.deleting.set({ done: 0, total: entries.length });
+    from(entries)
+      .pipe(
+        mergeMap(
+          (entry) =>
+            this.api.delete(feed, entry).pipe(
+              map(() => ({ entry, message: undefined as string | undefined })),
+              catchError((e: unknown) => of({ entry, message: failureMessage(e) })),
+            ),
+          DELETE_CONCURRENCY,
+        ),
+      )
+      .subscribe({
+        next: ({ entry, message }) => {
+          if (message === undefined) deleted.add(entry.key);
+          else failed.push({ entry, message });
+          this.deleting.update((d) => d && { ...d, done: d.done + 1 });
+        },
+        complete: () => {
+          this.deleting.set(undefined);
+          if (deleted.size > 0) this.entries.update((list) => list?.filter((e) => !deleted.has(e.key)));
+          if (failed.length > 0) {
+            const [first] = failed;
+            const more = failed.length > 1 ? ` (${failed.length - 1} more could not be deleted)` : '';
+            this.say(`Could not delete “${first.entry.name}”: ${first.message}${more}`);
+          } else {
+            this.say(deleted.size === 1 ? `Deleted “${entries[0].name}”.` : `Deleted ${deleted.size} items.`);
+          }
+        },
+      });
+  }
+
+  private say(message: string): void {
+    this.snackBar.open(message, 'Dismiss', { duration: 8000 });
+  }
 }
