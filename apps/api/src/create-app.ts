@@ -1,6 +1,7 @@
 import { INestApplication, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import compression from 'compression';
 import express from 'express';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -67,25 +68,36 @@ export async function createApp(
   });
   const consoleDir = findConsole(config.consoleDir);
   if (consoleDir) {
-    const serveConsole = express.static(consoleDir, { index: false, maxAge: '1h' });
+    const serveConsole = express.static(consoleDir, {
+      index: false,
+      maxAge: '1h',
+      // The build names scripts and styles by their content hash: a name never changes content.
+      setHeaders: (res, path) => {
+        if (/-[A-Z0-9]{8}\.(js|css)$/.test(path)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    });
+    // Console assets only (gzip, as the browser asks): asset downloads keep their exact bytes and ranges.
+    const compress = compression();
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
       // API requests never touch the file system for console assets.
       if (/^\/(api|endpoints|health)(\/|$)/.test(req.path)) {
         next();
         return;
       }
-      serveConsole(req, res, (err?: unknown) => {
-        if (err) {
-          next(err);
-          return;
-        }
-        // Not an asset: the console's own routes (deep links) get index.html.
-        if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts('html')) {
-          res.sendFile(join(consoleDir, 'index.html'));
-          return;
-        }
-        next();
-      });
+      compress(req, res, () =>
+        serveConsole(req, res, (err?: unknown) => {
+          if (err) {
+            next(err);
+            return;
+          }
+          // Not an asset: the console's own routes (deep links) get index.html.
+          if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts('html')) {
+            res.sendFile(join(consoleDir, 'index.html'));
+            return;
+          }
+          next();
+        }),
+      );
     });
   }
   await app.init();

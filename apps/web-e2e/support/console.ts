@@ -17,7 +17,8 @@ export interface ConsoleRun {
 }
 
 export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleRun> {
-  const server = await startTestApp({ STOCKROOM_CONSOLE_DIR: join(ROOT, 'dist', 'apps', 'web', 'browser'), ...env });
+  const consoleDir = process.env.STOCKROOM_CONSOLE_DIR ?? join(ROOT, 'dist', 'apps', 'web', 'browser');
+  const server = await startTestApp({ STOCKROOM_CONSOLE_DIR: consoleDir, ...env });
   let browser: Browser;
   try {
     browser = await chromium.launch({
