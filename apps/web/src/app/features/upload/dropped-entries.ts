@@ -27,7 +27,9 @@ export function entriesFromInput(files: FileList): UploadEntry[] {
 async function collect(roots: FileSystemEntry[]): Promise<UploadEntry[]> {
   const out: UploadEntry[] = [];
   // Depth-first with an explicit stack: deep trees do not grow the call stack.
-  const stack: { entry: FileSystemEntry; path: string }[] = roots.map((entry) => ({ entry, path: entry.name })).reverse();
+  const stack: { entry: FileSystemEntry; path: string }[] = roots
+    .map((entry) => ({ entry, path: entry.name }))
+    .reverse();
   for (let next = stack.pop(); next; next = stack.pop()) {
     const { entry, path } = next;
     if (isFile(entry)) {

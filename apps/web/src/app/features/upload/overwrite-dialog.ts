@@ -71,7 +71,9 @@ export class OverwriteDialog {
   protected readonly shown = this.data.existing.slice(0, SHOWN);
   protected readonly more = this.data.existing.length - this.shown.length;
   protected readonly title =
-    this.data.existing.length === 1 ? 'Replace 1 existing file?' : `Replace ${this.data.existing.length} existing files?`;
+    this.data.existing.length === 1
+      ? 'Replace 1 existing file?'
+      : `Replace ${this.data.existing.length} existing files?`;
 }
 
 /** Opens the question; closing it without a choice (Escape) cancels. */

@@ -180,6 +180,27 @@ describe('UploadPanel and UploadQueue', () => {
     expect(server.files.get('big.bin')?.size).toBe(35);
   });
 
+  it('retries a 503 after a pause; offline, it goes on as soon as the browser is back online', async () => {
+    setUp({ retryDelays: [60_000] }); // only the online event can end this pause within the test
+    const onLine = jest.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    let answered = 0;
+    server.intercept = (call) =>
+      call.method === 'PUT' && answered++ === 0 ? { status: 503, body: 'Service Unavailable' } : undefined;
+    await fixture.whenStable();
+    queue.add('installers', '', [{ file: file('a.txt', 3), relativePath: 'a.txt' }]);
+    await settle();
+    expect(item('a.txt').dataset['state']).toBe('uploading');
+    expect(server.count((c) => c.method === 'PUT')).toBe(1);
+
+    onLine.mockReturnValue(true);
+    window.dispatchEvent(new Event('online'));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await settle();
+    expect(server.count((c) => c.method === 'PUT')).toBe(2);
+    expect(item('a.txt').dataset['state']).toBe('done');
+    onLine.mockRestore();
+  });
+
   it('fails after repeated network failures, and Retry resumes from the parts the server kept', async () => {
     setUp();
     await fixture.whenStable();
@@ -196,7 +217,9 @@ describe('UploadPanel and UploadQueue', () => {
       'The connection to the server was lost',
     );
     expect(await itemProgress('big.bin')).toBe(57); // parts 0 and 1: 20 of 35 bytes
-    expect(el().querySelector('[aria-live=polite]')?.textContent).toContain('Uploads finished: 0 files uploaded, big.bin failed.');
+    expect(el().querySelector('[aria-live=polite]')?.textContent).toContain(
+      'Uploads finished: 0 files uploaded, big.bin failed.',
+    );
 
     down = false;
     server.intercept = undefined;

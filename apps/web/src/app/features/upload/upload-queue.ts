@@ -371,18 +371,20 @@ export class UploadQueue {
             const offset = index * partSize;
             const size = partLength(index);
             inFlight.set(index, 0);
-            const response = await this.api.part(
-              item.feed,
-              item.path,
-              { id: id(), index, offset, size, totalSize: item.size, totalParts },
-              item.file.slice(offset, offset + size),
-              index === 0 ? item.file.type : undefined,
-              (loaded) => {
-                inFlight.set(index, Math.min(loaded, size));
-                showProgress();
-              },
-              signal,
-            ).finally(() => inFlight.delete(index));
+            const response = await this.api
+              .part(
+                item.feed,
+                item.path,
+                { id: id(), index, offset, size, totalSize: item.size, totalParts },
+                item.file.slice(offset, offset + size),
+                index === 0 ? item.file.type : undefined,
+                (loaded) => {
+                  inFlight.set(index, Math.min(loaded, size));
+                  showProgress();
+                },
+                signal,
+              )
+              .finally(() => inFlight.delete(index));
             if (ok(response.status)) {
               item.received.add(index);
               item.failures = 0;

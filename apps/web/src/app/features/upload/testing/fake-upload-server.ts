@@ -80,7 +80,10 @@ export class FakeUploadServer {
     if (call.op === 'metadata') {
       const file = this.files.get(key);
       return file
-        ? { status: 200, body: JSON.stringify({ name: call.path.split('/').pop(), type: 'text/plain', size: file.size }) }
+        ? {
+            status: 200,
+            body: JSON.stringify({ name: call.path.split('/').pop(), type: 'text/plain', size: file.size }),
+          }
         : { status: 404, body: 'not found' };
     }
     if (multipart === 'status') {
