@@ -1,0 +1,229 @@
+import { type AbstractControl, FormControl, FormGroup, type ValidationErrors, type ValidatorFn } from '@angular/forms';
+
+/**
+ * The retention rule fields as the server reads them (apps/api/.../rules/retention-rule.ts), with
+ * the same checks, so mistakes show while typing instead of as a 400 after saving.
+ */
+export type IntegerField =
+  | 'deleteOlderThanDays'
+  | 'keepUsedWithinDays'
+  | 'triggerDownloadCount'
+  | 'keepLatestCount'
+  | 'sizeTriggerKb';
+export type PatternField = 'deletePackageIds' | 'keepPackageIds';
+
+export interface IntegerSpec {
+  name: IntegerField;
+  min: number;
+  max?: number;
+  /** As the server says it: "must be …". */
+  expected: string;
+}
+
+const MAX_DAYS = 36500;
+export const MAX_RULES = 100;
+export const MAX_PATTERNS = 100;
+
+export const INTEGER_FIELDS: Record<IntegerField, IntegerSpec> = {
+  deleteOlderThanDays: {
+    name: 'deleteOlderThanDays',
+    min: 0,
+    max: MAX_DAYS,
+    expected: 'a whole number of days (0 or more)',
+  },
+  keepUsedWithinDays: {
+    name: 'keepUsedWithinDays',
+    min: 0,
+    max: MAX_DAYS,
+    expected: 'a whole number of days (0 or more)',
+  },
+  triggerDownloadCount: {
+    name: 'triggerDownloadCount',
+    min: 0,
+    expected: 'a whole number of downloads (0 or more)',
+  },
+  keepLatestCount: { name: 'keepLatestCount', min: 1, expected: 'a whole number of files (1 or more)' },
+  sizeTriggerKb: { name: 'sizeTriggerKb', min: 1, expected: 'a whole number of KB (1 or more)' },
+};
+
+/** The rule as the server stores it: only the fields that are set, in the server's order. */
+export interface RetentionRuleJson {
+  deletePackageIds?: string[];
+  keepPackageIds?: string[];
+  deleteOlderThanDays?: number;
+  keepUsedWithinDays?: number;
+  triggerDownloadCount?: number;
+  keepLatestCount?: number;
+  sizeTriggerKb?: number;
+  sizeExclusive?: boolean;
+}
+
+export type RuleForm = FormGroup<{
+  deletePackageIds: FormControl<string[]>;
+  keepPackageIds: FormControl<string[]>;
+  deleteOlderThanDays: FormControl<string>;
+  keepUsedWithinDays: FormControl<string>;
+  triggerDownloadCount: FormControl<string>;
+  keepLatestCount: FormControl<string>;
+  sizeTriggerKb: FormControl<string>;
+  sizeExclusive: FormControl<boolean>;
+}>;
+
+export const NO_CONDITION =
+  'This rule has no condition: it would delete every file. Set at least one of: delete patterns, ' +
+  'older than, not used within, downloaded at most, keep the latest, size quota.';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The problem with a path pattern (the server's checkPathPattern), or undefined. */
+export function patternProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'is empty';
+  if (pattern.length > 1000) return 'is longer than 1000 characters';
+  if (CONTROL.test(pattern)) return 'contains a control character';
+  if (pattern.includes('\\')) return 'contains a backslash: separate folders with /';
+  if (pattern.startsWith('!')) return 'starts with "!": negations are not supported here; use keep patterns';
+  const body = pattern.startsWith('/') ? pattern.slice(1) : pattern;
+  if (body === '') return 'names no file (only "/")';
+  if (body.endsWith('/')) return 'ends with "/": to match everything in a folder, end it with "/**"';
+  const segments = body.split('/');
+  if (segments.includes('')) return 'contains an empty folder name ("//")';
+  if (segments.some((s) => s !== '**' && s.includes('**')))
+    return 'uses "**" inside a name: "**" must be a whole segment (as in "a/**/b"); use "*" within a name';
+  return undefined;
+}
+
+const patternsValidator: ValidatorFn = (control: AbstractControl<string[]>): ValidationErrors | null => {
+  const patterns = control.value ?? [];
+  if (patterns.length > MAX_PATTERNS)
+    return { rule: `${patterns.length} patterns; at most ${MAX_PATTERNS} are allowed.` };
+  for (const pattern of patterns) {
+    const problem = patternProblem(pattern);
+    if (problem) return { rule: `${JSON.stringify(pattern)} ${problem}.` };
+  }
+  return null;
+};
+
+/** The problem with a typed integer field ('' = not set), or undefined. */
+export function integerProblem(text: string, spec: IntegerSpec): string | undefined {
+  const value = text.trim();
+  if (value === '') return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < spec.min) return `Must be ${spec.expected}.`;
+  if (spec.max !== undefined && n > spec.max) return `Must be at most ${spec.max} (100 years).`;
+  return undefined;
+}
+
+function integerValidator(spec: IntegerSpec): ValidatorFn {
+  return (control: AbstractControl<string>) => {
+    const problem = integerProblem(control.value ?? '', spec);
+    return problem ? { rule: problem } : null;
+  };
+}
+
+const SELECTING: readonly (PatternField | IntegerField)[] = [
+  'deletePackageIds',
+  'deleteOlderThanDays',
+  'keepUsedWithinDays',
+  'triggerDownloadCount',
+  'sizeTriggerKb',
+  'keepLatestCount',
+];
+
+const conditionValidator: ValidatorFn = (group: AbstractControl): ValidationErrors | null => {
+  const v = (group as RuleForm).getRawValue();
+  const set = SELECTING.some((f) => {
+    const value = v[f];
+    return Array.isArray(value) ? value.length > 0 : value.trim() !== '';
+  });
+  return set ? null : { noCondition: NO_CONDITION };
+};
+
+/** Reads a stored rule (field names in any case, as pgutil may have sent them) into a form. */
+export function ruleForm(raw: unknown = {}): RuleForm {
+  const source = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const get = (name: string): unknown => {
+    const key = Object.keys(source).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? undefined : source[key];
+  };
+  const patterns = (name: PatternField) =>
+    new FormControl<string[]>(Array.isArray(get(name)) ? (get(name) as unknown[]).map(String) : [], {
+      nonNullable: true,
+      validators: patternsValidator,
+    });
+  const integer = (name: IntegerField) => {
+    const value = get(name);
+    return new FormControl<string>(typeof value === 'number' ? String(value) : '', {
+      nonNullable: true,
+      validators: integerValidator(INTEGER_FIELDS[name]),
+    });
+  };
+  return new FormGroup(
+    {
+      deletePackageIds: patterns('deletePackageIds'),
+      keepPackageIds: patterns('keepPackageIds'),
+      deleteOlderThanDays: integer('deleteOlderThanDays'),
+      keepUsedWithinDays: integer('keepUsedWithinDays'),
+      triggerDownloadCount: integer('triggerDownloadCount'),
+      keepLatestCount: integer('keepLatestCount'),
+      sizeTriggerKb: integer('sizeTriggerKb'),
+      sizeExclusive: new FormControl<boolean>(get('sizeExclusive') === true, { nonNullable: true }),
+    },
+    { validators: conditionValidator },
+  );
+}
+
+/** The JSON the server expects for one rule: only set fields; sizeExclusive only with a quota. */
+export function ruleJson(form: RuleForm): RetentionRuleJson {
+  const v = form.getRawValue();
+  const rule: RetentionRuleJson = {};
+  if (v.deletePackageIds.length > 0) rule.deletePackageIds = [...v.deletePackageIds];
+  if (v.keepPackageIds.length > 0) rule.keepPackageIds = [...v.keepPackageIds];
+  for (const name of Object.keys(INTEGER_FIELDS) as IntegerField[]) {
+    const text = v[name].trim();
+    if (text !== '') rule[name] = Number(text);
+  }
+  if (rule.sizeTriggerKb !== undefined) rule.sizeExclusive = v.sizeExclusive;
+  return rule;
+}
+
+/**
+ * Where a 400 from the server belongs: `retentionRules[2].keepUsedWithinDays must be …` → rule
+ * index 2, field keepUsedWithinDays. Undefined when the message names no rule.
+ */
+export function ruleErrorTarget(message: string): { index: number; field?: string } | undefined {
+  const match = /retentionRules\[(\d+)\](?:\.([A-Za-z]+))?/.exec(message);
+  if (!match) return undefined;
+  return { index: Number(match[1]), ...(match[2] ? { field: match[2] } : {}) };
+}
+
+/** Splits what was typed or pasted into a pattern list ("*.zip, *.tmp" → two patterns). */
+export function splitPatterns(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/** A one-line summary, as the server's describeRule says it (for the card's title). */
+export function describeRule(rule: RetentionRuleJson): string {
+  const quote = (patterns: string[]) => patterns.map((p) => `"${p}"`).join(' or ');
+  const parts = [rule.deletePackageIds ? `Delete files matching ${quote(rule.deletePackageIds)}` : 'Delete files'];
+  const conditions: string[] = [];
+  if (rule.deleteOlderThanDays !== undefined)
+    conditions.push(`modified more than ${days(rule.deleteOlderThanDays)} ago`);
+  if (rule.keepUsedWithinDays !== undefined) conditions.push(`not used within ${days(rule.keepUsedWithinDays)}`);
+  if (rule.triggerDownloadCount !== undefined)
+    conditions.push(`downloaded at most ${plural(rule.triggerDownloadCount, 'time')}`);
+  if (conditions.length > 0) parts.push(conditions.join(', '));
+  let line = parts.join(' ');
+  if (rule.keepPackageIds) line += `, except ${quote(rule.keepPackageIds)}`;
+  if (rule.keepLatestCount !== undefined)
+    line += `, keeping the ${rule.keepLatestCount === 1 ? 'newest' : `${rule.keepLatestCount} newest`} per folder`;
+  if (rule.sizeTriggerKb !== undefined)
+    line += `, only while ${rule.sizeExclusive ? 'the matching files hold' : 'the directory holds'} more than ${rule.sizeTriggerKb} KB`;
+  return line;
+}
+
+const days = (n: number) => plural(n, 'day');
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
