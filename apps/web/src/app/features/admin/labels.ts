@@ -1,0 +1,54 @@
+import { AuditAction, Privilege } from '@stockroom/contracts';
+
+/** Privilege attributes as people read them, in the order the console lists them. */
+export const PRIVILEGE_LABELS: Readonly<Record<Privilege, string>> = {
+  [Privilege.View]: 'View directories',
+  [Privilege.Download]: 'Download files',
+  [Privilege.Add]: 'Upload files',
+  [Privilege.Overwrite]: 'Overwrite files',
+  [Privilege.Delete]: 'Delete files',
+  [Privilege.ManageFeed]: 'Manage directories',
+  [Privilege.Administer]: 'Administer Stockroom',
+};
+
+export const ALL_PRIVILEGES = Object.values(Privilege);
+
+export function privilegeLabel(privilege: Privilege | string): string {
+  return PRIVILEGE_LABELS[privilege as Privilege] ?? privilege;
+}
+
+export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
+  [AuditAction.LoginSucceeded]: 'Signed in',
+  [AuditAction.LoginFailed]: 'Sign-in failed',
+  [AuditAction.Logout]: 'Signed out',
+  [AuditAction.PasswordChanged]: 'Password changed',
+  [AuditAction.UserCreated]: 'User created',
+  [AuditAction.UserUpdated]: 'User changed',
+  [AuditAction.UserDeleted]: 'User deleted',
+  [AuditAction.GroupCreated]: 'Group created',
+  [AuditAction.GroupUpdated]: 'Group changed',
+  [AuditAction.GroupDeleted]: 'Group deleted',
+  [AuditAction.RoleCreated]: 'Role created',
+  [AuditAction.RoleUpdated]: 'Role changed',
+  [AuditAction.RoleDeleted]: 'Role deleted',
+  [AuditAction.PrivilegeGranted]: 'Privilege rule added',
+  [AuditAction.PrivilegeRevoked]: 'Privilege rule removed',
+  [AuditAction.ApiKeyCreated]: 'API key created',
+  [AuditAction.ApiKeyRevoked]: 'API key revoked',
+  [AuditAction.FeedCreated]: 'Directory created',
+  [AuditAction.FeedUpdated]: 'Directory changed',
+  [AuditAction.FeedDeleted]: 'Directory deleted',
+  [AuditAction.StorageChanged]: 'Storage changed',
+  [AuditAction.AssetUploaded]: 'File uploaded',
+  [AuditAction.AssetOverwritten]: 'File overwritten',
+  [AuditAction.AssetDeleted]: 'File deleted',
+  [AuditAction.FolderCreated]: 'Folder created',
+  [AuditAction.MetadataUpdated]: 'Metadata changed',
+  [AuditAction.ArchiveImported]: 'Archive imported',
+  [AuditAction.RetentionRunStarted]: 'Retention run',
+  [AuditAction.RetentionSettingsChanged]: 'Retention settings changed',
+};
+
+export function auditActionLabel(action: AuditAction | string): string {
+  return AUDIT_ACTION_LABELS[action as AuditAction] ?? action;
+}
