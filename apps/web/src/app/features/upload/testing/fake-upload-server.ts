@@ -55,7 +55,7 @@ export class FakeUploadServer {
         return;
       }
       void (async () => {
-        const response = intercepted ?? (await this.serve(call));
+        const response = await (intercepted ?? this.serve(call));
         call.respond(response);
       })();
     });
