@@ -125,9 +125,11 @@ export class BrowseListing {
 
   constructor() {
     // Another folder starts at the top.
+    let shown: string | undefined;
     effect(() => {
-      this.place();
-      untracked(() => this.viewport()?.scrollToOffset(0));
+      const place = this.place();
+      if (shown !== undefined && shown !== place) untracked(() => this.viewport()?.scrollToOffset(0));
+      shown = place;
     });
   }
 

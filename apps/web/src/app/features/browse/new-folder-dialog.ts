@@ -1,5 +1,11 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { type AbstractControl, FormControl, ReactiveFormsModule, type ValidationErrors } from '@angular/forms';
+import {
+  type AbstractControl,
+  FormControl,
+  FormGroup,
+  ReactiveFormsModule,
+  type ValidationErrors,
+} from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -32,13 +38,13 @@ export function folderNameProblem(name: string, taken: ReadonlySet<string>): str
   selector: 'app-new-folder-dialog',
   imports: [ReactiveFormsModule, MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule],
   template: `
-    <form (ngSubmit)="submit()">
+    <form [formGroup]="form" (ngSubmit)="submit()">
       <h2 mat-dialog-title>New folder</h2>
       <mat-dialog-content data-testid="new-folder-dialog">
         <p>In {{ data.folder ? '/' + data.folder : 'the top folder' }}</p>
         <mat-form-field class="name">
           <mat-label>Folder name</mat-label>
-          <input matInput [formControl]="name" autocomplete="off" cdkFocusInitial data-testid="new-folder-name" />
+          <input matInput formControlName="name" autocomplete="off" cdkFocusInitial data-testid="new-folder-name" />
           @if (name.errors?.['problem']; as problem) {
             <mat-error>{{ problem }}</mat-error>
           }
@@ -67,6 +73,7 @@ export class NewFolderDialog {
       return problem ? { problem } : null;
     },
   });
+  protected readonly form = new FormGroup({ name: this.name });
 
   protected submit(): void {
     if (this.name.invalid) {

@@ -1,0 +1,505 @@
+import type { ComponentHarness, HarnessLoader } from '@angular/cdk/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { Component } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatCheckboxHarness } from '@angular/material/checkbox/testing';
+import { MatDialogHarness } from '@angular/material/dialog/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
+import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import { type AssetItem, type Feed, Privilege } from '@stockroom/contracts';
+import { Subject } from 'rxjs';
+import { AuthStore } from '../../core/auth/auth-store';
+import { requestedWithInterceptor } from '../../core/http/requested-with-interceptor';
+import { feedAreaMatcher } from '../../shared/links';
+import { noMaterialAnimations } from '../../testing/material';
+import { ADMIN } from '../../testing/principals';
+import { type UploadCompleted, type UploadEntry, UploadQueue } from '../upload/upload-queue';
+import { BrowsePage } from './browse-page';
+
+jest.mock('../upload/dropped-entries', () => ({
+  readDroppedEntries: jest.fn(async (dt: DataTransfer) =>
+    Array.from(dt.files, (file) => ({ file, relativePath: `dropped/${file.name}` })),
+  ),
+  entriesFromInput: jest.fn((files: FileList) => Array.from(files, (file) => ({ file, relativePath: file.name }))),
+}));
+
+@Component({ template: '<p>file page</p>' })
+class FileStub {}
+
+@Component({ template: '<p>elsewhere</p>' })
+class Elsewhere {}
+
+const ALL = [
+  Privilege.View,
+  Privilege.Download,
+  Privilege.Add,
+  Privilege.Overwrite,
+  Privilege.Delete,
+  Privilege.ManageFeed,
+];
+
+function feed(privileges?: Privilege[]): Feed {
+  return {
+    name: 'installers',
+    feedType: 'asset',
+    description: '',
+    active: true,
+    retentionRules: [],
+    retentionRulesEnabled: false,
+    retentionDryRun: false,
+    ...(privileges ? { privileges } : {}),
+  };
+}
+
+function file(name: string, size: number, type: string, modified: string, parent?: string): AssetItem {
+  return { name, parent, type, size, created: modified, modified, cacheHeader: { type: 'Inherit' } };
+}
+
+function dir(name: string, modified: string, parent?: string): AssetItem {
+  return { name, parent, type: 'dir', created: modified, modified, cacheHeader: { type: 'Inherit' } };
+}
+
+const ROOT_ITEMS: AssetItem[] = [
+  dir('docs', '2024-03-01T10:00:00Z'),
+  dir('Builds', '2024-01-01T10:00:00Z'),
+  file('setup-10.exe', 3000, 'application/x-msdownload', '2024-02-01T10:00:00Z'),
+  file('Setup-2.exe', 1000, 'application/x-msdownload', '2024-05-01T10:00:00Z'),
+  file('readme.txt', 2048, 'text/plain', '2024-04-01T10:00:00Z'),
+  file('logo.png', 500, 'image/png', '2023-12-01T10:00:00Z'),
+];
+
+// jsdom has no scrolling: the virtual scroll viewport scrolls to the top in another folder.
+Element.prototype.scrollTo ??= function scrollTo() {
+  /* nothing to scroll */
+};
+
+describe('BrowsePage', () => {
+  let backend: HttpTestingController;
+  let harness: RouterTestingHarness;
+  let loader: HarnessLoader;
+  let root: HarnessLoader;
+  let page: HTMLElement;
+  let completed: Subject<UploadCompleted>;
+  let added: { feed: string; folder: string; entries: UploadEntry[] }[];
+
+  beforeEach(async () => {
+    completed = new Subject();
+    added = [];
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter(
+          [
+            { matcher: feedAreaMatcher('browse'), component: BrowsePage },
+            { matcher: feedAreaMatcher('files'), component: FileStub },
+            { path: '**', component: Elsewhere },
+          ],
+          withComponentInputBinding(),
+        ),
+        provideHttpClient(withInterceptors([requestedWithInterceptor])),
+        provideHttpClientTesting(),
+        noMaterialAnimations,
+        {
+          provide: UploadQueue,
+          useValue: {
+            completed: completed.asObservable(),
+            add: (f: string, folder: string, entries: UploadEntry[]) => added.push({ feed: f, folder, entries }),
+          },
+        },
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+    const refreshed = TestBed.inject(AuthStore).refresh();
+    backend.expectOne('/api/security/me').flush(ADMIN);
+    await refreshed;
+  });
+
+  afterEach(() => backend.verify());
+
+  async function settle(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve));
+    await harness.fixture.whenStable();
+  }
+
+  /** Opens `url` and answers the directory, the folder check (when in a folder) and the listing. */
+  async function open(
+    url: string,
+    options: { privileges?: Privilege[]; items?: AssetItem[]; folder?: string } = {},
+  ): Promise<void> {
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl(url);
+    const folder = options.folder ?? '';
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(options.privileges));
+    if (folder) {
+      backend
+        .expectOne(`/endpoints/installers/metadata/${folder}`)
+        .flush(dir(folder.split('/').pop() ?? '', '2024-01-01T00:00:00Z'));
+    }
+    backend.expectOne(`/endpoints/installers/dir/${folder}`).flush(options.items ?? ROOT_ITEMS);
+    await settle();
+    page = harness.routeNativeElement as HTMLElement;
+    loader = TestbedHarnessEnvironment.loader(harness.fixture);
+    root = TestbedHarnessEnvironment.documentRootLoader(harness.fixture);
+  }
+
+  function names(): string[] {
+    return Array.from(page.querySelectorAll('[data-testid=entry-row]'), (row) => row.getAttribute('data-name') ?? '');
+  }
+
+  function row(name: string): HTMLElement {
+    const element = page.querySelector<HTMLElement>(`[data-testid=entry-row][data-name="${name}"]`);
+    if (!element) throw new Error(`no row ${name}`);
+    return element;
+  }
+
+  function testid(id: string): HTMLElement | null {
+    return page.querySelector<HTMLElement>(`[data-testid=${id}]`);
+  }
+
+  async function rowCheckbox(name: string): Promise<MatCheckboxHarness> {
+    return loader.getHarness(MatCheckboxHarness.with({ ancestor: `[data-name="${name}"]` }));
+  }
+
+  async function confirmDialog(): Promise<MatDialogHarness> {
+    return root.getHarness(MatDialogHarness);
+  }
+
+  async function press(dialog: ComponentHarness, text: string): Promise<void> {
+    const button = await dialog.locatorFor(MatButtonHarness.with({ text }))();
+    await button.click();
+  }
+
+  it('shows the folder: name, breadcrumbs, folders first then files by natural name order', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    expect(page.querySelector('h1')?.textContent).toContain('installers');
+    expect(names()).toEqual(['Builds', 'docs', 'logo.png', 'readme.txt', 'Setup-2.exe', 'setup-10.exe']);
+    const readme = row('readme.txt');
+    expect(readme.textContent).toContain('2.00 KB');
+    expect(readme.textContent).toContain('text/plain');
+    expect(readme.querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/files/readme.txt');
+    expect(row('docs').querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/browse/docs');
+    expect(row('docs').textContent).toContain('Folder');
+    expect(testid('listing')?.getAttribute('role')).toBe('grid');
+    expect(testid('listing')?.getAttribute('aria-rowcount')).toBe('7');
+  });
+
+  it('asks for the folder of the URL and links every level of the breadcrumbs', async () => {
+    await open('/feeds/installers/browse/a%20b/c', {
+      privileges: ALL,
+      folder: 'a%20b/c',
+      items: [file('x.txt', 1, 'text/plain', '2024-01-01T00:00:00Z', 'a b/c')],
+    });
+    const crumbs = Array.from(testid('breadcrumbs')?.querySelectorAll('a') ?? []).map((a) => [
+      a.textContent?.trim(),
+      a.getAttribute('href'),
+    ]);
+    expect(crumbs).toEqual([
+      ['installers', '/feeds/installers/browse'],
+      ['a b', '/feeds/installers/browse/a%20b'],
+      ['c', '/feeds/installers/browse/a%20b/c'],
+    ]);
+    expect(testid('breadcrumbs')?.querySelector('[aria-current=page]')?.textContent).toBe('c');
+    expect(row('x.txt').querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/files/a%20b/c/x.txt');
+    expect(testid('export-zip')?.getAttribute('href')).toBe(
+      '/endpoints/installers/export/a%20b/c?format=zip&recursive=true',
+    );
+    expect(testid('export-tgz')?.getAttribute('href')).toBe(
+      '/endpoints/installers/export/a%20b/c?format=tgz&recursive=true',
+    );
+    expect(testid('export-zip')?.hasAttribute('download')).toBe(true);
+  });
+
+  it('offers every action with the privileges for them', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    for (const id of ['upload-files', 'upload-folder', 'new-folder', 'import-archive', 'export-zip', 'export-tgz']) {
+      expect(testid(id)).not.toBeNull();
+    }
+    expect(testid('manage')?.getAttribute('href')).toBe('/feeds/installers/manage');
+    expect(testid('delete-selected')).not.toBeNull();
+    expect(page.querySelectorAll('[data-testid=delete-entry]')).toHaveLength(6);
+    expect(page.querySelector('input[webkitdirectory]')).not.toBeNull();
+  });
+
+  it.each([
+    ['no privileges field (older server)', undefined],
+    ['view only', [Privilege.View]],
+  ])('hides upload, delete and manage with %s', async (_, privileges) => {
+    await open('/feeds/installers/browse', { privileges });
+    for (const id of [
+      'upload-files',
+      'upload-folder',
+      'new-folder',
+      'import-archive',
+      'delete-selected',
+      'select-all',
+    ]) {
+      expect(testid(id)).toBeNull();
+    }
+    expect(page.querySelectorAll('[data-testid=delete-entry]')).toHaveLength(0);
+    expect(testid('manage')).toBeNull();
+    expect(names()).toHaveLength(6);
+  });
+
+  it('sorts by a column header (folders stay first), the second click reverses', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    testid('sort-size')?.click();
+    await settle();
+    expect(names()).toEqual(['Builds', 'docs', 'logo.png', 'Setup-2.exe', 'readme.txt', 'setup-10.exe']);
+    expect(testid('sort-size')?.parentElement?.getAttribute('aria-sort')).toBe('ascending');
+    testid('sort-size')?.click();
+    await settle();
+    expect(names()).toEqual(['docs', 'Builds', 'setup-10.exe', 'readme.txt', 'Setup-2.exe', 'logo.png']);
+    expect(testid('sort-size')?.parentElement?.getAttribute('aria-sort')).toBe('descending');
+    testid('sort-modified')?.click();
+    await settle();
+    expect(names()).toEqual(['Builds', 'docs', 'logo.png', 'setup-10.exe', 'readme.txt', 'Setup-2.exe']);
+    testid('sort-type')?.click();
+    await settle();
+    expect(names().slice(2)).toEqual(['Setup-2.exe', 'setup-10.exe', 'logo.png', 'readme.txt']);
+  });
+
+  it('filters by name as you type, case-insensitively', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    const filter = await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=filter]' }));
+    await filter.setValue('SETUP');
+    await settle();
+    expect(names()).toEqual(['Setup-2.exe', 'setup-10.exe']);
+    expect(page.querySelector('[role=status]')?.textContent).toContain('2 of 6 items');
+    await filter.setValue('nothing-like-this');
+    await settle();
+    expect(names()).toEqual([]);
+    expect(testid('listing')?.textContent).toContain('No names contain “nothing-like-this”');
+  });
+
+  it('selects all shown rows and deletes them after one confirmation with count and size', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    const filter = await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=filter]' }));
+    await filter.setValue('s'); // docs, Builds, setup-10.exe, Setup-2.exe (not logo.png, readme.txt)
+    await settle();
+    expect(names()).toEqual(['Builds', 'docs', 'Setup-2.exe', 'setup-10.exe']);
+
+    const selectAll = await loader.getHarness(MatCheckboxHarness.with({ selector: '[data-testid=select-all]' }));
+    await selectAll.check();
+    const deleteSelected = await loader.getHarness(
+      MatButtonHarness.with({ selector: '[data-testid=delete-selected]' }),
+    );
+    expect(await deleteSelected.getText()).toBe('Delete selected (4)');
+    // Unselect one: the header checkbox is then partly checked.
+    await (await rowCheckbox('Builds')).uncheck();
+    expect(await selectAll.isIndeterminate()).toBe(true);
+    expect(await deleteSelected.getText()).toBe('Delete selected (3)');
+
+    await deleteSelected.click();
+    const dialog = await confirmDialog();
+    expect(await dialog.getTitleText()).toBe('Delete 3 items?');
+    const text = await dialog.getContentText();
+    expect(text).toContain('2 files, 3.91 KB');
+    expect(text).toContain('1 folder and everything inside');
+    await press(dialog, 'Delete');
+    await settle();
+
+    const requests = backend.match(() => true);
+    expect(requests.map((r) => `${r.request.method} ${r.request.urlWithParams}`).sort()).toEqual([
+      'DELETE /endpoints/installers/content/Setup-2.exe',
+      'DELETE /endpoints/installers/content/setup-10.exe',
+      'POST /endpoints/installers/delete/docs?recursive=true',
+    ]);
+    for (const r of requests) r.flush('');
+    await settle();
+    expect(names()).toEqual(['Builds']);
+    await filter.setValue('');
+    await settle();
+    expect(names()).toEqual(['Builds', 'logo.png', 'readme.txt']);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe('Deleted 3 items.');
+  });
+
+  it('deletes nothing when the confirmation is cancelled', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('docs').querySelector<HTMLButtonElement>('[data-testid=delete-entry]')?.click();
+    const dialog = await confirmDialog();
+    expect(await dialog.getTitleText()).toBe('Delete the folder “docs”?');
+    expect(await dialog.getContentText()).toContain('everything inside it will be deleted');
+    await press(dialog, 'Cancel');
+    await settle();
+    backend.expectNone(() => true);
+    expect(names()).toContain('docs');
+  });
+
+  it("says which delete failed with the server's message, and keeps that row", async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('readme.txt').querySelector<HTMLButtonElement>('[data-testid=delete-entry]')?.click();
+    const dialog = await confirmDialog();
+    expect(await dialog.getTitleText()).toBe('Delete “readme.txt”?');
+    expect(await dialog.getContentText()).toContain('2.00 KB');
+    await press(dialog, 'Delete');
+    await settle();
+    backend
+      .expectOne({ method: 'DELETE', url: '/endpoints/installers/content/readme.txt' })
+      .flush('Access denied: you may not delete here.', { status: 403, statusText: 'Forbidden' });
+    await settle();
+    expect(names()).toContain('readme.txt');
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Could not delete “readme.txt”: Access denied: you may not delete here.',
+    );
+  });
+
+  it('works from the keyboard: Space selects, Delete asks, arrows move, Enter opens', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    const first = row('Builds');
+    expect(first.tabIndex).toBe(0);
+    expect(row('docs').tabIndex).toBe(-1);
+    first.focus();
+    first.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    await settle();
+    expect(document.activeElement).toBe(row('docs'));
+    expect(row('docs').tabIndex).toBe(0);
+
+    row('docs').dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+    await settle();
+    expect(row('docs').getAttribute('aria-selected')).toBe('true');
+    expect(await (await rowCheckbox('docs')).isChecked()).toBe(true);
+
+    row('docs').dispatchEvent(new KeyboardEvent('keydown', { key: 'Delete', bubbles: true }));
+    const dialog = await confirmDialog();
+    expect(await dialog.getTitleText()).toBe('Delete the folder “docs”?');
+    await press(dialog, 'Cancel');
+    await settle();
+
+    row('docs').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    expect(TestBed.inject(Router).url).toBe('/feeds/installers/browse/docs');
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend.expectOne('/endpoints/installers/metadata/docs').flush(dir('docs', '2024-01-01T00:00:00Z'));
+    backend.expectOne('/endpoints/installers/dir/docs').flush([]);
+    await settle();
+    expect(testid('listing')?.textContent).toContain('This folder is empty.');
+  });
+
+  it('creates a folder with a valid, new name', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    testid('new-folder')?.click();
+    const dialog = await confirmDialog();
+    const name = await dialog.getHarness(MatInputHarness);
+    // jsdom cannot submit a form by its button: the form's submit event is what the button does.
+    const submit = async () => {
+      document.querySelector('[data-testid=new-folder-dialog]')?.closest('form')?.dispatchEvent(new Event('submit'));
+      await settle();
+    };
+    await name.setValue('DOCS');
+    await submit();
+    expect(await dialog.getContentText()).toContain('Something here already has this name.');
+    await name.setValue('a/b');
+    expect(await dialog.getContentText()).toContain('A name cannot contain / or \\.');
+    await name.setValue(' New stuff ');
+    await submit();
+    const create = backend.expectOne('/endpoints/installers/dir/New%20stuff');
+    expect(create.request.method).toBe('POST');
+    create.flush('', { status: 201, statusText: 'Created' });
+    await settle();
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend.expectOne('/endpoints/installers/dir/').flush([...ROOT_ITEMS, dir('New stuff', '2024-06-01T00:00:00Z')]);
+    await settle();
+    expect(names()).toContain('New stuff');
+  });
+
+  it('queues chosen and dropped files for this folder, and refreshes when they are uploaded', async () => {
+    await open('/feeds/installers/browse/docs', { privileges: ALL, folder: 'docs', items: [] });
+    const files = testid('upload-files-input') as HTMLInputElement;
+    const chosen = new File(['x'], 'a.txt');
+    Object.defineProperty(files, 'files', { value: [chosen], configurable: true });
+    files.dispatchEvent(new Event('change'));
+    expect(added).toEqual([{ feed: 'installers', folder: 'docs', entries: [{ file: chosen, relativePath: 'a.txt' }] }]);
+
+    const zone = page.querySelector('.drop-zone') as HTMLElement;
+    const dropped = new File(['y'], 'b.txt');
+    const dataTransfer = { types: ['Files'], files: [dropped], dropEffect: 'none' } as unknown as DataTransfer;
+    const drag = (type: string) => {
+      const event = new Event(type, { bubbles: true, cancelable: true }) as DragEvent;
+      Object.defineProperty(event, 'dataTransfer', { value: dataTransfer });
+      zone.dispatchEvent(event);
+      return event;
+    };
+    drag('dragenter');
+    expect(drag('dragover').defaultPrevented).toBe(true);
+    await settle();
+    expect(zone.classList).toContain('dropping');
+    expect(drag('drop').defaultPrevented).toBe(true);
+    await settle();
+    expect(zone.classList).not.toContain('dropping');
+    expect(added[1]).toEqual({
+      feed: 'installers',
+      folder: 'docs',
+      entries: [{ file: dropped, relativePath: 'dropped/b.txt' }],
+    });
+
+    // Completions elsewhere are ignored; a burst here reloads once.
+    completed.next({ feed: 'installers', path: 'other/x.txt' });
+    completed.next({ feed: 'other', path: 'docs/x.txt' });
+    completed.next({ feed: 'installers', path: 'docs/a.txt' });
+    completed.next({ feed: 'INSTALLERS', path: 'Docs/dropped/b.txt' });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend.expectOne('/endpoints/installers/metadata/docs').flush(dir('docs', '2024-01-01T00:00:00Z'));
+    backend
+      .expectOne('/endpoints/installers/dir/docs')
+      .flush([
+        dir('dropped', '2024-01-01T00:00:00Z', 'docs'),
+        file('a.txt', 1, 'text/plain', '2024-01-01T00:00:00Z', 'docs'),
+      ]);
+    await settle();
+    expect(names()).toEqual(['dropped', 'a.txt']);
+  });
+
+  it('does not accept drops without the Add privilege', async () => {
+    await open('/feeds/installers/browse', { privileges: [Privilege.View] });
+    const zone = page.querySelector('.drop-zone') as HTMLElement;
+    const dataTransfer = { types: ['Files'], files: [new File(['y'], 'b.txt')], dropEffect: 'copy' };
+    const event = new Event('dragover', { bubbles: true, cancelable: true });
+    Object.defineProperty(event, 'dataTransfer', { value: dataTransfer });
+    zone.dispatchEvent(event);
+    expect(dataTransfer.dropEffect).toBe('none');
+    await settle();
+    expect(zone.classList).not.toContain('dropping');
+  });
+
+  it('says when the folder does not exist, with a way up', async () => {
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/feeds/installers/browse/a/missing');
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend
+      .expectOne('/endpoints/installers/metadata/a/missing')
+      .flush('"a/missing" was not found.', { status: 404, statusText: 'Not Found' });
+    backend.expectOne('/endpoints/installers/dir/a/missing').flush([]);
+    await settle();
+    page = harness.routeNativeElement as HTMLElement;
+    const alert = page.querySelector('[role=alert]');
+    expect(alert?.textContent).toContain('This folder does not exist.');
+    expect(alert?.textContent).toContain('"a/missing" was not found.');
+    const back = alert?.querySelector('a');
+    expect(back?.textContent).toContain('Up to the parent folder');
+    expect(back?.getAttribute('href')).toBe('/feeds/installers/browse/a');
+    expect(testid('listing')).toBeNull();
+  });
+
+  it("shows the server's reason for a 403 and a way back", async () => {
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/feeds/installers/browse');
+    backend
+      .expectOne('/api/management/feeds/get/installers')
+      .flush(
+        { code: 'forbidden', message: 'You may not view "installers".' },
+        { status: 403, statusText: 'Forbidden' },
+      );
+    // The listing request is cancelled with the first failure.
+    expect(backend.match('/endpoints/installers/dir/').map((r) => r.cancelled)).toEqual([true]);
+    await settle();
+    page = harness.routeNativeElement as HTMLElement;
+    const alert = page.querySelector('[role=alert]');
+    expect(alert?.textContent).toContain('You may not view "installers".');
+    expect(alert?.querySelector('a')?.getAttribute('href')).toBe('/');
+  });
+});
