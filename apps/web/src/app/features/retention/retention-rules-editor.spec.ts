@@ -14,18 +14,7 @@ import { provideRouter } from '@angular/router';
 import type { Feed } from '@stockroom/contracts';
 import { noMaterialAnimations } from '../../testing/material';
 import { RetentionRulesEditor } from './retention-rules-editor';
-
-export function feedOf(overrides: Partial<Feed> = {}): Feed {
-  return {
-    name: 'builds',
-    feedType: 'asset',
-    active: true,
-    retentionRules: [],
-    retentionRulesEnabled: false,
-    retentionDryRun: false,
-    ...overrides,
-  } as Feed;
-}
+import { feedOf } from './retention-testing';
 
 describe('RetentionRulesEditor', () => {
   let fixture: ComponentFixture<RetentionRulesEditor>;
