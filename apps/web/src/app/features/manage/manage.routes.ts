@@ -1,14 +1,33 @@
-import { ChangeDetectionStrategy, Component, input } from '@angular/core';
-import type { Route } from '@angular/router';
+import type { ResolveFn, Route, UrlSegment } from '@angular/router';
 
-/** Placeholder: managing one directory (settings, storage, retention, permissions). */
-@Component({
-  selector: 'app-manage-page',
-  template: `<h1>Manage {{ feed() }}</h1>`,
-  changeDetection: ChangeDetectionStrategy.OnPush,
-})
-export class ManagePage {
-  readonly feed = input.required<string>();
+export const MANAGE_TABS = ['settings', 'storage', 'retention', 'permissions'] as const;
+export type ManageTab = (typeof MANAGE_TABS)[number];
+
+export function isManageTab(value: string): value is ManageTab {
+  return (MANAGE_TABS as readonly string[]).includes(value);
 }
 
-export const MANAGE_ROUTES: Route[] = [{ path: '', component: ManagePage, title: 'Manage · Stockroom' }];
+const TAB_TITLES: Record<ManageTab, string> = {
+  settings: 'Settings',
+  storage: 'Storage',
+  retention: 'Retention',
+  permissions: 'Permissions',
+};
+
+const title: ResolveFn<string> = (route) => {
+  const tab = route.paramMap.get('tab') ?? 'settings';
+  const feed = route.paramMap.get('feed') ?? '';
+  return `${TAB_TITLES[isManageTab(tab) ? tab : 'settings']} · ${feed} · Stockroom`;
+};
+
+/** `/feeds/{feed}/manage/{settings|storage|retention|permissions}`; anything else: settings. */
+export const MANAGE_ROUTES: Route[] = [
+  { path: '', pathMatch: 'full', redirectTo: 'settings' },
+  {
+    path: ':tab',
+    canMatch: [(_route: Route, segments: UrlSegment[]) => isManageTab(segments[0]?.path ?? '')],
+    title,
+    loadComponent: () => import('./manage-page').then((m) => m.ManagePage),
+  },
+  { path: '**', redirectTo: 'settings' },
+];

@@ -1,0 +1,76 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { MatTabsModule } from '@angular/material/tabs';
+import { RouterLink } from '@angular/router';
+import { type Feed, Privilege } from '@stockroom/contracts';
+import { AuthStore } from '../../core/auth/auth-store';
+import { errorMessage } from '../../core/http/api-error';
+import { ErrorBanner } from '../../shared/error-banner';
+import { browseLink, manageLink } from '../../shared/links';
+import { FeedsApi } from '../feeds/feeds-api';
+import { RetentionPanel } from '../retention/retention-panel';
+import { FeedSettings } from './feed-settings';
+import { isManageTab, MANAGE_TABS, type ManageTab } from './manage.routes';
+import { PermissionsTab } from './permissions-tab';
+import { StorageTab } from './storage-tab';
+
+const TAB_LABELS: Record<ManageTab, string> = {
+  settings: 'Settings',
+  storage: 'Storage',
+  retention: 'Retention',
+  permissions: 'Permissions',
+};
+
+/** `/feeds/{feed}/manage/{tab}`: one directory's settings, storage, retention and permissions. */
+@Component({
+  selector: 'app-manage-page',
+  imports: [MatTabsModule, RouterLink, ErrorBanner, FeedSettings, StorageTab, RetentionPanel, PermissionsTab],
+  templateUrl: './manage-page.html',
+  styleUrl: './manage-page.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ManagePage {
+  private readonly api = inject(FeedsApi);
+  private readonly auth = inject(AuthStore);
+
+  /** Route params (component input binding). */
+  readonly feed = input.required<string>();
+  readonly tab = input<string>('settings');
+
+  protected readonly current = computed<ManageTab>(() => {
+    const tab = this.tab();
+    return isManageTab(tab) ? tab : 'settings';
+  });
+  protected readonly tabs = MANAGE_TABS.map((id) => ({ id, label: TAB_LABELS[id] }));
+  protected readonly details = signal<Feed | undefined>(undefined);
+  protected readonly error = signal<string | undefined>(undefined);
+  private readonly reloads = signal(0);
+
+  protected readonly canManage = computed(() => this.details()?.privileges?.includes(Privilege.ManageFeed) === true);
+  protected readonly browseLink = computed(() => browseLink(this.feed()));
+  protected readonly tabLink = (tab: ManageTab) => manageLink(this.feed(), tab);
+
+  constructor() {
+    effect((onCleanup) => {
+      const name = this.feed();
+      // Again when the user changes (sign-in) or asks to retry.
+      if (this.auth.userName() === undefined) return;
+      this.reloads();
+      this.error.set(undefined);
+      if (untracked(this.details)?.name !== name) this.details.set(undefined);
+      const request = this.api.get(name).subscribe({
+        next: (feed) => this.details.set(feed),
+        error: (e: unknown) => this.error.set(errorMessage(e)),
+      });
+      onCleanup(() => request.unsubscribe());
+    });
+  }
+
+  protected reload(): void {
+    this.reloads.update((n) => n + 1);
+  }
+
+  /** The settings tab saved (a rename navigates; the new name's load replaces this). */
+  protected saved(feed: Feed): void {
+    this.details.set(feed);
+  }
+}
