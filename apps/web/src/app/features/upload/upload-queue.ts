@@ -49,7 +49,9 @@ export const UPLOAD_OPTIONS = new InjectionToken<UploadOptions>('UPLOAD_OPTIONS'
     // S3 allows 10,000 parts; the server asks clients to stay below 9,000.
     maxParts: 9000,
     fileConcurrency: 3,
-    partConcurrency: 2,
+    // In order, one at a time: the server hashes parts that arrive in order as they come, so
+    // completing even a 10 GiB file needs no re-read (parallel parts would leave that to complete).
+    partConcurrency: 1,
     checkConcurrency: 6,
     retryDelays: [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
   }),
@@ -70,6 +72,8 @@ export class UploadItem {
   /** Bytes the server has (or is receiving) so far. */
   readonly sent = signal(0);
   readonly error = signal<string | undefined>(undefined);
+  /** All bytes are sent; the server is assembling the file (complete). */
+  readonly finishing = signal(false);
   /** The last failure was a 401: the user must sign in again before Retry. */
   readonly signedOut = signal(false);
   readonly percent = computed(() => {
@@ -402,7 +406,10 @@ export class UploadQueue {
           continue;
         }
       }
-      const response = await this.api.complete(item.feed, item.path, id(), signal);
+      item.finishing.set(true);
+      const response = await this.api
+        .complete(item.feed, item.path, id(), signal)
+        .finally(() => item.finishing.set(false));
       if (ok(response.status) || (completeFailed && (await this.completedMeanwhile(item, signal)))) {
         item.multipartId = undefined;
         return;
