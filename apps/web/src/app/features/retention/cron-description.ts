@@ -25,6 +25,7 @@ const NICKNAMES: Record<string, string> = {
 };
 
 const isNumber = (f: string) => /^\d+$/.test(f);
+const inRange = (f: string, max: number) => isNumber(f) && Number(f) <= max;
 const pad = (f: string) => f.padStart(2, '0');
 
 function weekdays(field: string): string | undefined {
@@ -62,17 +63,17 @@ export function describeCron(expression: string): string {
   const second = fields.length >= 6 ? fields[0] : '0';
 
   let time: string | undefined;
-  if (isNumber(minute) && isNumber(hour) && (second === '0' || second === '00'))
+  if (inRange(minute, 59) && inRange(hour, 23) && (second === '0' || second === '00'))
     time = `at ${pad(hour)}:${pad(minute)}`;
   else if (minute === '*' && hour === '*') time = second === '0' || second === '*' ? 'every minute' : undefined;
   else if (/^\*\/\d+$/.test(minute) && hour === '*') time = `every ${minute.slice(2)} minutes`;
-  else if (isNumber(minute) && hour === '*') time = `every hour at minute ${minute}`;
-  else if (isNumber(minute) && /^\*\/\d+$/.test(hour)) time = `every ${hour.slice(2)} hours at minute ${minute}`;
+  else if (inRange(minute, 59) && hour === '*') time = `every hour at minute ${minute}`;
+  else if (inRange(minute, 59) && /^\*\/\d+$/.test(hour)) time = `every ${hour.slice(2)} hours at minute ${minute}`;
 
   let days: string | undefined;
   if (dom === '*' && dow === '*') days = 'every day';
   else if (dom === '*' && weekdays(dow)) days = `every ${weekdays(dow)}`;
-  else if (isNumber(dom) && dow === '*') days = `on day ${dom} of the month`;
+  else if (inRange(dom, 31) && Number(dom) >= 1 && dow === '*') days = `on day ${dom} of the month`;
 
   let months: string | undefined;
   if (mon === '*') months = '';

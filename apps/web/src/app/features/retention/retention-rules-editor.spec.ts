@@ -119,8 +119,8 @@ describe('RetentionRulesEditor', () => {
     expect(await errors(0, 'Keep the latest per folder')).toEqual(['Must be a whole number of files (1 or more).']);
     await type(0, 'Size quota', 'ten');
     expect(await errors(0, 'Size quota')).toEqual(['Must be a whole number of KB (1 or more).']);
-    await type(0, 'Only files downloaded at most', '0');
-    expect(await errors(0, 'Only files downloaded at most')).toEqual([]);
+    await type(0, 'Downloaded at most', '0');
+    expect(await errors(0, 'Downloaded at most')).toEqual([]);
 
     await addPatterns(0, 'Delete', 'a//b');
     expect(await errors(0, 'Delete only files matching')).toEqual(['"a//b" contains an empty folder name ("//").']);
@@ -150,7 +150,7 @@ describe('RetentionRulesEditor', () => {
     await addPatterns(1, 'Delete', 'builds/**/*.zip', '*.tmp, *.log');
     await addPatterns(1, 'Never delete', 'builds/release/**');
     await type(1, 'Keep files used within', '30');
-    await type(1, 'Only files downloaded at most', '0');
+    await type(1, 'Downloaded at most', '0');
     await type(1, 'Keep the latest per folder', '2');
     await type(1, 'Size quota', '1048576');
     await (await loader.getHarness(MatCheckboxHarness.with({ ancestor: card(1) }))).check();
