@@ -190,6 +190,7 @@ describe('UploadPanel and UploadQueue', () => {
     queue.add('installers', '', [{ file: file('a.txt', 3), relativePath: 'a.txt' }]);
     await settle();
     expect(item('a.txt').dataset['state']).toBe('uploading');
+    expect(item('a.txt').querySelector('.state')?.textContent).toContain('Reconnecting');
     expect(server.count((c) => c.method === 'PUT')).toBe(1);
 
     onLine.mockReturnValue(true);

@@ -31,7 +31,6 @@ export class UploadPanel {
   protected readonly expanded = signal(true);
   protected readonly signInPath = ['/', SIGN_IN_PATH];
   protected readonly formatBytes = formatBytes;
-  protected readonly stateLabels = STATE_LABELS;
 
   protected readonly summary = computed(() => {
     const o = this.queue.overall();
@@ -49,6 +48,12 @@ export class UploadPanel {
   protected cancellable(item: UploadItem): boolean {
     const state = item.state();
     return state === 'queued' || state === 'checking' || state === 'uploading';
+  }
+
+  protected label(item: UploadItem): string {
+    if (item.state() === 'uploading' && item.reconnecting()) return 'Reconnecting…';
+    if (item.state() === 'uploading' && item.finishing()) return 'Finishing…';
+    return STATE_LABELS[item.state()];
   }
 
   protected where(item: UploadItem): string {

@@ -74,6 +74,8 @@ export class UploadItem {
   readonly error = signal<string | undefined>(undefined);
   /** All bytes are sent; the server is assembling the file (complete). */
   readonly finishing = signal(false);
+  /** Waiting to try again after a network or server failure. */
+  readonly reconnecting = signal(false);
   /** The last failure was a 401: the user must sign in again before Retry. */
   readonly signedOut = signal(false);
   readonly percent = computed(() => {
@@ -472,7 +474,12 @@ export class UploadQueue {
           : `The server is unavailable (${failureMessage(response)}). Retry to resume the upload.`,
       );
     }
-    await this.pause(delays[item.failures], signal);
+    item.reconnecting.set(true);
+    try {
+      await this.pause(delays[item.failures], signal);
+    } finally {
+      item.reconnecting.set(false);
+    }
     item.failures++;
   }
 
