@@ -90,21 +90,25 @@ describe('AuditPage', () => {
     await (
       await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=audit-filter-to]' }))
     ).setValue('2026-03-02T00:00');
-    const size = await loader.getHarness(MatSelectHarness.with({ selector: ':not([data-testid])' }));
-    await size.open();
-    await size.clickOptions({ text: '100' });
     backend.expectNone((r) => r.url === '/api/security/audit'); // nothing until Apply
     await (await button('audit-apply')).click();
 
-    const { req, query } = expectQuery();
-    expect(query).toEqual({
+    const filters = {
       action: 'login.failed,user.created',
       user: 'alice',
       feed: 'docs',
       from: new Date('2026-03-01T08:30').toISOString(),
       to: new Date('2026-03-02T00:00').toISOString(),
-      limit: '100',
-    });
+    };
+    const applied = expectQuery();
+    expect(applied.query).toEqual({ ...filters, limit: '50' });
+    await flush(applied.req, { events: [] });
+
+    const size = await loader.getHarness(MatSelectHarness.with({ selector: '[data-testid=audit-page-size]' }));
+    await size.open();
+    await size.clickOptions({ text: '100' });
+    const { req, query } = expectQuery();
+    expect(query).toEqual({ ...filters, limit: '100' });
     req.flush({ events: [] });
   });
 
