@@ -483,6 +483,8 @@ describe('BrowsePage', () => {
     expect(back?.textContent).toContain('Up to the parent folder');
     expect(back?.getAttribute('href')).toBe('/feeds/installers/browse/a');
     expect(testid('listing')).toBeNull();
+    expect(testid('upload-files')).toBeNull();
+    expect(testid('export-zip')).toBeNull();
   });
 
   it("shows the server's reason for a 403 and a way back", async () => {
