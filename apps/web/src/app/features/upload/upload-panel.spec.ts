@@ -339,10 +339,11 @@ describe('UploadPanel and UploadQueue', () => {
   it("shows the server's 403 message and offers Retry", async () => {
     setUp();
     server.files.set('a.txt', { size: 1, body: 'x' });
-    server.intercept = (call) =>
-      call.method === 'POST'
-        ? { status: 403, body: 'Admin lacks the Overwrite privilege (Feeds_OverwritePackage) on installers.' }
-        : undefined;
+    server.intercept = (call) => {
+      if (call.method !== 'POST') return undefined;
+      call.request.onProgress?.(3); // the body went out before the answer
+      return { status: 403, body: 'Admin lacks the Overwrite privilege (Feeds_OverwritePackage) on installers.' };
+    };
     await fixture.whenStable();
     queue.add('installers', '', [{ file: file('a.txt', 3), relativePath: 'a.txt' }]);
     await settle();
@@ -353,6 +354,7 @@ describe('UploadPanel and UploadQueue', () => {
     expect(item('a.txt').querySelector('[data-testid=upload-error]')?.textContent).toContain(
       'lacks the Overwrite privilege',
     );
+    expect(await itemProgress('a.txt')).toBe(0);
     const retry = await button('upload-retry', 'a.txt');
     expect(await (await retry.host()).getAttribute('aria-label')).toBe('Retry upload of a.txt');
     // A final answer is not retried by itself.

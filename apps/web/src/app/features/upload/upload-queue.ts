@@ -344,6 +344,7 @@ export class UploadQueue {
         signal,
       );
       if (ok(response.status)) return;
+      item.sent.set(0); // the server kept nothing
       await this.afterFailure(item, response, signal);
     }
   }
