@@ -1,4 +1,4 @@
-import { ADMIN_PASSWORD, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
+import { ADMIN_PASSWORD, accountMenu, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
 
 describe('console: signing in and out', () => {
   let run: ConsoleRun;
@@ -19,11 +19,11 @@ describe('console: signing in and out', () => {
 
     await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: /^Account:/ }).waitFor();
+    await accountMenu(page).waitFor();
     await page.getByRole('heading', { name: 'Asset directories', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
 
-    await page.getByRole('button', { name: /^Account:/ }).click();
+    await accountMenu(page).click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
   });

@@ -69,7 +69,12 @@ export async function signIn(page: Page, userName: string, password: string): Pr
   await page.getByLabel('User name').fill(userName);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: /^Account:/ }).waitFor();
+  await accountMenu(page).waitFor();
+}
+
+/** The user's menu button, once it works (it loads when the page is idle). */
+export function accountMenu(page: Page) {
+  return page.locator('button.user-menu[aria-haspopup]');
 }
 
 /** A full-page screenshot under dist/e2e-screenshots (not committed), to look at after a run. */

@@ -70,9 +70,9 @@ describe('App', () => {
     await start('/', ANONYMOUS_ME);
     backend.expectOne('/api/management/feeds/list').flush(FEEDS);
     await settle();
-    const link = root.querySelector('main li a') as HTMLAnchorElement;
+    const link = root.querySelector('main [data-testid=directory-row] a') as HTMLAnchorElement;
     expect(link.textContent?.trim()).toBe('installers');
-    expect(link.getAttribute('href')).toBe('/endpoints/installers/dir/');
+    expect(link.getAttribute('href')).toBe('/feeds/installers/browse');
   });
 
   it('shows the API error message for the directories', async () => {
@@ -115,7 +115,7 @@ describe('App', () => {
     expect(router.url).toBe('/');
     backend.expectOne('/api/management/feeds/list').flush(FEEDS);
     await settle();
-    expect(root.querySelector('main li a')?.textContent?.trim()).toBe('installers');
+    expect(root.querySelector('main [data-testid=directory-row] a')?.textContent?.trim()).toBe('installers');
     expect(toolbar().textContent).toContain('Administrator');
   });
 

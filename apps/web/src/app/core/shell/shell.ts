@@ -1,8 +1,7 @@
 import { ChangeDetectionStrategy, Component, Injector, computed, inject } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
-import { MatMenuModule } from '@angular/material/menu';
-import { MatSnackBar } from '@angular/material/snack-bar';
+import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { NavigationEnd, NavigationStart, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Privilege } from '@stockroom/contracts';
@@ -15,7 +14,17 @@ import { errorMessage } from '../http/api-error';
 /** The frame around every page: top bar with the app name and the user's menu, then the page. */
 @Component({
   selector: 'app-shell',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule, MatMenuModule, UploadPanel],
+  imports: [
+    RouterOutlet,
+    RouterLink,
+    RouterLinkActive,
+    MatToolbarModule,
+    MatButtonModule,
+    MatMenu,
+    MatMenuItem,
+    MatMenuTrigger,
+    UploadPanel,
+  ],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -24,7 +33,6 @@ export class Shell {
   protected readonly auth = inject(AuthStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
-  private readonly snackBar = inject(MatSnackBar);
   protected readonly signInPath = `/${SIGN_IN_PATH}`;
   private readonly url = toSignal(
     this.router.events.pipe(
@@ -74,7 +82,9 @@ export class Shell {
       await this.auth.signOut();
       await this.router.navigateByUrl('/');
     } catch (e) {
-      this.snackBar.open(`Could not sign out: ${errorMessage(e)}`, 'Dismiss');
+      // Loaded on first use, like the dialog: the snack bar's overlay is not part of the first load.
+      const { MatSnackBar } = await import('@angular/material/snack-bar');
+      this.injector.get(MatSnackBar).open(`Could not sign out: ${errorMessage(e)}`, 'Dismiss');
     }
   }
 }

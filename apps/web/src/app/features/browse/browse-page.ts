@@ -30,7 +30,7 @@ import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries'
 import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
 import { BrowseApi, exportUrl } from './browse-api';
 import { BrowseListing } from './browse-listing';
-import { failureMessage } from './endpoint-error';
+import { errorMessage } from '../../core/http/api-error';
 import { type Entry, describeEntries } from './entries';
 import { ImportDialog, type ImportDialogData } from './import-dialog';
 import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
@@ -208,7 +208,7 @@ export class BrowsePage {
             e instanceof HttpErrorResponse && e.status === 404
               ? of({
                   action: 'This folder does not exist.',
-                  message: failureMessage(e),
+                  message: errorMessage(e),
                   retryable: false,
                   backLink: browseLink(feed, parentOf(folder)),
                   backLabel: 'Up to the parent folder',
@@ -224,7 +224,7 @@ export class BrowsePage {
     const status = e instanceof HttpErrorResponse ? e.status : 0;
     return {
       action: status === 404 ? `Could not open the directory “${feed}”.` : 'Could not load this folder.',
-      message: failureMessage(e),
+      message: errorMessage(e),
       retryable: status !== 404 && status !== 403,
       backLink: ['/'],
       backLabel: 'Back to directories',
@@ -285,7 +285,7 @@ export class BrowsePage {
       (entries) => {
         if (entries.length > 0) this.uploads.add(feed, folder, entries);
       },
-      (e: unknown) => this.say(`Could not read the dropped files: ${failureMessage(e)}`),
+      (e: unknown) => this.say(`Could not read the dropped files: ${errorMessage(e)}`),
     );
   }
 
@@ -307,7 +307,7 @@ export class BrowsePage {
       this.say(`Created the folder “${name}”.`);
       this.reload();
     } catch (e) {
-      this.say(`Could not create the folder “${name}”: ${failureMessage(e)}`);
+      this.say(`Could not create the folder “${name}”: ${errorMessage(e)}`);
     }
   }
 
@@ -336,7 +336,7 @@ export class BrowsePage {
           (entry) =>
             this.api.delete(feed, entry).pipe(
               map(() => ({ entry, message: undefined as string | undefined })),
-              catchError((e: unknown) => of({ entry, message: failureMessage(e) })),
+              catchError((e: unknown) => of({ entry, message: errorMessage(e) })),
             ),
           DELETE_CONCURRENCY,
         ),

@@ -8,7 +8,7 @@ import type { Subscription } from 'rxjs';
 import { formatBytes } from '../../shared/format';
 import { ArchiveImporter } from './archive-importer';
 import { type ArchiveFormat, importUrl } from './browse-api';
-import { failureMessage } from './endpoint-error';
+import { errorMessage } from '../../core/http/api-error';
 
 export interface ImportDialogData {
   feed: string;
@@ -95,7 +95,7 @@ export class ImportDialog {
         }
       },
       error: (e: unknown) => {
-        this.error.set(failureMessage(e));
+        this.error.set(errorMessage(e));
         this.phase.set('failed');
         this.ref.disableClose = false;
       },
