@@ -1,7 +1,8 @@
 import { type ApplicationConfig, provideBrowserGlobalErrorListeners } from '@angular/core';
 import { provideHttpClient, withFetch, withInterceptors, withXsrfConfiguration } from '@angular/common/http';
-import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { UrlSerializer, provideRouter, withComponentInputBinding } from '@angular/router';
 import { appRoutes } from './app.routes';
+import { PathUrlSerializer } from './core/routing/path-url-serializer';
 import { requestedWithInterceptor } from './core/http/requested-with-interceptor';
 import { unauthorizedInterceptor } from './core/http/unauthorized-interceptor';
 
@@ -9,6 +10,7 @@ export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideRouter(appRoutes, withComponentInputBinding()),
+    { provide: UrlSerializer, useClass: PathUrlSerializer },
     provideHttpClient(
       withFetch(),
       // Echoes the XSRF-TOKEN cookie in X-XSRF-TOKEN on same-origin non-GET requests (the defaults,
