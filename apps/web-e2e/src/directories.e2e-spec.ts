@@ -40,10 +40,13 @@ describe('console: a directory from creation to export', () => {
     const name = page.getByTestId('directory-name-input');
     await name.fill('bad name!');
     await page
-      .getByText(/letters, digits/i)
-      .first()
+      .getByRole('dialog')
+      .getByText(/are allowed, not spaces, “!”/)
       .waitFor();
-    expect(await page.getByTestId('directory-create-submit').isDisabled()).toBe(true);
+    await screenshot(page, '02-create-directory-invalid');
+    // Submitting an invalid name sends nothing: the directory does not exist afterwards.
+    await page.getByTestId('directory-create-submit').click();
+    expect((await api('GET', '/api/management/feeds/get/bad%20name!')).status).toBe(404);
     await name.fill('installers');
     await page.getByTestId('directory-create-submit').click();
     await page.locator('[data-testid="directory-row"][data-name="installers"]').waitFor();
@@ -64,7 +67,7 @@ describe('console: a directory from creation to export', () => {
   it('uploads a small file and a 50 MiB file, the progress bar reaching 100 %', async () => {
     await page
       .locator('[data-testid="directory-row"][data-name="installers"]')
-      .getByRole('link', { name: 'installers' })
+      .getByRole('link', { name: 'installers', exact: true })
       .click();
     await page.waitForURL((url) => url.pathname === '/feeds/installers/browse');
 
@@ -113,7 +116,7 @@ describe('console: a directory from creation to export', () => {
 
   it('sets a media type on the file page and the file is then served with it', async () => {
     await page.goto('/feeds/installers/browse');
-    await entry(page, 'readme.txt').getByRole('link', { name: 'readme.txt' }).click();
+    await entry(page, 'readme.txt').getByRole('link', { name: 'readme.txt', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/feeds/installers/files/readme.txt');
     await page.getByTestId('preview-text').filter({ hasText: 'hello from the console' }).waitFor();
     await page.getByTestId('set-media-type').click();
@@ -159,6 +162,7 @@ describe('console: a directory from creation to export', () => {
     await dialog.getByText('notes.txt').first().waitFor();
     await screenshot(page, '08-delete-confirmation');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
     expect((await api('GET', '/endpoints/installers/metadata/notes.txt')).status).toBe(200);
 
     await entry(page, 'notes.txt').getByTestId('delete-entry').click();

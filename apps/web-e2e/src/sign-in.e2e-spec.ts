@@ -10,7 +10,7 @@ describe('console: signing in and out', () => {
 
   it('a wrong password says so; the right one signs in and sign-out signs out', async () => {
     const { page } = await run.open('/');
-    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.locator('mat-toolbar a.sign-in').click();
     await page.getByLabel('User name').fill('Admin');
     await page.getByLabel('Password', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -25,7 +25,7 @@ describe('console: signing in and out', () => {
 
     await accountMenu(page).click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
-    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await page.locator('mat-toolbar a.sign-in').waitFor();
   });
 
   it('a deep link that needs a user leads to sign-in and back to the same place', async () => {

@@ -63,10 +63,11 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
 
 /** Signs in through the console's sign-in page and waits until the console shows the user. */
 export async function signIn(page: Page, userName: string, password: string): Promise<void> {
-  if (!page.url().includes('/sign-in')) {
-    await page.getByRole('link', { name: 'Sign in' }).click();
-  }
-  await page.getByLabel('User name').fill(userName);
+  // Either the sign-in page (a page that needed a user sent us there) or a page with the link to it.
+  const form = page.getByLabel('User name');
+  await form.or(page.locator('mat-toolbar a.sign-in')).first().waitFor();
+  if (!(await form.isVisible())) await page.locator('mat-toolbar a.sign-in').click();
+  await form.fill(userName);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await accountMenu(page).waitFor();

@@ -7,7 +7,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Title } from '@angular/platform-browser';
 import { RouterLink } from '@angular/router';
-import { type Feed, type ImportResult, Privilege } from '@stockroom/contracts';
+import { type Feed, Privilege } from '@stockroom/contracts';
 import {
   type Observable,
   catchError,
@@ -312,13 +312,14 @@ export class BrowsePage {
   }
 
   protected async importArchive(): Promise<void> {
-    const ref = this.dialog.open<ImportDialog, ImportDialogData, ImportResult | undefined>(ImportDialog, {
+    const ref = this.dialog.open<ImportDialog, ImportDialogData>(ImportDialog, {
       data: { feed: this.feed(), folder: this.folder(), canOverwrite: this.privileges().has(Privilege.Overwrite) },
       width: '32rem',
       maxWidth: '95vw',
     });
-    const result = await firstValueFrom(ref.afterClosed());
-    if (result) this.reload();
+    // However it was closed (Close, Escape, mid-way): the server may have imported, so look again.
+    await firstValueFrom(ref.afterClosed());
+    this.reload();
   }
 
   // Delete ----------------------------------------------------------------------------------
