@@ -312,6 +312,26 @@ describe('authorization matrix: every route × every kind of caller', () => {
         },
       },
       {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'multipart abort [ext]',
+        need: dir(Add),
+        ok: 200,
+        request: async (n) => {
+          await must(
+            admin(
+              'POST',
+              ep(
+                'content',
+                `mpa-${n}.bin?multipart=upload&id=mpa${n}&index=0&offset=0&totalSize=6&partSize=3&totalParts=2`,
+              ),
+              'abc',
+            ),
+            200,
+          );
+          return { method: 'POST', path: ep('content', `mpa-${n}.bin?multipart=abort&id=mpa${n}`) };
+        },
+      },
+      {
         route: 'ALL /endpoints/*rest · dir',
         what: 'list a folder',
         need: dir(View),

@@ -146,4 +146,32 @@ describe('chunked (multipart) upload (spec §4)', () => {
     expect((await part('abandoned.bin', 'old-1', 0, 0, 1000, data, 1)).status).toBe(200);
     expect((await complete('abandoned.bin', 'old-1')).status).toBe(200);
   });
+
+  it('[ext] abort drops an unfinished upload and its stored parts at once; the id can start over', async () => {
+    const data = bytes(1000);
+    const multipartDir = join(t.config.dataDir, 'storage');
+    const uploadsOnDisk = async () =>
+      (await readdir(join(multipartDir, (await readdir(multipartDir))[0], '.multipart')).catch(() => [])).length;
+    expect((await part('cancelled.bin', 'gone-1', 0, 0, 3000, data, 3)).status).toBe(200);
+    expect((await part('cancelled.bin', 'gone-1', 1, 1000, 3000, data, 3)).status).toBe(200);
+    const before = await uploadsOnDisk();
+
+    const abort = (path: string, id: string) => ep(`content/${path}?multipart=abort&id=${id}`, { method: 'POST' });
+    // Another path's name for the same id is not this upload.
+    expect((await abort('other.bin', 'gone-1')).status).toBe(404);
+    expect((await abort('cancelled.bin', 'gone-1')).status).toBe(200);
+    expect(await uploadsOnDisk()).toBe(before - 1);
+    expect((await ep('content/cancelled.bin?multipart=status&id=gone-1')).status).toBe(404);
+    const late = await complete('cancelled.bin', 'gone-1');
+    expect(late.status).toBe(400);
+    expect(await late.text()).toMatch(/No multipart upload "gone-1"/);
+    expect((await ep('content/cancelled.bin')).status).toBe(404);
+    // Twice is a 404 with the reason, not an error.
+    const again = await abort('cancelled.bin', 'gone-1');
+    expect(again.status).toBe(404);
+    expect(await again.text()).toMatch(/No multipart upload "gone-1" is in progress/);
+
+    expect((await part('cancelled.bin', 'gone-1', 0, 0, 1000, data, 1)).status).toBe(200);
+    expect((await complete('cancelled.bin', 'gone-1')).status).toBe(200);
+  });
 });

@@ -412,6 +412,24 @@ export class AssetUploadService implements OnApplicationShutdown {
     await this.recordWrite(actor, target, outcome, size);
   }
 
+  /**
+   * [ext] `POST content/{p}?multipart=abort&id=`: the client gave up (the console's Cancel). The
+   * parts stored so far go now instead of when the janitor finds them (24 h by default).
+   */
+  async abortMultipart(actor: Principal, target: AssetTarget, query: Query): Promise<void> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Add, feed);
+    const id = clientId(query);
+    await this.multipart.transaction(async (manager) => {
+      // Locked: a completion of the same upload waits, then finds it gone (or this finds it done).
+      const upload = await this.multipart.find(feed.id, id, manager, true);
+      if (!upload || upload.path_lower !== path.lower)
+        throw new AppError(ErrorCode.NotFound, `No multipart upload "${id}" is in progress for "${path.path}".`);
+      await this.uploadProvider(feed, upload).abortMultipart(upload.blob_key, upload.storage_upload_id);
+      await this.multipart.delete(manager, upload.id);
+    });
+  }
+
   /** `[ext]` `multipart=status`: which parts the server holds, so a client can resume. */
   async multipartStatus(actor: Principal, target: AssetTarget, query: Query): Promise<MultipartStatus> {
     const { feed, path } = target;

@@ -165,10 +165,13 @@ export class EndpointsController {
     } else if (multipart === 'complete' && method === 'POST') {
       await this.uploads.completeMultipart(actor, target, query);
       res.status(200).end();
+    } else if (multipart === 'abort' && method === 'POST') {
+      await this.uploads.abortMultipart(actor, target, query);
+      res.status(200).end();
     } else if (multipart !== undefined && multipart !== '') {
       throw new AppError(
         ErrorCode.InvalidMultipart,
-        `Unknown multipart operation "${multipart}": use upload or complete.`,
+        `Unknown multipart operation "${multipart}": use upload, complete or abort.`,
       );
     } else {
       await this.uploads.upload(actor, target, mode, upload);

@@ -133,6 +133,15 @@ export class UploadApi {
     return JSON.parse(response.body) as MultipartStatus;
   }
 
+  /** [ext] Drops an unfinished chunked upload and its stored parts (404 when the server has none). */
+  async abort(feed: string, path: string, id: string): Promise<void> {
+    const query = new URLSearchParams({ multipart: 'abort', id });
+    const response = await this.transport.send({ method: 'POST', url: `${this.url(feed, 'content', path)}?${query}` });
+    if (!ok(response.status) && response.status !== 404) {
+      throw new UploadError(response.status, failureMessage(response));
+    }
+  }
+
   private url(feed: string, operation: 'content' | 'metadata', path: string): string {
     return `/endpoints/${encodeURIComponent(feed)}/${operation}/${encodePath(path)}`;
   }

@@ -251,6 +251,10 @@ describe('UploadPanel and UploadQueue', () => {
     expect(running.request.signal?.aborted).toBe(true);
     expect(item('big.bin').dataset['state']).toBe('cancelled');
     expect(server.count((c) => c.query.get('multipart') === 'complete')).toBe(0);
+    // The part stored before the cancel is dropped on the server at once ([ext] abort).
+    const aborts = server.calls.filter((c) => c.query.get('multipart') === 'abort');
+    expect(aborts.map((c) => [c.method, c.path])).toEqual([['POST', 'big.bin']]);
+    expect(server.uploads.size).toBe(0);
     expect(server.files.has('big.bin')).toBe(false);
     expect(completed).toEqual([]);
   });

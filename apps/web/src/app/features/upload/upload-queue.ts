@@ -204,9 +204,14 @@ export class UploadQueue {
     if (!ACTIVE.has(item.state())) return;
     item.state.set('cancelled');
     item.error.set(undefined);
-    // The part requests stop at once. The server has no call to drop the parts already stored
-    // (spec §4): it purges uploads never completed after its configured age (24 h by default).
+    // The part requests stop at once, and the parts already stored are dropped ([ext] abort). If
+    // that fails, the server purges uploads never completed after its configured age (24 h).
     item.controller?.abort();
+    const id = item.multipartId;
+    if (id) {
+      item.multipartId = undefined;
+      this.api.abort(item.feed, item.path, id).catch(() => undefined);
+    }
     this.announce(`Upload of ${item.name} cancelled.`);
   }
 

@@ -113,6 +113,11 @@ export class FakeUploadServer {
       upload.parts.set(Number(call.query.get('index')), body);
       return { status: 200, body: '' };
     }
+    if (multipart === 'abort') {
+      return this.uploads.delete(call.query.get('id') ?? '')
+        ? { status: 200, body: '' }
+        : { status: 404, body: 'No multipart upload' };
+    }
     if (multipart === 'complete') {
       const id = call.query.get('id') ?? '';
       const upload = this.uploads.get(id);
