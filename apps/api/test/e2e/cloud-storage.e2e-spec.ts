@@ -1,6 +1,3 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { S3RVER_CREDENTIALS, startAzurite, startS3rver } from '@stockroom/storage/testing';
 import type { StorageSettings } from '@stockroom/contracts';
 import { newBlobKey } from '@stockroom/storage';
 import { createHash, randomBytes } from 'node:crypto';
@@ -8,65 +5,15 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { MultipartJanitorService } from '../../src/modules/assets/multipart-janitor.service';
 import { createProvider } from '../../src/modules/storage/storage.service';
+import { cloudBackends } from '../support/cloud-backends';
 import { bytes, createFeed, endpoint, eventually, zipOf } from '../support/fixtures';
 import { raw } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 
-interface Backend {
-  name: string;
-  /** Starts the emulator, makes an empty bucket/container, answers the directory's storage settings. */
-  start(): Promise<{ settings: { id: string; properties: Record<string, unknown> }; stop(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'S3 (s3rver)',
-    async start() {
-      const s3 = await startS3rver();
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        credentials: S3RVER_CREDENTIALS,
-      });
-      await client.send(new CreateBucketCommand({ Bucket: 'assets' }));
-      client.destroy();
-      return {
-        settings: {
-          id: 's3',
-          properties: {
-            BucketName: 'assets',
-            TargetPath: 'stockroom/',
-            CustomServiceUrl: s3.endpoint,
-            UsePathStyle: true,
-            AccessKey: S3RVER_CREDENTIALS.accessKeyId,
-            SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey,
-          },
-        },
-        stop: () => s3.stop(),
-      };
-    },
-  },
-  {
-    name: 'Azure (Azurite)',
-    async start() {
-      const azurite = await startAzurite();
-      await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('assets').create();
-      return {
-        settings: {
-          id: 'azure',
-          properties: { ConnectionString: azurite.connectionString, ContainerName: 'assets', TargetPath: 'stockroom' },
-        },
-        stop: () => azurite.stop(),
-      };
-    },
-  },
-];
-
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** The asset API on each cloud backend, through the storage API, against real emulators. */
-describe.each(backends)('asset API on $name', (backend) => {
+describe.each(cloudBackends)('asset API on $name', (backend) => {
   let t: TestApp;
   let stopBackend: () => Promise<void>;
   let ep: ReturnType<typeof endpoint>;
