@@ -7,3 +7,5 @@ export * from './lib/privileges';
 export * from './lib/security';
 export * from './lib/storage';
 export * from './lib/retention';
+export * from './lib/user-metadata';
+export * from './lib/retention-pattern';

@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { AssetItem, AssetMetadataUpdate, AuditAction, CacheHeader, ErrorCode, Privilege } from '@stockroom/contracts';
+import {
+  AssetItem,
+  AssetMetadataUpdate,
+  AuditAction,
+  CacheHeader,
+  ErrorCode,
+  MAX_METADATA_VALUE,
+  METADATA_HEADER_VALUE_PATTERN,
+  METADATA_KEY_PATTERN,
+  Privilege,
+  RESERVED_RESPONSE_HEADERS,
+} from '@stockroom/contracts';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
@@ -15,39 +26,6 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import type { EntityManager } from 'typeorm';
 import { AssetsRepository } from './assets.repository';
 import { isMediaType } from './media-type';
-
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
-// Values sent as response headers must be printable single-line Latin-1.
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const MAX_METADATA_VALUE = 4096;
-/** Headers the server owns (or that would change how the response is framed or trusted). */
-const RESERVED_HEADERS = new Set([
-  'accept-ranges',
-  'age',
-  'allow',
-  'cache-control',
-  'connection',
-  'content-disposition',
-  'content-encoding',
-  'content-length',
-  'content-range',
-  'content-type',
-  'date',
-  'etag',
-  'expires',
-  'keep-alive',
-  'last-modified',
-  'location',
-  'proxy-authenticate',
-  'retry-after',
-  'set-cookie',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'vary',
-  'www-authenticate',
-  'x-proget-version',
-]);
 
 function parseCacheHeader(raw: unknown): CacheHeader | null {
   if (typeof raw !== 'object' || raw === null) throw badRequest('"cacheHeader" must be an object with a "type".');
@@ -68,7 +46,7 @@ function parseCacheHeader(raw: unknown): CacheHeader | null {
       if (
         typeof value !== 'string' ||
         value.trim() === '' ||
-        !HEADER_VALUE.test(value) ||
+        !METADATA_HEADER_VALUE_PATTERN.test(value) ||
         value.length > MAX_METADATA_VALUE
       ) {
         throw badRequest('"cacheHeader.value" must be a Cache-Control header value for Custom.');
@@ -84,7 +62,8 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
     throw badRequest('"userMetadata" must be an object.');
   const out: Record<string, StoredUserMetadata> = {};
   for (const [key, v] of Object.entries(raw)) {
-    if (!HEADER_TOKEN.test(key)) throw badRequest(`Invalid metadata key "${key}": 1-100 HTTP token characters.`);
+    if (!METADATA_KEY_PATTERN.test(key))
+      throw badRequest(`Invalid metadata key "${key}": 1-100 HTTP token characters.`);
     const entry =
       typeof v === 'string'
         ? { value: v, includeInResponseHeader: false }
@@ -98,10 +77,10 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
       throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
     if (entry.value.length > MAX_METADATA_VALUE)
       throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
-    if (entry.includeInResponseHeader && RESERVED_HEADERS.has(key.toLowerCase())) {
+    if (entry.includeInResponseHeader && RESERVED_RESPONSE_HEADERS.has(key.toLowerCase())) {
       throw badRequest(`Metadata key "${key}" cannot be sent as a response header: the server sets ${key} itself.`);
     }
-    if (entry.includeInResponseHeader && !HEADER_VALUE.test(entry.value)) {
+    if (entry.includeInResponseHeader && !METADATA_HEADER_VALUE_PATTERN.test(entry.value)) {
       throw badRequest(
         `Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`,
       );

@@ -14,7 +14,13 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import type { UserMetadataValue } from '@stockroom/contracts';
+import {
+  MAX_METADATA_VALUE,
+  METADATA_HEADER_VALUE_PATTERN,
+  METADATA_KEY_PATTERN,
+  RESERVED_RESPONSE_HEADERS,
+  type UserMetadataValue,
+} from '@stockroom/contracts';
 import { errorMessage } from '../../core/http/api-error';
 import { FileApi } from './file-api';
 
@@ -27,44 +33,13 @@ export interface MetadataRow {
 }
 
 /*
- * The server's rules (apps/api/src/modules/assets/assets.service.ts, parseUserMetadata), checked
- * here first so the user sees every problem at once, next to its row.
+ * The server's rules (contracts user-metadata.ts, enforced by parseUserMetadata on the server),
+ * checked here first so the user sees every problem at once, next to its row.
  */
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-export const MAX_METADATA_VALUE = 4096;
-/** Headers the server sets itself: a key flagged for the response header may not be one of them. */
-const RESERVED_HEADERS = new Set([
-  'accept-ranges',
-  'age',
-  'allow',
-  'cache-control',
-  'connection',
-  'content-disposition',
-  'content-encoding',
-  'content-length',
-  'content-range',
-  'content-type',
-  'date',
-  'etag',
-  'expires',
-  'keep-alive',
-  'last-modified',
-  'location',
-  'proxy-authenticate',
-  'retry-after',
-  'set-cookie',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'vary',
-  'www-authenticate',
-  'x-proget-version',
-]);
 
 /** What is wrong with a row, or undefined; `keys` counts each key's uses. */
 export function rowError(row: MetadataRow, keys: Map<string, number>): string | undefined {
-  if (!HEADER_TOKEN.test(row.key)) {
+  if (!METADATA_KEY_PATTERN.test(row.key)) {
     return row.key === ''
       ? 'Enter a key.'
       : row.key.length > 100
@@ -73,10 +48,10 @@ export function rowError(row: MetadataRow, keys: Map<string, number>): string | 
   }
   if ((keys.get(row.key) ?? 0) > 1) return `The key "${row.key}" is used twice.`;
   if (row.value.length > MAX_METADATA_VALUE) return `Values are at most ${MAX_METADATA_VALUE} characters.`;
-  if (row.header && RESERVED_HEADERS.has(row.key.toLowerCase())) {
+  if (row.header && RESERVED_RESPONSE_HEADERS.has(row.key.toLowerCase())) {
     return `${row.key} cannot be a response header: the server sets it itself.`;
   }
-  if (row.header && !HEADER_VALUE.test(row.value)) {
+  if (row.header && !METADATA_HEADER_VALUE_PATTERN.test(row.value)) {
     return 'A response header value must be one line of Latin-1 characters.';
   }
   return undefined;

@@ -26,7 +26,7 @@ import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { HttpErrorResponse } from '@angular/common/http';
 import { COMMA, ENTER } from '@angular/cdk/keycodes';
-import type { Feed } from '@stockroom/contracts';
+import { type Feed, checkPathPattern } from '@stockroom/contracts';
 import { errorMessage } from '../../core/http/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
 import {
@@ -34,7 +34,6 @@ import {
   NO_CONDITION,
   type RuleForm,
   describeRule,
-  patternProblem,
   ruleErrorTarget,
   ruleForm,
   ruleJson,
@@ -114,7 +113,7 @@ export class RetentionRulesEditor {
   protected readonly separators = [ENTER, COMMA] as const;
   protected readonly noCondition = NO_CONDITION;
   protected readonly describe = (rule: RuleForm) => describeRule(ruleJson(rule));
-  protected readonly patternProblem = patternProblem;
+  protected readonly checkPathPattern = checkPathPattern;
 
   constructor() {
     this.form.valueChanges.pipe(takeUntilDestroyed()).subscribe(() => {

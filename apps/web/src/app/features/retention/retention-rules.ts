@@ -1,4 +1,5 @@
 import { type AbstractControl, FormControl, FormGroup, type ValidationErrors, type ValidatorFn } from '@angular/forms';
+import { checkPathPattern } from '@stockroom/contracts';
 
 /**
  * The retention rule fields as the server reads them (apps/api/.../rules/retention-rule.ts), with
@@ -73,32 +74,12 @@ export const NO_CONDITION =
   'This rule has no condition: it would delete every file. Set at least one of: delete patterns, ' +
   'older than, not used within, downloaded at most, keep the latest, size quota.';
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** The problem with a path pattern (the server's checkPathPattern), or undefined. */
-export function patternProblem(pattern: string): string | undefined {
-  if (pattern.trim() === '') return 'is empty';
-  if (pattern.length > 1000) return 'is longer than 1000 characters';
-  if (CONTROL.test(pattern)) return 'contains a control character';
-  if (pattern.includes('\\')) return 'contains a backslash: separate folders with /';
-  if (pattern.startsWith('!')) return 'starts with "!": negations are not supported here; use keep patterns';
-  const body = pattern.startsWith('/') ? pattern.slice(1) : pattern;
-  if (body === '') return 'names no file (only "/")';
-  if (body.endsWith('/')) return 'ends with "/": to match everything in a folder, end it with "/**"';
-  const segments = body.split('/');
-  if (segments.includes('')) return 'contains an empty folder name ("//")';
-  if (segments.some((s) => s !== '**' && s.includes('**')))
-    return 'uses "**" inside a name: "**" must be a whole segment (as in "a/**/b"); use "*" within a name';
-  return undefined;
-}
-
 const patternsValidator: ValidatorFn = (control: AbstractControl<string[]>): ValidationErrors | null => {
   const patterns = control.value ?? [];
   if (patterns.length > MAX_PATTERNS)
     return { rule: `${patterns.length} patterns; at most ${MAX_PATTERNS} are allowed.` };
   for (const pattern of patterns) {
-    const problem = patternProblem(pattern);
+    const problem = checkPathPattern(pattern);
     if (problem) return { rule: `${JSON.stringify(pattern)} ${problem}.` };
   }
   return null;
