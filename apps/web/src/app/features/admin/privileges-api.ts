@@ -10,8 +10,9 @@ const BASE = '/api/security/privileges';
 export class PrivilegesApi {
   private readonly http = inject(HttpClient);
 
-  list(): Observable<PrivilegeRule[]> {
-    return this.http.get<PrivilegeRule[]>(BASE);
+  /** All rules, or (with `feed`) only those scoped to that directory (Manage Feed there is enough). */
+  list(feed?: string): Observable<PrivilegeRule[]> {
+    return this.http.get<PrivilegeRule[]>(BASE, feed === undefined ? {} : { params: { feed } });
   }
 
   /** `feed: null` is a global rule (every directory). */

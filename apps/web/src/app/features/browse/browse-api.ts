@@ -1,6 +1,6 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type { AssetItem, Feed } from '@stockroom/contracts';
+import type { AssetItem } from '@stockroom/contracts';
 import { type Observable, map } from 'rxjs';
 import { encodePath } from '../../shared/links';
 import { type Entry, toEntry } from './entries';
@@ -23,15 +23,10 @@ export function importUrl(feed: string, folder: string, format: ArchiveFormat | 
   return `${endpointUrl(feed, 'import', folder)}?${query}`;
 }
 
-/** The asset API of one directory's folders (spec §2), and the directory itself. */
+/** The asset API of one directory's folders (spec §2); the directory itself comes from `FeedsApi`. */
 @Injectable({ providedIn: 'root' })
 export class BrowseApi {
   private readonly http = inject(HttpClient);
-
-  /** The directory, with the caller's privileges on it ([ext] `privileges`). */
-  feed(feed: string): Observable<Feed> {
-    return this.http.get<Feed>(`/api/management/feeds/get/${encodeURIComponent(feed)}`);
-  }
 
   /** The folder's own files and subfolders (`[]` when it does not exist: see {@link item}). */
   list(feed: string, folder: string): Observable<Entry[]> {

@@ -28,6 +28,7 @@ import { formatBytes } from '../../shared/format';
 import { browseLink, fileLink, manageLink, parentOf, splitPath } from '../../shared/links';
 import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries';
 import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
+import { FeedsApi } from '../feeds/feeds-api';
 import { BrowseApi, exportUrl } from './browse-api';
 import { BrowseListing } from './browse-listing';
 import { errorMessage } from '../../core/http/api-error';
@@ -98,6 +99,7 @@ export class BrowsePage {
   readonly path = input('');
 
   private readonly api = inject(BrowseApi);
+  private readonly feeds = inject(FeedsApi);
   private readonly auth = inject(AuthStore);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
@@ -217,7 +219,7 @@ export class BrowsePage {
           ),
         )
       : of(undefined);
-    return forkJoin({ directory: this.api.feed(feed), failure: check, entries: this.api.list(feed, folder) });
+    return forkJoin({ directory: this.feeds.get(feed), failure: check, entries: this.api.list(feed, folder) });
   }
 
   private describeFailure(feed: string, e: unknown): LoadFailure {

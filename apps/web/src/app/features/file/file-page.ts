@@ -21,9 +21,9 @@ import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatBytes, formatDate } from '../../shared/format';
 import { browseLink, contentUrl, parentOf, splitPath } from '../../shared/links';
+import { FeedsApi } from '../feeds/feeds-api';
 import { CacheHeaderEditor } from './cache-header-editor';
 import { CopyButton } from './copy-button';
-import { DirectoryApi } from './directory-api';
 import { FileApi } from './file-api';
 import { FilePreview } from './file-preview';
 import { MediaTypeEditor } from './media-type-editor';
@@ -75,7 +75,7 @@ interface Crumb {
 })
 export class FilePage {
   private readonly files = inject(FileApi);
-  private readonly directories = inject(DirectoryApi);
+  private readonly directories = inject(FeedsApi);
   private readonly auth = inject(AuthStore);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);

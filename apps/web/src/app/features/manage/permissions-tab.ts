@@ -13,7 +13,8 @@ import { firstValueFrom, forkJoin } from 'rxjs';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
-import { PrivilegesApi } from './privileges-api';
+import { PrivilegesApi } from '../admin/privileges-api';
+import { RolesApi } from '../admin/roles-api';
 
 const TYPE_LABELS: Record<PrincipalType, string> = { user: 'User', group: 'Group', pseudo: 'Built-in group' };
 
@@ -40,6 +41,7 @@ const TYPE_LABELS: Record<PrincipalType, string> = { user: 'User', group: 'Group
 })
 export class PermissionsTab {
   private readonly api = inject(PrivilegesApi);
+  private readonly rolesApi = inject(RolesApi);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
 
@@ -73,7 +75,7 @@ export class PermissionsTab {
       this.reloads();
       this.rules.set(undefined);
       this.loadError.set(undefined);
-      const request = forkJoin({ rules: this.api.rules(feed), roles: this.api.roles() }).subscribe({
+      const request = forkJoin({ rules: this.api.list(feed), roles: this.rolesApi.list() }).subscribe({
         next: ({ rules, roles }) => {
           this.rules.set(rules);
           this.roles.set(roles);

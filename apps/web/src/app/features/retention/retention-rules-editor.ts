@@ -29,9 +29,11 @@ import { COMMA, ENTER } from '@angular/cdk/keycodes';
 import { type Feed, checkPathPattern } from '@stockroom/contracts';
 import { errorMessage } from '../../core/http/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
+import { FeedsApi } from '../feeds/feeds-api';
 import {
   MAX_RULES,
   NO_CONDITION,
+  type RetentionRuleJson,
   type RuleForm,
   describeRule,
   ruleErrorTarget,
@@ -39,7 +41,6 @@ import {
   ruleJson,
   splitPatterns,
 } from './retention-rules';
-import { RetentionRulesApi } from './retention-rules-api';
 
 type EditorForm = FormGroup<{
   enabled: FormControl<boolean>;
@@ -71,7 +72,7 @@ type EditorForm = FormGroup<{
   host: { '(window:beforeunload)': 'beforeUnload($event)' },
 })
 export class RetentionRulesEditor {
-  private readonly api = inject(RetentionRulesApi);
+  private readonly api = inject(FeedsApi);
   private readonly snackBar = inject(MatSnackBar);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly injector = inject(Injector);
@@ -216,9 +217,10 @@ export class RetentionRulesEditor {
     const v = this.form.getRawValue();
     const rules = [...this.rules.controls];
     this.saving.set(true);
+    const retentionRules: RetentionRuleJson[] = rules.map(ruleJson);
     this.api
-      .save(this.feed(), {
-        retentionRules: rules.map(ruleJson),
+      .update(this.feed(), {
+        retentionRules,
         retentionRulesEnabled: v.enabled,
         retentionDryRun: v.dryRun,
       })
