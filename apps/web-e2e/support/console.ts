@@ -63,10 +63,11 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
 
 /** Signs in through the console's sign-in page and waits until the console shows the user. */
 export async function signIn(page: Page, userName: string, password: string): Promise<void> {
-  // Either the sign-in page (a page that needed a user sent us there) or a page with the link to it.
+  // Either the sign-in page (a page that needed a user sent us there, once its request got a 401)
+  // or a page with the link to it: wait until the page has asked the server what it needs.
+  await page.waitForLoadState('networkidle');
   const form = page.getByLabel('User name');
-  await form.or(page.locator('mat-toolbar a.sign-in')).first().waitFor();
-  if (!(await form.isVisible())) await page.locator('mat-toolbar a.sign-in').click();
+  if (!new URL(page.url()).pathname.startsWith('/sign-in')) await page.locator('mat-toolbar a.sign-in').click();
   await form.fill(userName);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
