@@ -26,7 +26,7 @@ describe('console: retention and API keys', () => {
 
   it('a rule is saved, previewed with its reasons, and applying the preview deletes exactly that list', async () => {
     await page.getByTestId('add-rule').click();
-    const patterns = page.getByRole('combobox', { name: 'Delete only files matching' });
+    const patterns = page.getByTestId('rule-card').first().getByTestId('delete-patterns');
     await patterns.fill('*.tmp');
     await patterns.press('Enter');
     await page.getByTestId('save-rules').click();
