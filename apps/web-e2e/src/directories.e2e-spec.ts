@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -169,6 +169,45 @@ describe('console: a directory from creation to export', () => {
     await page.getByRole('alertdialog').getByTestId('confirm').click();
     await entry(page, 'notes.txt').waitFor({ state: 'detached' });
     expect((await api('GET', '/endpoints/installers/metadata/notes.txt')).status).toBe(404);
+  });
+
+  it('uploads a whole folder keeping its structure, asking before replacing the one file that exists', async () => {
+    const tree = join(work, 'release-7');
+    for (let i = 0; i < 24; i++) {
+      await mkdir(join(tree, `part-${i % 3}`), { recursive: true });
+      await writeFile(join(tree, `part-${i % 3}`, `file-${i}.txt`), `file ${i}`);
+    }
+    await writeFile(join(tree, 'README.md'), 'new readme');
+    expect((await api('PUT', '/endpoints/installers/content/release-7/README.md', 'old readme')).status).toBe(201);
+
+    await page.goto('/feeds/installers/browse');
+    const checks: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.method() === 'GET' && /\/(metadata|dir)\/release-7/.test(path)) checks.push(path);
+    });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByTestId('upload-folder').click();
+    await (await chooser).setFiles(tree);
+    const dialog = page.getByTestId('overwrite-dialog');
+    await dialog.getByText('release-7/README.md').waitFor();
+    await screenshot(page, '08a-overwrite-question');
+    await page.getByTestId('overwrite-skip').click();
+    await page.locator('[data-testid="upload-item"][data-name="README.md"][data-state="skipped"]').waitFor();
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="upload-item"][data-name^="file-"][data-state="done"]').length === 24,
+    );
+
+    const listed = await (await api('GET', '/endpoints/installers/dir/release-7/?recursive=true')).json();
+    const files = listed
+      .filter((i: { type: string }) => i.type !== 'dir')
+      .map((i: { parent: string; name: string }) => `${i.parent}/${i.name}`);
+    expect(files).toHaveLength(25);
+    expect(files).toContain('release-7/part-2/file-23.txt');
+    expect(await (await api('GET', '/endpoints/installers/content/release-7/README.md')).text()).toBe('old readme');
+    // 25 files checked with one listing of the folder they go into, not 25 look-ups.
+    expect(checks).toEqual(['/endpoints/installers/dir/release-7/']);
   });
 
   it('a user without the Add privilege sees no upload button, and the API refuses an upload anyway', async () => {

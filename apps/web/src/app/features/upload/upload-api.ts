@@ -68,6 +68,17 @@ export class UploadApi {
     return JSON.parse(response.body) as AssetItem;
   }
 
+  /** Lower-cased paths of every file at any depth below `folder` (`GET dir/{folder}?recursive=true`). */
+  async filesUnder(feed: string, folder: string): Promise<Set<string>> {
+    const url = `/endpoints/${encodeURIComponent(feed)}/dir/${encodePath(folder)}${folder ? '/' : ''}?recursive=true`;
+    const response = await this.transport.send({ method: 'GET', url });
+    if (!ok(response.status)) throw new UploadError(response.status, failureMessage(response));
+    const items = JSON.parse(response.body) as Pick<AssetItem, 'name' | 'parent' | 'type'>[];
+    return new Set(
+      items.filter((i) => i.type !== 'dir').map((i) => (i.parent ? `${i.parent}/${i.name}` : i.name).toLowerCase()),
+    );
+  }
+
   /** A whole file in one request: PUT creates only (400 when it exists), POST creates or overwrites. */
   upload(
     feed: string,

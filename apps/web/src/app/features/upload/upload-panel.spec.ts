@@ -10,7 +10,7 @@ import { provideRouter } from '@angular/router';
 import { noMaterialAnimations } from '../../testing/material';
 import { FakeUploadServer } from './testing/fake-upload-server';
 import { UploadPanel } from './upload-panel';
-import { UPLOAD_OPTIONS, type UploadCompleted, UploadQueue, type UploadOptions } from './upload-queue';
+import { UPLOAD_OPTIONS, type UploadCompleted, UploadQueue, type UploadOptions, sharedFolder } from './upload-queue';
 import { UploadTransport } from './upload-transport';
 
 const OPTIONS: UploadOptions = {
@@ -20,6 +20,7 @@ const OPTIONS: UploadOptions = {
   fileConcurrency: 3,
   partConcurrency: 1,
   checkConcurrency: 2,
+  listingThreshold: 100,
   retryDelays: [0, 0, 0],
 };
 
@@ -338,6 +339,38 @@ describe('UploadPanel and UploadQueue', () => {
       for (const name of ['a.txt', 'big.bin', 'new.txt']) expect(item(name).dataset['state']).toBe('cancelled');
       expect(server.count((c) => c.op === 'content')).toBe(0);
     });
+  });
+
+  it('sharedFolder is the deepest folder holding every path', () => {
+    expect(sharedFolder(['a/b/c.txt', 'a/b/d/e.txt', 'A/B/f.txt'])).toBe('a/b');
+    expect(sharedFolder(['a/b/c.txt', 'x.txt'])).toBe('');
+    expect(sharedFolder(['ab/c.txt', 'a/d.txt'])).toBe('');
+  });
+
+  it('a big batch (a dropped folder) is checked with one listing of the target folder, not a request per file', async () => {
+    setUp({ listingThreshold: 3 });
+    server.files.set('docs/tree/sub/a.txt', { size: 1, body: 'x' });
+    server.files.set('elsewhere/b.txt', { size: 1, body: 'x' });
+    await fixture.whenStable();
+    queue.add('installers', 'docs', [
+      { file: file('A.txt', 3), relativePath: 'tree/sub/A.txt' },
+      { file: file('b.txt', 3), relativePath: 'tree/b.txt' },
+      { file: file('c.txt', 3), relativePath: 'tree/c.txt' },
+    ]);
+    await settle();
+
+    // Paths compare case-insensitively, as on the server; files elsewhere do not count.
+    const dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Replace 1 existing file?');
+    // The folder they all go into: not the whole directory.
+    expect(server.calls.filter((c) => c.op === 'dir').map((c) => `${c.path}?${c.query}`)).toEqual([
+      'docs/tree/?recursive=true',
+    ]);
+    expect(server.count((c) => c.op === 'metadata')).toBe(0);
+    await (await root.getHarness(MatButtonHarness.with({ selector: '[data-testid=overwrite-skip]' }))).click();
+    await settle();
+    expect(item('A.txt').dataset['state']).toBe('skipped');
+    expect(item('c.txt').dataset['state']).toBe('done');
   });
 
   it("shows the server's 403 message and offers Retry", async () => {

@@ -36,6 +36,8 @@ export interface UploadOptions {
   partConcurrency: number;
   /** Existence checks in flight at once. */
   checkConcurrency: number;
+  /** From this many files on, one recursive listing of the target folder replaces per-file checks. */
+  listingThreshold: number;
   /** Pauses before each retry after a network or server failure; when they run out, the item fails. */
   retryDelays: number[];
 }
@@ -53,6 +55,7 @@ export const UPLOAD_OPTIONS = new InjectionToken<UploadOptions>('UPLOAD_OPTIONS'
     // completing even a 10 GiB file needs no re-read (parallel parts would leave that to complete).
     partConcurrency: 1,
     checkConcurrency: 6,
+    listingThreshold: 20,
     retryDelays: [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000],
   }),
 });
@@ -242,7 +245,12 @@ export class UploadQueue {
   // ---- batch preparation: existence check, overwrite question ----
 
   private async prepare(feed: string, batch: UploadItem[]): Promise<void> {
-    const existing = await this.findExisting(batch);
+    // A big batch (a dropped folder's files) is checked with one listing of the folder they share.
+    const existing =
+      batch.length >= this.options.listingThreshold
+        ? ((await this.listExisting(feed, sharedFolder(batch.map((i) => i.path)), batch)) ??
+          (await this.findExisting(batch)))
+        : await this.findExisting(batch);
     const pending = batch.filter((i) => i.state() === 'checking');
     const conflicts = existing.filter((i) => i.state() === 'checking');
     let choice: OverwriteChoice = 'replace';
@@ -271,6 +279,19 @@ export class UploadQueue {
     }
     if (choice === 'skip') this.announce(`${conflicts.length} existing ${plural(conflicts.length, 'file')} skipped.`);
     this.pump();
+  }
+
+  /**
+   * The items whose target exists as a file, from one recursive listing of `folder` (paths compare
+   * case-insensitively, as the server's do); undefined when the listing fails (then check each file).
+   */
+  private async listExisting(feed: string, folder: string, batch: UploadItem[]): Promise<UploadItem[] | undefined> {
+    try {
+      const files = await this.api.filesUnder(feed, folder);
+      return batch.filter((i) => files.has(i.path.toLowerCase()));
+    } catch {
+      return undefined;
+    }
   }
 
   /** The items whose target exists as a file; items whose check failed are failed. */
@@ -571,4 +592,14 @@ export class UploadQueue {
 
 function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
+}
+
+/** The deepest folder that holds every one of `paths` (`` for the directory's root). */
+export function sharedFolder(paths: string[]): string {
+  const folders = paths.map((p) => p.split('/').slice(0, -1));
+  const shared: string[] = [];
+  for (let i = 0; folders.every((f) => i < f.length && f[i].toLowerCase() === folders[0][i].toLowerCase()); i++) {
+    shared.push(folders[0][i]);
+  }
+  return shared.join('/');
 }

@@ -15,7 +15,7 @@ export interface FakeCall {
 export type Interception = TransportResponse | Promise<TransportResponse> | 'hold' | undefined;
 
 /**
- * Stands in for UploadTransport in specs: a small in-memory asset server (metadata, single and
+ * Stands in for UploadTransport in specs: a small in-memory asset server (metadata, listings, single and
  * chunked uploads, the [ext] status query) that records every request. `intercept` can answer a
  * request itself (failures) or hold it to answer later (progress, cancel).
  */
@@ -77,6 +77,20 @@ export class FakeUploadServer {
     const key = call.path.toLowerCase();
     const multipart = call.query.get('multipart');
     const body = call.request.body ? await readText(call.request.body) : '';
+    if (call.op === 'dir') {
+      // Recursive listing of a folder: its files at any depth (folders are left out here).
+      const folder = key.replace(/\/$/, '');
+      const prefix = folder ? `${folder}/` : '';
+      const listed = [...this.files.keys()]
+        .filter((path) => path.startsWith(prefix))
+        .map((path) => {
+          const slash = path.lastIndexOf('/');
+          return slash < 0
+            ? { name: path, type: 'text/plain' }
+            : { name: path.slice(slash + 1), parent: path.slice(0, slash), type: 'text/plain' };
+        });
+      return { status: 200, body: JSON.stringify(listed) };
+    }
     if (call.op === 'metadata') {
       const file = this.files.get(key);
       return file
