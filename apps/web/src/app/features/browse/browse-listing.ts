@@ -1,14 +1,18 @@
+import type { ListRange } from '@angular/cdk/collections';
 import { CdkVirtualScrollViewport, ScrollingModule } from '@angular/cdk/scrolling';
 import {
   ChangeDetectionStrategy,
   Component,
   ElementRef,
+  Injector,
+  afterNextRender,
   computed,
   effect,
   inject,
   input,
   linkedSignal,
   output,
+  signal,
   untracked,
   viewChild,
 } from '@angular/core';
@@ -74,7 +78,9 @@ export class BrowseListing {
 
   private readonly router = inject(Router);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly injector = inject(Injector);
   private readonly viewport = viewChild(CdkVirtualScrollViewport);
+  private readonly filterInput = viewChild<ElementRef<HTMLInputElement>>('filterInput');
 
   protected readonly columns = COLUMNS;
   protected readonly rowHeight = ROW_HEIGHT;
@@ -114,6 +120,28 @@ export class BrowseListing {
     computation: (source, previous) =>
       previous && previous.source.place === source.place ? Math.max(0, Math.min(previous.value, source.count - 1)) : 0,
   });
+  /** The rows the virtual scroll has in the DOM, and the first one in view. */
+  private readonly rendered = signal<ListRange>({ start: 0, end: 0 });
+  protected readonly firstVisible = signal(0);
+  /**
+   * The one row with tabindex 0: the active row while it is rendered, else the first one in view
+   * (it becomes active when focused). Without this, Tab would skip the grid once the active row
+   * has been scrolled out of the DOM.
+   */
+  protected readonly tabStop = computed(() => {
+    const count = this.rows().length;
+    if (count === 0) return -1;
+    const active = this.activeIndex();
+    const { start, end } = this.rendered();
+    if (end <= start || (active >= start && active < end)) return active;
+    return Math.max(start, Math.min(this.firstVisible(), end - 1, count - 1));
+  });
+  /** Key of the row toggled last: the start of a Shift+click / Shift+Space range. */
+  private anchorKey?: string;
+  /** The click being handled had Shift down (seen before the checkbox reports its change). */
+  private shiftClick = false;
+  /** A delete asked from the keyboard: where focus goes once it is done. */
+  private focusAfterDelete?: number;
   protected readonly status = computed(() => {
     const total = this.entries().length;
     const shown = this.rows().length;
@@ -131,6 +159,28 @@ export class BrowseListing {
       if (shown !== undefined && shown !== place) untracked(() => this.viewport()?.scrollToOffset(0));
       shown = place;
     });
+
+    effect((onCleanup) => {
+      const viewport = this.viewport();
+      if (!viewport) return;
+      const subscription = viewport.renderedRangeStream.subscribe((range) => this.rendered.set(range));
+      onCleanup(() => subscription.unsubscribe());
+    });
+
+    // A delete asked from the keyboard took the focused row away: focus the row in its place.
+    let wasBusy = false;
+    effect(() => {
+      const busy = this.busy();
+      if (wasBusy && !busy && this.focusAfterDelete !== undefined) {
+        const index = this.focusAfterDelete;
+        this.focusAfterDelete = undefined;
+        afterNextRender(() => this.refocus(index), { injector: this.injector });
+      }
+      wasBusy = busy;
+    });
+
+    // Capture phase: the checkbox reports its change before a click bubbles up here.
+    this.host.nativeElement.addEventListener('click', (event) => (this.shiftClick = event.shiftKey), true);
   }
 
   protected link(entry: Entry): string[] {
@@ -162,11 +212,56 @@ export class BrowseListing {
   }
 
   toggle(entry: Entry): void {
+    this.anchorKey = entry.key;
     this.selection.update((s) => {
       const next = new Set(s);
       if (!next.delete(entry.key)) next.add(entry.key);
       return next;
     });
+  }
+
+  /**
+   * Toggles a row; with Shift, every row from the last toggled one to this one takes the state
+   * this row goes to (as file managers do). The range's end becomes the next range's start.
+   */
+  protected toggleRange(entry: Entry, index: number, range: boolean): void {
+    const rows = this.rows();
+    const from = range && this.anchorKey !== undefined ? rows.findIndex((e) => e.key === this.anchorKey) : -1;
+    if (from < 0) {
+      this.toggle(entry);
+      return;
+    }
+    const select = !this.isSelected(entry);
+    const [low, high] = from < index ? [from, index] : [index, from];
+    this.anchorKey = entry.key;
+    this.selection.update((s) => {
+      const next = new Set(s);
+      for (const e of rows.slice(low, high + 1)) {
+        if (select) next.add(e.key);
+        else next.delete(e.key);
+      }
+      return next;
+    });
+  }
+
+  /** The row's checkbox changed (by a click: Shift+click selects a range). */
+  protected onCheck(entry: Entry, index: number): void {
+    const range = this.shiftClick;
+    this.shiftClick = false;
+    this.toggleRange(entry, index, range);
+  }
+
+  /** Shift+click on a row outside its link and controls selects a range, too. */
+  protected onRowClick(event: MouseEvent, entry: Entry, index: number): void {
+    if (!event.shiftKey || !this.canDelete()) return;
+    if ((event.target as Element).closest('a, button, mat-checkbox')) return;
+    event.preventDefault();
+    this.toggleRange(entry, index, true);
+  }
+
+  /** Shift+mousedown on a row would select its text: not what a range click means. */
+  protected onRowMouseDown(event: MouseEvent): void {
+    if (event.shiftKey && this.canDelete() && !(event.target as Element).closest('a')) event.preventDefault();
   }
 
   /** Selects every shown (filtered) row, or clears them when all are selected. */
@@ -183,9 +278,33 @@ export class BrowseListing {
     });
   }
 
-  protected deleteSelected(): void {
+  /** `event.detail` is 0 for a click made with the keyboard (Enter or Space on the button). */
+  protected deleteSelected(event?: MouseEvent): void {
     const rows = this.selectedRows();
-    if (rows.length > 0) this.deleteRequested.emit(rows);
+    if (rows.length === 0) return;
+    this.requestDelete(rows, event?.detail === 0);
+  }
+
+  protected deleteOne(entry: Entry, event: MouseEvent): void {
+    this.requestDelete([entry], event.detail === 0);
+  }
+
+  private requestDelete(entries: Entry[], fromKeyboard: boolean): void {
+    // Focus goes to the row that takes the place of the first one deleted.
+    const first = new Set(entries.map((e) => e.key));
+    this.focusAfterDelete = fromKeyboard ? this.rows().findIndex((e) => first.has(e.key)) : undefined;
+    this.deleteRequested.emit(entries);
+  }
+
+  /** After a delete: the row now at `index` (or the last one), or the filter box when none is left. */
+  private refocus(index: number): void {
+    // The user went on elsewhere meanwhile: leave the focus there.
+    const active = this.host.nativeElement.ownerDocument.activeElement;
+    if (active && active !== this.host.nativeElement.ownerDocument.body && !this.host.nativeElement.contains(active)) {
+      return;
+    }
+    if (this.rows().length === 0) this.filterInput()?.nativeElement.focus();
+    else this.focusRow(Math.max(0, index));
   }
 
   protected open(entry: Entry): void {
@@ -201,10 +320,10 @@ export class BrowseListing {
         this.open(entry);
         break;
       case ' ':
-        if (this.canDelete()) this.toggle(entry);
+        if (this.canDelete()) this.toggleRange(entry, index, event.shiftKey);
         break;
       case 'Delete':
-        if (this.canDelete() && !this.busy()) this.deleteRequested.emit([entry]);
+        if (this.canDelete() && !this.busy()) this.requestDelete([entry], true);
         break;
       case 'ArrowDown':
         this.focusRow(index + 1);
@@ -240,7 +359,7 @@ export class BrowseListing {
     if (last < 0) return;
     const target = Math.max(0, Math.min(index, last));
     this.activeIndex.set(target);
-    const row = this.host.nativeElement.querySelector<HTMLElement>(`[data-index="${target}"]`);
+    const row = this.rowElement(target);
     if (row) {
       row.focus();
       row.scrollIntoView?.({ block: 'nearest' });
@@ -248,5 +367,12 @@ export class BrowseListing {
     }
     this.viewport()?.scrollToIndex(target);
     if (attempts > 0) requestAnimationFrame(() => this.focusRow(target, attempts - 1));
+  }
+
+  /** The rendered row of `rows()[index]`; not one the view has yet to update (a deleted row). */
+  private rowElement(index: number): HTMLElement | undefined {
+    const name = this.rows()[index]?.name;
+    const candidates = this.host.nativeElement.querySelectorAll<HTMLElement>(`[data-index="${index}"]`);
+    return Array.from(candidates).find((row) => row.dataset['name'] === name);
   }
 }
