@@ -187,6 +187,16 @@ describe('BrowsePage', () => {
     expect(testid('listing')?.getAttribute('aria-rowcount')).toBe('7');
   });
 
+  it('starts the breadcrumbs at the list of directories; at the top, the directory is the current page', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    const trail = testid('breadcrumbs');
+    expect(trail?.textContent?.replace(/\s+/g, '')).toBe('Directories›installers');
+    expect(trail?.querySelector('a')?.getAttribute('href')).toBe('/');
+    const current = trail?.querySelector('[aria-current=page]');
+    expect(current?.textContent).toBe('installers');
+    expect(current?.getAttribute('href')).toBe('/feeds/installers/browse');
+  });
+
   it('asks for the folder of the URL and links every level of the breadcrumbs', async () => {
     await open('/feeds/installers/browse/a%20b/c', {
       privileges: ALL,
@@ -198,6 +208,7 @@ describe('BrowsePage', () => {
       a.getAttribute('href'),
     ]);
     expect(crumbs).toEqual([
+      ['Directories', '/'],
       ['installers', '/feeds/installers/browse'],
       ['a b', '/feeds/installers/browse/a%20b'],
       ['c', '/feeds/installers/browse/a%20b/c'],
@@ -377,6 +388,185 @@ describe('BrowsePage', () => {
     backend.expectOne('/endpoints/installers/dir/docs').flush([]);
     await settle();
     expect(testid('listing')?.textContent).toContain('This folder is empty.');
+  });
+
+  /** A key as the browser sends it to the focused element. */
+  function key(target: Element, key: string, init: KeyboardEventInit = {}): void {
+    target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
+  }
+
+  /** Lets requestAnimationFrame callbacks (focus retries, scroll handling) run, then settles. */
+  async function frames(): Promise<void> {
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+    await settle();
+  }
+
+  async function confirmDelete(): Promise<void> {
+    await press(await confirmDialog(), 'Delete');
+    await settle();
+  }
+
+  function selectedNames(): string[] {
+    return Array.from(page.querySelectorAll('[data-testid=entry-row][aria-selected=true]'), (r) =>
+      r.getAttribute('data-name'),
+    ).filter((n): n is string => n !== null);
+  }
+
+  function tabStops(): string[] {
+    return Array.from(page.querySelectorAll<HTMLElement>('[data-testid=entry-row]'))
+      .filter((r) => r.tabIndex === 0)
+      .map((r) => r.getAttribute('data-name') ?? '');
+  }
+
+  it('after a delete with the Delete key, focuses the row in its place (the previous one after the last)', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('docs').focus();
+    key(row('docs'), 'Delete');
+    await confirmDelete();
+    backend.expectOne({ method: 'POST', url: '/endpoints/installers/delete/docs?recursive=true' }).flush('');
+    await frames();
+    expect(names()).toEqual(['Builds', 'logo.png', 'readme.txt', 'Setup-2.exe', 'setup-10.exe']);
+    expect(document.activeElement).toBe(row('logo.png'));
+    expect(tabStops()).toEqual(['logo.png']);
+
+    key(row('logo.png'), 'End');
+    await frames();
+    expect(document.activeElement).toBe(row('setup-10.exe'));
+    key(row('setup-10.exe'), 'Delete');
+    await confirmDelete();
+    backend.expectOne({ method: 'DELETE', url: '/endpoints/installers/content/setup-10.exe' }).flush('');
+    await frames();
+    expect(names()).not.toContain('setup-10.exe');
+    expect(document.activeElement).toBe(row('Setup-2.exe'));
+    expect(tabStops()).toEqual(['Setup-2.exe']);
+  });
+
+  it('focuses the filter box after the last row of the folder is deleted from the keyboard', async () => {
+    await open('/feeds/installers/browse', {
+      privileges: ALL,
+      items: [file('only.txt', 1, 'text/plain', '2024-01-01T00:00:00Z')],
+    });
+    row('only.txt').focus();
+    key(row('only.txt'), 'Delete');
+    await confirmDelete();
+    backend.expectOne({ method: 'DELETE', url: '/endpoints/installers/content/only.txt' }).flush('');
+    await frames();
+    expect(names()).toEqual([]);
+    expect(document.activeElement).toBe(testid('filter'));
+  });
+
+  it('keeps the focus on the row when a keyboard delete fails, and leaves it alone after a mouse delete', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('readme.txt').focus();
+    key(row('readme.txt'), 'Delete');
+    await confirmDelete();
+    backend
+      .expectOne('/endpoints/installers/content/readme.txt')
+      .flush('No.', { status: 403, statusText: 'Forbidden' });
+    await frames();
+    expect(document.activeElement).toBe(row('readme.txt'));
+
+    const filter = testid('filter') as HTMLInputElement;
+    filter.focus();
+    row('logo.png')
+      .querySelector('[data-testid=delete-entry]')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 1 }));
+    await confirmDelete();
+    filter.focus(); // where the user went on while the delete ran
+    backend.expectOne('/endpoints/installers/content/logo.png').flush('');
+    await frames();
+    expect(names()).not.toContain('logo.png');
+    expect(document.activeElement).toBe(filter);
+  });
+
+  it('after a bulk delete started from the keyboard, focuses the first row left near the first deleted', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('docs').focus();
+    key(row('docs'), ' ');
+    key(row('docs'), 'ArrowDown');
+    key(row('logo.png'), 'ArrowDown');
+    await frames();
+    key(row('readme.txt'), ' ');
+    await settle();
+    expect(selectedNames()).toEqual(['docs', 'readme.txt']);
+
+    const deleteSelected = testid('delete-selected') as HTMLButtonElement;
+    deleteSelected.focus();
+    // Enter or Space on a button: the browser sends a click with detail 0.
+    deleteSelected.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 0 }));
+    await confirmDelete();
+    for (const r of backend.match(() => true)) r.flush('');
+    await frames();
+    expect(names()).toEqual(['Builds', 'logo.png', 'Setup-2.exe', 'setup-10.exe']);
+    expect(document.activeElement).toBe(row('logo.png'));
+  });
+
+  it('selects a range with Shift+Space and Shift+click, from the row toggled last', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    // Builds, docs, logo.png, readme.txt, Setup-2.exe, setup-10.exe
+    row('Builds').focus();
+    key(row('Builds'), ' ');
+    key(row('Builds'), 'ArrowDown');
+    key(row('docs'), 'ArrowDown');
+    await frames();
+    key(row('logo.png'), ' ', { shiftKey: true });
+    await settle();
+    expect(selectedNames()).toEqual(['Builds', 'docs', 'logo.png']);
+
+    const shiftClick = (name: string) =>
+      row(name)
+        .querySelector('input[type=checkbox]')
+        ?.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, shiftKey: true, detail: 1 }));
+    shiftClick('setup-10.exe');
+    await settle();
+    expect(selectedNames()).toEqual(['Builds', 'docs', 'logo.png', 'readme.txt', 'Setup-2.exe', 'setup-10.exe']);
+    expect(await (await rowCheckbox('readme.txt')).isChecked()).toBe(true);
+
+    // A selected row's range is unselected.
+    shiftClick('docs');
+    await settle();
+    expect(selectedNames()).toEqual(['Builds']);
+
+    // Shift+click on the row itself (not its link) does the same.
+    row('readme.txt')
+      .querySelector('.cell.size')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, shiftKey: true, detail: 1 }));
+    await settle();
+    expect(selectedNames()).toEqual(['Builds', 'docs', 'logo.png', 'readme.txt']);
+
+    // Without Shift, a click toggles just that row.
+    await (await rowCheckbox('Setup-2.exe')).check();
+    expect(selectedNames()).toEqual(['Builds', 'docs', 'logo.png', 'readme.txt', 'Setup-2.exe']);
+  });
+
+  it('keeps one tab stop in the grid when the active row is scrolled out of the rendered rows', async () => {
+    const many = Array.from({ length: 300 }, (_, i) =>
+      file(`f${String(i).padStart(3, '0')}.txt`, i, 'text/plain', '2024-01-01T00:00:00Z'),
+    );
+    await open('/feeds/installers/browse', { privileges: ALL, items: many });
+    expect(tabStops()).toEqual(['f000.txt']);
+    expect(row('f000.txt').getAttribute('aria-rowindex')).toBe('2');
+
+    // jsdom does not lay out or scroll: the viewport reports the offset we give it.
+    const viewport = page.querySelector('cdk-virtual-scroll-viewport') as HTMLElement;
+    let top = 0;
+    Object.defineProperty(viewport, 'scrollTop', { configurable: true, get: () => top, set: (v: number) => (top = v) });
+    top = 150 * 40;
+    viewport.dispatchEvent(new Event('scroll'));
+    await frames();
+    expect(names()).not.toContain('f000.txt');
+    expect(tabStops()).toEqual(['f150.txt']);
+    const stop = row('f150.txt');
+    expect(stop.getAttribute('aria-rowindex')).toBe('152');
+    expect(testid('listing')?.getAttribute('aria-rowcount')).toBe('301');
+
+    // Tabbing in lands there; it becomes the active row and the arrows go on from it.
+    stop.focus();
+    await settle();
+    key(stop, 'ArrowDown');
+    await frames();
+    expect(document.activeElement).toBe(row('f151.txt'));
+    expect(tabStops()).toEqual(['f151.txt']);
   });
 
   it('creates a folder with a valid, new name', async () => {

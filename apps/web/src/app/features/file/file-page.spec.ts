@@ -146,10 +146,14 @@ describe('FilePage', () => {
       a.getAttribute('href'),
     ]);
     expect(crumbs).toEqual([
+      ['Directories', '/'],
       ['installers', '/feeds/installers/browse'],
       ['tools', '/feeds/installers/browse/tools'],
       ['win', '/feeds/installers/browse/tools/win'],
     ]);
+    const trail = page.querySelector('[data-testid=breadcrumbs]');
+    expect(trail?.textContent?.replace(/\s+/g, '')).toBe('Directories›installers›tools›win›setup.exe');
+    expect(trail?.querySelector('[aria-current=page]')?.textContent).toBe('setup.exe');
     expect(page.querySelector('h1')?.textContent?.trim()).toBe('setup.exe');
     expect((byTestId('download-url') as HTMLInputElement).value).toBe(
       `${location.origin}/endpoints/installers/content/tools/win/setup.exe`,
