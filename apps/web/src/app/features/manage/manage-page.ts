@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
 import { MatTabsModule } from '@angular/material/tabs';
 import { RouterLink } from '@angular/router';
 import { type Feed, Privilege } from '@stockroom/contracts';
@@ -12,6 +22,7 @@ import { FeedSettings } from './feed-settings';
 import { isManageTab, MANAGE_TABS, type ManageTab } from './manage.routes';
 import { PermissionsTab } from './permissions-tab';
 import { StorageTab } from './storage-tab';
+import type { HasUnsavedChanges } from './unsaved-changes';
 
 const TAB_LABELS: Record<ManageTab, string> = {
   settings: 'Settings',
@@ -28,7 +39,7 @@ const TAB_LABELS: Record<ManageTab, string> = {
   styleUrl: './manage-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class ManagePage {
+export class ManagePage implements HasUnsavedChanges {
   private readonly api = inject(FeedsApi);
   private readonly auth = inject(AuthStore);
 
@@ -44,6 +55,7 @@ export class ManagePage {
   protected readonly details = signal<Feed | undefined>(undefined);
   protected readonly error = signal<string | undefined>(undefined);
   private readonly reloads = signal(0);
+  private readonly retention = viewChild(RetentionPanel);
 
   protected readonly canManage = computed(() => this.details()?.privileges?.includes(Privilege.ManageFeed) === true);
   protected readonly browseLink = computed(() => browseLink(this.feed()));
@@ -63,6 +75,11 @@ export class ManagePage {
       });
       onCleanup(() => request.unsubscribe());
     });
+  }
+
+  /** The retention tab holds rule changes not saved yet (unsavedChangesGuard asks before leaving). */
+  hasUnsavedChanges(): boolean {
+    return this.retention()?.hasUnsavedChanges() === true;
   }
 
   protected reload(): void {

@@ -1,4 +1,5 @@
 import type { ResolveFn, Route, UrlSegment } from '@angular/router';
+import { unsavedChangesGuard } from './unsaved-changes';
 
 export const MANAGE_TABS = ['settings', 'storage', 'retention', 'permissions'] as const;
 export type ManageTab = (typeof MANAGE_TABS)[number];
@@ -27,6 +28,8 @@ export const MANAGE_ROUTES: Route[] = [
     path: ':tab',
     canMatch: [(_route: Route, segments: UrlSegment[]) => isManageTab(segments[0]?.path ?? '')],
     title,
+    // Moving to another tab changes :tab, so it runs then too (runGuardsAndResolvers: paramsChange).
+    canDeactivate: [unsavedChangesGuard],
     loadComponent: () => import('./manage-page').then((m) => m.ManagePage),
   },
   { path: '**', redirectTo: 'settings' },

@@ -110,6 +110,11 @@ export class RetentionPanel {
     this.loadSettings();
   }
 
+  /** The rules editor holds changes not saved yet (asked before leaving the tab). */
+  hasUnsavedChanges(): boolean {
+    return this.unsaved();
+  }
+
   protected rulesSaved(feed: Feed): void {
     const before = this.savedFeed();
     this.savedFeed.set(feed);
