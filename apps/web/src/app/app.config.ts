@@ -1,6 +1,6 @@
 import { type ApplicationConfig, provideBrowserGlobalErrorListeners } from '@angular/core';
 import { provideHttpClient, withFetch, withInterceptors, withXsrfConfiguration } from '@angular/common/http';
-import { UrlSerializer, provideRouter, withComponentInputBinding } from '@angular/router';
+import { UrlSerializer, provideRouter, withComponentInputBinding, withRouterConfig } from '@angular/router';
 import { appRoutes } from './app.routes';
 import { PathUrlSerializer } from './core/routing/path-url-serializer';
 import { requestedWithInterceptor } from './core/http/requested-with-interceptor';
@@ -9,7 +9,13 @@ import { unauthorizedInterceptor } from './core/http/unauthorized-interceptor';
 export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
-    provideRouter(appRoutes, withComponentInputBinding()),
+    provideRouter(
+      appRoutes,
+      withComponentInputBinding(),
+      // A back/forward that a guard cancels (unsaved retention rules) returns to the same place in the
+      // history; the default ('replace') overwrote the previous entry with the current URL.
+      withRouterConfig({ canceledNavigationResolution: 'computed' }),
+    ),
     { provide: UrlSerializer, useClass: PathUrlSerializer },
     provideHttpClient(
       withFetch(),
