@@ -10,9 +10,9 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 fi
 echo "Installing Debian's chromium for the console's end-to-end tests (about a minute)…" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y --no-install-recommends chromium >/tmp/stockroom-chromium-install.log 2>&1; then
+if ! apt-get install -y chromium >/tmp/stockroom-chromium-install.log 2>&1; then
   apt-get update >>/tmp/stockroom-chromium-install.log 2>&1
-  apt-get install -y --no-install-recommends chromium >>/tmp/stockroom-chromium-install.log 2>&1 || {
+  apt-get install -y chromium >>/tmp/stockroom-chromium-install.log 2>&1 || {
     tail -20 /tmp/stockroom-chromium-install.log >&2
     exit 1
   }
