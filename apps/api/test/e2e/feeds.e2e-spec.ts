@@ -31,8 +31,6 @@ describe('feed management API (spec §7)', () => {
       retentionDryRun: false,
       // [ext] for the console (feed-console-fields.e2e-spec.ts)
       privileges: expect.any(Array),
-      fileCount: 0,
-      totalBytes: 0,
       storageType: 'disk',
     });
     const list = await (await api('list')).json();

@@ -5,7 +5,8 @@ import type { FeedStats } from './feeds.repository';
 /** [ext] What the console shows beside ProGet's fields: the caller's privileges, size, storage. */
 export interface FeedExtras {
   privileges: ReadonlySet<Privilege>;
-  stats: FeedStats;
+  /** Absent: the counts were not asked for (they cost a count over the directory's files). */
+  stats?: FeedStats;
 }
 
 const STORAGE_KINDS: readonly StorageKind[] = ['disk', 's3', 'azure'];
@@ -30,8 +31,7 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
   return {
     ...feed,
     privileges: [...extras.privileges].sort(),
-    fileCount: extras.stats.fileCount,
-    totalBytes: extras.stats.totalBytes,
+    ...(extras.stats && { fileCount: extras.stats.fileCount, totalBytes: extras.stats.totalBytes }),
     storageType: storageTypeOf(entity),
   };
 }

@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { Feed, Privilege } from '@stockroom/contracts';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
+import { Query } from '../../common/http/query';
 import { FeedsService } from './feeds.service';
 
 /** ProGet's feed management API (spec §7). */
@@ -17,10 +19,11 @@ export class FeedsController {
     return this.feeds.list(actor);
   }
 
+  /** [ext] `?stats=true` adds fileCount and totalBytes (a count over the directory's files). */
   @Get('get/:name')
   @Access.directory()
-  get(@Actor() actor: Principal, @Param('name') name: string): Promise<Feed> {
-    return this.feeds.get(actor, name);
+  get(@Actor() actor: Principal, @Param('name') name: string, @Req() req: Request): Promise<Feed> {
+    return this.feeds.get(actor, name, { stats: Query.fromUrl(req.originalUrl).bool('stats') });
   }
 
   @Post('create')

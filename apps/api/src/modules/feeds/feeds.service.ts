@@ -94,17 +94,18 @@ export class FeedsService {
     );
   }
 
-  async get(actor: Principal, name: string): Promise<Feed> {
-    return this.withExtras(actor, await this.requireFor(actor, Privilege.View, name));
+  /** `stats`: with the file count and size, a count over the directory's files (not for every page view). */
+  async get(actor: Principal, name: string, options: { stats?: boolean } = {}): Promise<Feed> {
+    return this.withExtras(actor, await this.requireFor(actor, Privilege.View, name), options.stats);
   }
 
-  /** The Feed answer with the [ext] fields for this caller. */
-  private async withExtras(actor: Principal, feed: FeedEntity): Promise<Feed> {
-    const [privileges, stats] = await Promise.all([
+  /** The Feed answer with the [ext] fields for this caller (the counts only when asked for). */
+  private async withExtras(actor: Principal, feed: FeedEntity, stats = false): Promise<Feed> {
+    const [privileges, counts] = await Promise.all([
       this.access.privileges(actor, feed),
-      this.repository.stats([feed.id]),
+      stats ? this.repository.stats([feed.id]) : undefined,
     ]);
-    return toFeed(feed, { privileges, stats: stats.get(feed.id) ?? NO_FILES });
+    return toFeed(feed, { privileges, stats: counts ? (counts.get(feed.id) ?? NO_FILES) : undefined });
   }
 
   async create(actor: Principal, body: unknown): Promise<Feed> {

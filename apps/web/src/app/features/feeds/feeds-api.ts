@@ -15,8 +15,10 @@ export class FeedsApi {
     return this.http.get<Feed[]>(`${BASE}/list`);
   }
 
-  get(name: string): Observable<Feed> {
-    return this.http.get<Feed>(`${BASE}/get/${encodeURIComponent(name)}`);
+  /** `stats`: with [ext] fileCount and totalBytes (the server counts the files: ask only when shown). */
+  get(name: string, options: { stats?: boolean } = {}): Observable<Feed> {
+    const params = options.stats ? { stats: 'true' } : undefined;
+    return this.http.get<Feed>(`${BASE}/get/${encodeURIComponent(name)}`, { params });
   }
 
   create(request: CreateFeedRequest): Observable<Feed> {

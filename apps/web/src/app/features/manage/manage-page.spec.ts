@@ -73,7 +73,11 @@ describe('ManagePage', () => {
   /** Answers what the page and the tab shown ask for. */
   async function answer(): Promise<void> {
     await settle();
-    for (const req of backend.match('/api/management/feeds/get/installers')) req.flush(FEED);
+    for (const req of backend.match((r) => r.url === '/api/management/feeds/get/installers')) {
+      // With the counts, for the Settings tab's delete question.
+      expect(req.request.params.get('stats')).toBe('true');
+      req.flush(FEED);
+    }
     for (const req of backend.match((r) => r.url === '/api/storage'))
       if (!req.cancelled) req.flush(req.request.params.has('feed') ? { id: 'disk', properties: {} } : []);
     for (const req of backend.match((r) => r.url === '/api/security/privileges')) req.flush([]);

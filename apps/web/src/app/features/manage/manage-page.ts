@@ -69,7 +69,8 @@ export class ManagePage implements HasUnsavedChanges {
       this.reloads();
       this.error.set(undefined);
       if (untracked(this.details)?.name !== name) this.details.set(undefined);
-      const request = this.api.get(name).subscribe({
+      // With the counts: the Settings tab's delete says what would be lost.
+      const request = this.api.get(name, { stats: true }).subscribe({
         next: (feed) => this.details.set(feed),
         error: (e: unknown) => this.error.set(errorMessage(e)),
       });
