@@ -73,11 +73,7 @@ describe('ManagePage', () => {
   /** Answers what the page and the tab shown ask for. */
   async function answer(): Promise<void> {
     await settle();
-    for (const req of backend.match((r) => r.url === '/api/management/feeds/get/installers')) {
-      // With the counts, for the Settings tab's delete question.
-      expect(req.request.params.get('stats')).toBe('true');
-      req.flush(FEED);
-    }
+    for (const req of backend.match((r) => r.url === '/api/management/feeds/get/installers')) req.flush(FEED);
     for (const req of backend.match((r) => r.url === '/api/storage'))
       if (!req.cancelled) req.flush(req.request.params.has('feed') ? { id: 'disk', properties: {} } : []);
     for (const req of backend.match((r) => r.url === '/api/security/privileges')) req.flush([]);
@@ -147,6 +143,11 @@ describe('ManagePage', () => {
 
   it('shows the four tabs, the one of the URL active', async () => {
     await start('/feeds/installers/manage/storage');
+    await settle();
+    // The directory with its counts: the Settings tab's delete says what would be lost.
+    const page = backend.expectOne((r) => r.url === '/api/management/feeds/get/installers');
+    expect(page.request.params.get('stats')).toBe('true');
+    page.flush(FEED);
     await answer();
     const links = await (await tabBar()).getLinks();
     expect(await Promise.all(links.map((l) => l.getLabel()))).toEqual([
