@@ -86,4 +86,17 @@ describe.each(cloudBackends)('console on $name', (backend) => {
     expect(served.equals(big)).toBe(true);
     expect(await (await api('GET', '/endpoints/cloud/content/notes.txt')).text()).toBe(`notes for ${backend.name}\n`);
   });
+
+  it("moves the directory's files back to disk from the Storage tab, showing the move to its end", async () => {
+    await page.goto('/feeds/cloud/manage/storage');
+    await page.getByTestId('storage-provider').click();
+    await page.getByRole('option', { name: 'Disk' }).click();
+    await page.getByTestId('storage-save').click();
+    const move = page.getByTestId('move-progress');
+    await move.getByRole('heading', { name: 'Move completed' }).waitFor({ timeout: 120_000 });
+    expect(await move.innerText()).toMatch(/2 of 2 files/);
+    await screenshot(page, `13-moved-back-${emulator.settings.id}`);
+    expect((await (await api('GET', '/api/storage?feed=cloud')).json()).id).toBe('disk');
+    expect(await (await api('GET', '/endpoints/cloud/content/notes.txt')).text()).toBe(`notes for ${backend.name}\n`);
+  });
 });

@@ -173,6 +173,24 @@ describe('storage moves', () => {
     expect(history.map((m) => [m.id, m.state])).toEqual([[move.id, 'completed']]);
   });
 
+  it('moves back from S3 to the default disk storage (settings without a Path), files intact', async () => {
+    await createFeed(t, 'roundtrip');
+    const body = randomBytes(3000);
+    await upload('roundtrip', 'a/one.bin', body);
+    // Saving the default disk settings again (as the console's Storage tab does) moves nothing.
+    const same = await api('POST', '/api/storage?feed=roundtrip', { id: 'disk', properties: {} });
+    expect(same.status).toBe(200);
+    expect(same.body.move).toBeUndefined();
+    const toS3 = await api('POST', '/api/storage?feed=roundtrip', s3Settings('roundtrip/'));
+    await waitFor((toS3.body.move as StorageMove).id, 'completed');
+
+    const back = await api('POST', '/api/storage?feed=roundtrip', { id: 'disk', properties: {} });
+    expect(back.status).toBe(200);
+    const done = await waitFor((back.body.move as StorageMove).id, 'completed');
+    expect(done).toMatchObject({ copiedFiles: 1, failedFiles: 0 });
+    expect(sha256(await download('roundtrip', 'a/one.bin'))).toBe(sha256(body));
+  });
+
   it('a move whose new storage fails says which files and why, keeps serving them, and can be retried', async () => {
     await createFeed(t, 'flaky');
     const files = new Map<string, Buffer>();

@@ -100,25 +100,28 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
    * after checking that the new storage works. Returns the move started, if any.
    */
   async change(actor: Principal, feed: FeedEntity, settings: StorageDescriptor): Promise<StorageMove | undefined> {
+    // Disk settings without a Path mean the directory's default folder: compare and copy with it
+    // spelled out (the directory keeps the settings as given, so the default follows the data dir).
+    const target = this.storage.descriptorFor({ id: feed.id, storage: settings });
     const current = this.storage.descriptorFor(feed);
-    if (!this.storage.sameLocation(current, settings)) {
+    if (!this.storage.sameLocation(current, target)) {
       const files = await this.dataSource.query(
         `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`,
         [feed.id],
       );
-      if (files.length > 0) await this.checkTarget(feed, settings);
+      if (files.length > 0) await this.checkTarget(feed, target);
     }
     const move = await this.dataSource.transaction(async (manager) => {
       const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
         await manager.query(`SELECT storage, storage_previous FROM feeds WHERE id = $1 FOR UPDATE`, [feed.id]);
       if (rows.length === 0) throw new AppError(ErrorCode.FeedNotFound, `Asset directory "${feed.name}" was deleted.`);
       const locked = this.storage.descriptorFor({ id: feed.id, storage: rows[0].storage });
-      if (this.storage.sameLocation(locked, settings)) {
+      if (this.storage.sameLocation(locked, target)) {
         await manager.query(`UPDATE feeds SET storage = $2 WHERE id = $1`, [feed.id, JSON.stringify(settings)]);
         // A move in progress writes with the new credentials too.
         await manager.query(`UPDATE storage_moves SET target = $2 WHERE feed_id = $1 AND state <> 'completed'`, [
           feed.id,
-          JSON.stringify(settings),
+          JSON.stringify(target),
         ]);
         return undefined;
       }
@@ -148,7 +151,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
       const [row]: MoveRow[] = await manager.query(
         `INSERT INTO storage_moves (id, feed_id, state, source, target, started_by, total_files, total_bytes)
          VALUES ($1, $2, 'copying', $3, $4, $5, $6, $7) RETURNING *`,
-        [randomUUID(), feed.id, JSON.stringify(locked), JSON.stringify(settings), actor.name, stats.files, stats.bytes],
+        [randomUUID(), feed.id, JSON.stringify(locked), JSON.stringify(target), actor.name, stats.files, stats.bytes],
       );
       return this.toMove(row, feed.name);
     });
