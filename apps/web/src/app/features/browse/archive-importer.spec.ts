@@ -1,82 +1,50 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { DOCUMENT } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { ArchiveImporter, type ImportEvent, readCookie } from './archive-importer';
+import { type TransportRequest, type TransportResponse, UploadTransport, abortError } from '../upload/upload-transport';
+import { ArchiveImporter, type ImportEvent } from './archive-importer';
 
-/** Just enough of XMLHttpRequest to watch what the importer sends and to answer it. */
-class FakeXhr {
-  static last: FakeXhr;
-  static readonly DONE = 4;
-  readonly headers: Record<string, string> = {};
-  readonly upload: { onprogress?: (e: Partial<ProgressEvent>) => void } = {};
-  method = '';
-  url = '';
-  body: unknown;
-  aborted = false;
-  readyState = 1;
-  status = 0;
-  statusText = '';
-  responseText = '';
-  withCredentials = false;
-  onload?: () => void;
-  onerror?: () => void;
+/** Records the request and lets the test answer it (the transport's own spec covers the XHR). */
+class FakeTransport {
+  request?: TransportRequest;
+  private answer?: (response: TransportResponse) => void;
 
-  constructor() {
-    FakeXhr.last = this;
+  send(request: TransportRequest): Promise<TransportResponse> {
+    this.request = request;
+    return new Promise((resolve, reject) => {
+      this.answer = resolve;
+      request.signal?.addEventListener('abort', () => reject(abortError()));
+    });
   }
-  open(method: string, url: string): void {
-    this.method = method;
-    this.url = url;
-  }
-  setRequestHeader(name: string, value: string): void {
-    this.headers[name] = value;
-  }
-  send(body: unknown): void {
-    this.body = body;
-  }
-  abort(): void {
-    this.aborted = true;
-  }
-  answer(status: number, text: string): void {
-    this.readyState = FakeXhr.DONE;
-    this.status = status;
-    this.responseText = text;
-    this.onload?.();
+
+  respond(status: number, body: string): Promise<void> {
+    this.answer?.({ status, body });
+    return Promise.resolve();
   }
 }
 
 describe('ArchiveImporter', () => {
-  const realXhr = globalThis.XMLHttpRequest;
+  let transport: FakeTransport;
 
   beforeEach(() => {
-    globalThis.XMLHttpRequest = FakeXhr as unknown as typeof XMLHttpRequest;
-    TestBed.configureTestingModule({
-      providers: [{ provide: DOCUMENT, useValue: { cookie: 'other=1; XSRF-TOKEN=tok%3Den; x=2' } }],
-    });
+    transport = new FakeTransport();
+    TestBed.configureTestingModule({ providers: [{ provide: UploadTransport, useValue: transport }] });
   });
 
-  afterEach(() => (globalThis.XMLHttpRequest = realXhr));
-
-  it('reads a cookie by name', () => {
-    expect(readCookie('a=1; XSRF-TOKEN=abc', 'XSRF-TOKEN')).toBe('abc');
-    expect(readCookie('a=1', 'XSRF-TOKEN')).toBeUndefined();
-  });
-
-  it('posts the archive with the console headers, reports progress and the result', () => {
+  it('posts the archive, reports progress and the result', async () => {
     const events: ImportEvent[] = [];
     const file = new Blob(['zip']);
     let done = false;
     TestBed.inject(ArchiveImporter)
       .upload('/endpoints/x/import/?format=zip&overwrite=false', file)
       .subscribe({ next: (e) => events.push(e), complete: () => (done = true) });
-    const xhr = FakeXhr.last;
-    expect(xhr.method).toBe('POST');
-    expect(xhr.url).toBe('/endpoints/x/import/?format=zip&overwrite=false');
-    expect(xhr.body).toBe(file);
-    expect(xhr.headers['X-Requested-With']).toBe('XMLHttpRequest');
-    expect(xhr.headers['X-XSRF-TOKEN']).toBe('tok=en');
-    xhr.upload.onprogress?.({ loaded: 1, total: 3, lengthComputable: true });
-    xhr.answer(200, '{"created":2,"overwritten":0,"skipped":1}');
+    const request = transport.request as TransportRequest;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/endpoints/x/import/?format=zip&overwrite=false');
+    expect(request.body).toBe(file);
+    expect(request.headers).toEqual({ 'Content-Type': 'application/octet-stream' });
+    request.onProgress?.(1);
+    await transport.respond(200, '{"created":2,"overwritten":0,"skipped":1}');
+    await Promise.resolve();
     expect(events).toEqual([
       { kind: 'progress', loaded: 1, total: 3 },
       { kind: 'done', result: { created: 2, overwritten: 0, skipped: 1 } },
@@ -84,18 +52,26 @@ describe('ArchiveImporter', () => {
     expect(done).toBe(true);
   });
 
-  it("fails with the server's text and aborts when unsubscribed", () => {
+  it("fails with the server's text", async () => {
     let error: unknown;
     TestBed.inject(ArchiveImporter)
       .upload('/u', new Blob([]))
       .subscribe({ error: (e: unknown) => (error = e) });
-    FakeXhr.last.answer(413, 'The archive expands to more than 10 GiB.');
+    await transport.respond(413, 'The archive expands to more than 10 GiB.');
+    await Promise.resolve();
     expect(error).toBeInstanceOf(HttpErrorResponse);
     expect((error as HttpErrorResponse).status).toBe(413);
     expect((error as HttpErrorResponse).error).toBe('The archive expands to more than 10 GiB.');
+  });
 
-    const subscription = TestBed.inject(ArchiveImporter).upload('/u', new Blob([])).subscribe();
+  it('aborts the upload when unsubscribed, without an error', async () => {
+    let error: unknown;
+    const subscription = TestBed.inject(ArchiveImporter)
+      .upload('/u', new Blob([]))
+      .subscribe({ error: (e: unknown) => (error = e) });
     subscription.unsubscribe();
-    expect(FakeXhr.last.aborted).toBe(true);
+    await Promise.resolve();
+    expect(transport.request?.signal?.aborted).toBe(true);
+    expect(error).toBeUndefined();
   });
 });
