@@ -20,7 +20,7 @@ export type StorageDescriptor = StorageSettings;
 
 interface FeedLike {
   id: number;
-  storage: Record<string, unknown> | null;
+  storage: StorageDescriptor | Record<string, unknown> | null;
   storagePrevious?: StorageDescriptor | null;
 }
 
