@@ -72,8 +72,12 @@ describe('console: retention and API keys', () => {
     await page.getByRole('option', { name: 'builds' }).click();
     await page.getByTestId('save-api-key').click();
 
+    // The dialog renders, then binds the secret: wait for the value, not just the field.
+    await page.waitForFunction(
+      () =>
+        ((document.querySelector('[data-testid=api-key-secret]') as HTMLInputElement | null)?.value.length ?? 0) > 20,
+    );
     const secret = await page.getByTestId('api-key-secret').inputValue();
-    expect(secret.length).toBeGreaterThan(20);
     await page.getByTestId('copy-api-key').click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await screenshot(page, '15-api-key-secret');
