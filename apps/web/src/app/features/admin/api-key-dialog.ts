@@ -10,8 +10,8 @@ import { MatRadioModule } from '@angular/material/radio';
 import { MatSelectModule } from '@angular/material/select';
 import type { ApiKeyInfo, ApiKeyType, FeedKeyPermission } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { ApiKeysApi, type CreateApiKeyRequest } from './api-keys-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 export interface ApiKeyDialogData {
   /** May create System keys and Personal keys for anyone. */
@@ -120,16 +120,8 @@ export class ApiKeyDialog {
       request.packagePermissions = FEED_PERMISSIONS.map((p) => p.value).filter((p) => value.permissions[p as 'view']);
     }
     if (value.type === 'System') request.systemApis = value.systemScope === 'feeds' ? ['feeds'] : [];
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      this.dialogRef.close(await firstValueFrom(this.api.create(request)));
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
+      firstValueFrom(this.api.create(request)),
+    );
   }
 }

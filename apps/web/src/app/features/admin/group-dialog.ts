@@ -7,9 +7,9 @@ import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { type Group, PseudoGroup, principalNameProblem } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { AS_YOU_TYPE, nameValidator } from './forms';
 import { GroupsApi } from './groups-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 export interface GroupDialogData {
   /** Absent: a new group. */
@@ -58,19 +58,10 @@ export class GroupDialog {
       return;
     }
     const { name, description, members } = this.form.getRawValue();
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      const group = this.data.group
-        ? await firstValueFrom(this.api.update(this.data.group.name, { description, members }))
-        : await firstValueFrom(this.api.create({ name: name.normalize('NFC'), description, members }));
-      this.dialogRef.close(group);
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
+      this.data.group
+        ? firstValueFrom(this.api.update(this.data.group.name, { description, members }))
+        : firstValueFrom(this.api.create({ name: name.normalize('NFC'), description, members })),
+    );
   }
 }

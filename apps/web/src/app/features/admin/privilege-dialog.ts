@@ -11,9 +11,9 @@ import { MatRadioModule } from '@angular/material/radio';
 import { MatSelectModule } from '@angular/material/select';
 import { type PrincipalType, type PrivilegeRule, PseudoGroup, type Role } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { privilegeLabel } from './labels';
 import { PrivilegesApi } from './privileges-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 export interface PrivilegeDialogData {
   users: string[];
@@ -101,11 +101,8 @@ export class PrivilegeDialog {
       return;
     }
     const value = this.form.getRawValue();
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      const rule = await firstValueFrom(
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
+      firstValueFrom(
         this.api.create({
           principalType: value.principalType,
           principalName: value.principalName.trim(),
@@ -113,13 +110,7 @@ export class PrivilegeDialog {
           feed: value.scope === 'feed' ? value.feed : null,
           deny: value.deny,
         }),
-      );
-      this.dialogRef.close(rule);
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+      ),
+    );
   }
 }

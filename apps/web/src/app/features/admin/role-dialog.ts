@@ -7,10 +7,10 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { type Privilege, type Role, principalNameProblem } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { AS_YOU_TYPE, nameValidator } from './forms';
 import { ALL_PRIVILEGES, PRIVILEGE_LABELS } from './labels';
 import { RolesApi } from './roles-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 export interface RoleDialogData {
   /** Absent: a new role. */
@@ -66,19 +66,10 @@ export class RoleDialog {
     }
     const { name, description, privileges: checked } = this.form.getRawValue();
     const privileges = ALL_PRIVILEGES.filter((p) => checked[p]) as Privilege[];
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      const role = this.data.role
-        ? await firstValueFrom(this.api.update(this.data.role.name, { description, privileges }))
-        : await firstValueFrom(this.api.create({ name: name.normalize('NFC'), description, privileges }));
-      this.dialogRef.close(role);
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
+      this.data.role
+        ? firstValueFrom(this.api.update(this.data.role.name, { description, privileges }))
+        : firstValueFrom(this.api.create({ name: name.normalize('NFC'), description, privileges })),
+    );
   }
 }

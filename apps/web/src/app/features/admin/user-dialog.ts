@@ -15,9 +15,9 @@ import {
   userNameProblem,
 } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { AS_YOU_TYPE, nameValidator } from './forms';
 import { UsersApi } from './users-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 export interface UserDialogData {
   /** Absent: a new user. */
@@ -87,11 +87,7 @@ export class UserDialog {
       return;
     }
     const value = this.form.getRawValue();
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      let user: User;
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () => {
       if (this.data.user) {
         const request: UpdateUserRequest = {
           displayName: value.displayName,
@@ -100,7 +96,7 @@ export class UserDialog {
         };
         if (!this.isSelf) request.enabled = value.enabled;
         if (value.password) request.password = value.password;
-        user = await firstValueFrom(this.api.update(this.data.user.userName, request));
+        return firstValueFrom(this.api.update(this.data.user.userName, request));
       } else {
         const request: CreateUserRequest = {
           userName: value.userName.normalize('NFC'),
@@ -110,14 +106,8 @@ export class UserDialog {
         };
         if (value.displayName) request.displayName = value.displayName;
         if (value.email) request.email = value.email;
-        user = await firstValueFrom(this.api.create(request));
+        return firstValueFrom(this.api.create(request));
       }
-      this.dialogRef.close(user);
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+    });
   }
 }

@@ -6,9 +6,9 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import type { Feed } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { errorMessage } from '../../core/http/api-error';
 import { FEED_NAME_MAX, feedNameValidator } from './feed-name';
 import { FeedsApi } from './feeds-api';
+import { saveAndClose } from '../../shared/save-and-close';
 
 /** Shows a field's problem as soon as it is typed, not only after leaving the field. */
 export const AS_YOU_TYPE = {
@@ -43,17 +43,8 @@ export class CreateFeedDialog {
       return;
     }
     const { name, description } = this.form.getRawValue();
-    this.submitting.set(true);
-    this.error.set(undefined);
-    this.dialogRef.disableClose = true;
-    try {
-      const created = await firstValueFrom(this.api.create({ name, feedType: 'asset', description }));
-      this.dialogRef.close(created);
-    } catch (e) {
-      this.error.set(errorMessage(e));
-    } finally {
-      this.submitting.set(false);
-      this.dialogRef.disableClose = false;
-    }
+    await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
+      firstValueFrom(this.api.create({ name, feedType: 'asset', description })),
+    );
   }
 }
