@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from './config/app-config';
+import { secureDataDir } from './config/data-dir';
 import { createApp } from './create-app';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+
+let embedded: EmbeddedDatabase | undefined;
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Stockroom');
@@ -16,7 +19,7 @@ async function bootstrap(): Promise<void> {
     throw e;
   }
 
-  let embedded: EmbeddedDatabase | undefined;
+  await secureDataDir(config.dataDir, !config.databaseUrl, logger);
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(config.dataDir, logger);
@@ -48,7 +51,15 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-bootstrap().catch((e) => {
-  console.error(`Stockroom failed to start: ${(e as Error).message}`);
+/** A message for anything thrown or rejected: libraries reject with strings, or with nothing. */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  if (e === undefined || e === null || String(e).trim() === '') return 'an unknown error (no reason given)';
+  return String(e).trim();
+}
+
+bootstrap().catch(async (e: unknown) => {
+  console.error(`Stockroom failed to start: ${describe(e)}`);
+  await embedded?.stop().catch(() => undefined);
   process.exit(1);
 });

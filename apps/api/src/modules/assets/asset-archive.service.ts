@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditAction, ErrorCode, ImportResult, parseDecodedPath, Privilege } from '@stockroom/contracts';
-import { newBlobKey } from '@stockroom/storage';
+import { newBlobKey, ownedTempName } from '@stockroom/storage';
 import { attachmentDisposition } from '../../common/http/attachment';
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -142,13 +141,14 @@ export class AssetArchiveService {
 
     // The body goes to a temp file first: archives must be validated whole before anything is written.
     const tmpDir = join(this.config.dataDir, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const file = join(tmpDir, `import-${randomUUID()}`);
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    // Named after this process, so that a restart removes it if a crash leaves it (multipart-janitor).
+    const file = join(tmpDir, ownedTempName('import'));
     const written: string[] = [];
     const descriptor = this.storage.descriptorFor(feed);
     const provider = this.storage.providerForDescriptor(descriptor);
     try {
-      await pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file));
+      await pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file, { mode: 0o600 }));
       if (!format) {
         const handle = await open(file, 'r');
         const head = Buffer.alloc(4);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { BLOB_PREFIX, DiskStorageProvider } from '@stockroom/storage';
+import { BLOB_PREFIX, DiskStorageProvider, isTempLeftover, TEMP_FILE_MAX_IDLE_MS } from '@stockroom/storage';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -137,18 +137,26 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
     return purged;
   }
 
-  /** Temp files a crash left: import bodies under the data dir, half-written blobs on disk storage. */
+  /**
+   * Temp files a crash left: import bodies under the data dir, half-written blobs on disk storage.
+   * At start (the first run) and every run after: those of a dead process of this host at once,
+   * others once untouched for an hour — other nodes may share these folders (see isTempLeftover).
+   */
   private async removeStaleTempFiles(): Promise<void> {
-    const cutoff = Date.now() - 24 * HOUR_MS;
     const tmp = join(this.config.dataDir, 'tmp');
+    let removed = 0;
     for (const name of await readdir(tmp).catch(() => [] as string[])) {
       const path = join(tmp, name);
       const info = await stat(path).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) await rm(path, { force: true, recursive: true });
+      if (info && isTempLeftover(name, info.mtimeMs, TEMP_FILE_MAX_IDLE_MS)) {
+        await rm(path, { force: true, recursive: true });
+        removed++;
+      }
     }
     for (const feed of await this.feeds.all()) {
       const provider = this.storage.providerFor(feed);
-      if (provider instanceof DiskStorageProvider) await provider.cleanupStale(24 * HOUR_MS);
+      if (provider instanceof DiskStorageProvider) removed += await provider.cleanupStale(TEMP_FILE_MAX_IDLE_MS);
     }
+    if (removed > 0) this.logger.log(`Removed ${removed} temp file(s) left by interrupted uploads or imports`);
   }
 }

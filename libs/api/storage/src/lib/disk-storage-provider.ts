@@ -18,6 +18,7 @@ import {
   uploadNotFound,
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
+import { isTempLeftover, ownedTempName } from './temp-files';
 import type {
   ByteRange,
   PartDescriptor,
@@ -32,6 +33,9 @@ const IO_CHUNK = MiB;
 const TMP_DIR = '.tmp';
 const MULTIPART_DIR = '.multipart';
 const KEY_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+// Stored bytes are for this server only: folders 0700, files 0600 (set at creation, whatever the umask).
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 interface UploadMeta {
   key: string;
@@ -74,7 +78,7 @@ export class DiskStorageProvider implements StorageProvider {
 
     let fh: FileHandle | undefined;
     try {
-      fh = await fsp.open(tmp, 'wx');
+      fh = await fsp.open(tmp, 'wx', FILE_MODE);
       const sink = new PositionalWriter(fh, 0, Infinity);
       await pump(body, sink);
       const size = sink.written;
@@ -182,9 +186,9 @@ export class DiskStorageProvider implements StorageProvider {
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.uploadDir(uploadId);
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
       // A sparse file of the final size: parts are written into it at their offsets.
-      const fh = await fsp.open(path.join(dir, 'data'), 'wx');
+      const fh = await fsp.open(path.join(dir, 'data'), 'wx', FILE_MODE);
       try {
         await fh.truncate(totalSize);
       } finally {
@@ -195,7 +199,7 @@ export class DiskStorageProvider implements StorageProvider {
         totalSize,
         created: new Date().toISOString(),
       };
-      await fsp.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+      await fsp.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta), { mode: FILE_MODE });
       return uploadId;
     } catch (e) {
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -234,7 +238,7 @@ export class DiskStorageProvider implements StorageProvider {
       await fh.close();
       fh = undefined;
       const m: PartMarker = { offset, size };
-      await fsp.writeFile(marker, JSON.stringify(m));
+      await fsp.writeFile(marker, JSON.stringify(m), { mode: FILE_MODE });
       return { index, offset, size };
     } catch (e) {
       if (fh) await fh.close().catch(() => undefined);
@@ -323,8 +327,8 @@ export class DiskStorageProvider implements StorageProvider {
     const probe = path.join(this.tmpRoot, `health-${randomBytes(8).toString('hex')}`);
     const payload = randomBytes(32);
     try {
-      await fsp.mkdir(this.tmpRoot, { recursive: true });
-      await fsp.writeFile(probe, payload);
+      await fsp.mkdir(this.tmpRoot, { recursive: true, mode: DIR_MODE });
+      await fsp.writeFile(probe, payload, { mode: FILE_MODE });
       const back = await fsp.readFile(probe);
       if (!back.equals(payload)) throw new Error('probe read back different bytes');
     } catch (e) {
@@ -337,13 +341,13 @@ export class DiskStorageProvider implements StorageProvider {
   }
 
   /**
-   * Removes temp files left in `root/.tmp` by a crash (or a killed process) that are older than
-   * `olderThanMs`. Returns how many were removed. Unfinished multipart uploads are left alone:
+   * Removes temp files left in `root/.tmp` by a crash (or a killed process): those of a process of
+   * this host that no longer runs at once, any other once untouched for `olderThanMs` (see
+   * {@link isTempLeftover}: another node may share the folder). Returns how many were removed. Unfinished multipart uploads are left alone:
    * their lifetime belongs to whoever tracks upload sessions (see {@link listUploads} and
    * {@link abortMultipart}).
    */
   async cleanupStale(olderThanMs: number): Promise<number> {
-    const cutoff = Date.now() - olderThanMs;
     let removed = 0;
     let names: string[];
     try {
@@ -356,7 +360,7 @@ export class DiskStorageProvider implements StorageProvider {
       const p = path.join(this.tmpRoot, name);
       try {
         const st = await fsp.lstat(p);
-        if (st.mtimeMs < cutoff) {
+        if (isTempLeftover(name, st.mtimeMs, olderThanMs)) {
           await fsp.rm(p, { recursive: true, force: true });
           removed++;
         }
@@ -379,11 +383,11 @@ export class DiskStorageProvider implements StorageProvider {
 
   private async newTempPath(key: string): Promise<string> {
     try {
-      await fsp.mkdir(this.tmpRoot, { recursive: true });
+      await fsp.mkdir(this.tmpRoot, { recursive: true, mode: DIR_MODE });
     } catch (e) {
       throw this.translate(e, `write "${key}"`);
     }
-    return path.join(this.tmpRoot, `${randomBytes(16).toString('hex')}.tmp`);
+    return path.join(this.tmpRoot, ownedTempName('upload', '.tmp'));
   }
 
   /** Moves a finished file onto `key`, creating its folders, replacing any previous file. */
@@ -394,7 +398,7 @@ export class DiskStorageProvider implements StorageProvider {
         await fsp.rename(from, dest);
       } catch (e) {
         if (errnoCode(e) !== 'ENOENT') throw e;
-        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        await fsp.mkdir(path.dirname(dest), { recursive: true, mode: DIR_MODE });
         await fsp.rename(from, dest);
       }
     } catch (e) {
