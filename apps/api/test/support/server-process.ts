@@ -11,13 +11,18 @@ export interface ServerProcess {
   url: string;
   port: number;
   pid: number;
+  /** Its STOCKROOM_DATA_DIR. */
+  dataDir: string;
   /** `Authorization` header value for the Admin user (works with `raw()` from support/http). */
   adminAuth: string;
   /** The last lines the server wrote (stdout and stderr), for failure messages. */
   output(): string;
   /** SIGKILL: no shutdown hook runs, open requests and DB sessions die with the process. */
   kill(): Promise<void>;
-  /** SIGTERM (SIGKILL after 5 s) and removes the data dir; safe to call twice, also after kill(). */
+  /**
+   * SIGTERM (SIGKILL after 5 s) and removes the data dir (unless the caller gave it); safe to call
+   * twice, also after kill().
+   */
   stop(): Promise<void>;
 }
 
@@ -44,14 +49,15 @@ function bootstrap(): string {
 /**
  * Starts the server as a child process on a free port with its own data dir, with `env` on top of
  * the test defaults (Admin password {@link ADMIN_PASSWORD}), and resolves once `/health` is 200.
- * Pass `DATABASE_URL` (a test database), or the server starts an embedded PostgreSQL.
+ * Pass `DATABASE_URL` (a test database), or `DATABASE_URL: ''` and the server starts an embedded
+ * PostgreSQL under its data dir. `dataDir` reuses a data dir (a restart): the caller then removes it.
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; dataDir?: string } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-node-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stockroom-node-')));
   const port = await freePort();
   const child = spawn(process.execPath, ['-e', bootstrap()], {
     cwd: REPO_ROOT,
@@ -96,7 +102,7 @@ export async function startServerProcess(
     if (stopped) return;
     stopped = true;
     await waitExit('SIGTERM');
-    await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   };
 
   try {
@@ -119,6 +125,7 @@ export async function startServerProcess(
     url,
     port,
     pid: child.pid as number,
+    dataDir,
     adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
     output: () => output,
     kill: () => waitExit('SIGKILL'),
