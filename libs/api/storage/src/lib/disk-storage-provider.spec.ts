@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import {
   readObject,
 } from '../testing';
 import { DiskStorageProvider } from './disk-storage-provider';
+import { ownedTempName } from './temp-files';
 import { StorageErrorCode } from './storage-error';
 
 const MiB = 1024 * 1024;
@@ -186,6 +188,48 @@ describe('DiskStorageProvider (disk specifics)', () => {
     expect(await provider.cleanupStale(60 * 60 * 1000)).toBe(2);
     expect(await fsp.readdir(tmp)).toEqual(['fresh.tmp']);
     expect(await new DiskStorageProvider(path.join(root, 'nothing-here')).cleanupStale(0)).toBe(0);
+  });
+
+  it("cleanupStale removes the temp files of a dead process of this host at once, another node's only when idle", async () => {
+    const tmp = path.join(root, '.tmp');
+    await fsp.mkdir(tmp, { recursive: true });
+    const ours = ownedTempName('upload', '.tmp');
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const [kind, host, pid, start, rest] = ours.split('_');
+    expect(Number(pid)).toBe(process.pid);
+    const names = {
+      ours,
+      deadProcess: [kind, host, deadPid, start, rest].join('_'),
+      earlierStartSamePid: [kind, host, pid, start === '00000000' ? '11111111' : '00000000', rest].join('_'),
+      otherNodeFresh: `upload_other-node.example_${process.pid}_${start}_01.tmp`,
+      otherNodeIdle: `upload_other-node.example_${process.pid}_${start}_02.tmp`,
+    };
+    for (const name of Object.values(names)) await fsp.writeFile(path.join(tmp, name), 'x');
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await fsp.utimes(path.join(tmp, names.otherNodeIdle), old, old);
+    expect(await provider.cleanupStale(60 * 60 * 1000)).toBe(3);
+    expect((await fsp.readdir(tmp)).sort()).toEqual([names.ours, names.otherNodeFresh].sort());
+  });
+
+  it('keeps stored bytes private (folders 0700, files 0600) whatever the umask', async () => {
+    const umask = process.umask(0);
+    try {
+      await provider.write('blobs/ab/one', bodyOf('secret'));
+      const uploadId = await provider.createMultipart('blobs/cd/two', 4);
+      await provider.writePart('blobs/cd/two', uploadId, { index: 0, offset: 0, size: 4 }, bodyOf('abcd'));
+      const mode = async (p: string) => ((await fsp.stat(path.join(root, p))).mode & 0o777).toString(8);
+      for (const folder of ['blobs', 'blobs/ab', '.tmp', '.multipart', `.multipart/${uploadId}`]) {
+        expect([folder, await mode(folder)]).toEqual([folder, '700']);
+      }
+      for (const file of ['blobs/ab/one', `.multipart/${uploadId}/data`, `.multipart/${uploadId}/meta.json`]) {
+        expect([file, await mode(file)]).toEqual([file, '600']);
+      }
+      await provider.completeMultipart('blobs/cd/two', uploadId, [{ index: 0, offset: 0, size: 4 }]);
+      expect(await mode('blobs/cd/two')).toBe('600');
+      expect(await mode('blobs/cd')).toBe('700');
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('checkHealth fails with Unavailable when the root cannot be used', async () => {
