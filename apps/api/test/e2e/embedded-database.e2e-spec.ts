@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -220,6 +220,20 @@ describe('the embedded PostgreSQL', () => {
     expect(third.output()).not.toContain('previous run');
     expect(await download(third, 'private', 'a.bin')).toEqual(content);
   }, 300_000);
+
+  it('says why it cannot start, also when the database library rejects without a reason', async () => {
+    const dataDir = await newDataDir();
+    // A data folder PostgreSQL refuses (wrong version, and as root wrong owner): it exits at once.
+    await mkdir(join(dataDir, 'postgres'), { mode: 0o700 });
+    await writeFile(join(dataDir, 'postgres', 'PG_VERSION'), '9\n');
+    const failure = await start(dataDir).then(
+      () => new Error('the server started'),
+      (e: Error) => e,
+    );
+    expect(failure.message).toMatch(/Stockroom failed to start: The embedded PostgreSQL in \S+ did not start/);
+    expect(failure.message).toMatch(/Its last messages:\n.*(FATAL|postgres)/);
+    expect(failure.message).not.toMatch(/TypeError|reading 'message'|undefined/);
+  });
 
   it('converts an install made with the old fixed credentials, keeping its data', async () => {
     const dataDir = await newDataDir();
