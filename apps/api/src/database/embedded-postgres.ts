@@ -1,7 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,9 +114,15 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       await chown(initDir, ids.uid, ids.gid);
       await chown(initPasswordFile, ids.uid, ids.gid);
     }
-    // A failed initdb may leave a half-made folder behind, which the next one refuses.
-    if (existsSync(databaseDir)) await rm(databaseDir, { recursive: true, force: true });
+    // initdb refuses a folder that is not empty: say what to do rather than delete anything.
+    if ((await readdir(databaseDir).catch(() => [])).length > 0) {
+      throw new Error(
+        `${databaseDir} holds files but no database (no PG_VERSION): a first start that was interrupted? ` +
+          'Remove that folder and start again.',
+      );
+    }
   } else {
+    await rm(initDir, { recursive: true, force: true }); // a crash right after initdb
     await requirePasswordsInHba(databaseDir);
   }
 
