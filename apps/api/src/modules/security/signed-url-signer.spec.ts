@@ -58,6 +58,17 @@ describe('SignedUrlSigner', () => {
     });
   });
 
+  it('refuses another spelling of the same signature (unused bits of the last character)', () => {
+    const last = signature.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1];
+    expect(Buffer.from(signature.slice(0, 42) + sibling, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(signer.verify(target, String(expires), signature.slice(0, 42) + sibling, now)).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
+  });
+
   it('a field cannot spill into the next (no separator ambiguity)', () => {
     const a = signer.sign({ feed: 'a', path: 'b/c', version: 'v' }, expires);
     expect(signer.verify({ feed: 'a/b', path: 'c', version: 'v' }, String(expires), a, now).ok).toBe(false);

@@ -28,7 +28,6 @@ export type SignedCheck = { ok: true } | { ok: false; reason: 'malformed' | 'sig
 
 /** Purpose and format of the signed text: a share link or a later format signs a different one. */
 const SCOPE = 'stockroom:content:v1';
-const SIGNATURE_BYTES = 32;
 
 /**
  * HMAC-SHA256 over (scope, directory, path, version, expiry) with the installation's key. Checking
@@ -52,9 +51,11 @@ export class SignedUrlSigner {
     if (!/^[1-9][0-9]{0,11}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) {
       return { ok: false, reason: 'malformed' };
     }
-    const sent = Buffer.from(signature, 'base64url');
-    const expected = this.mac(target, Number(expires));
-    if (sent.length !== SIGNATURE_BYTES || !timingSafeEqual(sent, expected)) return { ok: false, reason: 'signature' };
+    // Compared as text: base64url's last character carries 2 unused bits, which a byte comparison
+    // would let a client change at will (one signature, several spellings).
+    const sent = Buffer.from(signature, 'ascii');
+    const expected = Buffer.from(this.mac(target, Number(expires)).toString('base64url'), 'ascii');
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) return { ok: false, reason: 'signature' };
     if (Number(expires) <= nowSeconds) return { ok: false, reason: 'expired' };
     return { ok: true };
   }
