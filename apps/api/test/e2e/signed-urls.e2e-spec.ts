@@ -364,6 +364,17 @@ describe('separate content origin (STOCKROOM_CONTENT_URL)', () => {
     expect(res.text).toBe(body);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['set-cookie']).toBeUndefined();
+    // The console on the main origin may read a range of it (its text preview).
+    const preflight = await onContent('OPTIONS', target(url), {
+      Origin: `http://${main}`,
+      'Access-Control-Request-Method': 'GET',
+      'Access-Control-Request-Headers': 'range',
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/\bRange\b/);
+    const range = await onContent('GET', target(url), { Range: 'bytes=0-3', Origin: `http://${main}` });
+    expect([range.status, range.text]).toEqual([206, body.slice(0, 4)]);
+    expect(range.headers['access-control-expose-headers']).toMatch(/Content-Range/);
   });
 
   it('serves nothing else on the content host name: console, /api, unsigned /endpoints (cookie or key ignored)', async () => {

@@ -20,6 +20,15 @@ export function contentOriginGate(
     }
     const method = req.method.toUpperCase();
     const read = method === 'GET' || method === 'HEAD';
+    if (method === 'OPTIONS' && isSignedRequest(req.originalUrl)) {
+      // The console's preview reads a signed URL from the other origin (with a Range header).
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD');
+      res.setHeader('Access-Control-Allow-Headers', 'Range, If-Range, If-None-Match, If-Modified-Since');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
     if ((read && isSignedRequest(req.originalUrl)) || /^\/health(\/live)?$/.test(req.path)) {
       // Nothing here is ever authenticated by a cookie.
       delete req.headers.cookie;

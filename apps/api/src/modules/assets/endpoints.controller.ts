@@ -73,6 +73,7 @@ export class EndpointsController {
       }
       // The URL is the credential, and it is no secret from pages that hold it.
       res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag');
     }
 
     switch (op.toLowerCase()) {
