@@ -1,7 +1,19 @@
-import { freePort } from '@stockroom/storage/testing';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { ADMIN_PASSWORD, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
+
+/** A port nothing listens on now (the server must know its own before it starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * [ext] A server with a separate content origin (STOCKROOM_CONTENT_URL, issue 13): the console at
