@@ -1,14 +1,8 @@
 import { freePort } from '@stockroom/storage/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Clock } from '../../src/common/clock';
-import { loadConfig } from '../../src/config/app-config';
-import { createApp } from '../../src/create-app';
 import { createFeed, sha1 } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase } from '../support/test-database';
 
 /**
  * [ext] Signed download URLs (issue 13): `POST /api/signed-urls` mints a short-lived URL for one file
@@ -315,29 +309,11 @@ describe('separate content origin (STOCKROOM_CONTENT_URL)', () => {
     const port = await freePort();
     main = `127.0.0.1:${port}`;
     content = `localhost:${port}`;
-    const db = await createTestDatabase();
-    const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-test-data-'));
-    const config = loadConfig({
-      STOCKROOM_DATA_DIR: dataDir,
-      STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    t = await startTestApp({
+      PORT: String(port),
       STOCKROOM_BASE_URL: `http://${main}`,
       STOCKROOM_CONTENT_URL: `http://${content}`,
     });
-    const app = await createApp(config, db.url, false);
-    await app.listen(port, '127.0.0.1');
-    t = {
-      app,
-      url: `http://${main}`,
-      port,
-      config,
-      db,
-      adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
-      async close() {
-        await app.close();
-        await db.drop();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
     await setup(t);
     await upload(t, FEED, 'image.svg', body);
   });
