@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { contentOriginGate } from './common/http/content-origin';
 import { readJsonBody } from './common/http/read-body';
 import { createDataSource } from './database/data-source';
 
@@ -56,6 +57,9 @@ export async function createApp(
     res.setHeader('X-ProGet-Version', config.version);
     next();
   });
+  // The content host name (STOCKROOM_CONTENT_URL) answers signed download URLs only.
+  const contentGate = contentOriginGate(config);
+  if (contentGate) app.use(contentGate);
   // JSON bodies of the management API: our reader, so parse errors are ours too (a parser's message
   // would echo part of the body, password included, back to the caller).
   app.use('/api', (req: express.Request, res: express.Response, next: express.NextFunction) => {

@@ -18,4 +18,21 @@ describe('loadConfig', () => {
   it('keeps a base URL without its trailing slash', () => {
     expect(loadConfig({ STOCKROOM_BASE_URL: 'https://files.example.com/' }).baseUrl).toBe('https://files.example.com');
   });
+
+  it("takes a content origin on another host name, and refuses one on the console's (cookies ignore ports)", () => {
+    const ok = loadConfig({
+      STOCKROOM_BASE_URL: 'https://stockroom.example.com',
+      STOCKROOM_CONTENT_URL: 'https://content.example-usercontent.com/',
+    });
+    expect(ok.contentUrl).toBe('https://content.example-usercontent.com');
+    expect(ok.signedUrlSeconds).toBe(300);
+    expect(() =>
+      loadConfig({
+        STOCKROOM_BASE_URL: 'https://Stockroom.example.com',
+        STOCKROOM_CONTENT_URL: 'http://stockroom.example.com:8625',
+      }),
+    ).toThrow(/STOCKROOM_CONTENT_URL: must have another host name/);
+    expect(() => loadConfig({ STOCKROOM_CONTENT_URL: 'ftp://content.example.com' })).toThrow(/STOCKROOM_CONTENT_URL=/);
+    expect(() => loadConfig({ STOCKROOM_SIGNED_URL_SECONDS: '0' })).toThrow(/STOCKROOM_SIGNED_URL_SECONDS="0"/);
+  });
 });

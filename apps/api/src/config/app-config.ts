@@ -12,6 +12,13 @@ export interface AppConfig {
   consoleDir?: string;
   /** Public base URL used in `content` links; absent: derived from each request. */
   baseUrl?: string;
+  /**
+   * A second origin (another host name) that serves only signed download URLs, so that files never
+   * run next to the console's session cookie; absent: signed URLs are served on the main origin.
+   */
+  contentUrl?: string;
+  /** How long a signed download URL stays valid. */
+  signedUrlSeconds: number;
   /** Honour X-Forwarded-Proto/Host when deriving URLs. */
   trustProxy: boolean;
   /** 0 = no limit. */
@@ -96,6 +103,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     consoleDir: env['STOCKROOM_CONSOLE_DIR']?.trim() ? resolve(cwd, env['STOCKROOM_CONSOLE_DIR'].trim()) : undefined,
     baseUrl: url('STOCKROOM_BASE_URL', ['http:', 'https:']),
+    contentUrl: url('STOCKROOM_CONTENT_URL', ['http:', 'https:']),
+    signedUrlSeconds: int('STOCKROOM_SIGNED_URL_SECONDS', 300, 10, 24 * 3600),
     trustProxy: bool('STOCKROOM_TRUST_PROXY'),
     maxUploadBytes: int('STOCKROOM_MAX_UPLOAD_BYTES', 0, 0),
     import: {
@@ -118,10 +127,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     version: STOCKROOM_VERSION,
   };
 
+  if (config.contentUrl && config.baseUrl && hostOf(config.contentUrl) === hostOf(config.baseUrl)) {
+    // Cookies ignore ports: the same host name would hand the session cookie to the content.
+    problems.push('STOCKROOM_CONTENT_URL: must have another host name than STOCKROOM_BASE_URL (cookies ignore ports)');
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return config;
+}
+
+/** The host name of a URL, lower-case, without the port. */
+export function hostOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
 }
 
 function adminPassword(raw: string | undefined, problems: string[]): string | undefined {

@@ -13,6 +13,7 @@ import { GroupEntity } from '../modules/security/group.entity';
 import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
 import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
+import { ServerSecretEntity } from '../modules/security/server-secret.entity';
 import { SessionEntity } from '../modules/security/session.entity';
 import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
@@ -39,4 +40,5 @@ export const ENTITIES = [
   RetentionPreviewEntity,
   RetentionCandidateEntity,
   RetentionRunEntity,
+  ServerSecretEntity,
 ];

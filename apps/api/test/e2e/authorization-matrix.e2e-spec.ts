@@ -400,6 +400,16 @@ describe('authorization matrix: every route × every kind of caller', () => {
           return { method: 'POST', path: ep('import', `impo-${n}?format=zip&overwrite=true`), body: zip };
         },
       },
+      {
+        route: 'POST /api/signed-urls',
+        what: 'sign a download URL [ext]',
+        need: dir(Download),
+        ok: 200,
+        request: async (n) => (
+          await upload(`sign-${n}.txt`),
+          { method: 'POST', path: '/api/signed-urls', body: JSON.stringify({ feed: FEED, path: `sign-${n}.txt` }) }
+        ),
+      },
 
       // ---- feeds (spec §7)
       {

@@ -34,7 +34,8 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
   const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-test-data-'));
   const config = loadConfig({ STOCKROOM_DATA_DIR: dataDir, STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
   const app = await createApp(config, database.url, false);
-  await app.listen(0, '127.0.0.1');
+  // A free port, unless the test needs to know it beforehand (PORT; e.g. for STOCKROOM_CONTENT_URL).
+  await app.listen(env['PORT'] ? config.port : 0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return {
     app,

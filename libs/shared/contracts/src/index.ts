@@ -9,3 +9,4 @@ export * from './lib/storage';
 export * from './lib/retention';
 export * from './lib/user-metadata';
 export * from './lib/retention-pattern';
+export * from './lib/signed-url';

@@ -10,7 +10,7 @@ export type KeyGrant =
  * set for users and personal keys (whose privileges are their user's).
  */
 export interface Principal {
-  kind: 'anonymous' | 'user' | 'api-key';
+  kind: 'anonymous' | 'user' | 'api-key' | 'signed-url';
   /** The user's name, or a key's label for system and feed keys. */
   name: string;
   userId?: number;
@@ -18,6 +18,15 @@ export interface Principal {
   credential: CredentialKind;
   address: string;
   sessionId?: number;
+  /** A signed download URL: allowed to GET or HEAD this one file (lower-case names), nothing else. */
+  signedUrl?: SignedUrlGrant;
+}
+
+export interface SignedUrlGrant {
+  feed: string;
+  path: string;
+  /** The file's content identity (SHA-1) the URL was made for. */
+  version: string;
 }
 
 export function anonymous(address: string): Principal {

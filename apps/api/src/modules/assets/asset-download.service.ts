@@ -4,6 +4,7 @@ import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { StoredObjectResponse } from '../../common/http/send-stored-object';
 import { AccessService } from '../security/access.service';
+import { MintedSignature, SignedUrlsService } from '../security/signed-urls.service';
 import { StorageService } from '../storage/storage.service';
 import { attachmentDisposition } from '../../common/http/attachment';
 import { cacheControlOf } from './asset-item.mapper';
@@ -25,12 +26,31 @@ export class AssetDownloadService {
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly counter: DownloadCounterService,
+    private readonly signedUrls: SignedUrlsService,
   ) {}
+
+  /** [ext] A signature for one file's current content; the caller needs Download, as for a GET. */
+  async sign(actor: Principal, target: AssetTarget): Promise<MintedSignature> {
+    const { feed, path } = target;
+    await this.access.require(actor, Privilege.Download, feed);
+    if (path.segments.length === 0)
+      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
+    const item = await this.items.find(feed.id, path.lower);
+    if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
+    if (!item.sha1) throw badRequest(`"${path.path}" has no content.`);
+    return this.signedUrls.mint({ feed: feed.name, path: path.path, version: item.sha1 });
+  }
 
   async resolve(
     actor: Principal,
     target: AssetTarget,
-    opts: { head: boolean; attachment: boolean },
+    opts: {
+      head: boolean;
+      attachment: boolean;
+      /** Serve only this content (a signed URL's SHA-1): an overwritten file is refused. */
+      version?: string;
+    },
   ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
@@ -42,6 +62,12 @@ export class AssetDownloadService {
     if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
     if (!item.blob_key || !item.sha1) throw badRequest(`"${path.path}" has no content.`);
+    if (opts.version !== undefined && opts.version.toLowerCase() !== item.sha1) {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        'The file has changed since this signed URL was made; ask for a new one.',
+      );
+    }
 
     const cacheControl =
       rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined) ??

@@ -10,12 +10,13 @@ import { AssetsRepository } from './assets.repository';
 import { AssetsService } from './assets.service';
 import { DownloadCounterService } from './download-counter.service';
 import { EndpointsController } from './endpoints.controller';
+import { SignedUrlsController } from './signed-urls.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
 
 @Module({
   imports: [FeedsModule, StorageModule, AccessModule, AuditModule],
-  controllers: [EndpointsController],
+  controllers: [EndpointsController, SignedUrlsController],
   providers: [
     AssetsRepository,
     MultipartRepository,

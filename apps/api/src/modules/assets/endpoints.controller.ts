@@ -6,6 +6,7 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
+import { baseUrlOf } from '../../common/http/base-url';
 import { Query } from '../../common/http/query';
 import { readJsonBody } from '../../common/http/read-body';
 import { sendStoredObject } from '../../common/http/send-stored-object';
@@ -65,6 +66,15 @@ export class EndpointsController {
     const feed = await this.feeds.require(actor, feedName);
     const target: AssetTarget = { feed, path: itemPath(segments) };
     const method = req.method.toUpperCase();
+    if (actor.signedUrl) {
+      // The guard let the signature through for a GET or HEAD of content; it names one file only.
+      if (op.toLowerCase() !== 'content' || target.path.lower !== actor.signedUrl.path) {
+        throw new AppError(ErrorCode.Forbidden, 'A signed URL only downloads the file it was made for.');
+      }
+      // The URL is the credential, and it is no secret from pages that hold it.
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag');
+    }
 
     switch (op.toLowerCase()) {
       case 'content':
@@ -147,6 +157,7 @@ export class EndpointsController {
       const object = await this.downloads.resolve(actor, target, {
         head: method === 'HEAD',
         attachment: query.bool('download'),
+        version: actor.signedUrl?.version,
       });
       await sendStoredObject(req, res, object);
       return;
@@ -181,23 +192,7 @@ export class EndpointsController {
 
   /** Absolute base of `content` links: configured, or from the request (proxy headers if trusted). */
   private contentBase(req: Request, feedName: string): string {
-    let base = this.config.baseUrl;
-    if (!base) {
-      const forwardedProto = this.config.trustProxy
-        ? String(req.headers['x-forwarded-proto'] ?? '')
-            .split(',')[0]
-            .trim()
-        : '';
-      const forwardedHost = this.config.trustProxy
-        ? String(req.headers['x-forwarded-host'] ?? '')
-            .split(',')[0]
-            .trim()
-        : '';
-      const proto = forwardedProto || req.protocol;
-      const host = forwardedHost || req.headers.host || `localhost:${this.config.port}`;
-      base = `${proto}://${host}`;
-    }
-    return `${base}/endpoints/${encodeURIComponent(feedName)}/content`;
+    return `${baseUrlOf(this.config, req)}/endpoints/${encodeURIComponent(feedName)}/content`;
   }
 }
 

@@ -5,6 +5,8 @@ import { AuthenticationService } from './authentication.service';
 import { IdentityRepository } from './identity.repository';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
+import { ServerSecretsRepository } from './server-secrets.repository';
+import { SignedUrlsService } from './signed-urls.service';
 
 /**
  * Who is calling and what they may do: used by the auth guard and by every service that checks a
@@ -12,7 +14,15 @@ import { PasswordService } from './password.service';
  */
 @Module({
   imports: [AuditModule],
-  providers: [AccessService, AuthenticationService, IdentityRepository, LoginThrottleService, PasswordService],
-  exports: [AccessService, AuthenticationService, PasswordService],
+  providers: [
+    AccessService,
+    AuthenticationService,
+    IdentityRepository,
+    LoginThrottleService,
+    PasswordService,
+    ServerSecretsRepository,
+    SignedUrlsService,
+  ],
+  exports: [AccessService, AuthenticationService, PasswordService, SignedUrlsService],
 })
 export class AccessModule {}

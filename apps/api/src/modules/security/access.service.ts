@@ -35,6 +35,7 @@ export class AccessService {
 
   /** Privileges the actor holds on a directory (or globally, for `feed` undefined). */
   privileges(actor: Principal, feed?: FeedRef): Promise<Set<Privilege>> {
+    if (actor.signedUrl) return Promise.resolve(signedUrlPrivileges(actor, feed));
     const feedId = feed?.id ?? null;
     let perActor = this.memo.get(actor);
     if (!perActor) this.memo.set(actor, (perActor = new Map()));
@@ -74,7 +75,9 @@ export class AccessService {
   async privilegesOnEach(actor: Principal, feeds: readonly FeedRef[]): Promise<Map<number, Set<Privilege>>> {
     const grant = actor.key?.grant;
     const held = new Map<number, Set<Privilege>>();
-    if (grant?.type === 'system') {
+    if (actor.signedUrl) {
+      for (const f of feeds) held.set(f.id, signedUrlPrivileges(actor, f));
+    } else if (grant?.type === 'system') {
       for (const f of feeds) held.set(f.id, new Set(grant.privileges));
     } else if (grant?.type === 'feed') {
       for (const f of feeds)
@@ -110,6 +113,13 @@ export class AccessService {
   private signInNeeded(): AppError {
     return unauthorized('Authentication required: send an API key (X-ApiKey) or a user name and password.');
   }
+}
+
+/** A signed URL reads its one directory (the path is checked where the file is served), nothing else. */
+function signedUrlPrivileges(actor: Principal, feed?: FeedRef): Set<Privilege> {
+  return feed && feed.name.toLowerCase() === actor.signedUrl?.feed
+    ? new Set([Privilege.View, Privilege.Download])
+    : new Set<Privilege>();
 }
 
 function pseudoGroupsOf(actor: Principal): PseudoGroup[] {

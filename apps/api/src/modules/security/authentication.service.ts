@@ -13,6 +13,7 @@ import { Credential, CSRF_HEADER, readCredential } from './credentials';
 import { IdentityRepository, KeyRow } from './identity.repository';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
+import { isSignedRequest, SignedUrlsService } from './signed-urls.service';
 import { systemKeyPrivileges } from './privilege-evaluation';
 
 export interface Authenticated {
@@ -49,10 +50,15 @@ export class AuthenticationService {
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
+    private readonly signedUrls: SignedUrlsService,
   ) {}
 
   async authenticate(req: Request): Promise<Authenticated> {
     const address = clientAddress(req);
+    // A signed download URL is its own and only credential: headers and cookies are not read.
+    if (isSignedRequest(req.originalUrl)) {
+      return { principal: this.signedUrls.authenticate(req.method.toUpperCase(), req.originalUrl, address) };
+    }
     const credential = readCredential(req.headers, Query.fromUrl(req.originalUrl).get('key'));
     switch (credential.kind) {
       case 'none':

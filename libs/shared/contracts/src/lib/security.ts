@@ -8,7 +8,7 @@ export enum PseudoGroup {
 }
 
 /** How a caller proved who it is (spec §6), as recorded in the audit log. */
-export type CredentialKind = 'anonymous' | 'session' | 'password' | 'pseudo-key' | 'api-key';
+export type CredentialKind = 'anonymous' | 'session' | 'password' | 'pseudo-key' | 'api-key' | 'signed-url';
 
 /** The four built-in roles (ProGet "tasks") and what they bundle. */
 export const BUILT_IN_ROLES: Readonly<Record<string, readonly Privilege[]>> = {

@@ -21,6 +21,7 @@ const CREDENTIAL_LABELS: Record<string, string> = {
   password: 'password',
   'pseudo-key': 'user:password key',
   'api-key': 'API key',
+  'signed-url': 'signed URL',
 };
 
 /** A `datetime-local` value (local time) as ISO-8601, or undefined. */

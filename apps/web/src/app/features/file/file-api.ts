@@ -1,7 +1,7 @@
 import { HttpClient, HttpHeaders, type HttpResponse } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type { AssetItem, AssetMetadataUpdate } from '@stockroom/contracts';
-import { map, type Observable } from 'rxjs';
+import type { AssetItem, AssetMetadataUpdate, SignedUrl, SignedUrlRequest } from '@stockroom/contracts';
+import { map, type Observable, switchMap } from 'rxjs';
 import { contentUrl, encodePath } from '../../shared/links';
 
 /** The first bytes of a file, as text, for the preview. */
@@ -41,27 +41,32 @@ export class FileApi {
   }
 
   /**
-   * The first {@link PREVIEW_BYTES} of a file as text (`Range: bytes=0-…`). The server counts this
-   * as a download: it counts every GET that delivers the first byte. `version` (the SHA-1) keeps
-   * the browser from answering with an older content from its cache.
+   * `POST /api/signed-urls` [ext]: a short-lived URL for the file's current content that needs no
+   * cookie, on the server's content origin when it has one. Downloads and previews use it, so that
+   * a file opened by the console never runs next to the session. `download` asks for an attachment.
    */
-  textPreview(feed: string, path: string, version = ''): Observable<TextPreview> {
-    return this.http
-      .get(versionedUrl(contentUrl(feed, path), version), {
-        headers: new HttpHeaders({ Range: `bytes=0-${PREVIEW_BYTES - 1}` }),
-        responseType: 'text',
-        observe: 'response',
-      })
-      .pipe(map((response) => ({ text: response.body ?? '', truncated: isTruncated(response) })));
+  signedUrl(feed: string, path: string, download = false): Observable<string> {
+    const body: SignedUrlRequest = { feed, path, ...(download ? { download } : {}) };
+    return this.http.post<SignedUrl>('/api/signed-urls', body).pipe(map((signed) => signed.url));
   }
-}
 
-/**
- * `url?v={sha1}`: the content's own URL per version, so a cached copy of an overwritten file is never
- * shown (the server ignores the parameter; downloads are `Cache-Control: public` by default).
- */
-export function versionedUrl(url: string, version: string): string {
-  return version ? `${url}?v=${encodeURIComponent(version)}` : url;
+  /**
+   * The first {@link PREVIEW_BYTES} of a file as text (`Range: bytes=0-…`), through a signed URL
+   * (bound to the content's version, so a cached copy of an older content is never shown). The
+   * server counts this as a download: it counts every GET that delivers the first byte.
+   */
+  textPreview(feed: string, path: string): Observable<TextPreview> {
+    return this.signedUrl(feed, path).pipe(
+      switchMap((url) =>
+        this.http.get(url, {
+          headers: new HttpHeaders({ Range: `bytes=0-${PREVIEW_BYTES - 1}` }),
+          responseType: 'text',
+          observe: 'response',
+        }),
+      ),
+      map((response) => ({ text: response.body ?? '', truncated: isTruncated(response) })),
+    );
+  }
 }
 
 /** 206 with `Content-Range: bytes 0-65535/123456` means there is more; 200 is the whole file. */

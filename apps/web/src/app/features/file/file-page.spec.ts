@@ -19,7 +19,7 @@ import { requestedWithInterceptor } from '../../core/http/requested-with-interce
 import { feedAreaMatcher } from '../../shared/links';
 import { noMaterialAnimations } from '../../testing/material';
 import { ADMIN, ANONYMOUS_ME } from '../../testing/principals';
-import { FilePage, curlExample } from './file-page';
+import { FilePage, OPEN_URL, curlExample } from './file-page';
 
 @Component({ template: '<p>folder</p>' })
 class BrowseStub {}
@@ -70,6 +70,8 @@ const USER: CurrentPrincipal = {
 };
 
 const METADATA_URL = '/endpoints/installers/metadata/tools/win/setup.exe';
+/** What the server signs: on its content origin when it has one (another host name). */
+const SIGNED = `http://content.example/endpoints/installers/content/tools/win/setup.exe?expires=1&version=${SHA1}&signature=s`;
 
 describe('FilePage', () => {
   let backend: HttpTestingController;
@@ -77,8 +79,10 @@ describe('FilePage', () => {
   let page: HTMLElement;
   let loader: HarnessLoader;
   let root: HarnessLoader;
+  let opened: string[];
 
   beforeEach(() => {
+    opened = [];
     TestBed.configureTestingModule({
       providers: [
         provideRouter(
@@ -91,6 +95,7 @@ describe('FilePage', () => {
         provideHttpClient(withInterceptors([requestedWithInterceptor])),
         provideHttpClientTesting(),
         noMaterialAnimations,
+        { provide: OPEN_URL, useValue: (url: string) => opened.push(url) },
       ],
     });
     backend = TestBed.inject(HttpTestingController);
@@ -370,9 +375,51 @@ describe('FilePage', () => {
     expect(banner?.querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/browse/tools/win');
   });
 
+  /** The page asks the server to sign a URL for the file: answers it with {@link SIGNED}. */
+  function answerSigning(download = false): void {
+    const signing = backend.expectOne('/api/signed-urls');
+    expect(signing.request.method).toBe('POST');
+    expect(signing.request.body).toEqual({
+      feed: 'installers',
+      path: 'tools/win/setup.exe',
+      ...(download ? { download } : {}),
+    });
+    signing.flush({ url: download ? `${SIGNED}&download=true` : SIGNED, expires: '2030-01-01T00:00:00.000Z' });
+  }
+
+  it('downloads through a signed URL (no cookie needed); the link itself stays the plain API URL', async () => {
+    await open();
+    byTestId('download-file').dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 }));
+    answerSigning(true);
+    await settle();
+    expect(opened).toEqual([`${SIGNED}&download=true`]);
+    expect(byTestId('download-file').getAttribute('href')).toBe(
+      '/endpoints/installers/content/tools/win/setup.exe?download=true',
+    );
+  });
+
+  it('leaves a middle or modified click to the browser (the plain link), and says when signing fails', async () => {
+    await open();
+    const link = byTestId('download-file');
+    link.addEventListener('click', (e) => e.preventDefault()); // jsdom would navigate
+    link.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0, ctrlKey: true }));
+    backend.expectNone('/api/signed-urls');
+    link.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, button: 0 }));
+    backend
+      .expectOne('/api/signed-urls')
+      .flush(
+        { code: 'forbidden', message: 'jane lacks the Feeds_DownloadPackage privilege here.' },
+        { status: 403, statusText: 'Forbidden' },
+      );
+    await settle();
+    expect(opened).toEqual([]);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toContain('lacks the Feeds_DownloadPackage');
+  });
+
   it('previews the first 64 KiB of a text file with a Range request and says when it is cut', async () => {
     await open({ item: fileItem({ name: 'setup.exe', type: 'text/plain', size: 200_000 }) });
-    const req = backend.expectOne(`/endpoints/installers/content/tools/win/setup.exe?v=${SHA1}`);
+    answerSigning();
+    const req = backend.expectOne(SIGNED);
     expect(req.request.headers.get('Range')).toBe('bytes=0-65535');
     expect(req.request.responseType).toBe('text');
     req.flush('hello\nworld', {
@@ -385,11 +432,11 @@ describe('FilePage', () => {
     expect(byTestId('preview-truncated').textContent).toContain('Showing the first 64.0 KB');
   });
 
-  it('shows a small image from its content URL', async () => {
+  it('shows a small image from a signed URL', async () => {
     await open({ item: fileItem({ name: 'logo.png', type: 'image/png', size: 2048 }) });
-    expect(byTestId('preview-image').getAttribute('src')).toBe(
-      `/endpoints/installers/content/tools/win/setup.exe?v=${SHA1}`,
-    );
+    answerSigning();
+    await settle();
+    expect(byTestId('preview-image').getAttribute('src')).toBe(SIGNED);
   });
 });
 

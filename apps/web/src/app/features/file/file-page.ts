@@ -2,6 +2,7 @@ import {
   ChangeDetectionStrategy,
   Component,
   DOCUMENT,
+  InjectionToken,
   computed,
   effect,
   inject,
@@ -51,6 +52,15 @@ export function curlExample(url: string, fileName: string, signedIn: boolean): s
   return `curl ${auth}${output} ${url}`;
 }
 
+/** Sends the browser to a URL (the Download button's signed URL); a token so that tests can watch it. */
+export const OPEN_URL = new InjectionToken<(url: string) => void>('OPEN_URL', {
+  providedIn: 'root',
+  factory: () => {
+    const location = inject(DOCUMENT).location;
+    return (url: string) => location.assign(url);
+  },
+});
+
 interface Crumb {
   name: string;
   link: string[];
@@ -82,6 +92,7 @@ export class FilePage {
   private readonly router = inject(Router);
   private readonly title = inject(Title);
   private readonly origin = inject(DOCUMENT).location.origin;
+  private readonly openUrl = inject(OPEN_URL);
 
   readonly feed = input.required<string>();
   readonly path = input('');
@@ -91,6 +102,7 @@ export class FilePage {
   protected readonly directory = signal<Feed | undefined>(undefined);
   protected readonly directoryError = signal<string | undefined>(undefined);
   protected readonly deleting = signal(false);
+  protected readonly downloading = signal(false);
   private readonly reload = signal(0);
 
   protected readonly formatBytes = formatBytes;
@@ -171,6 +183,29 @@ export class FilePage {
 
   protected retry(): void {
     this.reload.update((n) => n + 1);
+  }
+
+  /**
+   * The Download button: a signed URL (on the content origin when the server has one), so the file
+   * is fetched without the session cookie. The link's own href is the plain API URL, which a middle
+   * click, "copy link" or a failed signing still offers.
+   */
+  protected download(event: MouseEvent): void {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    if (this.downloading()) return;
+    this.downloading.set(true);
+    this.files.signedUrl(this.feed(), this.path(), true).subscribe({
+      next: (url) => {
+        this.downloading.set(false);
+        // An attachment: the browser saves it and the console stays where it is.
+        this.openUrl(url);
+      },
+      error: (e: unknown) => {
+        this.downloading.set(false);
+        this.snackBar.open(`Could not download ${this.fileName()}: ${errorMessage(e)}`, 'Dismiss');
+      },
+    });
   }
 
   protected mediaTypeChanged(type: string): void {

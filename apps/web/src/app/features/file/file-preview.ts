@@ -3,8 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import type { AssetItem } from '@stockroom/contracts';
 import { errorMessage } from '../../core/http/api-error';
 import { formatBytes } from '../../shared/format';
-import { contentUrl } from '../../shared/links';
-import { FileApi, PREVIEW_BYTES, type TextPreview, versionedUrl } from './file-api';
+import { FileApi, PREVIEW_BYTES, type TextPreview } from './file-api';
 
 /** Images up to this size are shown inline. */
 export const MAX_IMAGE_PREVIEW_BYTES = 10 * 1024 * 1024;
@@ -67,7 +66,8 @@ export class FilePreview {
   readonly canDownload = input(true);
 
   protected readonly kind = computed(() => previewKind(this.item()));
-  protected readonly imageUrl = computed(() => versionedUrl(contentUrl(this.feed(), this.path()), this.version()));
+  /** A signed URL for the image (needs no cookie: it may be on the content origin). */
+  protected readonly imageUrl = signal<string | undefined>(undefined);
   protected readonly text = signal<TextPreview | undefined>(undefined);
   protected readonly error = signal<string | undefined>(undefined);
   protected readonly imageFailed = signal(false);
@@ -88,18 +88,26 @@ export class FilePreview {
       this.reload();
       const feed = this.feed();
       const path = this.path();
-      const version = this.version();
-      const wanted = this.kind() === 'text' && this.canDownload() && !this.empty();
+      this.version();
+      const kind = this.kind();
+      const wanted = this.canDownload() && ((kind === 'text' && !this.empty()) || kind === 'image');
       untracked(() => {
         this.text.set(undefined);
+        this.imageUrl.set(undefined);
         this.error.set(undefined);
         this.imageFailed.set(false);
       });
       if (!wanted) return;
-      const request = this.api.textPreview(feed, path, version).subscribe({
-        next: (preview) => this.text.set(preview),
-        error: (e: unknown) => this.error.set(errorMessage(e)),
-      });
+      const request =
+        kind === 'image'
+          ? this.api.signedUrl(feed, path).subscribe({
+              next: (url) => this.imageUrl.set(url),
+              error: () => this.imageFailed.set(true),
+            })
+          : this.api.textPreview(feed, path).subscribe({
+              next: (preview) => this.text.set(preview),
+              error: (e: unknown) => this.error.set(errorMessage(e)),
+            });
       onCleanup(() => request.unsubscribe());
     });
   }
