@@ -109,7 +109,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
         `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`,
         [feed.id],
       );
-      if (files.length > 0) await this.checkTarget(feed, target);
+      if (files.length > 0) await this.checkTarget(feed, target, await this.access.has(actor, Privilege.Administer));
     }
     const move = await this.dataSource.transaction(async (manager) => {
       const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
@@ -383,8 +383,9 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     return { row: rows[0], feed };
   }
 
-  private async checkTarget(feed: FeedEntity, settings: StorageDescriptor): Promise<void> {
-    const result = await this.storage.test(this.storage.unsealed(settings));
+  /** Tests the new storage before a move; `detailed`: the storage's own reason (administrators). */
+  private async checkTarget(feed: FeedEntity, settings: StorageDescriptor, detailed: boolean): Promise<void> {
+    const result = await this.storage.test(this.storage.unsealed(settings), detailed);
     const failed = result.steps.find((s) => !s.ok);
     if (failed) {
       throw badRequest(
