@@ -140,11 +140,11 @@ export class OutboundPolicy {
     const agentOptions: AgentOptions = { keepAlive: true, maxSockets: 50, ...options };
     if (!this.entries) return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
     const guarded = { ...agentOptions, lookup: this.lookup };
-    const policy = this;
+    const lookup = this.lookup;
     // `createConnection` is where both agents open a socket; a literal address never reaches `lookup`.
     const refuseLiteral = (options: { host?: string | null; hostname?: string | null }): Error | undefined => {
       const host = normalizeHost(String(options.host ?? options.hostname ?? 'localhost'));
-      return isIP(host) && !policy.allowsAddress(host) ? new OutboundDeniedError(host) : undefined;
+      return isIP(host) && !this.allowsAddress(host) ? new OutboundDeniedError(host) : undefined;
     };
     class GuardedHttpAgent extends HttpAgent {
       override createConnection(
@@ -153,7 +153,7 @@ export class OutboundPolicy {
       ): Duplex {
         const denied = refuseLiteral(options as { host?: string });
         if (denied) return failedSocket(denied, callback);
-        return super.createConnection({ ...options, lookup: policy.lookup } as never, callback as never) as Duplex;
+        return super.createConnection({ ...options, lookup } as never, callback as never) as Duplex;
       }
     }
     class GuardedHttpsAgent extends HttpsAgent {
@@ -163,7 +163,7 @@ export class OutboundPolicy {
       ): Duplex {
         const denied = refuseLiteral(options as { host?: string });
         if (denied) return failedSocket(denied, callback);
-        return super.createConnection({ ...options, lookup: policy.lookup } as never, callback as never) as Duplex;
+        return super.createConnection({ ...options, lookup } as never, callback as never) as Duplex;
       }
     }
     return { http: new GuardedHttpAgent(guarded), https: new GuardedHttpsAgent(guarded) };

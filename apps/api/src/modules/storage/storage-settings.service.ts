@@ -92,9 +92,10 @@ export class StorageSettingsService {
     const settings = parseStorageSettings(body, current);
     const administrator = await this.access.has(actor, Privilege.Administer);
     let savedBy: StorageDescriptor['savedBy'] = administrator ? 'administrator' : 'manager';
+    // For everyone: it also refuses an Azure connection string the SDK cannot read (400).
+    const reason = await administratorOnly(settings, this.storage.defaultDiskPath(feed.id));
     if (!administrator) {
       const unchanged = sameConnection(settings, current);
-      const reason = await administratorOnly(settings, this.storage.defaultDiskPath(feed.id));
       if (reason && !unchanged) throw new AppError(ErrorCode.Forbidden, `Only an administrator can ${reason}`);
       if (!unchanged && saved.savedBy !== 'manager' && keepsSecret(body)) {
         throw new AppError(
