@@ -433,6 +433,10 @@ describe('STOCKROOM_OUTBOUND_ALLOW', () => {
         expect(message(res)).toMatch(/is not allowed by STOCKROOM_OUTBOUND_ALLOW/);
       }
     }
+    // Settings the SDK cannot turn into an address are a 400, not a server error.
+    const slash = { ...s3Settings(), properties: { ...s3Settings().properties, BucketName: 'a/b' } };
+    const bad = await call(denying, denying.adminAuth, 'POST', '/api/storage?feed=one', slash);
+    expect([bad.status, message(bad)]).toEqual([400, expect.stringMatching(/^These s3 settings cannot be used/)]);
     expect([s3Relay.connections, azureRelay.connections]).toEqual([0, 0]);
   });
 

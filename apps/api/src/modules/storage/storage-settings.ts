@@ -136,6 +136,11 @@ export function parseStorageSettings(body: unknown, current?: StorageSettings): 
   if (type.id === 's3' && properties['SecretAccessKey'] !== undefined && properties['AccessKey'] === undefined) {
     throw badRequest('"AccessKey" is required with "SecretAccessKey".');
   }
+  // The SDK builds AWS's host name from the region: one DNS label, nothing else.
+  if (type.id === 's3' && properties['RegionEndpoint'] !== undefined) {
+    if (!/^[a-z0-9-]{1,50}$/i.test(String(properties['RegionEndpoint'])))
+      throw badRequest('"RegionEndpoint" must be a region name such as eu-west-1.');
+  }
   if (type.id === 's3' && properties['CustomServiceUrl'] !== undefined)
     checkUrl(String(properties['CustomServiceUrl']));
   if (

@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { badRequest } from '../../common/errors/app-error';
 import { isOutboundDenied, OutboundPolicy } from '../../common/net/outbound-policy';
 import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
@@ -175,7 +176,11 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     if (!this.outbound.restricted || settings.id === 'disk') return;
     const provider = createProvider(settings, OutboundPolicy.unrestricted);
     try {
-      for (const url of (await provider.endpoints?.()) ?? []) await this.outbound.check(url);
+      // The SDK refuses some settings while resolving the address (a bucket name with "/" …).
+      const urls = await (provider.endpoints?.() ?? Promise.resolve([])).catch((e: Error) => {
+        throw badRequest(`These ${settings.id} settings cannot be used: ${e.message}`);
+      });
+      for (const url of urls) await this.outbound.check(url);
     } finally {
       destroyProvider(provider);
     }
