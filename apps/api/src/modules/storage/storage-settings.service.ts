@@ -54,7 +54,7 @@ export class StorageSettingsService {
 
   async get(actor: Principal, feedName: string): Promise<StorageSettings> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    const move = await this.moves.unfinished(feed);
+    const move = await this.moves.unfinished(feed, await this.access.has(actor, Privilege.Administer));
     return { ...maskSecrets(this.storage.descriptorFor(feed)), ...(move ? { move } : {}) };
   }
 
