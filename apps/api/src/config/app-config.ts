@@ -1,5 +1,6 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '@stockroom/contracts';
 import { isAbsolute, resolve } from 'node:path';
+import { OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../common/net/outbound-policy';
 
 /** Everything the server reads from the environment, parsed and validated once at start. */
 export interface AppConfig {
@@ -37,6 +38,8 @@ export interface AppConfig {
   storageMoveLeaseSeconds: number;
   /** Encrypts storage secrets at rest; absent: a key generated once into `dataDir/encryption.key`. */
   encryptionKey?: string;
+  /** STOCKROOM_OUTBOUND_ALLOW: the addresses the server may contact for users (storage …); unset: any. */
+  outboundAllow?: string;
   security: {
     /** Used once, when the first start creates the Admin user; absent: a random one is printed. */
     adminPassword?: string;
@@ -117,6 +120,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     storageMoveGraceSeconds: int('STOCKROOM_STORAGE_MOVE_GRACE_SECONDS', 300, 0),
     storageMoveLeaseSeconds: int('STOCKROOM_STORAGE_MOVE_LEASE_SECONDS', 60, 2),
     encryptionKey: env['STOCKROOM_ENCRYPTION_KEY'] || undefined,
+    outboundAllow: outboundAllow(env[OUTBOUND_ALLOW_VARIABLE], problems),
     security: {
       adminPassword: adminPassword(env['STOCKROOM_ADMIN_PASSWORD'], problems),
       sessionIdleMinutes: int('STOCKROOM_SESSION_IDLE_MINUTES', 8 * 60, 1),
@@ -151,6 +155,12 @@ function adminPassword(raw: string | undefined, problems: string[]): string | un
     return undefined;
   }
   return raw;
+}
+
+function outboundAllow(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  problems.push(...OutboundPolicy.problems(raw).map((p) => `${OUTBOUND_ALLOW_VARIABLE}: ${p}`));
+  return raw.trim();
 }
 
 export const STOCKROOM_VERSION = '0.1.0';

@@ -697,6 +697,30 @@ describe('authorization matrix: every route × every kind of caller', () => {
         expect: (c) => (c.id === 'feed key, this directory' ? 404 : undefined),
       },
       {
+        route: 'POST /api/storage',
+        what: "aim an empty directory's storage at an address of the caller's choosing (issue 13)",
+        need: dir(ManageFeed, Administer),
+        ok: 200,
+        request: async (n) => {
+          await must(admin('POST', '/api/management/feeds/create', { name: `aimed-${n}`, feedType: 'asset' }), 200);
+          await replicateRules(`aimed-${n}`);
+          return {
+            method: 'POST',
+            path: `/api/storage?feed=aimed-${n}`,
+            body: JSON.stringify({
+              id: 's3',
+              properties: {
+                BucketName: 'b',
+                CustomServiceUrl: 'http://127.0.0.1:1',
+                AccessKey: 'k',
+                SecretAccessKey: 's',
+              },
+            }),
+          };
+        },
+        expect: (c) => (c.id === 'feed key, this directory' ? 404 : undefined),
+      },
+      {
         route: 'GET /api/storage/moves',
         what: "a directory's storage moves",
         need: dir(ManageFeed),
@@ -723,6 +747,17 @@ describe('authorization matrix: every route × every kind of caller', () => {
         need: dir(ManageFeed),
         ok: 200,
         request: () => ({ method: 'POST', path: `/api/storage/test?feed=${FEED}`, body: '{}' }),
+      },
+      {
+        route: 'POST /api/storage/test',
+        what: "test a storage at an address of the caller's choosing, or with the server's credentials (issue 13)",
+        need: dir(ManageFeed, Administer),
+        ok: 200,
+        request: () => ({
+          method: 'POST',
+          path: `/api/storage/test?feed=${FEED}`,
+          body: JSON.stringify({ id: 's3', properties: { BucketName: 'b', CustomServiceUrl: 'http://127.0.0.1:1' } }),
+        }),
       },
 
       // ---- retention

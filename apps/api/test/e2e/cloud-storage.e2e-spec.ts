@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { MultipartJanitorService } from '../../src/modules/assets/multipart-janitor.service';
+import { OutboundPolicy } from '../../src/common/net/outbound-policy';
 import { createProvider } from '../../src/modules/storage/storage.service';
 import { cloudBackends } from '../support/cloud-backends';
 import { bytes, createFeed, endpoint, eventually, zipOf } from '../support/fixtures';
@@ -146,7 +147,7 @@ describe.each(cloudBackends)('asset API on $name', (backend) => {
     const crashed = await uploadId('crashed');
     await db.query(`DELETE FROM multipart_uploads WHERE client_id = 'crashed'`);
     await db.end();
-    const store = createProvider(backendSettings);
+    const store = createProvider(backendSettings, OutboundPolicy.unrestricted);
     const orphan = newBlobKey();
     await store.write(orphan, Readable.from([Buffer.from('orphan')]));
     const uploads = async () => {

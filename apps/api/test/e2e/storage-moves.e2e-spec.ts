@@ -8,7 +8,7 @@ import { createFeed, eventually } from '../support/fixtures';
 import { raw } from '../support/http';
 import { startServerProcess } from '../support/server-process';
 import { TcpProxy } from '../support/tcp-proxy';
-import { startTestApp, TestApp } from '../support/test-app';
+import { basicAuth, startTestApp, TestApp } from '../support/test-app';
 
 const json = { 'Content-Type': 'application/json' };
 /** Every node of one installation shares the key that seals storage secrets; short leases for takeovers. */
@@ -217,6 +217,35 @@ describe('storage moves', () => {
     const failed = await waitFor(started.body.move.id, 'failed');
     expect(failed.failedFiles).toBeGreaterThan(0);
     expect(failed.errors[0]).toEqual({ path: expect.stringMatching(/^f\d+\.bin$/), message: expect.any(String) });
+    // A directory manager who is not an administrator sees which files failed, not the storage's
+    // own reason (hosts, ports, SDK messages: issue 13).
+    const generic = 'The copy failed; an administrator can see why.';
+    expect(failed.errors[0].message).not.toBe(generic);
+    const json = { 'Content-Type': 'application/json' };
+    await raw(t, 'POST', '/api/security/users', {
+      headers: json,
+      body: JSON.stringify({ userName: 'flaky-manager', password: 'manager-Passw0rd' }),
+    });
+    await raw(t, 'POST', '/api/security/privileges', {
+      headers: json,
+      body: JSON.stringify({
+        principalType: 'user',
+        principalName: 'flaky-manager',
+        role: 'Manage Feed',
+        feed: 'flaky',
+      }),
+    });
+    const managerAuth = { Authorization: basicAuth('flaky-manager', 'manager-Passw0rd') };
+    for (const path of [
+      `/api/storage/moves/${failed.id}`,
+      '/api/storage?feed=flaky',
+      '/api/storage/moves?feed=flaky',
+    ]) {
+      const seen = JSON.parse((await raw(t.url, 'GET', path, { headers: managerAuth })).text);
+      const move = Array.isArray(seen) ? seen[0] : (seen.move ?? seen);
+      expect([path, move.errors.length]).toEqual([path, failed.errors.length]);
+      for (const e of move.errors) expect(e.message).toBe(generic);
+    }
     // The directory says so, refuses yet another storage meanwhile, and still serves every file.
     const shown = JSON.parse((await raw(t, 'GET', '/api/storage?feed=flaky')).text);
     expect(shown.move).toMatchObject({ id: failed.id, state: 'failed' });

@@ -78,6 +78,11 @@ describe('storage settings API', () => {
       [{ id: 's3', properties: { BucketName: 'b', CustomServiceUrl: 'ftp://x' } }, /must be an http\(s\) URL/],
       [{ id: 'azure', properties: { ContainerName: 'c', ConnectionString: '********' } }, /no stored value to keep/],
       [{ id: 'disk', properties: { Path: 'relative/dir' } }, /absolute path/],
+      [{ id: 's3', properties: { BucketName: 'b', RegionEndpoint: 'evil.example#' } }, /"RegionEndpoint" must be/],
+      [
+        { id: 'azure', properties: { ContainerName: 'c', ConnectionString: 'AccountName=x' } },
+        /"ConnectionString" is not a valid Azure Storage connection string/,
+      ],
     ];
     for (const [body, message] of cases) {
       const res = await call('POST', '/api/storage?feed=picky', body);

@@ -109,7 +109,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
         `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`,
         [feed.id],
       );
-      if (files.length > 0) await this.checkTarget(feed, target);
+      if (files.length > 0) await this.checkTarget(feed, target, await this.access.has(actor, Privilege.Administer));
     }
     const move = await this.dataSource.transaction(async (manager) => {
       const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
@@ -170,21 +170,22 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
       `SELECT * FROM storage_moves WHERE feed_id = $1 ORDER BY created_at DESC LIMIT 100`,
       [feed.id],
     );
-    return rows.map((r) => this.toMove(r, feed.name));
+    const detailed = await this.access.has(actor, Privilege.Administer);
+    return rows.map((r) => this.toMove(r, feed.name, detailed));
   }
 
-  /** The directory's move that is not completed yet, if any. */
-  async unfinished(feed: FeedEntity): Promise<StorageMove | undefined> {
+  /** The directory's move that is not completed yet, if any (`detailed`: see {@link toMove}). */
+  async unfinished(feed: FeedEntity, detailed: boolean): Promise<StorageMove | undefined> {
     const rows: MoveRow[] = await this.dataSource.query(
       `SELECT * FROM storage_moves WHERE feed_id = $1 AND state <> 'completed' ORDER BY created_at DESC LIMIT 1`,
       [feed.id],
     );
-    return rows[0] && this.toMove(rows[0], feed.name);
+    return rows[0] && this.toMove(rows[0], feed.name, detailed);
   }
 
   async get(actor: Principal, id: string): Promise<StorageMove> {
     const { row, feed } = await this.require(actor, id);
-    return this.toMove(row, feed.name);
+    return this.toMove(row, feed.name, await this.access.has(actor, Privilege.Administer));
   }
 
   /** Starts a failed move's copy again (files already in the new storage are only checked). */
@@ -199,7 +200,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     if (rows.length === 0) throw new AppError(ErrorCode.Conflict, 'Only a failed move can be retried.');
     await this.audit.record(actor, AuditAction.StorageChanged, { feed: feed.name, details: { retry: id } });
     this.runSoon();
-    return this.toMove(rows[0], feed.name);
+    return this.toMove(rows[0], feed.name, await this.access.has(actor, Privilege.Administer));
   }
 
   /** Starts the job loop, or asks the running one to look for work again; never throws. */
@@ -383,8 +384,9 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     return { row: rows[0], feed };
   }
 
-  private async checkTarget(feed: FeedEntity, settings: StorageDescriptor): Promise<void> {
-    const result = await this.storage.test(this.storage.unsealed(settings));
+  /** Tests the new storage before a move; `detailed`: the storage's own reason (administrators). */
+  private async checkTarget(feed: FeedEntity, settings: StorageDescriptor, detailed: boolean): Promise<void> {
+    const result = await this.storage.test(this.storage.unsealed(settings), detailed);
     const failed = result.steps.find((s) => !s.ok);
     if (failed) {
       throw badRequest(
@@ -393,7 +395,11 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
-  private toMove(row: MoveRow, feed: string): StorageMove {
+  /**
+   * The move as the API shows it. Not `detailed` (a non-administrator): a file's copy error says
+   * that it failed, not the storage's own reason (which may name hosts and ports).
+   */
+  private toMove(row: MoveRow, feed: string, detailed = true): StorageMove {
     return {
       id: row.id,
       feed,
@@ -409,7 +415,14 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
       copiedFiles: row.copied_files,
       copiedBytes: Number(row.copied_bytes),
       failedFiles: row.failed_files,
-      errors: row.errors,
+      errors: detailed
+        ? row.errors
+        : row.errors.map(({ path, message }) => ({
+            path,
+            message: message.startsWith("The copy's SHA-256")
+              ? message
+              : 'The copy failed; an administrator can see why.',
+          })),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { MASKED_SECRET, StorageKind, StorageSettings, StorageTypeInfo } from '@stockroom/contracts';
+import { AzureBlobStorageProvider } from '@stockroom/storage';
 import { badRequest } from '../../common/errors/app-error';
 import { asObject } from '../../common/http/json-fields';
 
@@ -135,6 +136,11 @@ export function parseStorageSettings(body: unknown, current?: StorageSettings): 
   if (type.id === 's3' && properties['SecretAccessKey'] !== undefined && properties['AccessKey'] === undefined) {
     throw badRequest('"AccessKey" is required with "SecretAccessKey".');
   }
+  // The SDK builds AWS's host name from the region: one DNS label, nothing else.
+  if (type.id === 's3' && properties['RegionEndpoint'] !== undefined) {
+    if (!/^[a-z0-9-]{1,50}$/i.test(String(properties['RegionEndpoint'])))
+      throw badRequest('"RegionEndpoint" must be a region name such as eu-west-1.');
+  }
   if (type.id === 's3' && properties['CustomServiceUrl'] !== undefined)
     checkUrl(String(properties['CustomServiceUrl']));
   if (
@@ -204,4 +210,69 @@ export function storageLocation(settings: StorageSettings): string {
       return `azure:${account}|${text('ContainerName')}|${prefix}`;
     }
   }
+}
+
+/** Properties that change how a storage is used, not where it is nor with which credentials. */
+const OPTION_PROPERTIES = new Set(['RedirectDownloads', 'Encrypted']);
+
+/**
+ * Whether two settings (secrets in clear) connect to the same place with the same credentials:
+ * equal in everything but {@link OPTION_PROPERTIES}.
+ */
+export function sameConnection(a: StorageSettings, b: StorageSettings): boolean {
+  if (a.id !== b.id) return false;
+  const names = new Set([...Object.keys(a.properties), ...Object.keys(b.properties)]);
+  return [...names].every((name) => OPTION_PROPERTIES.has(name) || a.properties[name] === b.properties[name]);
+}
+
+/** Azure's public blob endpoints: `https://<account>.blob.<suffix>` (global, China, US government). */
+const AZURE_STANDARD_HOST =
+  /^[a-z0-9]{3,24}\.blob\.(core\.windows\.net|core\.chinacloudapi\.cn|core\.usgovcloudapi\.net)$/;
+
+/**
+ * What in these settings (secrets in clear) only an administrator may configure, as the end of
+ * "Only an administrator can …", or undefined when a directory manager may. Anything that makes the
+ * server contact an address of the caller's choosing, or use the server's own credentials, or
+ * write outside the data directory:
+ * - disk: a `Path` other than the directory's default folder;
+ * - S3: a `CustomServiceUrl`, or no `AccessKey` + `SecretAccessKey` (the server's credential chain:
+ *   environment, profile, instance or task role);
+ * - Azure: a connection string whose endpoint, as the SDK itself reads it, is not
+ *   `https://<account>.blob.core.windows.net` (BlobEndpoint, EndpointSuffix,
+ *   DefaultEndpointsProtocol=http, UseDevelopmentStorage …).
+ */
+export async function administratorOnly(
+  settings: StorageSettings,
+  defaultDiskPath: string,
+): Promise<string | undefined> {
+  const p = settings.properties;
+  switch (settings.id) {
+    case 'disk':
+      return p['Path'] !== undefined && p['Path'] !== defaultDiskPath
+        ? 'put a directory in a custom disk folder.'
+        : undefined;
+    case 's3':
+      if (p['CustomServiceUrl'] !== undefined)
+        return 'set a custom S3 endpoint (CustomServiceUrl): directory managers use AWS with their own keys.';
+      if (p['AccessKey'] === undefined || p['SecretAccessKey'] === undefined)
+        return "use S3 without an AccessKey and SecretAccessKey (the server's own AWS credentials).";
+      return undefined;
+    case 'azure':
+      return (await azureStandardEndpoint(String(p['ConnectionString'])))
+        ? undefined
+        : 'use an Azure connection string with its own endpoint (BlobEndpoint, EndpointSuffix, http, development storage…): directory managers use https://<account>.blob.core.windows.net.';
+  }
+}
+
+/** Whether the connection string's endpoint, as the SDK resolves it, is a public Azure one. */
+async function azureStandardEndpoint(connectionString: string): Promise<boolean> {
+  let provider: AzureBlobStorageProvider;
+  try {
+    provider = new AzureBlobStorageProvider({ connectionString, container: 'probe' });
+  } catch {
+    throw badRequest('"ConnectionString" is not a valid Azure Storage connection string.');
+  }
+  // The SDK's own reading (what it will connect to), not a second parser that could disagree.
+  const url = new URL((await provider.endpoints())[0]);
+  return url.protocol === 'https:' && url.port === '' && AZURE_STANDARD_HOST.test(url.hostname);
 }

@@ -3,20 +3,41 @@ import {
   AzureBlobStorageProvider,
   ByteRange,
   DiskStorageProvider,
+  isStorageError,
   S3StorageProvider,
+  StorageErrorCode,
   StorageProvider,
 } from '@stockroom/storage';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { badRequest } from '../../common/errors/app-error';
+import { isOutboundDenied, OutboundPolicy } from '../../common/net/outbound-policy';
 import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
 import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-/** A directory's storage settings as stored: secrets encrypted (see StorageSecrets). */
-export type StorageDescriptor = StorageSettings;
+/**
+ * A directory's storage settings as stored: secrets encrypted (see StorageSecrets), and who saved
+ * them: an administrator's settings may use the server's own credentials and any address; a
+ * directory manager reusing their saved secrets must keep their connection (see StorageSettingsService).
+ * Absent on settings saved before this was recorded: treated as an administrator's.
+ */
+export type StorageDescriptor = StorageSettings & { savedBy?: 'administrator' | 'manager' };
+
+/** A storage test's step, and the message a non-administrator sees when it fails. */
+type TestStep = StorageTestResult['steps'][number]['step'];
+const STEP_VERBS: Record<TestStep, string> = {
+  connect: 'connect to the storage',
+  write: 'write a probe object',
+  read: 'read the probe object back',
+  delete: 'delete the probe object',
+};
+
+/** A failure of the probe itself (no network detail in it): shown to everyone. */
+class ProbeError extends Error {}
 
 interface FeedLike {
   id: number;
@@ -42,6 +63,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StorageService.name);
   private readonly providers = new Map<string, StorageProvider>();
   private readonly secrets: StorageSecrets;
+  /** STOCKROOM_OUTBOUND_ALLOW, enforced on every connection a cloud storage opens. */
+  readonly outbound: OutboundPolicy;
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private sweepAgain = false;
@@ -51,6 +74,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     private readonly dataSource: DataSource,
   ) {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
+    this.outbound = OutboundPolicy.parse(config.outboundAllow);
   }
 
   onModuleInit(): void {
@@ -137,51 +161,77 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     const cacheKey = JSON.stringify(descriptor);
     let provider = this.providers.get(cacheKey);
     if (!provider) {
-      provider = createProvider(this.unsealed(descriptor));
+      provider = createProvider(this.unsealed(descriptor), this.outbound);
       this.providers.set(cacheKey, provider);
     }
     return provider;
   }
 
   /**
-   * Writes, reads back and deletes a probe object with `settings` (secrets in clear), saying
-   * exactly which step failed and why. Stops at the first failure.
+   * Checks ahead of time that every address the settings (secrets in clear) make the server
+   * contact is allowed by STOCKROOM_OUTBOUND_ALLOW; throws OutboundDeniedError. Connections are
+   * checked again when they are opened.
    */
-  async test(settings: StorageSettings): Promise<StorageTestResult> {
+  async checkOutbound(settings: StorageSettings): Promise<void> {
+    if (!this.outbound.restricted || settings.id === 'disk') return;
+    const provider = createProvider(settings, OutboundPolicy.unrestricted);
+    try {
+      // The SDK refuses some settings while resolving the address (a bucket name with "/" …).
+      const urls = await (provider.endpoints?.() ?? Promise.resolve([])).catch((e: Error) => {
+        throw badRequest(`These ${settings.id} settings cannot be used: ${e.message}`);
+      });
+      for (const url of urls) await this.outbound.check(url);
+    } finally {
+      destroyProvider(provider);
+    }
+  }
+
+  /**
+   * Writes, reads back and deletes a probe object with `settings` (secrets in clear), saying
+   * which step failed. Stops at the first failure. `detailed` (administrators): the storage's own
+   * reason, host and port included; otherwise only the step and a kind of failure, so that a
+   * test never tells a non-administrator what answers at an address.
+   */
+  async test(settings: StorageSettings, detailed: boolean): Promise<StorageTestResult> {
     const steps: StorageTestResult['steps'] = [];
     const probeKey = `probes/${randomUUID()}`;
     const payload = Buffer.from(`stockroom storage probe ${new Date().toISOString()}`);
-    const run = async (step: StorageTestResult['steps'][number]['step'], work: () => Promise<string>) => {
+    const run = async (step: TestStep, work: () => Promise<string>) => {
       try {
         steps.push({ step, ok: true, message: await work() });
         return true;
       } catch (e) {
-        steps.push({ step, ok: false, message: (e as Error).message });
+        steps.push({ step, ok: false, message: detailed ? (e as Error).message : failureForEveryone(step, e) });
         return false;
       }
     };
     let provider: StorageProvider | undefined;
-    const ok =
-      (await run('connect', async () => {
-        provider = createProvider(settings);
-        await provider.checkHealth();
-        return `Reached ${settings.id} storage.`;
-      })) &&
-      (await run('write', async () => {
-        await provider?.write(probeKey, Readable.from([payload]));
-        return `Wrote ${payload.length} bytes.`;
-      })) &&
-      (await run('read', async () => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of await (provider as StorageProvider).read(probeKey)) chunks.push(chunk as Buffer);
-        if (!Buffer.concat(chunks).equals(payload)) throw new Error('The bytes read back differ from those written.');
-        return 'Read the same bytes back.';
-      })) &&
-      (await run('delete', async () => {
-        await provider?.delete(probeKey);
-        return 'Deleted the probe.';
-      }));
-    return { ok, steps };
+    try {
+      const ok =
+        (await run('connect', async () => {
+          provider = createProvider(settings, this.outbound);
+          await provider.checkHealth();
+          return `Reached ${settings.id} storage.`;
+        })) &&
+        (await run('write', async () => {
+          await provider?.write(probeKey, Readable.from([payload]));
+          return `Wrote ${payload.length} bytes.`;
+        })) &&
+        (await run('read', async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await (provider as StorageProvider).read(probeKey)) chunks.push(chunk as Buffer);
+          if (!Buffer.concat(chunks).equals(payload))
+            throw new ProbeError('The bytes read back differ from those written.');
+          return 'Read the same bytes back.';
+        })) &&
+        (await run('delete', async () => {
+          await provider?.delete(probeKey);
+          return 'Deleted the probe.';
+        }));
+      return { ok, steps };
+    } finally {
+      if (provider) destroyProvider(provider);
+    }
   }
 
   /**
@@ -254,8 +304,27 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** A provider for settings whose secrets are in clear. */
-export function createProvider(settings: StorageSettings): StorageProvider {
+/** What a non-administrator reads about a failed test step: the step and a kind of failure, no address. */
+function failureForEveryone(step: TestStep, e: unknown): string {
+  const what = `Could not ${STEP_VERBS[step]}`;
+  if (e instanceof ProbeError) return `${what}: ${e.message}`;
+  if (isOutboundDenied(e)) return `${what}: its address is not allowed by STOCKROOM_OUTBOUND_ALLOW.`;
+  if (isStorageError(e, StorageErrorCode.AccessDenied))
+    return `${what}: the storage refused the credentials or permissions.`;
+  return `${what}. An administrator can run the test to see why.`;
+}
+
+/** Closes a provider's connections (cloud providers keep keep-alive sockets and agents). */
+export function destroyProvider(provider: StorageProvider): void {
+  (provider as { destroy?: () => void }).destroy?.();
+}
+
+/**
+ * A provider for settings whose secrets are in clear. Its connections go through `outbound`'s
+ * agents when an allow list is set (unrestricted: the SDKs' own agents, proxies included).
+ */
+export function createProvider(settings: StorageSettings, outbound: OutboundPolicy): StorageProvider {
+  const agents = () => (outbound.restricted ? outbound.createAgents() : undefined);
   const p = settings.properties;
   const text = (name: string) => (typeof p[name] === 'string' && p[name] !== '' ? String(p[name]) : undefined);
   switch (settings.id) {
@@ -273,6 +342,7 @@ export function createProvider(settings: StorageSettings): StorageProvider {
         // No keys: the SDK's default chain (environment, profile, instance or task role).
         credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
         serverSideEncryption: p['Encrypted'] === true,
+        agents: agents(),
       });
     }
     case 'azure':
@@ -280,6 +350,7 @@ export function createProvider(settings: StorageSettings): StorageProvider {
         connectionString: text('ConnectionString'),
         container: String(p['ContainerName']),
         prefix: text('TargetPath'),
+        agents: agents(),
       });
   }
 }

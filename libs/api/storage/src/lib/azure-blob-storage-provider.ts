@@ -28,6 +28,7 @@ import {
 import { assertValidKey } from './storage-keys';
 import type {
   ByteRange,
+  ConnectionAgents,
   DownloadUrlOptions,
   PartDescriptor,
   PendingUpload,
@@ -66,6 +67,11 @@ export interface AzureBlobStorageOptions {
    * 4 tries, 0.5 s doubling up to 10 s between them, and the SDK's per-try timeout.
    */
   retryOptions?: StorageRetryOptions;
+  /**
+   * Agents for every connection (default: the SDK's own, which honour HTTPS_PROXY); with agents,
+   * proxy variables are not used. Destroyed with the provider.
+   */
+  agents?: ConnectionAgents;
 }
 
 /**
@@ -95,20 +101,32 @@ export class AzureBlobStorageProvider implements StorageProvider {
   private readonly blockSize: number;
   private readonly maxConcurrency: number;
   private readonly sharedKey: StorageSharedKeyCredential | undefined;
+  private readonly agents: ConnectionAgents | undefined;
 
   constructor(options: AzureBlobStorageOptions) {
     this.containerName = options.container;
     this.prefix = normalizePrefix(options.prefix ?? '');
     this.blockSize = options.blockSize ?? 8 * MiB;
     this.maxConcurrency = options.maxConcurrency ?? 4;
-    const pipelineOptions: StoragePipelineOptions = {
+    this.agents = options.agents;
+    // The agent must match the endpoint's protocol, known once the SDK has read the options.
+    const pipelineOptions = (secure?: boolean): StoragePipelineOptions => ({
       retryOptions: { maxTries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 10_000, ...options.retryOptions },
       keepAliveOptions: { enable: true },
-    };
+      // Passed through to @azure/core-rest-pipeline (not in the storage typings): follow no redirect
+      // (Azure Storage answers none; by default the SDK follows same-origin ones), and the agent.
+      ...{ redirectOptions: { maxRetries: 0 } },
+      ...(this.agents && secure !== undefined ? { agent: secure ? this.agents.https : this.agents.http } : {}),
+    });
+    const isSecure = (url: string) => new URL(url).protocol === 'https:';
     if (options.connectionString) {
+      const connectionString = options.connectionString;
       let service: BlobServiceClient;
       try {
-        service = BlobServiceClient.fromConnectionString(options.connectionString, pipelineOptions);
+        service = BlobServiceClient.fromConnectionString(connectionString, pipelineOptions());
+        if (this.agents) {
+          service = BlobServiceClient.fromConnectionString(connectionString, pipelineOptions(isSecure(service.url)));
+        }
       } catch (e) {
         // The SDK's message may quote the connection string: never echo it.
         throw new StorageError(StorageErrorCode.Unavailable, 'The Azure connection string is not valid', {
@@ -119,7 +137,7 @@ export class AzureBlobStorageProvider implements StorageProvider {
     } else if (options.containerUrl) {
       this.containerClient = new ContainerClient(
         options.containerUrl,
-        newPipeline(new AnonymousCredential(), pipelineOptions),
+        newPipeline(new AnonymousCredential(), pipelineOptions(isSecure(options.containerUrl))),
       );
     } else {
       throw new StorageError(
@@ -427,6 +445,19 @@ export class AzureBlobStorageProvider implements StorageProvider {
     }
   }
 
+  /** The container's URL, without any SAS token. */
+  async endpoints(): Promise<string[]> {
+    const url = new URL(this.containerClient.url);
+    url.search = '';
+    return [url.toString()];
+  }
+
+  /** Closes the agents' sockets, when the provider was given agents. */
+  destroy(): void {
+    this.agents?.http.destroy();
+    this.agents?.https.destroy();
+  }
+
   async checkHealth(): Promise<void> {
     try {
       // One listing page: works with an account key and with a container SAS (which cannot
@@ -583,6 +614,8 @@ const NETWORK_CODES = new Set([
   'ECONNABORTED',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
+  // An outbound policy refused the address (see ConnectionAgents).
+  'EOUTBOUNDDENIED',
 ]);
 
 function statusOf(e: unknown): number | undefined {

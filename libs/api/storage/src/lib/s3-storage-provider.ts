@@ -37,6 +37,7 @@ import {
 import { assertValidKey } from './storage-keys';
 import type {
   ByteRange,
+  ConnectionAgents,
   DownloadUrlOptions,
   PartDescriptor,
   PendingUpload,
@@ -65,6 +66,8 @@ export interface S3StorageOptions {
   connectionTimeoutMs?: number;
   /** Milliseconds a socket may stay idle during a request (default: the SDK's, none). */
   requestTimeoutMs?: number;
+  /** Agents for every connection (default: the SDK's own); destroyed with the provider. */
+  agents?: ConnectionAgents;
 }
 
 const MiB = 1024 * 1024;
@@ -96,6 +99,8 @@ const NETWORK_CODES = [
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ECONNABORTED',
+  // An outbound policy refused the address (see ConnectionAgents).
+  'EOUTBOUNDDENIED',
 ];
 
 interface UploadMeta {
@@ -151,6 +156,7 @@ export class S3StorageProvider implements StorageProvider {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly sse: boolean;
+  private readonly config: S3ClientConfig;
   private copyUnsupported = false;
 
   constructor(options: S3StorageOptions) {
@@ -169,11 +175,41 @@ export class S3StorageProvider implements StorageProvider {
       requestHandler: {
         connectionTimeout: options.connectionTimeoutMs ?? 10_000,
         ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
+        // The SDK never follows redirects (a 3xx is an error), whichever agent it uses.
+        ...(options.agents ? { httpAgent: options.agents.http, httpsAgent: options.agents.https } : {}),
       },
     };
     if (options.endpoint) config.endpoint = options.endpoint;
+    this.config = { ...config };
     if (options.credentials) config.credentials = { ...options.credentials };
     this.client = new S3Client(config);
+  }
+
+  /** The bucket's URL as the SDK resolves it (custom endpoint, or AWS's for the region and bucket). */
+  async endpoints(): Promise<string[]> {
+    // The SDK's own endpoint rules, run without sending anything: a handler that keeps the URL.
+    // Placeholder keys, so that signing never consults the default credential chain.
+    let resolved: string | undefined;
+    const probe = new S3Client({
+      ...this.config,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'endpoint-probe', secretAccessKey: 'endpoint-probe' },
+      requestHandler: {
+        handle: async (request: { protocol: string; hostname: string; port?: number; path: string }) => {
+          const host = request.hostname.includes(':') ? `[${request.hostname}]` : request.hostname;
+          resolved = `${request.protocol}//${host}${request.port ? `:${request.port}` : ''}${request.path}`;
+          throw new Error('endpoint resolved');
+        },
+      } as unknown as S3ClientConfig['requestHandler'],
+    });
+    try {
+      await probe.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (e) {
+      if (resolved === undefined) throw this.translate(e, `resolve the endpoint of S3 bucket "${this.bucket}"`);
+    } finally {
+      probe.destroy();
+    }
+    return [resolved as string];
   }
 
   /** Closes the client's sockets. */
@@ -201,6 +237,12 @@ export class S3StorageProvider implements StorageProvider {
         }),
       );
       const body = toReadable(out.Body);
+      // Every S3 answer to GetObject names the object's ETag. Without one, the endpoint is not S3
+      // (an internal web page answering 200 to any path): never hand its body on as the file.
+      if (!out.ETag) {
+        body.destroy();
+        throw new StorageError(StorageErrorCode.Unavailable, `Cannot read "${key}": the answer is not an S3 object`);
+      }
       return range ? this.checkRange(body, range, out.ContentRange, out.ContentLength, key) : body;
     } catch (e) {
       // A range starting at or past the end: no bytes, as the disk provider (the object exists,
@@ -472,8 +514,13 @@ export class S3StorageProvider implements StorageProvider {
       leavePartsOnError: false,
     });
     try {
-      await upload.done();
+      const done = await upload.done();
       if (counter.limitError) throw counter.limitError;
+      // S3 answers PutObject and CompleteMultipartUpload with the new object's ETag; an endpoint
+      // that does not (any web server answering 200) stored nothing.
+      if (!('ETag' in done) || !done.ETag) {
+        throw new StorageError(StorageErrorCode.Unavailable, `Cannot ${what}: the answer is not from S3`);
+      }
       return counter.count;
     } catch (e) {
       await upload.abort().catch(() => undefined);

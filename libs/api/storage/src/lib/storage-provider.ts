@@ -1,3 +1,5 @@
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
@@ -113,4 +115,19 @@ export interface StorageProvider {
 
   /** Throws a StorageError when the backend cannot be used. */
   checkHealth(): Promise<void>;
+
+  /**
+   * The URLs (origin and path, never credentials) a network backend sends its requests to, as its
+   * SDK resolves them from the options: for checking them against an outbound policy ahead of time.
+   */
+  endpoints?(): Promise<string[]>;
+}
+
+/**
+ * HTTP and HTTPS agents a network backend opens every connection with (an outbound policy's
+ * guarded agents, for instance). The backend owns them: destroying it destroys them.
+ */
+export interface ConnectionAgents {
+  http: HttpAgent;
+  https: HttpsAgent;
 }
