@@ -12,6 +12,7 @@ import { DownloadCounterService } from './download-counter.service';
 import { EndpointsController } from './endpoints.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
+import { NameTwinsReport } from './name-twins.service';
 
 @Module({
   imports: [FeedsModule, StorageModule, AccessModule, AuditModule],
@@ -25,6 +26,7 @@ import { MultipartRepository } from './multipart.repository';
     AssetArchiveService,
     MultipartJanitorService,
     DownloadCounterService,
+    NameTwinsReport,
   ],
   exports: [AssetsService, MultipartJanitorService, DownloadCounterService],
 })

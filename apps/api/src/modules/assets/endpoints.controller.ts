@@ -13,7 +13,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
-import { AssetTarget, itemPath } from './asset-target';
+import type { AssetTarget } from './asset-target';
 import { AssetUploadService, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 
@@ -63,7 +63,7 @@ export class EndpointsController {
       throw e;
     }
     const feed = await this.feeds.require(actor, feedName);
-    const target: AssetTarget = { feed, path: itemPath(segments) };
+    const target: AssetTarget = { feed, path: await this.assets.resolvePath(feed, segments) };
     const method = req.method.toUpperCase();
 
     switch (op.toLowerCase()) {
