@@ -69,6 +69,11 @@ interface Entry {
   request: (n: number) => Promise<RequestSpec> | RequestSpec;
   /** Where the model's plain rule does not apply (e.g. API keys have no password to change). */
   expect?: (caller: Caller) => number | undefined;
+  /**
+   * An object addressed by a sequential id: a signed-in caller without the privilege is told it does not
+   * exist (404, as for a missing id), never 403 and never the name of a directory it cannot view.
+   */
+  byId?: boolean;
 }
 
 describe('authorization matrix: every route × every kind of caller', () => {
@@ -622,6 +627,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       {
         route: 'DELETE /api/security/privileges/:id',
         what: 'revoke a directory rule',
+        byId: true,
         need: dir(ManageFeed),
         ok: 204,
         request: async (n) => {
@@ -660,6 +666,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
         (route): Entry => ({
           route,
           what: 'revoke a feed key',
+          byId: true,
           need: dir(ManageFeed),
           ok: route.startsWith('POST') ? 200 : 204,
           request: async () => {
@@ -730,6 +737,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       {
         route: 'GET /api/storage/moves/:id',
         what: 'a storage move',
+        byId: true,
         need: dir(ManageFeed),
         ok: 200,
         request: () => ({ method: 'GET', path: `/api/storage/moves/${moveId}` }),
@@ -737,6 +745,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       {
         route: 'POST /api/storage/moves/:id/retry',
         what: 'retry a storage move (only a failed one: 409)',
+        byId: true,
         need: dir(ManageFeed),
         ok: 409,
         request: () => ({ method: 'POST', path: `/api/storage/moves/${moveId}/retry` }),
@@ -796,6 +805,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       {
         route: 'GET /api/retention/runs/:id',
         what: 'a retention run with its per-file log',
+        byId: true,
         need: dir(View),
         ok: 200,
         request: () => ({ method: 'GET', path: `/api/retention/runs/${runId}` }),
@@ -803,6 +813,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       {
         route: 'GET /api/retention/previews/:id',
         what: 'a retention preview',
+        byId: true,
         need: dir(ManageFeed),
         ok: 200,
         request: () => ({ method: 'GET', path: `/api/retention/previews/${previewId}` }),
@@ -867,6 +878,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
         const held = caller.onFeed as readonly Privilege[];
         if (need.privileges.every((p) => held.includes(p))) return entry.ok;
         if (anonymous) return 401;
+        if (entry.byId) return 404;
         // A directory the caller cannot view does not exist, as far as it can tell.
         return held.includes(View) ? 403 : 404;
       }

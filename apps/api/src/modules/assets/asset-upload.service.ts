@@ -14,7 +14,7 @@ import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
-import type { AssetTarget } from './asset-target';
+import { AssetTarget, requireNewNames } from './asset-target';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
 import { ParallelHashSession, stopIdleHashWorkers } from './hash-workers';
 import { FileHashes, HashingStream, SavedHashState } from './hashing';
@@ -133,6 +133,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed);
+    // The file and any folder the upload creates get new names: those follow the rules for new names.
+    requireNewNames(path, new Set(rows.map((r) => r.path_lower)));
   }
 
   /**

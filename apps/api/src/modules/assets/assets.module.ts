@@ -13,6 +13,7 @@ import { EndpointsController } from './endpoints.controller';
 import { SignedUrlsController } from './signed-urls.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { MultipartRepository } from './multipart.repository';
+import { NameTwinsReport } from './name-twins.service';
 
 @Module({
   imports: [FeedsModule, StorageModule, AccessModule, AuditModule],
@@ -26,6 +27,7 @@ import { MultipartRepository } from './multipart.repository';
     AssetArchiveService,
     MultipartJanitorService,
     DownloadCounterService,
+    NameTwinsReport,
   ],
   exports: [AssetsService, MultipartJanitorService, DownloadCounterService],
 })

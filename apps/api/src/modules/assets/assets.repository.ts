@@ -35,6 +35,38 @@ export function ancestorLowers(segments: string[]): string[] {
   return out;
 }
 
+/** A folder to create: its path, lower-cased path and parent, and name. */
+export interface FolderPath {
+  path: string;
+  lower: string;
+  parentLower: string;
+  name: string;
+}
+
+/** What {@link AssetsRepository.commitFiles} did; `conflict` is an item that stopped it (nothing is rolled back here). */
+export interface BulkCommitResult {
+  created: number;
+  overwritten: number;
+  replacedBlobs: string[];
+  conflict?: { path: string; kind: AssetKind };
+}
+
+/** Rows per statement of a bulk commit: arrays of this size keep each statement well under a second. */
+const COMMIT_BATCH = 2000;
+
+/** size, media_type, blob_key, md5, sha1, sha256, sha512 as column arrays for `unnest`. */
+function contentColumns(files: { content: NewFileContent }[]): unknown[] {
+  return [
+    files.map((f) => f.content.size),
+    files.map((f) => f.content.mediaType),
+    files.map((f) => f.content.blobKey),
+    files.map((f) => f.content.hashes.md5),
+    files.map((f) => f.content.hashes.sha1),
+    files.map((f) => f.content.hashes.sha256),
+    files.map((f) => f.content.hashes.sha512),
+  ];
+}
+
 /** `[lower, upper)` bounds of a subtree under C collation: every path starting with `prefix/`. */
 function subtreeBounds(lower: string): [string, string] {
   // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
@@ -93,30 +125,45 @@ export class AssetsRepository {
    * standing where a folder is needed, if any.
    */
   async ensureFolders(manager: EntityManager, feedId: number, segments: string[], now: Date): Promise<string | null> {
-    if (segments.length === 0) return null;
-    const paths: string[] = [];
-    const lowers: string[] = [];
-    const parents: string[] = [];
-    const names: string[] = [];
+    const folders: FolderPath[] = [];
     for (let i = 1; i <= segments.length; i++) {
       const path = segments.slice(0, i).join('/');
-      paths.push(path);
-      lowers.push(path.toLowerCase());
-      parents.push(
-        segments
+      folders.push({
+        path,
+        lower: path.toLowerCase(),
+        parentLower: segments
           .slice(0, i - 1)
           .join('/')
           .toLowerCase(),
-      );
-      names.push(segments[i - 1]);
+        name: segments[i - 1],
+      });
     }
+    return this.ensureFolderPaths(manager, feedId, folders, now);
+  }
+
+  /**
+   * Creates the given folders that are missing, in one statement whatever their number (an archive
+   * import brings thousands). Returns the path of a file standing where a folder is needed, if any.
+   */
+  async ensureFolderPaths(
+    manager: EntityManager,
+    feedId: number,
+    folders: FolderPath[],
+    now: Date,
+  ): Promise<string | null> {
+    if (folders.length === 0) return null;
+    // One order for every writer (shallowest first under C collation), so two imports never deadlock.
+    const sorted = [...new Map(folders.map((f) => [f.lower, f])).values()].sort((a, b) =>
+      a.lower < b.lower ? -1 : a.lower > b.lower ? 1 : 0,
+    );
+    const lowers = sorted.map((f) => f.lower);
     for (;;) {
       await manager.query(
         `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, created_at, modified_at)
          SELECT $1, p, pl, par, n, lower(n), 'dir', $6, $6
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(p, pl, par, n)
          ON CONFLICT (feed_id, path_lower) DO NOTHING`,
-        [feedId, paths, lowers, parents, names, now],
+        [feedId, sorted.map((f) => f.path), lowers, sorted.map((f) => f.parentLower), sorted.map((f) => f.name), now],
       );
       // Key-share locks: a folder delete (or retention removing a folder it emptied) waits for this
       // transaction, then sees what it put there. One deleted just before the lock is made again.
@@ -126,6 +173,112 @@ export class AssetsRepository {
       );
       if (rows.length === lowers.length) return rows.find((r) => r.kind === 'file')?.path ?? null;
     }
+  }
+
+  /**
+   * Items whose paths differ only by Unicode normalisation (`café` stored composed and decomposed), at
+   * most `limit` groups: one pass over the non-ASCII paths (only those can differ), grouped by NFC key.
+   */
+  async findNameTwins(limit: number): Promise<{ directory: string; paths: string[] }[]> {
+    return this.dataSource.query(
+      `SELECT f.name AS directory, t.paths FROM (
+         SELECT feed_id, array_agg(path ORDER BY id) AS paths FROM asset_items
+         WHERE octet_length(path_lower) <> char_length(path_lower)
+         GROUP BY feed_id, normalize(path_lower, NFC) HAVING count(*) > 1
+         LIMIT $1) AS t
+       JOIN feeds f ON f.id = t.feed_id ORDER BY f.name, t.paths[1]`,
+      [limit],
+    );
+  }
+
+  /** Which of the given lower-cased paths exist in the directory. */
+  async existingLowers(feedId: number, lowers: string[]): Promise<Set<string>> {
+    if (lowers.length === 0) return new Set();
+    const rows: { path_lower: string }[] = await this.dataSource.query(
+      `SELECT path_lower FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`,
+      [feedId, lowers],
+    );
+    return new Set(rows.map((r) => r.path_lower));
+  }
+
+  /**
+   * Makes many files at once (an archive import), inside the caller's transaction: one INSERT and one
+   * UPDATE per batch instead of several statements per file. `create` fails on anything already there;
+   * `upsert` replaces existing files (their replaced blobs are returned, to be queued for deletion).
+   * The parent folders must exist (and be key-share locked) already. A folder in the way is reported.
+   */
+  async commitFiles(
+    manager: EntityManager,
+    feedId: number,
+    files: { path: ItemPath; content: NewFileContent }[],
+    mode: 'create' | 'upsert',
+    now: Date,
+  ): Promise<BulkCommitResult> {
+    const result: BulkCommitResult = { created: 0, overwritten: 0, replacedBlobs: [] };
+    const sorted = [...files].sort((a, b) => (a.path.lower < b.path.lower ? -1 : a.path.lower > b.path.lower ? 1 : 0));
+    for (let from = 0; from < sorted.length; from += COMMIT_BATCH) {
+      let batch = sorted.slice(from, from + COMMIT_BATCH);
+      while (batch.length > 0) {
+        let existing: { id: string; path: string; path_lower: string; kind: AssetKind; blob_key: string | null }[] = [];
+        if (mode === 'upsert') {
+          existing = await manager.query(
+            `SELECT id, path, path_lower, kind, blob_key FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)
+             ORDER BY path_lower FOR UPDATE`,
+            [feedId, batch.map((f) => f.path.lower)],
+          );
+          const folder = existing.find((r) => r.kind === 'dir');
+          if (folder) return { ...result, conflict: { path: folder.path, kind: 'dir' } };
+          const byLower = new Map(existing.map((r) => [r.path_lower, r]));
+          const replaced = batch.filter((f) => byLower.has(f.path.lower));
+          if (replaced.length > 0) {
+            await manager.query(
+              `UPDATE asset_items a SET size = t.size, media_type = t.media_type, blob_key = t.blob_key, md5 = t.md5,
+                 sha1 = t.sha1, sha256 = t.sha256, sha512 = t.sha512, modified_at = $9
+               FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                 $8::text[]) AS t(id, size, media_type, blob_key, md5, sha1, sha256, sha512)
+               WHERE a.id = t.id`,
+              [replaced.map((f) => (byLower.get(f.path.lower) as { id: string }).id), ...contentColumns(replaced), now],
+            );
+            result.overwritten += replaced.length;
+            for (const r of existing) if (r.blob_key) result.replacedBlobs.push(r.blob_key);
+          }
+          batch = batch.filter((f) => !byLower.has(f.path.lower));
+          if (batch.length === 0) break;
+        }
+        const inserted: { path_lower: string }[] = await manager.query(
+          `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
+             blob_key, md5, sha1, sha256, sha512, created_at, modified_at)
+           SELECT $1, p, pl, par, n, lower(n), 'file', size, media_type, blob_key, md5, sha1, sha256, sha512, $13, $13
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+             $10::text[], $11::text[], $12::text[])
+             AS t(p, pl, par, n, size, media_type, blob_key, md5, sha1, sha256, sha512)
+           ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING path_lower`,
+          [
+            feedId,
+            batch.map((f) => f.path.path),
+            batch.map((f) => f.path.lower),
+            batch.map((f) => f.path.parentLower),
+            batch.map((f) => f.path.name),
+            ...contentColumns(batch),
+            now,
+          ],
+        );
+        result.created += inserted.length;
+        const done = new Set(inserted.map((r) => r.path_lower));
+        const rest = batch.filter((f) => !done.has(f.path.lower));
+        if (rest.length > 0 && mode === 'create') {
+          // Made by a concurrent request since the import was planned.
+          const [row]: { path: string; kind: AssetKind }[] = await manager.query(
+            `SELECT path, kind FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2) LIMIT 1`,
+            [feedId, rest.map((f) => f.path.lower)],
+          );
+          if (row) return { ...result, conflict: { path: row.path, kind: row.kind } };
+        }
+        // upsert: those made meanwhile by someone else are locked and replaced on the next turn.
+        batch = rest;
+      }
+    }
+    return result;
   }
 
   /** Inserts a new file; false when something already stands at the path (caller locks it). */

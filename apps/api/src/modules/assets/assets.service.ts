@@ -21,10 +21,10 @@ import { StorageService } from '../storage/storage.service';
 import type { StoredUserMetadata } from './asset-item.entity';
 import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
-import type { AssetTarget } from './asset-target';
+import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { EntityManager } from 'typeorm';
-import { AssetsRepository } from './assets.repository';
+import { AssetsRepository, ItemPath } from './assets.repository';
 import { isMediaType } from './media-type';
 
 function parseCacheHeader(raw: unknown): CacheHeader | null {
@@ -110,6 +110,27 @@ export class AssetsService {
   ) {}
 
   /**
+   * The item path a request names. Names are NFC (spec §1 [ext]); an item stored decomposed (NFD)
+   * before names were normalised stays reachable: at each level whose name has a decomposed form,
+   * when only that form exists, it is the one used (one query per such level, none for most paths).
+   */
+  async resolvePath(feed: FeedEntity, segments: string[]): Promise<ItemPath> {
+    const resolved: string[] = [];
+    for (const segment of segments) {
+      const decomposed = segment.normalize('NFD');
+      if (decomposed === segment) {
+        resolved.push(segment);
+        continue;
+      }
+      const composedLower = [...resolved, segment].join('/').toLowerCase();
+      const decomposedLower = [...resolved, decomposed].join('/').toLowerCase();
+      const found = await this.items.existingLowers(feed.id, [composedLower, decomposedLower]);
+      resolved.push(!found.has(composedLower) && found.has(decomposedLower) ? decomposed : segment);
+    }
+    return itemPath(resolved);
+  }
+
+  /**
    * Streams the JSON array of a folder's children. A folder that does not exist lists as `[]`.
    */
   async list(actor: Principal, target: AssetTarget, recursive: boolean, contentBaseUrl: string): Promise<Readable> {
@@ -142,6 +163,8 @@ export class AssetsService {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
     if (path.segments.length === 0) return;
+    const existing = await this.items.findWithAncestors(feed.id, path.segments);
+    requireNewNames(path, new Set(existing.map((r) => r.path_lower)));
     await this.items.transaction(async (manager) => {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, this.clock.now());
       if (inTheWay)

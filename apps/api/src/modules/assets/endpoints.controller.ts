@@ -14,7 +14,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
-import { AssetTarget, itemPath } from './asset-target';
+import type { AssetTarget } from './asset-target';
 import { AssetUploadService, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 
@@ -64,7 +64,7 @@ export class EndpointsController {
       throw e;
     }
     const feed = await this.feeds.require(actor, feedName);
-    const target: AssetTarget = { feed, path: itemPath(segments) };
+    const target: AssetTarget = { feed, path: await this.assets.resolvePath(feed, segments) };
     const method = req.method.toUpperCase();
     if (actor.signedUrl) {
       // The guard let the signature through for a GET or HEAD of content; it names one file only.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../../common/errors/app-error';
@@ -8,6 +9,12 @@ export interface FileHashes {
   sha1: string;
   sha256: string;
   sha512: string;
+}
+
+/** The four digests of bytes already in memory (small archive entries: no worker round trip). */
+export function hashBuffer(data: Buffer): FileHashes {
+  const hex = (algorithm: string) => createHash(algorithm).update(data).digest('hex');
+  return { md5: hex('md5'), sha1: hex('sha1'), sha256: hex('sha256'), sha512: hex('sha512') };
 }
 
 /**

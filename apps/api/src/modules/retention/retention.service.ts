@@ -144,9 +144,11 @@ export class RetentionService implements OnApplicationShutdown {
 
   async getPreview(actor: Principal, id: string, page: Page): Promise<RetentionPreview> {
     const preview = UUID.test(id) ? await this.repository.preview(id) : null;
-    if (!preview) throw new AppError(ErrorCode.NotFound, `Retention preview "${id}" was not found.`);
+    // One answer for a missing preview and one the caller may not see (no directory name).
+    const notFound = new AppError(ErrorCode.NotFound, `Retention preview "${id}" was not found.`);
+    if (!preview) throw this.access.objectNotFound(actor, notFound);
     const feed = await this.feeds.requireById(preview.feed_id);
-    await this.access.require(actor, Privilege.ManageFeed, feed);
+    await this.access.requireOrNotFound(actor, Privilege.ManageFeed, feed, notFound);
     const files = await this.repository.candidates(id, page);
     return {
       id: preview.id,
@@ -413,9 +415,12 @@ export class RetentionService implements OnApplicationShutdown {
 
   async getRun(actor: Principal, id: string, page: Page): Promise<RetentionRun> {
     const row = /^\d{1,18}$/.test(id) ? await this.repository.run(id) : null;
-    if (!row) throw new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
-    if (row.feed_id === null) await this.access.require(actor, Privilege.Administer);
-    else await this.access.require(actor, Privilege.View, await this.feeds.requireById(row.feed_id));
+    // Run ids are sequential: one the caller may not see answers exactly like a missing one.
+    const notFound = new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
+    if (!row) throw this.access.objectNotFound(actor, notFound);
+    if (row.feed_id === null) await this.access.requireOrNotFound(actor, Privilege.Administer, undefined, notFound);
+    else
+      await this.access.requireOrNotFound(actor, Privilege.View, await this.feeds.requireById(row.feed_id), notFound);
     const run = toRun(row);
     if (row.preview_id) run.files = (await this.repository.candidates(row.preview_id, page)).map(toRetentionFile);
     return run;

@@ -59,6 +59,22 @@ export class AccessService {
     throw this.denied(actor, privilege);
   }
 
+  /**
+   * For an object addressed by a (sequential, guessable) id — an API key, a retention run or preview,
+   * a storage move, a privilege rule: a caller without `privilege` on it gets `notFound`, the very answer
+   * for an id that does not exist, so that probing ids reveals neither hidden directory names nor which
+   * objects exist. `feed` undefined checks the global privilege. Anonymous callers are asked to sign in,
+   * whether the object exists or not.
+   */
+  async requireOrNotFound(actor: Principal, privilege: Privilege, feed: FeedRef | undefined, notFound: AppError) {
+    if (!(await this.has(actor, privilege, feed))) throw this.objectNotFound(actor, notFound);
+  }
+
+  /** The answer for an id that does not exist (see {@link requireOrNotFound}). */
+  objectNotFound(actor: Principal, notFound: AppError): AppError {
+    return actor.kind === 'anonymous' ? this.signInNeeded() : notFound;
+  }
+
   /** The answer for a directory that does not exist, identical to one the caller cannot see. */
   async missing(actor: Principal, name: string): Promise<AppError> {
     if (actor.kind === 'anonymous' && !(await this.has(actor, Privilege.View))) return this.hidden(actor, name);

@@ -116,11 +116,14 @@ export class ApiKeysService {
    */
   async revoke(actor: Principal, id: number): Promise<void> {
     const key = await this.repository.findKey(id);
-    if (!key) throw new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
+    // Someone else's key answers exactly like a missing one: ids are sequential.
+    const notFound = new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
+    if (!key) throw this.access.objectNotFound(actor, notFound);
     const own = key.type === 'Personal' && key.userId !== null && key.userId === actor.userId;
     if (!own) {
-      if (key.type === 'Feed' && key.feed) await this.access.require(actor, Privilege.ManageFeed, key.feed);
-      else await this.access.require(actor, Privilege.Administer);
+      if (key.type === 'Feed' && key.feed)
+        await this.access.requireOrNotFound(actor, Privilege.ManageFeed, key.feed, notFound);
+      else await this.access.requireOrNotFound(actor, Privilege.Administer, undefined, notFound);
     }
     if (!(await this.repository.revokeKey(id))) return; // already revoked
     await this.audit.record(actor, AuditAction.ApiKeyRevoked, {

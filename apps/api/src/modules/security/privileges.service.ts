@@ -171,10 +171,11 @@ export class PrivilegesService {
 
   async deleteRule(actor: Principal, id: number): Promise<void> {
     const rule = await this.repository.findRule(id);
-    if (!rule) throw new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
+    // Rule ids are sequential: one the caller may not manage answers exactly like a missing one.
+    const notFound = new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
+    if (!rule) throw this.access.objectNotFound(actor, notFound);
     const feed = rule.feedId === null ? undefined : await this.feeds.requireById(rule.feedId);
-    if (feed) await this.access.require(actor, Privilege.ManageFeed, feed);
-    else await this.access.require(actor, Privilege.Administer);
+    await this.access.requireOrNotFound(actor, feed ? Privilege.ManageFeed : Privilege.Administer, feed, notFound);
     const view = (await this.repository.ruleView(id)) as PrivilegeRule;
     await this.repository.transaction(async (manager) => {
       await this.repository.deleteRule(id, manager);

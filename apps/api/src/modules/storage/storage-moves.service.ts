@@ -379,8 +379,10 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw badRequest('A move id is a UUID.');
     const rows: MoveRow[] = await this.dataSource.query(`SELECT * FROM storage_moves WHERE id = $1`, [id]);
     const feed = rows[0] && (await this.feeds.requireById(rows[0].feed_id).catch(() => undefined));
-    if (!feed) throw new AppError(ErrorCode.NotFound, `No storage move "${id}".`);
-    await this.access.require(actor, Privilege.ManageFeed, feed);
+    // One answer for a missing move and one the caller may not manage (no directory name).
+    const notFound = new AppError(ErrorCode.NotFound, `No storage move "${id}".`);
+    if (!feed) throw this.access.objectNotFound(actor, notFound);
+    await this.access.requireOrNotFound(actor, Privilege.ManageFeed, feed, notFound);
     return { row: rows[0], feed };
   }
 

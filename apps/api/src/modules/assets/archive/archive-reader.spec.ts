@@ -631,3 +631,103 @@ describe('extract streams', () => {
     expect(Buffer.concat(received).equals(data)).toBe(true);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Checksums and name encodings (issue 13)
+// ---------------------------------------------------------------------------------------------
+
+/** Writes raw bytes as an entry's name in both zip headers and sets or clears the UTF-8 flag (bit 11). */
+function patchZipName(buffer: Buffer, index: number, name: Buffer, utf8Flag: boolean): void {
+  patchZip(buffer, (i, central, local) => {
+    if (i !== index) return;
+    expect(buffer.readUInt16LE(central + 28)).toBe(name.length);
+    name.copy(buffer, central + 46);
+    name.copy(buffer, local + 30);
+    for (const offset of [central + 8, local + 6]) {
+      const flags = buffer.readUInt16LE(offset);
+      buffer.writeUInt16LE(utf8Flag ? flags | 0x800 : flags & ~0x800, offset);
+    }
+  });
+}
+
+/** Writes raw bytes as the ustar name of the tar's first entry and fixes the header checksum. */
+function patchTarName(tar: Buffer, name: Buffer): Buffer {
+  const header = tar.subarray(0, 512);
+  header.fill(0, 0, 100);
+  name.copy(header, 0);
+  header.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return tar;
+}
+
+describe('checksums', () => {
+  it('rejects a zip entry whose bytes do not match its CRC-32 (same size, stored)', async () => {
+    const buffer = await buildZip([
+      { name: 'ok.txt', data: 'fine' },
+      { name: 'tampered.txt', data: 'hello world', compress: false },
+    ]);
+    patchZip(buffer, (i, _central, local) => {
+      if (i !== 1) return;
+      const data = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
+      expect(buffer.subarray(data, data + 5).toString()).toBe('hello');
+      buffer.write('HELLO', data);
+    });
+    await expectRejected(buffer, 'zip', 400, /^Invalid archive: entry "tampered\.txt" is corrupt \(its CRC-32/);
+  });
+
+  it('rejects a deflated entry with a wrong CRC-32 in its headers', async () => {
+    const buffer = await buildZip([{ name: 'a.txt', data: 'some text '.repeat(50) }]);
+    patchZip(buffer, (_i, central, local) => {
+      buffer.writeUInt32LE(buffer.readUInt32LE(central + 16) ^ 1, central + 16);
+      buffer.writeUInt32LE(buffer.readUInt32LE(local + 14) ^ 1, local + 14);
+    });
+    await expectRejected(buffer, 'zip', 400, /CRC-32/);
+  });
+
+  it('accepts intact entries, stored and deflated, empty included', async () => {
+    const path = await save(
+      await buildZip([
+        { name: 'a.txt', data: 'a'.repeat(10_000) },
+        { name: 'b.bin', data: randomBytes(70_000), compress: false },
+        { name: 'empty.txt', data: '' },
+      ]),
+    );
+    expect((await inspectArchive(path, 'zip', LIMITS)).map((e) => e.size)).toEqual([10_000, 70_000, 0]);
+  });
+});
+
+describe('entry names must be UTF-8', () => {
+  it('rejects a zip name flagged UTF-8 that is not', async () => {
+    const buffer = await buildZip([{ name: 'abc.txt' }]);
+    patchZipName(buffer, 0, Buffer.from([0x61, 0xff, 0x63, 0x2e, 0x74, 0x78, 0x74]), true);
+    await expectRejected(buffer, 'zip', 400, /^Unsafe archive entry ".*": the name is not valid UTF-8/);
+  });
+
+  it('rejects a zip name in a legacy code page (no UTF-8 flag, not ASCII, not UTF-8)', async () => {
+    const buffer = await buildZip([{ name: 'caf.txt' }]);
+    patchZipName(buffer, 0, Buffer.from([0x63, 0x61, 0x82, 0x2e, 0x74, 0x78, 0x74]), false); // CP437 "caé.txt"
+    await expectRejected(buffer, 'zip', 400, /not valid UTF-8/);
+  });
+
+  it('accepts ASCII names without the flag, and UTF-8 names without it (macOS), normalised to NFC', async () => {
+    const buffer = await buildZip([{ name: 'plain.txt' }, { name: 'cafe\u0301.txt', data: 'nfd' }]);
+    patchZipName(buffer, 0, Buffer.from('plain.txt'), false);
+    patchZipName(buffer, 1, Buffer.from('cafe\u0301.txt'), false);
+    const path = await save(buffer);
+    expect((await inspectArchive(path, 'zip', LIMITS)).map((e) => e.path)).toEqual(['plain.txt', 'caf\u00e9.txt']);
+    expect([...(await extractAll(path, 'zip')).keys()]).toEqual(['plain.txt', 'caf\u00e9.txt']);
+  });
+
+  it('rejects a tar name that is not UTF-8, accepts UTF-8 ones (NFC)', async () => {
+    const bad = patchTarName(
+      await buildTar([file('abc.txt', 'x')]),
+      Buffer.from([0x61, 0xe9, 0x63, 0x2e, 0x74, 0x78, 0x74]),
+    );
+    await expectRejected(gzipSync(bad), 'tgz', 400, /not valid UTF-8/);
+    const good = patchTarName(await buildTar([file('abcdef.txt', 'x')]), Buffer.from('cafe\u0301.txt'));
+    const path = await save(gzipSync(good));
+    expect((await inspectArchive(path, 'tgz', LIMITS)).map((e) => e.path)).toEqual(['caf\u00e9.txt']);
+  });
+});

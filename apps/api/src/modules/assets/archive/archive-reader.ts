@@ -2,7 +2,7 @@ import { AssetPathError, lowerPath, parseDecodedPath } from '@stockroom/contract
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PassThrough, Readable, Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { crc32, createGunzip } from 'node:zlib';
 import { extract as tarExtract, Header as TarHeader } from 'tar-stream';
 import { Entry as ZipEntry, open as yauzlOpen, ZipFile } from 'yauzl';
 import { ArchiveError, displayName } from './archive-error';
@@ -272,8 +272,8 @@ interface ByteStream {
   destroy(error?: Error): unknown;
 }
 
-/** Reads a stream to its end, reporting each chunk's length; `onChunk` may throw to abort. */
-function consume(stream: ByteStream, onChunk?: (bytes: number) => void): Promise<number> {
+/** Reads a stream to its end, reporting each chunk; `onChunk` may throw to abort. */
+function consume(stream: ByteStream, onChunk?: (chunk: Buffer) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     let total = 0;
     let settled = false;
@@ -292,7 +292,7 @@ function consume(stream: ByteStream, onChunk?: (bytes: number) => void): Promise
       if (settled) return;
       total += chunk.length;
       try {
-        onChunk?.(chunk.length);
+        onChunk?.(chunk);
       } catch (e) {
         finish(e);
       }
@@ -455,10 +455,51 @@ function zipEntryKind(entry: ZipEntry): EntryKind {
   return 'file';
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as UTF-8, or `undefined` when they are not valid UTF-8. */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function notUtf8(shown: string): ArchiveError {
+  return unsafe(
+    shown,
+    'the name is not valid UTF-8 (names in a legacy code page are not supported: create the archive with UTF-8 names).',
+  );
+}
+
+/**
+ * The entry's name, decoded: names must be UTF-8. yauzl decodes names as UTF-8 when the entry says
+ * so (flag bit 11 or the Info-ZIP Unicode Path field), else as CP437, and turns invalid bytes into
+ * U+FFFD; both hide what the archive really holds, so the raw bytes are judged here. Without the
+ * flag, pure ASCII is the same in every code page, and valid UTF-8 is taken as UTF-8 (macOS and many
+ * tools write it without the flag); anything else would be a guess, and is refused.
+ */
+function zipEntryName(entry: ZipEntry): string {
+  const raw = (entry as ZipEntry & { fileNameRaw?: Buffer }).fileNameRaw;
+  if (!raw) return entry.fileName;
+  const unicodePath = entry.extraFields.find(
+    (f) => f.id === 0x7075 && f.data.length >= 6 && f.data.readUInt8(0) === 1 && f.data.readUInt32LE(1) === crc32(raw),
+  );
+  if (unicodePath) {
+    if (utf8(unicodePath.data.subarray(5)) === undefined) throw notUtf8(entry.fileName);
+    return entry.fileName;
+  }
+  const decoded = utf8(raw);
+  if (decoded === undefined) throw notUtf8(entry.fileName);
+  if ((entry.generalPurposeBitFlag & 0x800) !== 0) return entry.fileName;
+  return decoded;
+}
+
 /** Kind and normalized path of an entry; `null` for an entry naming the root folder itself. */
 function describeZipEntry(entry: ZipEntry): { kind: EntryKind; path: string } | null {
   const kind = zipEntryKind(entry);
-  const path = normalizeEntryName(entry.fileName);
+  const path = normalizeEntryName(zipEntryName(entry));
   if (path === '') {
     if (kind === 'dir') return null;
     throw unsafe(entry.fileName, 'a file entry needs a name.');
@@ -495,11 +536,20 @@ async function inspectZip(
     meter.declare(entry.uncompressedSize);
     const stream = await openZipEntry(zip, entry);
     let bytes = 0;
-    await consume(stream, (n) => {
-      bytes += n;
-      meter.addPayload(n, true);
+    let crc = 0;
+    await consume(stream, (chunk) => {
+      bytes += chunk.length;
+      crc = crc32(chunk, crc);
+      meter.addPayload(chunk.length, true);
       meter.checkEntryRatio(entry.fileName, bytes, entry.compressedSize);
     });
+    // yauzl checks sizes, not checksums: a corrupt (or tampered) entry fails the whole import.
+    if (crc !== entry.crc32) {
+      throw new ArchiveError(
+        400,
+        `Invalid archive: entry "${displayName(entry.fileName)}" is corrupt (its CRC-32 does not match its content).`,
+      );
+    }
     item.size = bytes;
   });
 }
@@ -557,7 +607,8 @@ function walkTgz(
         }
       },
     });
-    const extract = tarExtract();
+    // latin1: one character per byte, so that names can be checked for valid UTF-8 (tarEntryName).
+    const extract = tarExtract({ filenameEncoding: 'latin1' } as Parameters<typeof tarExtract>[0]);
     let settled = false;
     let finished = false;
     let pending: Promise<void> = Promise.resolve();
@@ -597,8 +648,7 @@ function walkTgz(
   });
 }
 
-function tarEntryKind(header: TarHeader): EntryKind {
-  const name = header.name;
+function tarEntryKind(header: TarHeader, name: string): EntryKind {
   switch (header.type) {
     case 'file':
     case 'contiguous-file':
@@ -621,12 +671,28 @@ function tarEntryKind(header: TarHeader): EntryKind {
   }
 }
 
+/**
+ * The entry's name, decoded: names must be UTF-8. Names from the ustar header or a GNU long name are
+ * read as latin1 (see walkTgz), so their raw bytes can be judged; a pax `path` is UTF-8 by definition,
+ * and tar-stream has already turned invalid bytes in it into U+FFFD.
+ */
+function tarEntryName(header: TarHeader): string {
+  if (typeof (header.pax as { path?: unknown } | undefined)?.path === 'string') {
+    if (header.name.includes('\ufffd')) throw notUtf8(header.name);
+    return header.name;
+  }
+  const decoded = utf8(Buffer.from(header.name, 'latin1'));
+  if (decoded === undefined) throw notUtf8(header.name);
+  return decoded;
+}
+
 function describeTarEntry(header: TarHeader): { kind: EntryKind; path: string } | null {
-  const kind = tarEntryKind(header);
-  const path = normalizeEntryName(header.name);
+  const name = tarEntryName(header);
+  const kind = tarEntryKind(header, name);
+  const path = normalizeEntryName(name);
   if (path === '') {
     if (kind === 'dir') return null;
-    throw unsafe(header.name, 'a file entry needs a name.');
+    throw unsafe(name, 'a file entry needs a name.');
   }
   return { kind, path };
 }
@@ -644,7 +710,7 @@ async function inspectTgz(file: string, manifest: ManifestBuilder, meter: Expans
       }
       const item = manifest.add(described.path, 'file', header.mtime);
       meter.declare(header.size ?? 0);
-      item.size = await consume(stream, (n) => meter.addPayload(n, false));
+      item.size = await consume(stream, (chunk) => meter.addPayload(chunk.length, false));
     },
     (n) => meter.addStream(n, manifest.entryCount),
   );
