@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { readJsonBody } from './common/http/read-body';
+import { securityHeaders } from './common/http/security-headers';
 import { createDataSource } from './database/data-source';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
@@ -56,6 +57,8 @@ export async function createApp(
     res.setHeader('X-ProGet-Version', config.version);
     next();
   });
+  // CSP, framing, nosniff, referrer: the console's on the console and /api, the sandbox on /endpoints.
+  app.use(securityHeaders());
   // JSON bodies of the management API: our reader, so parse errors are ours too (a parser's message
   // would echo part of the body, password included, back to the caller).
   app.use('/api', (req: express.Request, res: express.Response, next: express.NextFunction) => {
