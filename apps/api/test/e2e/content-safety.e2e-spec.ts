@@ -355,4 +355,22 @@ describe.each(cloudBackends)('content safety: presigned redirects on $name', (ba
       await direct.arrayBuffer();
     }
   });
+
+  it('with inlineContent, an HTML file is not redirected (the store could not sandbox it) but sent sandboxed', async () => {
+    const update = (inlineContent: boolean) =>
+      raw(t, 'POST', '/api/management/feeds/update/cloud', { headers: json, body: JSON.stringify({ inlineContent }) });
+    expect((await update(true)).status).toBe(200);
+    try {
+      const html = await raw(t, 'GET', '/endpoints/cloud/content/x.html');
+      expect(html.status).toBe(200);
+      expect(html.headers['content-disposition']).toBeUndefined();
+      expect(html.headers['content-security-policy']).toMatch(/^sandbox /);
+      expect(html.text).toBe('<svg onload="alert(1)"/>');
+      // Other files still go to the store.
+      expect((await raw(t, 'GET', '/endpoints/cloud/content/x.png')).status).toBe(302);
+      expect((await raw(t, 'GET', '/endpoints/cloud/content/x.html?download=true')).status).toBe(302);
+    } finally {
+      expect((await update(false)).status).toBe(200);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { attachmentDisposition } from './attachment';
-import { mustBeAttachment, setUserContentHeaders } from './content-safety';
+import { isActiveMediaType, mustBeAttachment, setUserContentHeaders } from './content-safety';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
@@ -116,7 +116,10 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
     return;
   }
 
-  if (req.method === 'GET' && obj.directUrl) {
+  // Active content shown inline (a directory with `inlineContent`) is never redirected: the
+  // store's origin could not sandbox it, so it is streamed from here with the sandbox CSP.
+  const inlineActive = !attachment && isActiveMediaType(obj.mediaType);
+  if (req.method === 'GET' && obj.directUrl && !inlineActive) {
     // The URL is short-lived and signed: no cache may keep the redirect. Range and validators
     // travel with the client to the store, which answers them itself — with the same
     // Content-Disposition, so an active type is a download there too.
