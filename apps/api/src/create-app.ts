@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { contentOriginGate } from './common/http/content-origin';
 import { readJsonBody } from './common/http/read-body';
+import { securityHeaders } from './common/http/security-headers';
 import { createDataSource } from './database/data-source';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
@@ -57,6 +58,8 @@ export async function createApp(
     res.setHeader('X-ProGet-Version', config.version);
     next();
   });
+  // CSP, framing, nosniff, referrer: the console's on the console and /api, the sandbox on /endpoints.
+  app.use(securityHeaders({ contentOrigin: config.contentUrl }));
   // The content host name (STOCKROOM_CONTENT_URL) answers signed download URLs only.
   const contentGate = contentOriginGate(config);
   if (contentGate) app.use(contentGate);

@@ -82,6 +82,10 @@ describe('console: every main page on a laptop screen', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(shift).toBeLessThan(0.1);
   });
+
+  it('no page did anything its Content-Security-Policy blocked', () => {
+    expect(run.cspViolations).toEqual([]);
+  });
 });
 
 function escape(s: string): string {

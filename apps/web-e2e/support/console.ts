@@ -1,16 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../../api/test/support/test-app';
+import { ADMIN_PASSWORD, basicAuth, startTestApp, type TestApp } from '../../api/test/support/test-app';
 
 const ROOT = resolve(__dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, 'dist', 'e2e-screenshots');
-export { ADMIN_PASSWORD };
+export { ADMIN_PASSWORD, basicAuth };
 
 /** The real server (in-process, its own database) serving the built console, and Chromium. */
 export interface ConsoleRun {
   server: TestApp;
   browser: Browser;
+  /** What Chromium reported as blocked by a Content-Security-Policy, on every page opened (`url: message`). */
+  cspViolations: string[];
   /** A fresh browser context (no cookies) with a page on the console at `path`. */
   open(path?: string, options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
@@ -39,9 +42,11 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
     throw e;
   }
   const contexts: BrowserContext[] = [];
+  const cspViolations: string[] = [];
   return {
     server,
     browser,
+    cspViolations,
     async open(path = '/', options = {}) {
       const context = await browser.newContext({
         baseURL: server.url,
@@ -50,6 +55,9 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
       });
       contexts.push(context);
       const page = await context.newPage();
+      page.on('console', (m) => {
+        if (/content security policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+      });
       await page.goto(path);
       return { context, page };
     },
@@ -97,7 +105,8 @@ interface AxeViolation {
  * returns the serious and critical violations, one line each, so a test can expect none.
  */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  // Evaluated through DevTools, not added as an inline <script>: the console's CSP refuses those.
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } })
       .axe;

@@ -89,6 +89,7 @@ describe('feed management API: console fields', () => {
       retentionRules: [],
       retentionRulesEnabled: false,
       retentionDryRun: false,
+      inlineContent: false,
       privileges: ALL,
       storageType: 'disk',
     });

@@ -29,6 +29,7 @@ describe('feed management API (spec §7)', () => {
       retentionRules: [],
       retentionRulesEnabled: false,
       retentionDryRun: false,
+      inlineContent: false,
       // [ext] for the console (feed-console-fields.e2e-spec.ts)
       privileges: expect.any(Array),
       storageType: 'disk',

@@ -1,4 +1,5 @@
 import { attachmentDisposition } from './attachment';
+import { isActiveMediaType, mustBeAttachment, setUserContentHeaders } from './content-safety';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
@@ -16,14 +17,21 @@ export interface StoredObjectResponse {
   lastModified: Date;
   cacheControl: string;
   headers: Record<string, string>;
+  /** The file's name: what an attachment is saved as. */
+  fileName: string;
   /** Set when the caller asked for `Content-Disposition: attachment`. */
   attachmentName?: string;
+  /**
+   * The directory lets active types (HTML, SVG, script…) render inline (`inlineContent`); they are
+   * still sandboxed. Otherwise they are always attachments.
+   */
+  inlineContent?: boolean;
   open(range?: ByteRange): Promise<Readable>;
   /**
    * Set when the file is to be fetched from its store directly: a short-lived URL that answers
-   * with this object's Content-Type (and Content-Disposition when it is an attachment).
+   * with this object's Content-Type and the given Content-Disposition (when there is one).
    */
-  directUrl?(): Promise<string>;
+  directUrl?(options: { contentDisposition?: string }): Promise<string>;
   /** Called once a GET starts delivering the file (from its first byte, or by redirect). */
   delivered?(): void;
 }
@@ -86,9 +94,11 @@ const SMALL_BODY_BYTES = 64 * 1024;
 
 /**
  * Owns every HTTP detail of sending a stored file: validators and 304, Range/If-Range and 206/416,
- * HEAD, Cache-Control and metadata headers, streaming with abort propagation.
+ * HEAD, Cache-Control and metadata headers, streaming with abort propagation, and the
+ * content-safety headers (user content never runs as the console: see content-safety.ts).
  */
 export async function sendStoredObject(req: Request, res: Response, obj: StoredObjectResponse): Promise<void> {
+  for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
   res.setHeader('ETag', `"${obj.sha1}"`);
   res.setHeader('Last-Modified', obj.lastModified.toUTCString());
   res.setHeader('Cache-Control', obj.cacheControl);
@@ -96,17 +106,24 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
   // another whose credentials differ (API key headers are invisible to caches otherwise).
   res.setHeader('Vary', 'Authorization, X-ApiKey, X-ProGet-ApiKey, Cookie');
   res.setHeader('Accept-Ranges', 'bytes');
-  for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
+  const inlineAllowed = obj.inlineContent === true;
+  setUserContentHeaders(res, { inlineAllowed });
+  const attachment = mustBeAttachment(obj.mediaType, { asked: obj.attachmentName !== undefined, inlineAllowed });
+  const disposition = attachment ? attachmentDisposition(obj.attachmentName ?? obj.fileName) : undefined;
 
   if (isNotModified(req, obj)) {
     res.status(304).end();
     return;
   }
 
-  if (req.method === 'GET' && obj.directUrl) {
+  // Active content shown inline (a directory with `inlineContent`) is never redirected: the
+  // store's origin could not sandbox it, so it is streamed from here with the sandbox CSP.
+  const inlineActive = !attachment && isActiveMediaType(obj.mediaType);
+  if (req.method === 'GET' && obj.directUrl && !inlineActive) {
     // The URL is short-lived and signed: no cache may keep the redirect. Range and validators
-    // travel with the client to the store, which answers them itself.
-    const location = await obj.directUrl();
+    // travel with the client to the store, which answers them itself — with the same
+    // Content-Disposition, so an active type is a download there too.
+    const location = await obj.directUrl({ contentDisposition: disposition });
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, location);
     obj.delivered?.();
@@ -115,9 +132,7 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
 
   const range = pickRange(req, obj);
   res.setHeader('Content-Type', obj.mediaType);
-  if (obj.attachmentName !== undefined) {
-    res.setHeader('Content-Disposition', attachmentDisposition(obj.attachmentName));
-  }
+  if (disposition !== undefined) res.setHeader('Content-Disposition', disposition);
   if (range) {
     res.status(206);
     res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${obj.size}`);

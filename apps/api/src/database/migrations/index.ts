@@ -4,6 +4,7 @@ import { ChangeNotifications1795512000000 } from './1795512000000-ChangeNotifica
 import { StorageMoves1795514008849 } from './1795514008849-StorageMoves';
 import { Retention1795522342669 } from './1795522342669-Retention';
 import { ServerSecrets1795531000000 } from './1795531000000-ServerSecrets';
+import { FeedInlineContent1796526315359 } from './1796526315359-FeedInlineContent';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   StorageMoves1795514008849,
   Retention1795522342669,
   ServerSecrets1795531000000,
+  FeedInlineContent1796526315359,
 ];

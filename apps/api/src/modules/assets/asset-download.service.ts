@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, Privilege } from '@stockroom/contracts';
+import { allowedResponseHeaders, ErrorCode, Privilege } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { StoredObjectResponse } from '../../common/http/send-stored-object';
 import { AccessService } from '../security/access.service';
 import { MintedSignature, SignedUrlsService } from '../security/signed-urls.service';
 import { StorageService } from '../storage/storage.service';
-import { attachmentDisposition } from '../../common/http/attachment';
 import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
 import { AssetsRepository } from './assets.repository';
@@ -73,10 +72,8 @@ export class AssetDownloadService {
       rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined) ??
       cacheControlOf(feed.cacheHeader) ??
       'public';
-    const headers: Record<string, string> = {};
-    for (const [key, m] of Object.entries(item.user_metadata ?? {})) {
-      if (m.includeInResponseHeader) headers[key] = m.value;
-    }
+    // From the allowlist, within the per-file cap: rows written before it existed are filtered too.
+    const headers = allowedResponseHeaders(item.user_metadata);
     const provider = this.storage.providerFor(feed);
     const blobKey = item.blob_key;
     const mediaType = item.media_type ?? 'application/octet-stream';
@@ -89,16 +86,14 @@ export class AssetDownloadService {
       lastModified: new Date(item.modified_at),
       cacheControl,
       headers,
+      fileName: item.name,
       attachmentName,
+      inlineContent: feed.inlineContent,
       open: (range) => this.storage.read(feed, blobKey, range),
       directUrl:
         createUrl && this.storage.redirectsDownloads(feed)
-          ? () =>
-              createUrl(blobKey, {
-                expiresInSeconds: DIRECT_URL_SECONDS,
-                contentType: mediaType,
-                contentDisposition: attachmentName === undefined ? undefined : attachmentDisposition(attachmentName),
-              })
+          ? ({ contentDisposition }) =>
+              createUrl(blobKey, { expiresInSeconds: DIRECT_URL_SECONDS, contentType: mediaType, contentDisposition })
           : undefined,
       delivered: () => this.counter.record(item.id),
     };

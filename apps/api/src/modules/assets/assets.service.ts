@@ -8,8 +8,10 @@ import {
   MAX_METADATA_VALUE,
   METADATA_HEADER_VALUE_PATTERN,
   METADATA_KEY_PATTERN,
+  MAX_RESPONSE_HEADER_BYTES,
   Privilege,
-  RESERVED_RESPONSE_HEADERS,
+  responseHeaderBytes,
+  responseHeaderProblem,
 } from '@stockroom/contracts';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
@@ -77,9 +79,8 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
       throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
     if (entry.value.length > MAX_METADATA_VALUE)
       throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
-    if (entry.includeInResponseHeader && RESERVED_RESPONSE_HEADERS.has(key.toLowerCase())) {
-      throw badRequest(`Metadata key "${key}" cannot be sent as a response header: the server sets ${key} itself.`);
-    }
+    const headerProblem = entry.includeInResponseHeader ? responseHeaderProblem(key) : undefined;
+    if (headerProblem) throw badRequest(`Metadata key "${key}" cannot be sent as a response header: ${headerProblem}.`);
     if (entry.includeInResponseHeader && !METADATA_HEADER_VALUE_PATTERN.test(entry.value)) {
       throw badRequest(
         `Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`,
@@ -88,6 +89,19 @@ function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
     out[key] = entry;
   }
   return out;
+}
+
+/** The per-file cap on response headers, over the metadata as it will be stored. */
+function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>): void {
+  let bytes = 0;
+  for (const [key, m] of Object.entries(metadata)) {
+    if (m.includeInResponseHeader) bytes += responseHeaderBytes(key, m.value);
+  }
+  if (bytes > MAX_RESPONSE_HEADER_BYTES) {
+    throw badRequest(
+      `Metadata sent as response headers would total ${bytes} bytes (names and values); the limit is ${MAX_RESPONSE_HEADER_BYTES} per file.`,
+    );
+  }
 }
 
 /** What retention saw of a file when it selected it. */
@@ -284,6 +298,7 @@ export class AssetsService {
         throw badRequest('"userMetadataUpdateMode" must be "update" or "replace".');
       const given = parseUserMetadata(update.userMetadata);
       const merged = mode === 'replace' ? given : { ...(item.user_metadata ?? {}), ...given };
+      checkResponseHeaderTotal(merged);
       changes.userMetadata = Object.keys(merged).length > 0 ? merged : null;
     }
     if (update.cacheHeader !== undefined && update.cacheHeader !== null)

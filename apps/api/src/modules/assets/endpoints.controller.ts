@@ -8,6 +8,7 @@ import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { baseUrlOf } from '../../common/http/base-url';
 import { Query } from '../../common/http/query';
+import { setUserContentHeaders } from '../../common/http/content-safety';
 import { readJsonBody } from '../../common/http/read-body';
 import { sendStoredObject } from '../../common/http/send-stored-object';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -114,6 +115,7 @@ export class EndpointsController {
         res.status(200);
         res.setHeader('Content-Type', archive.contentType);
         res.setHeader('Content-Disposition', archive.contentDisposition);
+        setUserContentHeaders(res); // an archive of user files is user content too
         if (method === 'HEAD') {
           archive.body.destroy();
           res.end();

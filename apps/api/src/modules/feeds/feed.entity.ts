@@ -33,6 +33,13 @@ export class FeedEntity {
   @Column({ name: 'retention_dry_run', type: 'boolean', default: false })
   retentionDryRun!: boolean;
 
+  /**
+   * [ext] Active files (HTML, SVG, XML, script) render inline, still sandboxed; otherwise they are
+   * attachments. Only an administrator may change it.
+   */
+  @Column({ name: 'inline_content', type: 'boolean', default: false })
+  inlineContent!: boolean;
+
   /** The directory's default cache setting (null = `public`). */
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })
   cacheHeader!: CacheHeader | null;

@@ -26,6 +26,7 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     retentionRules: entity.retentionRules,
     retentionRulesEnabled: entity.retentionRulesEnabled,
     retentionDryRun: entity.retentionDryRun,
+    inlineContent: entity.inlineContent,
   };
   if (!extras) return feed;
   return {

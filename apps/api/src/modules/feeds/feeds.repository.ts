@@ -47,13 +47,19 @@ export class FeedsRepository {
   async insert(
     values: Pick<
       FeedEntity,
-      'name' | 'description' | 'active' | 'retentionRules' | 'retentionRulesEnabled' | 'retentionDryRun'
+      | 'name'
+      | 'description'
+      | 'active'
+      | 'retentionRules'
+      | 'retentionRulesEnabled'
+      | 'retentionDryRun'
+      | 'inlineContent'
     >,
   ): Promise<FeedEntity | null> {
     const rows: { id: number }[] = await this.dataSource.query(
       `INSERT INTO feeds (name, name_lower, description, active, retention_rules, retention_rules_enabled,
-         retention_dry_run)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         retention_dry_run, inline_content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
       [
         values.name,
@@ -63,6 +69,7 @@ export class FeedsRepository {
         JSON.stringify(values.retentionRules),
         values.retentionRulesEnabled,
         values.retentionDryRun,
+        values.inlineContent,
       ],
     );
     if (rows.length === 0) return null;

@@ -124,6 +124,7 @@ export class FeedsService {
       retentionRules: parseRetentionRules(input.retentionRules ?? []),
       retentionRulesEnabled: optionalBool(input, 'retentionRulesEnabled') ?? false,
       retentionDryRun: optionalBool(input, 'retentionDryRun') ?? false,
+      inlineContent: optionalBool(input, 'inlineContent') ?? false, // create is Administer-only
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
@@ -134,6 +135,18 @@ export class FeedsService {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
     const input = asObject(body) as Partial<Record<keyof UpdateFeedRequest, unknown>>;
     checkFeedType(optionalString(input, 'feedType'));
+    // Inline active content lets a directory's uploaders show HTML to whoever opens it: a choice for
+    // an administrator, not for whoever manages the directory (sending the current value is fine).
+    const inlineContent = optionalBool(input, 'inlineContent');
+    if (inlineContent !== undefined && inlineContent !== feed.inlineContent) {
+      if (!(await this.access.has(actor, Privilege.Administer))) {
+        throw new AppError(
+          ErrorCode.Forbidden,
+          'Only an administrator can change "inlineContent" (whether HTML, SVG and script files open in the browser).',
+        );
+      }
+      feed.inlineContent = inlineContent;
+    }
     const newName = optionalString(input, 'name');
     if (newName !== undefined && newName !== feed.name) {
       checkName(newName);

@@ -11,6 +11,12 @@ export interface Feed {
   retentionRulesEnabled: boolean;
   /** [ext] Runs of this directory only log what they would delete. */
   retentionDryRun: boolean;
+  /**
+   * [ext] Active files (HTML, SVG, XML, JavaScript) are shown inline in a browser (still sandboxed:
+   * scripts run without the site's cookies) instead of downloaded. Default false; only an
+   * administrator may set it.
+   */
+  inlineContent?: boolean;
   /** [ext] The caller's privileges on this directory: the console offers only what they may do. */
   privileges?: Privilege[];
   /** [ext] How many files the directory holds (folders not counted). */
@@ -29,6 +35,7 @@ export interface CreateFeedRequest {
   retentionRules?: unknown[];
   retentionRulesEnabled?: boolean;
   retentionDryRun?: boolean;
+  inlineContent?: boolean;
 }
 
 export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };

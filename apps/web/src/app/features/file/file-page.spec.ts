@@ -226,7 +226,7 @@ describe('FilePage', () => {
   it('round-trips the response header flag of user metadata (replace mode)', async () => {
     await open({
       item: fileItem({
-        userMetadata: { owner: 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } },
+        userMetadata: { 'X-Owner': 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } },
       }),
     });
     const checkboxes = await loader.getAllHarnesses(
@@ -235,7 +235,7 @@ describe('FilePage', () => {
     expect(await Promise.all(checkboxes.map((c) => c.isChecked()))).toEqual([false, true]);
     expect(page.querySelectorAll('[data-testid="metadata-row"]').length).toBe(2);
 
-    // owner becomes a header, X-Build no longer; a new row is added.
+    // X-Owner becomes a header, X-Build no longer; a new row is added.
     await checkboxes[0].check();
     await checkboxes[1].uncheck();
     await (await button('add-metadata')).click();
@@ -254,7 +254,7 @@ describe('FilePage', () => {
     expect(req.request.body).toEqual({
       userMetadataUpdateMode: 'replace',
       userMetadata: {
-        owner: { value: 'ops', includeInResponseHeader: true },
+        'X-Owner': { value: 'ops', includeInResponseHeader: true },
         'X-Build': '42',
         'X-Channel': { value: 'stable', includeInResponseHeader: true },
       },
@@ -281,6 +281,12 @@ describe('FilePage', () => {
     const flag = await loader.getHarness(MatCheckboxHarness.with({ selector: '[data-testid="metadata-header"]' }));
     await flag.check();
     expect(page.textContent).toContain('Content-Type cannot be a response header');
+    expect(await (await button('save-metadata')).isDisabled()).toBe(true);
+    // The allowlist: X-… names outside the reserved ones, and Content-Language.
+    await key.setValue('X-Frame-Options');
+    expect(page.textContent).toContain('X-Frame-Options cannot be a response header: X-Frame-Options is reserved');
+    await key.setValue('Refresh');
+    expect(page.textContent).toContain('only X-… names and Content-Language');
     expect(await (await button('save-metadata')).isDisabled()).toBe(true);
     backend.expectNone(METADATA_URL);
   });

@@ -18,7 +18,7 @@ import {
   MAX_METADATA_VALUE,
   METADATA_HEADER_VALUE_PATTERN,
   METADATA_KEY_PATTERN,
-  RESERVED_RESPONSE_HEADERS,
+  responseHeaderProblem,
   type UserMetadataValue,
 } from '@stockroom/contracts';
 import { errorMessage } from '../../core/http/api-error';
@@ -48,9 +48,8 @@ export function rowError(row: MetadataRow, keys: Map<string, number>): string | 
   }
   if ((keys.get(row.key) ?? 0) > 1) return `The key "${row.key}" is used twice.`;
   if (row.value.length > MAX_METADATA_VALUE) return `Values are at most ${MAX_METADATA_VALUE} characters.`;
-  if (row.header && RESERVED_RESPONSE_HEADERS.has(row.key.toLowerCase())) {
-    return `${row.key} cannot be a response header: the server sets it itself.`;
-  }
+  const headerProblem = row.header ? responseHeaderProblem(row.key) : undefined;
+  if (headerProblem) return `${row.key} cannot be a response header: ${headerProblem}.`;
   if (row.header && !METADATA_HEADER_VALUE_PATTERN.test(row.value)) {
     return 'A response header value must be one line of Latin-1 characters.';
   }

@@ -12,6 +12,7 @@ import { MatFormFieldHarness } from '@angular/material/form-field/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { provideRouter, Router } from '@angular/router';
 import { type Feed, Privilege } from '@stockroom/contracts';
+import { AuthStore } from '../../core/auth/auth-store';
 import { noMaterialAnimations } from '../../testing/material';
 import { FeedSettings } from './feed-settings';
 
@@ -230,6 +231,30 @@ describe('FeedSettings', () => {
         await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=delete-directory]' }))
       ).isDisabled(),
     ).toBe(false);
+  });
+
+  it('offers inline active content to administrators only, and sends it only when changed', async () => {
+    await open();
+    expect(element.querySelector('[data-testid=inline-content]')).toBeNull();
+    const signIn = TestBed.inject(AuthStore).refresh();
+    backend.expectOne('/api/security/me').flush({
+      authenticated: true,
+      userName: 'Admin',
+      displayName: 'Admin',
+      credential: 'session',
+      privileges: [Privilege.Administer],
+    });
+    await signIn;
+    await settle();
+    const inline = await loader.getHarness(MatCheckboxHarness.with({ selector: '[data-testid=inline-content]' }));
+    expect(await inline.isChecked()).toBe(false);
+    await inline.check();
+    await (await saveButton()).click();
+    const req = backend.expectOne('/api/management/feeds/update/installers');
+    expect(req.request.body).toEqual({ description: 'setup files', active: true, inlineContent: true });
+    req.flush(feedOf({ inlineContent: true }));
+    await settle();
+    expect(await inline.isChecked()).toBe(true);
   });
 
   it('only shows the values, read-only, without Manage Feed', async () => {

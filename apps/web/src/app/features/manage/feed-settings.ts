@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, effect, inject, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
@@ -7,8 +7,9 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Router } from '@angular/router';
-import type { Feed, UpdateFeedRequest } from '@stockroom/contracts';
+import { type Feed, Privilege, type UpdateFeedRequest } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
+import { AuthStore } from '../../core/auth/auth-store';
 import { errorMessage } from '../../core/http/api-error';
 import { manageLink } from '../../shared/links';
 import { AS_YOU_TYPE } from '../feeds/create-feed-dialog';
@@ -16,7 +17,10 @@ import { confirmFeedDeletion } from '../feeds/delete-feed';
 import { FEED_NAME_MAX, feedNameValidator } from '../feeds/feed-name';
 import { FeedsApi } from '../feeds/feeds-api';
 
-/** The settings tab: name (a rename moves to the new URL), description, active; delete. */
+/**
+ * The settings tab: name (a rename moves to the new URL), description, active, and for administrators
+ * only (the server refuses anyone else) whether active files open inline; delete.
+ */
 @Component({
   selector: 'app-feed-settings',
   imports: [ReactiveFormsModule, MatFormFieldModule, MatInputModule, MatCheckboxModule, MatButtonModule],
@@ -29,6 +33,7 @@ export class FeedSettings {
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly router = inject(Router);
+  private readonly auth = inject(AuthStore);
 
   readonly feed = input.required<Feed>();
   readonly canManage = input(true);
@@ -40,7 +45,11 @@ export class FeedSettings {
     name: ['', feedNameValidator],
     description: [''],
     active: [true],
+    inlineContent: [false],
   });
+  protected readonly isAdministrator = computed(
+    () => this.auth.principal()?.privileges.includes(Privilege.Administer) === true,
+  );
   protected readonly saving = signal(false);
   protected readonly deleting = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
@@ -48,7 +57,7 @@ export class FeedSettings {
   constructor() {
     effect(() => {
       const feed = this.feed();
-      this.form.reset({ name: feed.name, description: feed.description, active: feed.active });
+      this.form.reset(valuesOf(feed));
       if (this.canManage()) this.form.enable();
       else this.form.disable();
     });
@@ -61,9 +70,10 @@ export class FeedSettings {
       return;
     }
     const before = this.feed();
-    const { name, description, active } = this.form.getRawValue();
+    const { name, description, active, inlineContent } = this.form.getRawValue();
     const request: UpdateFeedRequest = { description, active };
     if (name !== before.name) request.name = name;
+    if (inlineContent !== (before.inlineContent ?? false)) request.inlineContent = inlineContent;
     this.saving.set(true);
     this.error.set(undefined);
     try {
@@ -75,7 +85,7 @@ export class FeedSettings {
       if (updated.name !== before.name) {
         await this.router.navigate(manageLink(updated.name, 'settings'), { replaceUrl: true });
       } else {
-        this.form.reset({ name: updated.name, description: updated.description, active: updated.active });
+        this.form.reset(valuesOf(updated));
       }
     } catch (e) {
       this.error.set(errorMessage(e));
@@ -98,4 +108,13 @@ export class FeedSettings {
       this.deleting.set(false);
     }
   }
+}
+
+function valuesOf(feed: Feed) {
+  return {
+    name: feed.name,
+    description: feed.description,
+    active: feed.active,
+    inlineContent: feed.inlineContent ?? false,
+  };
 }

@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express';
+import { setUserContentHeaders } from './content-safety';
+
+export interface ConsolePolicyOptions {
+  /**
+   * Another origin the console shows files from (a separate content origin): it may load images,
+   * media and previews from there. Absent: everything comes from the console's own origin.
+   */
+  contentOrigin?: string;
+}
+
+/**
+ * The console's Content-Security-Policy, built here only. No inline script and no eval (the
+ * build emits none: critical-CSS inlining, whose `onload` handler this would block, is off in
+ * apps/web/project.json); inline styles stay allowed because Angular and Angular Material add
+ * `<style>` elements and style attributes at run time. Nothing may frame the console.
+ */
+export function consoleContentSecurityPolicy(options: ConsolePolicyOptions = {}): string {
+  const content = options.contentOrigin ? ` ${new URL(options.contentOrigin).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' data: blob:${content}`,
+    `media-src 'self'${content}`,
+    `connect-src 'self'${content}`,
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Paths whose answers carry (or are about) user content rather than the console. */
+const USER_CONTENT_PATHS = /^\/endpoints(\/|$)/;
+
+/**
+ * Sets the security headers every answer starts with: the console's CSP and framing rules on
+ * the console, its assets and `/api`; the user-content sandbox on `/endpoints` (the download
+ * helper refines it per file). Everything gets `nosniff` and a referrer policy.
+ */
+export function securityHeaders(options: ConsolePolicyOptions = {}) {
+  const csp = consoleContentSecurityPolicy(options);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.setHeader('Referrer-Policy', 'same-origin');
+    if (USER_CONTENT_PATHS.test(req.path)) {
+      setUserContentHeaders(res);
+    } else {
+      res.setHeader('Content-Security-Policy', csp);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('X-Frame-Options', 'DENY');
+    }
+    next();
+  };
+}
