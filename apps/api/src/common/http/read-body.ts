@@ -6,8 +6,10 @@ import { AppError, badRequest } from '../errors/app-error';
 /** Reads a small JSON body (metadata updates, management calls) with a hard size limit. */
 export async function readJsonBody(req: IncomingMessage, limitBytes = 1024 * 1024): Promise<unknown> {
   let text: string;
+  // A declared length over the limit is refused before a byte is read (not after reading 1 MB of it).
+  const declared = req.headers['transfer-encoding'] === undefined ? req.headers['content-length'] : undefined;
   try {
-    text = await getRawBody(req, { limit: limitBytes, encoding: 'utf8' });
+    text = await getRawBody(req, { limit: limitBytes, encoding: 'utf8', length: declared });
   } catch (e) {
     if ((e as { type?: string }).type === 'entity.too.large') {
       // The rest of the body is still on its way: close the connection rather than read it all.
