@@ -35,7 +35,11 @@ export interface AppConfig {
     adminPassword?: string;
     /** A console session ends after this long without a request. */
     sessionIdleMinutes: number;
-    /** Failed password attempts allowed per user name, and per client address, per window. */
+    /**
+     * Failed password attempts before delays start, per user name from one client address, and
+     * per client address across names; counts are forgotten after a window without failures, and
+     * the longest delay is half the window (see LoginThrottleService).
+     */
     loginFailuresPerUser: number;
     loginFailuresPerAddress: number;
     loginWindowMinutes: number;

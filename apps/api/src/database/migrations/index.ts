@@ -3,6 +3,7 @@ import { Security1795504247663 } from './1795504247663-Security';
 import { ChangeNotifications1795512000000 } from './1795512000000-ChangeNotifications';
 import { StorageMoves1795514008849 } from './1795514008849-StorageMoves';
 import { Retention1795522342669 } from './1795522342669-Retention';
+import { LoginDelays1795530000000 } from './1795530000000-LoginDelays';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ChangeNotifications1795512000000,
   StorageMoves1795514008849,
   Retention1795522342669,
+  LoginDelays1795530000000,
 ];
