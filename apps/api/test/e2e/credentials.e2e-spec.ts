@@ -1,4 +1,4 @@
-import { basicAuth, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/test-app';
 import { createFeed } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 
@@ -892,5 +892,43 @@ describe('sign-in throttling: progressive delays per (name, address) and per add
     expectDelayed(await asBasic('active', 'active-Passw0rd', from));
     expectDelayed(await asPseudo('active', 'active-Passw0rd', from));
     expectDelayed(await login('active', 'active-Passw0rd', from));
+  });
+});
+
+describe('login CSRF: the sign-in takes only application/json', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  const credentials = JSON.stringify({ userName: 'Admin', password: ADMIN_PASSWORD });
+
+  // A form's fields are not JSON at all (400 from the JSON reader, before the sign-in): the way in
+  // was a JSON text sent as text/plain, which an HTML form (enctype="text/plain") can do.
+  it.each([
+    ['text/plain', credentials, 415],
+    ['text/plain;charset=UTF-8', credentials, 415],
+    ['application/x-www-form-urlencoded', `userName=Admin&password=${ADMIN_PASSWORD}`, 400],
+    [
+      'multipart/form-data; boundary=x',
+      `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n${credentials}\r\n--x--\r\n`,
+      400,
+    ],
+    ['application/jsonx', credentials, 415],
+  ])('a %s body (what another site can post) is refused and opens no session', async (type, body, status) => {
+    const res = await raw(t.url, 'POST', '/api/security/login', { headers: { 'Content-Type': type }, body });
+    expect(res.status).toBe(status);
+    expect(JSON.parse(res.text).message).toMatch(/JSON/);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a body without a Content-Type is refused too; application/json (with a charset) signs in', async () => {
+    expect((await raw(t.url, 'POST', '/api/security/login', { body: credentials })).status).toBe(415);
+    const ok = await raw(t.url, 'POST', '/api/security/login', {
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: credentials,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['set-cookie']).toBeDefined();
   });
 });

@@ -26,3 +26,19 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = 1024 * 102
     throw badRequest('Request body is not valid JSON.');
   }
 }
+
+/**
+ * Refuses a body that is not declared `application/json`. A browser sends `text/plain`, form and
+ * multipart bodies across sites without asking, but never `application/json` (that needs a CORS
+ * preflight this server does not grant): a route that takes only JSON cannot be posted to by
+ * another site's page (login CSRF).
+ */
+export function requireJsonContentType(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new AppError(
+      ErrorCode.UnsupportedMediaType,
+      `Send the request body as JSON with Content-Type: application/json${type ? ` (not ${type.slice(0, 100)})` : ''}.`,
+    );
+  }
+}
