@@ -26,6 +26,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
+    if (clientGone(req)) {
+      // The client closed the connection (or its body went idle and the server cut it): whatever
+      // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
+      // fault of ours, and there is no one left to answer.
+      this.logger.log(`${req.method} ${req.path}: aborted by the client (${describe(exception)})`);
+      res.destroy();
+      return;
+    }
     const mapped = this.map(exception, req);
 
     if (res.headersSent) {
@@ -73,15 +81,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message,
       };
     }
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
-      return {
-        status: 503,
-        code: ErrorCode.ServiceUnavailable,
-        message: 'The database is unavailable; try again shortly.',
-        headers: { 'Retry-After': '5' },
-      };
-    }
     if (isStorageError(exception)) {
       switch (exception.code) {
         case StorageErrorCode.Unavailable:
@@ -92,6 +91,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
             code: ErrorCode.ServiceUnavailable,
             message: `Storage is unavailable: ${exception.message}`,
           };
+        case StorageErrorCode.Aborted:
+          // The body failed but the connection is still there (e.g. a malformed chunked body).
+          return {
+            status: 400,
+            code: ErrorCode.BadRequest,
+            message: 'The request body ended before it was complete.',
+            headers: { Connection: 'close' },
+          };
         case StorageErrorCode.NotFound:
           this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
           return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The stored file is unavailable.' };
@@ -99,10 +106,28 @@ export class AllExceptionsFilter implements ExceptionFilter {
           break;
       }
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
+      return {
+        status: 503,
+        code: ErrorCode.ServiceUnavailable,
+        message: 'The database is unavailable; try again shortly.',
+        headers: { 'Retry-After': '5' },
+      };
+    }
     const requestId = randomUUID();
     this.logger.error(
       `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
     );
     return { status: 500, code: ErrorCode.Internal, message: `Internal server error (request id ${requestId}).` };
   }
+}
+
+function clientGone(req: Request): boolean {
+  return req.socket.destroyed;
+}
+
+function describe(exception: unknown): string {
+  const e = exception as { code?: unknown; message?: unknown } | null;
+  return [e?.code, e?.message].filter((x) => typeof x === 'string' && x !== '').join(': ') || String(exception);
 }
