@@ -26,7 +26,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    if (clientGone(req)) {
+    if (clientGone(req, res)) {
       // The client closed the connection (or its body went idle and the server cut it): whatever
       // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
       // fault of ours, and there is no one left to answer.
@@ -60,6 +60,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private map(exception: unknown, req: Request): Mapped {
     if (exception instanceof AppError) {
+      if (exception.code === ErrorCode.InsufficientStorage) {
+        this.logger.error(`${req.method} ${req.path}: ${exception.message}`);
+      }
       return {
         status: httpStatusOf(exception.code),
         code: exception.code,
@@ -91,6 +94,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
             code: ErrorCode.ServiceUnavailable,
             message: `Storage is unavailable: ${exception.message}`,
           };
+        case StorageErrorCode.InsufficientStorage:
+          // The provider's message names the blob key: for the log only.
+          this.logger.error(`${req.method} ${req.path}: storage full: ${exception.message}`);
+          return { status: 507, code: ErrorCode.InsufficientStorage, message: 'The storage is full.' };
         case StorageErrorCode.Aborted:
           // The body failed but the connection is still there (e.g. a malformed chunked body).
           return {
@@ -123,8 +130,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-function clientGone(req: Request): boolean {
-  return req.socket.destroyed;
+function clientGone(req: Request, res: Response): boolean {
+  const socket = req.socket ?? res.socket;
+  return socket !== null && socket !== undefined && socket.destroyed;
 }
 
 function describe(exception: unknown): string {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 
 export interface ClientLimits {
   /** A request body that sends nothing for this long is aborted (connection destroyed); 0 = never. */
@@ -155,4 +156,26 @@ function watchBodyIdle(req: IncomingMessage, idleMs: number): void {
   };
   req.once('end', stop);
   req.once('close', stop);
+}
+
+/**
+ * The request body as a stream a service may consume and, on failure, destroy (as `pipeline`
+ * does) without destroying the request itself. Destroying an unfinished request destroys its
+ * socket (Node), so a storage failure mid-body (disk full, a store that refused the body) would
+ * reach the client as a reset instead of its answer; with this, the edge still answers, with
+ * `Connection: close` (the rest of the body is never read). A client abort still fails the stream.
+ */
+export function requestBody(req: IncomingMessage): Readable {
+  const body = new PassThrough();
+  const onError = (e: Error) => body.destroy(e);
+  req.on('error', onError);
+  req.pipe(body);
+  body.once('close', () => {
+    req.removeListener('error', onError);
+    if (!req.readableEnded) {
+      req.unpipe(body);
+      req.pause();
+    }
+  });
+  return body;
 }
