@@ -249,3 +249,35 @@ describe('a flood of slow unauthenticated uploads from one address (child-proces
     }
   });
 });
+
+describe('behind a trusted proxy, requests in flight are capped per forwarded address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ STOCKROOM_TRUST_PROXY: 'true', STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS: '2' });
+    await createFeed(t, 'files');
+  });
+  afterAll(() => t.close());
+
+  it('the address behind the proxy is counted, not the proxy', async () => {
+    // Two uploads in flight for 203.0.113.9, through "the proxy" (this test, on 127.0.0.2).
+    const head =
+      `PUT /endpoints/files/content/slow-N.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${t.adminAuth}\r\n` +
+      'X-Forwarded-For: 203.0.113.9\r\nContent-Length: 1000000\r\n\r\n';
+    const held = [1, 2].map((n) =>
+      slowRequest(t.port, head.replace('slow-N', `slow-${n}`), {
+        localAddress: '127.0.0.2',
+        body: 'z',
+        giveUpMs: 3000,
+      }),
+    );
+    const via = (forwarded: string) =>
+      raw(t.url, 'GET', '/health', { headers: { 'X-Forwarded-For': forwarded }, localAddress: '127.0.0.2' });
+    await eventually(async () => (await via('203.0.113.9')).status === 503);
+    const refused = await via('203.0.113.9');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect((await via('203.0.113.10')).status).toBe(200);
+    for (const o of await Promise.all(held)) expect(o.closedByServer).toBe(false); // still in flight until we let go
+    await eventually(async () => (await via('203.0.113.9')).status === 200);
+  });
+});

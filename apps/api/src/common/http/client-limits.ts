@@ -37,7 +37,7 @@ const REFUSAL =
 
 /**
  * Caps open connections per peer address, counted when a socket opens: over the cap, the socket
- * is answered 503 (Connection: close) and closed without a byte of its request being read.
+ * is answered 503 (Connection: close) and closed without its request being parsed.
  * Off behind a trusted proxy (every request then arrives through the proxy's few connections):
  * {@link clientLimitsMiddleware} counts requests in flight per forwarded address instead.
  */
@@ -46,30 +46,46 @@ export function installConnectionCap(server: Server, limits: ClientLimits): void
   if (max <= 0 || limits.trustProxy) return;
   const open = new Map<string, number>();
   let lastWarning = 0;
+  // Node's own connection listener attaches the HTTP parser, which reads straight from the socket's
+  // handle: a refused connection must never reach it, so it runs only for admitted ones.
+  const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
-    if (isSelf(socket)) return;
     const peer = plain(socket.remoteAddress);
+    const exempt = isSelf(socket);
     const count = open.get(peer) ?? 0;
-    if (count >= max) {
-      // Not one byte of this connection's request is parsed: the server's own data listener was
-      // attached just before this one, and nothing has arrived yet.
-      socket.pause();
-      socket.end(REFUSAL);
-      socket.once('finish', () => socket.destroy());
-      socket.setTimeout(5000, () => socket.destroy());
+    if (!exempt && count >= max) {
+      refuse(socket);
       if (Date.now() - lastWarning > 60_000) {
         lastWarning = Date.now();
         logger.warn(`${peer} has ${count} open connections (STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS); refusing more`);
       }
       return;
     }
-    open.set(peer, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(peer) ?? 1) - 1;
-      if (left <= 0) open.delete(peer);
-      else open.set(peer, left);
-    });
+    if (!exempt) {
+      open.set(peer, count + 1);
+      socket.once('close', () => {
+        const left = (open.get(peer) ?? 1) - 1;
+        if (left <= 0) open.delete(peer);
+        else open.set(peer, left);
+      });
+    }
+    for (const listener of httpListeners) listener.call(server, socket);
   });
+}
+
+/**
+ * Answers 503 and closes. What the client already sent is read and dropped for a moment (at most
+ * a second): closing a socket with unread bytes makes the kernel send a reset, and the client
+ * would lose the answer.
+ */
+function refuse(socket: Socket): void {
+  const linger = setTimeout(() => socket.destroy(), 1000);
+  socket.once('close', () => clearTimeout(linger));
+  socket.on('error', () => socket.destroy());
+  socket.once('end', () => socket.destroy());
+  socket.end(REFUSAL);
+  socket.resume();
 }
 
 /**
