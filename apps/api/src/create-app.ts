@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config';
 import { contentOriginGate } from './common/http/content-origin';
 import { readJsonBody } from './common/http/read-body';
 import { securityHeaders } from './common/http/security-headers';
+import { clientLimitsMiddleware, configureServerTimeouts, installConnectionCap } from './common/http/client-limits';
 import { createDataSource } from './database/data-source';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
@@ -54,6 +55,9 @@ export async function createApp(
   });
   if (config.trustProxy) app.set('trust proxy', true);
   app.disable('x-powered-by');
+  const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
+  // First: early answers close the connection, idle bodies end, proxied addresses are capped.
+  app.use(clientLimitsMiddleware(clientLimits));
   app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('X-ProGet-Version', config.version);
     next();
@@ -109,9 +113,9 @@ export async function createApp(
   }
   await app.init();
   const server = app.getHttpServer() as Server;
-  // Large uploads take longer than Node's default 5-minute request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
+  // Large uploads take longer than Node's default 5-minute request timeout: no overall timeout,
+  // a body idle timeout instead (clientLimitsMiddleware), and a cap on connections per address.
+  configureServerTimeouts(server);
+  installConnectionCap(server, clientLimits);
   return app;
 }

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('/srv/app/data');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.import).toEqual({ maxExpandedBytes: 10 * 1024 ** 3, maxEntries: 100_000, maxCompressionRatio: 200 });
+    expect(config.clients).toEqual({ bodyIdleSeconds: 60, maxConnectionsPerAddress: 256 });
   });
 
   it('lists every invalid variable at once', () => {

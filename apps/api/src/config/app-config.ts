@@ -45,10 +45,21 @@ export interface AppConfig {
     adminPassword?: string;
     /** A console session ends after this long without a request. */
     sessionIdleMinutes: number;
-    /** Failed password attempts allowed per user name, and per client address, per window. */
+    /**
+     * Failed password attempts before delays start, per user name from one client address, and
+     * per client address across names; counts are forgotten after a window without failures, and
+     * the longest delay is half the window (see LoginThrottleService).
+     */
     loginFailuresPerUser: number;
     loginFailuresPerAddress: number;
     loginWindowMinutes: number;
+  };
+  /** Slow and abusive clients (see common/http/client-limits.ts). */
+  clients: {
+    /** A request body that sends nothing for this long is aborted; 0 = never. */
+    bodyIdleSeconds: number;
+    /** Open connections per peer address (requests in flight behind a trusted proxy); 0 = no cap. */
+    maxConnectionsPerAddress: number;
   };
   version: string;
 }
@@ -127,6 +138,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       loginFailuresPerUser: int('STOCKROOM_LOGIN_FAILURES_PER_USER', 10, 1),
       loginFailuresPerAddress: int('STOCKROOM_LOGIN_FAILURES_PER_ADDRESS', 50, 1),
       loginWindowMinutes: int('STOCKROOM_LOGIN_WINDOW_MINUTES', 15, 1),
+    },
+    clients: {
+      bodyIdleSeconds: int('STOCKROOM_BODY_IDLE_SECONDS', 60, 0),
+      maxConnectionsPerAddress: int('STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS', 256, 0),
     },
     version: STOCKROOM_VERSION,
   };

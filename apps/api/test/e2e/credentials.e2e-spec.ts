@@ -1,4 +1,4 @@
-import { basicAuth, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/test-app';
 import { createFeed } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 
@@ -778,19 +778,28 @@ describe('credentials (spec §6)', () => {
   });
 });
 
-describe('sign-in throttling', () => {
+describe('sign-in throttling: progressive delays per (name, address) and per address, no lock-out', () => {
   let t: TestApp;
   const json = { 'Content-Type': 'application/json' };
-  const login = (userName: string, password: string) =>
-    raw(t.url, 'POST', '/api/security/login', { headers: json, body: JSON.stringify({ userName, password }) });
-  const asBasic = (user: string, pw: string) =>
-    raw(t.url, 'GET', '/api/security/me', { headers: { Authorization: basicAuth(user, pw) } });
-  const asPseudo = (user: string, pw: string) =>
-    raw(t.url, 'GET', '/api/security/me', { headers: { 'X-ApiKey': `${user}:${pw}` } });
+  // Each case comes from its own address (Linux routes all of 127/8 to the loopback).
+  const login = (userName: string, password: string, from: string) =>
+    raw(t.url, 'POST', '/api/security/login', {
+      headers: json,
+      body: JSON.stringify({ userName, password }),
+      localAddress: from,
+    });
+  const asBasic = (user: string, pw: string, from: string) =>
+    raw(t.url, 'GET', '/api/security/me', { headers: { Authorization: basicAuth(user, pw) }, localAddress: from });
+  const asPseudo = (user: string, pw: string, from: string) =>
+    raw(t.url, 'GET', '/api/security/me', { headers: { 'X-ApiKey': `${user}:${pw}` }, localAddress: from });
 
   beforeAll(async () => {
-    t = await startTestApp({ STOCKROOM_LOGIN_FAILURES_PER_USER: '3', STOCKROOM_LOGIN_WINDOW_MINUTES: '15' });
-    for (const userName of ['target', 'bystander', 'active', 'mixed']) {
+    t = await startTestApp({
+      STOCKROOM_LOGIN_FAILURES_PER_USER: '3',
+      STOCKROOM_LOGIN_FAILURES_PER_ADDRESS: '6',
+      STOCKROOM_LOGIN_WINDOW_MINUTES: '15',
+    });
+    for (const userName of ['target', 'bystander', 'active', 'mixed', 'growing']) {
       const res = await raw(t, 'POST', '/api/security/users', {
         headers: json,
         body: JSON.stringify({ userName, password: `${userName}-Passw0rd` }),
@@ -800,53 +809,126 @@ describe('sign-in throttling', () => {
   });
   afterAll(() => t.close());
 
-  function expectThrottled(res: RawResponse) {
+  function expectDelayed(res: RawResponse): number {
     expect(res.status).toBe(429);
     const retryAfter = Number(res.headers['retry-after']);
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    return retryAfter;
   }
 
-  it('after 3 failures the 4th attempt is 429 with Retry-After, even with the right password, in every form', async () => {
-    for (let i = 0; i < 3; i++) expect((await login('target', `wrong-${i}-password`)).status).toBe(401);
-    expectThrottled(await login('target', 'target-Passw0rd'));
-    expectThrottled(await login('TARGET', 'target-Passw0rd'));
-    expectThrottled(await asBasic('target', 'target-Passw0rd'));
-    expectThrottled(await asPseudo('target', 'target-Passw0rd'));
-    expectThrottled(await login('target', 'yet-another-guess'));
-    const body = JSON.parse((await login('target', 'target-Passw0rd')).text);
+  it('after 3 failures for a name, that address waits (429, Retry-After) even with the right password, in every form', async () => {
+    const from = '127.0.0.11';
+    for (let i = 0; i < 3; i++) expect((await login('target', `wrong-${i}-password`, from)).status).toBe(401);
+    expectDelayed(await login('target', 'target-Passw0rd', from));
+    expectDelayed(await login('TARGET', 'target-Passw0rd', from));
+    expectDelayed(await asBasic('target', 'target-Passw0rd', from));
+    expectDelayed(await asPseudo('target', 'target-Passw0rd', from));
+    expectDelayed(await login('target', 'yet-another-guess', from));
+    const body = JSON.parse((await login('target', 'target-Passw0rd', from)).text);
     expect(body.code).toBe('too_many_requests');
   });
 
-  it('another user (same address) is unaffected, and API keys are not throttled', async () => {
-    expect((await login('bystander', 'bystander-Passw0rd')).status).toBe(200);
-    expect((await asBasic('bystander', 'bystander-Passw0rd')).status).toBe(200);
+  it('the same user, from an address that has not been failing, signs in at once (no lock-out for anyone else)', async () => {
+    const from = '127.0.0.12';
+    expect((await login('target', 'target-Passw0rd', from)).status).toBe(200);
+    expect((await asBasic('target', 'target-Passw0rd', from)).status).toBe(200);
+    expect((await asPseudo('target', 'target-Passw0rd', from)).status).toBe(200);
+    // …while the failing address still waits.
+    expectDelayed(await login('target', 'target-Passw0rd', '127.0.0.11'));
+  });
+
+  it('another user from the failing address is unaffected, and API keys are not throttled', async () => {
+    const from = '127.0.0.11';
+    expect((await login('bystander', 'bystander-Passw0rd', from)).status).toBe(200);
+    expect((await asBasic('bystander', 'bystander-Passw0rd', from)).status).toBe(200);
     const created = await raw(t, 'POST', '/api/api-keys/create', {
       headers: json,
       body: JSON.stringify({ type: 'Personal', user: 'target' }),
     });
     const key = JSON.parse(created.text).key as string;
-    const viaKey = await raw(t.url, 'GET', '/api/security/me', { headers: { 'X-ApiKey': key } });
+    const viaKey = await raw(t.url, 'GET', '/api/security/me', { headers: { 'X-ApiKey': key }, localAddress: from });
     expect(viaKey.status).toBe(200);
     expect(JSON.parse(viaKey.text).userName).toBe('target');
   });
 
-  it('failures count across forms (Basic, pseudo-key, sign-in form)', async () => {
-    expect((await asBasic('mixed', 'guess-1-xxxx')).status).toBe(401);
-    expect((await asPseudo('mixed', 'guess-2-xxxx')).status).toBe(401);
-    expect((await login('mixed', 'guess-3-xxxx')).status).toBe(401);
-    expectThrottled(await login('mixed', 'mixed-Passw0rd'));
-    expectThrottled(await asBasic('mixed', 'mixed-Passw0rd'));
+  it('the delay grows with each further failure', async () => {
+    const from = '127.0.0.13';
+    for (let i = 0; i < 3; i++) expect((await login('growing', `wrong-${i}-password`, from)).status).toBe(401);
+    const first = expectDelayed(await login('growing', 'growing-Passw0rd', from));
+    await new Promise((r) => setTimeout(r, first * 1000 + 100));
+    expect((await login('growing', 'still-wrong', from)).status).toBe(401);
+    const second = expectDelayed(await login('growing', 'growing-Passw0rd', from));
+    expect(second).toBeGreaterThan(first);
   });
 
-  it('a locked-out user stays locked out for a recently verified (cached) right password too', async () => {
+  it('failures count across forms (Basic, pseudo-key, sign-in form)', async () => {
+    const from = '127.0.0.14';
+    expect((await asBasic('mixed', 'guess-1-xxxx', from)).status).toBe(401);
+    expect((await asPseudo('mixed', 'guess-2-xxxx', from)).status).toBe(401);
+    expect((await login('mixed', 'guess-3-xxxx', from)).status).toBe(401);
+    expectDelayed(await login('mixed', 'mixed-Passw0rd', from));
+    expectDelayed(await asBasic('mixed', 'mixed-Passw0rd', from));
+  });
+
+  it('an address failing across many names waits for every name; other addresses do not', async () => {
+    const from = '127.0.0.15';
+    // 6 failures, 2 per name: no name reaches its own 3.
+    for (const name of ['nobody-1', 'nobody-2', 'nobody-3']) {
+      for (let i = 0; i < 2; i++) expect((await login(name, `guess-${i}-zzzz`, from)).status).toBe(401);
+    }
+    expectDelayed(await login('bystander', 'bystander-Passw0rd', from));
+    expectDelayed(await asBasic('bystander', 'bystander-Passw0rd', from));
+    expect((await login('bystander', 'bystander-Passw0rd', '127.0.0.16')).status).toBe(200);
+  });
+
+  it('a delayed address stays delayed for a recently verified (cached) right password too', async () => {
+    const from = '127.0.0.17';
     // pgutil users send user:password on every request, so their password is usually "fresh".
-    expect((await asBasic('active', 'active-Passw0rd')).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await asBasic('active', `guess-${i}-yyyy`)).status).toBe(401);
+    expect((await asBasic('active', 'active-Passw0rd', from)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await asBasic('active', `guess-${i}-yyyy`, from)).status).toBe(401);
     // Otherwise a guesser could tell the right password (200) from wrong ones (429) at full speed.
-    expectThrottled(await asBasic('active', 'active-Passw0rd'));
-    expectThrottled(await asPseudo('active', 'active-Passw0rd'));
-    expectThrottled(await login('active', 'active-Passw0rd'));
+    expectDelayed(await asBasic('active', 'active-Passw0rd', from));
+    expectDelayed(await asPseudo('active', 'active-Passw0rd', from));
+    expectDelayed(await login('active', 'active-Passw0rd', from));
+  });
+});
+
+describe('login CSRF: the sign-in takes only application/json', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  const credentials = JSON.stringify({ userName: 'Admin', password: ADMIN_PASSWORD });
+
+  // A form's fields are not JSON at all (400 from the JSON reader, before the sign-in): the way in
+  // was a JSON text sent as text/plain, which an HTML form (enctype="text/plain") can do.
+  it.each([
+    ['text/plain', credentials, 415],
+    ['text/plain;charset=UTF-8', credentials, 415],
+    ['application/x-www-form-urlencoded', `userName=Admin&password=${ADMIN_PASSWORD}`, 400],
+    [
+      'multipart/form-data; boundary=x',
+      `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n${credentials}\r\n--x--\r\n`,
+      400,
+    ],
+    ['application/jsonx', credentials, 415],
+  ])('a %s body (what another site can post) is refused and opens no session', async (type, body, status) => {
+    const res = await raw(t.url, 'POST', '/api/security/login', { headers: { 'Content-Type': type }, body });
+    expect(res.status).toBe(status);
+    expect(JSON.parse(res.text).message).toMatch(/JSON/);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('a body without a Content-Type is refused too; application/json (with a charset) signs in', async () => {
+    expect((await raw(t.url, 'POST', '/api/security/login', { body: credentials })).status).toBe(415);
+    const ok = await raw(t.url, 'POST', '/api/security/login', {
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: credentials,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['set-cookie']).toBeDefined();
   });
 });

@@ -16,7 +16,12 @@ export function raw(
   target: string | { url: string; adminAuth: string },
   method: string,
   path: string,
-  options: { headers?: Record<string, string | number>; body?: Buffer | string | Readable } = {},
+  options: {
+    headers?: Record<string, string | number>;
+    body?: Buffer | string | Readable;
+    /** The client's own address, e.g. 127.0.0.2: Linux routes all of 127/8 to the loopback. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawResponse> {
   // Given a test app rather than a bare URL: act as its Admin unless credentials are given.
   let headers = options.headers;
@@ -26,15 +31,18 @@ export function raw(
   }
   const { hostname, port } = new URL(typeof target === 'string' ? target : target.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: hostname, port, method, path, headers, localAddress: options.localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     const { body } = options;
     if (body instanceof Readable) body.pipe(req);

@@ -26,6 +26,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
+    if (clientGone(req, res)) {
+      // The client closed the connection (or its body went idle and the server cut it): whatever
+      // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
+      // fault of ours, and there is no one left to answer.
+      this.logger.log(`${req.method} ${req.path}: aborted by the client (${describe(exception)})`);
+      res.destroy();
+      return;
+    }
     const mapped = this.map(exception, req);
 
     if (res.headersSent) {
@@ -52,6 +60,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private map(exception: unknown, req: Request): Mapped {
     if (exception instanceof AppError) {
+      if (exception.code === ErrorCode.InsufficientStorage) {
+        this.logger.error(`${req.method} ${req.path}: ${exception.message}`);
+      }
       return {
         status: httpStatusOf(exception.code),
         code: exception.code,
@@ -73,15 +84,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message,
       };
     }
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
-      return {
-        status: 503,
-        code: ErrorCode.ServiceUnavailable,
-        message: 'The database is unavailable; try again shortly.',
-        headers: { 'Retry-After': '5' },
-      };
-    }
     if (isStorageError(exception)) {
       switch (exception.code) {
         case StorageErrorCode.Unavailable:
@@ -92,6 +94,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
             code: ErrorCode.ServiceUnavailable,
             message: `Storage is unavailable: ${exception.message}`,
           };
+        case StorageErrorCode.InsufficientStorage:
+          // The provider's message names the blob key: for the log only.
+          this.logger.error(`${req.method} ${req.path}: storage full: ${exception.message}`);
+          return { status: 507, code: ErrorCode.InsufficientStorage, message: 'The storage is full.' };
+        case StorageErrorCode.Aborted:
+          // The body failed but the connection is still there (e.g. a malformed chunked body).
+          return {
+            status: 400,
+            code: ErrorCode.BadRequest,
+            message: 'The request body ended before it was complete.',
+            headers: { Connection: 'close' },
+          };
         case StorageErrorCode.NotFound:
           this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
           return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The stored file is unavailable.' };
@@ -99,10 +113,29 @@ export class AllExceptionsFilter implements ExceptionFilter {
           break;
       }
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
+      return {
+        status: 503,
+        code: ErrorCode.ServiceUnavailable,
+        message: 'The database is unavailable; try again shortly.',
+        headers: { 'Retry-After': '5' },
+      };
+    }
     const requestId = randomUUID();
     this.logger.error(
       `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
     );
     return { status: 500, code: ErrorCode.Internal, message: `Internal server error (request id ${requestId}).` };
   }
+}
+
+function clientGone(req: Request, res: Response): boolean {
+  const socket = req.socket ?? res.socket;
+  return socket !== null && socket !== undefined && socket.destroyed;
+}
+
+function describe(exception: unknown): string {
+  const e = exception as { code?: unknown; message?: unknown } | null;
+  return [e?.code, e?.message].filter((x) => typeof x === 'string' && x !== '').join(': ') || String(exception);
 }

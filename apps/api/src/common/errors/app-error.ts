@@ -39,6 +39,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.ArchiveTooLarge:
     case ErrorCode.PayloadTooLarge:
       return 413;
+    case ErrorCode.UnsupportedMediaType:
+      return 415;
     case ErrorCode.RangeNotSatisfiable:
       return 416;
     case ErrorCode.TooManyRequests:
@@ -47,5 +49,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 503;
     case ErrorCode.Internal:
       return 500;
+    case ErrorCode.InsufficientStorage:
+      return 507;
   }
 }

@@ -3,6 +3,7 @@ import { Security1795504247663 } from './1795504247663-Security';
 import { ChangeNotifications1795512000000 } from './1795512000000-ChangeNotifications';
 import { StorageMoves1795514008849 } from './1795514008849-StorageMoves';
 import { Retention1795522342669 } from './1795522342669-Retention';
+import { LoginDelays1795530000000 } from './1795530000000-LoginDelays';
 import { ServerSecrets1795531000000 } from './1795531000000-ServerSecrets';
 import { FeedInlineContent1796526315359 } from './1796526315359-FeedInlineContent';
 
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   ChangeNotifications1795512000000,
   StorageMoves1795514008849,
   Retention1795522342669,
+  LoginDelays1795530000000,
   ServerSecrets1795531000000,
   FeedInlineContent1796526315359,
 ];

@@ -46,6 +46,13 @@ function intArg(query: Query, name: string, min: number): number {
   return value;
 }
 
+/** A full store, said with the directory's name and never the blob's key (507). */
+function storageFull(e: unknown, feed: FeedEntity): unknown {
+  return isStorageError(e, StorageErrorCode.InsufficientStorage)
+    ? new AppError(ErrorCode.InsufficientStorage, `The storage of asset directory "${feed.name}" is full.`)
+    : e;
+}
+
 function clientId(query: Query): string {
   const id = query.get('id') ?? '';
   if (!CLIENT_ID.test(id)) throw invalidMultipart('Invalid multipart "id": use 1-100 characters of A-Z a-z 0-9 - _.');
@@ -104,7 +111,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       hashing.destroy();
       hashing.discard();
       await provider.delete(blobKey).catch(() => undefined);
-      throw sourceError instanceof AppError ? sourceError : e;
+      throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     }
     const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
       this.commitFile(manager, feed, await this.storageWrittenTo(manager, feed, descriptor), path, content, mode),
@@ -250,7 +257,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       hashState = await hashing?.save();
     } catch (e) {
       if (isStorageError(e, StorageErrorCode.SizeMismatch)) throw invalidMultipart(`Part ${index}: ${e.message}`);
-      throw sourceError instanceof AppError ? sourceError : e;
+      throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     } finally {
       hashing?.discard();
     }

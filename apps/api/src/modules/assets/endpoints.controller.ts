@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { baseUrlOf } from '../../common/http/base-url';
+import { requestBody } from '../../common/http/client-limits';
 import { Query } from '../../common/http/query';
 import { setUserContentHeaders } from '../../common/http/content-safety';
 import { readJsonBody } from '../../common/http/read-body';
@@ -131,7 +132,7 @@ export class EndpointsController {
         const result = await this.archives.import(actor, target, {
           format: query.get('format'),
           overwrite: query.bool('overwrite'),
-          body: req,
+          body: requestBody(req),
           contentLength: contentLength(req),
         });
         res.status(200).json(result);
@@ -171,7 +172,11 @@ export class EndpointsController {
     }
     const mode = UPLOAD_MODES[method];
     if (!mode) throw methodNotAllowed('GET, HEAD, POST, PUT, PATCH, DELETE');
-    const upload = { body: req, contentType: req.headers['content-type'], contentLength: contentLength(req) };
+    const upload = {
+      body: requestBody(req),
+      contentType: req.headers['content-type'],
+      contentLength: contentLength(req),
+    };
     if (multipart === 'upload' && method === 'POST') {
       await this.uploads.uploadPart(actor, target, query, upload);
       res.status(200).end();

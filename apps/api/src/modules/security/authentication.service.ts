@@ -162,13 +162,14 @@ export class AuthenticationService {
     if (userName.length === 0 || userName.length > 200 || password.length > MAX_SECRET_LENGTH) {
       return fail('malformed user name or password');
     }
-    // One query: the user, and whether this name or address is locked out (checked even when the
-    // password would come from the cache: a lock-out must not answer the right password with 200).
+    // One query: the user, and whether this name from this address, or this address, must wait
+    // (checked even when the password would come from the cache: a delayed guesser must not get
+    // 200 for the right password).
     const { user, retryAfter } = await this.identity.findUserForPasswordCheck(
       nameLower,
       this.throttle.query(userName, address),
     );
-    if (retryAfter !== null) throw this.throttle.lockedOut(retryAfter);
+    if (retryAfter !== null) throw this.throttle.delayed(retryAfter);
     if (!user) {
       await this.passwords.burn(password);
       await this.throttle.failed(userName, address);
@@ -180,7 +181,7 @@ export class AuthenticationService {
         await this.throttle.failed(userName, address);
         return fail('wrong password');
       }
-      await this.throttle.succeeded(userName);
+      await this.throttle.succeeded(userName, address);
     }
     if (!user.enabled) return fail('account disabled');
     return { kind: 'user', name: user.userName, userId: user.id, credential, address };

@@ -12,11 +12,15 @@ export interface UserCredentialRow {
 }
 
 export interface ThrottleQuery {
-  userKey: string;
+  /** The (user name, address) key and the address key, with the failures each may have for free. */
+  pairKey: string;
   addressKey: string;
+  freePairFailures: number;
+  freeAddressFailures: number;
+  /** Counts are forgotten after this long without a failure. */
   windowMinutes: number;
-  maxUserFailures: number;
-  maxAddressFailures: number;
+  /** The longest delay. */
+  maxDelaySeconds: number;
 }
 
 export interface KeyRow {
@@ -56,15 +60,15 @@ export class IdentityRepository {
 
   /**
    * The user (if any) and, in the same round trip, how many seconds until password attempts for
-   * this name or from this address are allowed again (null when they are allowed now).
+   * this name from this address (or from this address at all) are allowed again (null: now).
    */
   findUserForPasswordCheck(
     nameLower: string,
     throttle: ThrottleQuery,
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
-    // A lock-out ends with time, not with a change: only the "not locked out" answer is kept.
+    // A delay ends with time, not with a change: only the "not delayed" answer is kept.
     return this.cache.get(
-      `user:${throttle.userKey}\0${throttle.addressKey}`,
+      `user:${nameLower}\0${throttle.pairKey}\0${throttle.addressKey}`,
       () => this.queryUserForPasswordCheck(nameLower, throttle),
       (found) => found.retryAfter === null,
     );
@@ -76,18 +80,23 @@ export class IdentityRepository {
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
     const rows: (Partial<UserCredentialRow> & { retryAfter: number | null })[] = await this.dataSource.query(
       `SELECT u.id, u.user_name AS "userName", u.enabled, u.password_hash AS "passwordHash",
-              (SELECT max(ceil(extract(epoch FROM t.window_started_at + make_interval(mins => $4) - now())))::int
-                 FROM login_throttle t
-                WHERE t.window_started_at > now() - make_interval(mins => $4)
-                  AND ((t.key = $2 AND t.failures >= $5) OR (t.key = $3 AND t.failures >= $6))) AS "retryAfter"
+              (SELECT nullif(greatest(max(ceil(extract(epoch FROM
+                        t.last_failed_at
+                        + make_interval(secs => least(power(2, least(t.failures - t.free, 30)), $7))
+                        - now()))), 0), 0)::int
+                 FROM (SELECT k.*, CASE WHEN k.key = $2 THEN $5::int ELSE $6::int END AS free
+                         FROM login_throttle k WHERE k.key IN ($2, $3)) t
+                WHERE t.last_failed_at > now() - make_interval(mins => $4)
+                  AND t.failures >= t.free) AS "retryAfter"
          FROM (SELECT 1) AS one LEFT JOIN users u ON u.name_lower = $1`,
       [
         nameLower,
-        throttle.userKey,
+        throttle.pairKey,
         throttle.addressKey,
         throttle.windowMinutes,
-        throttle.maxUserFailures,
-        throttle.maxAddressFailures,
+        throttle.freePairFailures,
+        throttle.freeAddressFailures,
+        throttle.maxDelaySeconds,
       ],
     );
     const row = rows[0];

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -7,11 +8,18 @@ import { CoherentCache } from '../../database/coherent-cache.service';
 import type { ThrottleQuery } from './identity.repository';
 
 /**
- * Slows password guessing, per user name and per client address, across every node (the counts
- * live in PostgreSQL). Once a key has failed its limit within the window, password attempts for
- * it are refused with 429 until the window runs out — the right password too, so a locked-out
- * attacker learns nothing — and a success clears the user's count. The lock-out check rides on
- * the user lookup (one query; see IdentityRepository).
+ * Slows password guessing with progressive delays, never with a lock-out that anyone could trigger
+ * for someone else. Two counts, in PostgreSQL so that every node sees the same failures:
+ *
+ * - per (user name, client address): after `STOCKROOM_LOGIN_FAILURES_PER_USER` failures, each
+ *   further attempt for that name from that address must wait 1 s, 2 s, 4 s… after the last
+ *   failure (at most half of `STOCKROOM_LOGIN_WINDOW_MINUTES`), else 429 with Retry-After;
+ * - per client address, across names: the same after `STOCKROOM_LOGIN_FAILURES_PER_ADDRESS`.
+ *
+ * A key's count is forgotten after a window without failures; a success clears the pair's count.
+ * While delayed, the right password is answered 429 too (a guesser must not tell it apart), but
+ * only from the failing address: the same user signing in from anywhere else is not affected.
+ * The check rides on the user lookup (one query; see IdentityRepository).
  * API keys are not throttled: a random 128-bit secret cannot be guessed.
  */
 @Injectable()
@@ -22,51 +30,61 @@ export class LoginThrottleService {
     private readonly cache: CoherentCache,
   ) {}
 
-  /** What the password check's lookup needs to tell whether this name or address is locked out. */
+  /** What the password check's lookup needs to tell whether this name and address must wait. */
   query(userName: string, address: string): ThrottleQuery {
     const { loginFailuresPerUser, loginFailuresPerAddress, loginWindowMinutes } = this.config.security;
     return {
-      userKey: userKey(userName),
+      pairKey: pairKey(userName, address),
       addressKey: addressKey(address),
+      freePairFailures: loginFailuresPerUser,
+      freeAddressFailures: loginFailuresPerAddress,
       windowMinutes: loginWindowMinutes,
-      maxUserFailures: loginFailuresPerUser,
-      maxAddressFailures: loginFailuresPerAddress,
+      maxDelaySeconds: maxDelaySeconds(loginWindowMinutes),
     };
   }
 
-  lockedOut(retryAfterSeconds: number): AppError {
+  delayed(retryAfterSeconds: number): AppError {
     const retryAfter = Math.max(1, retryAfterSeconds);
+    const wait = retryAfter < 120 ? `${retryAfter} second(s)` : `${Math.ceil(retryAfter / 60)} minute(s)`;
     return new AppError(
       ErrorCode.TooManyRequests,
-      `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfter / 60)} minute(s).`,
+      `Too many failed sign-in attempts from your address; try again in ${wait}.`,
       { 'Retry-After': String(retryAfter) },
     );
   }
 
   async failed(userName: string, address: string): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO login_throttle (key, failures, window_started_at)
-       SELECT k, 1, now() FROM unnest($1::text[]) AS k
+      `INSERT INTO login_throttle (key, failures, window_started_at, last_failed_at)
+       SELECT k, 1, now(), now() FROM unnest($1::text[]) AS k
        ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN login_throttle.window_started_at <= now() - make_interval(mins => $2) THEN 1
+         failures = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN 1
                          ELSE login_throttle.failures + 1 END,
-         window_started_at = CASE WHEN login_throttle.window_started_at <= now() - make_interval(mins => $2) THEN now()
-                                  ELSE login_throttle.window_started_at END`,
-      [[userKey(userName), addressKey(address)], this.config.security.loginWindowMinutes],
+         window_started_at = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN now()
+                                  ELSE login_throttle.window_started_at END,
+         last_failed_at = now()`,
+      [[pairKey(userName, address), addressKey(address)], this.config.security.loginWindowMinutes],
     );
     // The next attempt must see this failure, even before its change notification arrives.
     this.cache.invalidate();
   }
 
-  async succeeded(userName: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [userKey(userName)]);
+  /** The pair's count only: an address that guessed at other names keeps its own count. */
+  async succeeded(userName: string, address: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [pairKey(userName, address)]);
   }
 }
 
-function userKey(userName: string): string {
-  return `user:${userName.normalize('NFC').toLowerCase()}`.slice(0, 200);
+/** Delays double up to half the window, so that a patient guesser never outwaits the count. */
+function maxDelaySeconds(windowMinutes: number): number {
+  return Math.max(1, Math.floor((windowMinutes * 60) / 2));
+}
+
+function pairKey(userName: string, address: string): string {
+  const name = userName.normalize('NFC').toLowerCase();
+  return `pair:${createHash('sha256').update(`${name}\0${address}`, 'utf8').digest('hex')}`;
 }
 
 function addressKey(address: string): string {
-  return `addr:${address}`;
+  return `addr:${address}`.slice(0, 200);
 }

@@ -3,6 +3,7 @@ import { CurrentPrincipal } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
+import { requireJsonContentType } from '../../common/http/read-body';
 import type { Principal } from '../../common/auth/principal';
 import { clientAddress } from './authentication.service';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
@@ -25,6 +26,8 @@ export class SessionController {
     @Res({ passthrough: true }) res: Response,
     @Body() body: unknown,
   ): Promise<CurrentPrincipal> {
+    // JSON only: another site's page could post a form or text/plain here (login CSRF).
+    requireJsonContentType(req);
     const session = await this.sessions.signIn(body, clientAddress(req));
     setSessionCookies(req, res, session.token, session.csrfToken);
     return this.sessions.describe(session.principal);

@@ -480,6 +480,9 @@ export class DiskStorageProvider implements StorageProvider {
         });
       case 'ENOSPC':
       case 'EDQUOT':
+        return new StorageError(StorageErrorCode.InsufficientStorage, `Cannot ${what}: ${reason}`, {
+          cause: e,
+        });
       case 'EIO':
       case 'EROFS':
       case 'EMFILE':

@@ -8,6 +8,8 @@ export enum StorageErrorCode {
   Unavailable = 'unavailable',
   AccessDenied = 'access_denied',
   Unknown = 'unknown',
+  /** The store has no room left (disk full, quota exceeded). */
+  InsufficientStorage = 'insufficient_storage',
 }
 
 export class StorageError extends Error {

@@ -21,6 +21,10 @@ export enum ErrorCode {
   TooManyRequests = 'too_many_requests',
   ServiceUnavailable = 'service_unavailable',
   Internal = 'internal',
+  /** The request body is not of the media type the route takes (415). */
+  UnsupportedMediaType = 'unsupported_media_type',
+  /** The directory's storage has no room left (507). */
+  InsufficientStorage = 'insufficient_storage',
 }
 
 export interface ErrorResponse {
