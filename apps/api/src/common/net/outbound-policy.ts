@@ -146,27 +146,17 @@ export class OutboundPolicy {
       const host = normalizeHost(String(options.host ?? options.hostname ?? 'localhost'));
       return isIP(host) && !this.allowsAddress(host) ? new OutboundDeniedError(host) : undefined;
     };
-    class GuardedHttpAgent extends HttpAgent {
-      override createConnection(
-        options: Parameters<HttpAgent['createConnection']>[0],
-        callback?: (err: Error | null, socket: Duplex) => void,
-      ): Duplex {
-        const denied = refuseLiteral(options as { host?: string });
-        if (denied) return failedSocket(denied, callback);
-        return super.createConnection({ ...options, lookup } as never, callback as never) as Duplex;
-      }
-    }
-    class GuardedHttpsAgent extends HttpsAgent {
-      override createConnection(
-        options: Parameters<HttpAgent['createConnection']>[0],
-        callback?: (err: Error | null, socket: Duplex) => void,
-      ): Duplex {
-        const denied = refuseLiteral(options as { host?: string });
-        if (denied) return failedSocket(denied, callback);
-        return super.createConnection({ ...options, lookup } as never, callback as never) as Duplex;
-      }
-    }
-    return { http: new GuardedHttpAgent(guarded), https: new GuardedHttpsAgent(guarded) };
+    // One guard for both agents (an https.Agent opens its sockets through the same method).
+    const guard = <A extends HttpAgent>(agent: A): A => {
+      const open = agent.createConnection.bind(agent);
+      agent.createConnection = (options, callback) => {
+        const denied = refuseLiteral(options);
+        if (denied) return failedSocket(denied, callback as (err: Error | null, socket: Duplex) => void);
+        return open({ ...options, lookup } as never, callback);
+      };
+      return agent;
+    };
+    return { http: guard(new HttpAgent(guarded)), https: guard(new HttpsAgent(guarded)) };
   }
 }
 
