@@ -88,11 +88,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       switch (exception.code) {
         case StorageErrorCode.Unavailable:
         case StorageErrorCode.AccessDenied:
+          // The provider's message names the blob key and the store's address: for the log only.
           this.logger.warn(`${req.method} ${req.originalUrl}: storage unavailable: ${exception.message}`);
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
-            message: `Storage is unavailable: ${exception.message}`,
+            message: 'The storage is unavailable; try again later.',
           };
         case StorageErrorCode.InsufficientStorage:
           // The provider's message names the blob key: for the log only.
