@@ -7,6 +7,7 @@ export * from './lib/privileges';
 export * from './lib/security';
 export * from './lib/storage';
 export * from './lib/retention';
+export * from './lib/retention-rule';
 export * from './lib/user-metadata';
 export * from './lib/retention-pattern';
 export * from './lib/signed-url';

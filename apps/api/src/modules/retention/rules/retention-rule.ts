@@ -1,65 +1,30 @@
+import {
+  RETENTION_INTEGER_BOUNDS as BOUNDS,
+  RETENTION_MAX_PATTERNS as MAX_PATTERNS,
+  RETENTION_MAX_RULES as MAX_RULES,
+  type RetentionIntegerBounds,
+  type RetentionIntegerField as IntegerField,
+  type RetentionRule,
+} from '@stockroom/contracts';
 import { badRequest } from '../../../common/errors/app-error';
 import { checkPathPattern } from './path-pattern';
 
-/**
- * One retention rule of an asset directory, normalised: only the fields that are set. A rule's
- * conditions are ANDed; a file is deleted when any rule selects it.
- */
-export interface RetentionRule {
-  /** Path patterns; when set, only matching files are deleted. */
-  deletePackageIds?: string[];
-  /** Path patterns; matching files are never deleted by this rule. */
-  keepPackageIds?: string[];
-  /** Only files last modified more than n days ago (Stockroom). */
-  deleteOlderThanDays?: number;
-  /** Only files neither downloaded nor modified within the last n days. */
-  keepUsedWithinDays?: number;
-  /** Only files downloaded at most n times. */
-  triggerDownloadCount?: number;
-  /** In each folder, the n newest matching files are kept (Stockroom). */
-  keepLatestCount?: number;
-  /** Acts only while the directory (or, exclusive, the rule's matching files) holds more than this. */
-  sizeTriggerKb?: number;
-  /** The quota counts only the files the rule's patterns match. */
-  sizeExclusive?: boolean;
-}
-
-type IntegerField =
-  | 'deleteOlderThanDays'
-  | 'keepUsedWithinDays'
-  | 'triggerDownloadCount'
-  | 'keepLatestCount'
-  | 'sizeTriggerKb';
-
-const MAX_RULES = 100;
-const MAX_PATTERNS = 100;
-const MAX_DAYS = 36500;
+/** The rule's shape and bounds live in @stockroom/contracts: the console checks the same ones. */
+export type { RetentionRule };
 
 /** The accepted fields in output order; integers carry their bounds and how to say them. */
 const FIELDS: readonly (
   | { name: 'deletePackageIds' | 'keepPackageIds'; kind: 'patterns' }
-  | { name: IntegerField; kind: 'integer'; min: number; max?: number; expected: string }
+  | ({ name: IntegerField; kind: 'integer' } & RetentionIntegerBounds)
   | { name: 'sizeExclusive'; kind: 'boolean' }
 )[] = [
   { name: 'deletePackageIds', kind: 'patterns' },
   { name: 'keepPackageIds', kind: 'patterns' },
-  {
-    name: 'deleteOlderThanDays',
-    kind: 'integer',
-    min: 0,
-    max: MAX_DAYS,
-    expected: 'a whole number of days (0 or more)',
-  },
-  {
-    name: 'keepUsedWithinDays',
-    kind: 'integer',
-    min: 0,
-    max: MAX_DAYS,
-    expected: 'a whole number of days (0 or more)',
-  },
-  { name: 'triggerDownloadCount', kind: 'integer', min: 0, expected: 'a whole number of downloads (0 or more)' },
-  { name: 'keepLatestCount', kind: 'integer', min: 1, expected: 'a whole number of files (1 or more)' },
-  { name: 'sizeTriggerKb', kind: 'integer', min: 1, expected: 'a whole number of KB (1 or more)' },
+  { name: 'deleteOlderThanDays', kind: 'integer', ...BOUNDS.deleteOlderThanDays },
+  { name: 'keepUsedWithinDays', kind: 'integer', ...BOUNDS.keepUsedWithinDays },
+  { name: 'triggerDownloadCount', kind: 'integer', ...BOUNDS.triggerDownloadCount },
+  { name: 'keepLatestCount', kind: 'integer', ...BOUNDS.keepLatestCount },
+  { name: 'sizeTriggerKb', kind: 'integer', ...BOUNDS.sizeTriggerKb },
   { name: 'sizeExclusive', kind: 'boolean' },
 ];
 
@@ -156,7 +121,7 @@ function inapplicableMessage(name: string, field: string): string {
   return `${name} does not apply to asset directories (files have no versions or consumers); leave it empty.${hint}`;
 }
 
-function parseInteger(value: unknown, name: string, field: { min: number; max?: number; expected: string }): number {
+function parseInteger(value: unknown, name: string, field: RetentionIntegerBounds): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < field.min)
     throw badRequest(`${name} must be ${field.expected}; got ${JSON.stringify(value) ?? String(value)}.`);
   if (field.max !== undefined && value > field.max)

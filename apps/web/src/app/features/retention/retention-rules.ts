@@ -1,63 +1,38 @@
 import { type AbstractControl, FormControl, FormGroup, type ValidationErrors, type ValidatorFn } from '@angular/forms';
-import { checkPathPattern } from '@stockroom/contracts';
+import {
+  RETENTION_INTEGER_BOUNDS,
+  RETENTION_MAX_PATTERNS as MAX_PATTERNS,
+  RETENTION_MAX_RULES,
+  type RetentionIntegerBounds,
+  type RetentionIntegerField,
+  type RetentionPatternField,
+  type RetentionRule,
+  checkPathPattern,
+} from '@stockroom/contracts';
 
 /**
- * The retention rule fields as the server reads them (apps/api/.../rules/retention-rule.ts), with
- * the same checks, so mistakes show while typing instead of as a 400 after saving.
+ * The retention rule fields as the server reads them, with the same bounds (@stockroom/contracts)
+ * and checks, so mistakes show while typing instead of as a 400 after saving.
  */
-export type IntegerField =
-  | 'deleteOlderThanDays'
-  | 'keepUsedWithinDays'
-  | 'triggerDownloadCount'
-  | 'keepLatestCount'
-  | 'sizeTriggerKb';
-export type PatternField = 'deletePackageIds' | 'keepPackageIds';
+export type IntegerField = RetentionIntegerField;
+export type PatternField = RetentionPatternField;
 
-export interface IntegerSpec {
+export interface IntegerSpec extends RetentionIntegerBounds {
   name: IntegerField;
-  min: number;
-  max?: number;
-  /** As the server says it: "must be …". */
-  expected: string;
 }
 
-const MAX_DAYS = 36500;
-export const MAX_RULES = 100;
-export const MAX_PATTERNS = 100;
+export const MAX_RULES = RETENTION_MAX_RULES;
 
 export const INTEGER_FIELDS: Record<IntegerField, IntegerSpec> = {
-  deleteOlderThanDays: {
-    name: 'deleteOlderThanDays',
-    min: 0,
-    max: MAX_DAYS,
-    expected: 'a whole number of days (0 or more)',
-  },
-  keepUsedWithinDays: {
-    name: 'keepUsedWithinDays',
-    min: 0,
-    max: MAX_DAYS,
-    expected: 'a whole number of days (0 or more)',
-  },
-  triggerDownloadCount: {
-    name: 'triggerDownloadCount',
-    min: 0,
-    expected: 'a whole number of downloads (0 or more)',
-  },
-  keepLatestCount: { name: 'keepLatestCount', min: 1, expected: 'a whole number of files (1 or more)' },
-  sizeTriggerKb: { name: 'sizeTriggerKb', min: 1, expected: 'a whole number of KB (1 or more)' },
+  deleteOlderThanDays: { name: 'deleteOlderThanDays', ...RETENTION_INTEGER_BOUNDS.deleteOlderThanDays },
+  keepUsedWithinDays: { name: 'keepUsedWithinDays', ...RETENTION_INTEGER_BOUNDS.keepUsedWithinDays },
+  triggerDownloadCount: { name: 'triggerDownloadCount', ...RETENTION_INTEGER_BOUNDS.triggerDownloadCount },
+  keepLatestCount: { name: 'keepLatestCount', ...RETENTION_INTEGER_BOUNDS.keepLatestCount },
+  sizeTriggerKb: { name: 'sizeTriggerKb', ...RETENTION_INTEGER_BOUNDS.sizeTriggerKb },
 };
 
 /** The rule as the server stores it: only the fields that are set, in the server's order. */
-export interface RetentionRuleJson {
-  deletePackageIds?: string[];
-  keepPackageIds?: string[];
-  deleteOlderThanDays?: number;
-  keepUsedWithinDays?: number;
-  triggerDownloadCount?: number;
-  keepLatestCount?: number;
-  sizeTriggerKb?: number;
-  sizeExclusive?: boolean;
-}
+export type RetentionRuleJson = RetentionRule;
 
 export type RuleForm = FormGroup<{
   deletePackageIds: FormControl<string[]>;
