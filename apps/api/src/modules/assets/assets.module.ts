@@ -29,6 +29,14 @@ import { NameTwinsReport } from './name-twins.service';
     DownloadCounterService,
     NameTwinsReport,
   ],
-  exports: [AssetsService, MultipartJanitorService, DownloadCounterService],
+  // Every protocol (ProGet /endpoints, WebDAV, share links) calls the same services.
+  exports: [
+    AssetsService,
+    AssetUploadService,
+    AssetDownloadService,
+    AssetArchiveService,
+    MultipartJanitorService,
+    DownloadCounterService,
+  ],
 })
 export class AssetsModule {}
