@@ -6,6 +6,7 @@ import express from 'express';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { isConsolePath } from '@stockroom/contracts';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { contentOriginGate } from './common/http/content-origin';
@@ -101,8 +102,9 @@ export async function createApp(
             next(err);
             return;
           }
-          // Not an asset: the console's own routes (deep links) get index.html.
-          if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts('html')) {
+          // Not an asset: the console's own routes (deep links) get index.html; any other path (a
+          // later protocol's /dav, /s, /metrics, or a typo) goes on to the API's 404.
+          if ((req.method === 'GET' || req.method === 'HEAD') && isConsolePath(req.path) && req.accepts('html')) {
             res.sendFile(join(consoleDir, 'index.html'));
             return;
           }

@@ -11,3 +11,4 @@ export * from './lib/retention-rule';
 export * from './lib/user-metadata';
 export * from './lib/retention-pattern';
 export * from './lib/signed-url';
+export * from './lib/console-routes';
