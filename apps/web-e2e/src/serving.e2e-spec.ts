@@ -29,6 +29,17 @@ describe('console: serving the built console', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
+  it('other top-level paths (later protocols: /dav, /s, /metrics) get the API 404, not the console', async () => {
+    for (const path of ['/dav/x', '/s/abc', '/metrics']) {
+      const res = await fetch(`${server.url}${path}`, { headers: { Accept: 'text/html' } });
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('<app-root');
+    }
+    const admin = await fetch(`${server.url}/admin/users`, { headers: { Accept: 'text/html' } });
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toContain('<app-root');
+  });
+
   it('asset downloads are never recompressed (exact bytes and length)', async () => {
     await fetch(`${server.url}/api/management/feeds/create`, {
       method: 'POST',

@@ -1,6 +1,8 @@
 import type { Router, UrlTree } from '@angular/router';
+import type { ConsoleRoot } from '@stockroom/contracts';
 
-export const SIGN_IN_PATH = 'sign-in';
+/** One of the console's top-level paths: the server answers it with index.html. */
+export const SIGN_IN_PATH: ConsoleRoot = 'sign-in';
 
 /** The URL is the sign-in page (with or without a query). */
 export function isSignInUrl(router: Router, url: string): boolean {
