@@ -5,7 +5,6 @@ import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { NavigationEnd, NavigationStart, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Privilege } from '@stockroom/contracts';
-import { UploadPanel } from '../../features/upload/upload-panel';
 import { filter, map, takeUntil } from 'rxjs';
 import { AuthStore } from '../auth/auth-store';
 import { SIGN_IN_PATH, isSignInUrl } from '../auth/sign-in-url';
@@ -23,7 +22,6 @@ import { errorMessage } from '../http/api-error';
     MatMenu,
     MatMenuItem,
     MatMenuTrigger,
-    UploadPanel,
   ],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
@@ -61,7 +59,7 @@ export class Shell {
     // Loaded on first use (dialog service included): most visits never open it.
     const [{ MatDialog }, { ChangePasswordDialog }] = await Promise.all([
       import('@angular/material/dialog'),
-      import('../../features/account/change-password-dialog'),
+      import('../auth/change-password-dialog'),
     ]);
     const ref = this.injector.get(MatDialog).open(ChangePasswordDialog, {
       width: '28rem',

@@ -11,11 +11,9 @@ import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { AuthStore } from '../../core/auth/auth-store';
-import { errorMessage } from '../../core/http/api-error';
-
-/** The server's minimum (PASSWORD_MIN in @stockroom/contracts); it checks again. */
-export const PASSWORD_MIN = 8;
+import { PASSWORD_MIN } from '@stockroom/contracts';
+import { errorMessage } from '../http/api-error';
+import { AuthStore } from './auth-store';
 
 function newPasswordsMatch(group: AbstractControl): ValidationErrors | null {
   const { newPassword, confirmPassword } = group.value as { newPassword: string; confirmPassword: string };
