@@ -1,5 +1,67 @@
 import nx from '@nx/eslint-plugin';
 
+/** `@nestjs/common` exports that carry a request or a response (route-parameter decorators and friends). */
+const REQUEST_DECORATORS = [
+  'Req',
+  'Res',
+  'Request',
+  'Response',
+  'Next',
+  'Body',
+  'Query',
+  'Param',
+  'Headers',
+  'Header',
+  'Ip',
+  'HostParam',
+  'Session',
+  'UploadedFile',
+  'UploadedFiles',
+  'HttpCode',
+  'Redirect',
+  'StreamableFile',
+];
+
+/** TypeORM's query APIs: whoever holds one of these can run SQL on any table. */
+const TYPEORM_QUERY_APIS = [
+  'DataSource',
+  'EntityManager',
+  'Repository',
+  'TreeRepository',
+  'MongoRepository',
+  'QueryRunner',
+  'QueryBuilder',
+  'SelectQueryBuilder',
+  'InsertQueryBuilder',
+  'UpdateQueryBuilder',
+  'DeleteQueryBuilder',
+  'SoftDeleteQueryBuilder',
+  'RelationQueryBuilder',
+  'Brackets',
+  'NotBrackets',
+];
+
+/**
+ * TEMPORARY (issue 14): the files that broke the layering rules below when the rules were added,
+ * while other changes of the same issue move their HTTP details to the edge and their queries into
+ * repositories. Shrink these lists as files are fixed; never add to them.
+ */
+const TEMPORARY_SERVICE_HTTP_ALLOWLIST = [
+  '**/modules/security/authentication.service.ts', // authenticate(req: express.Request)
+];
+const TEMPORARY_TYPEORM_ALLOWLIST = [
+  '**/modules/assets/asset-upload.service.ts', // EntityManager parameters
+  '**/modules/assets/assets.service.ts', // EntityManager parameters
+  '**/modules/assets/download-counter.service.ts', // DataSource: raw SQL flushing the counters to asset_items
+  '**/modules/health/health.controller.ts', // DataSource: SELECT 1
+  '**/modules/retention/retention.service.ts', // EntityManager parameters
+  '**/modules/security/administrators.ts', // EntityManager parameters
+  '**/modules/security/login-throttle.service.ts', // DataSource: raw SQL on login_throttle
+  '**/modules/security/users.service.ts', // EntityManager parameters
+  '**/modules/storage/storage-moves.service.ts', // DataSource: 23 raw queries on four tables
+  '**/modules/storage/storage.service.ts', // DataSource: feed locks, the deletion queue
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -28,6 +90,95 @@ export default [
     files: ['**/*.ts', '**/*.tsx', '**/*.cts', '**/*.mts', '**/*.js', '**/*.jsx', '**/*.cjs', '**/*.mjs'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  // Layering (ARCHITECTURE.md §1, §2, §7). The file patterns start with `**/` so that they match both
+  // when ESLint runs from the workspace root (`npx eslint apps/api/...`) and from a project's root
+  // (`nx lint api`, which loads apps/api/eslint.config.mjs on top of this one).
+  {
+    // A service takes typed inputs and throws coded errors: every protocol (ProGet /endpoints,
+    // WebDAV, share links, the console's /api) calls it, so it never sees a request or a response.
+    files: ['**/modules/**/*.service.ts'],
+    ignores: [...TEMPORARY_SERVICE_HTTP_ALLOWLIST],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'express', message: 'HTTP stays at the edge: a service takes typed values, not Express types.' },
+            { name: '@nestjs/platform-express', message: 'HTTP stays at the edge (controllers, common/http).' },
+            { name: 'node:http', message: 'HTTP stays at the edge (controllers, common/http).' },
+            { name: 'http', message: 'HTTP stays at the edge (controllers, common/http).' },
+            {
+              name: '@nestjs/common',
+              importNames: REQUEST_DECORATORS,
+              message: 'Request decorators and HTTP types belong to controllers: a service takes typed arguments.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // One owner per table: only a module's repository (and database/: the DataSource, migrations,
+    // the unit of work) runs queries; services ask a repository or another module's service. Entity
+    // decorators (`*.entity.ts`) and module wiring (TypeOrmModule.forFeature) stay allowed.
+    files: ['**/*.ts'],
+    ignores: [
+      '**/*.repository.ts',
+      '**/database/**',
+      '**/migrations/**',
+      // Tests set up and inspect the database directly.
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      '**/test/**',
+      '**/testing/**',
+      ...TEMPORARY_TYPEORM_ALLOWLIST,
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: TYPEORM_QUERY_APIS,
+              message: "Queries live in the owning module's *.repository.ts (transactions: database/).",
+            },
+            {
+              name: '@nestjs/typeorm',
+              importNames: ['InjectRepository', 'InjectDataSource', 'InjectEntityManager', 'getRepositoryToken'],
+              message: "Queries live in the owning module's *.repository.ts (transactions: database/).",
+            },
+          ],
+          patterns: [
+            {
+              group: ['typeorm/*'],
+              message: "Queries live in the owning module's *.repository.ts (transactions: database/).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The console's core (shell, auth, http) sits under the features: features import core, never
+    // the other way round. What core needs from a feature is placed by the app root (app.ts,
+    // app.routes.ts, app.config.ts) or moves to core/ or shared/.
+    files: ['**/app/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)features(/|$)', message: 'core/ must not import from features/ (see app.ts).' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/(^|\\/)features(\\/|$)/]',
+          message: 'core/ must not import from features/ (see app.ts).',
+        },
+      ],
     },
   },
 ];
