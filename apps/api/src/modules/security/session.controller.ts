@@ -5,6 +5,7 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import { requireJsonContentType } from '../../common/http/read-body';
 import type { Principal } from '../../common/auth/principal';
+import { ChangePasswordDto, LoginDto } from './security-requests.dto';
 import { clientAddress } from './authentication.service';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 import { SessionsService } from './sessions.service';
@@ -24,7 +25,7 @@ export class SessionController {
   async login(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @Body() body: unknown,
+    @Body() body: LoginDto,
   ): Promise<CurrentPrincipal> {
     // JSON only: another site's page could post a form or text/plain here (login CSRF).
     requireJsonContentType(req);
@@ -55,7 +56,7 @@ export class SessionController {
     @Actor() actor: Principal,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @Body() body: unknown,
+    @Body() body: ChangePasswordDto,
   ): Promise<void> {
     await this.users.changeOwnPassword(actor, body);
     if (actor.credential === 'session') {
