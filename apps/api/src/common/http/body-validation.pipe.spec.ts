@@ -1,5 +1,6 @@
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../errors/app-error';
+import { SignedUrlRequestDto } from '../../modules/assets/signed-url-request.dto';
 import { CreateFeedDto, UpdateFeedDto } from '../../modules/feeds/feed-requests.dto';
 import { ApplyRetentionDto, RetentionSettingsDto } from '../../modules/retention/retention-requests.dto';
 import {
@@ -78,6 +79,8 @@ describe('request DTOs at the edge', () => {
       'retentionRules[1].keepLatestCount must be a whole number of files (1 or more); got 0.',
     ],
     [UpdateFeedDto, { retentionRules: [{ colour: 'red' }] }, 'retentionRules[0].colour is an unknown field.'],
+    [SignedUrlRequestDto, { feed: 'a' }, '"path" is required.'],
+    [SignedUrlRequestDto, { feed: 'a', path: 'b', download: 'yes' }, '"download" must be true or false.'],
     [ApplyRetentionDto, {}, '"previewId" is required: the id a preview of this directory answered with.'],
     [
       ApplyRetentionDto,
