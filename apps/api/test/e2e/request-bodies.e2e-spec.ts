@@ -59,6 +59,15 @@ describe('request bodies', () => {
     expect(JSON.parse(res.text)).toMatchObject({ type: 'Personal', displayName: 'ci', user: 'Admin' });
   });
 
+  it('sign-in refuses a body that is not declared JSON before looking at its fields (415, not 400)', async () => {
+    const res = await raw(t.url, 'POST', '/api/security/login', {
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
   it.each([
     [
       'POST',
