@@ -59,6 +59,17 @@ describe('request bodies', () => {
     expect(JSON.parse(res.text)).toMatchObject({ type: 'Personal', displayName: 'ci', user: 'Admin' });
   });
 
+  it('an ApiKeyInfo naming a feed group reaches the service, which refuses it (there are none here)', async () => {
+    await send('POST', '/api/management/feeds/create', { name: 'keyed', feedType: 'asset' });
+    const res = await send('POST', '/api/api-keys/create', {
+      type: 'FEED',
+      feed: 'keyed',
+      feedGroup: 'all-feeds',
+      packagePermissions: ['view'],
+    });
+    expect(await refused(res)).toBe('Feed groups do not exist here: give "feed", one asset directory.');
+  });
+
   it('sign-in refuses a body that is not declared JSON before looking at its fields (415, not 400)', async () => {
     const res = await raw(t.url, 'POST', '/api/security/login', {
       headers: { 'Content-Type': 'text/plain' },
