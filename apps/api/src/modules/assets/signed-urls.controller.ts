@@ -6,11 +6,11 @@ import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { baseUrlOf } from '../../common/http/base-url';
-import { asObject, onlyFields, optionalBool, requiredString } from '../../common/http/json-fields';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
 import { AssetDownloadService } from './asset-download.service';
 import { itemPath } from './asset-target';
+import { SignedUrlRequestDto } from './signed-url-request.dto';
 
 /**
  * [ext] `POST /api/signed-urls` `{feed, path, download?}` → `{url, expires}`: a short-lived URL that
@@ -28,12 +28,11 @@ export class SignedUrlsController {
 
   @Post()
   @HttpCode(200)
-  async create(@Actor() actor: Principal, @Body() body: unknown, @Req() req: Request): Promise<SignedUrl> {
-    const input = asObject(body);
-    onlyFields(input, ['feed', 'path', 'download']);
-    const feedName = requiredString(input, 'feed', 100);
-    const rawPath = requiredString(input, 'path', 4096);
-    const download = optionalBool(input, 'download') ?? false;
+  async create(
+    @Actor() actor: Principal,
+    @Body() { feed: feedName, path: rawPath, download = false }: SignedUrlRequestDto,
+    @Req() req: Request,
+  ): Promise<SignedUrl> {
     let segments: string[];
     try {
       segments = parseDecodedPath(rawPath);

@@ -5,6 +5,7 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { Query } from '../../common/http/query';
+import { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { FeedsService } from './feeds.service';
 
 /** ProGet's feed management API (spec §7). */
@@ -29,14 +30,14 @@ export class FeedsController {
   @Post('create')
   @Access.global(Privilege.Administer)
   @HttpCode(200)
-  create(@Actor() actor: Principal, @Body() body: unknown): Promise<Feed> {
+  create(@Actor() actor: Principal, @Body() body: CreateFeedDto): Promise<Feed> {
     return this.feeds.create(actor, body);
   }
 
   @Post('update/:name')
   @Access.directory()
   @HttpCode(200)
-  update(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Feed> {
+  update(@Actor() actor: Principal, @Param('name') name: string, @Body() body: UpdateFeedDto): Promise<Feed> {
     return this.feeds.update(actor, name, body);
   }
 

@@ -1,22 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AuditAction,
-  CreateFeedRequest,
-  ErrorCode,
-  Feed,
-  isValidFeedName,
-  Privilege,
-  UpdateFeedRequest,
-} from '@stockroom/contracts';
+import { AuditAction, ErrorCode, Feed, isValidFeedName, Privilege } from '@stockroom/contracts';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import { asObject, optionalBool, optionalString } from '../../common/http/json-fields';
 import type { Principal } from '../../common/auth/principal';
 import { CoherentCache } from '../../database/coherent-cache.service';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
-import { parseRetentionRules } from '../retention/rules/retention-rule';
 import { FeedEntity } from './feed.entity';
+import type { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { toFeed } from './feed.mapper';
 import { FeedsRepository, NO_FILES } from './feeds.repository';
 
@@ -108,36 +99,32 @@ export class FeedsService {
     return toFeed(feed, { privileges, stats: counts ? (counts.get(feed.id) ?? NO_FILES) : undefined });
   }
 
-  async create(actor: Principal, body: unknown): Promise<Feed> {
+  async create(actor: Principal, input: CreateFeedDto): Promise<Feed> {
     await this.access.require(actor, Privilege.Administer);
-    const input = asObject(body) as Partial<Record<keyof CreateFeedRequest, unknown>>;
-    if (typeof input.name !== 'string') throw badRequest('"name" is required.');
     const name = input.name;
     checkName(name);
-    const feedType = optionalString(input, 'feedType');
-    if (feedType === undefined) throw badRequest('"feedType" is required (use "asset").');
-    checkFeedType(feedType);
+    checkFeedType(input.feedType);
     const created = await this.repository.insert({
       name,
-      description: optionalString(input, 'description') ?? '',
-      active: optionalBool(input, 'active') ?? true,
-      retentionRules: parseRetentionRules(input.retentionRules ?? []),
-      retentionRulesEnabled: optionalBool(input, 'retentionRulesEnabled') ?? false,
-      retentionDryRun: optionalBool(input, 'retentionDryRun') ?? false,
-      inlineContent: optionalBool(input, 'inlineContent') ?? false, // create is Administer-only
+      description: input.description ?? '',
+      active: input.active ?? true,
+      retentionRules: input.retentionRules ?? [],
+      retentionRulesEnabled: input.retentionRulesEnabled ?? false,
+      retentionDryRun: input.retentionDryRun ?? false,
+      inlineContent: input.inlineContent ?? false, // create is Administer-only
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
     return this.withExtras(actor, created);
   }
 
-  async update(actor: Principal, name: string, body: unknown): Promise<Feed> {
+  /** A partial update: fields left out (or null) keep their value; null `retentionRules` clears them. */
+  async update(actor: Principal, name: string, input: UpdateFeedDto): Promise<Feed> {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
-    const input = asObject(body) as Partial<Record<keyof UpdateFeedRequest, unknown>>;
-    checkFeedType(optionalString(input, 'feedType'));
+    checkFeedType(input.feedType ?? undefined);
     // Inline active content lets a directory's uploaders show HTML to whoever opens it: a choice for
     // an administrator, not for whoever manages the directory (sending the current value is fine).
-    const inlineContent = optionalBool(input, 'inlineContent');
+    const inlineContent = input.inlineContent ?? undefined;
     if (inlineContent !== undefined && inlineContent !== feed.inlineContent) {
       if (!(await this.access.has(actor, Privilege.Administer))) {
         throw new AppError(
@@ -147,7 +134,7 @@ export class FeedsService {
       }
       feed.inlineContent = inlineContent;
     }
-    const newName = optionalString(input, 'name');
+    const newName = input.name ?? undefined;
     if (newName !== undefined && newName !== feed.name) {
       checkName(newName);
       const other = await this.repository.findByName(newName);
@@ -156,12 +143,11 @@ export class FeedsService {
       feed.name = newName;
       feed.nameLower = newName.toLowerCase();
     }
-    feed.description = optionalString(input, 'description') ?? feed.description;
-    feed.active = optionalBool(input, 'active') ?? feed.active;
-    // null clears the rules, as ProGet's "supply null or an empty array".
-    if (input.retentionRules !== undefined) feed.retentionRules = parseRetentionRules(input.retentionRules ?? []);
-    feed.retentionRulesEnabled = optionalBool(input, 'retentionRulesEnabled') ?? feed.retentionRulesEnabled;
-    feed.retentionDryRun = optionalBool(input, 'retentionDryRun') ?? feed.retentionDryRun;
+    feed.description = input.description ?? feed.description;
+    feed.active = input.active ?? feed.active;
+    if (input.retentionRules !== undefined) feed.retentionRules = input.retentionRules;
+    feed.retentionRulesEnabled = input.retentionRulesEnabled ?? feed.retentionRulesEnabled;
+    feed.retentionDryRun = input.retentionDryRun ?? feed.retentionDryRun;
     const saved = await this.repository.save(feed);
     await this.audit.record(actor, AuditAction.FeedUpdated, {
       feed: saved.name,

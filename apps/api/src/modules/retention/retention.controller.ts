@@ -6,6 +6,7 @@ import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
+import { ApplyRetentionDto, RetentionSettingsDto } from './retention-requests.dto';
 import { RetentionSettingsService } from './retention-settings.service';
 import { Page, RetentionService } from './retention.service';
 
@@ -51,11 +52,11 @@ export class RetentionController {
   async apply(
     @Actor() actor: Principal,
     @Param('directory') name: string,
-    @Body() body: unknown,
+    @Body() body: ApplyRetentionDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RetentionRun> {
-    return this.started(req, res, await this.retention.apply(actor, name, body));
+    return this.started(req, res, await this.retention.apply(actor, name, body.previewId));
   }
 
   @Post(':directory/run')
@@ -99,7 +100,7 @@ export class RetentionController {
   @Post('settings')
   @HttpCode(200)
   @Access.global(Privilege.Administer)
-  setSettings(@Actor() actor: Principal, @Body() body: unknown): Promise<RetentionSettings> {
+  setSettings(@Actor() actor: Principal, @Body() body: RetentionSettingsDto): Promise<RetentionSettings> {
     return this.settings.set(actor, body);
   }
 

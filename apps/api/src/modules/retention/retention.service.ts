@@ -12,8 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
-import { AppError, badRequest } from '../../common/errors/app-error';
-import { asObject } from '../../common/http/json-fields';
+import { AppError } from '../../common/errors/app-error';
 import type { AssetItemRow } from '../assets/asset-item.row';
 import { AssetsService } from '../assets/assets.service';
 import { DownloadCounterService } from '../assets/download-counter.service';
@@ -197,11 +196,8 @@ export class RetentionService implements OnApplicationShutdown {
   // ---- runs ----
 
   /** `POST /api/retention/{directory}/apply`: deletes exactly what a preview listed. */
-  async apply(actor: Principal, name: string, body: unknown): Promise<{ run: RetentionRun; done: Promise<void> }> {
+  async apply(actor: Principal, name: string, previewId: string): Promise<{ run: RetentionRun; done: Promise<void> }> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
-    const previewId = asObject(body)['previewId'];
-    if (typeof previewId !== 'string' || !UUID.test(previewId))
-      throw badRequest('"previewId" is required: the id a preview of this directory answered with.');
     const check = async () => {
       const preview = await this.repository.preview(previewId);
       if (!preview || preview.feed_id !== feed.id)

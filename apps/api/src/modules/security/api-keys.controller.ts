@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
+import { CreateApiKeyDto } from './security-requests.dto';
 import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
 import { ApiKeysService } from './api-keys.service';
@@ -19,7 +20,7 @@ export class ApiKeysController {
 
   @Post('api-keys/create')
   @HttpCode(200)
-  createProGet(@Actor() actor: Principal, @Body() body: unknown): Promise<ApiKeyInfo> {
+  createProGet(@Actor() actor: Principal, @Body() body: CreateApiKeyDto): Promise<ApiKeyInfo> {
     return this.keys.create(actor, body);
   }
 
@@ -43,7 +44,7 @@ export class ApiKeysController {
 
   @Post('security/api-keys')
   @HttpCode(201)
-  create(@Actor() actor: Principal, @Body() body: unknown): Promise<ApiKeyInfo> {
+  create(@Actor() actor: Principal, @Body() body: CreateApiKeyDto): Promise<ApiKeyInfo> {
     return this.keys.create(actor, body);
   }
 

@@ -3,12 +3,12 @@ import { ApiKeyInfo, ApiKeyType, AuditAction, ErrorCode, FeedKeyPermission, Priv
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import { asObject, optionalString, optionalStrings } from '../../common/http/json-fields';
 import { AuditService } from '../audit/audit.service';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from './access.service';
 import type { ApiKeyEntity } from './api-key.entity';
 import { sha256 } from './authentication.service';
+import type { CreateApiKeyDto } from './security-requests.dto';
 import { toApiKeyInfo } from './security.mapper';
 import { SecurityRepository } from './security.repository';
 
@@ -38,38 +38,35 @@ export class ApiKeysService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: Principal, body: unknown): Promise<ApiKeyInfo> {
-    const input = asObject(body);
-    const type = pick(optionalString(input, 'type', 20) ?? 'Personal', TYPES, 'type');
+  async create(actor: Principal, input: CreateApiKeyDto): Promise<ApiKeyInfo> {
+    const type = pick(input.type ?? 'Personal', TYPES, 'type');
     const values: Partial<ApiKeyEntity> = {
       type,
-      displayName: optionalString(input, 'displayName', 200) ?? '',
-      description: optionalString(input, 'description', 2000) ?? '',
-      logging: pick(optionalString(input, 'logging', 20) ?? 'None', LOGGING, 'logging'),
-      expiresAt: expiration(optionalString(input, 'expiration', 100)),
+      displayName: input.displayName ?? '',
+      description: input.description ?? '',
+      logging: pick(input.logging ?? 'None', LOGGING, 'logging'),
+      expiresAt: expiration(input.expiration ?? undefined),
       createdBy: actor.name,
     };
     let feedName: string | null = null;
     if (type === 'System') {
       await this.access.require(actor, Privilege.Administer);
-      values.systemApis = optionalStrings(input, 'systemApis') ?? [];
+      values.systemApis = input.systemApis ?? [];
     } else if (type === 'Feed') {
-      if (input['feedGroup'] !== undefined && input['feedGroup'] !== null) {
+      if (input.feedGroup !== undefined && input.feedGroup !== null) {
         throw badRequest('Feed groups do not exist here: give "feed", one asset directory.');
       }
-      const name = optionalString(input, 'feed', 1000);
+      const name = input.feed ?? undefined;
       if (name === undefined) throw badRequest('"feed" is required for a Feed key.');
       const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
       feedName = feed.name;
-      const permissions = (optionalStrings(input, 'packagePermissions') ?? []).map((p) =>
-        pick(p, PERMISSIONS, 'packagePermissions'),
-      );
+      const permissions = (input.packagePermissions ?? []).map((p) => pick(p, PERMISSIONS, 'packagePermissions'));
       if (permissions.length === 0)
         throw badRequest('"packagePermissions" must hold at least one of view, add, delete.');
       values.feedId = feed.id;
       values.feedPermissions = [...new Set(permissions)];
     } else {
-      const userName = optionalString(input, 'user', 1000) ?? (actor.kind === 'anonymous' ? undefined : actor.name);
+      const userName = input.user ?? (actor.kind === 'anonymous' ? undefined : actor.name);
       const user = userName === undefined ? null : await this.repository.findUser(userName);
       if (!user)
         throw badRequest(userName === undefined ? '"user" is required.' : `User "${userName}" does not exist.`);
@@ -78,7 +75,7 @@ export class ApiKeysService {
       values.userId = user.id;
     }
 
-    const chosen = optionalString(input, 'key', 1000);
+    const chosen = input.key ?? undefined;
     if (chosen !== undefined && chosen.length < MIN_CHOSEN_SECRET) {
       throw badRequest(`"key" must be at least ${MIN_CHOSEN_SECRET} characters (or leave it out for a generated one).`);
     }

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
+import { CreatePrivilegeRuleDto, CreateRoleDto, UpdateRoleDto } from './security-requests.dto';
 import { Query } from '../../common/http/query';
 import { PrivilegesService } from './privileges.service';
 
@@ -21,13 +22,13 @@ export class PrivilegesController {
   @Post('roles')
   @HttpCode(201)
   @Access.global(Privilege.Administer)
-  createRole(@Actor() actor: Principal, @Body() body: unknown): Promise<Role> {
+  createRole(@Actor() actor: Principal, @Body() body: CreateRoleDto): Promise<Role> {
     return this.privileges.createRole(actor, body);
   }
 
   @Patch('roles/:name')
   @Access.global(Privilege.Administer)
-  updateRole(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Role> {
+  updateRole(@Actor() actor: Principal, @Param('name') name: string, @Body() body: UpdateRoleDto): Promise<Role> {
     return this.privileges.updateRole(actor, name, body);
   }
 
@@ -48,7 +49,7 @@ export class PrivilegesController {
   @Post('privileges')
   @HttpCode(201)
   @Access.directory()
-  createRule(@Actor() actor: Principal, @Body() body: unknown): Promise<PrivilegeRule> {
+  createRule(@Actor() actor: Principal, @Body() body: CreatePrivilegeRuleDto): Promise<PrivilegeRule> {
     return this.privileges.createRule(actor, body);
   }
 

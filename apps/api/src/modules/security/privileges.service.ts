@@ -10,23 +10,15 @@ import {
 } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import {
-  asObject,
-  onlyFields,
-  optionalBool,
-  optionalString,
-  optionalStrings,
-  requiredString,
-} from '../../common/http/json-fields';
 import { AuditService } from '../audit/audit.service';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from './access.service';
 import { ensureAnAdministratorRemains } from './administrators';
 import { toRole } from './security.mapper';
+import type { CreatePrivilegeRuleDto, CreateRoleDto, UpdateRoleDto } from './security-requests.dto';
 import { SecurityRepository } from './security.repository';
 
 const PRIVILEGES = Object.values(Privilege) as string[];
-const RULE_FIELDS = ['principalType', 'principalName', 'role', 'feed', 'deny'];
 
 /**
  * Roles (the four built-in ones and custom bundles of privilege attributes) and the rules that
@@ -46,16 +38,14 @@ export class PrivilegesService {
     return (await this.repository.listRoles()).map(toRole);
   }
 
-  async createRole(actor: Principal, body: unknown): Promise<Role> {
-    const input = asObject(body);
-    onlyFields(input, ['name', 'description', 'privileges']);
-    const name = requiredString(input, 'name', 1000).normalize('NFC');
+  async createRole(actor: Principal, input: CreateRoleDto): Promise<Role> {
+    const name = input.name.normalize('NFC');
     const problem = principalNameProblem(name);
     if (problem) throw badRequest(`Invalid role name "${name}": ${problem}.`);
     const role = await this.repository.insertRole({
       name,
-      description: optionalString(input, 'description', 2000) ?? '',
-      privileges: this.privilegesOf(input) ?? missingPrivileges(),
+      description: input.description ?? '',
+      privileges: privilegesOf(input.privileges) ?? missingPrivileges(),
     });
     if (!role) throw new AppError(ErrorCode.AlreadyExists, `A role named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.RoleCreated, {
@@ -65,14 +55,12 @@ export class PrivilegesService {
     return toRole(role);
   }
 
-  async updateRole(actor: Principal, name: string, body: unknown): Promise<Role> {
+  async updateRole(actor: Principal, name: string, input: UpdateRoleDto): Promise<Role> {
     const role = await this.requireCustomRole(name);
-    const input = asObject(body);
-    onlyFields(input, ['name', 'description', 'privileges']);
-    const newName = optionalString(input, 'name', 1000);
+    const newName = input.name ?? undefined;
     if (newName !== undefined && newName.normalize('NFC') !== role.name) throw badRequest('"name" cannot be changed.');
-    role.description = optionalString(input, 'description', 2000) ?? role.description;
-    role.privileges = this.privilegesOf(input) ?? role.privileges;
+    role.description = input.description ?? role.description;
+    role.privileges = privilegesOf(input.privileges) ?? role.privileges;
     const saved = await this.repository.transaction(async (manager) => {
       const result = await this.repository.saveRole(role, manager);
       await ensureAnAdministratorRemains(this.repository, manager);
@@ -103,17 +91,13 @@ export class PrivilegesService {
     return this.repository.listRules(feed.id);
   }
 
-  async createRule(actor: Principal, body: unknown): Promise<PrivilegeRule> {
-    const input = asObject(body);
-    onlyFields(input, RULE_FIELDS);
-    const feedName = optionalString(input, 'feed', 1000);
+  async createRule(actor: Principal, input: CreatePrivilegeRuleDto): Promise<PrivilegeRule> {
+    const feedName = input.feed ?? undefined;
     const feed =
       feedName === undefined ? undefined : await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
     if (!feed) await this.access.require(actor, Privilege.Administer);
 
-    const principalType = requiredString(input, 'principalType', 20);
-    const principalName = requiredString(input, 'principalName', 1000);
-    const roleName = requiredString(input, 'role', 1000);
+    const { principalType, principalName, role: roleName } = input;
     const role = await this.repository.findRole(roleName);
     if (!role) throw badRequest(`Role "${roleName}" does not exist.`);
     // A directory manager may not hand out what only an administrator holds.
@@ -130,7 +114,7 @@ export class PrivilegesService {
       pseudoGroup: null as PseudoGroup | null,
       roleId: role.id,
       feedId: feed?.id ?? null,
-      deny: optionalBool(input, 'deny') ?? false,
+      deny: input.deny ?? false,
     };
     switch (principalType.toLowerCase()) {
       case 'user': {
@@ -188,21 +172,21 @@ export class PrivilegesService {
     });
   }
 
-  private privilegesOf(input: Record<string, unknown>): Privilege[] | undefined {
-    const list = optionalStrings(input, 'privileges');
-    if (list === undefined) return undefined;
-    const unknown = list.find((p) => !PRIVILEGES.includes(p));
-    if (unknown !== undefined) throw badRequest(`Unknown privilege "${unknown}": use ${PRIVILEGES.join(', ')}.`);
-    if (list.length === 0) throw badRequest('"privileges" must name at least one privilege.');
-    return [...new Set(list)] as Privilege[];
-  }
-
   private async requireCustomRole(name: string) {
     const role = await this.repository.findRole(name);
     if (!role) throw new AppError(ErrorCode.NotFound, `Role "${name}" was not found.`);
     if (role.builtIn) throw badRequest(`"${role.name}" is a built-in role and cannot be changed.`);
     return role;
   }
+}
+
+/** The privilege names given (each one known, at least one), or undefined when none were sent. */
+function privilegesOf(list: string[] | null | undefined): Privilege[] | undefined {
+  if (list === undefined || list === null) return undefined;
+  const unknown = list.find((p) => !PRIVILEGES.includes(p));
+  if (unknown !== undefined) throw badRequest(`Unknown privilege "${unknown}": use ${PRIVILEGES.join(', ')}.`);
+  if (list.length === 0) throw badRequest('"privileges" must name at least one privilege.');
+  return [...new Set(list)] as Privilege[];
 }
 
 function missingPrivileges(): never {

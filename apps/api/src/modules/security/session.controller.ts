@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { CurrentPrincipal } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
-import { requireJsonContentType } from '../../common/http/read-body';
+import { JsonContentTypeGuard } from '../../common/http/json-content-type.guard';
 import type { Principal } from '../../common/auth/principal';
+import { ChangePasswordDto, LoginDto } from './security-requests.dto';
 import { clientAddress } from './authentication.service';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 import { SessionsService } from './sessions.service';
@@ -21,13 +22,13 @@ export class SessionController {
   @Post('login')
   @HttpCode(200)
   @Access.public()
+  // JSON only: another site's page could post a form or text/plain here (login CSRF).
+  @UseGuards(JsonContentTypeGuard)
   async login(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @Body() body: unknown,
+    @Body() body: LoginDto,
   ): Promise<CurrentPrincipal> {
-    // JSON only: another site's page could post a form or text/plain here (login CSRF).
-    requireJsonContentType(req);
     const session = await this.sessions.signIn(body, clientAddress(req));
     setSessionCookies(req, res, session.token, session.csrfToken);
     return this.sessions.describe(session.principal);
@@ -55,7 +56,7 @@ export class SessionController {
     @Actor() actor: Principal,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-    @Body() body: unknown,
+    @Body() body: ChangePasswordDto,
   ): Promise<void> {
     await this.users.changeOwnPassword(actor, body);
     if (actor.credential === 'session') {

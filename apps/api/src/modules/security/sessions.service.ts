@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditAction, CurrentPrincipal, LoginRequest, Privilege } from '@stockroom/contracts';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../common/auth/principal';
-import { asObject, onlyFields, requiredString } from '../../common/http/json-fields';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from './access.service';
@@ -26,11 +25,7 @@ export class SessionsService {
     private readonly audit: AuditService,
   ) {}
 
-  async signIn(body: unknown, address: string): Promise<NewSession> {
-    const input = asObject(body);
-    onlyFields(input, ['userName', 'password'] satisfies (keyof LoginRequest)[]);
-    const userName = requiredString(input, 'userName', 1000);
-    const password = requiredString(input, 'password', 5000);
+  async signIn({ userName, password }: LoginRequest, address: string): Promise<NewSession> {
     const principal = await this.authentication.signIn(userName, password, address);
     const session = await this.open(principal);
     await this.audit.record(session.principal, AuditAction.LoginSucceeded);

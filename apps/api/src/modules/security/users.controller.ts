@@ -3,6 +3,7 @@ import { Group, Privilege, User } from '@stockroom/contracts';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
+import { CreateGroupDto, CreateUserDto, UpdateGroupDto, UpdateUserDto } from './security-requests.dto';
 import { UsersService } from './users.service';
 
 /** The user directory and groups: Administer only. */
@@ -18,7 +19,7 @@ export class UsersController {
 
   @Post('users')
   @HttpCode(201)
-  createUser(@Actor() actor: Principal, @Body() body: unknown): Promise<User> {
+  createUser(@Actor() actor: Principal, @Body() body: CreateUserDto): Promise<User> {
     return this.users.createUser(actor, body);
   }
 
@@ -28,7 +29,7 @@ export class UsersController {
   }
 
   @Patch('users/:name')
-  updateUser(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<User> {
+  updateUser(@Actor() actor: Principal, @Param('name') name: string, @Body() body: UpdateUserDto): Promise<User> {
     return this.users.updateUser(actor, name, body);
   }
 
@@ -45,7 +46,7 @@ export class UsersController {
 
   @Post('groups')
   @HttpCode(201)
-  createGroup(@Actor() actor: Principal, @Body() body: unknown): Promise<Group> {
+  createGroup(@Actor() actor: Principal, @Body() body: CreateGroupDto): Promise<Group> {
     return this.users.createGroup(actor, body);
   }
 
@@ -55,7 +56,7 @@ export class UsersController {
   }
 
   @Patch('groups/:name')
-  updateGroup(@Actor() actor: Principal, @Param('name') name: string, @Body() body: unknown): Promise<Group> {
+  updateGroup(@Actor() actor: Principal, @Param('name') name: string, @Body() body: UpdateGroupDto): Promise<Group> {
     return this.users.updateGroup(actor, name, body);
   }
 

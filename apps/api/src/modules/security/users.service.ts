@@ -12,24 +12,20 @@ import {
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import {
-  asObject,
-  onlyFields,
-  optionalBool,
-  optionalString,
-  optionalStrings,
-  requiredString,
-} from '../../common/http/json-fields';
 import { AuditService } from '../audit/audit.service';
 import { ensureAnAdministratorRemains } from './administrators';
 import { AuthenticationService } from './authentication.service';
 import { PasswordService } from './password.service';
 import { toGroup, toUser } from './security.mapper';
+import type {
+  ChangePasswordDto,
+  CreateGroupDto,
+  CreateUserDto,
+  UpdateGroupDto,
+  UpdateUserDto,
+} from './security-requests.dto';
 import { SecurityRepository } from './security.repository';
 import type { UserEntity } from './user.entity';
-
-const USER_FIELDS = ['userName', 'password', 'displayName', 'email', 'enabled', 'groups'];
-const GROUP_FIELDS = ['name', 'description', 'members'];
 
 export function checkPassword(password: string, field = 'password'): void {
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
@@ -77,21 +73,18 @@ export class UsersService {
     return toUser(user, (await this.repository.groupsOfUsers([user.id])).get(user.id) ?? []);
   }
 
-  async createUser(actor: Principal, body: unknown): Promise<User> {
-    const input = asObject(body);
-    onlyFields(input, USER_FIELDS);
-    const userName = checkUserName(requiredString(input, 'userName', 1000));
-    const password = requiredString(input, 'password', PASSWORD_MAX + 1);
-    checkPassword(password);
-    const passwordHash = await this.passwords.hash(password);
-    const groupNames = optionalStrings(input, 'groups') ?? [];
+  async createUser(actor: Principal, input: CreateUserDto): Promise<User> {
+    const userName = checkUserName(input.userName);
+    checkPassword(input.password);
+    const passwordHash = await this.passwords.hash(input.password);
+    const groupNames = input.groups ?? [];
     const user = await this.repository.transaction(async (manager) => {
       const created = await this.repository.insertUser(
         {
           userName,
-          displayName: optionalString(input, 'displayName', 200) ?? userName,
-          email: optionalString(input, 'email', 320) ?? '',
-          enabled: optionalBool(input, 'enabled') ?? true,
+          displayName: input.displayName ?? userName,
+          email: input.email ?? '',
+          enabled: input.enabled ?? true,
           passwordHash,
         },
         manager,
@@ -104,21 +97,20 @@ export class UsersService {
     return this.getUser(user.userName);
   }
 
-  async updateUser(actor: Principal, name: string, body: unknown): Promise<User> {
+  /** Partial: fields left out (or null) keep their value. */
+  async updateUser(actor: Principal, name: string, input: UpdateUserDto): Promise<User> {
     const user = await this.requireUser(name);
-    const input = asObject(body);
-    onlyFields(input, USER_FIELDS);
-    const newName = optionalString(input, 'userName', 1000);
+    const newName = input.userName ?? undefined;
     if (newName !== undefined && newName.normalize('NFC') !== user.userName) {
       throw badRequest('"userName" cannot be changed; create a new user instead.');
     }
-    const password = optionalString(input, 'password', PASSWORD_MAX + 1);
+    const password = input.password ?? undefined;
     if (password !== undefined) checkPassword(password);
-    const groupNames = optionalStrings(input, 'groups');
-    const enabled = optionalBool(input, 'enabled');
+    const groupNames = input.groups ?? undefined;
+    const enabled = input.enabled ?? undefined;
     if (enabled === false && actor.userId === user.id) throw badRequest('You cannot disable your own account.');
-    user.displayName = optionalString(input, 'displayName', 200) ?? user.displayName;
-    user.email = optionalString(input, 'email', 320) ?? user.email;
+    user.displayName = input.displayName ?? user.displayName;
+    user.email = input.email ?? user.email;
     user.enabled = enabled ?? user.enabled;
     if (password !== undefined) user.passwordHash = await this.passwords.hash(password);
     await this.repository.transaction(async (manager) => {
@@ -137,14 +129,11 @@ export class UsersService {
   }
 
   /** A signed-in user changes their own password, proving the current one. */
-  async changeOwnPassword(actor: Principal, body: unknown): Promise<void> {
+  async changeOwnPassword(actor: Principal, input: ChangePasswordDto): Promise<void> {
     if (actor.kind !== 'user' || actor.userId === undefined) {
       throw badRequest('Only a signed-in user can change their password (API keys have none).');
     }
-    const input = asObject(body);
-    onlyFields(input, ['currentPassword', 'newPassword']);
-    const current = requiredString(input, 'currentPassword', PASSWORD_MAX + 1);
-    const next = requiredString(input, 'newPassword', PASSWORD_MAX + 1);
+    const { currentPassword: current, newPassword: next } = input;
     checkPassword(next, 'newPassword');
     if (!(await this.authentication.checkPassword(actor.userId, actor.name, current, actor.address))) {
       throw new AppError(ErrorCode.Forbidden, 'The current password is wrong.');
@@ -180,16 +169,11 @@ export class UsersService {
     return toGroup(group, (await this.repository.membersOfGroups([group.id])).get(group.id) ?? []);
   }
 
-  async createGroup(actor: Principal, body: unknown): Promise<Group> {
-    const input = asObject(body);
-    onlyFields(input, GROUP_FIELDS);
-    const name = checkGroupName(requiredString(input, 'name', 1000));
-    const members = optionalStrings(input, 'members') ?? [];
+  async createGroup(actor: Principal, input: CreateGroupDto): Promise<Group> {
+    const name = checkGroupName(input.name);
+    const members = input.members ?? [];
     await this.repository.transaction(async (manager) => {
-      const group = await this.repository.insertGroup(
-        { name, description: optionalString(input, 'description', 2000) ?? '' },
-        manager,
-      );
+      const group = await this.repository.insertGroup({ name, description: input.description ?? '' }, manager);
       if (!group) throw new AppError(ErrorCode.AlreadyExists, `A group named "${name}" already exists.`);
       await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
     });
@@ -197,17 +181,15 @@ export class UsersService {
     return this.getGroup(name);
   }
 
-  async updateGroup(actor: Principal, name: string, body: unknown): Promise<Group> {
-    const input = asObject(body);
-    onlyFields(input, GROUP_FIELDS);
-    const members = optionalStrings(input, 'members');
+  async updateGroup(actor: Principal, name: string, input: UpdateGroupDto): Promise<Group> {
+    const members = input.members ?? undefined;
     const group = await this.repository.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
-    const newName = optionalString(input, 'name', 1000);
+    const newName = input.name ?? undefined;
     if (newName !== undefined && newName.normalize('NFC') !== group.name) {
       throw badRequest('"name" cannot be changed; create a new group instead.');
     }
-    group.description = optionalString(input, 'description', 2000) ?? group.description;
+    group.description = input.description ?? group.description;
     await this.repository.transaction(async (manager) => {
       await this.repository.saveGroup(group, manager);
       if (members) {
