@@ -5,7 +5,7 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import { requireJsonContentType } from '../../common/http/read-body';
 import type { Principal } from '../../common/auth/principal';
-import { clientAddress } from './authentication.service';
+import { clientAddress } from './request-credentials';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
