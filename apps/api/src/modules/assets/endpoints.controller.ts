@@ -7,6 +7,7 @@ import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { PlainTextErrorsFilter } from '../../common/errors/all-exceptions.filter';
 import { AppError } from '../../common/errors/app-error';
+import { attachmentDisposition } from '../../common/http/attachment';
 import { baseUrlOf } from '../../common/http/base-url';
 import { requestBody } from '../../common/http/client-limits';
 import { Query } from '../../common/http/query';
@@ -162,8 +163,8 @@ export class EndpointsController {
         if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
         const archive = await this.archives.export(actor, target, query.get('format'), query.bool('recursive'));
         res.status(200);
-        res.setHeader('Content-Type', archive.contentType);
-        res.setHeader('Content-Disposition', archive.contentDisposition);
+        res.setHeader('Content-Type', archive.mediaType);
+        res.setHeader('Content-Disposition', attachmentDisposition(archive.fileName));
         setUserContentHeaders(res); // an archive of user files is user content too
         if (method === 'HEAD') {
           archive.body.destroy();
