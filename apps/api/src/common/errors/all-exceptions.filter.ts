@@ -3,24 +3,45 @@ import { ErrorCode } from '@stockroom/contracts';
 import { isStorageError, StorageErrorCode } from '@stockroom/storage';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { AppError, httpStatusOf } from './app-error';
+import { AppError, ErrorDetails, httpStatusOf } from './app-error';
 import { isDatabaseUnavailable } from './database-errors';
+
+/** How a protocol writes an error's body: the console's `/api` JSON `{code, message}`, ProGet's text. */
+export type ErrorBodyFormat = 'json' | 'text';
 
 interface Mapped {
   status: number;
   code: ErrorCode;
   message: string;
-  headers?: Record<string, string>;
+  details: ErrorDetails;
+}
+
+/** An error's protocol-neutral details as HTTP headers. */
+export function errorHeaders(details: ErrorDetails, req: Pick<Request, 'headers'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (details.retryAfterSeconds !== undefined) headers['Retry-After'] = String(details.retryAfterSeconds);
+  if (details.allowedMethods !== undefined) headers['Allow'] = details.allowedMethods.join(', ');
+  // The console's own requests must not make the browser pop up its Basic sign-in dialog.
+  if (details.authChallenge === 'basic' && req.headers['x-requested-with'] !== 'XMLHttpRequest') {
+    headers['WWW-Authenticate'] = 'Basic realm="Stockroom", charset="UTF-8"';
+  }
+  if (details.rangeSize !== undefined) headers['Content-Range'] = `bytes */${details.rangeSize}`;
+  if (details.requestAbandoned) headers['Connection'] = 'close';
+  return headers;
 }
 
 /**
- * The one place errors become HTTP answers. `/endpoints` answers text/plain (pgutil prints it);
- * everything else JSON `{code, message}`. Unknown errors are logged with a request id and answer
- * a generic 500: never a stack trace.
+ * The one place errors become HTTP answers: codes to statuses, details to headers. Unknown errors
+ * are logged with a request id and answer a generic 500: never a stack trace. The body is JSON
+ * `{code, message}` unless the protocol says otherwise: a controller whose clients expect another
+ * format binds its own subclass (`@UseFilters`), e.g. {@link PlainTextErrorsFilter} for `/endpoints`.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
+  protected readonly logger = new Logger('Errors');
+
+  /** The body format; undefined for the global filter, which also answers requests no controller took. */
+  protected readonly bodyFormat: ErrorBodyFormat | undefined = undefined;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -41,17 +62,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
-    for (const [name, value] of Object.entries(mapped.headers ?? {})) {
-      // The console's own requests must not make the browser pop up its Basic sign-in dialog.
-      if (name === 'WWW-Authenticate' && req.headers['x-requested-with'] === 'XMLHttpRequest') continue;
-      res.setHeader(name, value);
-    }
+    for (const [name, value] of Object.entries(errorHeaders(mapped.details, req))) res.setHeader(name, value);
     res.removeHeader('Content-Disposition');
     res.removeHeader('ETag');
     res.removeHeader('Last-Modified');
     res.removeHeader('Content-Length');
     res.status(mapped.status);
-    if (req.originalUrl.startsWith('/endpoints/')) {
+    if ((this.bodyFormat ?? defaultFormat(req)) === 'text') {
       res.type('text/plain; charset=utf-8').send(req.method === 'HEAD' ? undefined : mapped.message);
     } else {
       res.json({ code: mapped.code, message: mapped.message });
@@ -67,7 +84,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         status: httpStatusOf(exception.code),
         code: exception.code,
         message: exception.message,
-        headers: exception.headers,
+        details: exception.details,
       };
     }
     if (exception instanceof HttpException) {
@@ -82,6 +99,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         status,
         code: status === 404 ? ErrorCode.NotFound : status < 500 ? ErrorCode.BadRequest : ErrorCode.Internal,
         message,
+        details: {},
       };
     }
     if (isStorageError(exception)) {
@@ -94,22 +112,28 @@ export class AllExceptionsFilter implements ExceptionFilter {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
             message: 'The storage is unavailable; try again later.',
+            details: {},
           };
         case StorageErrorCode.InsufficientStorage:
           // The provider's message names the blob key: for the log only.
           this.logger.error(`${req.method} ${req.path}: storage full: ${exception.message}`);
-          return { status: 507, code: ErrorCode.InsufficientStorage, message: 'The storage is full.' };
+          return { status: 507, code: ErrorCode.InsufficientStorage, message: 'The storage is full.', details: {} };
         case StorageErrorCode.Aborted:
           // The body failed but the connection is still there (e.g. a malformed chunked body).
           return {
             status: 400,
             code: ErrorCode.BadRequest,
             message: 'The request body ended before it was complete.',
-            headers: { Connection: 'close' },
+            details: { requestAbandoned: true },
           };
         case StorageErrorCode.NotFound:
           this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
-          return { status: 503, code: ErrorCode.ServiceUnavailable, message: 'The stored file is unavailable.' };
+          return {
+            status: 503,
+            code: ErrorCode.ServiceUnavailable,
+            message: 'The stored file is unavailable.',
+            details: {},
+          };
         default:
           break;
       }
@@ -120,15 +144,36 @@ export class AllExceptionsFilter implements ExceptionFilter {
         status: 503,
         code: ErrorCode.ServiceUnavailable,
         message: 'The database is unavailable; try again shortly.',
-        headers: { 'Retry-After': '5' },
+        details: { retryAfterSeconds: 5 },
       };
     }
     const requestId = randomUUID();
     this.logger.error(
       `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
     );
-    return { status: 500, code: ErrorCode.Internal, message: `Internal server error (request id ${requestId}).` };
+    return {
+      status: 500,
+      code: ErrorCode.Internal,
+      message: `Internal server error (request id ${requestId}).`,
+      details: {},
+    };
   }
+}
+
+/** For the ProGet API's controllers: pgutil and ProGet clients print a text/plain error body. */
+@Catch()
+export class PlainTextErrorsFilter extends AllExceptionsFilter {
+  protected override readonly bodyFormat: ErrorBodyFormat = 'text';
+}
+
+/**
+ * JSON for a controller that declares no format. A request no controller took (an unknown path, a
+ * middleware's error; Express sets `req.route` only once a route matched) is answered in the format
+ * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`.
+ */
+function defaultFormat(req: Request): ErrorBodyFormat {
+  if (req.route) return 'json';
+  return req.originalUrl.startsWith('/endpoints/') ? 'text' : 'json';
 }
 
 function clientGone(req: Request, res: Response): boolean {

@@ -1,11 +1,28 @@
 import { ErrorCode } from '@stockroom/contracts';
 
+/**
+ * Facts about a failure that a caller can act on beyond its code, said without any protocol: each
+ * protocol's error filter turns them into its own headers (HTTP: Retry-After, Allow, ...).
+ */
+export interface ErrorDetails {
+  /** Trying again makes sense after this many seconds. */
+  retryAfterSeconds?: number;
+  /** The operations (methods) the target accepts, when the one asked is not among them. */
+  allowedMethods?: readonly string[];
+  /** Credentials would help: the scheme the caller may present. */
+  authChallenge?: 'basic';
+  /** A byte range was asked of content of this size, and lies outside it. */
+  rangeSize?: number;
+  /** The rest of the request was not read: the connection cannot carry another request. */
+  requestAbandoned?: boolean;
+}
+
 /** A failure the caller can act on. The message is shown to the user as is. */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly headers: Record<string, string> = {},
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.name = 'AppError';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig, hostOf } from '../../config/app-config';
-import { isSignedRequest } from '../../modules/security/signed-urls.service';
+import { isSignedRequest } from '../../modules/security/request-credentials';
 
 /**
  * The separate content origin (`STOCKROOM_CONTENT_URL`): the same process answers on that host name,

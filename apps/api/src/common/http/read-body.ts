@@ -14,7 +14,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = 1024 * 102
     if ((e as { type?: string }).type === 'entity.too.large') {
       // The rest of the body is still on its way: close the connection rather than read it all.
       throw new AppError(ErrorCode.PayloadTooLarge, `Request body is larger than ${limitBytes} bytes.`, {
-        Connection: 'close',
+        requestAbandoned: true,
       });
     }
     throw badRequest('Could not read the request body.');

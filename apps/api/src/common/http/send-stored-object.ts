@@ -83,7 +83,7 @@ function pickRange(req: Request, obj: StoredObjectResponse): ByteRange | undefin
   if (parsed === -2) return undefined; // malformed: ignore, answer in full
   if (parsed === -1) {
     throw new AppError(ErrorCode.RangeNotSatisfiable, `Range not satisfiable: the file is ${obj.size} bytes.`, {
-      'Content-Range': `bytes */${obj.size}`,
+      rangeSize: obj.size,
     });
   }
   if (parsed.type !== 'bytes' || parsed.length !== 1) return undefined; // multi-range: 200 full

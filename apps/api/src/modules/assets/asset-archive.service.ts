@@ -9,7 +9,6 @@ import {
   Privilege,
 } from '@stockroom/contracts';
 import { newBlobKey, ownedTempName } from '@stockroom/storage';
-import { attachmentDisposition } from '../../common/http/attachment';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,8 +33,9 @@ import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
 
 export interface ExportedArchive {
-  contentType: string;
-  contentDisposition: string;
+  mediaType: string;
+  /** The name to save it under: the folder's (or directory's) name and the format's extension. */
+  fileName: string;
   body: Readable;
 }
 
@@ -142,10 +142,9 @@ export class AssetArchiveService {
         await release();
       }
     }
-    const name = `${path.name || feed.name}.${format}`;
     return {
-      contentType: CONTENT_TYPES[format],
-      contentDisposition: attachmentDisposition(name),
+      mediaType: CONTENT_TYPES[format],
+      fileName: `${path.name || feed.name}.${format}`,
       body: createArchiveStream(format, entries()),
     };
   }

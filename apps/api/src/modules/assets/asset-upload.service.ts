@@ -8,7 +8,6 @@ import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import type { Query } from '../../common/http/query';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
@@ -24,26 +23,27 @@ import { MultipartRepository, MultipartUploadRow } from './multipart.repository'
 /** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
 export type UploadMode = 'upsert' | 'create' | 'overwrite';
 
+/**
+ * One part of a chunked upload (spec §4), as the client declared it: integers already checked to be
+ * whole and not negative (`totalParts` ≥ 1), `id` the client's name for the upload.
+ */
+export interface MultipartPart {
+  id: string;
+  index: number;
+  offset: number;
+  totalSize: number;
+  partSize: number;
+  totalParts: number;
+}
+
 export interface UploadRequest {
   body: Readable;
   contentType?: string;
   contentLength?: number;
 }
 
-const CLIENT_ID = /^[A-Za-z0-9_-]{1,100}$/;
-
 function invalidMultipart(message: string): AppError {
   return new AppError(ErrorCode.InvalidMultipart, message);
-}
-
-function intArg(query: Query, name: string, min: number): number {
-  const raw = query.get(name);
-  if (raw === undefined || raw.trim() === '') throw invalidMultipart(`Missing multipart argument "${name}".`);
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw invalidMultipart(`Invalid multipart argument ${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}.`);
-  }
-  return value;
 }
 
 /** A full store, said with the directory's name and never the blob's key (507). */
@@ -51,12 +51,6 @@ function storageFull(e: unknown, feed: FeedEntity): unknown {
   return isStorageError(e, StorageErrorCode.InsufficientStorage)
     ? new AppError(ErrorCode.InsufficientStorage, `The storage of asset directory "${feed.name}" is full.`)
     : e;
-}
-
-function clientId(query: Query): string {
-  const id = query.get('id') ?? '';
-  if (!CLIENT_ID.test(id)) throw invalidMultipart('Invalid multipart "id": use 1-100 characters of A-Z a-z 0-9 - _.');
-  return id;
 }
 
 /**
@@ -155,7 +149,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       throw new AppError(
         ErrorCode.ServiceUnavailable,
         `Asset directory "${feed.name}" moved to another storage during the upload: send it again.`,
-        { 'Retry-After': '1' },
+        { retryAfterSeconds: 1 },
       );
     }
     return locked;
@@ -209,14 +203,9 @@ export class AssetUploadService implements OnApplicationShutdown {
   // ---- chunked upload (spec §4) ----
 
   /** `multipart=upload`: stores one part; the first part opens the upload. */
-  async uploadPart(actor: Principal, target: AssetTarget, query: Query, request: UploadRequest): Promise<void> {
+  async uploadPart(actor: Principal, target: AssetTarget, part: MultipartPart, request: UploadRequest): Promise<void> {
     const { feed, path } = target;
-    const id = clientId(query);
-    const index = intArg(query, 'index', 0);
-    const offset = intArg(query, 'offset', 0);
-    const totalSize = intArg(query, 'totalSize', 0);
-    const partSize = intArg(query, 'partSize', 0);
-    const totalParts = intArg(query, 'totalParts', 1);
+    const { id, index, offset, totalSize, partSize, totalParts } = part;
     if (index >= totalParts) throw invalidMultipart(`Part index ${index} is outside totalParts=${totalParts}.`);
     if (offset + partSize > totalSize) {
       throw invalidMultipart(`Part ${index} (offset ${offset}, size ${partSize}) extends past totalSize=${totalSize}.`);
@@ -339,9 +328,8 @@ export class AssetUploadService implements OnApplicationShutdown {
    * `multipart=complete`: assembles the parts into the file, atomically. An upload opened before
    * its directory moved to another storage is assembled where its parts are, then copied over.
    */
-  async completeMultipart(actor: Principal, target: AssetTarget, query: Query): Promise<void> {
+  async completeMultipart(actor: Principal, target: AssetTarget, id: string): Promise<void> {
     const { feed, path } = target;
-    const id = clientId(query);
     await this.checkWritable(actor, target, 'upsert');
     const written: { provider: StorageProvider; key: string }[] = [];
     let outcome: 'created' | 'overwritten';
@@ -425,10 +413,9 @@ export class AssetUploadService implements OnApplicationShutdown {
    * [ext] `POST content/{p}?multipart=abort&id=`: the client gave up (the console's Cancel). The
    * parts stored so far go now instead of when the janitor finds them (24 h by default).
    */
-  async abortMultipart(actor: Principal, target: AssetTarget, query: Query): Promise<void> {
+  async abortMultipart(actor: Principal, target: AssetTarget, id: string): Promise<void> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
-    const id = clientId(query);
     await this.multipart.transaction(async (manager) => {
       // Locked: a completion of the same upload waits, then finds it gone (or this finds it done).
       const upload = await this.multipart.find(feed.id, id, manager, true);
@@ -440,10 +427,9 @@ export class AssetUploadService implements OnApplicationShutdown {
   }
 
   /** `[ext]` `multipart=status`: which parts the server holds, so a client can resume. */
-  async multipartStatus(actor: Principal, target: AssetTarget, query: Query): Promise<MultipartStatus> {
+  async multipartStatus(actor: Principal, target: AssetTarget, id: string): Promise<MultipartStatus> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
-    const id = clientId(query);
     const upload = await this.multipart.find(feed.id, id);
     if (!upload || upload.path_lower !== path.lower)
       throw new AppError(ErrorCode.NotFound, `No multipart upload "${id}" is in progress for "${path.path}".`);

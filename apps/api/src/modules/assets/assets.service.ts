@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import {
-  AssetItem,
   AssetMetadataUpdate,
   AuditAction,
   CacheHeader,
@@ -13,7 +12,7 @@ import {
   responseHeaderBytes,
   responseHeaderProblem,
 } from '@stockroom/contracts';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { AppError, badRequest } from '../../common/errors/app-error';
@@ -21,7 +20,6 @@ import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import type { StoredUserMetadata } from './asset-item.entity';
-import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
@@ -104,6 +102,9 @@ function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>):
   }
 }
 
+/** Item rows as an object stream (a database cursor): iterate it, or pipe it, once. */
+export type ItemRowStream = Readable & AsyncIterable<AssetItemRow>;
+
 /** What retention saw of a file when it selected it. */
 export interface ExpectedFile {
   itemId: string;
@@ -145,31 +146,21 @@ export class AssetsService {
   }
 
   /**
-   * Streams the JSON array of a folder's children. A folder that does not exist lists as `[]`.
+   * A folder's children (recursive: its whole subtree), folders first, then files, each by name,
+   * streamed from a database cursor that is released when the stream ends or is destroyed. A folder
+   * that does not exist lists as empty.
    */
-  async list(actor: Principal, target: AssetTarget, recursive: boolean, contentBaseUrl: string): Promise<Readable> {
+  async list(actor: Principal, target: AssetTarget, recursive: boolean): Promise<ItemRowStream> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.View, feed);
     if (path.segments.length > 0) {
       const folder = await this.items.find(feed.id, path.lower);
-      if (folder?.kind !== 'dir') return Readable.from(['[]']);
+      if (folder?.kind !== 'dir') return Readable.from([]);
     }
     const { rows, release } = await this.items.streamListing(feed.id, path.lower, recursive);
-    let first = true;
-    const json = new Transform({
-      writableObjectMode: true,
-      transform(row: AssetItemRow, _enc, done) {
-        const prefix = first ? '[' : ',';
-        first = false;
-        done(null, prefix + JSON.stringify(toAssetItem(row, contentBaseUrl)));
-      },
-      flush(done) {
-        done(null, first ? '[]' : ']');
-      },
-    });
-    // pipeline: a client that goes away destroys the cursor too, and the connection returns.
-    pipeline(rows, json, () => void release());
-    return json;
+    // A consumer that goes away destroys the cursor too, and the connection returns.
+    finished(rows, () => void release());
+    return rows;
   }
 
   /** `POST dir/{p}`: creates the folder and its parents; fine when it exists. */
@@ -269,12 +260,12 @@ export class AssetsService {
     return { skipped, foldersRemoved };
   }
 
-  async getMetadata(actor: Principal, target: AssetTarget, contentBaseUrl: string): Promise<AssetItem> {
+  async getMetadata(actor: Principal, target: AssetTarget): Promise<AssetItemRow> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.View, feed);
     const item = await this.items.find(feed.id, path.lower);
     if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
-    return toAssetItem(item, contentBaseUrl);
+    return item;
   }
 
   /** `POST metadata/{p}` (spec §5). Validates the whole body before changing anything. */

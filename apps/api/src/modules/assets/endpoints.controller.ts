@@ -1,23 +1,28 @@
-import { All, Controller, Inject, Req, Res } from '@nestjs/common';
+import { All, Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
 import { AssetPathError, ErrorCode, parseEncodedPath } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
+import { PlainTextErrorsFilter } from '../../common/errors/all-exceptions.filter';
 import { AppError } from '../../common/errors/app-error';
+import { attachmentDisposition } from '../../common/http/attachment';
 import { baseUrlOf } from '../../common/http/base-url';
 import { requestBody } from '../../common/http/client-limits';
 import { Query } from '../../common/http/query';
 import { setUserContentHeaders } from '../../common/http/content-safety';
+import { jsonArray } from '../../common/http/json-array';
 import { readJsonBody } from '../../common/http/read-body';
 import { sendStoredObject } from '../../common/http/send-stored-object';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
+import { toAssetItem } from './asset-item.mapper';
+import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
-import { AssetUploadService, UploadMode } from './asset-upload.service';
+import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 
 /** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
@@ -25,8 +30,45 @@ export const ENDPOINT_OPERATIONS = ['content', 'dir', 'delete', 'metadata', 'exp
 
 const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
 
-function methodNotAllowed(allowed: string): AppError {
-  return new AppError(ErrorCode.MethodNotAllowed, `Method not allowed here; use ${allowed}.`, { Allow: allowed });
+function methodNotAllowed(...allowedMethods: string[]): AppError {
+  const allowed = allowedMethods.join(', ');
+  return new AppError(ErrorCode.MethodNotAllowed, `Method not allowed here; use ${allowed}.`, { allowedMethods });
+}
+
+const MULTIPART_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+function invalidMultipart(message: string): AppError {
+  return new AppError(ErrorCode.InvalidMultipart, message);
+}
+
+/** The client's name for a chunked upload (`id=`). */
+function multipartId(query: Query): string {
+  const id = query.get('id') ?? '';
+  if (!MULTIPART_ID.test(id))
+    throw invalidMultipart('Invalid multipart "id": use 1-100 characters of A-Z a-z 0-9 - _.');
+  return id;
+}
+
+function multipartInt(query: Query, name: keyof MultipartPart, min: number): number {
+  const raw = query.get(name);
+  if (raw === undefined || raw.trim() === '') throw invalidMultipart(`Missing multipart argument "${name}".`);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw invalidMultipart(`Invalid multipart argument ${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}.`);
+  }
+  return value;
+}
+
+/** `multipart=upload&id=&index=&offset=&totalSize=&partSize=&totalParts=` (spec §4). */
+function multipartPart(query: Query): MultipartPart {
+  return {
+    id: multipartId(query),
+    index: multipartInt(query, 'index', 0),
+    offset: multipartInt(query, 'offset', 0),
+    totalSize: multipartInt(query, 'totalSize', 0),
+    partSize: multipartInt(query, 'partSize', 0),
+    totalParts: multipartInt(query, 'totalParts', 1),
+  };
 }
 
 /**
@@ -35,6 +77,7 @@ function methodNotAllowed(allowed: string): AppError {
  */
 @Controller('endpoints')
 @Access.directory()
+@UseFilters(PlainTextErrorsFilter)
 export class EndpointsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,9 +126,14 @@ export class EndpointsController {
         return this.content(actor, target, method, query, req, res);
       case 'dir':
         if (method === 'GET' || method === 'HEAD') {
-          const body = await this.assets.list(actor, target, query.bool('recursive'), this.contentBase(req, feed.name));
+          const rows = await this.assets.list(actor, target, query.bool('recursive'));
+          const contentBase = this.contentBase(req, feed.name);
           res.status(200).type('application/json; charset=utf-8');
-          await pipeline(body, res);
+          await pipeline(
+            rows,
+            jsonArray((row: AssetItemRow) => toAssetItem(row, contentBase)),
+            res,
+          );
           return;
         }
         if (method === 'POST') {
@@ -93,7 +141,7 @@ export class EndpointsController {
           res.status(201).end();
           return;
         }
-        throw methodNotAllowed('GET, POST');
+        throw methodNotAllowed('GET', 'POST');
       case 'delete':
         if (method !== 'POST' && method !== 'DELETE') throw methodNotAllowed('POST');
         await this.assets.delete(actor, target, { recursive: query.bool('recursive'), fileOnly: false });
@@ -101,7 +149,8 @@ export class EndpointsController {
         return;
       case 'metadata':
         if (method === 'GET' || method === 'HEAD') {
-          res.status(200).json(await this.assets.getMetadata(actor, target, this.contentBase(req, feed.name)));
+          const item = await this.assets.getMetadata(actor, target);
+          res.status(200).json(toAssetItem(item, this.contentBase(req, feed.name)));
           return;
         }
         if (method === 'POST') {
@@ -109,13 +158,13 @@ export class EndpointsController {
           res.status(200).end();
           return;
         }
-        throw methodNotAllowed('GET, POST');
+        throw methodNotAllowed('GET', 'POST');
       case 'export': {
         if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
         const archive = await this.archives.export(actor, target, query.get('format'), query.bool('recursive'));
         res.status(200);
-        res.setHeader('Content-Type', archive.contentType);
-        res.setHeader('Content-Disposition', archive.contentDisposition);
+        res.setHeader('Content-Type', archive.mediaType);
+        res.setHeader('Content-Disposition', attachmentDisposition(archive.fileName));
         setUserContentHeaders(res); // an archive of user files is user content too
         if (method === 'HEAD') {
           archive.body.destroy();
@@ -154,7 +203,7 @@ export class EndpointsController {
     const multipart = query.get('multipart')?.toLowerCase();
     if (method === 'GET' || method === 'HEAD') {
       if (multipart === 'status') {
-        res.status(200).json(await this.uploads.multipartStatus(actor, target, query));
+        res.status(200).json(await this.uploads.multipartStatus(actor, target, multipartId(query)));
         return;
       }
       const object = await this.downloads.resolve(actor, target, {
@@ -171,26 +220,23 @@ export class EndpointsController {
       return;
     }
     const mode = UPLOAD_MODES[method];
-    if (!mode) throw methodNotAllowed('GET, HEAD, POST, PUT, PATCH, DELETE');
+    if (!mode) throw methodNotAllowed('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE');
     const upload = {
       body: requestBody(req),
       contentType: req.headers['content-type'],
       contentLength: contentLength(req),
     };
     if (multipart === 'upload' && method === 'POST') {
-      await this.uploads.uploadPart(actor, target, query, upload);
+      await this.uploads.uploadPart(actor, target, multipartPart(query), upload);
       res.status(200).end();
     } else if (multipart === 'complete' && method === 'POST') {
-      await this.uploads.completeMultipart(actor, target, query);
+      await this.uploads.completeMultipart(actor, target, multipartId(query));
       res.status(200).end();
     } else if (multipart === 'abort' && method === 'POST') {
-      await this.uploads.abortMultipart(actor, target, query);
+      await this.uploads.abortMultipart(actor, target, multipartId(query));
       res.status(200).end();
     } else if (multipart !== undefined && multipart !== '') {
-      throw new AppError(
-        ErrorCode.InvalidMultipart,
-        `Unknown multipart operation "${multipart}": use upload, complete or abort.`,
-      );
+      throw invalidMultipart(`Unknown multipart operation "${multipart}": use upload, complete or abort.`);
     } else {
       await this.uploads.upload(actor, target, mode, upload);
       res.status(201).end();

@@ -11,10 +11,8 @@ export interface FeedRef {
   name: string;
 }
 
-export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="Stockroom", charset="UTF-8"' };
-
 export function unauthorized(message: string): AppError {
-  return new AppError(ErrorCode.Unauthorized, message, WWW_AUTHENTICATE);
+  return new AppError(ErrorCode.Unauthorized, message, { authChallenge: 'basic' });
 }
 
 export function feedNotFound(name: string): AppError {

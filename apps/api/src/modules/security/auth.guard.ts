@@ -7,6 +7,7 @@ import type { RequestWithPrincipal } from '../../common/auth/actor.decorator';
 import { AppError } from '../../common/errors/app-error';
 import { AccessService, unauthorized } from './access.service';
 import { AuthenticationService } from './authentication.service';
+import { presentedCredentials } from './request-credentials';
 import { clearSessionCookies } from './session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -39,13 +40,14 @@ export class AuthGuard implements CanActivate {
     }
     if (rule.kind === 'public') return true;
 
-    const { principal, csrfToken, staleSession } = await this.authentication.authenticate(req);
+    const presented = presentedCredentials(req);
+    const { principal, csrfToken, staleSession } = await this.authentication.authenticate(presented);
     req.principal = principal;
     if (staleSession) clearSessionCookies(context.switchToHttp().getResponse<Response>());
     if (
       csrfToken !== undefined &&
       !SAFE_METHODS.has(req.method) &&
-      !AuthenticationService.csrfMatches(req, csrfToken)
+      !AuthenticationService.csrfMatches(presented.csrfToken, csrfToken)
     ) {
       throw new AppError(ErrorCode.Forbidden, 'Missing or wrong CSRF token (X-XSRF-TOKEN); reload the page.');
     }

@@ -1,19 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditAction, CredentialKind, ErrorCode } from '@stockroom/contracts';
-import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../common/auth/principal';
 import { anonymous } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
-import { Query } from '../../common/http/query';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { unauthorized } from './access.service';
-import { Credential, CSRF_HEADER, readCredential } from './credentials';
+import { Credential, PresentedCredentials } from './credentials';
 import { IdentityRepository, KeyRow } from './identity.repository';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
-import { isSignedRequest, SignedUrlsService } from './signed-urls.service';
+import { SignedUrlsService } from './signed-urls.service';
 import { systemKeyPrivileges } from './privilege-evaluation';
 
 export interface Authenticated {
@@ -26,10 +24,6 @@ export interface Authenticated {
 
 export function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-export function clientAddress(req: Request): string {
-  return (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 }
 
 const MAX_SECRET_LENGTH = 4096;
@@ -53,14 +47,10 @@ export class AuthenticationService {
     private readonly signedUrls: SignedUrlsService,
   ) {}
 
-  async authenticate(req: Request): Promise<Authenticated> {
-    const address = clientAddress(req);
-    // A signed download URL is its own and only credential: headers and cookies are not read.
-    if (isSignedRequest(req.originalUrl)) {
-      return { principal: this.signedUrls.authenticate(req.method.toUpperCase(), req.originalUrl, address) };
-    }
-    const credential = readCredential(req.headers, Query.fromUrl(req.originalUrl).get('key'));
+  async authenticate({ credential, address }: PresentedCredentials): Promise<Authenticated> {
     switch (credential.kind) {
+      case 'signed-url':
+        return { principal: this.signedUrls.authenticate(credential.request, address) };
       case 'none':
         return { principal: anonymous(address) };
       case 'malformed':
@@ -91,10 +81,9 @@ export class AuthenticationService {
     }
   }
 
-  /** The request carries a session's CSRF token (header X-XSRF-TOKEN, as Angular sends it). */
-  static csrfMatches(req: Request, expected: string): boolean {
-    const sent = req.headers[CSRF_HEADER];
-    if (typeof sent !== 'string' || sent.length !== expected.length) return false;
+  /** The caller sent back its session's CSRF token. */
+  static csrfMatches(sent: string | undefined, expected: string): boolean {
+    if (sent === undefined || sent.length !== expected.length) return false;
     return timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookies } from 'cookie';
+import type { SignedRequest } from './signed-urls.service';
 
 export const SESSION_COOKIE = 'stockroom_session';
 /** Angular's HttpClient sends this cookie's value back in `X-XSRF-TOKEN` by itself. */
@@ -16,7 +17,18 @@ export type Credential =
    */
   | { kind: 'password'; userName: string; password: string; via: 'basic' | 'x-apikey' }
   | { kind: 'session'; token: string }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; reason: string }
+  /** A signed download URL: the URL is the credential (see `SignedUrlsService`). */
+  | { kind: 'signed-url'; request: SignedRequest };
+
+/** Everything a caller presents to authentication, whatever the protocol that carried it. */
+export interface PresentedCredentials {
+  credential: Credential;
+  /** Where the caller connects from (audit, login throttling). */
+  address: string;
+  /** The CSRF token the caller sent back (console sessions; header X-XSRF-TOKEN over HTTP). */
+  csrfToken?: string;
+}
 
 /**
  * A custom header's value as the client meant it. Node joins a repeated header with ", " (some

@@ -49,7 +49,7 @@ export class LoginThrottleService {
     return new AppError(
       ErrorCode.TooManyRequests,
       `Too many failed sign-in attempts from your address; try again in ${wait}.`,
-      { 'Retry-After': String(retryAfter) },
+      { retryAfterSeconds: retryAfter },
     );
   }
 

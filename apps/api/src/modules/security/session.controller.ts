@@ -6,7 +6,7 @@ import { Actor } from '../../common/auth/actor.decorator';
 import { JsonContentTypeGuard } from '../../common/http/json-content-type.guard';
 import type { Principal } from '../../common/auth/principal';
 import { ChangePasswordDto, LoginDto } from './security-requests.dto';
-import { clientAddress } from './authentication.service';
+import { clientAddress } from './request-credentials';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';

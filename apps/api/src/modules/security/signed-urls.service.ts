@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { AssetPathError, ErrorCode, parseEncodedPath } from '@stockroom/contracts';
+import { ErrorCode } from '@stockroom/contracts';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { AppError } from '../../common/errors/app-error';
-import { Query } from '../../common/http/query';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ServerSecretsRepository } from './server-secrets.repository';
 import { SIGNED_URL_PARAMS, SignedTarget, SignedUrlSigner } from './signed-url-signer';
@@ -21,9 +20,19 @@ function refused(message: string): AppError {
   return new AppError(ErrorCode.Forbidden, message);
 }
 
-/** The request carries a signature: it is a signed download, whatever else it carries. */
-export function isSignedRequest(originalUrl: string): boolean {
-  return originalUrl.startsWith('/endpoints/') && Query.fromUrl(originalUrl).has(SIGNED_URL_PARAMS.signature);
+/** A signed download request, as its URL states it (read by `request-credentials.ts`). */
+export interface SignedRequest {
+  /** Upper-case: GET, HEAD, … */
+  method: string;
+  /** The operation asked (`content`), lower-case. */
+  operation: string;
+  /** The multipart operation, if any is asked (a signed URL never names one). */
+  multipart?: string;
+  /** Directory and item path, decoded; absent when the URL does not decode. */
+  target?: Omit<SignedTarget, 'version'>;
+  expires?: string;
+  version?: string;
+  signature: string;
 }
 
 /**
@@ -58,32 +67,20 @@ export class SignedUrlsService implements OnModuleInit {
   }
 
   /**
-   * The principal of a signed request (see {@link isSignedRequest}): allowed exactly the file it was
+   * The principal of a signed request: allowed exactly the file it was
    * signed for. A signature that does not check out is refused (403) and never falls back to other
    * credentials or to anonymous access.
    */
-  authenticate(method: string, originalUrl: string, address: string): Principal {
-    const q = originalUrl.indexOf('?');
-    const query = new Query(q < 0 ? '' : originalUrl.slice(q + 1));
-    const [, , feedRaw = '', op = '', ...rest] = (q < 0 ? originalUrl : originalUrl.slice(0, q)).split('/');
+  authenticate(request: SignedRequest, address: string): Principal {
     if (
-      op.toLowerCase() !== 'content' ||
-      (method !== 'GET' && method !== 'HEAD') ||
-      (query.get('multipart') ?? '') !== ''
+      request.operation !== 'content' ||
+      (request.method !== 'GET' && request.method !== 'HEAD') ||
+      (request.multipart ?? '') !== ''
     ) {
       throw refused('A signed URL only downloads the file it was made for (GET or HEAD of its content).');
     }
-    const expires = query.get(SIGNED_URL_PARAMS.expires);
-    const version = query.get(SIGNED_URL_PARAMS.version);
-    const signature = query.get(SIGNED_URL_PARAMS.signature) ?? '';
-    let target: SignedTarget | undefined;
-    try {
-      if (expires !== undefined && version) {
-        target = { feed: decodeURIComponent(feedRaw), path: parseEncodedPath(rest.join('/')).join('/'), version };
-      }
-    } catch (e) {
-      if (!(e instanceof AssetPathError || e instanceof URIError)) throw e;
-    }
+    const { expires, version, signature } = request;
+    const target = expires !== undefined && version && request.target ? { ...request.target, version } : undefined;
     if (!target || expires === undefined) throw refused('The signed URL is incomplete or malformed.');
     const check = this.key().verify(target, expires, signature, Math.floor(this.clock.now().getTime() / 1000));
     if (!check.ok) {
