@@ -5,6 +5,7 @@ import { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
+import { UnitOfWork } from './database/unit-of-work';
 import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
 import { AssetsModule } from './modules/assets/assets.module';
@@ -41,12 +42,13 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,
+        UnitOfWork,
         Clock,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
       ],
-      exports: [APP_CONFIG, CoherentCache, Clock],
+      exports: [APP_CONFIG, CoherentCache, UnitOfWork, Clock],
     };
   }
 }

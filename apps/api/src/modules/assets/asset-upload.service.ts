@@ -12,6 +12,7 @@ import type { Query } from '../../common/http/query';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
+import { FeedsService } from '../feeds/feeds.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, requireNewNames } from './asset-target';
@@ -71,6 +72,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly items: AssetsRepository,
     private readonly multipart: MultipartRepository,
     private readonly storage: StorageService,
+    private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -150,7 +152,7 @@ export class AssetUploadService implements OnApplicationShutdown {
    * upload a 503 to send again (its blobs are discarded), never a file whose bytes are elsewhere.
    */
   async storageWrittenTo(manager: EntityManager, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
-    const locked = await this.storage.lockStorage(manager, feed.id);
+    const locked = await this.feeds.lockStorage(manager, feed.id);
     if (!this.storage.sameLocation(locked.current, written)) {
       throw new AppError(
         ErrorCode.ServiceUnavailable,
@@ -348,7 +350,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     let size = 0;
     try {
       outcome = await this.multipart.transaction(async (manager) => {
-        const storage = await this.storage.lockStorage(manager, feed.id);
+        const storage = await this.feeds.lockStorage(manager, feed.id);
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
         if (upload.path_lower !== path.lower)

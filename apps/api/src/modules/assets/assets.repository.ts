@@ -456,4 +456,56 @@ export class AssetsRepository {
       throw e;
     }
   }
+
+  // ---- for other modules, through FeedContentsService ----
+
+  /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
+  async fileStats(feedIds: readonly number[]): Promise<{ feed_id: number; files: string; bytes: string }[]> {
+    if (feedIds.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT feed_id, count(*) AS files, coalesce(sum(size), 0) AS bytes
+         FROM asset_items
+        WHERE feed_id = ANY($1::int[]) AND kind = 'file'
+        GROUP BY feed_id`,
+      [feedIds],
+    );
+  }
+
+  async hasFiles(feedId: number): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`, [
+      feedId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Every blob key of the directory's files. */
+  async blobKeysOfFeed(manager: EntityManager, feedId: number): Promise<string[]> {
+    const rows: { blob_key: string }[] = await manager.query(
+      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
+      [feedId],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+
+  /** The directory's files with a blob and an id above `afterId`, by id, at most `limit`. */
+  filesAfter(
+    feedId: number,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; path: string; blob_key: string; sha256: string | null; size: string }[]> {
+    return this.dataSource.query(
+      `SELECT id, path, blob_key, sha256, size FROM asset_items
+       WHERE feed_id = $1 AND kind = 'file' AND blob_key IS NOT NULL AND id > $2 ORDER BY id LIMIT $3`,
+      [feedId, afterId, limit],
+    );
+  }
+
+  /** Whether item `id` still exists and still has blob `blobKey` (not deleted nor overwritten). */
+  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE id = $1 AND blob_key = $2`, [
+      id,
+      blobKey,
+    ]);
+    return rows.length > 0;
+  }
 }

@@ -20,6 +20,7 @@ import { AppError, badRequest } from '../../common/errors/app-error';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
+import { FeedsService } from '../feeds/feeds.service';
 import type { StoredUserMetadata } from './asset-item.entity';
 import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
@@ -118,6 +119,7 @@ export class AssetsService {
   constructor(
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
+    private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -210,7 +212,7 @@ export class AssetsService {
         }
       }
       const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
-      await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), keys);
+      await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), keys);
       return { kind: item.kind, files: keys.length };
     });
     this.storage.sweepSoon();
@@ -264,7 +266,7 @@ export class AssetsService {
       else doomed.push(e.itemId);
     }
     const { blobKeys, parents } = await this.items.deleteFiles(manager, feed.id, doomed);
-    await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), blobKeys);
+    await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), blobKeys);
     const foldersRemoved = await this.items.removeEmptyFolders(manager, feed.id, parents);
     return { skipped, foldersRemoved };
   }

@@ -74,7 +74,9 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
         }
         let batch: string[] = [];
         const flush = async () => {
-          for (const key of await this.multipart.unreferencedBlobs(batch)) {
+          const unreferenced = await this.multipart.unreferencedBlobs(batch);
+          const queued = await this.storage.queuedForDeletion(unreferenced);
+          for (const key of unreferenced.filter((k) => !queued.has(k))) {
             await provider.delete(key);
             removed.blobs++;
           }
