@@ -179,15 +179,25 @@ export class AssetsRepository {
    * Items whose paths differ only by Unicode normalisation (`café` stored composed and decomposed), at
    * most `limit` groups: one pass over the non-ASCII paths (only those can differ), grouped by NFC key.
    */
-  async findNameTwins(limit: number): Promise<{ directory: string; paths: string[] }[]> {
+  async findNameTwins(limit: number): Promise<{ feed_id: number; paths: string[] }[]> {
     return this.dataSource.query(
-      `SELECT f.name AS directory, t.paths FROM (
-         SELECT feed_id, array_agg(path ORDER BY id) AS paths FROM asset_items
-         WHERE octet_length(path_lower) <> char_length(path_lower)
-         GROUP BY feed_id, normalize(path_lower, NFC) HAVING count(*) > 1
-         LIMIT $1) AS t
-       JOIN feeds f ON f.id = t.feed_id ORDER BY f.name, t.paths[1]`,
+      `SELECT feed_id, array_agg(path ORDER BY id) AS paths FROM asset_items
+       WHERE octet_length(path_lower) <> char_length(path_lower)
+       GROUP BY feed_id, normalize(path_lower, NFC) HAVING count(*) > 1
+       LIMIT $1`,
       [limit],
+    );
+  }
+
+  /** Adds downloads to items' counts (one statement for the whole batch). */
+  async addDownloads(downloads: { id: string; count: number; last: Date }[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE asset_items AS i
+          SET download_count = i.download_count + v.n,
+              last_downloaded_at = GREATEST(i.last_downloaded_at, v.at)
+         FROM unnest($1::bigint[], $2::int[], $3::timestamptz[]) AS v(id, n, at)
+        WHERE i.id = v.id`,
+      [downloads.map((d) => d.id), downloads.map((d) => d.count), downloads.map((d) => d.last.toISOString())],
     );
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StorageSettings } from '@stockroom/contracts';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Tx } from '../../database/unit-of-work';
 import { FeedEntity } from './feed.entity';
@@ -26,6 +26,14 @@ export class FeedsRepository {
 
   findById(id: number): Promise<FeedEntity | null> {
     return this.dataSource.getRepository(FeedEntity).findOneBy({ id });
+  }
+
+  /** The names of the directories with these ids (absent: no such directory). */
+  namesById(ids: readonly number[]): Promise<Pick<FeedEntity, 'id' | 'name'>[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(FeedEntity)
+      .find({ select: { id: true, name: true }, where: { id: In([...ids]) } });
   }
 
   findByName(name: string, tx: Tx = this.dataSource.manager): Promise<FeedEntity | null> {

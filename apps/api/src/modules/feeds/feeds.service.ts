@@ -84,6 +84,12 @@ export class FeedsService {
     return this.repository.list();
   }
 
+  /** Directory names by id, for other modules' listings (no privilege check: callers decide what to show). */
+  async namesById(ids: readonly number[]): Promise<Map<number, string>> {
+    const rows = await this.repository.namesById([...new Set(ids)]);
+    return new Map(rows.map((f) => [f.id, f.name]));
+  }
+
   /**
    * The directories the caller may view (the others are not mentioned), each with the caller's
    * privileges there, its file count and size: three queries in all, whatever their number.
