@@ -31,8 +31,7 @@ export interface RunRow {
   resumed: number;
   error: string | null;
   details: Record<string, unknown> | null;
-  /** Joined from the directory and the preview. */
-  feed_name: string | null;
+  /** Joined from the preview (the directory's name is the feeds module's: see RetentionService). */
   totals: { files: number; bytes: number } | null;
 }
 
@@ -78,8 +77,8 @@ export interface LockedConnection {
 
 const RUN_COLUMNS = `r.id, r.kind, r.feed_id, r.trigger, r.slot, r.dry_run, r.state, r.preview_id, r.started_by,
   r.started_at, r.finished_at, r.cursor, r.deleted_files, r.deleted_bytes, r.skipped_files, r.folders_removed,
-  r.resumed, r.error, r.details, f.name AS feed_name, p.totals`;
-const RUN_FROM = `retention_runs r LEFT JOIN retention_previews p ON p.id = r.preview_id LEFT JOIN feeds f ON f.id = r.feed_id`;
+  r.resumed, r.error, r.details, p.totals`;
+const RUN_FROM = `retention_runs r LEFT JOIN retention_previews p ON p.id = r.preview_id`;
 const CANDIDATE_COLUMNS = `seq, item_id, path, size, created_at, modified_at, download_count, last_downloaded_at,
   blob_key, rule, reason, outcome, note`;
 
