@@ -3,7 +3,7 @@ import { AuditAction, ErrorCode, MultipartStatus, Privilege } from '@stockroom/c
 import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
-import type { EntityManager } from 'typeorm';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Principal } from '../../common/auth/principal';
@@ -68,6 +68,7 @@ function clientId(query: Query): string {
 @Injectable()
 export class AssetUploadService implements OnApplicationShutdown {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly items: AssetsRepository,
     private readonly multipart: MultipartRepository,
@@ -151,7 +152,7 @@ export class AssetUploadService implements OnApplicationShutdown {
    * still the one new blobs were written to: a storage move that started meanwhile makes the
    * upload a 503 to send again (its blobs are discarded), never a file whose bytes are elsewhere.
    */
-  async storageWrittenTo(manager: EntityManager, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
+  async storageWrittenTo(manager: Tx, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
     const locked = await this.feeds.lockStorage(manager, feed.id);
     if (!this.storage.sameLocation(locked.current, written)) {
       throw new AppError(
@@ -168,7 +169,7 @@ export class AssetUploadService implements OnApplicationShutdown {
    * folders, applies the mode's rules, and queues the replaced blob for deletion.
    */
   async commitFile(
-    manager: EntityManager,
+    manager: Tx,
     feed: FeedEntity,
     storage: LockedStorage,
     path: ItemPath,
@@ -196,10 +197,10 @@ export class AssetUploadService implements OnApplicationShutdown {
   private async commitOrDiscard<T>(
     provider: StorageProvider,
     blobKey: string,
-    work: (m: EntityManager) => Promise<T>,
+    work: (m: Tx) => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await this.items.transaction(work);
+      const result = await this.unitOfWork.run(work);
       this.storage.sweepSoon();
       return result;
     } catch (e) {
@@ -264,7 +265,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       hashing?.discard();
     }
 
-    await this.multipart.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       const current = await this.multipart.find(feed.id, id, manager, true);
       if (!current || current.id !== upload.id)
         throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
@@ -312,7 +313,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       if (mediaType && !existing.media_type) await this.multipart.setMediaTypeIfUnset(existing.id, mediaType);
       return check(existing);
     }
-    return this.multipart.transaction(async (manager) => {
+    return this.unitOfWork.run(async (manager) => {
       await this.multipart.lockClientId(manager, feed.id, id);
       const raced = await this.multipart.find(feed.id, id, manager);
       if (raced) return check(raced);
@@ -349,7 +350,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     let outcome: 'created' | 'overwritten';
     let size = 0;
     try {
-      outcome = await this.multipart.transaction(async (manager) => {
+      outcome = await this.unitOfWork.run(async (manager) => {
         const storage = await this.feeds.lockStorage(manager, feed.id);
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
@@ -431,7 +432,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
     const id = clientId(query);
-    await this.multipart.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       // Locked: a completion of the same upload waits, then finds it gone (or this finds it done).
       const upload = await this.multipart.find(feed.id, id, manager, true);
       if (!upload || upload.path_lower !== path.lower)

@@ -73,14 +73,17 @@ function subtreeBounds(lower: string): [string, string] {
   return [`${lower}/`, `${lower}0`];
 }
 
-/** The only place that touches the asset tables. */
+/**
+ * The only place that touches `asset_items` (MultipartRepository has the upload tables).
+ *
+ * Style (the assets module's): raw SQL rows (AssetItemRow). Paths are compared under C collation
+ * by range, files are written in bulk with `unnest` and `ON CONFLICT`, listings stream through
+ * server-side cursors and counters add up in one statement: the entity API says none of it, and a
+ * million-file tree must never be loaded as entities.
+ */
 @Injectable()
 export class AssetsRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
 
   async find(
     feedId: number,

@@ -26,7 +26,7 @@ import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
-import type { EntityManager } from 'typeorm';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import { isMediaType } from './media-type';
 
@@ -117,6 +117,7 @@ export interface ExpectedFile {
 @Injectable()
 export class AssetsService {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
     private readonly feeds: FeedsService,
@@ -181,7 +182,7 @@ export class AssetsService {
     if (path.segments.length === 0) return;
     const existing = await this.items.findWithAncestors(feed.id, path.segments);
     requireNewNames(path, new Set(existing.map((r) => r.path_lower)));
-    await this.items.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, this.clock.now());
       if (inTheWay)
         throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
@@ -198,7 +199,7 @@ export class AssetsService {
     await this.access.require(actor, Privilege.Delete, feed);
     if (path.segments.length === 0)
       throw badRequest('The directory root cannot be deleted; delete the directory instead.');
-    const deleted = await this.items.transaction(async (manager) => {
+    const deleted = await this.unitOfWork.run(async (manager) => {
       const item = await this.items.lock(manager, feed.id, path.lower);
       if (!item) return undefined;
       if (item.kind === 'dir') {
@@ -235,7 +236,7 @@ export class AssetsService {
    * this empties. Returns, per file, null when deleted or why it was skipped.
    */
   async removeIfUnchanged(
-    manager: EntityManager,
+    manager: Tx,
     feed: FeedEntity,
     expected: ExpectedFile[],
   ): Promise<{ skipped: Map<string, string>; foldersRemoved: number }> {

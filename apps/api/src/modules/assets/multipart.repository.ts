@@ -30,14 +30,16 @@ export interface MultipartPartRow {
 const UPLOAD_COLUMNS = `id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key, storage_upload_id,
   media_type, storage, hashed_bytes, hash_state`;
 
-/** Multipart upload state: the database is the only shared memory between nodes. */
+/**
+ * The only place that touches `multipart_uploads` and `multipart_parts`: upload state, the only
+ * memory nodes share.
+ *
+ * Style: raw SQL rows, as the whole assets module (see AssetsRepository): advisory locks, upserts
+ * of parts, SKIP LOCKED claims of abandoned uploads.
+ */
 @Injectable()
 export class MultipartRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
 
   /** Serialises the creation of one client id across nodes (held until the transaction ends). */
   async lockClientId(manager: EntityManager, feedId: number, clientId: string): Promise<void> {

@@ -32,7 +32,15 @@ const RULE_VIEW = `
     LEFT JOIN users u ON u.id = pr.user_id
     LEFT JOIN groups g ON g.id = pr.group_id`;
 
-/** Users, groups, roles, rules, keys and sessions: everything security manages. */
+/**
+ * Users, groups, roles, rules, keys and sessions: everything security manages (IdentityRepository
+ * has the hot read paths of authentication).
+ *
+ * Style (the security module's): TypeORM's entity API. Users, groups, roles and rules are records
+ * an administrator edits one at a time and the services work on the entities; raw SQL only for
+ * read models that join several tables (rule views, memberships) and set-wise deletes, which the
+ * entity API would do row by row. Directory names are the feeds module's: rules carry feed ids.
+ */
 @Injectable()
 export class SecurityRepository {
   constructor(private readonly dataSource: DataSource) {}

@@ -40,7 +40,8 @@ describe('StorageMovesRepository', () => {
       retentionDryRun: false,
       inlineContent: false,
     });
-    feedId = feed!.id;
+    if (!feed) throw new Error('the directory was not created');
+    feedId = feed.id;
   });
 
   const start = (id = randomUUID()) =>

@@ -81,6 +81,7 @@ describe('StorageMovesService', () => {
     await storage.providerForDescriptor(old).delete(keys[1]);
     const target = disk(`target-${feed.id}`);
     const move = await moves.change(ADMIN_KEY, feed, target);
+    if (!move) throw new Error('no move started');
     moves.runSoon();
     const [failed] = await settled(feed);
     expect(failed).toMatchObject({ id: move?.id, state: 'failed', copiedFiles: 1, failedFiles: 1 });
@@ -90,11 +91,11 @@ describe('StorageMovesService', () => {
     await expect(moves.change(ADMIN_KEY, feed, disk(`third-${feed.id}`))).rejects.toThrow(/still moving/);
 
     await storage.providerForDescriptor(old).write(keys[1], Readable.from([Buffer.from('lost.txt')]));
-    expect(await moves.retry(ADMIN_KEY, move!.id)).toMatchObject({ state: 'copying', copiedFiles: 0 });
+    expect(await moves.retry(ADMIN_KEY, move.id)).toMatchObject({ state: 'copying', copiedFiles: 0 });
     const [retried] = await settled(feed);
     expect(retried).toMatchObject({ id: move?.id, state: 'completed', copiedFiles: 2, failedFiles: 0 });
     expect(await readBlob(target, keys[1])).toBe('lost.txt');
-    await expect(moves.retry(ADMIN_KEY, move!.id)).rejects.toThrow(/Only a failed move/);
+    await expect(moves.retry(ADMIN_KEY, move.id)).rejects.toThrow(/Only a failed move/);
   });
 
   it('switches an empty directory without a move', async () => {
