@@ -473,9 +473,12 @@ export class AssetsRepository {
   // ---- for other modules, through FeedContentsService ----
 
   /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
-  async fileStats(feedIds: readonly number[]): Promise<{ feed_id: number; files: string; bytes: string }[]> {
+  async fileStats(
+    feedIds: readonly number[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ feed_id: number; files: string; bytes: string }[]> {
     if (feedIds.length === 0) return [];
-    return this.dataSource.query(
+    return manager.query(
       `SELECT feed_id, count(*) AS files, coalesce(sum(size), 0) AS bytes
          FROM asset_items
         WHERE feed_id = ANY($1::int[]) AND kind = 'file'

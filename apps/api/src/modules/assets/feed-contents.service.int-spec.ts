@@ -45,7 +45,7 @@ describe('FeedContentsService', () => {
     expect(stats.get(a.id)).toEqual({ fileCount: 2, totalBytes: 15 });
     expect(stats.get(b.id)).toEqual({ fileCount: 1, totalBytes: 7 });
     expect(stats.has(empty.id)).toBe(false);
-    expect(await contents.statsOf(empty.id)).toEqual({ fileCount: 0, totalBytes: 0 });
+    expect(await uow.run((tx) => contents.statsOf(tx, empty.id))).toEqual({ fileCount: 0, totalBytes: 0 });
     expect(await contents.stats([])).toEqual(new Map());
     expect(await contents.hasFiles(a.id)).toBe(true);
     expect(await contents.hasFiles(empty.id)).toBe(false);

@@ -41,17 +41,17 @@ export class FeedContentsService {
   ) {}
 
   /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
-  async stats(feedIds: readonly number[]): Promise<Map<number, FeedStats>> {
+  async stats(feedIds: readonly number[], tx?: Tx): Promise<Map<number, FeedStats>> {
     const stats = new Map<number, FeedStats>();
     // bigint arrives as a string; sizes beyond 2^53 bytes (8 PiB) are not a concern.
-    for (const r of await this.items.fileStats(feedIds))
+    for (const r of await this.items.fileStats(feedIds, tx))
       stats.set(r.feed_id, { fileCount: Number(r.files), totalBytes: Number(r.bytes) });
     return stats;
   }
 
-  /** Files and bytes of one directory. */
-  async statsOf(feedId: number): Promise<FeedStats> {
-    return (await this.stats([feedId])).get(feedId) ?? NO_FILES;
+  /** Files and bytes of one directory, counted in `tx` (after the caller locked the directory). */
+  async statsOf(tx: Tx, feedId: number): Promise<FeedStats> {
+    return (await this.stats([feedId], tx)).get(feedId) ?? NO_FILES;
   }
 
   hasFiles(feedId: number): Promise<boolean> {

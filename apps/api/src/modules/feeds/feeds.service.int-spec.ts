@@ -6,7 +6,7 @@ import { addFile } from '../../../test/support/service-fixtures';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository } from '../assets/assets.repository';
 import { MultipartRepository } from '../assets/multipart.repository';
-import type { StorageDescriptor } from '../storage/storage.service';
+import { StorageDescriptor, StorageService } from '../storage/storage.service';
 import type { FeedEntity } from './feed.entity';
 import { FeedsService } from './feeds.service';
 
@@ -107,7 +107,11 @@ describe('FeedsService (storage and deletion)', () => {
       await feeds.switchStorage(tx, feed.id, { storage: disk('new'), previous: disk('old') });
     });
     await s.dataSource.query(`DELETE FROM blob_deletions`);
+    // What is queued is looked at here; the sweep that delete starts would remove it meanwhile.
+    const sweep = jest.spyOn(s.module.get(StorageService), 'sweepSoon').mockImplementation(() => undefined);
     await feeds.delete(ADMIN_KEY, feed.name);
+    expect(sweep).toHaveBeenCalled();
+    sweep.mockRestore();
 
     expect(await s.dataSource.query(`SELECT 1 FROM feeds WHERE id = $1`, [feed.id])).toEqual([]);
     expect(await s.dataSource.query(`SELECT 1 FROM asset_items WHERE feed_id = $1`, [feed.id])).toEqual([]);

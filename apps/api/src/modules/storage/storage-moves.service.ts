@@ -98,7 +98,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
           `Asset directory "${feed.name}" is still moving to its current storage: wait for the move to finish (or retry it if it failed) before choosing another one.`,
         );
       }
-      const stats = await this.contents.statsOf(feed.id);
+      const stats = await this.contents.statsOf(tx, feed.id);
       await this.feeds.switchStorage(tx, feed.id, {
         storage: settings,
         previous: stats.fileCount > 0 ? locked : null,
