@@ -6,6 +6,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { BodyValidationPipe } from './common/http/body-validation.pipe';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
+import { UnitOfWork } from './database/unit-of-work';
 import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
 import { AssetsModule } from './modules/assets/assets.module';
@@ -42,13 +43,14 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,
+        UnitOfWork,
         Clock,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, CoherentCache, Clock],
+      exports: [APP_CONFIG, CoherentCache, UnitOfWork, Clock],
     };
   }
 }

@@ -31,6 +31,7 @@ import { AssetUploadService } from './asset-upload.service';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
 import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
+import { UnitOfWork } from '../../database/unit-of-work';
 
 export interface ExportedArchive {
   mediaType: string;
@@ -96,6 +97,7 @@ function byteLimit(limit: number): Transform {
 @Injectable()
 export class AssetArchiveService {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly items: AssetsRepository,
     private readonly uploads: AssetUploadService,
@@ -299,7 +301,7 @@ export class AssetArchiveService {
       const result: ImportResult = { created: 0, overwritten: 0, skipped: skip.size };
       // One transaction, a few statements per 2,000 entries (not several per entry): folders first,
       // all at once, then the files in batches.
-      await this.items.transaction(async (manager) => {
+      await this.unitOfWork.run(async (manager) => {
         const storage = await this.uploads.storageWrittenTo(manager, feed, descriptor);
         const now = this.clock.now();
         const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);

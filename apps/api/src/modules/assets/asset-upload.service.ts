@@ -3,7 +3,7 @@ import { AuditAction, ErrorCode, MultipartStatus, Privilege } from '@stockroom/c
 import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
-import type { EntityManager } from 'typeorm';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Principal } from '../../common/auth/principal';
@@ -11,6 +11,7 @@ import { AppError, badRequest } from '../../common/errors/app-error';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
+import { FeedsService } from '../feeds/feeds.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, requireNewNames } from './asset-target';
@@ -61,10 +62,12 @@ function storageFull(e: unknown, feed: FeedEntity): unknown {
 @Injectable()
 export class AssetUploadService implements OnApplicationShutdown {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly items: AssetsRepository,
     private readonly multipart: MultipartRepository,
     private readonly storage: StorageService,
+    private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -143,8 +146,8 @@ export class AssetUploadService implements OnApplicationShutdown {
    * still the one new blobs were written to: a storage move that started meanwhile makes the
    * upload a 503 to send again (its blobs are discarded), never a file whose bytes are elsewhere.
    */
-  async storageWrittenTo(manager: EntityManager, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
-    const locked = await this.storage.lockStorage(manager, feed.id);
+  async storageWrittenTo(manager: Tx, feed: FeedEntity, written: StorageDescriptor): Promise<LockedStorage> {
+    const locked = await this.feeds.lockStorage(manager, feed.id);
     if (!this.storage.sameLocation(locked.current, written)) {
       throw new AppError(
         ErrorCode.ServiceUnavailable,
@@ -160,7 +163,7 @@ export class AssetUploadService implements OnApplicationShutdown {
    * folders, applies the mode's rules, and queues the replaced blob for deletion.
    */
   async commitFile(
-    manager: EntityManager,
+    manager: Tx,
     feed: FeedEntity,
     storage: LockedStorage,
     path: ItemPath,
@@ -188,10 +191,10 @@ export class AssetUploadService implements OnApplicationShutdown {
   private async commitOrDiscard<T>(
     provider: StorageProvider,
     blobKey: string,
-    work: (m: EntityManager) => Promise<T>,
+    work: (m: Tx) => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await this.items.transaction(work);
+      const result = await this.unitOfWork.run(work);
       this.storage.sweepSoon();
       return result;
     } catch (e) {
@@ -251,7 +254,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       hashing?.discard();
     }
 
-    await this.multipart.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       const current = await this.multipart.find(feed.id, id, manager, true);
       if (!current || current.id !== upload.id)
         throw invalidMultipart(`Upload "${id}" was completed or cancelled meanwhile.`);
@@ -299,7 +302,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       if (mediaType && !existing.media_type) await this.multipart.setMediaTypeIfUnset(existing.id, mediaType);
       return check(existing);
     }
-    return this.multipart.transaction(async (manager) => {
+    return this.unitOfWork.run(async (manager) => {
       await this.multipart.lockClientId(manager, feed.id, id);
       const raced = await this.multipart.find(feed.id, id, manager);
       if (raced) return check(raced);
@@ -335,8 +338,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     let outcome: 'created' | 'overwritten';
     let size = 0;
     try {
-      outcome = await this.multipart.transaction(async (manager) => {
-        const storage = await this.storage.lockStorage(manager, feed.id);
+      outcome = await this.unitOfWork.run(async (manager) => {
+        const storage = await this.feeds.lockStorage(manager, feed.id);
         const upload = await this.multipart.find(feed.id, id, manager, true);
         if (!upload) throw invalidMultipart(`No multipart upload "${id}" is in progress.`);
         if (upload.path_lower !== path.lower)
@@ -416,7 +419,7 @@ export class AssetUploadService implements OnApplicationShutdown {
   async abortMultipart(actor: Principal, target: AssetTarget, id: string): Promise<void> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
-    await this.multipart.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       // Locked: a completion of the same upload waits, then finds it gone (or this finds it done).
       const upload = await this.multipart.find(feed.id, id, manager, true);
       if (!upload || upload.path_lower !== path.lower)

@@ -6,21 +6,18 @@ import { StorageModule } from '../storage/storage.module';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
 import { AssetUploadService } from './asset-upload.service';
-import { AssetsRepository } from './assets.repository';
+import { AssetsDataModule } from './assets-data.module';
 import { AssetsService } from './assets.service';
 import { DownloadCounterService } from './download-counter.service';
 import { EndpointsController } from './endpoints.controller';
 import { SignedUrlsController } from './signed-urls.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
-import { MultipartRepository } from './multipart.repository';
 import { NameTwinsReport } from './name-twins.service';
 
 @Module({
-  imports: [FeedsModule, StorageModule, AccessModule, AuditModule],
+  imports: [AssetsDataModule, FeedsModule, StorageModule, AccessModule, AuditModule],
   controllers: [EndpointsController, SignedUrlsController],
   providers: [
-    AssetsRepository,
-    MultipartRepository,
     AssetsService,
     AssetUploadService,
     AssetDownloadService,

@@ -73,14 +73,17 @@ function subtreeBounds(lower: string): [string, string] {
   return [`${lower}/`, `${lower}0`];
 }
 
-/** The only place that touches the asset tables. */
+/**
+ * The only place that touches `asset_items` (MultipartRepository has the upload tables).
+ *
+ * Style (the assets module's): raw SQL rows (AssetItemRow). Paths are compared under C collation
+ * by range, files are written in bulk with `unnest` and `ON CONFLICT`, listings stream through
+ * server-side cursors and counters add up in one statement: the entity API says none of it, and a
+ * million-file tree must never be loaded as entities.
+ */
 @Injectable()
 export class AssetsRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
 
   async find(
     feedId: number,
@@ -179,15 +182,25 @@ export class AssetsRepository {
    * Items whose paths differ only by Unicode normalisation (`café` stored composed and decomposed), at
    * most `limit` groups: one pass over the non-ASCII paths (only those can differ), grouped by NFC key.
    */
-  async findNameTwins(limit: number): Promise<{ directory: string; paths: string[] }[]> {
+  async findNameTwins(limit: number): Promise<{ feed_id: number; paths: string[] }[]> {
     return this.dataSource.query(
-      `SELECT f.name AS directory, t.paths FROM (
-         SELECT feed_id, array_agg(path ORDER BY id) AS paths FROM asset_items
-         WHERE octet_length(path_lower) <> char_length(path_lower)
-         GROUP BY feed_id, normalize(path_lower, NFC) HAVING count(*) > 1
-         LIMIT $1) AS t
-       JOIN feeds f ON f.id = t.feed_id ORDER BY f.name, t.paths[1]`,
+      `SELECT feed_id, array_agg(path ORDER BY id) AS paths FROM asset_items
+       WHERE octet_length(path_lower) <> char_length(path_lower)
+       GROUP BY feed_id, normalize(path_lower, NFC) HAVING count(*) > 1
+       LIMIT $1`,
       [limit],
+    );
+  }
+
+  /** Adds downloads to items' counts (one statement for the whole batch). */
+  async addDownloads(downloads: { id: string; count: number; last: Date }[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE asset_items AS i
+          SET download_count = i.download_count + v.n,
+              last_downloaded_at = GREATEST(i.last_downloaded_at, v.at)
+         FROM unnest($1::bigint[], $2::int[], $3::timestamptz[]) AS v(id, n, at)
+        WHERE i.id = v.id`,
+      [downloads.map((d) => d.id), downloads.map((d) => d.count), downloads.map((d) => d.last.toISOString())],
     );
   }
 
@@ -455,5 +468,60 @@ export class AssetsRepository {
       await runner.release();
       throw e;
     }
+  }
+
+  // ---- for other modules, through FeedContentsService ----
+
+  /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
+  async fileStats(
+    feedIds: readonly number[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ feed_id: number; files: string; bytes: string }[]> {
+    if (feedIds.length === 0) return [];
+    return manager.query(
+      `SELECT feed_id, count(*) AS files, coalesce(sum(size), 0) AS bytes
+         FROM asset_items
+        WHERE feed_id = ANY($1::int[]) AND kind = 'file'
+        GROUP BY feed_id`,
+      [feedIds],
+    );
+  }
+
+  async hasFiles(feedId: number): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`, [
+      feedId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Every blob key of the directory's files. */
+  async blobKeysOfFeed(manager: EntityManager, feedId: number): Promise<string[]> {
+    const rows: { blob_key: string }[] = await manager.query(
+      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
+      [feedId],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+
+  /** The directory's files with a blob and an id above `afterId`, by id, at most `limit`. */
+  filesAfter(
+    feedId: number,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; path: string; blob_key: string; sha256: string | null; size: string }[]> {
+    return this.dataSource.query(
+      `SELECT id, path, blob_key, sha256, size FROM asset_items
+       WHERE feed_id = $1 AND kind = 'file' AND blob_key IS NOT NULL AND id > $2 ORDER BY id LIMIT $3`,
+      [feedId, afterId, limit],
+    );
+  }
+
+  /** Whether item `id` still exists and still has blob `blobKey` (not deleted nor overwritten). */
+  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE id = $1 AND blob_key = $2`, [
+      id,
+      blobKey,
+    ]);
+    return rows.length > 0;
   }
 }

@@ -19,11 +19,12 @@ import { AppError, badRequest } from '../../common/errors/app-error';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
+import { FeedsService } from '../feeds/feeds.service';
 import type { StoredUserMetadata } from './asset-item.entity';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
-import type { EntityManager } from 'typeorm';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import { isMediaType } from './media-type';
 
@@ -117,8 +118,10 @@ export interface ExpectedFile {
 @Injectable()
 export class AssetsService {
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
+    private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -170,7 +173,7 @@ export class AssetsService {
     if (path.segments.length === 0) return;
     const existing = await this.items.findWithAncestors(feed.id, path.segments);
     requireNewNames(path, new Set(existing.map((r) => r.path_lower)));
-    await this.items.transaction(async (manager) => {
+    await this.unitOfWork.run(async (manager) => {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, this.clock.now());
       if (inTheWay)
         throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
@@ -187,7 +190,7 @@ export class AssetsService {
     await this.access.require(actor, Privilege.Delete, feed);
     if (path.segments.length === 0)
       throw badRequest('The directory root cannot be deleted; delete the directory instead.');
-    const deleted = await this.items.transaction(async (manager) => {
+    const deleted = await this.unitOfWork.run(async (manager) => {
       const item = await this.items.lock(manager, feed.id, path.lower);
       if (!item) return undefined;
       if (item.kind === 'dir') {
@@ -201,7 +204,7 @@ export class AssetsService {
         }
       }
       const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
-      await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), keys);
+      await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), keys);
       return { kind: item.kind, files: keys.length };
     });
     this.storage.sweepSoon();
@@ -224,7 +227,7 @@ export class AssetsService {
    * this empties. Returns, per file, null when deleted or why it was skipped.
    */
   async removeIfUnchanged(
-    manager: EntityManager,
+    manager: Tx,
     feed: FeedEntity,
     expected: ExpectedFile[],
   ): Promise<{ skipped: Map<string, string>; foldersRemoved: number }> {
@@ -255,7 +258,7 @@ export class AssetsService {
       else doomed.push(e.itemId);
     }
     const { blobKeys, parents } = await this.items.deleteFiles(manager, feed.id, doomed);
-    await this.storage.enqueueDeletion(manager, await this.storage.lockStorage(manager, feed.id), blobKeys);
+    await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), blobKeys);
     const foldersRemoved = await this.items.removeEmptyFolders(manager, feed.id, parents);
     return { skipped, foldersRemoved };
   }

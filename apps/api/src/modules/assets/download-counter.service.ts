@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AssetsRepository } from './assets.repository';
 
 const FLUSH_INTERVAL_MS = 1000;
 /** Items whose counts wait in memory when the database is away; beyond, new ones are dropped. */
@@ -26,7 +26,7 @@ export class DownloadCounterService implements OnModuleInit, OnApplicationShutdo
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly items: AssetsRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -71,14 +71,6 @@ export class DownloadCounterService implements OnModuleInit, OnApplicationShutdo
   }
 
   private async write(batch: Map<string, Pending>): Promise<void> {
-    const ids = [...batch.keys()];
-    await this.dataSource.query(
-      `UPDATE asset_items AS i
-          SET download_count = i.download_count + v.n,
-              last_downloaded_at = GREATEST(i.last_downloaded_at, v.at)
-         FROM unnest($1::bigint[], $2::int[], $3::timestamptz[]) AS v(id, n, at)
-        WHERE i.id = v.id`,
-      [ids, ids.map((id) => batch.get(id)?.count), ids.map((id) => batch.get(id)?.last.toISOString())],
-    );
+    await this.items.addDownloads([...batch].map(([id, entry]) => ({ id, count: entry.count, last: entry.last })));
   }
 }

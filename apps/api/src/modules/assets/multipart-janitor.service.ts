@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { FeedsService } from '../feeds/feeds.service';
 import { StorageDescriptor, StorageService } from '../storage/storage.service';
 import { MultipartRepository } from './multipart.repository';
+import { UnitOfWork } from '../../database/unit-of-work';
 
 const INTERVAL_MS = 10 * 60_000;
 const HOUR_MS = 3_600_000;
@@ -26,6 +27,7 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
   private running?: Promise<void>;
 
   constructor(
+    private readonly unitOfWork: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly multipart: MultipartRepository,
     private readonly feeds: FeedsService,
@@ -74,7 +76,9 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
         }
         let batch: string[] = [];
         const flush = async () => {
-          for (const key of await this.multipart.unreferencedBlobs(batch)) {
+          const unreferenced = await this.multipart.unreferencedBlobs(batch);
+          const queued = await this.storage.queuedForDeletion(unreferenced);
+          for (const key of unreferenced.filter((k) => !queued.has(k))) {
             await provider.delete(key);
             removed.blobs++;
           }
@@ -119,7 +123,7 @@ export class MultipartJanitorService implements OnModuleInit, OnApplicationShutd
     const before = new Date(Date.now() - this.config.multipartMaxAgeHours * HOUR_MS);
     let purged = 0;
     for (;;) {
-      const count = await this.multipart.transaction(async (manager) => {
+      const count = await this.unitOfWork.run(async (manager) => {
         const rows = await this.multipart.claimAbandoned(manager, before, 100);
         for (const row of rows) {
           const provider = this.storage.providerForDescriptor(

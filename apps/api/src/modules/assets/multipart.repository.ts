@@ -30,14 +30,16 @@ export interface MultipartPartRow {
 const UPLOAD_COLUMNS = `id, feed_id, client_id, path, path_lower, total_size, total_parts, blob_key, storage_upload_id,
   media_type, storage, hashed_bytes, hash_state`;
 
-/** Multipart upload state: the database is the only shared memory between nodes. */
+/**
+ * The only place that touches `multipart_uploads` and `multipart_parts`: upload state, the only
+ * memory nodes share.
+ *
+ * Style: raw SQL rows, as the whole assets module (see AssetsRepository): advisory locks, upserts
+ * of parts, SKIP LOCKED claims of abandoned uploads.
+ */
 @Injectable()
 export class MultipartRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
 
   /** Serialises the creation of one client id across nodes (held until the transaction ends). */
   async lockClientId(manager: EntityManager, feedId: number, clientId: string): Promise<void> {
@@ -169,16 +171,27 @@ export class MultipartRepository {
     return rows.map((r) => r.storage);
   }
 
-  /** Those of `keys` that no file, upload or pending deletion names. */
+  /** Those of `keys` that no file or upload names (pending deletions are the storage module's). */
   async unreferencedBlobs(keys: string[]): Promise<string[]> {
     if (keys.length === 0) return [];
     const rows: { key: string }[] = await this.dataSource.query(
       `SELECT k AS key FROM unnest($1::text[]) AS k
        WHERE NOT EXISTS (SELECT 1 FROM asset_items WHERE blob_key = k)
-         AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE blob_key = k)
-         AND NOT EXISTS (SELECT 1 FROM blob_deletions WHERE blob_key = k)`,
+         AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE blob_key = k)`,
       [keys],
     );
     return rows.map((r) => r.key);
+  }
+
+  /** The directory's unfinished chunked uploads: where their parts are. */
+  async openUploadsOfFeed(
+    manager: EntityManager,
+    feedId: number,
+  ): Promise<{ blobKey: string; storageUploadId: string; storage: StorageSettings | null }[]> {
+    const rows: { blob_key: string; storage_upload_id: string; storage: StorageSettings | null }[] =
+      await manager.query(`SELECT blob_key, storage_upload_id, storage FROM multipart_uploads WHERE feed_id = $1`, [
+        feedId,
+      ]);
+    return rows.map((u) => ({ blobKey: u.blob_key, storageUploadId: u.storage_upload_id, storage: u.storage }));
   }
 }

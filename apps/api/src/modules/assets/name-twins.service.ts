@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { FeedsService } from '../feeds/feeds.service';
 import { AssetsRepository } from './assets.repository';
 
 /** How many groups a report lists; the count says when there are more. */
@@ -13,7 +14,10 @@ const REPORT_LIMIT = 100;
 export class NameTwinsReport implements OnApplicationBootstrap {
   private readonly logger = new Logger('Names');
 
-  constructor(private readonly items: AssetsRepository) {}
+  constructor(
+    private readonly items: AssetsRepository,
+    private readonly feeds: FeedsService,
+  ) {}
 
   onApplicationBootstrap(): void {
     // In the background: a large tree must not delay the start.
@@ -24,7 +28,11 @@ export class NameTwinsReport implements OnApplicationBootstrap {
 
   /** Logs one warning listing `directory: path | path` for each group; returns the groups found. */
   async report(): Promise<{ directory: string; paths: string[] }[]> {
-    const twins = await this.items.findNameTwins(REPORT_LIMIT);
+    const found = await this.items.findNameTwins(REPORT_LIMIT);
+    const names = await this.feeds.namesById(found.map((t) => t.feed_id));
+    const twins = found
+      .map((t) => ({ directory: names.get(t.feed_id) ?? `#${t.feed_id}`, paths: t.paths }))
+      .sort((a, b) => compare(a.directory, b.directory) || compare(a.paths[0], b.paths[0]));
     if (twins.length > 0) {
       const more = twins.length === REPORT_LIMIT ? ` (the first ${REPORT_LIMIT})` : '';
       this.logger.warn(
@@ -35,4 +43,8 @@ export class NameTwinsReport implements OnApplicationBootstrap {
     }
     return twins;
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 import type { Feed, Privilege, StorageKind } from '@stockroom/contracts';
 import type { FeedEntity } from './feed.entity';
-import type { FeedStats } from './feeds.repository';
+import type { FeedStats } from '../assets/feed-contents.service';
 
 /** [ext] What the console shows beside ProGet's fields: the caller's privileges, size, storage. */
 export interface FeedExtras {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AssetsDataModule } from '../assets/assets-data.module';
 import { AuditModule } from '../audit/audit.module';
 import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
@@ -7,7 +8,7 @@ import { FeedsRepository } from './feeds.repository';
 import { FeedsService } from './feeds.service';
 
 @Module({
-  imports: [StorageModule, AccessModule, AuditModule],
+  imports: [StorageModule, AssetsDataModule, AccessModule, AuditModule],
   controllers: [FeedsController],
   providers: [FeedsService, FeedsRepository],
   exports: [FeedsService],

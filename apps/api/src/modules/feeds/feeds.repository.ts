@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { StorageSettings } from '@stockroom/contracts';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Tx } from '../../database/unit-of-work';
 import { FeedEntity } from './feed.entity';
 
-/** How many files a directory holds and their total size (folders not counted). */
-export interface FeedStats {
-  fileCount: number;
-  totalBytes: number;
-}
+/** A directory's storage columns as locked in a transaction. */
+export type FeedStorageRow = Pick<FeedEntity, 'storage' | 'storagePrevious'>;
 
-export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
-
+/**
+ * The only place that touches `feeds`.
+ *
+ * Style (the feeds module's): TypeORM's entity API on FeedEntity. A directory is one row read and
+ * written whole (find, save, delete, row locks), which is what the entity API says well; the
+ * services work on FeedEntity objects, so no row shapes need mapping. Other tables of a directory
+ * (files, uploads, moves) are asked of their modules.
+ */
 @Injectable()
 export class FeedsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -19,28 +24,20 @@ export class FeedsRepository {
     return this.dataSource.getRepository(FeedEntity).find({ order: { nameLower: 'ASC' } });
   }
 
-  /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
-  async stats(feedIds: readonly number[]): Promise<Map<number, FeedStats>> {
-    const stats = new Map<number, FeedStats>();
-    if (feedIds.length === 0) return stats;
-    const rows: { feed_id: number; files: string; bytes: string }[] = await this.dataSource.query(
-      `SELECT feed_id, count(*) AS files, coalesce(sum(size), 0) AS bytes
-         FROM asset_items
-        WHERE feed_id = ANY($1::int[]) AND kind = 'file'
-        GROUP BY feed_id`,
-      [feedIds],
-    );
-    // bigint arrives as a string; sizes beyond 2^53 bytes (8 PiB) are not a concern.
-    for (const r of rows) stats.set(r.feed_id, { fileCount: Number(r.files), totalBytes: Number(r.bytes) });
-    return stats;
-  }
-
   findById(id: number): Promise<FeedEntity | null> {
     return this.dataSource.getRepository(FeedEntity).findOneBy({ id });
   }
 
-  findByName(name: string, manager: EntityManager = this.dataSource.manager): Promise<FeedEntity | null> {
-    return manager.getRepository(FeedEntity).findOne({ where: { nameLower: name.toLowerCase() } });
+  /** The names of the directories with these ids (absent: no such directory). */
+  namesById(ids: readonly number[]): Promise<Pick<FeedEntity, 'id' | 'name'>[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(FeedEntity)
+      .find({ select: { id: true, name: true }, where: { id: In([...ids]) } });
+  }
+
+  findByName(name: string, tx: Tx = this.dataSource.manager): Promise<FeedEntity | null> {
+    return tx.getRepository(FeedEntity).findOne({ where: { nameLower: name.toLowerCase() } });
   }
 
   /** Inserts unless the name is taken (case-insensitively); null when it is. */
@@ -56,58 +53,48 @@ export class FeedsRepository {
       | 'inlineContent'
     >,
   ): Promise<FeedEntity | null> {
-    const rows: { id: number }[] = await this.dataSource.query(
-      `INSERT INTO feeds (name, name_lower, description, active, retention_rules, retention_rules_enabled,
-         retention_dry_run, inline_content)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
-      [
-        values.name,
-        values.name.toLowerCase(),
-        values.description,
-        values.active,
-        JSON.stringify(values.retentionRules),
-        values.retentionRulesEnabled,
-        values.retentionDryRun,
-        values.inlineContent,
-      ],
-    );
-    if (rows.length === 0) return null;
-    return this.dataSource.getRepository(FeedEntity).findOneByOrFail({ id: rows[0].id });
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(FeedEntity)
+      .values({ ...values, nameLower: values.name.toLowerCase() } as QueryDeepPartialEntity<FeedEntity>)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const id = (result.raw as { id: number }[])[0]?.id;
+    if (id === undefined) return null;
+    return this.dataSource.getRepository(FeedEntity).findOneByOrFail({ id });
   }
 
   save(feed: FeedEntity): Promise<FeedEntity> {
     return this.dataSource.getRepository(FeedEntity).save(feed);
   }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  /**
+   * The directory's storage columns, row-locked until `tx` ends: `share` keeps a storage switch
+   * out (writers), `update` keeps everyone out (the switch itself, a delete). Null: no such row.
+   */
+  lockStorage(tx: Tx, feedId: number, mode: 'share' | 'update'): Promise<FeedStorageRow | null> {
+    return tx.getRepository(FeedEntity).findOne({
+      select: { id: true, storage: true, storagePrevious: true },
+      where: { id: feedId },
+      lock: { mode: mode === 'share' ? 'pessimistic_read' : 'pessimistic_write' },
+    });
   }
 
-  /** Locks the feed row and returns its files' blob keys and its unfinished chunked uploads. */
-  async lockAndListStorage(
-    manager: EntityManager,
+  /** Sets the storage settings (as stored) and/or where a running move's files come from. */
+  async setStorage(
+    tx: Tx,
     feedId: number,
-  ): Promise<{
-    blobKeys: string[];
-    uploads: { blobKey: string; storageUploadId: string; storage: StorageSettings | null }[];
-  }> {
-    await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [feedId]);
-    const files: { blob_key: string }[] = await manager.query(
-      `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
-      [feedId],
-    );
-    const uploads: { blob_key: string; storage_upload_id: string; storage: StorageSettings | null }[] =
-      await manager.query(`SELECT blob_key, storage_upload_id, storage FROM multipart_uploads WHERE feed_id = $1`, [
-        feedId,
-      ]);
-    return {
-      blobKeys: files.map((r) => r.blob_key),
-      uploads: uploads.map((u) => ({ blobKey: u.blob_key, storageUploadId: u.storage_upload_id, storage: u.storage })),
-    };
+    values: { storage?: StorageSettings; storagePrevious?: StorageSettings | null },
+  ): Promise<void> {
+    const set: Partial<Record<keyof typeof values, StorageSettings | null>> = {};
+    if (values.storage !== undefined) set.storage = values.storage;
+    if (values.storagePrevious !== undefined) set.storagePrevious = values.storagePrevious;
+    await tx.getRepository(FeedEntity).update({ id: feedId }, set as QueryDeepPartialEntity<FeedEntity>);
   }
 
-  async delete(manager: EntityManager, feedId: number): Promise<void> {
-    await manager.delete(FeedEntity, { id: feedId });
+  async delete(tx: Tx, feedId: number): Promise<void> {
+    await tx.delete(FeedEntity, { id: feedId });
   }
 }

@@ -5,11 +5,13 @@ import type { Principal } from '../../common/auth/principal';
 import { CoherentCache } from '../../database/coherent-cache.service';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
-import { StorageService } from '../storage/storage.service';
+import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
+import { FeedContentsService, NO_FILES } from '../assets/feed-contents.service';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { FeedEntity } from './feed.entity';
 import type { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { toFeed } from './feed.mapper';
-import { FeedsRepository, NO_FILES } from './feeds.repository';
+import { FeedsRepository, FeedStorageRow } from './feeds.repository';
 
 const FEED_TYPES = ['asset'];
 
@@ -32,6 +34,8 @@ function checkFeedType(feedType: string | undefined): void {
 export class FeedsService {
   constructor(
     private readonly repository: FeedsRepository,
+    private readonly contents: FeedContentsService,
+    private readonly unitOfWork: UnitOfWork,
     private readonly storage: StorageService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -71,6 +75,12 @@ export class FeedsService {
     return this.repository.list();
   }
 
+  /** Directory names by id, for other modules' listings (no privilege check: callers decide what to show). */
+  async namesById(ids: readonly number[]): Promise<Map<number, string>> {
+    const rows = await this.repository.namesById([...new Set(ids)]);
+    return new Map(rows.map((f) => [f.id, f.name]));
+  }
+
   /**
    * The directories the caller may view (the others are not mentioned), each with the caller's
    * privileges there, its file count and size: three queries in all, whatever their number.
@@ -79,7 +89,7 @@ export class FeedsService {
     const all = await this.repository.list();
     const held = await this.access.privilegesOnEach(actor, all);
     const viewable = all.filter((f) => held.get(f.id)?.has(Privilege.View));
-    const stats = await this.repository.stats(viewable.map((f) => f.id));
+    const stats = await this.contents.stats(viewable.map((f) => f.id));
     return viewable.map((f) =>
       toFeed(f, { privileges: held.get(f.id) ?? new Set(), stats: stats.get(f.id) ?? NO_FILES }),
     );
@@ -94,7 +104,7 @@ export class FeedsService {
   private async withExtras(actor: Principal, feed: FeedEntity, stats = false): Promise<Feed> {
     const [privileges, counts] = await Promise.all([
       this.access.privileges(actor, feed),
-      stats ? this.repository.stats([feed.id]) : undefined,
+      stats ? this.contents.stats([feed.id]) : undefined,
     ]);
     return toFeed(feed, { privileges, stats: counts ? (counts.get(feed.id) ?? NO_FILES) : undefined });
   }
@@ -159,12 +169,12 @@ export class FeedsService {
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */
   async delete(actor: Principal, name: string): Promise<void> {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
-    const { uploads, storage } = await this.repository.transaction(async (manager) => {
-      const found = await this.repository.lockAndListStorage(manager, feed.id);
-      const locked = await this.storage.lockStorage(manager, feed.id);
-      await this.storage.enqueueDeletion(manager, locked, found.blobKeys);
-      await this.repository.delete(manager, feed.id);
-      return { ...found, storage: locked.current };
+    const { uploads, storage } = await this.unitOfWork.run(async (tx) => {
+      const locked = this.lockedStorage(feed.id, await this.repository.lockStorage(tx, feed.id, 'update'));
+      const uploads = await this.contents.openUploads(tx, feed.id);
+      await this.storage.enqueueDeletion(tx, locked, await this.contents.blobKeys(tx, feed.id));
+      await this.repository.delete(tx, feed.id);
+      return { uploads, storage: locked.current };
     });
     this.storage.sweepSoon();
     await this.audit.record(actor, AuditAction.FeedDeleted, { feed: feed.name });
@@ -177,5 +187,43 @@ export class FeedsService {
           .catch(() => undefined),
       ),
     );
+  }
+
+  // ---- the directory's storage, for the assets and storage modules ----
+
+  /**
+   * The directory's storage, read and share-locked in the caller's transaction: a move cannot
+   * switch it until the transaction ends, so blobs written to `current` are where the row says.
+   */
+  async lockStorage(tx: Tx, feedId: number): Promise<LockedStorage> {
+    return this.lockedStorage(feedId, await this.repository.lockStorage(tx, feedId, 'share'));
+  }
+
+  /**
+   * The directory's storage, locked against every writer until the caller's transaction ends
+   * (to switch it); undefined when the directory is gone.
+   */
+  async lockStorageForSwitch(tx: Tx, feedId: number): Promise<LockedStorage | undefined> {
+    const row = await this.repository.lockStorage(tx, feedId, 'update');
+    return row ? this.lockedStorage(feedId, row) : undefined;
+  }
+
+  /**
+   * Sets the directory's storage settings (as stored) and, while a move runs, where its files come
+   * from (`previous`; null when the move is over). Call with the row locked (lockStorageForSwitch).
+   */
+  async switchStorage(
+    tx: Tx,
+    feedId: number,
+    change: { storage?: StorageDescriptor; previous?: StorageDescriptor | null },
+  ): Promise<void> {
+    await this.repository.setStorage(tx, feedId, { storage: change.storage, storagePrevious: change.previous });
+  }
+
+  private lockedStorage(feedId: number, row: FeedStorageRow | null): LockedStorage {
+    return {
+      current: this.storage.descriptorFor({ id: feedId, storage: row?.storage ?? null }),
+      previous: (row?.storagePrevious as StorageDescriptor | null) ?? null,
+    };
   }
 }

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { RetentionCandidateEntity } from './retention-candidate.entity';
 import type { RetentionPreviewEntity } from './retention-preview.entity';
 import type { RetentionRunKind, RetentionRunState, RetentionRunTrigger } from './retention-run.entity';
-import { RetentionSettingsEntity } from './retention-settings.entity';
+import type { RetentionSettingsEntity } from './retention-settings.entity';
 import type { RetentionCandidate } from './rules/retention-evaluator';
 
 /** First key of retention's advisory locks (the second is the directory id; 0 = maintenance). */
@@ -31,8 +31,7 @@ export interface RunRow {
   resumed: number;
   error: string | null;
   details: Record<string, unknown> | null;
-  /** Joined from the directory and the preview. */
-  feed_name: string | null;
+  /** Joined from the preview (the directory's name is the feeds module's: see RetentionService). */
   totals: { files: number; bytes: number } | null;
 }
 
@@ -78,12 +77,18 @@ export interface LockedConnection {
 
 const RUN_COLUMNS = `r.id, r.kind, r.feed_id, r.trigger, r.slot, r.dry_run, r.state, r.preview_id, r.started_by,
   r.started_at, r.finished_at, r.cursor, r.deleted_files, r.deleted_bytes, r.skipped_files, r.folders_removed,
-  r.resumed, r.error, r.details, f.name AS feed_name, p.totals`;
-const RUN_FROM = `retention_runs r LEFT JOIN retention_previews p ON p.id = r.preview_id LEFT JOIN feeds f ON f.id = r.feed_id`;
+  r.resumed, r.error, r.details, p.totals`;
+const RUN_FROM = `retention_runs r LEFT JOIN retention_previews p ON p.id = r.preview_id`;
 const CANDIDATE_COLUMNS = `seq, item_id, path, size, created_at, modified_at, download_count, last_downloaded_at,
   blob_key, rule, reason, outcome, note`;
 
-/** The only place that touches the retention tables. */
+/**
+ * The only place that touches the retention tables.
+ *
+ * Style (the retention module's): raw SQL rows. Runs are claimed under advisory locks on a
+ * connection of their own, previews are written in bulk and paged by sequence, history is pruned
+ * set-wise: all SQL the entity API does not say, so the one settings row is plain SQL too.
+ */
 @Injectable()
 export class RetentionRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -121,11 +126,20 @@ export class RetentionRepository {
   }
 
   async settings(): Promise<RetentionSettingsEntity> {
-    return this.dataSource.getRepository(RetentionSettingsEntity).findOneByOrFail({ id: 1 });
+    const rows: RetentionSettingsEntity[] = await this.dataSource.query(
+      `SELECT id, schedule, timezone, dry_run AS "dryRun", history_days AS "historyDays", updated_at AS "updatedAt"
+         FROM retention_settings WHERE id = 1`,
+    );
+    if (!rows[0]) throw new Error('The retention settings row is missing (migrations create it).');
+    return rows[0];
   }
 
   async saveSettings(values: Omit<RetentionSettingsEntity, 'id'>): Promise<void> {
-    await this.dataSource.getRepository(RetentionSettingsEntity).update({ id: 1 }, values);
+    await this.dataSource.query(
+      `UPDATE retention_settings SET schedule = $1, timezone = $2, dry_run = $3, history_days = $4, updated_at = $5
+        WHERE id = 1`,
+      [values.schedule, values.timezone, values.dryRun, values.historyDays, values.updatedAt],
+    );
   }
 
   /** Stores a preview and its candidates (seq 1..n in the given order); call inside a transaction. */

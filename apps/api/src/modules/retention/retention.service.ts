@@ -63,11 +63,12 @@ function toRetentionFile(c: CandidateRow): RetentionFile {
   };
 }
 
-function toRun(r: RunRow): RetentionRun {
+/** `directory`: the run's directory's name (none for maintenance runs). */
+function toRun(r: RunRow, directory: string | undefined): RetentionRun {
   return {
     id: Number(r.id),
     kind: r.kind,
-    ...(r.feed_name ? { directory: r.feed_name } : {}),
+    ...(directory ? { directory } : {}),
     trigger: r.trigger,
     dryRun: r.dry_run,
     state: r.state,
@@ -250,7 +251,7 @@ export class RetentionService implements OnApplicationShutdown {
       feed: feed.name,
       details: { run: Number(created.id), trigger: opts.trigger, dryRun: created.dry_run },
     });
-    return { run: toRun(created), done };
+    return { run: toRun(created, feed.name), done };
   }
 
   private async dryRunFor(feed: FeedEntity, asked = false): Promise<boolean> {
@@ -392,21 +393,26 @@ export class RetentionService implements OnApplicationShutdown {
 
   async runsOf(actor: Principal, name: string, opts: { before?: string; limit: number }): Promise<RetentionRun[]> {
     const feed = await this.feeds.requireFor(actor, Privilege.View, name);
-    return (await this.repository.runs({ feedIds: [feed.id], maintenance: false, ...opts })).map(toRun);
+    return (await this.repository.runs({ feedIds: [feed.id], maintenance: false, ...opts })).map((r) =>
+      toRun(r, feed.name),
+    );
   }
 
   /** Runs of every directory the caller may view, and maintenance runs for administrators. */
   async allRuns(actor: Principal, opts: { before?: string; limit: number }): Promise<RetentionRun[]> {
     const viewable = await this.access.viewable(actor, await this.feeds.all());
     const admin = await this.access.has(actor, Privilege.Administer);
-    return (await this.repository.runs({ feedIds: viewable.map((f) => f.id), maintenance: admin, ...opts })).map(toRun);
+    const names = new Map(viewable.map((f) => [f.id, f.name]));
+    const rows = await this.repository.runs({ feedIds: viewable.map((f) => f.id), maintenance: admin, ...opts });
+    return rows.map((r) => toRun(r, r.feed_id === null ? undefined : names.get(r.feed_id)));
   }
 
   /** A run as it stands, for the caller that started it. */
   async runById(id: number): Promise<RetentionRun> {
     const row = await this.repository.run(String(id));
     if (!row) throw new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
-    return toRun(row);
+    const names = await this.feeds.namesById(row.feed_id === null ? [] : [row.feed_id]);
+    return toRun(row, row.feed_id === null ? undefined : names.get(row.feed_id));
   }
 
   async getRun(actor: Principal, id: string, page: Page): Promise<RetentionRun> {
@@ -414,10 +420,14 @@ export class RetentionService implements OnApplicationShutdown {
     // Run ids are sequential: one the caller may not see answers exactly like a missing one.
     const notFound = new AppError(ErrorCode.NotFound, `Retention run #${id} was not found.`);
     if (!row) throw this.access.objectNotFound(actor, notFound);
+    let directory: string | undefined;
     if (row.feed_id === null) await this.access.requireOrNotFound(actor, Privilege.Administer, undefined, notFound);
-    else
-      await this.access.requireOrNotFound(actor, Privilege.View, await this.feeds.requireById(row.feed_id), notFound);
-    const run = toRun(row);
+    else {
+      const feed = await this.feeds.requireById(row.feed_id);
+      await this.access.requireOrNotFound(actor, Privilege.View, feed, notFound);
+      directory = feed.name;
+    }
+    const run = toRun(row, directory);
     if (row.preview_id) run.files = (await this.repository.candidates(row.preview_id, page)).map(toRetentionFile);
     return run;
   }

@@ -16,7 +16,7 @@ import { AccessService } from './access.service';
 import { ensureAnAdministratorRemains } from './administrators';
 import { toRole } from './security.mapper';
 import type { CreatePrivilegeRuleDto, CreateRoleDto, UpdateRoleDto } from './security-requests.dto';
-import { SecurityRepository } from './security.repository';
+import { RuleRow, SecurityRepository } from './security.repository';
 
 const PRIVILEGES = Object.values(Privilege) as string[];
 
@@ -85,10 +85,10 @@ export class PrivilegesService {
   async listRules(actor: Principal, feedName: string | undefined): Promise<PrivilegeRule[]> {
     if (feedName === undefined) {
       await this.access.require(actor, Privilege.Administer);
-      return this.repository.listRules();
+      return this.withFeedNames(await this.repository.listRules());
     }
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    return this.repository.listRules(feed.id);
+    return this.withFeedNames(await this.repository.listRules(feed.id));
   }
 
   async createRule(actor: Principal, input: CreatePrivilegeRuleDto): Promise<PrivilegeRule> {
@@ -144,7 +144,7 @@ export class PrivilegesService {
       if (values.deny) await ensureAnAdministratorRemains(this.repository, manager);
       return inserted;
     });
-    const rule = (await this.repository.ruleView(id)) as PrivilegeRule;
+    const rule = await this.ruleView(id);
     await this.audit.record(actor, AuditAction.PrivilegeGranted, {
       feed: rule.feed,
       target: `${rule.principalType}:${rule.principalName}`,
@@ -160,7 +160,7 @@ export class PrivilegesService {
     if (!rule) throw this.access.objectNotFound(actor, notFound);
     const feed = rule.feedId === null ? undefined : await this.feeds.requireById(rule.feedId);
     await this.access.requireOrNotFound(actor, feed ? Privilege.ManageFeed : Privilege.Administer, feed, notFound);
-    const view = (await this.repository.ruleView(id)) as PrivilegeRule;
+    const view = await this.ruleView(id);
     await this.repository.transaction(async (manager) => {
       await this.repository.deleteRule(id, manager);
       await ensureAnAdministratorRemains(this.repository, manager);
@@ -170,6 +170,29 @@ export class PrivilegesService {
       target: `${view.principalType}:${view.principalName}`,
       details: { role: view.role, deny: view.deny, ruleId: id },
     });
+  }
+
+  private async ruleView(id: number): Promise<PrivilegeRule> {
+    const row = await this.repository.ruleView(id);
+    if (!row) throw new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
+    return (await this.withFeedNames([row]))[0];
+  }
+
+  /** Rules as the API shows them: directory names (from the feeds module); global ones first, then by directory. */
+  private async withFeedNames(rows: RuleRow[]): Promise<PrivilegeRule[]> {
+    const names = await this.feeds.namesById(rows.flatMap((r) => (r.feedId === null ? [] : [r.feedId])));
+    const rules = rows.map(
+      (r): PrivilegeRule => ({
+        id: r.id,
+        principalType: r.principalType,
+        principalName: r.principalName,
+        role: r.role,
+        feed: r.feedId === null ? null : (names.get(r.feedId) ?? null),
+        deny: r.deny,
+      }),
+    );
+    const key = (r: PrivilegeRule) => (r.feed === null ? '' : ` ${r.feed.toLowerCase()}`);
+    return rules.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id - b.id));
   }
 
   private async requireCustomRole(name: string) {

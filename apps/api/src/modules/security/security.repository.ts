@@ -11,29 +11,36 @@ import { RoleEntity } from './role.entity';
 import { SessionEntity } from './session.entity';
 import { UserEntity } from './user.entity';
 
-export interface RuleView {
+/** A rule with its principal and role by name; its directory by id (names are the feeds module's). */
+export interface RuleRow {
   id: number;
   principalType: PrincipalType;
   principalName: string;
   role: string;
-  feed: string | null;
+  feedId: number | null;
   deny: boolean;
 }
 
-/** A rule with its principal, role and directory by name. */
 const RULE_VIEW = `
   SELECT pr.id,
          CASE WHEN pr.user_id IS NOT NULL THEN 'user' WHEN pr.group_id IS NOT NULL THEN 'group' ELSE 'pseudo' END
            AS "principalType",
          COALESCE(u.user_name, g.name, pr.pseudo_group) AS "principalName",
-         r.name AS role, f.name AS feed, pr.deny
+         r.name AS role, pr.feed_id AS "feedId", pr.deny
     FROM privilege_rules pr
     JOIN roles r ON r.id = pr.role_id
     LEFT JOIN users u ON u.id = pr.user_id
-    LEFT JOIN groups g ON g.id = pr.group_id
-    LEFT JOIN feeds f ON f.id = pr.feed_id`;
+    LEFT JOIN groups g ON g.id = pr.group_id`;
 
-/** Users, groups, roles, rules, keys and sessions: everything security manages. */
+/**
+ * Users, groups, roles, rules, keys and sessions: everything security manages (IdentityRepository
+ * has the hot read paths of authentication).
+ *
+ * Style (the security module's): TypeORM's entity API. Users, groups, roles and rules are records
+ * an administrator edits one at a time and the services work on the entities; raw SQL only for
+ * read models that join several tables (rule views, memberships) and set-wise deletes, which the
+ * entity API would do row by row. Directory names are the feeds module's: rules carry feed ids.
+ */
 @Injectable()
 export class SecurityRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -194,18 +201,18 @@ export class SecurityRepository {
     return this.dataSource.getRepository(PrivilegeRuleEntity).countBy({ roleId });
   }
 
-  /** Rules with names resolved; `feedId` undefined = all, null = global only. */
-  listRules(feedId?: number | null): Promise<RuleView[]> {
+  /** Rules with names resolved, by id; `feedId` undefined = all, null = global only. */
+  listRules(feedId?: number | null): Promise<RuleRow[]> {
     return this.dataSource.query(
       `${RULE_VIEW} WHERE ($1::boolean OR pr.feed_id IS NOT DISTINCT FROM $2::int)
-        ORDER BY f.name_lower NULLS FIRST, pr.id`,
+        ORDER BY pr.id`,
       [feedId === undefined, feedId ?? null],
     );
   }
 
   /** One rule with names resolved. */
-  async ruleView(id: number): Promise<RuleView | null> {
-    const rows: RuleView[] = await this.dataSource.query(`${RULE_VIEW} WHERE pr.id = $1`, [id]);
+  async ruleView(id: number): Promise<RuleRow | null> {
+    const rows: RuleRow[] = await this.dataSource.query(`${RULE_VIEW} WHERE pr.id = $1`, [id]);
     return rows[0] ?? null;
   }
 

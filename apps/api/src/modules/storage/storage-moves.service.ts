@@ -2,48 +2,23 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { AuditAction, ErrorCode, Privilege, StorageMove } from '@stockroom/contracts';
 import { isStorageError, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { UnitOfWork } from '../../database/unit-of-work';
+import { FeedContentsService, FileToCopy } from '../assets/feed-contents.service';
 import { AuditService } from '../audit/audit.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { maskSecrets } from './storage-settings';
+import { MoveRow, StorageMovesRepository } from './storage-moves.repository';
 import { StorageDescriptor, StorageService } from './storage.service';
 
 const POLL_MS = 5000;
 const BATCH = 32;
 const PARALLEL_COPIES = 4;
 const MAX_ERRORS = 100;
-
-interface MoveRow {
-  id: string;
-  feed_id: number;
-  state: 'copying' | 'completed' | 'failed';
-  source: StorageDescriptor;
-  target: StorageDescriptor;
-  started_by: string;
-  cursor: string;
-  total_files: number;
-  total_bytes: string;
-  copied_files: number;
-  copied_bytes: string;
-  failed_files: number;
-  errors: { path: string; message: string }[];
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
-
-interface ItemToCopy {
-  id: string;
-  path: string;
-  blob_key: string;
-  sha256: string | null;
-  size: string;
-}
 
 type CopyOutcome = { copied: number } | { skipped: true } | { error: string };
 
@@ -71,9 +46,11 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly moves: StorageMovesRepository,
     private readonly storage: StorageService,
     private readonly feeds: FeedsService,
+    private readonly contents: FeedContentsService,
     private readonly audit: AuditService,
     private readonly access: AccessService,
   ) {}
@@ -89,9 +66,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     clearInterval(this.timer);
     await this.running;
     // Let another node take over at once instead of waiting for the lease to run out.
-    await this.dataSource
-      .query(`UPDATE storage_moves SET lease_until = now() WHERE lease_owner = $1 AND state = 'copying'`, [this.node])
-      .catch(() => undefined);
+    await this.moves.releaseLeases(this.node).catch(() => undefined);
   }
 
   /**
@@ -104,55 +79,43 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     // spelled out (the directory keeps the settings as given, so the default follows the data dir).
     const target = this.storage.descriptorFor({ id: feed.id, storage: settings });
     const current = this.storage.descriptorFor(feed);
-    if (!this.storage.sameLocation(current, target)) {
-      const files = await this.dataSource.query(
-        `SELECT 1 FROM asset_items WHERE feed_id = $1 AND kind = 'file' LIMIT 1`,
-        [feed.id],
-      );
-      if (files.length > 0) await this.checkTarget(feed, target, await this.access.has(actor, Privilege.Administer));
+    if (!this.storage.sameLocation(current, target) && (await this.contents.hasFiles(feed.id))) {
+      await this.checkTarget(feed, target, await this.access.has(actor, Privilege.Administer));
     }
-    const move = await this.dataSource.transaction(async (manager) => {
-      const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
-        await manager.query(`SELECT storage, storage_previous FROM feeds WHERE id = $1 FOR UPDATE`, [feed.id]);
-      if (rows.length === 0) throw new AppError(ErrorCode.FeedNotFound, `Asset directory "${feed.name}" was deleted.`);
-      const locked = this.storage.descriptorFor({ id: feed.id, storage: rows[0].storage });
+    const move = await this.unitOfWork.run(async (tx) => {
+      const storage = await this.feeds.lockStorageForSwitch(tx, feed.id);
+      if (!storage) throw new AppError(ErrorCode.FeedNotFound, `Asset directory "${feed.name}" was deleted.`);
+      const locked = storage.current;
       if (this.storage.sameLocation(locked, target)) {
-        await manager.query(`UPDATE feeds SET storage = $2 WHERE id = $1`, [feed.id, JSON.stringify(settings)]);
+        await this.feeds.switchStorage(tx, feed.id, { storage: settings });
         // A move in progress writes with the new credentials too.
-        await manager.query(`UPDATE storage_moves SET target = $2 WHERE feed_id = $1 AND state <> 'completed'`, [
-          feed.id,
-          JSON.stringify(target),
-        ]);
+        await this.moves.retarget(tx, feed.id, target);
         return undefined;
       }
-      if (rows[0].storage_previous) {
+      if (storage.previous) {
         throw new AppError(
           ErrorCode.Conflict,
           `Asset directory "${feed.name}" is still moving to its current storage: wait for the move to finish (or retry it if it failed) before choosing another one.`,
         );
       }
-      const [stats]: { files: string; bytes: string }[] = await manager.query(
-        `SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM asset_items WHERE feed_id = $1 AND kind = 'file'`,
-        [feed.id],
-      );
-      await manager.query(`UPDATE feeds SET storage = $2, storage_previous = $3 WHERE id = $1`, [
-        feed.id,
-        JSON.stringify(settings),
-        Number(stats.files) > 0 ? JSON.stringify(locked) : null,
-      ]);
-      if (Number(stats.files) === 0) return undefined;
+      const stats = await this.contents.statsOf(tx, feed.id);
+      await this.feeds.switchStorage(tx, feed.id, {
+        storage: settings,
+        previous: stats.fileCount > 0 ? locked : null,
+      });
+      if (stats.fileCount === 0) return undefined;
       // Copies of these files queued for deletion (by an earlier move away from the new storage)
       // must stay: they are about to be this directory's files again.
-      await manager.query(
-        `DELETE FROM blob_deletions WHERE blob_key IN
-           (SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL)`,
-        [feed.id],
-      );
-      const [row]: MoveRow[] = await manager.query(
-        `INSERT INTO storage_moves (id, feed_id, state, source, target, started_by, total_files, total_bytes)
-         VALUES ($1, $2, 'copying', $3, $4, $5, $6, $7) RETURNING *`,
-        [randomUUID(), feed.id, JSON.stringify(locked), JSON.stringify(target), actor.name, stats.files, stats.bytes],
-      );
+      await this.storage.cancelDeletion(tx, await this.contents.blobKeys(tx, feed.id));
+      const row = await this.moves.insert(tx, {
+        id: randomUUID(),
+        feed_id: feed.id,
+        source: locked,
+        target,
+        started_by: actor.name,
+        total_files: stats.fileCount,
+        total_bytes: String(stats.totalBytes),
+      });
       return this.toMove(row, feed.name);
     });
     await this.audit.record(actor, AuditAction.StorageChanged, {
@@ -166,21 +129,15 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
   /** The directory's moves, newest first. */
   async list(actor: Principal, feedName: string): Promise<StorageMove[]> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    const rows: MoveRow[] = await this.dataSource.query(
-      `SELECT * FROM storage_moves WHERE feed_id = $1 ORDER BY created_at DESC LIMIT 100`,
-      [feed.id],
-    );
+    const rows = await this.moves.listOfFeed(feed.id);
     const detailed = await this.access.has(actor, Privilege.Administer);
     return rows.map((r) => this.toMove(r, feed.name, detailed));
   }
 
   /** The directory's move that is not completed yet, if any (`detailed`: see {@link toMove}). */
   async unfinished(feed: FeedEntity, detailed: boolean): Promise<StorageMove | undefined> {
-    const rows: MoveRow[] = await this.dataSource.query(
-      `SELECT * FROM storage_moves WHERE feed_id = $1 AND state <> 'completed' ORDER BY created_at DESC LIMIT 1`,
-      [feed.id],
-    );
-    return rows[0] && this.toMove(rows[0], feed.name, detailed);
+    const row = await this.moves.unfinishedOfFeed(feed.id);
+    return row && this.toMove(row, feed.name, detailed);
   }
 
   async get(actor: Principal, id: string): Promise<StorageMove> {
@@ -191,16 +148,11 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
   /** Starts a failed move's copy again (files already in the new storage are only checked). */
   async retry(actor: Principal, id: string): Promise<StorageMove> {
     const { feed } = await this.require(actor, id);
-    const [rows]: [MoveRow[], number] = await this.dataSource.query(
-      `UPDATE storage_moves SET state = 'copying', cursor = 0, copied_files = 0, copied_bytes = 0, failed_files = 0,
-         errors = '[]', lease_owner = NULL, lease_until = NULL, finished_at = NULL, updated_at = now()
-       WHERE id = $1 AND state = 'failed' RETURNING *`,
-      [id],
-    );
-    if (rows.length === 0) throw new AppError(ErrorCode.Conflict, 'Only a failed move can be retried.');
+    const row = await this.moves.restart(id);
+    if (!row) throw new AppError(ErrorCode.Conflict, 'Only a failed move can be retried.');
     await this.audit.record(actor, AuditAction.StorageChanged, { feed: feed.name, details: { retry: id } });
     this.runSoon();
-    return this.toMove(rows[0], feed.name, await this.access.has(actor, Privilege.Administer));
+    return this.toMove(row, feed.name, await this.access.has(actor, Privilege.Administer));
   }
 
   /** Starts the job loop, or asks the running one to look for work again; never throws. */
@@ -229,16 +181,8 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
 
   // ---- the job ----
 
-  private async claim(): Promise<MoveRow | undefined> {
-    const [rows]: [MoveRow[], number] = await this.dataSource.query(
-      `UPDATE storage_moves SET lease_owner = $1, lease_until = now() + make_interval(secs => $2), updated_at = now()
-       WHERE id = (SELECT id FROM storage_moves
-                   WHERE state = 'copying' AND (lease_until IS NULL OR lease_until < now())
-                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [this.node, this.config.storageMoveLeaseSeconds],
-    );
-    return rows[0];
+  private claim(): Promise<MoveRow | undefined> {
+    return this.moves.claim(this.node, this.config.storageMoveLeaseSeconds);
   }
 
   private async run(move: MoveRow): Promise<void> {
@@ -248,11 +192,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     let cursor = move.cursor;
     for (;;) {
       if (this.stopping) return;
-      const items: ItemToCopy[] = await this.dataSource.query(
-        `SELECT id, path, blob_key, sha256, size FROM asset_items
-         WHERE feed_id = $1 AND kind = 'file' AND blob_key IS NOT NULL AND id > $2 ORDER BY id LIMIT $3`,
-        [move.feed_id, cursor, BATCH],
-      );
+      const items = await this.contents.filesToCopy(move.feed_id, cursor, BATCH);
       if (items.length === 0) break;
       const outcomes = await inParallel(items, PARALLEL_COPIES, (item) => this.copy(item, source, target));
       let files = 0;
@@ -267,38 +207,27 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
         }
       });
       cursor = items[items.length - 1].id;
-      const renewed = await this.dataSource.query(
-        `UPDATE storage_moves SET cursor = $3, copied_files = copied_files + $4, copied_bytes = copied_bytes + $5,
-           failed_files = failed_files + $6,
-           errors = CASE WHEN jsonb_array_length(errors) >= $7 THEN errors ELSE errors || $8::jsonb END,
-           lease_until = now() + make_interval(secs => $9), updated_at = now()
-         WHERE id = $1 AND lease_owner = $2 AND state = 'copying' RETURNING id`,
-        [
-          move.id,
-          this.node,
-          cursor,
-          files,
-          bytes,
-          errors.length,
-          MAX_ERRORS,
-          JSON.stringify(errors),
-          this.config.storageMoveLeaseSeconds,
-        ],
+      const renewed = await this.moves.recordProgress(
+        move.id,
+        this.node,
+        { cursor, files, bytes, errors },
+        MAX_ERRORS,
+        this.config.storageMoveLeaseSeconds,
       );
       // Another node took over (this one stalled past its lease), or the directory is gone.
-      if (renewed[0].length === 0) return;
+      if (!renewed) return;
     }
     await this.finish(move);
   }
 
   /** Copies one file's blob (unless the new storage has it already) and checks it there. */
-  private async copy(item: ItemToCopy, source: StorageProvider, target: StorageProvider): Promise<CopyOutcome> {
-    const size = Number(item.size);
+  private async copy(item: FileToCopy, source: StorageProvider, target: StorageProvider): Promise<CopyOutcome> {
+    const size = item.size;
     try {
-      const present = await target.stat(item.blob_key);
+      const present = await target.stat(item.blobKey);
       if (present?.size !== size) {
         try {
-          await target.write(item.blob_key, await source.read(item.blob_key));
+          await target.write(item.blobKey, await source.read(item.blobKey));
         } catch (e) {
           if (isStorageError(e, StorageErrorCode.NotFound) && !(await this.stillReferenced(item)))
             return { skipped: true };
@@ -306,15 +235,15 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
         }
       }
       const digest = createHash('sha256');
-      for await (const chunk of await target.read(item.blob_key)) digest.update(chunk as Buffer);
+      for await (const chunk of await target.read(item.blobKey)) digest.update(chunk as Buffer);
       const actual = digest.digest('hex');
       if (item.sha256 && actual !== item.sha256) {
-        await target.delete(item.blob_key).catch(() => undefined);
+        await target.delete(item.blobKey).catch(() => undefined);
         return { error: `The copy's SHA-256 is ${actual}, not ${item.sha256}; it was removed.` };
       }
       // Deleted or overwritten meanwhile: its deletion may have been swept before this copy landed.
       if (!(await this.stillReferenced(item))) {
-        await target.delete(item.blob_key);
+        await target.delete(item.blobKey);
         return { skipped: true };
       }
       return { copied: size };
@@ -323,12 +252,8 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
-  private async stillReferenced(item: ItemToCopy): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE id = $1 AND blob_key = $2`, [
-      item.id,
-      item.blob_key,
-    ]);
-    return rows.length > 0;
+  private stillReferenced(item: FileToCopy): Promise<boolean> {
+    return this.contents.stillHolds(item);
   }
 
   /**
@@ -336,38 +261,19 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
    * queued for deletion. With failures the move waits, failed, for a retry (reads keep working).
    */
   private async finish(move: MoveRow): Promise<void> {
-    await this.dataSource.transaction(async (manager: EntityManager) => {
-      const [current]: MoveRow[] = await manager.query(
-        `SELECT * FROM storage_moves WHERE id = $1 AND lease_owner = $2 AND state = 'copying' FOR UPDATE`,
-        [move.id, this.node],
-      );
+    await this.unitOfWork.run(async (tx) => {
+      const current = await this.moves.lockLeased(tx, move.id, this.node);
       if (!current) return;
       if (current.failed_files > 0) {
-        await manager.query(
-          `UPDATE storage_moves SET state = 'failed', finished_at = now(), updated_at = now(), lease_owner = NULL,
-             lease_until = NULL WHERE id = $1`,
-          [move.id],
-        );
+        await this.moves.finish(tx, move.id, 'failed');
         this.logger.warn(`Storage move ${move.id} failed for ${current.failed_files} file(s); retry it once fixed.`);
         return;
       }
-      await manager.query(`SELECT id FROM feeds WHERE id = $1 FOR UPDATE`, [move.feed_id]);
-      const keys: { blob_key: string }[] = await manager.query(
-        `SELECT blob_key FROM asset_items WHERE feed_id = $1 AND blob_key IS NOT NULL`,
-        [move.feed_id],
-      );
-      await this.storage.enqueueDeletion(
-        manager,
-        move.source,
-        keys.map((k) => k.blob_key),
-        this.config.storageMoveGraceSeconds,
-      );
-      await manager.query(`UPDATE feeds SET storage_previous = NULL WHERE id = $1`, [move.feed_id]);
-      await manager.query(
-        `UPDATE storage_moves SET state = 'completed', finished_at = now(), updated_at = now(), lease_owner = NULL,
-           lease_until = NULL WHERE id = $1`,
-        [move.id],
-      );
+      await this.feeds.lockStorageForSwitch(tx, move.feed_id);
+      const keys = await this.contents.blobKeys(tx, move.feed_id);
+      await this.storage.enqueueDeletion(tx, move.source, keys, this.config.storageMoveGraceSeconds);
+      await this.feeds.switchStorage(tx, move.feed_id, { previous: null });
+      await this.moves.finish(tx, move.id, 'completed');
       this.logger.log(`Storage move ${move.id} completed: ${current.copied_files} file(s) copied and verified.`);
     });
     this.storage.sweepSoon();
@@ -377,13 +283,13 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
 
   private async require(actor: Principal, id: string): Promise<{ row: MoveRow; feed: FeedEntity }> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw badRequest('A move id is a UUID.');
-    const rows: MoveRow[] = await this.dataSource.query(`SELECT * FROM storage_moves WHERE id = $1`, [id]);
-    const feed = rows[0] && (await this.feeds.requireById(rows[0].feed_id).catch(() => undefined));
+    const row = await this.moves.find(id);
+    const feed = row && (await this.feeds.requireById(row.feed_id).catch(() => undefined));
     // One answer for a missing move and one the caller may not manage (no directory name).
     const notFound = new AppError(ErrorCode.NotFound, `No storage move "${id}".`);
     if (!feed) throw this.access.objectNotFound(actor, notFound);
     await this.access.requireOrNotFound(actor, Privilege.ManageFeed, feed, notFound);
-    return { row: rows[0], feed };
+    return { row, feed };
   }
 
   /** Tests the new storage before a move; `detailed`: the storage's own reason (administrators). */

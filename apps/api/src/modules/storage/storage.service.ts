@@ -9,12 +9,13 @@ import {
   StorageProvider,
 } from '@stockroom/storage';
 import { join } from 'node:path';
-import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { badRequest } from '../../common/errors/app-error';
 import { isOutboundDenied, OutboundPolicy } from '../../common/net/outbound-policy';
 import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
+import { BlobDeletionsRepository } from './blob-deletions.repository';
 import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -45,7 +46,7 @@ interface FeedLike {
   storagePrevious?: StorageDescriptor | null;
 }
 
-/** A directory's storage as its row says inside a transaction (see {@link StorageService.lockStorage}). */
+/** A directory's storage as its row says inside a transaction (see FeedsService.lockStorage). */
 export interface LockedStorage {
   current: StorageDescriptor;
   /** Set while a move runs: where files not yet copied still are. */
@@ -71,7 +72,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly deletions: BlobDeletionsRepository,
   ) {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
     this.outbound = OutboundPolicy.parse(config.outboundAllow);
@@ -141,20 +143,6 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   /** Downloads answer with a presigned URL (not while a move runs: the blob may not be there yet). */
   redirectsDownloads(feed: FeedLike): boolean {
     return this.descriptorFor(feed).properties['RedirectDownloads'] === true && !feed.storagePrevious;
-  }
-
-  /**
-   * The directory's storage, read and share-locked in the caller's transaction: a move cannot
-   * switch it until the transaction ends, so blobs written to `current` are where the row says.
-   */
-  async lockStorage(manager: EntityManager, feedId: number): Promise<LockedStorage> {
-    const rows: { storage: Record<string, unknown> | null; storage_previous: StorageDescriptor | null }[] =
-      await manager.query(`SELECT storage, storage_previous FROM feeds WHERE id = $1 FOR SHARE`, [feedId]);
-    const row = rows[0];
-    return {
-      current: this.descriptorFor({ id: feedId, storage: row?.storage ?? null }),
-      previous: row?.storage_previous ?? null,
-    };
   }
 
   providerForDescriptor(descriptor: StorageDescriptor): StorageProvider {
@@ -239,22 +227,25 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
    * them (both sides of a running move); not before `delaySeconds` from now.
    */
   async enqueueDeletion(
-    manager: EntityManager,
+    tx: Tx,
     storage: LockedStorage | StorageDescriptor,
     keys: string[],
     delaySeconds = 0,
   ): Promise<void> {
     const descriptors = 'current' in storage ? [storage.current, storage.previous] : [storage];
     for (const descriptor of descriptors) {
-      if (!descriptor) continue;
-      for (let i = 0; i < keys.length; i += 1000) {
-        await manager.query(
-          `INSERT INTO blob_deletions (storage, blob_key, not_before)
-           SELECT $1, unnest($2::text[]), now() + make_interval(secs => $3)`,
-          [JSON.stringify(descriptor), keys.slice(i, i + 1000), delaySeconds],
-        );
-      }
+      if (descriptor) await this.deletions.enqueue(tx, descriptor, keys, delaySeconds);
     }
+  }
+
+  /** Keeps blobs whose deletion was queued (they are about to be used again), inside the caller's transaction. */
+  async cancelDeletion(tx: Tx, keys: string[]): Promise<void> {
+    await this.deletions.cancel(tx, keys);
+  }
+
+  /** Those of `keys` whose deletion is queued. */
+  queuedForDeletion(keys: string[]): Promise<Set<string>> {
+    return this.deletions.queued(keys);
   }
 
   /**
@@ -278,12 +269,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   async sweep(batchSize = 500): Promise<number> {
     let removed = 0;
     for (;;) {
-      const done = await this.dataSource.transaction(async (manager) => {
-        const rows: { id: string; storage: StorageDescriptor; blob_key: string }[] = await manager.query(
-          `SELECT id, storage, blob_key FROM blob_deletions WHERE not_before <= now()
-           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [batchSize],
-        );
+      const done = await this.unitOfWork.run(async (tx) => {
+        const rows = await this.deletions.claimDue(tx, batchSize);
         const finished: string[] = [];
         await Promise.all(
           rows.map(async (row) => {
@@ -295,7 +282,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
             }
           }),
         );
-        if (finished.length > 0) await manager.query(`DELETE FROM blob_deletions WHERE id = ANY($1)`, [finished]);
+        await this.deletions.remove(tx, finished);
         removed += finished.length;
         return rows.length < batchSize || finished.length === 0;
       });

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { StorageSettings } from '@stockroom/contracts';
+import type { Tx } from '../../database/unit-of-work';
+import { AssetsRepository } from './assets.repository';
+import { MultipartRepository } from './multipart.repository';
+
+/** How many files a directory holds and their total size (folders not counted). */
+export interface FeedStats {
+  fileCount: number;
+  totalBytes: number;
+}
+
+export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
+
+/** A file whose blob a storage move copies. */
+export interface FileToCopy {
+  id: string;
+  path: string;
+  blobKey: string;
+  sha256: string | null;
+  size: number;
+}
+
+/** An unfinished chunked upload: where its parts are (null: the directory's storage). */
+export interface OpenUpload {
+  blobKey: string;
+  storageUploadId: string;
+  storage: StorageSettings | null;
+}
+
+/**
+ * What other modules (feeds, storage moves) ask of a directory's files and uploads: the asset
+ * tables stay the assets module's. Its own module (AssetsDataModule), which imports no feature
+ * module, so that the feeds module can use it without an import cycle.
+ */
+@Injectable()
+export class FeedContentsService {
+  constructor(
+    private readonly items: AssetsRepository,
+    private readonly multipart: MultipartRepository,
+  ) {}
+
+  /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
+  async stats(feedIds: readonly number[], tx?: Tx): Promise<Map<number, FeedStats>> {
+    const stats = new Map<number, FeedStats>();
+    // bigint arrives as a string; sizes beyond 2^53 bytes (8 PiB) are not a concern.
+    for (const r of await this.items.fileStats(feedIds, tx))
+      stats.set(r.feed_id, { fileCount: Number(r.files), totalBytes: Number(r.bytes) });
+    return stats;
+  }
+
+  /** Files and bytes of one directory, counted in `tx` (after the caller locked the directory). */
+  async statsOf(tx: Tx, feedId: number): Promise<FeedStats> {
+    return (await this.stats([feedId], tx)).get(feedId) ?? NO_FILES;
+  }
+
+  hasFiles(feedId: number): Promise<boolean> {
+    return this.items.hasFiles(feedId);
+  }
+
+  /** Every blob key of the directory's files, read in `tx` (after the caller locked the directory). */
+  blobKeys(tx: Tx, feedId: number): Promise<string[]> {
+    return this.items.blobKeysOfFeed(tx, feedId);
+  }
+
+  /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */
+  async filesToCopy(feedId: number, afterId: string, limit: number): Promise<FileToCopy[]> {
+    const rows = await this.items.filesAfter(feedId, afterId, limit);
+    return rows.map((r) => ({ id: r.id, path: r.path, blobKey: r.blob_key, sha256: r.sha256, size: Number(r.size) }));
+  }
+
+  /** Whether the file still exists with that blob (neither deleted nor overwritten since). */
+  stillHolds(file: Pick<FileToCopy, 'id' | 'blobKey'>): Promise<boolean> {
+    return this.items.holdsBlob(file.id, file.blobKey);
+  }
+
+  /** The directory's unfinished chunked uploads, read in `tx`. */
+  openUploads(tx: Tx, feedId: number): Promise<OpenUpload[]> {
+    return this.multipart.openUploadsOfFeed(tx, feedId);
+  }
+}
