@@ -6,6 +6,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { BodyValidationPipe } from './common/http/body-validation.pipe';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
+import { DatabaseHealth } from './database/database-health';
 import { UnitOfWork } from './database/unit-of-work';
 import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
@@ -44,13 +45,14 @@ export class AppModule {
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,
         UnitOfWork,
+        DatabaseHealth,
         Clock,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, CoherentCache, UnitOfWork, Clock],
+      exports: [APP_CONFIG, CoherentCache, UnitOfWork, DatabaseHealth, Clock],
     };
   }
 }

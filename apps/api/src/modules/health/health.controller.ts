@@ -1,16 +1,16 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { HealthStatus } from '@stockroom/contracts';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Access } from '../../common/auth/access.decorator';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { DatabaseHealth } from '../../database/database-health';
 
 /** `GET /health` (spec §2 #16): no auth; 503 when the database cannot answer. */
 @Controller('health')
 export class HealthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseHealth,
   ) {}
 
   @Access.public()
@@ -18,10 +18,7 @@ export class HealthController {
   async health(@Res() res: Response): Promise<void> {
     let databaseStatus = 'OK';
     try {
-      await Promise.race([
-        this.dataSource.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3 s')), 3000).unref()),
-      ]);
+      await this.database.check(3000);
     } catch (e) {
       databaseStatus = `Error: ${(e as Error).message}`;
     }

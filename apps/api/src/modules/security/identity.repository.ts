@@ -105,6 +105,25 @@ export class IdentityRepository {
   }
 
   /** Cached (see CoherentCache) when found: expiry is compared by the caller, at use. */
+  /** One more failure for each key; a count idle for a whole window starts again at 1. */
+  async recordLoginFailures(keys: string[], windowMinutes: number): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO login_throttle (key, failures, window_started_at, last_failed_at)
+       SELECT k, 1, now(), now() FROM unnest($1::text[]) AS k
+       ON CONFLICT (key) DO UPDATE SET
+         failures = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN 1
+                         ELSE login_throttle.failures + 1 END,
+         window_started_at = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN now()
+                                  ELSE login_throttle.window_started_at END,
+         last_failed_at = now()`,
+      [keys, windowMinutes],
+    );
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [key]);
+  }
+
   findKey(secretHash: Buffer): Promise<KeyRow | null> {
     return this.cache.get(
       `key:${secretHash.toString('base64')}`,

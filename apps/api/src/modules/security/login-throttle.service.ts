@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { CoherentCache } from '../../database/coherent-cache.service';
-import type { ThrottleQuery } from './identity.repository';
+import { IdentityRepository, type ThrottleQuery } from './identity.repository';
 
 /**
  * Slows password guessing with progressive delays, never with a lock-out that anyone could trigger
@@ -26,7 +25,7 @@ import type { ThrottleQuery } from './identity.repository';
 export class LoginThrottleService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly identity: IdentityRepository,
     private readonly cache: CoherentCache,
   ) {}
 
@@ -54,16 +53,9 @@ export class LoginThrottleService {
   }
 
   async failed(userName: string, address: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO login_throttle (key, failures, window_started_at, last_failed_at)
-       SELECT k, 1, now(), now() FROM unnest($1::text[]) AS k
-       ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN 1
-                         ELSE login_throttle.failures + 1 END,
-         window_started_at = CASE WHEN login_throttle.last_failed_at <= now() - make_interval(mins => $2) THEN now()
-                                  ELSE login_throttle.window_started_at END,
-         last_failed_at = now()`,
-      [[pairKey(userName, address), addressKey(address)], this.config.security.loginWindowMinutes],
+    await this.identity.recordLoginFailures(
+      [pairKey(userName, address), addressKey(address)],
+      this.config.security.loginWindowMinutes,
     );
     // The next attempt must see this failure, even before its change notification arrives.
     this.cache.invalidate();
@@ -71,7 +63,7 @@ export class LoginThrottleService {
 
   /** The pair's count only: an address that guessed at other names keeps its own count. */
   async succeeded(userName: string, address: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [pairKey(userName, address)]);
+    await this.identity.clearLoginFailures(pairKey(userName, address));
   }
 }
 
