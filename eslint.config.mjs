@@ -47,8 +47,6 @@ const TYPEORM_QUERY_APIS = [
  */
 const TEMPORARY_TYPEORM_ALLOWLIST = [
   '**/modules/retention/retention.service.ts', // EntityManager of the connection holding a run's advisory lock
-  '**/modules/security/administrators.ts', // EntityManager parameters (SecurityRepository.transaction)
-  '**/modules/security/users.service.ts', // EntityManager parameters (SecurityRepository.transaction)
 ];
 
 export default [

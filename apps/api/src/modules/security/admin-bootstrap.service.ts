@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { UnitOfWork } from '../../database/unit-of-work';
 import { PasswordService } from './password.service';
 import { SecurityRepository } from './security.repository';
 
@@ -19,24 +20,28 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SecurityRepository,
     private readonly passwords: PasswordService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const given = this.config.security.adminPassword;
     const password = given ?? randomBytes(15).toString('base64url');
     const passwordHash = await this.passwords.hash(password);
-    const created = await this.repository.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('stockroom:first-admin'))`);
-      if ((await this.repository.countUsers(manager)) > 0) return false;
-      const admin = await this.repository.insertUser(
-        { userName: ADMIN_USER, displayName: 'Administrator', email: '', enabled: true, passwordHash },
-        manager,
-      );
-      const role = await this.repository.findRole('Administer', manager);
+    const created = await this.unitOfWork.run(async (tx) => {
+      await this.repository.lockFirstAdmin(tx);
+      if ((await this.repository.countUsers(tx)) > 0) return false;
+      const admin = await this.repository.insertUser(tx, {
+        userName: ADMIN_USER,
+        displayName: 'Administrator',
+        email: '',
+        enabled: true,
+        passwordHash,
+      });
+      const role = await this.repository.findRole('Administer', tx);
       if (!admin || !role) throw new Error('Could not create the Admin user (is the Administer role missing?)');
       await this.repository.insertRule(
         { userId: admin.id, groupId: null, pseudoGroup: null, roleId: role.id, feedId: null, deny: false },
-        manager,
+        tx,
       );
       return true;
     });

@@ -1,6 +1,6 @@
 import { Privilege } from '@stockroom/contracts';
-import type { EntityManager } from 'typeorm';
 import { badRequest } from '../../common/errors/app-error';
+import type { Tx } from '../../database/unit-of-work';
 import { effectivePrivileges } from './privilege-evaluation';
 import type { SecurityRepository } from './security.repository';
 
@@ -9,11 +9,8 @@ import type { SecurityRepository } from './security.repository';
  * holding Administer globally: nobody could manage security any more. Called by every change
  * that can take Administer away — rules, roles, group membership, disabling or deleting users.
  */
-export async function ensureAnAdministratorRemains(
-  repository: SecurityRepository,
-  manager: EntityManager,
-): Promise<void> {
-  const rules = await repository.globalAdministerRules(manager);
+export async function ensureAnAdministratorRemains(repository: SecurityRepository, tx: Tx): Promise<void> {
+  const rules = await repository.globalAdministerRules(tx);
   const byUser = new Map<number, typeof rules>();
   for (const rule of rules) byUser.set(rule.userId, [...(byUser.get(rule.userId) ?? []), rule]);
   for (const userRules of byUser.values()) {

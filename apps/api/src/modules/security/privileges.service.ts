@@ -10,6 +10,7 @@ import {
 } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { UnitOfWork } from '../../database/unit-of-work';
 import { AuditService } from '../audit/audit.service';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from './access.service';
@@ -32,6 +33,7 @@ export class PrivilegesService {
     private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async listRoles(): Promise<Role[]> {
@@ -61,9 +63,9 @@ export class PrivilegesService {
     if (newName !== undefined && newName.normalize('NFC') !== role.name) throw badRequest('"name" cannot be changed.');
     role.description = input.description ?? role.description;
     role.privileges = privilegesOf(input.privileges) ?? role.privileges;
-    const saved = await this.repository.transaction(async (manager) => {
-      const result = await this.repository.saveRole(role, manager);
-      await ensureAnAdministratorRemains(this.repository, manager);
+    const saved = await this.unitOfWork.run(async (tx) => {
+      const result = await this.repository.saveRole(tx, role);
+      await ensureAnAdministratorRemains(this.repository, tx);
       return result;
     });
     await this.audit.record(actor, AuditAction.RoleUpdated, {
@@ -138,10 +140,10 @@ export class PrivilegesService {
       default:
         throw badRequest('"principalType" must be user, group or pseudo.');
     }
-    const id = await this.repository.transaction(async (manager) => {
-      const inserted = await this.repository.insertRule(values, manager);
+    const id = await this.unitOfWork.run(async (tx) => {
+      const inserted = await this.repository.insertRule(values, tx);
       // A deny rule can take Administer away from the last one holding it.
-      if (values.deny) await ensureAnAdministratorRemains(this.repository, manager);
+      if (values.deny) await ensureAnAdministratorRemains(this.repository, tx);
       return inserted;
     });
     const rule = await this.ruleView(id);
@@ -161,9 +163,9 @@ export class PrivilegesService {
     const feed = rule.feedId === null ? undefined : await this.feeds.requireById(rule.feedId);
     await this.access.requireOrNotFound(actor, feed ? Privilege.ManageFeed : Privilege.Administer, feed, notFound);
     const view = await this.ruleView(id);
-    await this.repository.transaction(async (manager) => {
-      await this.repository.deleteRule(id, manager);
-      await ensureAnAdministratorRemains(this.repository, manager);
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.deleteRule(tx, id);
+      await ensureAnAdministratorRemains(this.repository, tx);
     });
     await this.audit.record(actor, AuditAction.PrivilegeRevoked, {
       feed: view.feed,

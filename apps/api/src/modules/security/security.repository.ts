@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { PrincipalType } from '@stockroom/contracts';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Tx } from '../../database/unit-of-work';
 import { ApiKeyEntity } from './api-key.entity';
 import type { ApplicableRule } from './privilege-evaluation';
 import { GroupMemberEntity } from './group-member.entity';
@@ -45,55 +46,52 @@ const RULE_VIEW = `
 export class SecurityRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  private m(manager?: EntityManager): EntityManager {
-    return manager ?? this.dataSource.manager;
-  }
-
   // Users and groups
 
-  countUsers(manager?: EntityManager): Promise<number> {
-    return this.m(manager).count(UserEntity);
+  /** Serialises first-start creation of the Admin user across nodes, until `tx` ends. */
+  async lockFirstAdmin(tx: Tx): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('stockroom:first-admin'))`);
+  }
+
+  countUsers(tx: Tx): Promise<number> {
+    return tx.count(UserEntity);
   }
 
   listUsers(): Promise<UserEntity[]> {
     return this.dataSource.getRepository(UserEntity).find({ order: { nameLower: 'ASC' } });
   }
 
-  findUser(name: string, manager?: EntityManager): Promise<UserEntity | null> {
-    return this.m(manager).findOneBy(UserEntity, { nameLower: lower(name) });
+  findUser(name: string, tx: Tx = this.dataSource.manager): Promise<UserEntity | null> {
+    return tx.findOneBy(UserEntity, { nameLower: lower(name) });
   }
 
   findUserById(id: number): Promise<UserEntity | null> {
     return this.dataSource.getRepository(UserEntity).findOneBy({ id });
   }
 
-  findUsers(names: string[], manager?: EntityManager): Promise<UserEntity[]> {
-    return this.m(manager).findBy(UserEntity, { nameLower: In(names.map(lower)) });
+  findUsers(tx: Tx, names: string[]): Promise<UserEntity[]> {
+    return tx.findBy(UserEntity, { nameLower: In(names.map(lower)) });
   }
 
   /** Inserts unless the name is taken; null when it is. */
   async insertUser(
+    tx: Tx,
     values: Pick<UserEntity, 'userName' | 'displayName' | 'email' | 'enabled' | 'passwordHash'>,
-    manager?: EntityManager,
   ): Promise<UserEntity | null> {
-    const rows: { id: number }[] = await this.m(manager).query(
+    const rows: { id: number }[] = await tx.query(
       `INSERT INTO users (user_name, name_lower, display_name, email, enabled, password_hash)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
       [values.userName, lower(values.userName), values.displayName, values.email, values.enabled, values.passwordHash],
     );
-    return rows.length ? this.m(manager).findOneByOrFail(UserEntity, { id: rows[0].id }) : null;
+    return rows.length ? tx.findOneByOrFail(UserEntity, { id: rows[0].id }) : null;
   }
 
-  saveUser(user: UserEntity, manager?: EntityManager): Promise<UserEntity> {
-    return this.m(manager).save(UserEntity, user);
+  saveUser(tx: Tx, user: UserEntity): Promise<UserEntity> {
+    return tx.save(UserEntity, user);
   }
 
-  async deleteUser(id: number, manager?: EntityManager): Promise<void> {
-    await this.m(manager).delete(UserEntity, { id });
+  async deleteUser(tx: Tx, id: number): Promise<void> {
+    await tx.delete(UserEntity, { id });
   }
 
   /** Group names per user id. */
@@ -108,10 +106,10 @@ export class SecurityRepository {
     return result;
   }
 
-  async setGroupsOfUser(manager: EntityManager, userId: number, groupIds: number[]): Promise<void> {
-    await manager.delete(GroupMemberEntity, { userId });
+  async setGroupsOfUser(tx: Tx, userId: number, groupIds: number[]): Promise<void> {
+    await tx.delete(GroupMemberEntity, { userId });
     if (groupIds.length)
-      await manager.insert(
+      await tx.insert(
         GroupMemberEntity,
         groupIds.map((groupId) => ({ groupId, userId })),
       );
@@ -121,32 +119,29 @@ export class SecurityRepository {
     return this.dataSource.getRepository(GroupEntity).find({ order: { nameLower: 'ASC' } });
   }
 
-  findGroup(name: string, manager?: EntityManager): Promise<GroupEntity | null> {
-    return this.m(manager).findOneBy(GroupEntity, { nameLower: lower(name) });
+  findGroup(name: string, tx: Tx = this.dataSource.manager): Promise<GroupEntity | null> {
+    return tx.findOneBy(GroupEntity, { nameLower: lower(name) });
   }
 
-  findGroups(names: string[], manager?: EntityManager): Promise<GroupEntity[]> {
-    return this.m(manager).findBy(GroupEntity, { nameLower: In(names.map(lower)) });
+  findGroups(tx: Tx, names: string[]): Promise<GroupEntity[]> {
+    return tx.findBy(GroupEntity, { nameLower: In(names.map(lower)) });
   }
 
-  async insertGroup(
-    values: Pick<GroupEntity, 'name' | 'description'>,
-    manager: EntityManager,
-  ): Promise<GroupEntity | null> {
-    const rows: { id: number }[] = await manager.query(
+  async insertGroup(tx: Tx, values: Pick<GroupEntity, 'name' | 'description'>): Promise<GroupEntity | null> {
+    const rows: { id: number }[] = await tx.query(
       `INSERT INTO groups (name, name_lower, description) VALUES ($1, $2, $3)
        ON CONFLICT (name_lower) DO NOTHING RETURNING id`,
       [values.name, lower(values.name), values.description],
     );
-    return rows.length ? manager.findOneByOrFail(GroupEntity, { id: rows[0].id }) : null;
+    return rows.length ? tx.findOneByOrFail(GroupEntity, { id: rows[0].id }) : null;
   }
 
-  saveGroup(group: GroupEntity, manager?: EntityManager): Promise<GroupEntity> {
-    return this.m(manager).save(GroupEntity, group);
+  saveGroup(tx: Tx, group: GroupEntity): Promise<GroupEntity> {
+    return tx.save(GroupEntity, group);
   }
 
-  async deleteGroup(id: number, manager?: EntityManager): Promise<void> {
-    await this.m(manager).delete(GroupEntity, { id });
+  async deleteGroup(tx: Tx, id: number): Promise<void> {
+    await tx.delete(GroupEntity, { id });
   }
 
   /** Member names per group id. */
@@ -161,10 +156,10 @@ export class SecurityRepository {
     return result;
   }
 
-  async setMembersOfGroup(manager: EntityManager, groupId: number, userIds: number[]): Promise<void> {
-    await manager.delete(GroupMemberEntity, { groupId });
+  async setMembersOfGroup(tx: Tx, groupId: number, userIds: number[]): Promise<void> {
+    await tx.delete(GroupMemberEntity, { groupId });
     if (userIds.length)
-      await manager.insert(
+      await tx.insert(
         GroupMemberEntity,
         userIds.map((userId) => ({ groupId, userId })),
       );
@@ -176,8 +171,8 @@ export class SecurityRepository {
     return this.dataSource.getRepository(RoleEntity).find({ order: { builtIn: 'DESC', nameLower: 'ASC' } });
   }
 
-  findRole(name: string, manager?: EntityManager): Promise<RoleEntity | null> {
-    return this.m(manager).findOneBy(RoleEntity, { nameLower: lower(name) });
+  findRole(name: string, tx: Tx = this.dataSource.manager): Promise<RoleEntity | null> {
+    return tx.findOneBy(RoleEntity, { nameLower: lower(name) });
   }
 
   async insertRole(values: Pick<RoleEntity, 'name' | 'description' | 'privileges'>): Promise<RoleEntity | null> {
@@ -189,8 +184,8 @@ export class SecurityRepository {
     return rows.length ? this.dataSource.getRepository(RoleEntity).findOneByOrFail({ id: rows[0].id }) : null;
   }
 
-  saveRole(role: RoleEntity, manager?: EntityManager): Promise<RoleEntity> {
-    return this.m(manager).save(RoleEntity, role);
+  saveRole(tx: Tx, role: RoleEntity): Promise<RoleEntity> {
+    return tx.save(RoleEntity, role);
   }
 
   async deleteRole(id: number): Promise<void> {
@@ -222,14 +217,14 @@ export class SecurityRepository {
 
   async insertRule(
     values: Pick<PrivilegeRuleEntity, 'userId' | 'groupId' | 'pseudoGroup' | 'roleId' | 'feedId' | 'deny'>,
-    manager?: EntityManager,
+    tx: Tx = this.dataSource.manager,
   ): Promise<number> {
-    const result = await this.m(manager).insert(PrivilegeRuleEntity, values);
+    const result = await tx.insert(PrivilegeRuleEntity, values);
     return (result.identifiers[0] as { id: number }).id;
   }
 
-  async deleteRule(id: number, manager?: EntityManager): Promise<void> {
-    await this.m(manager).delete(PrivilegeRuleEntity, { id });
+  async deleteRule(tx: Tx, id: number): Promise<void> {
+    await tx.delete(PrivilegeRuleEntity, { id });
   }
 
   /**
@@ -238,9 +233,9 @@ export class SecurityRepository {
    * by a transaction-scoped advisory lock, so two concurrent changes cannot each remove "the
    * other" administrator.
    */
-  async globalAdministerRules(manager: EntityManager): Promise<(ApplicableRule & { userId: number })[]> {
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('stockroom:administrators'))`);
-    return manager.query(
+  async globalAdministerRules(tx: Tx): Promise<(ApplicableRule & { userId: number })[]> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('stockroom:administrators'))`);
+    return tx.query(
       `SELECT u.id AS "userId", r.privileges, pr.deny, pr.feed_id AS "feedId",
               CASE WHEN pr.user_id IS NOT NULL THEN 2 WHEN pr.group_id IS NOT NULL THEN 1 ELSE 0 END AS "principalRank"
          FROM users u
@@ -309,8 +304,8 @@ export class SecurityRepository {
     await this.dataSource.getRepository(SessionEntity).delete({ id });
   }
 
-  async deleteSessionsOfUser(userId: number, manager?: EntityManager): Promise<void> {
-    await this.m(manager).delete(SessionEntity, { userId });
+  async deleteSessionsOfUser(tx: Tx, userId: number): Promise<void> {
+    await tx.delete(SessionEntity, { userId });
   }
 }
 

@@ -9,9 +9,9 @@ import {
   User,
   userNameProblem,
 } from '@stockroom/contracts';
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { UnitOfWork, type Tx } from '../../database/unit-of-work';
 import { AuditService } from '../audit/audit.service';
 import { ensureAnAdministratorRemains } from './administrators';
 import { AuthenticationService } from './authentication.service';
@@ -60,6 +60,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly authentication: AuthenticationService,
     private readonly audit: AuditService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async listUsers(): Promise<User[]> {
@@ -78,19 +79,16 @@ export class UsersService {
     checkPassword(input.password);
     const passwordHash = await this.passwords.hash(input.password);
     const groupNames = input.groups ?? [];
-    const user = await this.repository.transaction(async (manager) => {
-      const created = await this.repository.insertUser(
-        {
-          userName,
-          displayName: input.displayName ?? userName,
-          email: input.email ?? '',
-          enabled: input.enabled ?? true,
-          passwordHash,
-        },
-        manager,
-      );
+    const user = await this.unitOfWork.run(async (tx) => {
+      const created = await this.repository.insertUser(tx, {
+        userName,
+        displayName: input.displayName ?? userName,
+        email: input.email ?? '',
+        enabled: input.enabled ?? true,
+        passwordHash,
+      });
       if (!created) throw new AppError(ErrorCode.AlreadyExists, `A user named "${userName}" already exists.`);
-      await this.repository.setGroupsOfUser(manager, created.id, await this.groupIds(manager, groupNames));
+      await this.repository.setGroupsOfUser(tx, created.id, await this.groupIds(tx, groupNames));
       return created;
     });
     await this.audit.record(actor, AuditAction.UserCreated, { target: user.userName });
@@ -113,12 +111,12 @@ export class UsersService {
     user.email = input.email ?? user.email;
     user.enabled = enabled ?? user.enabled;
     if (password !== undefined) user.passwordHash = await this.passwords.hash(password);
-    await this.repository.transaction(async (manager) => {
-      await this.repository.saveUser(user, manager);
-      if (groupNames) await this.repository.setGroupsOfUser(manager, user.id, await this.groupIds(manager, groupNames));
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.saveUser(tx, user);
+      if (groupNames) await this.repository.setGroupsOfUser(tx, user.id, await this.groupIds(tx, groupNames));
       // A new password or a disabled account signs the user out everywhere.
-      if (password !== undefined || !user.enabled) await this.repository.deleteSessionsOfUser(user.id, manager);
-      if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.repository, manager);
+      if (password !== undefined || !user.enabled) await this.repository.deleteSessionsOfUser(tx, user.id);
+      if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.repository, tx);
     });
     const changed = Object.keys(input).filter((k) => k !== 'password');
     await this.audit.record(actor, AuditAction.UserUpdated, {
@@ -140,9 +138,9 @@ export class UsersService {
     }
     const user = await this.requireUser(actor.name);
     user.passwordHash = await this.passwords.hash(next);
-    await this.repository.transaction(async (manager) => {
-      await this.repository.saveUser(user, manager);
-      await this.repository.deleteSessionsOfUser(user.id, manager);
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.saveUser(tx, user);
+      await this.repository.deleteSessionsOfUser(tx, user.id);
     });
     await this.audit.record(actor, AuditAction.PasswordChanged, { target: user.userName });
   }
@@ -150,9 +148,9 @@ export class UsersService {
   async deleteUser(actor: Principal, name: string): Promise<void> {
     const user = await this.requireUser(name);
     if (actor.userId === user.id) throw badRequest('You cannot delete your own account.');
-    await this.repository.transaction(async (manager) => {
-      await this.repository.deleteUser(user.id, manager);
-      await ensureAnAdministratorRemains(this.repository, manager);
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.deleteUser(tx, user.id);
+      await ensureAnAdministratorRemains(this.repository, tx);
     });
     await this.audit.record(actor, AuditAction.UserDeleted, { target: user.userName });
   }
@@ -172,10 +170,10 @@ export class UsersService {
   async createGroup(actor: Principal, input: CreateGroupDto): Promise<Group> {
     const name = checkGroupName(input.name);
     const members = input.members ?? [];
-    await this.repository.transaction(async (manager) => {
-      const group = await this.repository.insertGroup({ name, description: input.description ?? '' }, manager);
+    await this.unitOfWork.run(async (tx) => {
+      const group = await this.repository.insertGroup(tx, { name, description: input.description ?? '' });
       if (!group) throw new AppError(ErrorCode.AlreadyExists, `A group named "${name}" already exists.`);
-      await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
+      await this.repository.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
     });
     await this.audit.record(actor, AuditAction.GroupCreated, { target: name, details: { members } });
     return this.getGroup(name);
@@ -190,11 +188,11 @@ export class UsersService {
       throw badRequest('"name" cannot be changed; create a new group instead.');
     }
     group.description = input.description ?? group.description;
-    await this.repository.transaction(async (manager) => {
-      await this.repository.saveGroup(group, manager);
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.saveGroup(tx, group);
       if (members) {
-        await this.repository.setMembersOfGroup(manager, group.id, await this.userIds(manager, members));
-        await ensureAnAdministratorRemains(this.repository, manager);
+        await this.repository.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
+        await ensureAnAdministratorRemains(this.repository, tx);
       }
     });
     await this.audit.record(actor, AuditAction.GroupUpdated, { target: group.name, details: { members } });
@@ -204,9 +202,9 @@ export class UsersService {
   async deleteGroup(actor: Principal, name: string): Promise<void> {
     const group = await this.repository.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
-    await this.repository.transaction(async (manager) => {
-      await this.repository.deleteGroup(group.id, manager);
-      await ensureAnAdministratorRemains(this.repository, manager);
+    await this.unitOfWork.run(async (tx) => {
+      await this.repository.deleteGroup(tx, group.id);
+      await ensureAnAdministratorRemains(this.repository, tx);
     });
     await this.audit.record(actor, AuditAction.GroupDeleted, { target: group.name });
   }
@@ -217,15 +215,15 @@ export class UsersService {
     return user;
   }
 
-  private async groupIds(manager: EntityManager, names: string[]): Promise<number[]> {
-    const groups = await this.repository.findGroups(names, manager);
+  private async groupIds(tx: Tx, names: string[]): Promise<number[]> {
+    const groups = await this.repository.findGroups(tx, names);
     const missing = names.find((n) => !groups.some((g) => g.nameLower === n.normalize('NFC').toLowerCase()));
     if (missing !== undefined) throw badRequest(`Group "${missing}" does not exist.`);
     return groups.map((g) => g.id);
   }
 
-  private async userIds(manager: EntityManager, names: string[]): Promise<number[]> {
-    const users = await this.repository.findUsers(names, manager);
+  private async userIds(tx: Tx, names: string[]): Promise<number[]> {
+    const users = await this.repository.findUsers(tx, names);
     const missing = names.find((n) => !users.some((u) => u.nameLower === n.normalize('NFC').toLowerCase()));
     if (missing !== undefined) throw badRequest(`User "${missing}" does not exist.`);
     return users.map((u) => u.id);
