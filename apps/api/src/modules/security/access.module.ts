@@ -23,6 +23,6 @@ import { SignedUrlsService } from './signed-urls.service';
     ServerSecretsRepository,
     SignedUrlsService,
   ],
-  exports: [AccessService, AuthenticationService, PasswordService, SignedUrlsService],
+  exports: [AccessService, AuthenticationService, LoginThrottleService, PasswordService, SignedUrlsService],
 })
 export class AccessModule {}

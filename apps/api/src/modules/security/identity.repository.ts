@@ -49,7 +49,8 @@ export interface SessionRow {
 /**
  * The queries on every request's path: who is this (user, key or session), and which privilege
  * rules apply to them. Raw SQL on indexed columns; users, keys and rules are cached per node
- * (CoherentCache: dropped on every node as soon as any of those tables changes).
+ * (CoherentCache: dropped on every node as soon as any of those tables changes). The one owner of
+ * `login_throttle` (lookup, counts, purge).
  */
 @Injectable()
 export class IdentityRepository {
@@ -104,7 +105,6 @@ export class IdentityRepository {
     return { user, retryAfter: row.retryAfter };
   }
 
-  /** Cached (see CoherentCache) when found: expiry is compared by the caller, at use. */
   /** One more failure for each key; a count idle for a whole window starts again at 1. */
   async recordLoginFailures(keys: string[], windowMinutes: number): Promise<void> {
     await this.dataSource.query(
@@ -123,6 +123,15 @@ export class IdentityRepository {
   async clearLoginFailures(key: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM login_throttle WHERE key = $1`, [key]);
   }
+
+  /** Forgets the counts with no failure for a whole window (they would start again at 1 anyway). */
+  async purgeStaleLoginFailures(windowMinutes: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_throttle WHERE last_failed_at < now() - make_interval(mins => $1)`, [
+      windowMinutes,
+    ]);
+  }
+
+  /** Cached (see CoherentCache) when found: expiry is compared by the caller, at use. */
 
   findKey(secretHash: Buffer): Promise<KeyRow | null> {
     return this.cache.get(

@@ -65,6 +65,11 @@ export class LoginThrottleService {
   async succeeded(userName: string, address: string): Promise<void> {
     await this.identity.clearLoginFailures(pairKey(userName, address));
   }
+
+  /** Housekeeping: drops the counts idle for a whole window. */
+  async purgeStale(): Promise<void> {
+    await this.identity.purgeStaleLoginFailures(this.config.security.loginWindowMinutes);
+  }
 }
 
 /** Delays double up to half the window, so that a patient guesser never outwaits the count. */

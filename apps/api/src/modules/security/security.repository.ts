@@ -289,15 +289,12 @@ export class SecurityRepository {
     await this.dataSource.getRepository(SessionEntity).insert({ ...values, lastSeenAt: new Date() });
   }
 
-  /** Sessions past their idle or absolute limit, and throttle counts with no failure for a window. */
-  async purgeExpired(idleMinutes: number, throttleWindowMinutes: number): Promise<void> {
+  /** Sessions past their idle or absolute limit. */
+  async purgeExpiredSessions(idleMinutes: number): Promise<void> {
     await this.dataSource.query(
       `DELETE FROM sessions WHERE last_seen_at < now() - make_interval(mins => $1) OR created_at < now() - interval '7 days'`,
       [idleMinutes],
     );
-    await this.dataSource.query(`DELETE FROM login_throttle WHERE last_failed_at < now() - make_interval(mins => $1)`, [
-      throttleWindowMinutes,
-    ]);
   }
 
   async deleteSession(id: number): Promise<void> {

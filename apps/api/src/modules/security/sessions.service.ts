@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from './access.service';
 import { AuthenticationService, sha256 } from './authentication.service';
+import { LoginThrottleService } from './login-throttle.service';
 import { SecurityRepository } from './security.repository';
 
 export interface NewSession {
@@ -23,6 +24,7 @@ export class SessionsService {
     private readonly authentication: AuthenticationService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly loginThrottle: LoginThrottleService,
   ) {}
 
   async signIn({ userName, password }: LoginRequest, address: string): Promise<NewSession> {
@@ -30,8 +32,8 @@ export class SessionsService {
     const session = await this.open(principal);
     await this.audit.record(session.principal, AuditAction.LoginSucceeded);
     // Sign-ins are rare enough to carry the housekeeping of expired sessions and stale counts.
-    const { sessionIdleMinutes, loginWindowMinutes } = this.config.security;
-    await this.repository.purgeExpired(sessionIdleMinutes, loginWindowMinutes);
+    await this.repository.purgeExpiredSessions(this.config.security.sessionIdleMinutes);
+    await this.loginThrottle.purgeStale();
     return session;
   }
 
