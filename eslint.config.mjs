@@ -41,14 +41,6 @@ const TYPEORM_QUERY_APIS = [
   'NotBrackets',
 ];
 
-/**
- * TEMPORARY (issue 14): the files that still break the TypeORM rule below (they pass an EntityManager
- * around); shrink this list as they move to UnitOfWork and their repositories; never add to it.
- */
-const TEMPORARY_TYPEORM_ALLOWLIST = [
-  '**/modules/retention/retention.service.ts', // EntityManager of the connection holding a run's advisory lock
-];
-
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -120,7 +112,6 @@ export default [
       '**/*.e2e-spec.ts',
       '**/test/**',
       '**/testing/**',
-      ...TEMPORARY_TYPEORM_ALLOWLIST,
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -7,6 +7,7 @@ import { BodyValidationPipe } from './common/http/body-validation.pipe';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
 import { DatabaseHealth } from './database/database-health';
+import { AdvisoryLocks } from './database/advisory-locks';
 import { UnitOfWork } from './database/unit-of-work';
 import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
@@ -45,6 +46,7 @@ export class AppModule {
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,
         UnitOfWork,
+        AdvisoryLocks,
         DatabaseHealth,
         Clock,
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -52,7 +54,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, CoherentCache, UnitOfWork, DatabaseHealth, Clock],
+      exports: [APP_CONFIG, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock],
     };
   }
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { AdvisoryLocks, type LockedSession } from '../../database/advisory-locks';
+import type { Tx } from '../../database/unit-of-work';
 import type { RetentionCandidateEntity } from './retention-candidate.entity';
 import type { RetentionPreviewEntity } from './retention-preview.entity';
 import type { RetentionRunKind, RetentionRunState, RetentionRunTrigger } from './retention-run.entity';
@@ -65,16 +67,6 @@ export interface NewRun {
   slot?: Date | null;
 }
 
-/**
- * A connection holding one directory's retention lock (a PostgreSQL session advisory lock): while
- * it is held no other node runs that directory's rules; a node that dies drops its connection and,
- * with it, the lock.
- */
-export interface LockedConnection {
-  manager: EntityManager;
-  release(): Promise<void>;
-}
-
 const RUN_COLUMNS = `r.id, r.kind, r.feed_id, r.trigger, r.slot, r.dry_run, r.state, r.preview_id, r.started_by,
   r.started_at, r.finished_at, r.cursor, r.deleted_files, r.deleted_bytes, r.skipped_files, r.folders_removed,
   r.resumed, r.error, r.details, p.totals`;
@@ -91,38 +83,17 @@ const CANDIDATE_COLUMNS = `seq, item_id, path, size, created_at, modified_at, do
  */
 @Injectable()
 export class RetentionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly locks: AdvisoryLocks,
+  ) {}
 
-  /** For work outside a run's own connection (previews). */
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  /** The directory's lock on a connection of its own, or null when another run holds it. */
-  async tryLock(feedId: number): Promise<LockedConnection | null> {
-    const runner: QueryRunner = this.dataSource.createQueryRunner('master');
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1::int, $2::int) AS locked`, [
-        LOCK_CLASS,
-        feedId,
-      ]);
-      if (!locked) {
-        await runner.release();
-        return null;
-      }
-    } catch (e) {
-      await runner.release();
-      throw e;
-    }
-    return {
-      manager: runner.manager,
-      release: async () => {
-        // A broken connection has lost the lock already; the pool drops it.
-        await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [LOCK_CLASS, feedId]).catch(() => undefined);
-        await runner.release();
-      },
-    };
+  /**
+   * The directory's retention lock on a connection of its own, or null when another run holds it:
+   * while it is held no other node runs that directory's rules.
+   */
+  tryLock(feedId: number): Promise<LockedSession | null> {
+    return this.locks.tryLock(LOCK_CLASS, feedId);
   }
 
   async settings(): Promise<RetentionSettingsEntity> {
@@ -144,13 +115,13 @@ export class RetentionRepository {
 
   /** Stores a preview and its candidates (seq 1..n in the given order); call inside a transaction. */
   async insertPreview(
-    manager: EntityManager,
+    tx: Tx,
     p: { id: string; feedId: number; createdAt: Date; createdBy: string; evaluatedAt: Date; rules: unknown[] },
     candidates: RetentionCandidate[],
     totals: Record<string, unknown>,
   ): Promise<void> {
     const previewId = p.id;
-    await manager.query(
+    await tx.query(
       `INSERT INTO retention_previews (id, feed_id, created_at, created_by, evaluated_at, rules, totals)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [p.id, p.feedId, p.createdAt, p.createdBy, p.evaluatedAt, JSON.stringify(p.rules), JSON.stringify(totals)],
@@ -158,7 +129,7 @@ export class RetentionRepository {
     for (let start = 0; start < candidates.length; start += INSERT_BATCH) {
       const batch = candidates.slice(start, start + INSERT_BATCH);
       const col = <T>(f: (c: RetentionCandidate) => T) => batch.map(f);
-      await manager.query(
+      await tx.query(
         `INSERT INTO retention_candidates (preview_id, seq, item_id, path, size, created_at, modified_at,
            download_count, last_downloaded_at, blob_key, rule, reason)
          SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[],
@@ -194,9 +165,9 @@ export class RetentionRepository {
   candidates(
     previewId: string,
     opts: { afterSeq?: number; offset?: number; limit?: number },
-    manager: EntityManager = this.dataSource.manager,
+    tx: Tx = this.dataSource.manager,
   ): Promise<CandidateRow[]> {
-    return manager.query(
+    return tx.query(
       `SELECT ${CANDIDATE_COLUMNS} FROM retention_candidates WHERE preview_id = $1 AND seq > $2
        ORDER BY seq OFFSET $3 LIMIT $4`,
       [previewId, opts.afterSeq ?? 0, opts.offset ?? 0, opts.limit ?? null],
@@ -212,18 +183,18 @@ export class RetentionRepository {
     lockId: number,
     r: NewRun,
     check?: () => Promise<void>,
-  ): Promise<{ lock: LockedConnection; run: RunRow } | 'locked' | 'slot-taken'> {
+  ): Promise<{ lock: LockedSession; run: RunRow } | 'locked' | 'slot-taken'> {
     const lock = await this.tryLock(lockId);
     if (!lock) return 'locked';
     try {
       await check?.();
-      const rows: { id: string }[] = await lock.manager.query(
+      const rows: { id: string }[] = await lock.session.query(
         `INSERT INTO retention_runs (kind, feed_id, trigger, slot, dry_run, state, preview_id, started_by, started_at)
          VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8)
          ON CONFLICT (kind, COALESCE(feed_id, 0), slot) WHERE slot IS NOT NULL DO NOTHING RETURNING id`,
         [r.kind, r.feedId, r.trigger, r.slot ?? null, r.dryRun, r.previewId ?? null, r.startedBy, r.startedAt],
       );
-      const run = rows.length === 0 ? null : await this.run(rows[0].id, lock.manager);
+      const run = rows.length === 0 ? null : await this.run(rows[0].id, lock.session);
       if (run) return { lock, run };
     } catch (e) {
       await lock.release();
@@ -233,8 +204,8 @@ export class RetentionRepository {
     return 'slot-taken';
   }
 
-  async run(id: string, manager: EntityManager = this.dataSource.manager): Promise<RunRow | null> {
-    const rows: RunRow[] = await manager.query(
+  async run(id: string, tx: Tx = this.dataSource.manager): Promise<RunRow | null> {
+    const rows: RunRow[] = await tx.query(
       `SELECT ${RUN_COLUMNS} FROM ${RUN_FROM}
        WHERE r.id = $1`,
       [id],
@@ -259,28 +230,28 @@ export class RetentionRepository {
     return this.dataSource.query(`SELECT id, feed_id FROM retention_runs WHERE state = 'running' ORDER BY id`);
   }
 
-  async setRunPreview(manager: EntityManager, runId: string, previewId: string): Promise<void> {
-    await manager.query(`UPDATE retention_runs SET preview_id = $2 WHERE id = $1`, [runId, previewId]);
+  async setRunPreview(tx: Tx, runId: string, previewId: string): Promise<void> {
+    await tx.query(`UPDATE retention_runs SET preview_id = $2 WHERE id = $1`, [runId, previewId]);
   }
 
-  async markResumed(manager: EntityManager, runId: string): Promise<void> {
-    await manager.query(`UPDATE retention_runs SET resumed = resumed + 1 WHERE id = $1`, [runId]);
+  async markResumed(tx: Tx, runId: string): Promise<void> {
+    await tx.query(`UPDATE retention_runs SET resumed = resumed + 1 WHERE id = $1`, [runId]);
   }
 
   /** Records what happened to a batch of candidates and moves the run's cursor past it. */
   async recordBatch(
-    manager: EntityManager,
+    tx: Tx,
     run: { id: string; previewId: string },
     outcomes: { seq: number; outcome: string; note: string | null }[],
     counts: { deletedFiles: number; deletedBytes: number; skippedFiles: number; foldersRemoved: number },
   ): Promise<void> {
-    await manager.query(
+    await tx.query(
       `UPDATE retention_candidates c SET outcome = v.outcome, note = v.note
        FROM unnest($2::int[], $3::text[], $4::text[]) AS v(seq, outcome, note)
        WHERE c.preview_id = $1 AND c.seq = v.seq`,
       [run.previewId, outcomes.map((o) => o.seq), outcomes.map((o) => o.outcome), outcomes.map((o) => o.note)],
     );
-    await manager.query(
+    await tx.query(
       `UPDATE retention_runs SET cursor = $2, deleted_files = deleted_files + $3, deleted_bytes = deleted_bytes + $4,
          skipped_files = skipped_files + $5, folders_removed = folders_removed + $6 WHERE id = $1`,
       [

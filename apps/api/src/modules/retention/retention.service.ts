@@ -9,10 +9,11 @@ import {
   RetentionTotals,
 } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { AppError } from '../../common/errors/app-error';
+import type { LockedSession, TransactionRunner } from '../../database/advisory-locks';
+import { UnitOfWork } from '../../database/unit-of-work';
 import type { AssetItemRow } from '../assets/asset-item.row';
 import { AssetsService } from '../assets/assets.service';
 import { DownloadCounterService } from '../assets/download-counter.service';
@@ -21,7 +22,7 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
-import { CandidateRow, LockedConnection, RetentionRepository, RunRow } from './retention.repository';
+import { CandidateRow, RetentionRepository, RunRow } from './retention.repository';
 import { RetentionEvaluator, RetentionFile as EvaluatedFile } from './rules/retention-evaluator';
 import { parseRetentionRules } from './rules/retention-rule';
 
@@ -126,6 +127,7 @@ export class RetentionService implements OnApplicationShutdown {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** Stops between batches: what is left is carried on by another node or the next start. */
@@ -138,7 +140,7 @@ export class RetentionService implements OnApplicationShutdown {
 
   async preview(actor: Principal, name: string, page: Page): Promise<RetentionPreview> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, name);
-    const id = await this.evaluate(this.repository.manager, feed, actor.name);
+    const id = await this.evaluate(this.unitOfWork, feed, actor.name);
     return this.getPreview(actor, id, page);
   }
 
@@ -168,7 +170,7 @@ export class RetentionService implements OnApplicationShutdown {
    * Checks the directory's rules against every file now and freezes the choice: a preview whose
    * candidates carry the facts they were chosen on. Returns its id.
    */
-  private async evaluate(manager: EntityManager, feed: FeedEntity, createdBy: string): Promise<string> {
+  private async evaluate(transactions: TransactionRunner, feed: FeedEntity, createdBy: string): Promise<string> {
     // This node's downloads not yet written count too.
     await this.downloads.flush();
     const rules = parseRetentionRules(feed.retentionRules);
@@ -183,9 +185,9 @@ export class RetentionService implements OnApplicationShutdown {
     const result = evaluator.finish();
     const id = randomUUID();
     const { candidates, ...totals } = result;
-    await manager.transaction((m) =>
+    await transactions.run((tx) =>
       this.repository.insertPreview(
-        m,
+        tx,
         { id, feedId: feed.id, createdAt: this.clock.now(), createdBy, evaluatedAt, rules },
         candidates,
         totals,
@@ -286,7 +288,7 @@ export class RetentionService implements OnApplicationShutdown {
       const lock = await this.repository.tryLock(left.feed_id);
       if (!lock) continue; // running on a live node
       const feed = await this.feeds.requireById(left.feed_id).catch(() => null);
-      const run = await this.repository.run(left.id, lock.manager);
+      const run = await this.repository.run(left.id, lock.session);
       if (!feed || run?.state !== 'running') {
         await lock.release();
         continue;
@@ -296,17 +298,17 @@ export class RetentionService implements OnApplicationShutdown {
   }
 
   /** Works through a run holding the directory's lock, then releases it. */
-  private execute(lock: LockedConnection, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
+  private execute(lock: LockedSession, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
     const done = (async () => {
       try {
         // Runs of this directory a stopped node left behind come first: we hold the lock, so
         // nobody else is working on them.
         for (const left of await this.repository.unfinishedRuns()) {
           if (left.feed_id !== feed.id || left.id === run.id) continue;
-          const interrupted = await this.repository.run(left.id, lock.manager);
-          if (interrupted?.state === 'running') await this.work(lock.manager, feed, interrupted, true);
+          const interrupted = await this.repository.run(left.id, lock.session);
+          if (interrupted?.state === 'running') await this.work(lock, feed, interrupted, true);
         }
-        await this.work(lock.manager, feed, run, resumed);
+        await this.work(lock, feed, run, resumed);
       } finally {
         await lock.release();
       }
@@ -317,15 +319,15 @@ export class RetentionService implements OnApplicationShutdown {
     return done;
   }
 
-  private async work(manager: EntityManager, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
+  private async work(lock: LockedSession, feed: FeedEntity, run: RunRow, resumed: boolean): Promise<void> {
     try {
-      if (resumed) await this.repository.markResumed(manager, run.id);
+      if (resumed) await this.repository.markResumed(lock.session, run.id);
       let previewId = run.preview_id;
       if (!previewId) {
-        previewId = await this.evaluate(manager, feed, `run #${run.id}`);
-        await this.repository.setRunPreview(manager, run.id, previewId);
+        previewId = await this.evaluate(lock, feed, `run #${run.id}`);
+        await this.repository.setRunPreview(lock.session, run.id, previewId);
       }
-      if (!(await this.process(manager, feed, run, previewId))) return; // stopping: carried on later
+      if (!(await this.process(lock, feed, run, previewId))) return; // stopping: carried on later
       await this.repository.finishRun(run.id, 'completed', this.clock.now());
       const done = await this.repository.run(run.id);
       if (done) {
@@ -342,21 +344,21 @@ export class RetentionService implements OnApplicationShutdown {
   }
 
   /** Deletes (or, dry, only logs) the run's candidates from its cursor on. False when stopped early. */
-  private async process(manager: EntityManager, feed: FeedEntity, run: RunRow, previewId: string): Promise<boolean> {
+  private async process(lock: LockedSession, feed: FeedEntity, run: RunRow, previewId: string): Promise<boolean> {
     let cursor = run.cursor;
     for (;;) {
       if (this.stopping) return false;
-      const batch = await this.repository.candidates(previewId, { afterSeq: cursor, limit: BATCH }, manager);
+      const batch = await this.repository.candidates(previewId, { afterSeq: cursor, limit: BATCH }, lock.session);
       if (batch.length === 0) return true;
       // A download counted here but not yet written makes its file "changed": write them first.
       await this.downloads.flush();
       await retryOnDeadlock(() =>
-        manager.transaction(async (m) => {
+        lock.run(async (tx) => {
           let skipped = new Map<string, string>();
           let foldersRemoved = 0;
           if (!run.dry_run) {
             ({ skipped, foldersRemoved } = await this.assets.removeIfUnchanged(
-              m,
+              tx,
               feed,
               batch.map((c) => ({
                 itemId: c.item_id,
@@ -368,7 +370,7 @@ export class RetentionService implements OnApplicationShutdown {
           }
           const deleted = run.dry_run ? [] : batch.filter((c) => !skipped.has(c.item_id));
           await this.repository.recordBatch(
-            m,
+            tx,
             { id: run.id, previewId },
             batch.map((c) => ({
               seq: c.seq,
