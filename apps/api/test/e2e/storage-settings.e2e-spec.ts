@@ -36,6 +36,36 @@ describe('storage settings API', () => {
     expect(test.steps.map((s: { step: string }) => s.step)).toEqual(['connect', 'write', 'read', 'delete']);
   });
 
+  it('reads a settings body as ProGet clients send it: no body tests the saved ones, extra fields are ignored', async () => {
+    await createFeed(t, 'bodies');
+    const message = (res: { text: string }) => JSON.parse(res.text).message as string;
+    const noBody = await call('POST', '/api/storage/test?feed=bodies');
+    expect([noBody.status, JSON.parse(noBody.text).ok]).toEqual([200, true]);
+    // Only an absent body means "the saved settings": a field we do not read is not a storage.
+    const stray = await call('POST', '/api/storage/test?feed=bodies', { move: {} });
+    expect([stray.status, message(stray)]).toEqual([400, '"id" is required: one of disk, s3, azure.']);
+    // What GET answered, sent back (with fields a client does not change), or `type` for `id`, any case.
+    const shown = JSON.parse((await call('GET', '/api/storage?feed=bodies')).text);
+    for (const body of [
+      { ...shown, move: { id: 'x' }, extra: 1 },
+      { id: null, type: 'DISK', properties: shown.properties },
+    ]) {
+      const res = await call('POST', '/api/storage?feed=bodies', body);
+      expect([JSON.stringify(body), res.status, JSON.parse(res.text).id]).toEqual([JSON.stringify(body), 200, 'disk']);
+    }
+    const refused: [unknown, string][] = [
+      [[], 'Expected a JSON object.'],
+      [{ id: 5, type: 'disk' }, '"id" is required: one of disk, s3, azure.'],
+      [{ type: null }, '"id" is required: one of disk, s3, azure.'],
+      [{ id: 'disk', properties: ['Path'] }, 'Expected a JSON object.'],
+      [{ id: 'disk', properties: null }, 'Expected a JSON object.'],
+    ];
+    for (const [body, expected] of refused) {
+      const res = await call('POST', '/api/storage?feed=bodies', body);
+      expect([JSON.stringify(body), res.status, message(res)]).toEqual([JSON.stringify(body), 400, expected]);
+    }
+  });
+
   it('keeps secrets encrypted at rest and never returns them; a masked secret keeps the stored one', async () => {
     await createFeed(t, 'cloud');
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

@@ -146,6 +146,35 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
     expect((await ep('content/meta/file.dat')).headers.get('cache-control')).toBe('public, max-age=60');
   });
 
+  it('leaves a metadata setting alone when its field is absent or null; a folder ignores "type"', async () => {
+    await ep('content/meta3/f.txt', { method: 'POST', body: Buffer.from('x') });
+    const post = (path: string, body: unknown) =>
+      ep(`metadata/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+      });
+    const set = { type: 'text/markdown', userMetadata: { K: 'v' }, cacheHeader: { type: 'NoCache' } };
+    expect((await post('meta3/f.txt', set)).status).toBe(200);
+    const before = await (await ep('metadata/meta3/f.txt')).json();
+    expect(before).toMatchObject({ type: 'text/markdown', userMetadata: { K: 'v' }, cacheHeader: { type: 'NoCache' } });
+    for (const body of [
+      {},
+      { type: null, userMetadata: null, cacheHeader: null },
+      // The mode is read only with userMetadata.
+      { userMetadataUpdateMode: 'merge' },
+      { userMetadataUpdateMode: 'replace', userMetadata: null },
+    ]) {
+      expect([JSON.stringify(body), (await post('meta3/f.txt', body)).status]).toEqual([JSON.stringify(body), 200]);
+    }
+    expect(await (await ep('metadata/meta3/f.txt')).json()).toEqual(before);
+    // An empty replace clears it.
+    expect((await post('meta3/f.txt', { userMetadataUpdateMode: 'replace', userMetadata: {} })).status).toBe(200);
+    expect((await (await ep('metadata/meta3/f.txt')).json()).userMetadata).toBeUndefined();
+    expect((await post('meta3', { type: 'text/plain' })).status).toBe(200);
+    expect((await (await ep('metadata/meta3')).json()).type).toBe('dir');
+  });
+
   it('rejects bad metadata bodies with 400 and changes nothing', async () => {
     await ep('content/meta2/f.txt', { method: 'POST', body: Buffer.from('x') });
     const post = (body: string) =>

@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import {
-  AssetMetadataUpdate,
   AuditAction,
-  CacheHeader,
   ErrorCode,
-  MAX_METADATA_VALUE,
-  METADATA_HEADER_VALUE_PATTERN,
-  METADATA_KEY_PATTERN,
   MAX_RESPONSE_HEADER_BYTES,
   Privilege,
   responseHeaderBytes,
-  responseHeaderProblem,
 } from '@stockroom/contracts';
 import { finished, Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
@@ -26,69 +20,7 @@ import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository, ItemPath } from './assets.repository';
-import { isMediaType } from './media-type';
-
-function parseCacheHeader(raw: unknown): CacheHeader | null {
-  if (typeof raw !== 'object' || raw === null) throw badRequest('"cacheHeader" must be an object with a "type".');
-  const { type, value } = raw as { type?: unknown; value?: unknown };
-  switch (typeof type === 'string' ? type.toLowerCase() : undefined) {
-    case 'inherit':
-      return null;
-    case 'nocache':
-      return { type: 'NoCache' };
-    case 'ttl': {
-      const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0) {
-        throw badRequest('"cacheHeader.value" must be a whole number of seconds for TTL.');
-      }
-      return { type: 'TTL', value: seconds };
-    }
-    case 'custom':
-      if (
-        typeof value !== 'string' ||
-        value.trim() === '' ||
-        !METADATA_HEADER_VALUE_PATTERN.test(value) ||
-        value.length > MAX_METADATA_VALUE
-      ) {
-        throw badRequest('"cacheHeader.value" must be a Cache-Control header value for Custom.');
-      }
-      return { type: 'Custom', value };
-    default:
-      throw badRequest('"cacheHeader.type" must be one of Inherit, NoCache, TTL, Custom.');
-  }
-}
-
-function parseUserMetadata(raw: unknown): Record<string, StoredUserMetadata> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw badRequest('"userMetadata" must be an object.');
-  const out: Record<string, StoredUserMetadata> = {};
-  for (const [key, v] of Object.entries(raw)) {
-    if (!METADATA_KEY_PATTERN.test(key))
-      throw badRequest(`Invalid metadata key "${key}": 1-100 HTTP token characters.`);
-    const entry =
-      typeof v === 'string'
-        ? { value: v, includeInResponseHeader: false }
-        : typeof v === 'object' && v !== null && typeof (v as { value?: unknown }).value === 'string'
-          ? {
-              value: (v as { value: string }).value,
-              includeInResponseHeader: (v as { includeInResponseHeader?: unknown }).includeInResponseHeader === true,
-            }
-          : undefined;
-    if (!entry)
-      throw badRequest(`Invalid metadata value for "${key}": a string or {"value", "includeInResponseHeader"}.`);
-    if (entry.value.length > MAX_METADATA_VALUE)
-      throw badRequest(`Metadata value for "${key}" is longer than ${MAX_METADATA_VALUE} characters.`);
-    const headerProblem = entry.includeInResponseHeader ? responseHeaderProblem(key) : undefined;
-    if (headerProblem) throw badRequest(`Metadata key "${key}" cannot be sent as a response header: ${headerProblem}.`);
-    if (entry.includeInResponseHeader && !METADATA_HEADER_VALUE_PATTERN.test(entry.value)) {
-      throw badRequest(
-        `Metadata value for "${key}" cannot be sent as a response header (control or non-Latin-1 characters).`,
-      );
-    }
-    out[key] = entry;
-  }
-  return out;
-}
+import type { MetadataUpdate } from './metadata-update';
 
 /** The per-file cap on response headers, over the metadata as it will be stored. */
 function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>): void {
@@ -272,31 +204,21 @@ export class AssetsService {
   }
 
   /** `POST metadata/{p}` (spec §5). Validates the whole body before changing anything. */
-  async updateMetadata(actor: Principal, target: AssetTarget, body: unknown): Promise<void> {
+  async updateMetadata(actor: Principal, target: AssetTarget, update: MetadataUpdate): Promise<void> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Expected a JSON object.');
-    const update = body as Partial<Record<keyof AssetMetadataUpdate, unknown>>;
     const item = await this.items.find(feed.id, path.lower);
     if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
 
     const changes: Parameters<AssetsRepository['updateMetadata']>[1] = {};
-    if (update.type !== undefined && update.type !== null) {
-      if (typeof update.type !== 'string' || !isMediaType(update.type))
-        throw badRequest('"type" must be a media type like "text/plain".');
-      if (item.kind === 'file') changes.mediaType = update.type;
-    }
-    if (update.userMetadata !== undefined && update.userMetadata !== null) {
-      const mode = update.userMetadataUpdateMode ?? 'update';
-      if (mode !== 'update' && mode !== 'replace')
-        throw badRequest('"userMetadataUpdateMode" must be "update" or "replace".');
-      const given = parseUserMetadata(update.userMetadata);
-      const merged = mode === 'replace' ? given : { ...(item.user_metadata ?? {}), ...given };
+    if (update.type !== undefined && item.kind === 'file') changes.mediaType = update.type;
+    if (update.userMetadata) {
+      const { mode, entries } = update.userMetadata;
+      const merged = mode === 'replace' ? entries : { ...(item.user_metadata ?? {}), ...entries };
       checkResponseHeaderTotal(merged);
       changes.userMetadata = Object.keys(merged).length > 0 ? merged : null;
     }
-    if (update.cacheHeader !== undefined && update.cacheHeader !== null)
-      changes.cacheHeader = parseCacheHeader(update.cacheHeader);
+    if (update.cacheHeader !== undefined) changes.cacheHeader = update.cacheHeader;
     await this.items.updateMetadata(item.id, changes);
     await this.audit.record(actor, AuditAction.MetadataUpdated, {
       feed: feed.name,

@@ -24,6 +24,7 @@ import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
+import { parseMetadataUpdate } from './metadata-update';
 
 /** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
 export const ENDPOINT_OPERATIONS = ['content', 'dir', 'delete', 'metadata', 'export', 'import'] as const;
@@ -154,7 +155,7 @@ export class EndpointsController {
           return;
         }
         if (method === 'POST') {
-          await this.assets.updateMetadata(actor, target, await readJsonBody(req, 256 * 1024));
+          await this.assets.updateMetadata(actor, target, parseMetadataUpdate(await readJsonBody(req, 256 * 1024)));
           res.status(200).end();
           return;
         }

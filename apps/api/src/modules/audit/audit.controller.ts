@@ -1,9 +1,39 @@
 import { Controller, Get, Req } from '@nestjs/common';
-import { AuditPage, Privilege } from '@stockroom/contracts';
+import { AuditAction, AuditPage, Privilege } from '@stockroom/contracts';
 import type { Request } from 'express';
 import { Access } from '../../common/auth/access.decorator';
+import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
-import { AuditService } from './audit.service';
+import { AuditQuery, AuditService } from './audit.service';
+
+const ACTIONS = Object.values(AuditAction) as string[];
+
+function date(query: Query, name: string): Date | undefined {
+  const raw = query.get(name);
+  if (raw === undefined) return undefined;
+  const value = new Date(raw);
+  if (Number.isNaN(value.getTime())) throw badRequest(`"${name}" must be an ISO-8601 date or time.`);
+  return value;
+}
+
+/** The query string as an {@link AuditQuery}; a malformed parameter is a 400 naming it (the limit's range is the service's). */
+function auditQuery(query: Query): AuditQuery {
+  const limit = query.int('limit');
+  const actions = query.get('action')?.split(',').filter(Boolean);
+  const unknown = actions?.find((a) => !ACTIONS.includes(a));
+  if (unknown) throw badRequest(`Unknown action "${unknown}": use one of ${ACTIONS.join(', ')}.`);
+  const before = query.get('before');
+  if (before !== undefined && !/^\d{1,18}$/.test(before)) throw badRequest('"before" must be an event id.');
+  return {
+    from: date(query, 'from'),
+    to: date(query, 'to'),
+    user: query.get('user'),
+    feed: query.get('feed'),
+    actions: actions as AuditAction[] | undefined,
+    limit,
+    before,
+  };
+}
 
 @Controller('api/security/audit')
 export class AuditController {
@@ -13,6 +43,6 @@ export class AuditController {
   @Get()
   @Access.global(Privilege.Administer)
   list(@Req() req: Request): Promise<AuditPage> {
-    return this.audit.query(Query.fromUrl(req.originalUrl));
+    return this.audit.query(auditQuery(Query.fromUrl(req.originalUrl)));
   }
 }

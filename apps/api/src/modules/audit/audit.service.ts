@@ -2,13 +2,30 @@ import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditEvent, AuditPage, CredentialKind } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { badRequest } from '../../common/errors/app-error';
-import type { Query } from '../../common/http/query';
 import { AuditRepository } from './audit.repository';
 
 export interface AuditFields {
   feed?: string | null;
   target?: string | null;
   details?: Record<string, unknown>;
+}
+
+/** Which events to list, newest first: all of them when nothing is given. */
+export interface AuditQuery {
+  /** From this instant (inclusive). */
+  from?: Date;
+  /** Until this instant (exclusive). */
+  to?: Date;
+  /** A user name, any case. */
+  user?: string;
+  /** A directory name, any case. */
+  feed?: string;
+  /** Any of these actions. */
+  actions?: AuditAction[];
+  /** A page of 1-1000 events; 100 when not given. */
+  limit?: number;
+  /** Only events older than this event id (the `next` of the previous page). */
+  before?: string;
 }
 
 /** Who did what, when, from where and how (credential kind). Callers never pass secrets. */
@@ -41,22 +58,16 @@ export class AuditService {
     });
   }
 
-  async query(query: Query): Promise<AuditPage> {
-    const limit = query.int('limit') ?? 100;
+  async query(query: AuditQuery): Promise<AuditPage> {
+    const limit = query.limit ?? 100;
     if (limit < 1 || limit > 1000) throw badRequest('"limit" must be between 1 and 1000.');
-    const actions = query.get('action')?.split(',').filter(Boolean);
-    const known = Object.values(AuditAction) as string[];
-    const unknown = actions?.find((a) => !known.includes(a));
-    if (unknown) throw badRequest(`Unknown action "${unknown}": use one of ${known.join(', ')}.`);
-    const before = query.get('before');
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw badRequest('"before" must be an event id.');
     const rows = await this.repository.find({
-      from: date(query, 'from'),
-      to: date(query, 'to'),
-      userLower: query.get('user')?.toLowerCase(),
-      feedLower: query.get('feed')?.toLowerCase(),
-      actions,
-      before,
+      from: query.from,
+      to: query.to,
+      userLower: query.user?.toLowerCase(),
+      feedLower: query.feed?.toLowerCase(),
+      actions: query.actions,
+      before: query.before,
       limit,
     });
     const events: AuditEvent[] = rows.map((e) => ({
@@ -72,12 +83,4 @@ export class AuditService {
     }));
     return rows.length === limit ? { events, next: events[events.length - 1].id } : { events };
   }
-}
-
-function date(query: Query, name: string): Date | undefined {
-  const raw = query.get(name);
-  if (raw === undefined) return undefined;
-  const value = new Date(raw);
-  if (Number.isNaN(value.getTime())) throw badRequest(`"${name}" must be an ISO-8601 date or time.`);
-  return value;
 }

@@ -7,6 +7,7 @@ import type { Principal } from '../../common/auth/principal';
 import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
 import { StorageMovesService } from './storage-moves.service';
+import { StorageSettingsDto } from './storage-requests.dto';
 import { StorageSettingsService } from './storage-settings.service';
 
 function feedOf(req: Request): string | undefined {
@@ -27,7 +28,7 @@ export class StorageSettingsController {
 
   @Post()
   @HttpCode(200)
-  set(@Actor() actor: Principal, @Req() req: Request, @Body() body: unknown): Promise<StorageSettings> {
+  set(@Actor() actor: Principal, @Req() req: Request, @Body() body: StorageSettingsDto): Promise<StorageSettings> {
     const feed = feedOf(req);
     if (feed === undefined) throw badRequest('"feed" is required: POST /api/storage?feed=<directory>.');
     return this.settings.set(actor, feed, body);
@@ -35,10 +36,12 @@ export class StorageSettingsController {
 
   @Post('test')
   @HttpCode(200)
-  test(@Actor() actor: Principal, @Req() req: Request, @Body() body: unknown): Promise<StorageTestResult> {
+  test(@Actor() actor: Principal, @Req() req: Request, @Body() body: StorageSettingsDto): Promise<StorageTestResult> {
     const feed = feedOf(req);
     if (feed === undefined) throw badRequest('"feed" is required: POST /api/storage/test?feed=<directory>.');
-    return this.settings.test(actor, feed, body);
+    // No body, or `{}`: test the saved settings (judged on what was sent, before unknown fields are dropped).
+    const empty = Object.keys(req.body as object).length === 0;
+    return this.settings.test(actor, feed, empty ? undefined : body);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   typeInfo,
 } from './storage-settings';
 import { StorageMovesService } from './storage-moves.service';
+import type { StorageSettingsDto } from './storage-requests.dto';
 import { StorageDescriptor, StorageService } from './storage.service';
 
 /**
@@ -59,7 +60,7 @@ export class StorageSettingsService {
   }
 
   /** Changes the storage; a directory that holds files moves them (the answer carries the move). */
-  async set(actor: Principal, feedName: string, body: unknown): Promise<StorageSettings> {
+  async set(actor: Principal, feedName: string, body: StorageSettingsDto): Promise<StorageSettings> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
     const { settings, savedBy } = await this.parse(actor, feed, body);
     const sealed: StorageDescriptor = { ...this.storage.sealed(settings), ...(savedBy ? { savedBy } : {}) };
@@ -67,13 +68,13 @@ export class StorageSettingsService {
     return { ...maskSecrets(sealed), ...(move ? { move } : {}) };
   }
 
-  /** Tests the settings in the body, or the directory's saved ones when the body is empty. */
-  async test(actor: Principal, feedName: string, body: unknown): Promise<StorageTestResult> {
+  /** Tests the given settings, or the directory's saved ones when none are given. */
+  async test(actor: Principal, feedName: string, body: StorageSettingsDto | undefined): Promise<StorageTestResult> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    const empty = typeof body === 'object' && body !== null && Object.keys(body).length === 0;
-    const settings = empty
-      ? this.storage.unsealed(this.storage.descriptorFor(feed))
-      : (await this.parse(actor, feed, body)).settings;
+    const settings =
+      body === undefined
+        ? this.storage.unsealed(this.storage.descriptorFor(feed))
+        : (await this.parse(actor, feed, body)).settings;
     return this.storage.test(settings, await this.access.has(actor, Privilege.Administer));
   }
 
@@ -85,7 +86,7 @@ export class StorageSettingsService {
   private async parse(
     actor: Principal,
     feed: FeedEntity,
-    body: unknown,
+    body: StorageSettingsDto,
   ): Promise<{ settings: StorageSettings; savedBy?: StorageDescriptor['savedBy'] }> {
     const saved = this.storage.descriptorFor(feed);
     const current = this.storage.unsealed(saved);
@@ -119,10 +120,9 @@ export class StorageSettingsService {
 }
 
 /** Whether the body sends any secret property back masked (keeping the saved value). */
-function keepsSecret(body: unknown): boolean {
-  const input = body as { id?: unknown; type?: unknown; properties?: Record<string, unknown> };
-  const type = typeInfo(String(input.id ?? input.type ?? ''));
-  const given = input.properties ?? {};
+function keepsSecret(body: StorageSettingsDto): boolean {
+  const type = typeInfo(String(body.id ?? body.type ?? ''));
+  const given = body.properties ?? {};
   return Object.entries(given).some(
     ([name, value]) =>
       value === MASKED_SECRET && type?.properties.some((p) => p.secret && p.name.toLowerCase() === name.toLowerCase()),

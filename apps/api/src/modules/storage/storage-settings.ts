@@ -1,7 +1,7 @@
 import { MASKED_SECRET, StorageKind, StorageSettings, StorageTypeInfo } from '@stockroom/contracts';
 import { AzureBlobStorageProvider } from '@stockroom/storage';
 import { badRequest } from '../../common/errors/app-error';
-import { asObject } from '../../common/http/json-fields';
+import type { StorageSettingsDto } from './storage-requests.dto';
 
 /** The storage types and their properties (spec §7), ProGet's property names. */
 export const STORAGE_TYPES: StorageTypeInfo[] = [
@@ -87,6 +87,9 @@ export const STORAGE_TYPES: StorageTypeInfo[] = [
   },
 ];
 
+/** The answer to a missing or non-string storage type (`id`, or its alias `type`). */
+export const STORAGE_ID_REQUIRED = `"id" is required: one of ${STORAGE_TYPES.map((t) => t.id).join(', ')}.`;
+
 export function typeInfo(id: string): StorageTypeInfo | undefined {
   return STORAGE_TYPES.find((t) => t.id === id.toLowerCase());
 }
@@ -96,14 +99,12 @@ export function typeInfo(id: string): StorageTypeInfo | undefined {
  * returned in ProGet's spelling; unknown names, wrong types and missing required ones are a 400
  * naming the property. A secret sent as {@link MASKED_SECRET} keeps the `current` one.
  */
-export function parseStorageSettings(body: unknown, current?: StorageSettings): StorageSettings {
-  const input = asObject(body);
-  const rawId = input['id'] ?? input['type'];
-  if (typeof rawId !== 'string')
-    throw badRequest(`"id" is required: one of ${STORAGE_TYPES.map((t) => t.id).join(', ')}.`);
+export function parseStorageSettings(input: StorageSettingsDto, current?: StorageSettings): StorageSettings {
+  const rawId = input.id ?? input.type;
+  if (typeof rawId !== 'string') throw badRequest(STORAGE_ID_REQUIRED);
   const type = typeInfo(rawId);
   if (!type) throw badRequest(`Unknown storage "${rawId}": use ${STORAGE_TYPES.map((t) => t.id).join(', ')}.`);
-  const given = input['properties'] === undefined ? {} : asObject(input['properties']);
+  const given = input.properties ?? {};
   const properties: Record<string, string | boolean> = {};
   for (const [name, value] of Object.entries(given)) {
     const spec = type.properties.find((p) => p.name.toLowerCase() === name.toLowerCase());
