@@ -136,6 +136,12 @@ describe('AccessService (PostgreSQL)', () => {
     await rule('user', self, 'Manage Feed', feed);
     await rule('user', self, 'Publish', feed, true);
     expect(await held(self, feed)).toEqual(sorted(Overwrite, Delete, ManageFeed));
+
+    // The same with the roles the other way round (whichever order the rules are read in).
+    const other = await newUser();
+    await rule('user', other, 'View & Download', feed);
+    await rule('user', other, 'Publish', feed, true);
+    expect(await held(other, feed)).toEqual([]);
   });
 
   it('Anonymous rules apply to anonymous callers only, Authenticated ones to signed-in callers only', async () => {
