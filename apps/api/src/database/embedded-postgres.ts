@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { isProcessRunning } from '@stockroom/storage';
 
 export interface EmbeddedDatabase {
   /** Holds the application role's password: never log it. */
@@ -383,27 +384,18 @@ async function stopStalePostmaster(databaseDir: string, logger: Logger): Promise
   );
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function exited(pid: number, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    if (!isRunning(pid)) return true;
+    if (!isProcessRunning(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return !isRunning(pid);
+  return !isProcessRunning(pid);
 }
 
 /** A running process's parent and command line (/proc, else ps); undefined when it does not run. */
 async function processInfo(pid: number): Promise<ProcessInfo | undefined> {
-  if (!isRunning(pid)) return undefined;
+  if (!isProcessRunning(pid)) return undefined;
   try {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
     const statText = await readFile(`/proc/${pid}/stat`, 'utf8');

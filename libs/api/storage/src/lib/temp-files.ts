@@ -34,12 +34,13 @@ export function isTempLeftover(name: string, modifiedMs: number, maxIdleMs = TEM
   if (owned && owned[1] === HOST) {
     const pid = Number(owned[2]);
     if (pid === process.pid) return owned[3] !== START_ID;
-    if (!isRunning(pid)) return true;
+    if (!isProcessRunning(pid)) return true;
   }
   return Date.now() - modifiedMs > maxIdleMs;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it runs, as another user). */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
