@@ -10,7 +10,7 @@ import type { Principal } from '../../common/auth/principal';
 import { loadConfig } from '../../config/app-config';
 import { CoherentCache } from '../../database/coherent-cache.service';
 import { PrivilegesService } from '../security/privileges.service';
-import { SecurityRepository } from '../security/security.repository';
+import { UsersRepository } from '../security/users.repository';
 import { UsersService } from '../security/users.service';
 import { FeedsService } from './feeds.service';
 
@@ -29,7 +29,7 @@ describe('FeedsService (PostgreSQL)', () => {
   /** A fresh principal per call, as per request: AccessService memoises privileges per principal. */
   const request = (p: Principal): Principal => ({ ...p });
   const asUser = async (name: string): Promise<Principal> => {
-    const user = await app.get(SecurityRepository).findUser(name);
+    const user = await app.get(UsersRepository).findUser(name);
     return { kind: 'user', name, userId: user?.id, credential: 'password', address: '127.0.0.1' };
   };
 

@@ -10,7 +10,7 @@ import { AccessService } from './access.service';
 import { ApiKeysService } from './api-keys.service';
 import { AuthenticationService } from './authentication.service';
 import { PrivilegesService } from './privileges.service';
-import { SecurityRepository } from './security.repository';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 const { View, Download, Add, Overwrite, Delete, ManageFeed, Administer } = Privilege;
@@ -52,7 +52,7 @@ describe('AccessService (PostgreSQL)', () => {
   };
   /** A signed-in user as the guard makes one: a fresh object per call (privileges are memoised per principal). */
   const asUser = async (name: string): Promise<Principal> => {
-    const user = await s.module.get(SecurityRepository).findUser(name);
+    const user = await s.module.get(UsersRepository).findUser(name);
     if (!user) throw new Error(`no user ${name}`);
     return { kind: 'user', name, userId: user.id, credential: 'password', address: '127.0.0.1' };
   };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, Privilege, PseudoGroup } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
-import { IdentityRepository } from './identity.repository';
+import { PrivilegesRepository } from './privileges.repository';
 import { effectivePrivileges, feedKeyPrivileges } from './privilege-evaluation';
 
 /** The scope of a check: a directory, or absent for global privileges. */
@@ -29,7 +29,7 @@ export function feedNotFound(name: string): AppError {
 export class AccessService {
   private readonly memo = new WeakMap<Principal, Map<number | null, Promise<Set<Privilege>>>>();
 
-  constructor(private readonly identity: IdentityRepository) {}
+  constructor(private readonly rules: PrivilegesRepository) {}
 
   /** Privileges the actor holds on a directory (or globally, for `feed` undefined). */
   privileges(actor: Principal, feed?: FeedRef): Promise<Set<Privilege>> {
@@ -97,7 +97,7 @@ export class AccessService {
       for (const f of feeds)
         held.set(f.id, f.id === grant.feedId ? feedKeyPrivileges(grant.permissions) : new Set<Privilege>());
     } else if (feeds.length > 0) {
-      const rules = await this.identity.applicableRules(actor.userId, pseudoGroupsOf(actor), null);
+      const rules = await this.rules.applicableRules(actor.userId, pseudoGroupsOf(actor), null);
       for (const f of feeds) held.set(f.id, effectivePrivileges(rules, f.id));
     }
     return held;
@@ -107,7 +107,7 @@ export class AccessService {
     const grant = actor.key?.grant;
     if (grant?.type === 'system') return new Set(grant.privileges);
     if (grant?.type === 'feed') return grant.feedId === feedId ? feedKeyPrivileges(grant.permissions) : new Set();
-    const rules = await this.identity.applicableRules(
+    const rules = await this.rules.applicableRules(
       actor.userId,
       pseudoGroupsOf(actor),
       feedId === null ? [] : [feedId],

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { PasswordService } from './password.service';
-import { SecurityRepository } from './security.repository';
+import { PrivilegesRepository } from './privileges.repository';
+import { UsersRepository } from './users.repository';
 
 export const ADMIN_USER = 'Admin';
 
@@ -18,7 +19,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repository: SecurityRepository,
+    private readonly users: UsersRepository,
+    private readonly privileges: PrivilegesRepository,
     private readonly passwords: PasswordService,
     private readonly unitOfWork: UnitOfWork,
   ) {}
@@ -28,18 +30,18 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const password = given ?? randomBytes(15).toString('base64url');
     const passwordHash = await this.passwords.hash(password);
     const created = await this.unitOfWork.run(async (tx) => {
-      await this.repository.lockFirstAdmin(tx);
-      if ((await this.repository.countUsers(tx)) > 0) return false;
-      const admin = await this.repository.insertUser(tx, {
+      await this.users.lockFirstAdmin(tx);
+      if ((await this.users.countUsers(tx)) > 0) return false;
+      const admin = await this.users.insertUser(tx, {
         userName: ADMIN_USER,
         displayName: 'Administrator',
         email: '',
         enabled: true,
         passwordHash,
       });
-      const role = await this.repository.findRole('Administer', tx);
+      const role = await this.privileges.findRole('Administer', tx);
       if (!admin || !role) throw new Error('Could not create the Admin user (is the Administer role missing?)');
-      await this.repository.insertRule(
+      await this.privileges.insertRule(
         { userId: admin.id, groupId: null, pseudoGroup: null, roleId: role.id, feedId: null, deny: false },
         tx,
       );

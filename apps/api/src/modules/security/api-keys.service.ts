@@ -10,7 +10,8 @@ import type { ApiKeyEntity } from './api-key.entity';
 import { sha256 } from './authentication.service';
 import type { CreateApiKeyDto } from './security-requests.dto';
 import { toApiKeyInfo } from './security.mapper';
-import { SecurityRepository } from './security.repository';
+import { ApiKeysRepository } from './api-keys.repository';
+import { UsersRepository } from './users.repository';
 
 const TYPES: ApiKeyType[] = ['System', 'Feed', 'Personal'];
 const PERMISSIONS: FeedKeyPermission[] = ['view', 'add', 'promote', 'delete'];
@@ -32,7 +33,8 @@ function pick<T extends string>(value: string, allowed: readonly T[], field: str
 @Injectable()
 export class ApiKeysService {
   constructor(
-    private readonly repository: SecurityRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly users: UsersRepository,
     private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -67,7 +69,7 @@ export class ApiKeysService {
       values.feedPermissions = [...new Set(permissions)];
     } else {
       const userName = input.user ?? (actor.kind === 'anonymous' ? undefined : actor.name);
-      const user = userName === undefined ? null : await this.repository.findUser(userName);
+      const user = userName === undefined ? null : await this.users.findUser(userName);
       if (!user)
         throw badRequest(userName === undefined ? '"user" is required.' : `User "${userName}" does not exist.`);
       // Anyone signed in may make personal keys for themselves; for others, Administer.
@@ -84,7 +86,7 @@ export class ApiKeysService {
     values.secretHash = sha256(secret);
     let key: ApiKeyEntity;
     try {
-      key = await this.repository.insertKey(values);
+      key = await this.apiKeys.insertKey(values);
     } catch (e) {
       if ((e as { code?: string }).code === '23505')
         throw new AppError(ErrorCode.AlreadyExists, 'That key is already in use.');
@@ -101,10 +103,10 @@ export class ApiKeysService {
   /** Administer sees every key; anyone else their own personal keys. */
   async list(actor: Principal, includeRevoked: boolean): Promise<ApiKeyInfo[]> {
     if (await this.access.has(actor, Privilege.Administer)) {
-      return (await this.repository.listKeys({ includeRevoked })).map(toApiKeyInfo);
+      return (await this.apiKeys.listKeys({ includeRevoked })).map(toApiKeyInfo);
     }
     if (actor.userId === undefined) return [];
-    return (await this.repository.listKeys({ userId: actor.userId, includeRevoked })).map(toApiKeyInfo);
+    return (await this.apiKeys.listKeys({ userId: actor.userId, includeRevoked })).map(toApiKeyInfo);
   }
 
   /**
@@ -112,7 +114,7 @@ export class ApiKeysService {
    * directory privilege); anything else needs Administer.
    */
   async revoke(actor: Principal, id: number): Promise<void> {
-    const key = await this.repository.findKey(id);
+    const key = await this.apiKeys.findKey(id);
     // Someone else's key answers exactly like a missing one: ids are sequential.
     const notFound = new AppError(ErrorCode.NotFound, `API key #${id} was not found.`);
     if (!key) throw this.access.objectNotFound(actor, notFound);
@@ -122,7 +124,7 @@ export class ApiKeysService {
         await this.access.requireOrNotFound(actor, Privilege.ManageFeed, key.feed, notFound);
       else await this.access.requireOrNotFound(actor, Privilege.Administer, undefined, notFound);
     }
-    if (!(await this.repository.revokeKey(id))) return; // already revoked
+    if (!(await this.apiKeys.revokeKey(id))) return; // already revoked
     await this.audit.record(actor, AuditAction.ApiKeyRevoked, {
       feed: key.feed?.name ?? null,
       target: `key #${id}`,

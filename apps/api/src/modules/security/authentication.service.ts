@@ -8,7 +8,9 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { unauthorized } from './access.service';
 import { Credential, PresentedCredentials } from './credentials';
-import { IdentityRepository, KeyRow } from './identity.repository';
+import { ApiKeysRepository, KeyRow } from './api-keys.repository';
+import { LoginThrottleRepository } from './login-throttle.repository';
+import { SessionsRepository } from './sessions.repository';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { SignedUrlsService } from './signed-urls.service';
@@ -40,7 +42,9 @@ export class AuthenticationService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly identity: IdentityRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly loginThrottle: LoginThrottleRepository,
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
@@ -90,7 +94,7 @@ export class AuthenticationService {
   private async findKey(secret: string): Promise<KeyRow | null> {
     if (secret.length > MAX_SECRET_LENGTH) return null;
     const hash = sha256(secret);
-    const row = await this.identity.findKey(hash);
+    const row = await this.apiKeys.findBySecret(hash);
     // The index lookup found it by hash; compare once more in constant time before trusting it.
     if (!row || !timingSafeEqual(row.secretHash, hash)) return null;
     if (row.revoked || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
@@ -112,9 +116,7 @@ export class AuthenticationService {
     if ((this.keyTouched.get(key.id) ?? 0) < now - 60_000) {
       if (this.keyTouched.size > 10_000) this.keyTouched.clear();
       this.keyTouched.set(key.id, now);
-      this.identity
-        .touchKey(key.id)
-        .catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
+      this.apiKeys.touch(key.id).catch((e) => this.logger.warn(`Recording key use failed: ${(e as Error).message}`));
     }
     const principal: Principal = { kind: 'api-key', name: '', credential: 'api-key', address, key: { id: key.id } };
     if (key.type === 'Personal' && key.userId !== null) {
@@ -154,7 +156,7 @@ export class AuthenticationService {
     // One query: the user, and whether this name from this address, or this address, must wait
     // (checked even when the password would come from the cache: a delayed guesser must not get
     // 200 for the right password).
-    const { user, retryAfter } = await this.identity.findUserForPasswordCheck(
+    const { user, retryAfter } = await this.loginThrottle.findUserForPasswordCheck(
       nameLower,
       this.throttle.query(userName, address),
     );
@@ -180,12 +182,10 @@ export class AuthenticationService {
     credential: Extract<Credential, { kind: 'session' }>,
     address: string,
   ): Promise<Authenticated> {
-    const session = await this.identity.findSession(sha256(credential.token), this.config.security.sessionIdleMinutes);
+    const session = await this.sessions.findByToken(sha256(credential.token), this.config.security.sessionIdleMinutes);
     if (!session) return { principal: anonymous(address), staleSession: true };
     if (session.stale) {
-      this.identity
-        .touchSession(session.id)
-        .catch((e) => this.logger.warn(`Session touch failed: ${(e as Error).message}`));
+      this.sessions.touch(session.id).catch((e) => this.logger.warn(`Session touch failed: ${(e as Error).message}`));
     }
     return {
       principal: {

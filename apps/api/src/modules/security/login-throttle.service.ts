@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { CoherentCache } from '../../database/coherent-cache.service';
-import { IdentityRepository, type ThrottleQuery } from './identity.repository';
+import { LoginThrottleRepository, type ThrottleQuery } from './login-throttle.repository';
 
 /**
  * Slows password guessing with progressive delays, never with a lock-out that anyone could trigger
@@ -18,14 +18,14 @@ import { IdentityRepository, type ThrottleQuery } from './identity.repository';
  * A key's count is forgotten after a window without failures; a success clears the pair's count.
  * While delayed, the right password is answered 429 too (a guesser must not tell it apart), but
  * only from the failing address: the same user signing in from anywhere else is not affected.
- * The check rides on the user lookup (one query; see IdentityRepository).
+ * The check rides on the user lookup (one query; see LoginThrottleRepository).
  * API keys are not throttled: a random 128-bit secret cannot be guessed.
  */
 @Injectable()
 export class LoginThrottleService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly identity: IdentityRepository,
+    private readonly repository: LoginThrottleRepository,
     private readonly cache: CoherentCache,
   ) {}
 
@@ -53,7 +53,7 @@ export class LoginThrottleService {
   }
 
   async failed(userName: string, address: string): Promise<void> {
-    await this.identity.recordLoginFailures(
+    await this.repository.recordLoginFailures(
       [pairKey(userName, address), addressKey(address)],
       this.config.security.loginWindowMinutes,
     );
@@ -63,12 +63,12 @@ export class LoginThrottleService {
 
   /** The pair's count only: an address that guessed at other names keeps its own count. */
   async succeeded(userName: string, address: string): Promise<void> {
-    await this.identity.clearLoginFailures(pairKey(userName, address));
+    await this.repository.clearLoginFailures(pairKey(userName, address));
   }
 
   /** Housekeeping: drops the counts idle for a whole window. */
   async purgeStale(): Promise<void> {
-    await this.identity.purgeStaleLoginFailures(this.config.security.loginWindowMinutes);
+    await this.repository.purgeStaleLoginFailures(this.config.security.loginWindowMinutes);
   }
 }
 

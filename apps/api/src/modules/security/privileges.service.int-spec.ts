@@ -2,7 +2,7 @@ import { Privilege, PseudoGroup } from '@stockroom/contracts';
 import { ADMIN_KEY, createServiceModule, ServiceModule } from '../../../test/support/service-module';
 import { FeedsService } from '../feeds/feeds.service';
 import { PrivilegesService } from './privileges.service';
-import { SecurityRepository } from './security.repository';
+import { PrivilegesRepository } from './privileges.repository';
 
 /** Rule listings name their directories through the feeds module (no join on its table). */
 describe('PrivilegesService rule listings', () => {
@@ -14,7 +14,7 @@ describe('PrivilegesService rule listings', () => {
     s = await createServiceModule();
     privileges = s.module.get(PrivilegesService);
     const feeds = s.module.get(FeedsService);
-    const security = s.module.get(SecurityRepository);
+    const security = s.module.get(PrivilegesRepository);
     const role = await security.findRole('View & Download');
     if (!role) throw new Error('the built-in role is missing');
     await s.dataSource.query(`DELETE FROM privilege_rules WHERE pseudo_group = $1`, [PseudoGroup.Anonymous]);

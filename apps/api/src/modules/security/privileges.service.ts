@@ -17,7 +17,8 @@ import { AccessService } from './access.service';
 import { ensureAnAdministratorRemains } from './administrators';
 import { toRole } from './security.mapper';
 import type { CreatePrivilegeRuleDto, CreateRoleDto, UpdateRoleDto } from './security-requests.dto';
-import { RuleRow, SecurityRepository } from './security.repository';
+import { PrivilegesRepository, RuleRow } from './privileges.repository';
+import { UsersRepository } from './users.repository';
 
 const PRIVILEGES = Object.values(Privilege) as string[];
 
@@ -29,7 +30,8 @@ const PRIVILEGES = Object.values(Privilege) as string[];
 @Injectable()
 export class PrivilegesService {
   constructor(
-    private readonly repository: SecurityRepository,
+    private readonly privileges: PrivilegesRepository,
+    private readonly users: UsersRepository,
     private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -37,14 +39,14 @@ export class PrivilegesService {
   ) {}
 
   async listRoles(): Promise<Role[]> {
-    return (await this.repository.listRoles()).map(toRole);
+    return (await this.privileges.listRoles()).map(toRole);
   }
 
   async createRole(actor: Principal, input: CreateRoleDto): Promise<Role> {
     const name = input.name.normalize('NFC');
     const problem = principalNameProblem(name);
     if (problem) throw badRequest(`Invalid role name "${name}": ${problem}.`);
-    const role = await this.repository.insertRole({
+    const role = await this.privileges.insertRole({
       name,
       description: input.description ?? '',
       privileges: privilegesOf(input.privileges) ?? missingPrivileges(),
@@ -64,8 +66,8 @@ export class PrivilegesService {
     role.description = input.description ?? role.description;
     role.privileges = privilegesOf(input.privileges) ?? role.privileges;
     const saved = await this.unitOfWork.run(async (tx) => {
-      const result = await this.repository.saveRole(tx, role);
-      await ensureAnAdministratorRemains(this.repository, tx);
+      const result = await this.privileges.saveRole(tx, role);
+      await ensureAnAdministratorRemains(this.privileges, tx);
       return result;
     });
     await this.audit.record(actor, AuditAction.RoleUpdated, {
@@ -77,9 +79,9 @@ export class PrivilegesService {
 
   async deleteRole(actor: Principal, name: string): Promise<void> {
     const role = await this.requireCustomRole(name);
-    const uses = await this.repository.countRulesUsingRole(role.id);
+    const uses = await this.privileges.countRulesUsingRole(role.id);
     if (uses > 0) throw badRequest(`Role "${role.name}" is used by ${uses} rule(s); remove them first.`);
-    await this.repository.deleteRole(role.id);
+    await this.privileges.deleteRole(role.id);
     await this.audit.record(actor, AuditAction.RoleDeleted, { target: role.name });
   }
 
@@ -87,10 +89,10 @@ export class PrivilegesService {
   async listRules(actor: Principal, feedName: string | undefined): Promise<PrivilegeRule[]> {
     if (feedName === undefined) {
       await this.access.require(actor, Privilege.Administer);
-      return this.withFeedNames(await this.repository.listRules());
+      return this.withFeedNames(await this.privileges.listRules());
     }
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    return this.withFeedNames(await this.repository.listRules(feed.id));
+    return this.withFeedNames(await this.privileges.listRules(feed.id));
   }
 
   async createRule(actor: Principal, input: CreatePrivilegeRuleDto): Promise<PrivilegeRule> {
@@ -100,7 +102,7 @@ export class PrivilegesService {
     if (!feed) await this.access.require(actor, Privilege.Administer);
 
     const { principalType, principalName, role: roleName } = input;
-    const role = await this.repository.findRole(roleName);
+    const role = await this.privileges.findRole(roleName);
     if (!role) throw badRequest(`Role "${roleName}" does not exist.`);
     // A directory manager may not hand out what only an administrator holds.
     if (
@@ -120,13 +122,13 @@ export class PrivilegesService {
     };
     switch (principalType.toLowerCase()) {
       case 'user': {
-        const user = await this.repository.findUser(principalName);
+        const user = await this.users.findUser(principalName);
         if (!user) throw badRequest(`User "${principalName}" does not exist.`);
         values.userId = user.id;
         break;
       }
       case 'group': {
-        const group = await this.repository.findGroup(principalName);
+        const group = await this.users.findGroup(principalName);
         if (!group) throw badRequest(`Group "${principalName}" does not exist.`);
         values.groupId = group.id;
         break;
@@ -141,9 +143,9 @@ export class PrivilegesService {
         throw badRequest('"principalType" must be user, group or pseudo.');
     }
     const id = await this.unitOfWork.run(async (tx) => {
-      const inserted = await this.repository.insertRule(values, tx);
+      const inserted = await this.privileges.insertRule(values, tx);
       // A deny rule can take Administer away from the last one holding it.
-      if (values.deny) await ensureAnAdministratorRemains(this.repository, tx);
+      if (values.deny) await ensureAnAdministratorRemains(this.privileges, tx);
       return inserted;
     });
     const rule = await this.ruleView(id);
@@ -156,7 +158,7 @@ export class PrivilegesService {
   }
 
   async deleteRule(actor: Principal, id: number): Promise<void> {
-    const rule = await this.repository.findRule(id);
+    const rule = await this.privileges.findRule(id);
     // Rule ids are sequential: one the caller may not manage answers exactly like a missing one.
     const notFound = new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
     if (!rule) throw this.access.objectNotFound(actor, notFound);
@@ -164,8 +166,8 @@ export class PrivilegesService {
     await this.access.requireOrNotFound(actor, feed ? Privilege.ManageFeed : Privilege.Administer, feed, notFound);
     const view = await this.ruleView(id);
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.deleteRule(tx, id);
-      await ensureAnAdministratorRemains(this.repository, tx);
+      await this.privileges.deleteRule(tx, id);
+      await ensureAnAdministratorRemains(this.privileges, tx);
     });
     await this.audit.record(actor, AuditAction.PrivilegeRevoked, {
       feed: view.feed,
@@ -175,7 +177,7 @@ export class PrivilegesService {
   }
 
   private async ruleView(id: number): Promise<PrivilegeRule> {
-    const row = await this.repository.ruleView(id);
+    const row = await this.privileges.ruleView(id);
     if (!row) throw new AppError(ErrorCode.NotFound, `Rule #${id} was not found.`);
     return (await this.withFeedNames([row]))[0];
   }
@@ -198,7 +200,7 @@ export class PrivilegesService {
   }
 
   private async requireCustomRole(name: string) {
-    const role = await this.repository.findRole(name);
+    const role = await this.privileges.findRole(name);
     if (!role) throw new AppError(ErrorCode.NotFound, `Role "${name}" was not found.`);
     if (role.builtIn) throw badRequest(`"${role.name}" is a built-in role and cannot be changed.`);
     return role;

@@ -7,7 +7,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { PrivilegesController } from './privileges.controller';
 import { PrivilegesService } from './privileges.service';
-import { SecurityRepository } from './security.repository';
+import { SecurityDataModule } from './security-data.module';
 import { SessionController } from './session.controller';
 import { SessionsService } from './sessions.service';
 import { UsersController } from './users.controller';
@@ -15,15 +15,8 @@ import { UsersService } from './users.service';
 
 /** Managing security: users, groups, roles, rules, API keys, sessions, the first Admin. */
 @Module({
-  imports: [AccessModule, AuditModule, FeedsModule],
+  imports: [AccessModule, AuditModule, FeedsModule, SecurityDataModule],
   controllers: [SessionController, UsersController, PrivilegesController, ApiKeysController],
-  providers: [
-    SecurityRepository,
-    UsersService,
-    PrivilegesService,
-    ApiKeysService,
-    SessionsService,
-    AdminBootstrapService,
-  ],
+  providers: [UsersService, PrivilegesService, ApiKeysService, SessionsService, AdminBootstrapService],
 })
 export class SecurityModule {}

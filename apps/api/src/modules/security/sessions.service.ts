@@ -7,7 +7,8 @@ import { AuditService } from '../audit/audit.service';
 import { AccessService } from './access.service';
 import { AuthenticationService, sha256 } from './authentication.service';
 import { LoginThrottleService } from './login-throttle.service';
-import { SecurityRepository } from './security.repository';
+import { SessionsRepository } from './sessions.repository';
+import { UsersRepository } from './users.repository';
 
 export interface NewSession {
   principal: Principal;
@@ -20,7 +21,8 @@ export interface NewSession {
 export class SessionsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repository: SecurityRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersRepository,
     private readonly authentication: AuthenticationService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -32,7 +34,7 @@ export class SessionsService {
     const session = await this.open(principal);
     await this.audit.record(session.principal, AuditAction.LoginSucceeded);
     // Sign-ins are rare enough to carry the housekeeping of expired sessions and stale counts.
-    await this.repository.purgeExpiredSessions(this.config.security.sessionIdleMinutes);
+    await this.sessions.purgeExpiredSessions(this.config.security.sessionIdleMinutes);
     await this.loginThrottle.purgeStale();
     return session;
   }
@@ -41,7 +43,7 @@ export class SessionsService {
   async open(principal: Principal): Promise<NewSession> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
-    await this.repository.insertSession({
+    await this.sessions.insertSession({
       tokenHash: sha256(token),
       csrfToken,
       userId: principal.userId as number,
@@ -52,7 +54,7 @@ export class SessionsService {
 
   async signOut(actor: Principal): Promise<void> {
     if (actor.sessionId === undefined) return;
-    await this.repository.deleteSession(actor.sessionId);
+    await this.sessions.deleteSession(actor.sessionId);
     await this.audit.record(actor, AuditAction.Logout);
   }
 
@@ -69,7 +71,7 @@ export class SessionsService {
         privileges,
       };
     }
-    const user = actor.userId === undefined ? null : await this.repository.findUserById(actor.userId);
+    const user = actor.userId === undefined ? null : await this.users.findUserById(actor.userId);
     return {
       authenticated: true,
       userName: user?.userName ?? null,

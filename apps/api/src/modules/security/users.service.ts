@@ -24,7 +24,9 @@ import type {
   UpdateGroupDto,
   UpdateUserDto,
 } from './security-requests.dto';
-import { SecurityRepository } from './security.repository';
+import { PrivilegesRepository } from './privileges.repository';
+import { SessionsRepository } from './sessions.repository';
+import { UsersRepository } from './users.repository';
 import type { UserEntity } from './user.entity';
 
 export function checkPassword(password: string, field = 'password'): void {
@@ -56,7 +58,9 @@ function checkGroupName(name: string): string {
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly repository: SecurityRepository,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly privileges: PrivilegesRepository,
     private readonly passwords: PasswordService,
     private readonly authentication: AuthenticationService,
     private readonly audit: AuditService,
@@ -64,14 +68,14 @@ export class UsersService {
   ) {}
 
   async listUsers(): Promise<User[]> {
-    const users = await this.repository.listUsers();
-    const groups = await this.repository.groupsOfUsers(users.map((u) => u.id));
+    const users = await this.users.listUsers();
+    const groups = await this.users.groupsOfUsers(users.map((u) => u.id));
     return users.map((u) => toUser(u, groups.get(u.id) ?? []));
   }
 
   async getUser(name: string): Promise<User> {
     const user = await this.requireUser(name);
-    return toUser(user, (await this.repository.groupsOfUsers([user.id])).get(user.id) ?? []);
+    return toUser(user, (await this.users.groupsOfUsers([user.id])).get(user.id) ?? []);
   }
 
   async createUser(actor: Principal, input: CreateUserDto): Promise<User> {
@@ -80,7 +84,7 @@ export class UsersService {
     const passwordHash = await this.passwords.hash(input.password);
     const groupNames = input.groups ?? [];
     const user = await this.unitOfWork.run(async (tx) => {
-      const created = await this.repository.insertUser(tx, {
+      const created = await this.users.insertUser(tx, {
         userName,
         displayName: input.displayName ?? userName,
         email: input.email ?? '',
@@ -88,7 +92,7 @@ export class UsersService {
         passwordHash,
       });
       if (!created) throw new AppError(ErrorCode.AlreadyExists, `A user named "${userName}" already exists.`);
-      await this.repository.setGroupsOfUser(tx, created.id, await this.groupIds(tx, groupNames));
+      await this.users.setGroupsOfUser(tx, created.id, await this.groupIds(tx, groupNames));
       return created;
     });
     await this.audit.record(actor, AuditAction.UserCreated, { target: user.userName });
@@ -112,11 +116,11 @@ export class UsersService {
     user.enabled = enabled ?? user.enabled;
     if (password !== undefined) user.passwordHash = await this.passwords.hash(password);
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.saveUser(tx, user);
-      if (groupNames) await this.repository.setGroupsOfUser(tx, user.id, await this.groupIds(tx, groupNames));
+      await this.users.saveUser(tx, user);
+      if (groupNames) await this.users.setGroupsOfUser(tx, user.id, await this.groupIds(tx, groupNames));
       // A new password or a disabled account signs the user out everywhere.
-      if (password !== undefined || !user.enabled) await this.repository.deleteSessionsOfUser(tx, user.id);
-      if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.repository, tx);
+      if (password !== undefined || !user.enabled) await this.sessions.deleteSessionsOfUser(tx, user.id);
+      if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.privileges, tx);
     });
     const changed = Object.keys(input).filter((k) => k !== 'password');
     await this.audit.record(actor, AuditAction.UserUpdated, {
@@ -139,8 +143,8 @@ export class UsersService {
     const user = await this.requireUser(actor.name);
     user.passwordHash = await this.passwords.hash(next);
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.saveUser(tx, user);
-      await this.repository.deleteSessionsOfUser(tx, user.id);
+      await this.users.saveUser(tx, user);
+      await this.sessions.deleteSessionsOfUser(tx, user.id);
     });
     await this.audit.record(actor, AuditAction.PasswordChanged, { target: user.userName });
   }
@@ -149,31 +153,31 @@ export class UsersService {
     const user = await this.requireUser(name);
     if (actor.userId === user.id) throw badRequest('You cannot delete your own account.');
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.deleteUser(tx, user.id);
-      await ensureAnAdministratorRemains(this.repository, tx);
+      await this.users.deleteUser(tx, user.id);
+      await ensureAnAdministratorRemains(this.privileges, tx);
     });
     await this.audit.record(actor, AuditAction.UserDeleted, { target: user.userName });
   }
 
   async listGroups(): Promise<Group[]> {
-    const groups = await this.repository.listGroups();
-    const members = await this.repository.membersOfGroups(groups.map((g) => g.id));
+    const groups = await this.users.listGroups();
+    const members = await this.users.membersOfGroups(groups.map((g) => g.id));
     return groups.map((g) => toGroup(g, members.get(g.id) ?? []));
   }
 
   async getGroup(name: string): Promise<Group> {
-    const group = await this.repository.findGroup(name);
+    const group = await this.users.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
-    return toGroup(group, (await this.repository.membersOfGroups([group.id])).get(group.id) ?? []);
+    return toGroup(group, (await this.users.membersOfGroups([group.id])).get(group.id) ?? []);
   }
 
   async createGroup(actor: Principal, input: CreateGroupDto): Promise<Group> {
     const name = checkGroupName(input.name);
     const members = input.members ?? [];
     await this.unitOfWork.run(async (tx) => {
-      const group = await this.repository.insertGroup(tx, { name, description: input.description ?? '' });
+      const group = await this.users.insertGroup(tx, { name, description: input.description ?? '' });
       if (!group) throw new AppError(ErrorCode.AlreadyExists, `A group named "${name}" already exists.`);
-      await this.repository.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
+      await this.users.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
     });
     await this.audit.record(actor, AuditAction.GroupCreated, { target: name, details: { members } });
     return this.getGroup(name);
@@ -181,7 +185,7 @@ export class UsersService {
 
   async updateGroup(actor: Principal, name: string, input: UpdateGroupDto): Promise<Group> {
     const members = input.members ?? undefined;
-    const group = await this.repository.findGroup(name);
+    const group = await this.users.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
     const newName = input.name ?? undefined;
     if (newName !== undefined && newName.normalize('NFC') !== group.name) {
@@ -189,10 +193,10 @@ export class UsersService {
     }
     group.description = input.description ?? group.description;
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.saveGroup(tx, group);
+      await this.users.saveGroup(tx, group);
       if (members) {
-        await this.repository.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
-        await ensureAnAdministratorRemains(this.repository, tx);
+        await this.users.setMembersOfGroup(tx, group.id, await this.userIds(tx, members));
+        await ensureAnAdministratorRemains(this.privileges, tx);
       }
     });
     await this.audit.record(actor, AuditAction.GroupUpdated, { target: group.name, details: { members } });
@@ -200,30 +204,30 @@ export class UsersService {
   }
 
   async deleteGroup(actor: Principal, name: string): Promise<void> {
-    const group = await this.repository.findGroup(name);
+    const group = await this.users.findGroup(name);
     if (!group) throw new AppError(ErrorCode.NotFound, `Group "${name}" was not found.`);
     await this.unitOfWork.run(async (tx) => {
-      await this.repository.deleteGroup(tx, group.id);
-      await ensureAnAdministratorRemains(this.repository, tx);
+      await this.users.deleteGroup(tx, group.id);
+      await ensureAnAdministratorRemains(this.privileges, tx);
     });
     await this.audit.record(actor, AuditAction.GroupDeleted, { target: group.name });
   }
 
   async requireUser(name: string): Promise<UserEntity> {
-    const user = await this.repository.findUser(name);
+    const user = await this.users.findUser(name);
     if (!user) throw new AppError(ErrorCode.NotFound, `User "${name}" was not found.`);
     return user;
   }
 
   private async groupIds(tx: Tx, names: string[]): Promise<number[]> {
-    const groups = await this.repository.findGroups(tx, names);
+    const groups = await this.users.findGroups(tx, names);
     const missing = names.find((n) => !groups.some((g) => g.nameLower === n.normalize('NFC').toLowerCase()));
     if (missing !== undefined) throw badRequest(`Group "${missing}" does not exist.`);
     return groups.map((g) => g.id);
   }
 
   private async userIds(tx: Tx, names: string[]): Promise<number[]> {
-    const users = await this.repository.findUsers(tx, names);
+    const users = await this.users.findUsers(tx, names);
     const missing = names.find((n) => !users.some((u) => u.nameLower === n.normalize('NFC').toLowerCase()));
     if (missing !== undefined) throw badRequest(`User "${missing}" does not exist.`);
     return users.map((u) => u.id);
