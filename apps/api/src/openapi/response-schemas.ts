@@ -130,7 +130,8 @@ const SCHEMAS = {
   ),
   CacheHeader: {
     type: 'object',
-    description: '`{"type":"Inherit"}`, `{"type":"TTL","value":60}`, `{"type":"NoCache"}` or `{"type":"Custom","value":"…"}`.',
+    description:
+      '`{"type":"Inherit"}`, `{"type":"TTL","value":60}`, `{"type":"NoCache"}` or `{"type":"Custom","value":"…"}`.',
     properties: {
       type: oneOfStrings(['Inherit', 'TTL', 'NoCache', 'Custom']),
       value: { oneOf: [int('TTL: seconds.'), str('Custom: the Cache-Control value.')] },
