@@ -90,9 +90,10 @@ describe('OpenAPI document', () => {
         if (Object.keys(responses).length === 0) problems.push(`${where}: no responses`);
         for (const [status, response] of Object.entries(responses)) {
           if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: bad status ${status}`);
-          if (typeof (response as Json)['description'] !== 'string') problems.push(`${where} ${status}: no description`);
+          if (typeof (response as Json)['description'] !== 'string')
+            problems.push(`${where} ${status}: no description`);
         }
-        const params = [...((item['parameters'] ?? []) as Json[]), ...((op['parameters'] ?? []) as Json[])];
+        const params = [...((item['parameters'] ?? []) as unknown as Json[]), ...((op['parameters'] ?? []) as Json[])];
         for (const p of params) {
           if (!['path', 'query', 'header', 'cookie'].includes(p['in'] as string)) {
             problems.push(`${where}: parameter ${String(p['name'])} in ${String(p['in'])}`);
@@ -101,7 +102,8 @@ describe('OpenAPI document', () => {
         }
         const inPath = params.filter((p) => p['in'] === 'path').map((p) => p['name']);
         for (const name of templated) if (!inPath.includes(name)) problems.push(`${where}: {${name}} not declared`);
-        for (const name of inPath) if (!templated.includes(name as string)) problems.push(`${where}: ${name} not in path`);
+        for (const name of inPath)
+          if (!templated.includes(name as string)) problems.push(`${where}: ${name} not in path`);
         for (const requirement of (op['security'] ?? []) as Json[]) {
           for (const scheme of Object.keys(requirement)) {
             if (!schemes.includes(scheme)) problems.push(`${where}: unknown security scheme ${scheme}`);
@@ -144,7 +146,9 @@ describe('OpenAPI document', () => {
     const create = paths()['/api/security/users']['post'];
     const body = ((create['requestBody'] as Json)['content'] as Json)['application/json'] as Json;
     const dto = ((doc['components'] as Json)['schemas'] as Json)[
-      String((body['schema'] as Json)['$ref']).split('/').pop() as string
+      String((body['schema'] as Json)['$ref'])
+        .split('/')
+        .pop() as string
     ] as Json;
     expect(dto['required']).toEqual(['userName', 'password']);
     expect(Object.keys(dto['properties'] as Json)).toEqual(
@@ -193,7 +197,9 @@ describe('OpenAPI document', () => {
         const res = await raw(t, method, path);
         const isDocumented = byOperation.get(op)?.includes(method) ?? false;
         if ((res.status === 405) === isDocumented) {
-          wrong.push(`${method} ${op}: ${res.status} ${res.text.slice(0, 100)}, ${isDocumented ? 'documented' : 'not documented'}`);
+          wrong.push(
+            `${method} ${op}: ${res.status} ${res.text.slice(0, 100)}, ${isDocumented ? 'documented' : 'not documented'}`,
+          );
         }
       }
     }
