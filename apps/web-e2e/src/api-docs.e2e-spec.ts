@@ -23,7 +23,9 @@ describe('API documentation: /api/docs in Chromium', () => {
     const { page } = await run.open('/api/docs');
     const scriptErrors: string[] = [];
     page.on('pageerror', (e) => scriptErrors.push(e.message));
-    await page.reload();
+    await page.reload({ waitUntil: 'networkidle' });
+    expect(run.cspViolations).toEqual([]);
+    expect(scriptErrors).toEqual([]);
     await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
     expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('Stockroom');
     expect(await page.locator('.opblock').count()).toBe(operations);

@@ -213,6 +213,7 @@ describe('OpenAPI document', () => {
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("'unsafe-eval'");
+    expect(csp).not.toContain("'unsafe-inline'");
     expect(csp).toContain("connect-src 'self'");
     // Every script is a file of this origin.
     const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
