@@ -1,4 +1,3 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { arrayOfRef, schemaRef, type SchemaName } from './response-schemas';
 
@@ -25,5 +24,5 @@ export function QueryParam(
   type: 'string' | 'integer' | 'boolean' = 'string',
   required = false,
 ): MethodDecorator {
-  return applyDecorators(ApiQuery({ name, description, required, schema: { type } }));
+  return ApiQuery({ name, description, required, schema: { type } });
 }

@@ -58,6 +58,12 @@ const multipartId: QueryParam = {
   description: "The client's name for the upload: 1-100 characters of `A-Z a-z 0-9 - _`.",
   required: true,
 };
+/** [ext] A signed URL (`POST /api/signed-urls`) carries its own credential in the query. */
+const signedUrl: QueryParam[] = [
+  { name: 'expires', description: '[ext] Signed URLs: when the signature expires.' },
+  { name: 'version', description: '[ext] Signed URLs: the version of the file it downloads.' },
+  { name: 'signature', description: '[ext] Signed URLs: the signature (no other credential is read).' },
+];
 const downloadHeaders = ['Content-Length', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Cache-Control'];
 
 const { View, Download, Add, Overwrite, Delete } = Privilege;
@@ -76,6 +82,7 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
       bool('download', '[ext] Adds `Content-Disposition: attachment`.'),
       { name: 'multipart', description: '[ext] `status`: the state of a chunked upload.', enum: ['status'] },
       { ...multipartId, required: false, description: `With \`multipart=status\`: ${multipartId.description}` },
+      ...signedUrl,
     ],
     responses: {
       200: { description: 'The file', binary: ['*/*'], headers: downloadHeaders, json: 'MultipartStatus' },
@@ -89,7 +96,7 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
     method: 'head',
     privilege: View,
     summary: 'Headers of a download, no body',
-    query: [bool('download', '[ext] Adds `Content-Disposition: attachment`.')],
+    query: [bool('download', '[ext] Adds `Content-Disposition: attachment`.'), ...signedUrl],
     responses: {
       200: { description: 'The headers of the file', headers: downloadHeaders },
       304: { description: 'Not modified (a validator matched)' },
