@@ -21,6 +21,7 @@ import { AuthGuard } from './modules/security/auth.guard';
 import { SecurityModule } from './modules/security/security.module';
 import { StorageSettingsModule } from './modules/storage/storage-settings.module';
 import { StorageModule } from './modules/storage/storage.module';
+import { OpenApiModule } from './openapi/openapi.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         SecurityModule,
         StorageSettingsModule,
         RetentionModule,
+        OpenApiModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -14,6 +14,8 @@ import { readJsonBody } from './common/http/read-body';
 import { securityHeaders } from './common/http/security-headers';
 import { clientLimitsMiddleware, configureServerTimeouts, installConnectionCap } from './common/http/client-limits';
 import { createDataSource } from './database/data-source';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { OpenApiDocumentService } from './openapi/openapi-document.service';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
 export async function runMigrations(databaseUrl: string): Promise<void> {
@@ -55,6 +57,8 @@ export async function createApp(
     logger,
   });
   if (config.trustProxy) app.set('trust proxy', true);
+  // GET /api/openapi.json: built from the controllers on first request.
+  app.get(OpenApiDocumentService).useBuilder(() => buildOpenApiDocument(app, config.version));
   app.disable('x-powered-by');
   const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
   // First: early answers close the connection, idle bodies end, proxied addresses are capped.

@@ -850,6 +850,29 @@ describe('authorization matrix: every route × every kind of caller', () => {
         ok: 200,
         request: () => ({ method: 'GET', path: '/health' }),
       },
+
+      // ---- API documentation (issue 15): public, it describes the API and no one's data
+      {
+        route: 'GET /api/openapi.json',
+        what: 'the OpenAPI document',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/openapi.json' }),
+      },
+      {
+        route: 'GET /api/docs',
+        what: 'the API documentation page',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/docs' }),
+      },
+      {
+        route: 'GET /api/docs/:file',
+        what: "the documentation page's scripts and styles",
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/docs/init.js' }),
+      },
     ];
   }, 120_000);
 

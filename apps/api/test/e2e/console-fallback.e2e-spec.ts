@@ -54,6 +54,17 @@ describe('console fallback: index.html for the console routes only', () => {
     },
   );
 
+  it('the API documentation (/api/docs, /api/openapi.json) is its own, not the console page', async () => {
+    const docs = await fetch(`${t.url}/api/docs`, { headers: HTML });
+    expect(docs.status).toBe(200);
+    const page = await docs.text();
+    expect(page).toContain('swagger-ui');
+    expect(page).not.toContain('<app-root');
+    const document = await fetch(`${t.url}/api/openapi.json`, { headers: HTML });
+    expect(document.status).toBe(200);
+    expect(((await document.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+  });
+
   it('console assets are still served (gzip when asked, hashed names cached for good)', async () => {
     const res = await fetch(`${t.url}/main-ABCD1234.js`, { headers: { 'Accept-Encoding': 'gzip' } });
     expect(res.status).toBe(200);

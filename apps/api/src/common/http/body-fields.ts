@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import {
   Allow,
   IsArray,
@@ -13,7 +14,8 @@ import {
  * Property decorators for request DTOs, worded as the API has always answered: each wrong field
  * is a 400 naming it (`"email" must be a string.`). `$property` and `$constraint1` are filled in by
  * class-validator; `BodyValidationPipe` reports the first failing field. An optional field may also
- * be sent as null, which means "not given": services read optional fields with `??`.
+ * be sent as null, which means "not given": services read optional fields with `??`. Each also
+ * describes the field for the OpenAPI document (`/api/openapi.json`), from the same rule.
  */
 type FieldDecorator = (target: object, propertyKey: string) => void;
 
@@ -26,6 +28,7 @@ const msg = (message: string): ValidationOptions => ({ message });
 /** A string, or absent / null (= not given). */
 export function OptionalString(maxLength = 10_000): FieldDecorator {
   return all(
+    ApiProperty({ type: String, required: false, nullable: true, maxLength }),
     IsOptional(),
     IsString(msg('"$property" must be a string.')),
     MaxLength(maxLength, msg('"$property" is longer than $constraint1 characters.')),
@@ -35,6 +38,7 @@ export function OptionalString(maxLength = 10_000): FieldDecorator {
 /** A string that must be given (absent and null answer `"x" is required.`). */
 export function RequiredString(maxLength = 10_000, required = '"$property" is required.'): FieldDecorator {
   return all(
+    ApiProperty({ type: String, required: true, maxLength }),
     IsDefined(msg(required)),
     IsString(msg('"$property" must be a string.')),
     MaxLength(maxLength, msg('"$property" is longer than $constraint1 characters.')),
@@ -42,15 +46,24 @@ export function RequiredString(maxLength = 10_000, required = '"$property" is re
 }
 
 export function OptionalBoolean(): FieldDecorator {
-  return all(IsOptional(), IsBoolean(msg('"$property" must be true or false.')));
+  return all(
+    ApiProperty({ type: Boolean, required: false, nullable: true }),
+    IsOptional(),
+    IsBoolean(msg('"$property" must be true or false.')),
+  );
 }
 
 export function OptionalStrings(): FieldDecorator {
   const message = '"$property" must be an array of strings.';
-  return all(IsOptional(), IsArray(msg(message)), IsString({ each: true, message }));
+  return all(
+    ApiProperty({ type: [String], required: false, nullable: true }),
+    IsOptional(),
+    IsArray(msg(message)),
+    IsString({ each: true, message }),
+  );
 }
 
 /** Accepted as sent, checked by the service (a field whose only rule needs the rest of the request). */
 export function AnyValue(): FieldDecorator {
-  return Allow();
+  return all(ApiProperty({ required: false, description: 'Checked by the server.' }), Allow());
 }

@@ -32,12 +32,31 @@ export function consoleContentSecurityPolicy(options: ConsolePolicyOptions = {})
   ].join('; ');
 }
 
+/**
+ * The API documentation page (`/api/docs`, swagger-ui): its own scripts and styles only, the
+ * document and "Try it out" requests to this origin. No inline script, no eval and no inline
+ * style (swagger-ui sets styles through the DOM, which CSP allows); `data:` images for its icons.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const DOCS_PATHS = /^\/api\/docs(\/|$)/;
+
 /** Paths whose answers carry (or are about) user content rather than the console. */
 const USER_CONTENT_PATHS = /^\/endpoints(\/|$)/;
 
 /**
  * Sets the security headers every answer starts with: the console's CSP and framing rules on
- * the console, its assets and `/api`; the user-content sandbox on `/endpoints` (the download
+ * the console, its assets and `/api` (the API documentation page has its own); the user-content sandbox on `/endpoints` (the download
  * helper refines it per file). Everything gets `nosniff` and a referrer policy.
  */
 export function securityHeaders(options: ConsolePolicyOptions = {}) {
@@ -47,7 +66,7 @@ export function securityHeaders(options: ConsolePolicyOptions = {}) {
     if (USER_CONTENT_PATHS.test(req.path)) {
       setUserContentHeaders(res);
     } else {
-      res.setHeader('Content-Security-Policy', csp);
+      res.setHeader('Content-Security-Policy', DOCS_PATHS.test(req.path) ? DOCS_CONTENT_SECURITY_POLICY : csp);
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('X-Frame-Options', 'DENY');
     }

@@ -11,12 +11,15 @@ import { FeedsService } from '../feeds/feeds.service';
 import { AssetDownloadService } from './asset-download.service';
 import { itemPath } from './asset-target';
 import { SignedUrlRequestDto } from './signed-url-request.dto';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers } from '../../openapi/api-docs.decorators';
 
 /**
  * [ext] `POST /api/signed-urls` `{feed, path, download?}` → `{url, expires}`: a short-lived URL that
  * downloads one file, in its current version, with no other credential (the console's downloads and
  * previews). Needs Download on the directory; on the content origin when one is configured.
  */
+@ApiTags('Signed URLs')
 @Controller('api/signed-urls')
 @Access.directory()
 export class SignedUrlsController {
@@ -26,6 +29,7 @@ export class SignedUrlsController {
     private readonly downloads: AssetDownloadService,
   ) {}
 
+  @Answers(200, 'SignedUrl')
   @Post()
   @HttpCode(200)
   async create(

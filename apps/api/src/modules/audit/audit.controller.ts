@@ -5,6 +5,8 @@ import { Access } from '../../common/auth/access.decorator';
 import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
 import { AuditQuery, AuditService } from './audit.service';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers, QueryParam } from '../../openapi/api-docs.decorators';
 
 const ACTIONS = Object.values(AuditAction) as string[];
 
@@ -35,11 +37,20 @@ function auditQuery(query: Query): AuditQuery {
   };
 }
 
+@ApiTags('Audit')
 @Controller('api/security/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   /** `?from=&to=` (ISO-8601), `user=`, `feed=`, `action=a,b`, `limit=` (≤ 1000), `before=<id>`. */
+  @Answers(200, 'AuditPage', 'Newest first')
+  @QueryParam('from', 'ISO-8601: events at or after.')
+  @QueryParam('to', 'ISO-8601: events before.')
+  @QueryParam('user', 'Events of this user.')
+  @QueryParam('feed', 'Events of this directory.')
+  @QueryParam('action', 'Comma-separated actions (e.g. `login.failed,user.created`).')
+  @QueryParam('limit', 'At most this many events (up to 1000).', 'integer')
+  @QueryParam('before', 'The `next` of the previous page.')
   @Get()
   @Access.global(Privilege.Administer)
   list(@Req() req: Request): Promise<AuditPage> {

@@ -1,9 +1,11 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow } from 'class-validator';
 import type { CreateFeedRequest, UpdateFeedRequest } from '@stockroom/contracts';
 import { OptionalBoolean, OptionalString, RequiredString } from '../../common/http/body-fields';
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
 import { parseRetentionRules, type RetentionRule } from '../retention/rules/retention-rule';
+import { schemaRef } from '../../openapi/response-schemas';
 
 /**
  * `retentionRules` as ProGet's feed API and pgutil send them: rule fields in any case, ProGet's
@@ -13,6 +15,7 @@ import { parseRetentionRules, type RetentionRule } from '../retention/rules/rete
  */
 function RetentionRules(): PropertyDecorator {
   return (target, key) => {
+    ApiProperty({ required: false, nullable: true, type: 'array', items: schemaRef('RetentionRule') })(target, key);
     Allow()(target, key);
     Transform(({ obj }) => parseRetentionRules((obj as Record<string, unknown>)[key as string] ?? []))(target, key);
   };

@@ -7,13 +7,19 @@ import type { Principal } from '../../common/auth/principal';
 import { Query } from '../../common/http/query';
 import { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { FeedsService } from './feeds.service';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers, QueryParam } from '../../openapi/api-docs.decorators';
+
+const LENIENT = 'A value starting with `true` (any case) is true.';
 
 /** ProGet's feed management API (spec §7). */
+@ApiTags('Directories (feeds)')
 @Controller('api/management/feeds')
 export class FeedsController {
   constructor(private readonly feeds: FeedsService) {}
 
   /** Only the directories the caller may view. */
+  @Answers(200, ['Feed'], 'The directories the caller may view')
   @Get('list')
   @Access.anyone()
   list(@Actor() actor: Principal): Promise<Feed[]> {
@@ -21,12 +27,15 @@ export class FeedsController {
   }
 
   /** [ext] `?stats=true` adds fileCount and totalBytes (a count over the directory's files). */
+  @Answers(200, 'Feed')
+  @QueryParam('stats', '[ext] Add fileCount and totalBytes. ' + LENIENT, 'boolean')
   @Get('get/:name')
   @Access.directory()
   get(@Actor() actor: Principal, @Param('name') name: string, @Req() req: Request): Promise<Feed> {
     return this.feeds.get(actor, name, { stats: Query.fromUrl(req.originalUrl).bool('stats') });
   }
 
+  @Answers(200, 'Feed')
   @Post('create')
   @Access.global(Privilege.Administer)
   @HttpCode(200)
@@ -34,6 +43,7 @@ export class FeedsController {
     return this.feeds.create(actor, body);
   }
 
+  @Answers(200, 'Feed')
   @Post('update/:name')
   @Access.directory()
   @HttpCode(200)
@@ -41,6 +51,7 @@ export class FeedsController {
     return this.feeds.update(actor, name, body);
   }
 
+  @Answers(200, undefined, 'Deleted, with everything in it')
   @Delete('delete/:name')
   @Access.directory()
   @HttpCode(200)

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { OptionalBoolean, OptionalString } from '../../common/http/body-fields';
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
@@ -9,6 +10,7 @@ const HISTORY_DAYS = { message: '"historyDays" must be a whole number of days fr
 /** `POST /api/retention/{directory}/apply`. */
 @IgnoresUnknownFields()
 export class ApplyRetentionDto {
+  @ApiProperty({ type: String, format: 'uuid', description: 'The id a preview of this directory answered with.' })
   @IsDefined(NO_PREVIEW)
   @IsString(NO_PREVIEW)
   @Matches(PREVIEW_ID, NO_PREVIEW)
@@ -26,6 +28,7 @@ export class RetentionSettingsDto {
   @OptionalBoolean()
   dryRun?: boolean;
 
+  @ApiProperty({ type: 'integer', required: false, nullable: true, minimum: 1, maximum: 3650 })
   @IsOptional()
   @IsInt(HISTORY_DAYS)
   @Min(1, HISTORY_DAYS)

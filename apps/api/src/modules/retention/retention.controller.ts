@@ -9,6 +9,10 @@ import { Query } from '../../common/http/query';
 import { ApplyRetentionDto, RetentionSettingsDto } from './retention-requests.dto';
 import { RetentionSettingsService } from './retention-settings.service';
 import { Page, RetentionService } from './retention.service';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers, QueryParam } from '../../openapi/api-docs.decorators';
+
+const LENIENT = 'A value starting with `true` (any case) is true.';
 
 const MAX_RUNS_PAGE = 500;
 
@@ -34,6 +38,7 @@ function runsPage(q: Query): { before?: string; limit: number } {
  * (with the per-file log), `GET previews/{id}`; `GET|POST settings`. Directory routes come first, so
  * a directory named "runs" still has its own.
  */
+@ApiTags('Retention')
 @Controller('api/retention')
 @Access.directory()
 export class RetentionController {
@@ -42,12 +47,18 @@ export class RetentionController {
     private readonly settings: RetentionSettingsService,
   ) {}
 
+  @Answers(200, 'RetentionPreview')
+  @QueryParam('offset', 'Skip this many files of the list.', 'integer')
+  @QueryParam('limit', 'At most this many files.', 'integer')
   @Post(':directory/preview')
   @HttpCode(200)
   preview(@Actor() actor: Principal, @Param('directory') name: string, @Req() req: Request): Promise<RetentionPreview> {
     return this.retention.preview(actor, name, pageOf(Query.fromUrl(req.originalUrl)));
   }
 
+  @Answers(202, 'RetentionRun', 'Started (Location: the run)')
+  @Answers(200, 'RetentionRun', 'With `wait=true`: the run, over')
+  @QueryParam('wait', 'Answer once the run is over (200) instead of at once (202). ' + LENIENT, 'boolean')
   @Post(':directory/apply')
   async apply(
     @Actor() actor: Principal,
@@ -59,6 +70,10 @@ export class RetentionController {
     return this.started(req, res, await this.retention.apply(actor, name, body.previewId));
   }
 
+  @Answers(202, 'RetentionRun', 'Started (Location: the run)')
+  @Answers(200, 'RetentionRun', 'With `wait=true`: the run, over')
+  @QueryParam('dryRun', 'Only log what would be deleted. ' + LENIENT, 'boolean')
+  @QueryParam('wait', 'Answer once the run is over (200) instead of at once (202). ' + LENIENT, 'boolean')
   @Post(':directory/run')
   async run(
     @Actor() actor: Principal,
@@ -70,33 +85,47 @@ export class RetentionController {
     return this.started(req, res, await this.retention.run(actor, name, q.bool('dryRun')));
   }
 
+  @Answers(200, ['RetentionRun'], 'Newest first')
+  @QueryParam('limit', 'At most this many runs (1-500, default 50).', 'integer')
+  @QueryParam('before', 'Only runs older than this id.', 'integer')
   @Get(':directory/runs')
   runsOf(@Actor() actor: Principal, @Param('directory') name: string, @Req() req: Request): Promise<RetentionRun[]> {
     return this.retention.runsOf(actor, name, runsPage(Query.fromUrl(req.originalUrl)));
   }
 
+  @Answers(200, ['RetentionRun'], 'Runs of the directories the caller may view, newest first')
+  @QueryParam('limit', 'At most this many runs (1-500, default 50).', 'integer')
+  @QueryParam('before', 'Only runs older than this id.', 'integer')
   @Get('runs')
   @Access.authenticated()
   runs(@Actor() actor: Principal, @Req() req: Request): Promise<RetentionRun[]> {
     return this.retention.allRuns(actor, runsPage(Query.fromUrl(req.originalUrl)));
   }
 
+  @Answers(200, 'RetentionRun', 'The run with its per-file log')
+  @QueryParam('offset', 'Skip this many files of the list.', 'integer')
+  @QueryParam('limit', 'At most this many files.', 'integer')
   @Get('runs/:id')
   getRun(@Actor() actor: Principal, @Param('id') id: string, @Req() req: Request): Promise<RetentionRun> {
     return this.retention.getRun(actor, id, pageOf(Query.fromUrl(req.originalUrl)));
   }
 
+  @Answers(200, 'RetentionPreview')
+  @QueryParam('offset', 'Skip this many files of the list.', 'integer')
+  @QueryParam('limit', 'At most this many files.', 'integer')
   @Get('previews/:id')
   getPreview(@Actor() actor: Principal, @Param('id') id: string, @Req() req: Request): Promise<RetentionPreview> {
     return this.retention.getPreview(actor, id, pageOf(Query.fromUrl(req.originalUrl)));
   }
 
+  @Answers(200, 'RetentionSettings')
   @Get('settings')
   @Access.authenticated()
   getSettings(): Promise<RetentionSettings> {
     return this.settings.get();
   }
 
+  @Answers(200, 'RetentionSettings')
   @Post('settings')
   @HttpCode(200)
   @Access.global(Privilege.Administer)

@@ -7,18 +7,23 @@ import type { Principal } from '../../common/auth/principal';
 import { CreatePrivilegeRuleDto, CreateRoleDto, UpdateRoleDto } from './security-requests.dto';
 import { Query } from '../../common/http/query';
 import { PrivilegesService } from './privileges.service';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers, QueryParam } from '../../openapi/api-docs.decorators';
 
 /** Roles (Administer changes them; anyone signed in reads them) and privilege rules. */
+@ApiTags('Roles and privileges')
 @Controller('api/security')
 export class PrivilegesController {
   constructor(private readonly privileges: PrivilegesService) {}
 
+  @Answers(200, ['Role'])
   @Get('roles')
   @Access.authenticated()
   listRoles(): Promise<Role[]> {
     return this.privileges.listRoles();
   }
 
+  @Answers(201, 'Role')
   @Post('roles')
   @HttpCode(201)
   @Access.global(Privilege.Administer)
@@ -26,12 +31,14 @@ export class PrivilegesController {
     return this.privileges.createRole(actor, body);
   }
 
+  @Answers(200, 'Role')
   @Patch('roles/:name')
   @Access.global(Privilege.Administer)
   updateRole(@Actor() actor: Principal, @Param('name') name: string, @Body() body: UpdateRoleDto): Promise<Role> {
     return this.privileges.updateRole(actor, name, body);
   }
 
+  @Answers(204)
   @Delete('roles/:name')
   @HttpCode(204)
   @Access.global(Privilege.Administer)
@@ -40,12 +47,15 @@ export class PrivilegesController {
   }
 
   /** `?feed=X`: that directory's rules (Manage there); no feed: all rules (Administer). */
+  @Answers(200, ['PrivilegeRule'])
+  @QueryParam('feed', "That directory's rules (Manage Feed there); absent: all rules (Administer).")
   @Get('privileges')
   @Access.directory()
   listRules(@Actor() actor: Principal, @Req() req: Request): Promise<PrivilegeRule[]> {
     return this.privileges.listRules(actor, Query.fromUrl(req.originalUrl).get('feed'));
   }
 
+  @Answers(201, 'PrivilegeRule')
   @Post('privileges')
   @HttpCode(201)
   @Access.directory()
@@ -53,6 +63,7 @@ export class PrivilegesController {
     return this.privileges.createRule(actor, body);
   }
 
+  @Answers(204)
   @Delete('privileges/:id')
   @HttpCode(204)
   @Access.directory()

@@ -10,8 +10,11 @@ import { clientAddress } from './request-credentials';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
+import { ApiTags } from '@nestjs/swagger';
+import { Answers } from '../../openapi/api-docs.decorators';
 
 /** The console's sign-in, sign-out, who-am-I and change-my-password. */
+@ApiTags('Session')
 @Controller('api/security')
 export class SessionController {
   constructor(
@@ -19,6 +22,7 @@ export class SessionController {
     private readonly users: UsersService,
   ) {}
 
+  @Answers(200, 'CurrentPrincipal', 'Signed in: sets the session and XSRF-TOKEN cookies')
   @Post('login')
   @HttpCode(200)
   @Access.public()
@@ -34,6 +38,7 @@ export class SessionController {
     return this.sessions.describe(session.principal);
   }
 
+  @Answers(204, undefined, 'Signed out')
   @Post('logout')
   @HttpCode(204)
   @Access.anyone()
@@ -42,6 +47,7 @@ export class SessionController {
     clearSessionCookies(res);
   }
 
+  @Answers(200, 'CurrentPrincipal')
   @Get('me')
   @Access.anyone()
   me(@Actor() actor: Principal): Promise<CurrentPrincipal> {
@@ -49,6 +55,7 @@ export class SessionController {
   }
 
   /** Every session of the user ends; the browser that asked gets a fresh one. */
+  @Answers(204, undefined, 'Changed; every other session of the user ends')
   @Post('me/password')
   @HttpCode(204)
   @Access.authenticated()

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsString, ValidateIf } from 'class-validator';
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
 import { STORAGE_ID_REQUIRED } from './storage-settings';
@@ -12,16 +13,23 @@ const nullish = (v: unknown) => v === undefined || v === null;
 @IgnoresUnknownFields()
 export class StorageSettingsDto {
   /** `disk`, `s3` or `azure`, any case. */
+  @ApiProperty({ type: String, required: false, nullable: true, description: '`disk`, `s3` or `azure`, any case.' })
   @ValidateIf((o: StorageSettingsDto) => !nullish(o.id))
   @IsString({ message: STORAGE_ID_REQUIRED })
   id?: string | null;
 
   /** Read when `id` is absent or null. */
+  @ApiProperty({ type: String, required: false, nullable: true, description: 'Read when `id` is absent or null.' })
   @ValidateIf((o: StorageSettingsDto) => nullish(o.id) && o.type !== undefined)
   @IsString({ message: STORAGE_ID_REQUIRED })
   type?: string | null;
 
   /** Property name (any case) → value; null or "" leaves a property unset. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Property name (any case) → value (ProGet\'s names); null or "" leaves a property unset.',
+  })
   @ValidateIf((o: StorageSettingsDto) => o.properties !== undefined)
   @IsObject({ message: 'Expected a JSON object.' })
   properties?: Record<string, unknown>;

@@ -1,0 +1,404 @@
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import {
+  AuditAction,
+  ErrorCode,
+  Privilege,
+  RETENTION_INTEGER_BOUNDS,
+  type ApiKeyInfo,
+  type AssetItem,
+  type AssetMetadataUpdate,
+  type AuditEvent,
+  type AuditPage,
+  type CurrentPrincipal,
+  type ErrorResponse,
+  type Feed,
+  type Group,
+  type ImportResult,
+  type MultipartStatus,
+  type PrivilegeRule,
+  type RetentionFile,
+  type RetentionPreview,
+  type RetentionRule,
+  type RetentionRun,
+  type RetentionSettings,
+  type RetentionTotals,
+  type Role,
+  type SignedUrl,
+  type StorageMove,
+  type StoragePropertyInfo,
+  type StorageSettings,
+  type StorageTestResult,
+  type StorageTypeInfo,
+  type User,
+} from '@stockroom/contracts';
+
+/*
+ * The response shapes of the API for the OpenAPI document. They are interfaces in
+ * libs/shared/contracts (which must stay free of Nest), so they are described here, next to the
+ * document, as schema objects typed against those interfaces: `objectOf<Feed>` demands every field
+ * of `Feed`, and marks exactly its optional fields optional (`opt(...)`), so a field added to or
+ * removed from a contract fails the type check until its description follows.
+ */
+
+type Schema = SchemaObject | ReferenceObject;
+
+interface Optional {
+  optional: Schema;
+}
+
+/** Wraps the schema of an optional field. */
+const opt = (schema: Schema): Optional => ({ optional: schema });
+
+type Fields<T> = { [K in keyof T]-?: object extends Pick<T, K> ? Optional : Schema };
+
+function objectOf<T>(fields: Fields<T>, description?: string): SchemaObject {
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  for (const [name, field] of Object.entries(fields as Record<string, Schema | Optional>)) {
+    if ('optional' in field) {
+      properties[name] = field.optional;
+    } else {
+      properties[name] = field;
+      required.push(name);
+    }
+  }
+  return { type: 'object', ...(description ? { description } : {}), properties, required };
+}
+
+const str = (description?: string): SchemaObject => ({ type: 'string', ...(description ? { description } : {}) });
+const dateTime = (description?: string): SchemaObject => ({ ...str(description), format: 'date-time' });
+const int = (description?: string): SchemaObject => ({ type: 'integer', ...(description ? { description } : {}) });
+const bool = (description?: string): SchemaObject => ({ type: 'boolean', ...(description ? { description } : {}) });
+const arrayOf = (items: Schema, description?: string): SchemaObject => ({
+  type: 'array',
+  items,
+  ...(description ? { description } : {}),
+});
+const oneOfStrings = (values: readonly string[], description?: string): SchemaObject => ({
+  ...str(description),
+  enum: [...values],
+});
+const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
+const anyObject = (description?: string): SchemaObject => ({
+  type: 'object',
+  additionalProperties: true,
+  ...(description ? { description } : {}),
+});
+
+const privilege = oneOfStrings(Object.values(Privilege));
+const credential = oneOfStrings(['anonymous', 'session', 'password', 'pseudo-key', 'api-key', 'signed-url']);
+
+function retentionInteger(name: keyof typeof RETENTION_INTEGER_BOUNDS): Optional {
+  const { min, max, expected } = RETENTION_INTEGER_BOUNDS[name];
+  return opt({ ...int(expected), minimum: min, ...(max !== undefined ? { maximum: max } : {}) });
+}
+
+const SCHEMAS = {
+  ErrorResponse: objectOf<ErrorResponse>(
+    { code: oneOfStrings(Object.values(ErrorCode)), message: str('What is wrong, for a person to read.') },
+    'The error body of every `/api` route (the `/endpoints` routes answer `text/plain`).',
+  ),
+  RetentionRule: objectOf<RetentionRule>(
+    {
+      deletePackageIds: opt(arrayOf(str(), 'Path patterns; when set, only matching files are deleted.')),
+      keepPackageIds: opt(arrayOf(str(), 'Path patterns; matching files are never deleted by this rule.')),
+      deleteOlderThanDays: retentionInteger('deleteOlderThanDays'),
+      keepUsedWithinDays: retentionInteger('keepUsedWithinDays'),
+      triggerDownloadCount: retentionInteger('triggerDownloadCount'),
+      keepLatestCount: retentionInteger('keepLatestCount'),
+      sizeTriggerKb: retentionInteger('sizeTriggerKb'),
+      sizeExclusive: opt(bool('The quota counts only the files the rule matches.')),
+    },
+    "One retention rule (ProGet's `retentionRules` entry); its conditions are ANDed.",
+  ),
+  Feed: objectOf<Feed>(
+    {
+      name: str(),
+      feedType: oneOfStrings(['asset']),
+      description: str(),
+      active: bool(),
+      retentionRules: arrayOf({ $ref: '#/components/schemas/RetentionRule' }),
+      retentionRulesEnabled: bool(),
+      retentionDryRun: bool('[ext] Runs of this directory only log what they would delete.'),
+      inlineContent: opt(bool('[ext] Active files are shown inline (sandboxed) instead of downloaded.')),
+      privileges: opt(arrayOf(privilege, "[ext] The caller's privileges on this directory.")),
+      fileCount: opt(int('[ext] With `?stats=true`: how many files the directory holds.')),
+      totalBytes: opt(int('[ext] With `?stats=true`: the total size of its files, in bytes.')),
+      storageType: opt(oneOfStrings(['disk', 's3', 'azure'], '[ext] Its storage provider.')),
+    },
+    'An asset directory, as ProGet\'s feed API shows it (`feedType` "asset").',
+  ),
+  CacheHeader: {
+    type: 'object',
+    description:
+      '`{"type":"Inherit"}`, `{"type":"TTL","value":60}`, `{"type":"NoCache"}` or `{"type":"Custom","value":"…"}`.',
+    properties: {
+      type: oneOfStrings(['Inherit', 'TTL', 'NoCache', 'Custom']),
+      value: { oneOf: [int('TTL: seconds.'), str('Custom: the Cache-Control value.')] },
+    },
+    required: ['type'],
+  },
+  AssetItem: objectOf<AssetItem>(
+    {
+      name: str('Leaf name.'),
+      parent: opt(str('Full parent path without leading or trailing `/`; omitted at the root.')),
+      type: str('Media type of a file, `dir` for a folder.'),
+      size: opt(int('Files: bytes.')),
+      content: opt(str('Files: absolute download URL.')),
+      created: dateTime(),
+      modified: dateTime(),
+      md5: opt(str()),
+      sha1: opt(str()),
+      sha256: opt(str()),
+      sha512: opt(str()),
+      downloadCount: opt(int('[ext] Files: how many times the file was downloaded.')),
+      lastDownloaded: opt(dateTime('[ext] Files: the last download; omitted when never downloaded.')),
+      userMetadata: opt({
+        type: 'object',
+        additionalProperties: {
+          oneOf: [
+            str(),
+            {
+              type: 'object',
+              properties: { value: str(), includeInResponseHeader: { type: 'boolean', enum: [true] } },
+              required: ['value', 'includeInResponseHeader'],
+            },
+          ],
+        },
+      }),
+      cacheHeader: { $ref: '#/components/schemas/CacheHeader' },
+    },
+    'A file or folder (spec §3): listing elements and `GET metadata/{path}`.',
+  ),
+  AssetMetadataUpdate: objectOf<AssetMetadataUpdate>(
+    {
+      type: opt(str("A file's media type (`type/subtype`); folders ignore it.")),
+      userMetadataUpdateMode: opt(oneOfStrings(['update', 'replace'])),
+      userMetadata: opt({
+        type: 'object',
+        additionalProperties: {
+          oneOf: [
+            str(),
+            {
+              type: 'object',
+              properties: { value: str(), includeInResponseHeader: bool() },
+              required: ['value'],
+            },
+          ],
+        },
+      }),
+      cacheHeader: opt({
+        type: 'object',
+        properties: {
+          type: str('`inherit`, `nocache`, `ttl` or `custom`, any case.'),
+          value: { oneOf: [int(), str()] },
+        },
+        required: ['type'],
+      }),
+    },
+    '`POST metadata/{path}` (spec §5).',
+  ),
+  ImportResult: objectOf<ImportResult>({ created: int(), overwritten: int(), skipped: int() }),
+  MultipartStatus: objectOf<MultipartStatus>({
+    id: str(),
+    totalSize: int(),
+    totalParts: int(),
+    received: arrayOf(int(), 'Indexes of the parts received so far.'),
+  }),
+  User: objectOf<User>({
+    userName: str(),
+    displayName: str(),
+    email: str(),
+    enabled: bool(),
+    groups: arrayOf(str()),
+    createdAt: dateTime(),
+  }),
+  Group: objectOf<Group>({ name: str(), description: str(), members: arrayOf(str()) }),
+  Role: objectOf<Role>({ name: str(), description: str(), privileges: arrayOf(privilege), builtIn: bool() }),
+  PrivilegeRule: objectOf<PrivilegeRule>({
+    id: int(),
+    principalType: oneOfStrings(['user', 'group', 'pseudo']),
+    principalName: str(),
+    role: str(),
+    feed: nullable(str('A directory, or null for a global rule.')),
+    deny: bool(),
+  }),
+  ApiKeyInfo: objectOf<ApiKeyInfo>(
+    {
+      id: int(),
+      type: oneOfStrings(['System', 'Feed', 'Personal']),
+      key: opt(str('Only in the answer to create: the secret, shown once.')),
+      displayName: opt(str()),
+      description: opt(str()),
+      systemApis: opt(arrayOf(str())),
+      packagePermissions: opt(arrayOf(oneOfStrings(['view', 'add', 'promote', 'delete']))),
+      feed: opt(str()),
+      feedGroup: opt(str()),
+      expiration: opt(dateTime()),
+      logging: opt(oneOfStrings(['None', 'Request', 'Response', 'Both'])),
+      user: opt(str()),
+      createdAt: opt(dateTime()),
+      createdBy: opt(str()),
+      lastUsedAt: opt(dateTime()),
+      revokedAt: opt(dateTime()),
+    },
+    "ProGet's ApiKeyInfo (pgutil `apikeys`), plus bookkeeping fields.",
+  ),
+  CurrentPrincipal: objectOf<CurrentPrincipal>({
+    authenticated: bool(),
+    userName: nullable(str()),
+    displayName: str(),
+    credential,
+    privileges: arrayOf(privilege, 'Privileges held at global scope.'),
+  }),
+  AuditEvent: objectOf<AuditEvent>({
+    id: int(),
+    at: dateTime(),
+    action: oneOfStrings(Object.values(AuditAction)),
+    userName: nullable(str()),
+    credential,
+    address: str(),
+    feed: nullable(str()),
+    target: nullable(str()),
+    details: anyObject(),
+  }),
+  AuditPage: objectOf<AuditPage>({
+    events: arrayOf({ $ref: '#/components/schemas/AuditEvent' }),
+    next: opt(int('Pass as `before` to read the next (older) page; absent on the last page.')),
+  }),
+  SignedUrl: objectOf<SignedUrl>({
+    url: str('Absolute; on the content origin when one is configured.'),
+    expires: dateTime('The URL is refused after this.'),
+  }),
+  StorageSettings: objectOf<StorageSettings>({
+    id: oneOfStrings(['disk', 's3', 'azure']),
+    properties: {
+      type: 'object',
+      additionalProperties: { oneOf: [str(), bool()] },
+      description: 'ProGet property names; a set secret reads as `********`.',
+    },
+    move: opt({ $ref: '#/components/schemas/StorageMove' }),
+  }),
+  StoragePropertyInfo: objectOf<StoragePropertyInfo>({
+    name: str(),
+    type: oneOfStrings(['string', 'boolean']),
+    required: bool(),
+    secret: bool(),
+    description: str(),
+  }),
+  StorageTypeInfo: objectOf<StorageTypeInfo>({
+    id: oneOfStrings(['disk', 's3', 'azure']),
+    name: str(),
+    properties: arrayOf({ $ref: '#/components/schemas/StoragePropertyInfo' }),
+  }),
+  StorageTestResult: objectOf<StorageTestResult>({
+    ok: bool(),
+    steps: arrayOf({
+      type: 'object',
+      properties: { step: oneOfStrings(['connect', 'write', 'read', 'delete']), ok: bool(), message: str() },
+      required: ['step', 'ok', 'message'],
+    }),
+  }),
+  StorageMove: objectOf<StorageMove>({
+    id: str(),
+    feed: str(),
+    state: oneOfStrings(['copying', 'completed', 'failed']),
+    from: { $ref: '#/components/schemas/StorageSettings' },
+    to: { $ref: '#/components/schemas/StorageSettings' },
+    startedBy: str(),
+    startedAt: dateTime(),
+    updatedAt: dateTime(),
+    finishedAt: nullable(dateTime()),
+    totalFiles: int(),
+    totalBytes: int(),
+    copiedFiles: int(),
+    copiedBytes: int(),
+    failedFiles: int(),
+    errors: arrayOf({
+      type: 'object',
+      properties: { path: str(), message: str() },
+      required: ['path', 'message'],
+    }),
+  }),
+  RetentionFile: objectOf<RetentionFile>({
+    path: str(),
+    size: int(),
+    created: dateTime(),
+    modified: dateTime(),
+    downloadCount: int(),
+    lastDownloaded: opt(dateTime()),
+    rule: int('1-based index of the rule that selected the file.'),
+    reason: str(),
+    outcome: opt(oneOfStrings(['deleted', 'would-delete', 'skipped'])),
+    note: opt(str()),
+  }),
+  RetentionTotals: objectOf<RetentionTotals>({
+    files: int(),
+    bytes: int(),
+    scannedFiles: int(),
+    scannedBytes: int(),
+    perRule: arrayOf({
+      type: 'object',
+      properties: { rule: int(), files: int(), bytes: int() },
+      required: ['rule', 'files', 'bytes'],
+    }),
+  }),
+  RetentionPreview: objectOf<RetentionPreview>({
+    id: str(),
+    directory: str(),
+    createdAt: dateTime(),
+    createdBy: str(),
+    evaluatedAt: dateTime(),
+    rules: arrayOf({ $ref: '#/components/schemas/RetentionRule' }),
+    totals: { $ref: '#/components/schemas/RetentionTotals' },
+    appliedBy: opt(int('The run that applied this preview.')),
+    files: arrayOf({ $ref: '#/components/schemas/RetentionFile' }),
+    offset: int(),
+  }),
+  RetentionRun: objectOf<RetentionRun>({
+    id: int(),
+    kind: oneOfStrings(['retention', 'maintenance']),
+    directory: opt(str()),
+    trigger: oneOfStrings(['manual', 'scheduled', 'apply']),
+    dryRun: bool(),
+    state: oneOfStrings(['running', 'completed', 'failed']),
+    startedBy: str(),
+    startedAt: dateTime(),
+    finishedAt: opt(dateTime()),
+    slot: opt(dateTime()),
+    previewId: opt(str()),
+    selectedFiles: int(),
+    selectedBytes: int(),
+    handledFiles: int(),
+    deletedFiles: int(),
+    freedBytes: int(),
+    skippedFiles: int(),
+    foldersRemoved: int(),
+    resumed: int(),
+    error: opt(str()),
+    details: opt(anyObject()),
+    files: opt(arrayOf({ $ref: '#/components/schemas/RetentionFile' }, '`GET /api/retention/runs/{id}` only.')),
+  }),
+  RetentionSettings: objectOf<RetentionSettings>({
+    schedule: str("Cron expression; '' = no scheduled runs."),
+    timezone: str(),
+    dryRun: bool(),
+    historyDays: int(),
+    nextRun: opt(dateTime()),
+  }),
+} satisfies Record<string, SchemaObject>;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+/** The named schemas, for `components.schemas` of the document. */
+export const RESPONSE_SCHEMAS: Readonly<Record<SchemaName, SchemaObject>> = SCHEMAS;
+
+/** `{ $ref }` to one of {@link RESPONSE_SCHEMAS}. */
+export function schemaRef(name: SchemaName): ReferenceObject {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+/** An array of one of {@link RESPONSE_SCHEMAS}. */
+export function arrayOfRef(name: SchemaName): SchemaObject {
+  return { type: 'array', items: schemaRef(name) };
+}
