@@ -14,6 +14,7 @@ import { readJsonBody } from './common/http/read-body';
 import { securityHeaders } from './common/http/security-headers';
 import { clientLimitsMiddleware, configureServerTimeouts, installConnectionCap } from './common/http/client-limits';
 import { createDataSource } from './database/data-source';
+import { HttpMetrics, httpMetricsMiddleware } from './modules/observability/http-metrics';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
 export async function runMigrations(databaseUrl: string): Promise<void> {
@@ -57,7 +58,9 @@ export async function createApp(
   if (config.trustProxy) app.set('trust proxy', true);
   app.disable('x-powered-by');
   const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
-  // First: early answers close the connection, idle bodies end, proxied addresses are capped.
+  // Before anything can answer: every request is counted, refusals included (GET /metrics).
+  app.use(httpMetricsMiddleware(app.get(HttpMetrics)));
+  // Then: early answers close the connection, idle bodies end, proxied addresses are capped.
   app.use(clientLimitsMiddleware(clientLimits));
   app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('X-ProGet-Version', config.version);
@@ -92,7 +95,7 @@ export async function createApp(
     const compress = compression();
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
       // API requests never touch the file system for console assets.
-      if (/^\/(api|endpoints|health)(\/|$)/.test(req.path)) {
+      if (/^\/(api|endpoints|health|metrics)(\/|$)/.test(req.path)) {
         next();
         return;
       }
