@@ -48,7 +48,7 @@ export class DatabaseHealth {
       total: pool.totalCount,
       idle: pool.idleCount ?? 0,
       waiting: pool.waitingCount ?? 0,
-      // node-postgres' default when TypeORM's poolSize is not set.
+      // node-postgres' default when no `max` is set (data-source.ts sets one).
       max: pool.options?.max ?? 10,
     };
   }

@@ -6,7 +6,8 @@ import { MetricsService } from './metrics.service';
 
 async function answer(metrics: MetricsService, res: Response): Promise<void> {
   const body = await metrics.render();
-  res.status(200).setHeader('Content-Type', metrics.contentType).setHeader('Cache-Control', 'no-store').send(body);
+  // `end`, not `send`: Express would rewrite the content type's parameters.
+  res.status(200).setHeader('Content-Type', metrics.contentType).setHeader('Cache-Control', 'no-store').end(body);
 }
 
 /**
