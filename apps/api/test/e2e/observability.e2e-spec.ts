@@ -176,12 +176,44 @@ describe('GET /metrics (default STOCKROOM_METRICS_ACCESS=administer)', () => {
     expect(waiting?.value).toBe(0);
   });
 
-  it('counts retention runs', async () => {
-    const run = await raw(t, 'POST', '/api/retention/metered/run?wait=true');
+  it('counts retention runs and the files they delete', async () => {
+    await createFeed(t, 'trimmed');
+    const ep = endpoint(t, 'trimmed');
+    expect((await ep('content/old.zip', { method: 'POST', body: '12345' })).status).toBe(201);
+    expect((await ep('content/keep.txt', { method: 'POST', body: 'kept' })).status).toBe(201);
+    const rules = await raw(t, 'POST', '/api/management/feeds/update/trimmed', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ retentionRules: [{ deletePackageIds: ['*.zip'] }], retentionRulesEnabled: true }),
+    });
+    expect(rules.status).toBe(200);
+    const run = await raw(t, 'POST', '/api/retention/trimmed/run?wait=true');
     expect(run.status).toBe(200);
+    expect((await ep('content/old.zip')).status).toBe(404);
+
     const { samples } = await scrape(t);
     expect(value(samples, 'stockroom_retention_runs_total', { outcome: 'completed', dry_run: 'false' })).toBe(1);
-    expect(value(samples, 'stockroom_retention_deleted_files_total')).toBe(0);
+    expect(value(samples, 'stockroom_retention_runs_total', { outcome: 'failed', dry_run: 'false' })).toBe(0);
+    expect(value(samples, 'stockroom_retention_deleted_files_total')).toBe(1);
+    expect(value(samples, 'stockroom_retention_deleted_bytes_total')).toBe(5);
+  });
+
+  it('counts storage moves and the files they copy', async () => {
+    const moved = await raw(t, 'POST', '/api/storage?feed=trimmed', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'disk', properties: { Path: join(t.config.dataDir, 'moved') } }),
+    });
+    expect(moved.status).toBe(200);
+    const id = (JSON.parse(moved.text) as { move: { id: string } }).move.id;
+    await eventually(
+      async () =>
+        (JSON.parse((await raw(t, 'GET', `/api/storage/moves/${id}`)).text) as { state: string }).state === 'completed',
+      15_000,
+    );
+    const { samples } = await scrape(t);
+    expect(value(samples, 'stockroom_storage_moves_total', { outcome: 'completed' })).toBe(1);
+    expect(value(samples, 'stockroom_storage_moves_total', { outcome: 'failed' })).toBe(0);
+    expect(value(samples, 'stockroom_storage_move_files_total', { outcome: 'copied' })).toBe(1);
+    expect(value(samples, 'stockroom_storage_move_bytes_total')).toBe(4);
   });
 });
 
