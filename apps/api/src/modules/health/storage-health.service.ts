@@ -11,6 +11,8 @@ import { StorageDescriptor, StorageService } from '../storage/storage.service';
 const CACHE_MS = 5000;
 /** A store that has not answered by then counts as down (`timeout`). */
 const CHECK_TIMEOUT_MS = 3000;
+/** Listing the storages in use waits no longer than this (a database that does not answer at all). */
+const LIST_TIMEOUT_MS = 1500;
 
 class CheckTimeout extends Error {}
 
@@ -52,7 +54,7 @@ export class StorageHealthService {
 
   private async run(): Promise<HealthCheck[]> {
     try {
-      this.known = this.inUse(await this.feeds.all());
+      this.known = this.inUse(await withTimeout(this.feeds.all(), LIST_TIMEOUT_MS));
     } catch {
       // The database is down (its own check says so): the storages seen last are checked.
       if (this.known.length === 0) this.known = this.inUse([]);
@@ -92,27 +94,32 @@ export class StorageHealthService {
 
   private async checkOne(s: StorageInUse): Promise<HealthCheck> {
     const name = `storage:${s.kind}:${s.id}`;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const provider = this.storage.providerForDescriptor(s.descriptor);
-      await Promise.race([
-        provider.checkHealth(),
-        new Promise((_, reject) => {
-          const fail = () => reject(new CheckTimeout(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`));
-          timer = setTimeout(fail, CHECK_TIMEOUT_MS);
-        }),
-      ]);
-      if (this.down.delete(name)) this.logger.log(`Storage ${name} (${s.where}) answers again`);
+      await withTimeout(this.storage.providerForDescriptor(s.descriptor).checkHealth(), CHECK_TIMEOUT_MS);
+      if (this.down.delete(name)) this.logger.log(`Health check ${name} (${s.where}) passes again`);
       return { name, kind: s.kind, id: s.id, status: 'up' };
     } catch (e) {
       const reason = isStorageError(e) ? e.code : e instanceof CheckTimeout ? 'timeout' : 'unknown';
       if (!this.down.has(name)) {
         this.down.add(name);
-        this.logger.warn(`Storage ${name} (${s.where}) is down: ${(e as Error).message}`);
+        this.logger.warn(`Health check ${name} (${s.where}) fails: ${(e as Error).message}`);
       }
       return { name, kind: s.kind, id: s.id, status: 'down', reason };
-    } finally {
-      clearTimeout(timer);
     }
+  }
+}
+
+/** `work`, or a CheckTimeout after `ms`. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
