@@ -254,6 +254,23 @@ describe('GET /health and /health/live', () => {
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ status: 'ok' });
   });
+
+  it('asks the stores at most every few seconds: a storage that breaks shows once the cached answer expires', async () => {
+    await createFeed(t, 'later');
+    const res = await raw(t, 'POST', '/api/storage?feed=later', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        id: 's3',
+        properties: { BucketName: 'b', CustomServiceUrl: 'http://127.0.0.1:1', AccessKey: 'k', SecretAccessKey: 's' },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const health = async () => (await (await fetch(`${t.url}/health`)).json()) as { status: string; down: string[] };
+    // Answered from the previous round of checks (a load balancer polling does not reach the stores).
+    expect((await health()).status).toBe('ok');
+    await eventually(async () => (await health()).status === 'degraded', 10_000);
+    expect((await health()).down).toEqual([expect.stringMatching(/^storage:s3:[0-9a-f]{12}$/)]);
+  }, 20_000);
 });
 
 describe('GET /health names a storage that does not answer', () => {
