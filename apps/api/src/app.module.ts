@@ -15,6 +15,7 @@ import { AssetsModule } from './modules/assets/assets.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
+import { ObservabilityModule } from './modules/observability/observability.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { AccessModule } from './modules/security/access.module';
 import { AuthGuard } from './modules/security/auth.guard';
@@ -32,6 +33,7 @@ export class AppModule {
       global: true,
       imports: [
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl), retryAttempts: 0 }),
+        ObservabilityModule.forRoot(config),
         StorageModule,
         FeedsModule,
         AssetsModule,

@@ -16,6 +16,7 @@ import { clientLimitsMiddleware, configureServerTimeouts, installConnectionCap }
 import { createDataSource } from './database/data-source';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { OpenApiDocumentService } from './openapi/openapi-document.service';
+import { HttpMetrics, httpMetricsMiddleware } from './modules/observability/http-metrics';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
 export async function runMigrations(databaseUrl: string): Promise<void> {
@@ -61,7 +62,9 @@ export async function createApp(
   app.get(OpenApiDocumentService).useBuilder(() => buildOpenApiDocument(app, config.version));
   app.disable('x-powered-by');
   const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
-  // First: early answers close the connection, idle bodies end, proxied addresses are capped.
+  // Before anything can answer: every request is counted, refusals included (GET /metrics).
+  app.use(httpMetricsMiddleware(app.get(HttpMetrics)));
+  // Then: early answers close the connection, idle bodies end, proxied addresses are capped.
   app.use(clientLimitsMiddleware(clientLimits));
   app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('X-ProGet-Version', config.version);
@@ -96,7 +99,7 @@ export async function createApp(
     const compress = compression();
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
       // API requests never touch the file system for console assets.
-      if (/^\/(api|endpoints|health)(\/|$)/.test(req.path)) {
+      if (/^\/(api|endpoints|health|metrics)(\/|$)/.test(req.path)) {
         next();
         return;
       }

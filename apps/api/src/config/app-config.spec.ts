@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes STOCKROOM_METRICS_ACCESS as administer (default) or public, and refuses anything else', () => {
+    expect(loadConfig({}).metricsAccess).toBe('administer');
+    expect(loadConfig({ STOCKROOM_METRICS_ACCESS: 'Public' }).metricsAccess).toBe('public');
+    expect(() => loadConfig({ STOCKROOM_METRICS_ACCESS: 'everyone' })).toThrow(
+      /STOCKROOM_METRICS_ACCESS="everyone": expected administer or public/,
+    );
+  });
+
   it('keeps a base URL without its trailing slash', () => {
     expect(loadConfig({ STOCKROOM_BASE_URL: 'https://files.example.com/' }).baseUrl).toBe('https://files.example.com');
   });

@@ -61,8 +61,13 @@ export interface AppConfig {
     /** Open connections per peer address (requests in flight behind a trusted proxy); 0 = no cap. */
     maxConnectionsPerAddress: number;
   };
+  /** Who may read `GET /metrics`: anyone, or callers holding Administer (the default). */
+  metricsAccess: MetricsAccess;
   version: string;
 }
+
+export const METRICS_ACCESS = ['administer', 'public'] as const;
+export type MetricsAccess = (typeof METRICS_ACCESS)[number];
 
 export class ConfigError extends Error {}
 
@@ -109,6 +114,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     return fallback;
   };
 
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(env[name])}: expected ${values.join(' or ')}`);
+    return fallback;
+  };
+
   const dataDirRaw = env['STOCKROOM_DATA_DIR']?.trim() || './data';
   const config: AppConfig = {
     port: int('PORT', 8624, 0, 65535),
@@ -143,6 +156,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       bodyIdleSeconds: int('STOCKROOM_BODY_IDLE_SECONDS', 60, 0),
       maxConnectionsPerAddress: int('STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS', 256, 0),
     },
+    metricsAccess: oneOf('STOCKROOM_METRICS_ACCESS', METRICS_ACCESS, 'administer'),
     version: STOCKROOM_VERSION,
   };
 

@@ -838,7 +838,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
         body: JSON.stringify({ historyDays: 90 }),
       })),
 
-      // ---- audit and health
+      // ---- audit, health and metrics
       ...adminOnly('GET /api/security/audit', 'read the audit log', 200, () => ({
         method: 'GET',
         path: '/api/security/audit',
@@ -873,6 +873,15 @@ describe('authorization matrix: every route × every kind of caller', () => {
         ok: 200,
         request: () => ({ method: 'GET', path: '/api/docs/init.js' }),
       },
+      {
+        route: 'GET /health/live',
+        what: 'liveness',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/health/live' }),
+      },
+      // STOCKROOM_METRICS_ACCESS=administer, the default (public mode: observability.e2e-spec.ts).
+      ...adminOnly('GET /metrics', 'Prometheus metrics', 200, () => ({ method: 'GET', path: '/metrics' })),
     ];
   }, 120_000);
 

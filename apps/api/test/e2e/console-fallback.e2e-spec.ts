@@ -8,7 +8,7 @@ const HTML = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
 /**
  * The console answers its own deep links only: any other top-level path (a later protocol such as
- * WebDAV at /dav, share links at /s, /metrics) gets the API's 404, never the console page.
+ * WebDAV at /dav, share links at /s) gets the API's 404, never the console page; /metrics is the API's own.
  */
 describe('console fallback: index.html for the console routes only', () => {
   let t: TestApp;
@@ -42,7 +42,7 @@ describe('console fallback: index.html for the console routes only', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it.each(['/dav/x', '/s/abc', '/metrics', '/unknown', '/account'])(
+  it.each(['/dav/x', '/s/abc', '/metricsx', '/unknown', '/account'])(
     'any other path (%s) gets the API 404, not the console page',
     async (path) => {
       for (const method of ['GET', 'HEAD']) {
@@ -63,6 +63,19 @@ describe('console fallback: index.html for the console routes only', () => {
     const document = await fetch(`${t.url}/api/openapi.json`, { headers: HTML });
     expect(document.status).toBe(200);
     expect(((await document.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+  });
+
+  it('/metrics answers metrics (or asks for credentials), never the console page', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const anonymous = await fetch(`${t.url}/metrics`, { method, headers: HTML });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('content-type')).not.toMatch(/text\/html/);
+      expect(await anonymous.text()).not.toContain('<app-root');
+    }
+    const admin = await fetch(`${t.url}/metrics`, { headers: { ...HTML, Authorization: t.adminAuth } });
+    expect(admin.status).toBe(200);
+    expect(admin.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await admin.text()).toContain('stockroom_http_requests_total');
   });
 
   it('console assets are still served (gzip when asked, hashed names cached for good)', async () => {

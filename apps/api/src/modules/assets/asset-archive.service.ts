@@ -32,6 +32,7 @@ import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository'
 import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
 import { UnitOfWork } from '../../database/unit-of-work';
+import { TransferMetrics } from '../observability/transfer-metrics';
 
 export interface ExportedArchive {
   mediaType: string;
@@ -105,6 +106,7 @@ export class AssetArchiveService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly transfers: TransferMetrics,
   ) {}
 
   async export(
@@ -174,7 +176,9 @@ export class AssetArchiveService {
     const descriptor = this.storage.descriptorFor(feed);
     const provider = this.storage.providerForDescriptor(descriptor);
     try {
-      await pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file, { mode: 0o600 }));
+      await this.transfers.measureUpload('import', () =>
+        pipeline(request.body, byteLimit(limits.maxExpandedBytes), createWriteStream(file, { mode: 0o600 })),
+      );
       if (!format) {
         const handle = await open(file, 'r');
         const head = Buffer.alloc(4);

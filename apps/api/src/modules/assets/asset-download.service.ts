@@ -10,6 +10,7 @@ import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
 import { AssetsRepository } from './assets.repository';
 import { DownloadCounterService } from './download-counter.service';
+import { TransferMetrics } from '../observability/transfer-metrics';
 
 /** How long a redirect's presigned URL / SAS stays valid. */
 const DIRECT_URL_SECONDS = 300;
@@ -26,6 +27,7 @@ export class AssetDownloadService {
     private readonly access: AccessService,
     private readonly counter: DownloadCounterService,
     private readonly signedUrls: SignedUrlsService,
+    private readonly transfers: TransferMetrics,
   ) {}
 
   /** [ext] A signature for one file's current content; the caller needs Download, as for a GET. */
@@ -89,7 +91,7 @@ export class AssetDownloadService {
       fileName: item.name,
       attachmentName,
       inlineContent: feed.inlineContent,
-      open: (range) => this.storage.read(feed, blobKey, range),
+      open: async (range) => this.transfers.trackDownload(await this.storage.read(feed, blobKey, range)),
       directUrl:
         createUrl && this.storage.redirectsDownloads(feed)
           ? ({ contentDisposition }) =>

@@ -20,6 +20,7 @@ import { ParallelHashSession, stopIdleHashWorkers } from './hash-workers';
 import { FileHashes, HashingStream, SavedHashState } from './hashing';
 import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
+import { TransferMetrics } from '../observability/transfer-metrics';
 
 /** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
 export type UploadMode = 'upsert' | 'create' | 'overwrite';
@@ -71,6 +72,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly transfers: TransferMetrics,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -95,7 +97,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     pipeline(request.body, hashing, (e) => (sourceError = e ?? undefined));
     let content: NewFileContent;
     try {
-      const { size } = await provider.write(blobKey, hashing);
+      const { size } = await this.transfers.measureUpload('file', () => provider.write(blobKey, hashing));
       content = {
         blobKey,
         size,
@@ -240,11 +242,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     let stored;
     let hashState: SavedHashState | undefined;
     try {
-      stored = await provider.writePart(
-        upload.blob_key,
-        upload.storage_upload_id,
-        { index, offset, size: partSize },
-        body,
+      stored = await this.transfers.measureUpload('part', () =>
+        provider.writePart(upload.blob_key, upload.storage_upload_id, { index, offset, size: partSize }, body),
       );
       hashState = await hashing?.save();
     } catch (e) {

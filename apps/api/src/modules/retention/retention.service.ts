@@ -25,6 +25,7 @@ import { StorageService } from '../storage/storage.service';
 import { CandidateRow, RetentionRepository, RunRow } from './retention.repository';
 import { RetentionEvaluator, RetentionFile as EvaluatedFile } from './rules/retention-evaluator';
 import { parseRetentionRules } from './rules/retention-rule';
+import { JobMetrics } from '../observability/job-metrics';
 
 /** Files deleted per transaction: big enough to be quick, small enough to keep locks short. */
 const BATCH = 500;
@@ -128,6 +129,7 @@ export class RetentionService implements OnApplicationShutdown {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly unitOfWork: UnitOfWork,
+    private readonly jobs: JobMetrics,
   ) {}
 
   /** Stops between batches: what is left is carried on by another node or the next start. */
@@ -329,6 +331,7 @@ export class RetentionService implements OnApplicationShutdown {
       }
       if (!(await this.process(lock, feed, run, previewId))) return; // stopping: carried on later
       await this.repository.finishRun(run.id, 'completed', this.clock.now());
+      this.jobs.retentionRunFinished('completed', run.dry_run);
       const done = await this.repository.run(run.id);
       if (done) {
         this.logger.log(
@@ -338,6 +341,7 @@ export class RetentionService implements OnApplicationShutdown {
     } catch (e) {
       const message = (e as Error).message;
       this.logger.warn(`Retention run #${run.id} of "${feed.name}" failed: ${message}`);
+      this.jobs.retentionRunFinished('failed', run.dry_run);
       // When the database is what failed this may fail too: the run stays 'running' and is carried on.
       await this.repository.finishRun(run.id, 'failed', this.clock.now(), { error: message }).catch(() => undefined);
     }
@@ -352,6 +356,7 @@ export class RetentionService implements OnApplicationShutdown {
       if (batch.length === 0) return true;
       // A download counted here but not yet written makes its file "changed": write them first.
       await this.downloads.flush();
+      const freed = { files: 0, bytes: 0 };
       await retryOnDeadlock(() =>
         lock.run(async (tx) => {
           let skipped = new Map<string, string>();
@@ -369,6 +374,8 @@ export class RetentionService implements OnApplicationShutdown {
             ));
           }
           const deleted = run.dry_run ? [] : batch.filter((c) => !skipped.has(c.item_id));
+          freed.files = deleted.length;
+          freed.bytes = deleted.reduce((sum, c) => sum + Number(c.size), 0);
           await this.repository.recordBatch(
             tx,
             { id: run.id, previewId },
@@ -378,14 +385,16 @@ export class RetentionService implements OnApplicationShutdown {
               note: skipped.get(c.item_id) ?? null,
             })),
             {
-              deletedFiles: deleted.length,
-              deletedBytes: deleted.reduce((sum, c) => sum + Number(c.size), 0),
+              deletedFiles: freed.files,
+              deletedBytes: freed.bytes,
               skippedFiles: skipped.size,
               foldersRemoved,
             },
           );
         }),
       );
+      // Counted once the batch's transaction committed (a retried one counts once).
+      this.jobs.retentionDeleted(freed.files, freed.bytes);
       if (!run.dry_run) this.storage.sweepSoon();
       cursor = batch[batch.length - 1].seq;
     }

@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-database';
 import { AppConfig, loadConfig } from '../../config/app-config';
 import { createDataSource } from '../../database/data-source';
 import { UnitOfWork } from '../../database/unit-of-work';
+import { StorageMetrics } from '../observability/storage-metrics';
 import { BlobDeletionRow, BlobDeletionsRepository } from './blob-deletions.repository';
 import { StorageDescriptor, StorageService } from './storage.service';
 
@@ -22,7 +24,7 @@ describe('blob deletion queue', () => {
   let newDisk: StorageDescriptor;
 
   const storageService = (ds: DataSource) =>
-    new StorageService(config, new UnitOfWork(ds), new BlobDeletionsRepository(ds));
+    new StorageService(config, new UnitOfWork(ds), new BlobDeletionsRepository(ds), new StorageMetrics(new Registry()));
   const queued = async (): Promise<string[]> =>
     (await dataSource.query(`SELECT blob_key FROM blob_deletions ORDER BY id`)).map(
       (r: { blob_key: string }) => r.blob_key,

@@ -14,6 +14,7 @@ import { AccessService } from '../security/access.service';
 import { maskSecrets } from './storage-settings';
 import { MoveRow, StorageMovesRepository } from './storage-moves.repository';
 import { StorageDescriptor, StorageService } from './storage.service';
+import { JobMetrics } from '../observability/job-metrics';
 
 const POLL_MS = 5000;
 const BATCH = 32;
@@ -53,6 +54,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
     private readonly contents: FeedContentsService,
     private readonly audit: AuditService,
     private readonly access: AccessService,
+    private readonly jobs: JobMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -171,9 +173,10 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
             return undefined;
           });
           if (!move) break;
-          await this.run(move).catch((e) =>
-            this.logger.error(`Storage move ${move.id} stopped: ${(e as Error).message}`),
-          );
+          await this.run(move).catch((e) => {
+            this.jobs.storageMoveFinished('error');
+            this.logger.error(`Storage move ${move.id} stopped: ${(e as Error).message}`);
+          });
         }
       } while (this.runAgain && !this.stopping);
     })().finally(() => (this.running = undefined));
@@ -197,6 +200,7 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
       const outcomes = await inParallel(items, PARALLEL_COPIES, (item) => this.copy(item, source, target));
       let files = 0;
       let bytes = 0;
+      let skipped = 0;
       const errors: { path: string; message: string }[] = [];
       outcomes.forEach((outcome, i) => {
         if ('copied' in outcome) {
@@ -204,8 +208,11 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
           bytes += outcome.copied;
         } else if ('error' in outcome) {
           errors.push({ path: items[i].path, message: outcome.error });
+        } else {
+          skipped++;
         }
       });
+      this.jobs.storageMoveProgress({ copied: files, skipped, failed: errors.length }, bytes);
       cursor = items[items.length - 1].id;
       const renewed = await this.moves.recordProgress(
         move.id,
@@ -261,11 +268,13 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
    * queued for deletion. With failures the move waits, failed, for a retry (reads keep working).
    */
   private async finish(move: MoveRow): Promise<void> {
+    let outcome: 'completed' | 'failed' | undefined;
     await this.unitOfWork.run(async (tx) => {
       const current = await this.moves.lockLeased(tx, move.id, this.node);
       if (!current) return;
       if (current.failed_files > 0) {
         await this.moves.finish(tx, move.id, 'failed');
+        outcome = 'failed';
         this.logger.warn(`Storage move ${move.id} failed for ${current.failed_files} file(s); retry it once fixed.`);
         return;
       }
@@ -274,8 +283,11 @@ export class StorageMovesService implements OnModuleInit, OnApplicationShutdown 
       await this.storage.enqueueDeletion(tx, move.source, keys, this.config.storageMoveGraceSeconds);
       await this.feeds.switchStorage(tx, move.feed_id, { previous: null });
       await this.moves.finish(tx, move.id, 'completed');
+      outcome = 'completed';
       this.logger.log(`Storage move ${move.id} completed: ${current.copied_files} file(s) copied and verified.`);
     });
+    // Counted once committed (and not when another node holds the move now).
+    if (outcome) this.jobs.storageMoveFinished(outcome);
     this.storage.sweepSoon();
   }
 

@@ -16,6 +16,8 @@ import { isOutboundDenied, OutboundPolicy } from '../../common/net/outbound-poli
 import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
 import { BlobDeletionsRepository } from './blob-deletions.repository';
+import { StorageMetrics } from '../observability/storage-metrics';
+import { instrumented } from './instrumented-provider';
 import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -74,6 +76,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly unitOfWork: UnitOfWork,
     private readonly deletions: BlobDeletionsRepository,
+    private readonly metrics: StorageMetrics,
   ) {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
     this.outbound = OutboundPolicy.parse(config.outboundAllow);
@@ -149,7 +152,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     const cacheKey = JSON.stringify(descriptor);
     let provider = this.providers.get(cacheKey);
     if (!provider) {
-      provider = createProvider(this.unsealed(descriptor), this.outbound);
+      // Failures of the stores in use are counted (GET /metrics); a storage test's probe is not one.
+      provider = instrumented(createProvider(this.unsealed(descriptor), this.outbound), this.metrics);
       this.providers.set(cacheKey, provider);
     }
     return provider;

@@ -58,4 +58,29 @@ export interface HealthStatus {
   versionNumber: string;
   releaseNumber: string;
   licenseStatus: string;
+  /**
+   * [ext] `ok`: everything answers; `degraded`: a storage does not (200: every node shares it, so
+   * taking this one out of a load balancer would not help); `down`: the database does not (503).
+   */
+  status: 'ok' | 'degraded' | 'down';
+  /** [ext] Each dependency: the database and every storage in use. */
+  checks: HealthCheck[];
+  /** [ext] The names of the checks that failed (`database`, `storage:disk:default`, `storage:s3:1a2b3c4d5e6f`). */
+  down: string[];
+}
+
+/** [ext] One dependency in `GET /health`. */
+export interface HealthCheck {
+  /** `database`, or `storage:{kind}:{id}`. */
+  name: string;
+  status: 'up' | 'down';
+  /** For a storage: disk, s3 or azure. */
+  kind?: string;
+  /**
+   * For a storage: `default` (the data folder's storage, of every directory without settings of its
+   * own), or the first 12 hex digits of the SHA-256 of its location (the server log names it).
+   */
+  id?: string;
+  /** Why it is down: the database's error, or a storage's error code (its details are in the server log). */
+  reason?: string;
 }
