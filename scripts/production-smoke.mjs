@@ -329,7 +329,14 @@ try {
   crashed = e;
   report(false, 'smoke', e instanceof Error ? e.message : String(e));
 }
-if (failed) console.log(`--- server output (last 60 lines) ---\n${log.trim().split('\n').slice(-60).join('\n')}\n---`);
+if (failed) {
+  // Nest's start-up lines (modules, routes) say nothing about a failure: leave them out.
+  const lines = log
+    .trim()
+    .split('\n')
+    .filter((l) => !/RouterExplorer|RoutesResolver|InstanceLoader/.test(l));
+  console.log(`--- server output (last 40 lines, route mapping omitted) ---\n${lines.slice(-40).join('\n')}\n---`);
+}
 await cleanup();
 const passed = results.filter((r) => r.ok && !r.skipped).length;
 const skipped = results.filter((r) => r.skipped).length;
