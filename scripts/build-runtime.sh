@@ -71,7 +71,7 @@ cp -r dist/apps/web "$out/web"
 step "4/4 checks"
 node apps/api/runtime-manifest.js check "$out" || fail "the runtime layout misses modules the bundle loads"
 # npm 11 skips install scripts that allowScripts does not mention: every one here must be decided.
-unreviewed=$(cd "$out" && "${npm[@]}" install-scripts ls 2>&1 || true)
+unreviewed=$(cd "$out" && { "${npm[@]}" install-scripts ls 2>&1 || true; })
 grep -q 'No packages with unreviewed install scripts' <<<"$unreviewed" ||
   fail "install scripts that allowScripts does not decide (approve or deny them in the workspace package.json): $unreviewed"
 echo "$unreviewed"
