@@ -151,19 +151,26 @@ class RuntimeManifestPlugin {
 
 /**
  * `node apps/api/runtime-manifest.js check <folder>`: every package <folder>/main.js loads resolves
- * inside <folder>/node_modules, at the manifest's version. Run on the installed runtime layout.
+ * inside <folder>/node_modules, at the manifest's version, and the manifest holds all that the derivation
+ * above asks for. Run on the installed runtime layout, from the workspace that built it.
  */
 function check(folder) {
   const source = readFileSync(join(folder, 'main.js'), 'utf8');
   const manifest = readJson(join(folder, 'package.json'));
   const problems = [];
-  for (const [name, how] of packagesLoadedBy(source)) {
+  const loaded = packagesLoadedBy(source);
+  for (const [name, how] of loaded) {
     const pkg = join(folder, 'node_modules', name, 'package.json');
     if (!manifest.dependencies?.[name]) problems.push(`${name} (${how}) is not in the runtime package.json`);
     else if (!existsSync(pkg)) problems.push(`${name} (${how}) is not installed in ${folder}/node_modules`);
     else if (readJson(pkg).version !== manifest.dependencies[name]) {
       problems.push(`${name}: installed ${readJson(pkg).version}, manifest says ${manifest.dependencies[name]}`);
     }
+  }
+  // The peers that libraries load themselves (pg-query-stream for TypeORM) are not in the bundle's text.
+  for (const [name, version] of Object.entries(deriveManifest(source).dependencies)) {
+    if (!loaded.has(name) && !manifest.dependencies?.[name])
+      problems.push(`${name}@${version} (a peer the bundle's packages load) is not in the runtime package.json`);
   }
   const inside = join(realpathSync(folder), 'node_modules');
   for (const name of Object.keys(manifest.dependencies ?? {})) {
