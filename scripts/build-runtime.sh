@@ -29,7 +29,9 @@ fail() { echo "build-runtime: FAILED: $*" >&2; exit 1; }
 d=$out
 while [ "$d" != / ]; do
   d=$(dirname "$d")
-  [ -e "$d/node_modules" ] && fail "$out lies under $d, which has a node_modules: modules missing from the runtime layout would be loaded from there. Choose a folder outside (e.g. under ${TMPDIR:-/tmp})."
+  if [ -e "$d/node_modules" ]; then
+    fail "$out lies under $d, which has a node_modules: modules missing from the runtime layout would be loaded from there. Choose a folder outside (e.g. under ${TMPDIR:-/tmp})."
+  fi
 done
 
 if [ "$build" = 1 ]; then
