@@ -37,11 +37,11 @@ done
 if [ "$build" = 1 ]; then
   step "building the server and the console (nx run-many -t build -p api web)"
   buildlog=$(mktemp)
+  trap 'rm -f "$buildlog"' EXIT
   if ! NX_NO_CLOUD=true NX_DAEMON=false npx nx run-many -t build -p api web >"$buildlog" 2>&1; then
-    tail -n 60 "$buildlog"; rm -f "$buildlog"
+    tail -n 60 "$buildlog"
     fail "the build failed (npx nx run-many -t build -p api web)"
   fi
-  rm -f "$buildlog"
 fi
 for f in dist/apps/api/main.js dist/apps/api/package.json dist/apps/api/package-lock.json dist/apps/web/browser/index.html; do
   [ -f "$f" ] || fail "$f is missing: build first (npx nx run-many -t build -p api web)"
