@@ -1,5 +1,6 @@
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
 const { join } = require('path');
+const { RuntimeManifestPlugin } = require('./runtime-manifest');
 
 module.exports = {
   output: {
@@ -18,8 +19,10 @@ module.exports = {
       assets: ['./src/assets'],
       optimization: false,
       outputHashing: 'none',
-      generatePackageJson: true,
+      // The runtime package.json + lockfile are derived from the bundle itself: see runtime-manifest.js.
+      generatePackageJson: false,
       sourceMap: true,
     }),
+    new RuntimeManifestPlugin(),
   ],
 };
