@@ -186,11 +186,11 @@ describe('FeedListPage', () => {
       let req = backend.expectOne('/api/management/feeds/create');
       expect(req.request.body).toEqual({ name: 'EXISTING', feedType: 'asset', description: 'setup files' });
       req.flush(
-        { code: 'already_exists', message: 'A feed named "EXISTING" already exists.' },
+        { code: 'already_exists', message: 'A directory named "EXISTING" already exists.' },
         { status: 400, statusText: 'Bad Request' },
       );
       await settle();
-      expect(await (await dialog.host()).text()).toContain('A feed named "EXISTING" already exists.');
+      expect(await (await dialog.host()).text()).toContain('A directory named "EXISTING" already exists.');
 
       await typeName(dialog, 'installers');
       await (await dialog.getHarness(MatButtonHarness.with({ text: 'Create' }))).click();

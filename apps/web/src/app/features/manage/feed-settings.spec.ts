@@ -166,11 +166,11 @@ describe('FeedSettings', () => {
     backend
       .expectOne('/api/management/feeds/update/installers')
       .flush(
-        { code: 'already_exists', message: 'A feed named "tools" already exists.' },
+        { code: 'already_exists', message: 'A directory named "tools" already exists.' },
         { status: 409, statusText: 'Conflict' },
       );
     await settle();
-    expect(alertText()).toBe('A feed named "tools" already exists.');
+    expect(alertText()).toBe('A directory named "tools" already exists.');
     expect(await (await nameInput()).getValue()).toBe('tools');
     expect(router.url).toBe('/feeds/installers/manage/settings');
 
