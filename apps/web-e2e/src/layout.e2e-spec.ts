@@ -101,14 +101,25 @@ async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
     const problems: string[] = [];
     const root = document.scrollingElement!;
-    if (root.scrollWidth > root.clientWidth) {
-      problems.push(`the page scrolls sideways: ${root.scrollWidth}px of content in ${root.clientWidth}px`);
-    }
     const describe = (e: Element) => {
       const text = (e.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
       const cls = typeof e.className === 'string' && e.className ? `.${e.className.trim().split(/\s+/)[0]}` : '';
       return `<${e.tagName.toLowerCase()}${cls}> “${text}”`;
     };
+    if (root.scrollWidth > root.clientWidth) {
+      // Named by the outermost elements that reach past the window's right edge.
+      const wide = [...document.body.querySelectorAll('*')].filter(
+        (e) =>
+          e.getBoundingClientRect().right > root.clientWidth + 1 &&
+          !(e.parentElement && e.parentElement.getBoundingClientRect().right > root.clientWidth + 1),
+      );
+      problems.push(
+        `the page scrolls sideways: ${root.scrollWidth}px of content in ${root.clientWidth}px (${wide
+          .slice(0, 3)
+          .map(describe)
+          .join(', ')})`,
+      );
+    }
     const isHidden = (e: Element): boolean => {
       for (let a: Element | null = e; a; a = a.parentElement) {
         const s = getComputedStyle(a);
@@ -124,7 +135,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
       rects: DOMRect[];
     }
     const texts: Text[] = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    // With a dialog open, the page behind it is meant to be covered: only the dialog is read.
+    const dialogs = document.querySelectorAll('mat-dialog-container');
+    const scope = dialogs.length ? dialogs[dialogs.length - 1] : document.body;
+    const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!/[\p{L}\p{N}]/u.test(node.textContent ?? '')) continue;
       const element = node.parentElement!;
@@ -155,7 +169,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
       // Cut by an ancestor that clips and cannot be scrolled.
       for (let a = element.parentElement; a && a !== document.body; a = a.parentElement) {
         const s = getComputedStyle(a);
-        const scrolls = ['auto', 'scroll'].includes(s.overflowX) || ['auto', 'scroll'].includes(s.overflowY);
+        // Tab bars scroll their tabs with their own pagination buttons.
+        const paginated = a.matches('.mat-mdc-tab-link-container, .mat-mdc-tab-label-container');
+        const scrolls =
+          paginated || ['auto', 'scroll'].includes(s.overflowX) || ['auto', 'scroll'].includes(s.overflowY);
         const clips = ['hidden', 'clip'].includes(s.overflowX) || /paint|strict|content/.test(s.contain);
         if (scrolls) break;
         if (!clips) continue;
@@ -171,20 +188,40 @@ async function layoutProblems(page: Page): Promise<string[]> {
         }
       }
     }
-    // Two texts overlapping each other.
+    // Two texts overlapping each other, where they can be seen (an ellipsis hides the rest of its text).
     const overlap = (a: DOMRect, b: DOMRect) =>
       Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 &&
       Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
+    const shown = (element: Element, rects: DOMRect[]) => {
+      let visible = rects;
+      for (let a: Element | null = element; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).textOverflow !== 'ellipsis') continue;
+        const box = a.getBoundingClientRect();
+        visible = visible.map(
+          (r) => new DOMRect(r.left, r.top, Math.max(0, Math.min(r.right, box.right) - r.left), r.height),
+        );
+      }
+      return visible;
+    };
     for (let i = 0; i < texts.length; i++) {
       for (let j = i + 1; j < texts.length; j++) {
         const [a, b] = [texts[i], texts[j]];
         if (a.element === b.element) continue;
-        if (a.rects.some((r) => b.rects.some((q) => overlap(r, q)))) {
+        const [ra, rb] = [shown(a.element, a.rects), shown(b.element, b.rects)];
+        if (ra.some((r) => rb.some((q) => overlap(r, q)))) {
           problems.push(`texts overlap: ${describe(a.element)} and ${describe(b.element)}`);
         }
       }
     }
-    // Text painted under something else: the topmost element at the middle of each line is the text's own.
+    // Text painted under something else: above the middle of each line, nothing that paints (a
+    // background or text of its own; outlines, ripples and focus rings are see-through).
+    const paints = (e: Element) => {
+      const s = getComputedStyle(e);
+      const background = s.backgroundColor.match(/[\d.]+/g)?.map(Number) ?? [];
+      const opaque = background.length === 4 ? background[3] > 0 : background.length === 3;
+      const ownText = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && /\S/.test(n.textContent ?? ''));
+      return opaque || s.backgroundImage !== 'none' || ownText;
+    };
     const style = document.createElement('style');
     style.textContent = '* { pointer-events: auto !important; }';
     document.head.appendChild(style);
@@ -194,9 +231,11 @@ async function layoutProblems(page: Page): Promise<string[]> {
           const x = r.left + r.width / 2;
           const y = r.top + r.height / 2;
           if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
-          const hit = document.elementFromPoint(x, y);
-          if (hit && hit !== element && !element.contains(hit) && !hit.contains(element)) {
-            problems.push(`text painted under ${describe(hit).slice(0, 40)}: ${describe(element)}`);
+          const cover = document
+            .elementsFromPoint(x, y)
+            .find((hit) => hit === element || element.contains(hit) || hit.contains(element) || paints(hit));
+          if (cover && cover !== element && !element.contains(cover) && !cover.contains(element)) {
+            problems.push(`text painted under ${describe(cover).slice(0, 40)}: ${describe(element)}`);
             break;
           }
         }

@@ -194,7 +194,7 @@ describe('FeedSettings', () => {
     let confirm = await root.getHarness(MatDialogHarness);
     const text = await (await confirm.host()).text();
     expect(text).toContain('Delete “installers”?');
-    expect(text).toContain('12 files, 3.40 GB will be deleted.');
+    expect(text).toContain('12 files, 3.40 GiB will be deleted.');
     await (await confirm.getHarness(MatButtonHarness.with({ text: 'Cancel' }))).click();
     await settle();
     backend.expectNone('/api/management/feeds/delete/installers');
