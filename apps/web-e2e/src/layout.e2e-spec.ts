@@ -188,20 +188,27 @@ async function layoutProblems(page: Page): Promise<string[]> {
         }
       }
     }
-    // Two texts overlapping each other, where they can be seen (an ellipsis hides the rest of its text).
+    // Two texts overlapping each other, where they can be seen: inside every box that clips them
+    // (an ellipsis, a scrolling table, a tab bar).
     const overlap = (a: DOMRect, b: DOMRect) =>
       Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 &&
       Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
     const shown = (element: Element, rects: DOMRect[]) => {
       let visible = rects;
       for (let a: Element | null = element; a && a !== document.body; a = a.parentElement) {
-        if (getComputedStyle(a).textOverflow !== 'ellipsis') continue;
+        const s = getComputedStyle(a);
+        const [x, y] = [s.overflowX !== 'visible', s.overflowY !== 'visible'];
+        if (!x && !y) continue;
         const box = a.getBoundingClientRect();
-        visible = visible.map(
-          (r) => new DOMRect(r.left, r.top, Math.max(0, Math.min(r.right, box.right) - r.left), r.height),
-        );
+        const [left, top] = [box.left + a.clientLeft, box.top + a.clientTop];
+        const [right, bottom] = [left + a.clientWidth, top + a.clientHeight];
+        visible = visible.map((r) => {
+          const [l, t] = [x ? Math.max(r.left, left) : r.left, y ? Math.max(r.top, top) : r.top];
+          const [rr, b] = [x ? Math.min(r.right, right) : r.right, y ? Math.min(r.bottom, bottom) : r.bottom];
+          return new DOMRect(l, t, Math.max(0, rr - l), Math.max(0, b - t));
+        });
       }
-      return visible;
+      return visible.filter((r) => r.width > 0 && r.height > 0);
     };
     for (let i = 0; i < texts.length; i++) {
       for (let j = i + 1; j < texts.length; j++) {
@@ -212,6 +219,38 @@ async function layoutProblems(page: Page): Promise<string[]> {
           problems.push(`texts overlap: ${describe(a.element)} and ${describe(b.element)}`);
         }
       }
+    }
+    // Text crossing a line drawn around something else (a form field's outline, a bordered panel).
+    const lines: { owner: Element; line: DOMRect }[] = [];
+    for (const e of scope.querySelectorAll('*')) {
+      const s = getComputedStyle(e);
+      const box = e.getBoundingClientRect();
+      for (const side of ['top', 'right', 'bottom', 'left']) {
+        const width = parseFloat(s.getPropertyValue(`border-${side}-width`));
+        const color = s.getPropertyValue(`border-${side}-color`);
+        if (!(width > 0) || s.getPropertyValue(`border-${side}-style`) === 'none') continue;
+        if (/^rgba\(.*,\s*0\)$/.test(color) || color === 'transparent' || isHidden(e)) continue;
+        const line =
+          side === 'top'
+            ? new DOMRect(box.left, box.top, box.width, width)
+            : side === 'bottom'
+              ? new DOMRect(box.left, box.bottom - width, box.width, width)
+              : side === 'left'
+                ? new DOMRect(box.left, box.top, width, box.height)
+                : new DOMRect(box.right - width, box.top, width, box.height);
+        lines.push({ owner: e, line });
+      }
+    }
+    const crosses = (r: DOMRect, l: DOMRect) =>
+      Math.min(r.right, l.right) - Math.max(r.left, l.left) >= 1 &&
+      Math.min(r.bottom, l.bottom) - Math.max(r.top, l.top) >= 1;
+    for (const { element, rects } of texts) {
+      const visible = shown(element, rects);
+      const crossed = lines.find(
+        ({ owner, line }) =>
+          owner !== element && !element.contains(owner) && visible.some((r) => crosses(r, line)),
+      );
+      if (crossed) problems.push(`text crosses the border of ${describe(crossed.owner).slice(0, 40)}: ${describe(element)}`);
     }
     // Text painted under something else: above the middle of each line, nothing that paints (a
     // background or text of its own; outlines, ripples and focus rings are see-through).
