@@ -65,11 +65,12 @@ describe.each([
     const message = page.getByText('This folder is empty.');
     await message.waitFor();
     // Painted where it can be seen: the element at its centre is the message itself.
-    const box = (await message.boundingBox())!;
-    const hit = await page.evaluate(
-      ({ x, y }) => document.elementFromPoint(x, y)?.textContent?.trim() ?? '',
-      { x: box.x + box.width / 2, y: box.y + box.height / 2 },
-    );
+    const box = await message.boundingBox();
+    if (!box) throw new Error('The empty-folder message has no box.');
+    const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.textContent?.trim() ?? '', {
+      x: box.x + box.width / 2,
+      y: box.y + box.height / 2,
+    });
     expect(hit).toContain('This folder is empty.');
   });
 
@@ -98,9 +99,9 @@ describe.each([
  * two texts overlapping; text painted under another element.
  */
 async function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
+  return page.evaluate(() => {
     const problems: string[] = [];
-    const root = document.scrollingElement!;
+    const root = document.scrollingElement ?? document.documentElement;
     const describe = (e: Element) => {
       const text = (e.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
       const cls = typeof e.className === 'string' && e.className ? `.${e.className.trim().split(/\s+/)[0]}` : '';
@@ -108,7 +109,7 @@ async function layoutProblems(page: Page): Promise<string[]> {
     };
     if (root.scrollWidth > root.clientWidth) {
       // Named by the outermost elements that reach past the window's right edge.
-      const wide = [...document.body.querySelectorAll('*')].filter(
+      const wide = Array.from(document.body.querySelectorAll('*')).filter(
         (e) =>
           e.getBoundingClientRect().right > root.clientWidth + 1 &&
           !(e.parentElement && e.parentElement.getBoundingClientRect().right > root.clientWidth + 1),
@@ -141,13 +142,17 @@ async function layoutProblems(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!/[\p{L}\p{N}]/u.test(node.textContent ?? '')) continue;
-      const element = node.parentElement!;
-      if (element.closest('script, style, noscript, svg, mat-option, .mat-mdc-tooltip') || isHidden(element)) {
+      const element = node.parentElement;
+      if (
+        !element ||
+        element.closest('script, style, noscript, svg, mat-option, .mat-mdc-tooltip') ||
+        isHidden(element)
+      ) {
         continue;
       }
       const range = document.createRange();
       range.selectNodeContents(node);
-      const rects = [...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1);
+      const rects = Array.from(range.getClientRects()).filter((r) => r.width > 1 && r.height > 1);
       if (rects.length) texts.push({ element, rects });
     }
     const seen = new Set<Element>();
@@ -163,7 +168,9 @@ async function layoutProblems(page: Page): Promise<string[]> {
           element.scrollWidth > element.clientWidth + 1 &&
           element.clientWidth > 0
         ) {
-          problems.push(`text wider than its box (${element.scrollWidth} > ${element.clientWidth}): ${describe(element)}`);
+          problems.push(
+            `text wider than its box (${element.scrollWidth} > ${element.clientWidth}): ${describe(element)}`,
+          );
         }
       }
       // Cut by an ancestor that clips and cannot be scrolled.
@@ -222,7 +229,7 @@ async function layoutProblems(page: Page): Promise<string[]> {
     }
     // Text crossing a line drawn around something else (a form field's outline, a bordered panel).
     const lines: { owner: Element; line: DOMRect }[] = [];
-    for (const e of scope.querySelectorAll('*')) {
+    for (const e of Array.from(scope.querySelectorAll('*'))) {
       const s = getComputedStyle(e);
       const box = e.getBoundingClientRect();
       for (const side of ['top', 'right', 'bottom', 'left']) {
@@ -247,10 +254,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
     for (const { element, rects } of texts) {
       const visible = shown(element, rects);
       const crossed = lines.find(
-        ({ owner, line }) =>
-          owner !== element && !element.contains(owner) && visible.some((r) => crosses(r, line)),
+        ({ owner, line }) => owner !== element && !element.contains(owner) && visible.some((r) => crosses(r, line)),
       );
-      if (crossed) problems.push(`text crosses the border of ${describe(crossed.owner).slice(0, 40)}: ${describe(element)}`);
+      if (crossed)
+        problems.push(`text crosses the border of ${describe(crossed.owner).slice(0, 40)}: ${describe(element)}`);
     }
     // Text painted under something else: above the middle of each line, nothing that paints (a
     // background or text of its own; outlines, ripples and focus rings are see-through).
@@ -258,7 +265,9 @@ async function layoutProblems(page: Page): Promise<string[]> {
       const s = getComputedStyle(e);
       const background = s.backgroundColor.match(/[\d.]+/g)?.map(Number) ?? [];
       const opaque = background.length === 4 ? background[3] > 0 : background.length === 3;
-      const ownText = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && /\S/.test(n.textContent ?? ''));
+      const ownText = Array.from(e.childNodes).some(
+        (n) => n.nodeType === Node.TEXT_NODE && /\S/.test(n.textContent ?? ''),
+      );
       return opaque || s.backgroundImage !== 'none' || ownText;
     };
     const style = document.createElement('style');

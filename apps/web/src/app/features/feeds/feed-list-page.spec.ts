@@ -196,7 +196,10 @@ describe('FeedListPage', () => {
       await (await dialog.getHarness(MatButtonHarness.with({ text: 'Create' }))).click();
       req = backend.expectOne('/api/management/feeds/create');
       // The create answer, like the server's, has no statistics.
-      const answer: Partial<Feed> = feed('installers', { privileges: Object.values(Privilege), description: 'setup files' });
+      const answer: Partial<Feed> = feed('installers', {
+        privileges: Object.values(Privilege),
+        description: 'setup files',
+      });
       delete answer.fileCount;
       delete answer.totalBytes;
       req.flush(answer);
