@@ -78,6 +78,12 @@ describe('console: a directory from creation to export', () => {
     for (let i = 0; i < bigContent.length; i += 4096) bigContent.writeUInt32LE(i, i);
     await writeFile(big, bigContent);
 
+    // Checking whether the files exist costs no 404 (which Chromium would log in its console).
+    const notFound: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() === 404) notFound.push(r.url());
+    };
+    page.on('response', onResponse);
     const chooser = page.waitForEvent('filechooser');
     await page.getByTestId('upload-files').click();
     await (await chooser).setFiles([small, big]);
@@ -91,6 +97,8 @@ describe('console: a directory from creation to export', () => {
     expect(values.at(-1)).toBe(100);
     expect(values.some((v) => v > 0 && v < 100)).toBe(true);
     await page.locator('[data-testid="upload-item"][data-name="readme.txt"][data-state="done"]').waitFor();
+    page.off('response', onResponse);
+    expect(notFound).toEqual([]);
     await screenshot(page, '04-upload-done');
 
     await entry(page, 'big.bin').waitFor();

@@ -71,7 +71,7 @@ describe('FeedsService (PostgreSQL)', () => {
   it('create: refuses bad names, other feed types, and callers without Administer', async () => {
     await expect(feeds.create(admin, { name: '-bad', feedType: 'asset' })).rejects.toMatchObject({
       code: ErrorCode.BadRequest,
-      message: expect.stringContaining('Invalid feed name "-bad"'),
+      message: expect.stringContaining('Invalid directory name "-bad"'),
     });
     await expect(feeds.create(admin, { name: 'pkgs', feedType: 'nuget' })).rejects.toMatchObject({
       code: ErrorCode.BadRequest,

@@ -18,7 +18,7 @@ const FEED_TYPES = ['asset'];
 function checkName(name: string): void {
   if (!isValidFeedName(name)) {
     throw badRequest(
-      `Invalid feed name "${name}": use 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit.`,
+      `Invalid directory name "${name}": use 1-100 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit.`,
     );
   }
 }
@@ -123,7 +123,7 @@ export class FeedsService {
       retentionDryRun: input.retentionDryRun ?? false,
       inlineContent: input.inlineContent ?? false, // create is Administer-only
     });
-    if (!created) throw new AppError(ErrorCode.AlreadyExists, `A feed named "${name}" already exists.`);
+    if (!created) throw new AppError(ErrorCode.AlreadyExists, `A directory named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
     return this.withExtras(actor, created);
   }
@@ -149,7 +149,7 @@ export class FeedsService {
       checkName(newName);
       const other = await this.repository.findByName(newName);
       if (other && other.id !== feed.id)
-        throw new AppError(ErrorCode.AlreadyExists, `A feed named "${newName}" already exists.`);
+        throw new AppError(ErrorCode.AlreadyExists, `A directory named "${newName}" already exists.`);
       feed.name = newName;
       feed.nameLower = newName.toLowerCase();
     }

@@ -7,7 +7,7 @@ export interface ConfirmOptions {
   title: string;
   /** One sentence: what happens. */
   message: string;
-  /** What will be lost, one line each (e.g. "12 files, 3.4 GB"). */
+  /** What will be lost, one line each (e.g. "12 files, 3.4 GiB"). */
   details?: string[];
   /** The confirming button's label, e.g. "Delete". */
   confirmLabel: string;

@@ -1,6 +1,7 @@
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+// Binary multiples with their IEC names: 1 KiB = 1024 bytes.
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** `1536` → `1.5 KB` (binary multiples, as file managers show them); `—` when unknown. */
+/** `1536` → `1.50 KiB` (binary multiples, labelled as such); `—` when unknown. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
   let value = bytes;

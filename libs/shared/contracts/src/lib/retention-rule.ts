@@ -52,5 +52,5 @@ export const RETENTION_INTEGER_BOUNDS: Readonly<Record<RetentionIntegerField, Re
   keepUsedWithinDays: { min: 0, max: RETENTION_MAX_DAYS, expected: 'a whole number of days (0 or more)' },
   triggerDownloadCount: { min: 0, expected: 'a whole number of downloads (0 or more)' },
   keepLatestCount: { min: 1, expected: 'a whole number of files (1 or more)' },
-  sizeTriggerKb: { min: 1, expected: 'a whole number of KB (1 or more)' },
+  sizeTriggerKb: { min: 1, expected: 'a whole number of KiB (1 or more)' },
 };

@@ -196,8 +196,8 @@ describe('parseRetentionRules', () => {
       ['triggerDownloadCount', 2 ** 53, 'must be a whole number of downloads (0 or more); got 9007199254740992.'],
       ['triggerDownloadCount', {}, 'must be a whole number of downloads (0 or more); got {}.'],
       ['keepLatestCount', 0, 'must be a whole number of files (1 or more); got 0.'],
-      ['sizeTriggerKb', 0, 'must be a whole number of KB (1 or more); got 0.'],
-      ['sizeTriggerKb', '1024', 'must be a whole number of KB (1 or more); got "1024".'],
+      ['sizeTriggerKb', 0, 'must be a whole number of KiB (1 or more); got 0.'],
+      ['sizeTriggerKb', '1024', 'must be a whole number of KiB (1 or more); got "1024".'],
     ])('rejects %s = %j', (field, value, problem) => {
       expect(rejection([{ deleteOlderThanDays: 1 }, { deletePackageIds: ['*'], [field]: value }])).toBe(
         `retentionRules[1].${field} ${problem}`,
@@ -273,10 +273,10 @@ describe('describeRule', () => {
       }),
     ).toBe(
       'delete files matching "a/**" or "b/**" modified more than 1 day ago, except those matching "a/keep/**", ' +
-        'only while the matching files hold more than 1024 KB (least recently used first)',
+        'only while the matching files hold more than 1024 KiB (least recently used first)',
     );
     expect(describeRule({ keepLatestCount: 1, sizeTriggerKb: 10 })).toBe(
-      'delete files, keeping the newest per folder, only while the directory holds more than 10 KB (least recently used first)',
+      'delete files, keeping the newest per folder, only while the directory holds more than 10 KiB (least recently used first)',
     );
   });
 });

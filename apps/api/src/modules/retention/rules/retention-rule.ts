@@ -158,7 +158,7 @@ export function describeRule(rule: RetentionRule): string {
   if (rule.sizeTriggerKb !== undefined)
     line +=
       `, only while ${rule.sizeExclusive ? 'the matching files hold' : 'the directory holds'} more than ` +
-      `${rule.sizeTriggerKb} KB (least recently used first)`;
+      `${rule.sizeTriggerKb} KiB (least recently used first)`;
   return line;
 }
 

@@ -178,7 +178,7 @@ describe('BrowsePage', () => {
     expect(page.querySelector('h1')?.textContent).toContain('installers');
     expect(names()).toEqual(['Builds', 'docs', 'logo.png', 'readme.txt', 'Setup-2.exe', 'setup-10.exe']);
     const readme = row('readme.txt');
-    expect(readme.textContent).toContain('2.00 KB');
+    expect(readme.textContent).toContain('2.00 KiB');
     expect(readme.textContent).toContain('text/plain');
     expect(readme.querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/files/readme.txt');
     expect(row('docs').querySelector('a')?.getAttribute('href')).toBe('/feeds/installers/browse/docs');
@@ -308,7 +308,7 @@ describe('BrowsePage', () => {
     const dialog = await confirmDialog();
     expect(await dialog.getTitleText()).toBe('Delete 3 items?');
     const text = await dialog.getContentText();
-    expect(text).toContain('2 files, 3.91 KB');
+    expect(text).toContain('2 files, 3.91 KiB');
     expect(text).toContain('1 folder and everything inside');
     await press(dialog, 'Delete');
     await settle();
@@ -345,7 +345,7 @@ describe('BrowsePage', () => {
     row('readme.txt').querySelector<HTMLButtonElement>('[data-testid=delete-entry]')?.click();
     const dialog = await confirmDialog();
     expect(await dialog.getTitleText()).toBe('Delete “readme.txt”?');
-    expect(await dialog.getContentText()).toContain('2.00 KB');
+    expect(await dialog.getContentText()).toContain('2.00 KiB');
     await press(dialog, 'Delete');
     await settle();
     backend

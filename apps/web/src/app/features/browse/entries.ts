@@ -122,7 +122,7 @@ export function filterEntries(entries: Entry[], text: string): Entry[] {
   return needle ? entries.filter((e) => e.lowerName.includes(needle)) : entries;
 }
 
-/** "3 files, 1.2 MB" / "2 folders and everything inside them": what a delete removes. */
+/** "3 files, 1.2 MiB" / "2 folders and everything inside them": what a delete removes. */
 export function describeEntries(entries: readonly Entry[], formatBytes: (n: number) => string): string[] {
   const files = entries.filter((e) => !e.folder);
   const folders = entries.length - files.length;

@@ -112,7 +112,7 @@ describe('FeedListPage', () => {
     expect(rows['name'].text).toEqual(['installers', 'tools']);
     expect(rows['description'].text).toEqual(['setup files', '']);
     expect(rows['storage'].text).toEqual(['Amazon S3', 'Disk']);
-    expect(rows['size'].text).toEqual(['3.00 GB', '0 B']);
+    expect(rows['size'].text).toEqual(['3.00 GiB', '0 B']);
     expect(rows['files'].text).toEqual([(1234).toLocaleString(), '0']);
 
     const rowElements = page().querySelectorAll('[data-testid=directory-row]');
@@ -186,22 +186,33 @@ describe('FeedListPage', () => {
       let req = backend.expectOne('/api/management/feeds/create');
       expect(req.request.body).toEqual({ name: 'EXISTING', feedType: 'asset', description: 'setup files' });
       req.flush(
-        { code: 'already_exists', message: 'A feed named "EXISTING" already exists.' },
+        { code: 'already_exists', message: 'A directory named "EXISTING" already exists.' },
         { status: 400, statusText: 'Bad Request' },
       );
       await settle();
-      expect(await (await dialog.host()).text()).toContain('A feed named "EXISTING" already exists.');
+      expect(await (await dialog.host()).text()).toContain('A directory named "EXISTING" already exists.');
 
       await typeName(dialog, 'installers');
       await (await dialog.getHarness(MatButtonHarness.with({ text: 'Create' }))).click();
       req = backend.expectOne('/api/management/feeds/create');
-      req.flush(feed('installers', { privileges: Object.values(Privilege), description: 'setup files' }));
+      // The create answer, like the server's, has no statistics.
+      const answer: Partial<Feed> = feed('installers', {
+        privileges: Object.values(Privilege),
+        description: 'setup files',
+      });
+      delete answer.fileCount;
+      delete answer.totalBytes;
+      req.flush(answer);
       await settle();
       expect(await root.getAllHarnesses(MatDialogHarness)).toHaveLength(0);
       const names = Array.from(page().querySelectorAll('[data-testid=directory-row]')).map((r) =>
         r.getAttribute('data-name'),
       );
       expect(names).toEqual(['existing', 'installers']);
+      // A new directory is empty, not unknown: no "—" until a reload.
+      const row = page().querySelector('[data-testid=directory-row][data-name=installers]');
+      expect(row?.textContent).toContain('0 B');
+      expect(row?.textContent).not.toContain('—');
     });
   });
 
@@ -216,7 +227,7 @@ describe('FeedListPage', () => {
       const confirm = await clickDelete();
       const text = await (await confirm.host()).text();
       expect(text).toContain('Delete “old”?');
-      expect(text).toContain('12 files, 3.40 GB will be deleted.');
+      expect(text).toContain('12 files, 3.40 GiB will be deleted.');
       backend.expectNone('/api/management/feeds/delete/old');
       await (await confirm.getHarness(MatButtonHarness.with({ text: 'Delete directory' }))).click();
       const req = backend.expectOne('/api/management/feeds/delete/old');

@@ -84,8 +84,10 @@ export class FeedListPage {
     });
     const created = await firstValueFrom(ref.afterClosed());
     if (!created) return;
+    // The create answer has no statistics: a new directory holds nothing yet.
+    const shown: Feed = { ...created, fileCount: created.fileCount ?? 0, totalBytes: created.totalBytes ?? 0 };
     this.feeds.update((list) =>
-      [...(list ?? []).filter((f) => f.name !== created.name), created].sort((a, b) =>
+      [...(list ?? []).filter((f) => f.name !== created.name), shown].sort((a, b) =>
         a.name.toLowerCase().localeCompare(b.name.toLowerCase()),
       ),
     );

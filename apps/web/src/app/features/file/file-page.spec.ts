@@ -167,7 +167,7 @@ describe('FilePage', () => {
       '/endpoints/installers/content/tools/win/setup.exe?download=true',
     );
     expect(byTestId('sha256').textContent?.trim()).toBe(SHA256);
-    expect(byTestId('size').textContent).toContain('1.50 KB');
+    expect(byTestId('size').textContent).toContain('1.50 KiB');
     expect(byTestId('size').textContent).toContain((1536).toLocaleString());
     expect(byTestId('download-count').textContent?.trim()).toBe('7');
     expect(byTestId('media-type').textContent?.trim()).toBe('application/octet-stream');
@@ -435,7 +435,7 @@ describe('FilePage', () => {
     });
     await settle();
     expect(byTestId('preview-text').textContent).toBe('hello\nworld');
-    expect(byTestId('preview-truncated').textContent).toContain('Showing the first 64.0 KB');
+    expect(byTestId('preview-truncated').textContent).toContain('Showing the first 64.0 KiB');
   });
 
   it('shows a small image from a signed URL', async () => {

@@ -166,11 +166,11 @@ describe('FeedSettings', () => {
     backend
       .expectOne('/api/management/feeds/update/installers')
       .flush(
-        { code: 'already_exists', message: 'A feed named "tools" already exists.' },
+        { code: 'already_exists', message: 'A directory named "tools" already exists.' },
         { status: 409, statusText: 'Conflict' },
       );
     await settle();
-    expect(alertText()).toBe('A feed named "tools" already exists.');
+    expect(alertText()).toBe('A directory named "tools" already exists.');
     expect(await (await nameInput()).getValue()).toBe('tools');
     expect(router.url).toBe('/feeds/installers/manage/settings');
 
@@ -194,7 +194,7 @@ describe('FeedSettings', () => {
     let confirm = await root.getHarness(MatDialogHarness);
     const text = await (await confirm.host()).text();
     expect(text).toContain('Delete “installers”?');
-    expect(text).toContain('12 files, 3.40 GB will be deleted.');
+    expect(text).toContain('12 files, 3.40 GiB will be deleted.');
     await (await confirm.getHarness(MatButtonHarness.with({ text: 'Cancel' }))).click();
     await settle();
     backend.expectNone('/api/management/feeds/delete/installers');

@@ -55,6 +55,7 @@ import { formatBytes, formatDate } from '../../shared/format';
   `,
   styles: `
     .table-wrap {
+      position: relative;
       overflow: auto;
       max-height: 60vh;
     }

@@ -137,16 +137,16 @@ describe('RetentionPanel', () => {
     await open();
     await showPreview();
     const totals = el.querySelector('[data-testid="preview-totals"]')?.textContent?.replace(/\s+/g, ' ');
-    expect(totals).toContain('120 files selected, 120 KB');
-    expect(totals).toContain('of 1000 files (1000 KB) checked');
-    expect(totals).toContain('Rule 1: 60 files, 60.0 KB');
-    expect(totals).toContain('Rule 2: 60 files, 60.0 KB');
+    expect(totals).toContain('120 files selected, 120 KiB');
+    expect(totals).toContain('of 1000 files (1000 KiB) checked');
+    expect(totals).toContain('Rule 1: 60 files, 60.0 KiB');
+    expect(totals).toContain('Rule 2: 60 files, 60.0 KiB');
     const rows = el.querySelectorAll('[data-testid="preview-row"]');
     expect(rows).toHaveLength(50);
     expect(rows[0].textContent).toContain('builds/1.0/app.zip');
     expect(rows[0].textContent).toContain('never');
     expect(rows[0].textContent).toContain('no download or change within 30 days #0');
-    expect(rows[1].textContent).toContain('1.00 KB');
+    expect(rows[1].textContent).toContain('1.00 KiB');
 
     const paginator = await loader.getHarness(MatPaginatorHarness);
     expect(await paginator.getRangeLabel()).toBe('1 – 50 of 120');
@@ -166,7 +166,7 @@ describe('RetentionPanel', () => {
     const dialog = await root.getHarness(MatDialogHarness);
     const text = await dialog.getText();
     expect(text).toContain('120 files');
-    expect(text).toContain('120 KB');
+    expect(text).toContain('120 KiB');
     await (await root.getHarness(MatButtonHarness.with({ selector: '[data-testid="confirm"]' }))).click();
     await fixture.whenStable();
 
@@ -202,7 +202,7 @@ describe('RetentionPanel', () => {
     expect(progress).toContain('completed');
     expect(progress).toContain('deleted 118');
     expect(progress).toContain('skipped 2');
-    expect(progress).toContain('118 KB freed');
+    expect(progress).toContain('118 KiB freed');
     // The history is read again, and polling stopped.
     backend.expectOne((r) => r.url === '/api/retention/builds/runs').flush([done]);
     await wait();

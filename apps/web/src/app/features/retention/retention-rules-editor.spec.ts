@@ -118,7 +118,7 @@ describe('RetentionRulesEditor', () => {
     await type(0, 'Keep the latest per folder', '0');
     expect(await errors(0, 'Keep the latest per folder')).toEqual(['Must be a whole number of files (1 or more).']);
     await type(0, 'Size quota', 'ten');
-    expect(await errors(0, 'Size quota')).toEqual(['Must be a whole number of KB (1 or more).']);
+    expect(await errors(0, 'Size quota')).toEqual(['Must be a whole number of KiB (1 or more).']);
     await type(0, 'Downloaded at most', '0');
     expect(await errors(0, 'Downloaded at most')).toEqual([]);
 

@@ -177,7 +177,7 @@ export function describeRule(rule: RetentionRuleJson): string {
   if (rule.keepLatestCount !== undefined)
     line += `, keeping the ${rule.keepLatestCount === 1 ? 'newest' : `${rule.keepLatestCount} newest`} per folder`;
   if (rule.sizeTriggerKb !== undefined)
-    line += `, only while ${rule.sizeExclusive ? 'the matching files hold' : 'the directory holds'} more than ${rule.sizeTriggerKb} KB`;
+    line += `, only while ${rule.sizeExclusive ? 'the matching files hold' : 'the directory holds'} more than ${rule.sizeTriggerKb} KiB`;
   return line;
 }
 

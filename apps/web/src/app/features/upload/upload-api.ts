@@ -68,9 +68,13 @@ export class UploadApi {
     return JSON.parse(response.body) as AssetItem;
   }
 
-  /** Lower-cased paths of every file at any depth below `folder` (`GET dir/{folder}?recursive=true`). */
-  async filesUnder(feed: string, folder: string): Promise<Set<string>> {
-    const url = `/endpoints/${encodeURIComponent(feed)}/dir/${encodePath(folder)}${folder ? '/' : ''}?recursive=true`;
+  /**
+   * Lower-cased paths of every file in `folder` (`GET dir/{folder}`), at any depth when `recursive`.
+   * A listing answers `[]` for a folder that does not exist: checking for files this way, unlike
+   * `GET metadata/{path}`, costs no 404 (which the browser would log) when they are new.
+   */
+  async filesUnder(feed: string, folder: string, recursive = true): Promise<Set<string>> {
+    const url = `/endpoints/${encodeURIComponent(feed)}/dir/${encodePath(folder)}${folder ? '/' : ''}${recursive ? '?recursive=true' : ''}`;
     const response = await this.transport.send({ method: 'GET', url });
     if (!ok(response.status)) throw new UploadError(response.status, failureMessage(response));
     const items = JSON.parse(response.body) as Pick<AssetItem, 'name' | 'parent' | 'type'>[];

@@ -306,6 +306,11 @@ describe('UploadPanel and UploadQueue', () => {
       expect(text).toContain('docs/big.bin');
       expect(text).not.toContain('new.txt');
       expect(server.count((c) => c.op === 'content')).toBe(0);
+      // Checked with one listing of the folder they go into: no GET metadata (a 404 per new file).
+      expect(server.calls.filter((c) => c.op === 'dir').map((c) => `${c.method} ${c.path}?${c.query}`)).toEqual([
+        'GET docs/?',
+      ]);
+      expect(server.count((c) => c.op === 'metadata')).toBe(0);
 
       await (await root.getHarness(MatButtonHarness.with({ selector: '[data-testid=overwrite-skip]' }))).click();
       await settle();

@@ -294,25 +294,36 @@ export class UploadQueue {
     }
   }
 
-  /** The items whose target exists as a file; items whose check failed are failed. */
+  /**
+   * The items whose target exists as a file, from one listing of each folder they go into (not a
+   * request per file, and no 404 for a new one); items whose check failed are failed.
+   */
   private async findExisting(batch: UploadItem[]): Promise<UploadItem[]> {
-    const existing: UploadItem[] = [];
-    const next = [...batch];
+    const byFolder = new Map<string, UploadItem[]>();
+    for (const item of batch) {
+      const key = `${item.feed}/${parentOf(item.path).toLowerCase()}`;
+      byFolder.set(key, [...(byFolder.get(key) ?? []), item]);
+    }
+    const existing = new Set<UploadItem>();
+    const next = [...byFolder.values()];
     const worker = async () => {
-      for (let item = next.shift(); item; item = next.shift()) {
-        if (item.state() !== 'checking') continue;
+      for (let group = next.shift(); group; group = next.shift()) {
+        const items = group.filter((i) => i.state() === 'checking');
+        if (items.length === 0) continue;
         try {
-          const found = await this.api.metadata(item.feed, item.path);
+          const files = await this.api.filesUnder(items[0].feed, parentOf(items[0].path), false);
           // A folder in the way is the server's to refuse (400 with its reason).
-          if (found && found.type !== 'dir') existing.push(item);
+          for (const item of items) if (files.has(item.path.toLowerCase())) existing.add(item);
         } catch (e) {
           if (e instanceof UploadError && e.status === 403) continue; // no View: the upload itself decides
-          this.fail(item, e instanceof Error ? e.message : String(e), e instanceof UploadError ? e.status : 0);
+          for (const item of items) {
+            this.fail(item, e instanceof Error ? e.message : String(e), e instanceof UploadError ? e.status : 0);
+          }
         }
       }
     };
     await Promise.all(Array.from({ length: this.options.checkConcurrency }, worker));
-    return batch.filter((i) => existing.includes(i));
+    return batch.filter((i) => existing.has(i));
   }
 
   private async ask(question: OverwriteQuestion): Promise<OverwriteChoice> {
@@ -592,6 +603,12 @@ export class UploadQueue {
 
 function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
+}
+
+/** The folder a path is in (`''` at the top). */
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
 }
 
 /** The deepest folder that holds every one of `paths` (`` for the directory's root). */

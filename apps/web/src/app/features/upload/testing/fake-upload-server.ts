@@ -78,11 +78,13 @@ export class FakeUploadServer {
     const multipart = call.query.get('multipart');
     const body = call.request.body ? await readText(call.request.body) : '';
     if (call.op === 'dir') {
-      // Recursive listing of a folder: its files at any depth (folders are left out here).
+      // A listing of a folder: its files at any depth when recursive, else its own (folders are left
+      // out here); `[]` for a folder that does not exist, as on the server.
       const folder = key.replace(/\/$/, '');
       const prefix = folder ? `${folder}/` : '';
+      const recursive = call.query.get('recursive') === 'true';
       const listed = [...this.files.keys()]
-        .filter((path) => path.startsWith(prefix))
+        .filter((path) => path.startsWith(prefix) && (recursive || !path.slice(prefix.length).includes('/')))
         .map((path) => {
           const slash = path.lastIndexOf('/');
           return slash < 0
