@@ -61,8 +61,24 @@ export interface AppConfig {
     /** Open connections per peer address (requests in flight behind a trusted proxy); 0 = no cap. */
     maxConnectionsPerAddress: number;
   };
+  /** What the server writes to its standard output (see common/logging). */
+  log: {
+    /** STOCKROOM_LOG_LEVEL: the least severe level written. */
+    level: LogLevel;
+    /** STOCKROOM_LOG_FORMAT: readable single lines, or one JSON object per line. */
+    format: LogFormat;
+    /** STOCKROOM_LOG_REQUESTS: one line per request (method, path, status, duration, bytes). */
+    requests: boolean;
+  };
+  /** On SIGTERM/SIGINT, how long requests in flight may run on before their connections are cut. */
+  shutdownSeconds: number;
   version: string;
 }
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ConfigError extends Error {}
 
@@ -109,6 +125,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     return fallback;
   };
 
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(env[name])}: expected one of ${allowed.join(', ')}`);
+    return fallback;
+  };
+
   const dataDirRaw = env['STOCKROOM_DATA_DIR']?.trim() || './data';
   const config: AppConfig = {
     port: int('PORT', 8624, 0, 65535),
@@ -143,6 +167,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       bodyIdleSeconds: int('STOCKROOM_BODY_IDLE_SECONDS', 60, 0),
       maxConnectionsPerAddress: int('STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS', 256, 0),
     },
+    log: {
+      level: oneOf('STOCKROOM_LOG_LEVEL', LOG_LEVELS, 'info'),
+      format: oneOf('STOCKROOM_LOG_FORMAT', LOG_FORMATS, 'text'),
+      requests: bool('STOCKROOM_LOG_REQUESTS'),
+    },
+    shutdownSeconds: int('STOCKROOM_SHUTDOWN_SECONDS', 25, 0, 3600),
     version: STOCKROOM_VERSION,
   };
 

@@ -4,6 +4,7 @@ import { isStorageError, StorageErrorCode } from '@stockroom/storage';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorDetails, httpStatusOf } from './app-error';
+import { pathOnly } from '../logging/request-logging';
 import { isDatabaseUnavailable } from './database-errors';
 
 /** How a protocol writes an error's body: the console's `/api` JSON `{code, message}`, ProGet's text. */
@@ -107,7 +108,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         case StorageErrorCode.Unavailable:
         case StorageErrorCode.AccessDenied:
           // The provider's message names the blob key and the store's address: for the log only.
-          this.logger.warn(`${req.method} ${req.originalUrl}: storage unavailable: ${exception.message}`);
+          this.logger.warn(`${req.method} ${pathOnly(req.originalUrl)}: storage unavailable: ${exception.message}`);
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
@@ -127,7 +128,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
             details: { requestAbandoned: true },
           };
         case StorageErrorCode.NotFound:
-          this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
+          this.logger.error(`${req.method} ${pathOnly(req.originalUrl)}: blob missing from storage: ${exception.message}`);
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
@@ -139,7 +140,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
+      this.logger.warn(`${req.method} ${pathOnly(req.originalUrl)}: database unavailable (${(exception as Error).message})`);
       return {
         status: 503,
         code: ErrorCode.ServiceUnavailable,
@@ -149,7 +150,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const requestId = randomUUID();
     this.logger.error(
-      `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
+      `[${requestId}] ${req.method} ${pathOnly(req.originalUrl)}: ${(exception as Error)?.stack ?? String(exception)}`,
     );
     return {
       status: 500,
