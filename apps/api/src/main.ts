@@ -66,10 +66,13 @@ function stopOnSignals(app: INestApplication, config: AppConfig, logger: Logger)
     stopping = true;
     logger.log(`${signal}: shutting down`);
     // A hook that hangs (a database that does not answer) must not keep the process alive.
-    setTimeout(() => {
-      logger.error(`Shutdown did not finish within ${config.shutdownSeconds + 15} s; exiting anyway`);
-      process.exit(1);
-    }, (config.shutdownSeconds + 15) * 1000).unref();
+    setTimeout(
+      () => {
+        logger.error(`Shutdown did not finish within ${config.shutdownSeconds + 15} s; exiting anyway`);
+        process.exit(1);
+      },
+      (config.shutdownSeconds + 15) * 1000,
+    ).unref();
     let code = 0;
     await app.close().catch((e: unknown) => {
       logger.error(`Shutdown: ${describe(e)}`);

@@ -128,7 +128,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
             details: { requestAbandoned: true },
           };
         case StorageErrorCode.NotFound:
-          this.logger.error(`${req.method} ${pathOnly(req.originalUrl)}: blob missing from storage: ${exception.message}`);
+          this.logger.error(
+            `${req.method} ${pathOnly(req.originalUrl)}: blob missing from storage: ${exception.message}`,
+          );
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
@@ -140,7 +142,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${req.method} ${pathOnly(req.originalUrl)}: database unavailable (${(exception as Error).message})`);
+      this.logger.warn(
+        `${req.method} ${pathOnly(req.originalUrl)}: database unavailable (${(exception as Error).message})`,
+      );
       return {
         status: 503,
         code: ErrorCode.ServiceUnavailable,

@@ -27,7 +27,13 @@ export const REDACTED_PATHS = [
  * initialized", "successfully started") is logged at debug, not info: at the default level a start
  * prints what a user needs, and the banner stays the last thing on the screen.
  */
-const FRAMEWORK_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader', 'NestFactory', 'NestApplication']);
+const FRAMEWORK_CONTEXTS = new Set([
+  'RoutesResolver',
+  'RouterExplorer',
+  'InstanceLoader',
+  'NestFactory',
+  'NestApplication',
+]);
 
 /** The fields pino writes on every line; the text format shows them in its own way. */
 const BASE_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'err', 'reqId']);
@@ -75,7 +81,9 @@ export function textLine(jsonLine: string): string {
   }
   const message = typeof entry['msg'] === 'string' ? entry['msg'] : '';
   if (entry['event'] === 'ready') return boxed(message.split('\n'));
-  const level = String(entry['level'] ?? '').toUpperCase().padEnd(5);
+  const level = String(entry['level'] ?? '')
+    .toUpperCase()
+    .padEnd(5);
   const context = typeof entry['context'] === 'string' && entry['context'] ? ` [${entry['context']}]` : '';
   const extras = Object.entries(entry)
     .filter(([key]) => !BASE_FIELDS.has(key) && key !== 'req' && key !== 'res' && key !== 'responseTime')
@@ -88,8 +96,8 @@ export function textLine(jsonLine: string): string {
 
 /** Lines framed by rules of `=`, so that they stand out of the log around them. */
 function boxed(lines: string[]): string {
-  const rule = '='.repeat(Math.min(100, Math.max(60, ...lines.map((l) => l.length + 4))));
-  return `\n${rule}\n${lines.map((l) => `  ${l}`).join('\n')}\n${rule}\n\n`;
+  const rule = '='.repeat(Math.min(80, Math.max(60, ...lines.map((l) => l.length + 4))));
+  return `\n${rule}\n${lines.map((l) => (l ? `  ${l}` : '')).join('\n')}\n${rule}\n\n`;
 }
 
 /**

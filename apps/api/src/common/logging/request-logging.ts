@@ -5,7 +5,7 @@ import { pinoHttp, type HttpLogger } from 'pino-http';
 const START = Symbol('stockroom.requestStart');
 
 interface Started {
-  [START]?: { at: number; read: number; written: number };
+  [START]?: { at: number; written: number };
 }
 
 /** A URL's path only: query strings carry signed-URL tokens and other secrets, never logged. */
@@ -18,8 +18,7 @@ export function pathOnly(url: string | undefined): string {
 /**
  * pino-http, first in the chain so that every request gets `req.log` (its id on every line logged
  * while it runs) and, with STOCKROOM_LOG_REQUESTS, one line when it ends: method, path (never the
- * query), status, duration and the bytes read and written on the connection for it (headers
- * included). A response that never finished is said to be aborted by the client.
+ * query), status, duration and the bytes sent on the connection for it (headers included). A response that never finished is said to be aborted by the client.
  */
 export function requestLogging(logger: pino.Logger, logRequests: boolean): HttpLogger {
   const middleware = pinoHttp({
@@ -40,18 +39,20 @@ export function requestLogging(logger: pino.Logger, logRequests: boolean): HttpL
     customSuccessMessage: (req, res, ms) => requestLine(req, res, ms),
     customErrorMessage: (req, res) =>
       requestLine(req, res, Date.now() - ((res as ServerResponse & Started)[START]?.at ?? Date.now())),
-    customSuccessObject: (req, res, val: Record<string, unknown>) => ({ ...fields(req, res), ...val }),
-    customErrorObject: (req, res, _err, val: Record<string, unknown>) => {
-      // The error is the connection's fate (aborted, reset), already said in the message.
-      const { err: _ignored, ...rest } = val;
-      return { ...fields(req, res), ...rest };
-    },
+    // The status is in `status`; an error is the connection's fate (aborted), said in the message.
+    customSuccessObject: (req, res, val: Record<string, unknown>) => ({
+      ...fields(req, res),
+      responseTime: val['responseTime'],
+    }),
+    customErrorObject: (req, res, _err, val: Record<string, unknown>) => ({
+      ...fields(req, res),
+      responseTime: val['responseTime'],
+    }),
   });
   return Object.assign((req: IncomingMessage, res: ServerResponse, next?: () => void) => {
     const socket = req.socket as typeof req.socket | null;
     (res as ServerResponse & Started)[START] = {
       at: Date.now(),
-      read: socket?.bytesRead ?? 0,
       written: socket?.bytesWritten ?? 0,
     };
     middleware(req, res, next);
@@ -65,8 +66,7 @@ function fields(req: IncomingMessage, res: ServerResponse): Record<string, unkno
     method: req.method,
     path: pathOnly((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url),
     status: res.statusCode,
-    bytesIn: start && socket ? socket.bytesRead - start.read : undefined,
-    bytesOut: start && socket ? socket.bytesWritten - start.written : undefined,
+    bytes: start && socket ? socket.bytesWritten - start.written : undefined,
     aborted: !res.writableEnded || undefined,
   };
 }
@@ -74,5 +74,5 @@ function fields(req: IncomingMessage, res: ServerResponse): Record<string, unkno
 function requestLine(req: IncomingMessage, res: ServerResponse, ms: number): string {
   const f = fields(req, res);
   const aborted = f['aborted'] ? ' (aborted by the client)' : '';
-  return `${String(f['method'])} ${String(f['path'])} ${res.statusCode} ${ms}ms in=${String(f['bytesIn'] ?? 0)}B out=${String(f['bytesOut'] ?? 0)}B${aborted}`;
+  return `${String(f['method'])} ${String(f['path'])} ${res.statusCode} ${ms}ms ${String(f['bytes'] ?? 0)}B${aborted}`;
 }

@@ -46,16 +46,18 @@ export function startupBanner(info: BannerInfo): { message: string; fields: Reco
     lines.push(
       '',
       `Created user "${info.adminUser}" with password: ${info.admin.generatedPassword}`,
-      'This password is shown only this once: sign in and change it (console: your name ▸ Change password).',
+      'It is shown only this once: sign in and change it',
+      '(console: your name ▸ Change password).',
     );
     fields['adminPassword'] = info.admin.generatedPassword;
   } else if (info.admin.created) {
-    lines.push('', `Sign in as "${info.adminUser}" with the password you set in STOCKROOM_ADMIN_PASSWORD.`);
+    lines.push('', `Sign in as "${info.adminUser}" with the password from STOCKROOM_ADMIN_PASSWORD.`);
   } else {
     lines.push(
       '',
-      `Sign in as "${info.adminUser}" (or your own user) with the password printed at the first start,`,
-      'or the STOCKROOM_ADMIN_PASSWORD set then; scripts: curl -u user:password, or an API key (X-ApiKey).',
+      `Sign in as "${info.adminUser}" (or your own user) with the password printed at`,
+      'the first start, or the STOCKROOM_ADMIN_PASSWORD set then.',
+      'Scripts: curl -u user:password, or an API key (X-ApiKey header).',
     );
   }
   return { message: lines.join('\n'), fields };

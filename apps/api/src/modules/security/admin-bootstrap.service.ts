@@ -67,7 +67,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     } else {
       // Not logged here: main.ts shows it in the start banner, the last thing printed at start.
       this.outcome = { created: true, generatedPassword: password };
-      this.logger.log(`The ${ADMIN_USER} user was made with a random password: see the banner once the server listens.`);
+      this.logger.log(
+        `The ${ADMIN_USER} user was made with a random password: see the banner once the server listens.`,
+      );
     }
   }
 
