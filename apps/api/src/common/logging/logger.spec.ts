@@ -35,7 +35,7 @@ describe('logs', () => {
     const nest = nestLogger(logger);
     nest.log('Storage move 3 completed', 'StorageMovesService');
     logger.error({ err: new Error('boom') }, 'failed');
-    expect(text()).toMatch(/^\S+Z INFO  \[StorageMovesService\] Storage move 3 completed\n/);
+    expect(text()).toMatch(/^\S+Z INFO {2}\[StorageMovesService\] Storage move 3 completed\n/);
     expect(text()).toMatch(/ERROR failed\n {4}Error: boom\n {4,}at /);
   });
 
