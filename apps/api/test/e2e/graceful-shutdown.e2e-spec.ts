@@ -162,4 +162,35 @@ describe('graceful shutdown on SIGTERM (child-process server)', () => {
     expect(await downloadCount(db, 'big.bin')).toBe(2);
     expect(await downloadCount(db, 'small.txt')).toBe(1);
   }, 120_000);
+
+  it('with the embedded PostgreSQL: the database outlives the drain, then stops, and the exit is 0', async () => {
+    // Its own data dir: a server of its own with the embedded PostgreSQL under it.
+    const own = await mkdtemp(join(tmpdir(), 'stockroom-shutdown-embedded-'));
+    try {
+      const s = await startServerProcess(
+        { DATABASE_URL: '', STOCKROOM_SHUTDOWN_SECONDS: '20' },
+        { dataDir: own, timeoutMs: 120_000 },
+      );
+      server = s;
+      await createFeed(s as unknown as TestApp, 'files');
+      expect((await raw(s, 'PUT', '/endpoints/files/content/big.bin', { body: content })).status).toBe(201);
+      const download = pausedDownload(s, '/endpoints/files/content/big.bin');
+      expect((await download.response).statusCode).toBe(200);
+      const mark = s.output().length;
+      process.kill(s.pid, 'SIGTERM');
+      expect(await refusedWithin(s.port, 5000)).toBe(true);
+      // Longer than the embedded PostgreSQL takes to stop: had it stopped on the signal, the process
+      // would be gone (exit 143) and the download cut.
+      await new Promise((r) => setTimeout(r, 3000));
+      const { body, complete } = await download.read();
+      expect(complete).toBe(true);
+      expect(sha1(body)).toBe(sha1(content));
+      expect(await s.exited).toEqual({ code: 0, signal: null });
+      expect(s.output().slice(mark)).toMatch(/Stopped/);
+    } finally {
+      await server?.stop();
+      server = undefined;
+      await rm(own, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
