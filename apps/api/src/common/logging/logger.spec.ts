@@ -4,7 +4,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import type pino from 'pino';
 import type { LogFormat, LogLevel } from '../../config/app-config';
-import { createLogger, StockroomLogger } from './logger';
+import { createLogger, StockroomLogger, textLine } from './logger';
 import { requestLogging } from './request-logging';
 import { startupBanner } from './startup-banner';
 
@@ -37,6 +37,16 @@ describe('logs', () => {
     logger.error({ err: new Error('boom') }, 'failed');
     expect(text()).toMatch(/^\S+Z INFO {2}\[StorageMovesService\] Storage move 3 completed\n/);
     expect(text()).toMatch(/ERROR failed\n {4}Error: boom\n {4,}at /);
+  });
+
+  it('text: a request line is its message alone; other entries keep their extra fields', () => {
+    const line = (o: object) => textLine(JSON.stringify({ level: 'info', time: 'T', ...o }));
+    expect(
+      line({ reqId: 3, method: 'GET', path: '/a', status: 200, bytes: 9, responseTime: 4, msg: 'GET /a 200 4ms 9B' }),
+    ).toBe('T INFO  GET /a 200 4ms 9B\n');
+    expect(line({ context: 'Retention', msg: 'run done', deleted: 3 })).toBe(
+      'T INFO  [Retention] run done deleted=3\n',
+    );
   });
 
   it("moves Nest's route-mapping chatter to debug: absent at info, present at debug", () => {

@@ -85,7 +85,9 @@ export function textLine(jsonLine: string): string {
     .toUpperCase()
     .padEnd(5);
   const context = typeof entry['context'] === 'string' && entry['context'] ? ` [${entry['context']}]` : '';
+  // A request line's message says it all (request-logging.ts); other entries show their fields.
   const extras = Object.entries(entry)
+    .filter(() => entry['responseTime'] === undefined)
     .filter(([key]) => !BASE_FIELDS.has(key) && key !== 'req' && key !== 'res' && key !== 'responseTime')
     .map(([key, value]) => ` ${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join('');

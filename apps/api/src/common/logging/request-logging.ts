@@ -65,7 +65,8 @@ function fields(req: IncomingMessage, res: ServerResponse): Record<string, unkno
   return {
     method: req.method,
     path: pathOnly((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url),
-    status: res.statusCode,
+    // No answer was sent (a client that went away mid-upload): no status to report.
+    status: res.headersSent ? res.statusCode : undefined,
     bytes: start && socket ? socket.bytesWritten - start.written : undefined,
     aborted: !res.writableEnded || undefined,
   };
@@ -74,5 +75,5 @@ function fields(req: IncomingMessage, res: ServerResponse): Record<string, unkno
 function requestLine(req: IncomingMessage, res: ServerResponse, ms: number): string {
   const f = fields(req, res);
   const aborted = f['aborted'] ? ' (aborted by the client)' : '';
-  return `${String(f['method'])} ${String(f['path'])} ${res.statusCode} ${ms}ms ${String(f['bytes'] ?? 0)}B${aborted}`;
+  return `${String(f['method'])} ${String(f['path'])} ${String(f['status'] ?? '-')} ${ms}ms ${String(f['bytes'] ?? 0)}B${aborted}`;
 }
