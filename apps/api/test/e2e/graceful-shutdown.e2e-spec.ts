@@ -100,9 +100,9 @@ describe('graceful shutdown on SIGTERM (child-process server)', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const start = async (shutdownSeconds: number) => {
+  const start = async (shutdownSeconds: number, env: Record<string, string> = {}) => {
     server = await startServerProcess(
-      { DATABASE_URL: db.url, STOCKROOM_SHUTDOWN_SECONDS: String(shutdownSeconds) },
+      { DATABASE_URL: db.url, STOCKROOM_SHUTDOWN_SECONDS: String(shutdownSeconds), ...env },
       { dataDir },
     );
     return server;
@@ -141,7 +141,7 @@ describe('graceful shutdown on SIGTERM (child-process server)', () => {
   }, 120_000);
 
   it('cuts a request still running at the deadline, and still exits 0', async () => {
-    const s = await start(1);
+    const s = await start(1, { STOCKROOM_LOG_REQUESTS: 'true' });
     // Counted in memory just now: only the flush at shutdown can write it (the periodic one runs
     // once a second, and stops when the shutdown starts).
     expect((await raw(s, 'GET', '/endpoints/files/content/small.txt')).text).toBe('small');
@@ -155,6 +155,11 @@ describe('graceful shutdown on SIGTERM (child-process server)', () => {
     // One second of drain, then the rest of the shutdown: well under the 5 s after which stop() would SIGKILL.
     expect(Date.now() - signalled).toBeLessThan(5000);
     expect(s.output().slice(mark)).toMatch(/1 request\(s\) still running after 1 s: closing their connections/);
+    // The request line says who cut it: the server, not the client.
+    expect(s.output().slice(mark)).toMatch(
+      /GET \/endpoints\/files\/content\/big\.bin 200 \d+ms \d+B \(cut at the shutdown deadline\)/,
+    );
+    expect(s.output().slice(mark)).not.toMatch(/aborted by the client/);
     const { body, complete } = await download.read();
     expect(complete).toBe(false);
     expect(body.length).toBeLessThan(SIZE);

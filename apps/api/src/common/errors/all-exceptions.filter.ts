@@ -4,6 +4,7 @@ import { isStorageError, StorageErrorCode } from '@stockroom/storage';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorDetails, httpStatusOf } from './app-error';
+import { cutAtShutdown } from '../http/graceful-shutdown';
 import { pathOnly } from '../logging/request-logging';
 import { isDatabaseUnavailable } from './database-errors';
 
@@ -52,7 +53,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // The client closed the connection (or its body went idle and the server cut it): whatever
       // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
       // fault of ours, and there is no one left to answer.
-      this.logger.log(`${req.method} ${req.path}: aborted by the client (${describe(exception)})`);
+      const who = cutAtShutdown(req.socket) ? 'cut at the shutdown deadline' : 'aborted by the client';
+      this.logger.log(`${req.method} ${req.path}: ${who} (${describe(exception)})`);
       res.destroy();
       return;
     }

@@ -1,7 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+
+const CUT = Symbol('stockroom.cutAtShutdown');
+
+/** True when the server itself closed this connection at the shutdown deadline (not the client). */
+export function cutAtShutdown(socket: Socket | null | undefined): boolean {
+  return !!socket && (socket as Socket & { [CUT]?: boolean })[CUT] === true;
+}
 
 /**
  * The HTTP side of a shutdown (SIGTERM/SIGINT → app.close()): before any service stops, the server
@@ -54,6 +62,7 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(
         `${this.inFlight.size} request(s) still running after ${this.config.shutdownSeconds} s: closing their connections`,
       );
+      for (const res of this.inFlight) if (res.socket) (res.socket as Socket & { [CUT]?: boolean })[CUT] = true;
       server.closeAllConnections();
     }
     await closed;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pino from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
+import { cutAtShutdown } from '../http/graceful-shutdown';
 
 const START = Symbol('stockroom.requestStart');
 
@@ -74,6 +75,10 @@ function fields(req: IncomingMessage, res: ServerResponse): Record<string, unkno
 
 function requestLine(req: IncomingMessage, res: ServerResponse, ms: number): string {
   const f = fields(req, res);
-  const aborted = f['aborted'] ? ' (aborted by the client)' : '';
+  const aborted = !f['aborted']
+    ? ''
+    : cutAtShutdown(req.socket)
+      ? ' (cut at the shutdown deadline)'
+      : ' (aborted by the client)';
   return `${String(f['method'])} ${String(f['path'])} ${String(f['status'] ?? '-')} ${ms}ms ${String(f['bytes'] ?? 0)}B${aborted}`;
 }
