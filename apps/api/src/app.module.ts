@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type pino from 'pino';
 import { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { BodyValidationPipe } from './common/http/body-validation.pipe';
+import { GracefulShutdown } from './common/http/graceful-shutdown';
+import { StockroomLogger } from './common/logging/logger';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
 import { DatabaseHealth } from './database/database-health';
@@ -26,8 +30,13 @@ import { OpenApiModule } from './openapi/openapi.module';
 
 @Module({})
 export class AppModule {
-  /** The config is parsed before Nest starts and handed in (no second parse). */
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  /**
+   * The config is parsed before Nest starts and handed in (no second parse). `logger`: the server's
+   * pino logger, which then also backs Nest's (see common/logging); absent: tests, silent.
+   */
+  static forRoot(config: AppConfig, databaseUrl: string, logger?: pino.Logger): DynamicModule {
+    // pino-http runs first of all middleware (createApp); nestjs-pino uses its `req.log`.
+    const logging = logger ? [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true })] : [];
     return {
       module: AppModule,
       global: true,
@@ -44,8 +53,11 @@ export class AppModule {
         StorageSettingsModule,
         RetentionModule,
         OpenApiModule,
+        ...logging,
       ],
       providers: [
+        ...(logger ? [StockroomLogger] : []),
+        GracefulShutdown,
         { provide: APP_CONFIG, useValue: config },
         { provide: DATABASE_URL, useValue: databaseUrl },
         CoherentCache,

@@ -1,4 +1,4 @@
-import { INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import compression from 'compression';
@@ -17,6 +17,8 @@ import { createDataSource } from './database/data-source';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { OpenApiDocumentService } from './openapi/openapi-document.service';
 import { HttpMetrics, httpMetricsMiddleware } from './modules/observability/http-metrics';
+import { rootLogger, StockroomLogger } from './common/logging/logger';
+import { requestLogging } from './common/logging/request-logging';
 
 /** Applies pending migrations once, under an advisory lock so several nodes can start together. */
 export async function runMigrations(databaseUrl: string): Promise<void> {
@@ -45,18 +47,24 @@ function findConsole(configured: string | undefined): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-/** Builds the whole server: used by main.ts and by the e2e tests, so both run the same app. */
-export async function createApp(
-  config: AppConfig,
-  databaseUrl: string,
-  logger: LoggerService | false = new Logger(),
-): Promise<INestApplication> {
+/**
+ * Builds the whole server: used by main.ts and by the e2e tests, so both run the same app. Logs go
+ * through pino as configured (STOCKROOM_LOG_*); `logging: false` silences them (in-process tests).
+ */
+export async function createApp(config: AppConfig, databaseUrl: string, logging?: false): Promise<INestApplication> {
   await runMigrations(databaseUrl);
+  const pinoLogger = logging === false ? undefined : rootLogger(config);
   // No global body parser: asset bodies are raw streams and must reach the services unread.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, pinoLogger), {
     bodyParser: false,
-    logger,
+    ...(pinoLogger ? { bufferLogs: true } : { logger: false }),
   });
+  if (pinoLogger) {
+    app.useLogger(app.get(StockroomLogger));
+    // First of all middleware: every request (console files and early answers included) has its
+    // logger, and its line with STOCKROOM_LOG_REQUESTS.
+    app.use(requestLogging(pinoLogger, config.log.requests));
+  }
   if (config.trustProxy) app.set('trust proxy', true);
   // GET /api/openapi.json: built from the controllers on first request.
   app.get(OpenApiDocumentService).useBuilder(() => buildOpenApiDocument(app, config.version));

@@ -1,14 +1,17 @@
-import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from './config/app-config';
+import { INestApplication, Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { secureDataDir } from './config/data-dir';
 import { createApp } from './create-app';
+import { rootLogger, standaloneNestLogger } from './common/logging/logger';
+import { listeningUrl, startupBanner } from './common/logging/startup-banner';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { ADMIN_USER, AdminBootstrapService } from './modules/security/admin-bootstrap.service';
 
 let embedded: EmbeddedDatabase | undefined;
 
 async function bootstrap(): Promise<void> {
-  const logger = new Logger('Stockroom');
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (e) {
@@ -18,6 +21,10 @@ async function bootstrap(): Promise<void> {
     }
     throw e;
   }
+  const log = rootLogger(config);
+  // Every `new Logger(…)` goes through pino from here on, also before Nest exists.
+  Logger.overrideLogger(standaloneNestLogger(log));
+  const logger = new Logger('Stockroom');
 
   await secureDataDir(config.dataDir, !config.databaseUrl, logger);
   let databaseUrl = config.databaseUrl;
@@ -28,27 +35,59 @@ async function bootstrap(): Promise<void> {
   }
 
   const app = await createApp(config, databaseUrl);
-  const stop = async (signal: string) => {
-    logger.log(`${signal}: shutting down`);
-    await app.close().catch(() => undefined);
-    await embedded?.stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(app, config, logger);
 
   await app.listen(config.port, config.host);
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = config.baseUrl ?? `http://${shownHost}:${config.port}`;
-  logger.log(`Stockroom ${config.version} is running at ${url}`);
-  logger.log(`Data directory: ${config.dataDir}`);
-  logger.log(
-    `Asset API: ${url}/endpoints/{directory}/… — create a directory with POST ${url}/api/management/feeds/create`,
-  );
-  logger.log(
-    `Console: ${url}/ — sign in as "Admin" (its password was printed once, at first start, or is the ` +
-      'STOCKROOM_ADMIN_PASSWORD you set then). Scripts: curl -u Admin:<password> or an API key (X-ApiKey).',
-  );
+  const listening = listeningUrl((app.getHttpServer() as Server).address(), config.host);
+  // The start lines are shown whatever STOCKROOM_LOG_LEVEL says (scripts read the first).
+  const startLog = log.child({ context: 'Stockroom' }, { level: 'info' });
+  startLog.info(`Stockroom listening on ${listening}`);
+  const banner = startupBanner({
+    version: config.version,
+    listening,
+    publicUrl: config.baseUrl,
+    dataDir: config.dataDir,
+    adminUser: ADMIN_USER,
+    admin: app.get(AdminBootstrapService).takeOutcome(),
+  });
+  startLog.info(banner.fields, banner.message);
+}
+
+/**
+ * SIGTERM/SIGINT: `app.close()` runs the shutdown hooks of the services that own each part (the
+ * HTTP drain in GracefulShutdown, download counts, leases, the database pool), then the embedded
+ * PostgreSQL this process started stops, and the process exits 0. Nest's own enableShutdownHooks
+ * would re-raise the signal after closing, so the exit status would say "killed" rather than 0.
+ */
+function stopOnSignals(app: INestApplication, config: AppConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    // A hook that hangs (a database that does not answer) must not keep the process alive.
+    setTimeout(
+      () => {
+        logger.error(`Shutdown did not finish within ${config.shutdownSeconds + 15} s; exiting anyway`);
+        process.exit(1);
+      },
+      (config.shutdownSeconds + 15) * 1000,
+    ).unref();
+    let code = 0;
+    await app.close().catch((e: unknown) => {
+      logger.error(`Shutdown: ${describe(e)}`);
+      code = 1;
+    });
+    await embedded?.stop().catch((e: unknown) => logger.warn(`The embedded PostgreSQL did not stop: ${describe(e)}`));
+    logger.log('Stopped');
+    process.exit(code);
+  };
+  // embedded-postgres (through async-exit-hook) answers these signals by stopping its PostgreSQL and
+  // exiting 143 at once, under the requests still in flight: here it is stopped after the drain.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }
 
 /** A message for anything thrown or rejected: libraries reject with strings, or with nothing. */

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).metricsAccess).toBe('administer');
     expect(loadConfig({ STOCKROOM_METRICS_ACCESS: 'Public' }).metricsAccess).toBe('public');
     expect(() => loadConfig({ STOCKROOM_METRICS_ACCESS: 'everyone' })).toThrow(
-      /STOCKROOM_METRICS_ACCESS="everyone": expected administer or public/,
+      /STOCKROOM_METRICS_ACCESS="everyone": expected one of administer, public/,
     );
   });
 
@@ -43,5 +43,31 @@ describe('loadConfig', () => {
     ).toThrow(/STOCKROOM_CONTENT_URL: must have another host name/);
     expect(() => loadConfig({ STOCKROOM_CONTENT_URL: 'ftp://content.example.com' })).toThrow(/STOCKROOM_CONTENT_URL=/);
     expect(() => loadConfig({ STOCKROOM_SIGNED_URL_SECONDS: '0' })).toThrow(/STOCKROOM_SIGNED_URL_SECONDS="0"/);
+  });
+
+  it('reads the log and shutdown settings: quiet text logs and 25 s by default, bad values named', () => {
+    const defaults = loadConfig({});
+    expect(defaults.log).toEqual({ level: 'info', format: 'text', requests: false });
+    expect(defaults.shutdownSeconds).toBe(25);
+    const set = loadConfig({
+      STOCKROOM_LOG_LEVEL: 'DEBUG',
+      STOCKROOM_LOG_FORMAT: 'json',
+      STOCKROOM_LOG_REQUESTS: 'true',
+      STOCKROOM_SHUTDOWN_SECONDS: '5',
+      PORT: '0',
+    });
+    expect(set.log).toEqual({ level: 'debug', format: 'json', requests: true });
+    expect(set.shutdownSeconds).toBe(5);
+    expect(set.port).toBe(0);
+    expect(() =>
+      loadConfig({
+        STOCKROOM_LOG_LEVEL: 'verbose',
+        STOCKROOM_LOG_FORMAT: 'pretty',
+        STOCKROOM_LOG_REQUESTS: 'sometimes',
+        STOCKROOM_SHUTDOWN_SECONDS: '-1',
+      }),
+    ).toThrow(
+      /STOCKROOM_LOG_LEVEL="verbose": expected one of error, warn, info, debug, trace\n.*STOCKROOM_LOG_FORMAT="pretty": expected one of text, json\n.*STOCKROOM_LOG_REQUESTS="sometimes".*\n.*STOCKROOM_SHUTDOWN_SECONDS="-1"/,
+    );
   });
 });

@@ -63,11 +63,26 @@ export interface AppConfig {
   };
   /** Who may read `GET /metrics`: anyone, or callers holding Administer (the default). */
   metricsAccess: MetricsAccess;
+  /** What the server writes to its standard output (see common/logging). */
+  log: {
+    /** STOCKROOM_LOG_LEVEL: the least severe level written. */
+    level: LogLevel;
+    /** STOCKROOM_LOG_FORMAT: readable single lines, or one JSON object per line. */
+    format: LogFormat;
+    /** STOCKROOM_LOG_REQUESTS: one line per request (method, path, status, duration, bytes). */
+    requests: boolean;
+  };
+  /** On SIGTERM/SIGINT, how long requests in flight may run on before their connections are cut. */
+  shutdownSeconds: number;
   version: string;
 }
 
 export const METRICS_ACCESS = ['administer', 'public'] as const;
 export type MetricsAccess = (typeof METRICS_ACCESS)[number];
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ConfigError extends Error {}
 
@@ -114,11 +129,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     return fallback;
   };
 
-  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = env[name]?.trim().toLowerCase();
     if (!raw) return fallback;
-    if ((values as readonly string[]).includes(raw)) return raw as T;
-    problems.push(`${name}=${JSON.stringify(env[name])}: expected ${values.join(' or ')}`);
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(env[name])}: expected one of ${allowed.join(', ')}`);
     return fallback;
   };
 
@@ -157,6 +172,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxConnectionsPerAddress: int('STOCKROOM_MAX_CONNECTIONS_PER_ADDRESS', 256, 0),
     },
     metricsAccess: oneOf('STOCKROOM_METRICS_ACCESS', METRICS_ACCESS, 'administer'),
+    log: {
+      level: oneOf('STOCKROOM_LOG_LEVEL', LOG_LEVELS, 'info'),
+      format: oneOf('STOCKROOM_LOG_FORMAT', LOG_FORMATS, 'text'),
+      requests: bool('STOCKROOM_LOG_REQUESTS'),
+    },
+    shutdownSeconds: int('STOCKROOM_SHUTDOWN_SECONDS', 25, 0, 3600),
     version: STOCKROOM_VERSION,
   };
 

@@ -17,6 +17,8 @@ export interface ServerProcess {
   adminAuth: string;
   /** The last lines the server wrote (stdout and stderr), for failure messages. */
   output(): string;
+  /** Resolves when the process has exited, with its exit code (null when a signal killed it). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL: no shutdown hook runs, open requests and DB sessions die with the process. */
   kill(): Promise<void>;
   /**
@@ -82,10 +84,10 @@ export async function startServerProcess(
   child.stderr?.setEncoding('utf8').on('data', capture);
 
   let exited = false;
-  const exitedPromise = new Promise<void>((done) =>
-    child.once('exit', () => {
+  const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => {
       exited = true;
-      done();
+      done({ code, signal });
     }),
   );
   const url = `http://127.0.0.1:${port}`;
@@ -128,6 +130,7 @@ export async function startServerProcess(
     dataDir,
     adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
     output: () => output,
+    exited: exitedPromise,
     kill: () => waitExit('SIGKILL'),
     stop,
   };

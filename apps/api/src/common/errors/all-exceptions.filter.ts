@@ -4,6 +4,8 @@ import { isStorageError, StorageErrorCode } from '@stockroom/storage';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorDetails, httpStatusOf } from './app-error';
+import { cutAtShutdown } from '../http/graceful-shutdown';
+import { pathOnly } from '../logging/request-logging';
 import { isDatabaseUnavailable } from './database-errors';
 
 /** How a protocol writes an error's body: the console's `/api` JSON `{code, message}`, ProGet's text. */
@@ -51,7 +53,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // The client closed the connection (or its body went idle and the server cut it): whatever
       // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
       // fault of ours, and there is no one left to answer.
-      this.logger.log(`${req.method} ${req.path}: aborted by the client (${describe(exception)})`);
+      const who = cutAtShutdown(req.socket) ? 'cut at the shutdown deadline' : 'aborted by the client';
+      this.logger.log(`${req.method} ${req.path}: ${who} (${describe(exception)})`);
       res.destroy();
       return;
     }
@@ -107,7 +110,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         case StorageErrorCode.Unavailable:
         case StorageErrorCode.AccessDenied:
           // The provider's message names the blob key and the store's address: for the log only.
-          this.logger.warn(`${req.method} ${req.originalUrl}: storage unavailable: ${exception.message}`);
+          this.logger.warn(`${req.method} ${pathOnly(req.originalUrl)}: storage unavailable: ${exception.message}`);
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
@@ -127,7 +130,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
             details: { requestAbandoned: true },
           };
         case StorageErrorCode.NotFound:
-          this.logger.error(`${req.method} ${req.originalUrl}: blob missing from storage: ${exception.message}`);
+          this.logger.error(
+            `${req.method} ${pathOnly(req.originalUrl)}: blob missing from storage: ${exception.message}`,
+          );
           return {
             status: 503,
             code: ErrorCode.ServiceUnavailable,
@@ -139,7 +144,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error).message})`);
+      this.logger.warn(
+        `${req.method} ${pathOnly(req.originalUrl)}: database unavailable (${(exception as Error).message})`,
+      );
       return {
         status: 503,
         code: ErrorCode.ServiceUnavailable,
@@ -149,7 +156,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const requestId = randomUUID();
     this.logger.error(
-      `[${requestId}] ${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? String(exception)}`,
+      `[${requestId}] ${req.method} ${pathOnly(req.originalUrl)}: ${(exception as Error)?.stack ?? String(exception)}`,
     );
     return {
       status: 500,

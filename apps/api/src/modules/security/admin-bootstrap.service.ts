@@ -8,6 +8,15 @@ import { UsersRepository } from './users.repository';
 
 export const ADMIN_USER = 'Admin';
 
+/** What this start did about the Admin user, for the banner main.ts prints once the server listens. */
+export type AdminBootstrapOutcome =
+  /** Created now with a random password: shown once, in the banner. */
+  | { created: true; generatedPassword: string }
+  /** Created now with STOCKROOM_ADMIN_PASSWORD. */
+  | { created: true; generatedPassword?: undefined }
+  /** Users existed already (a later start, or another node was first). */
+  | { created: false; generatedPassword?: undefined };
+
 /**
  * First start: creates the `Admin` user with a global Administer rule — the only grant a fresh
  * install has. The password is STOCKROOM_ADMIN_PASSWORD, or a random one printed once. Several
@@ -16,6 +25,7 @@ export const ADMIN_USER = 'Admin';
 @Injectable()
 export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Security');
+  private outcome?: AdminBootstrapOutcome;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,17 +58,27 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return true;
     });
     if (!created) {
+      this.outcome = { created: false };
       if (given)
         this.logger.log('STOCKROOM_ADMIN_PASSWORD is only read on first start; users exist, so it was ignored.');
       return;
     }
     if (given) {
+      this.outcome = { created: true };
       this.logger.log(`Created user "${ADMIN_USER}" with the password from STOCKROOM_ADMIN_PASSWORD.`);
     } else {
-      this.logger.warn(`Created user "${ADMIN_USER}" with password: ${password}`);
-      this.logger.warn(
-        'This password is shown only once: sign in and change it (console: your name ▸ Change password).',
+      // Not logged here: main.ts shows it in the start banner, the last thing printed at start.
+      this.outcome = { created: true, generatedPassword: password };
+      this.logger.log(
+        `The ${ADMIN_USER} user was made with a random password: see the banner once the server listens.`,
       );
     }
+  }
+
+  /** This start's outcome, once: the generated password is not kept in memory after it is shown. */
+  takeOutcome(): AdminBootstrapOutcome {
+    const outcome = this.outcome ?? { created: false };
+    this.outcome = outcome.created ? { created: true } : outcome;
+    return outcome;
   }
 }
