@@ -41,6 +41,46 @@ const TYPEORM_QUERY_APIS = [
   'NotBrackets',
 ];
 
+/**
+ * Type-aware rules for the server side (apps/api with its tests, libs/api/storage): a codebase full of
+ * promises and streams, where an un-awaited promise is an unhandled rejection or a race. `files` are
+ * relative to the config that is loaded: the root one (`npx eslint apps/api/...`) or a project's
+ * (`nx lint api` runs from apps/api), hence a function. The Angular app and web-e2e do not use it.
+ */
+export function typeCheckedServerConfig(files) {
+  return [
+    {
+      files,
+      languageOptions: {
+        parserOptions: {
+          // Each file is checked with the tsconfig that owns it (tsconfig.app/lib.json or tsconfig.spec.json,
+          // found through the project's solution-style tsconfig.json).
+          projectService: true,
+          tsconfigRootDir: import.meta.dirname,
+        },
+      },
+      rules: {
+        // A promise nobody awaits: its rejection is unhandled (Node stops the process) and its work races
+        // whatever comes next. Fire-and-forget is written `void p` with the rejection caught.
+        '@typescript-eslint/no-floating-promises': 'error',
+        // A promise where a void callback is expected (event listeners, forEach, stream callbacks): nobody
+        // waits for it or sees its rejection.
+        '@typescript-eslint/no-misused-promises': 'error',
+        '@typescript-eslint/await-thenable': 'error',
+        // `return promise` inside try/catch/finally skips the catch and runs the finally too early.
+        '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+        '@typescript-eslint/only-throw-error': 'error',
+        // A switch over a union or an enum without a default names every member, so that adding one
+        // (a storage error code, a cache header type) is a lint error where it must be handled. A
+        // `default:` is an explicit catch-all and counts as exhaustive.
+        '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+        '@typescript-eslint/no-for-in-array': 'error',
+        '@typescript-eslint/no-array-delete': 'error',
+      },
+    },
+  ];
+}
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -158,4 +198,6 @@ export default [
       ],
     },
   },
+  // When ESLint runs from the workspace root; `nx lint api|storage` gets the same from the project's config.
+  ...typeCheckedServerConfig(['apps/api/**/*.{ts,cts}', 'libs/api/storage/**/*.{ts,cts}']),
 ];

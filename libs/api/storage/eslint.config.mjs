@@ -1,7 +1,8 @@
-import baseConfig from '../../../eslint.config.mjs';
+import baseConfig, { typeCheckedServerConfig } from '../../../eslint.config.mjs';
 
 export default [
   ...baseConfig,
+  ...typeCheckedServerConfig(['**/*.{ts,cts}']),
   {
     // The storage library is framework-free: it must stay usable outside Nest and TypeORM.
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.mts', '**/*.cts'],

@@ -31,10 +31,13 @@ function unzip(buf: Buffer): Promise<Record<string, string>> {
           zip.readEntry();
           return;
         }
-        zip.openReadStream(entry, async (e, s) => {
+        zip.openReadStream(entry, (e, s) => {
           if (e || !s) return reject(e);
-          out[entry.fileName] = (await streamToBuffer(s)).toString();
-          zip.readEntry();
+          // A failed read rejects the whole unzip (not an unhandled rejection and a test left hanging).
+          streamToBuffer(s).then((b) => {
+            out[entry.fileName] = b.toString();
+            zip.readEntry();
+          }, reject);
         });
       });
       zip.on('end', () => resolve(out));

@@ -139,8 +139,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
             message: 'The stored file is unavailable.',
             details: {},
           };
-        default:
-          break;
+        case StorageErrorCode.InvalidKey:
+        case StorageErrorCode.SizeMismatch:
+        case StorageErrorCode.Unknown:
+          break; // not expected this far (services answer the ones a client causes): the 500 below
       }
     }
     if (isDatabaseUnavailable(exception)) {

@@ -877,6 +877,8 @@ export class S3StorageProvider implements StorageProvider {
       case 'InvalidPart':
       case 'InvalidPartOrder':
         return make(StorageErrorCode.SizeMismatch, `Cannot ${what}: ${detail}`);
+      default:
+        break; // any other name (or none): the HTTP status and the network error code decide below
     }
     if (status === 403) {
       return make(
