@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config/app-config';
 import { secureDataDir } from './config/data-dir';
 import { createApp } from './create-app';
@@ -38,8 +39,12 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen(config.port, config.host);
+  // The port it really got: PORT=0 asks the system for a free one (tests and scripts do).
+  const port = (app.getHttpServer().address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = config.baseUrl ?? `http://${shownHost}:${config.port}`;
+  const listening = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  logger.log(`Stockroom listening on ${listening}`);
+  const url = config.baseUrl ?? listening;
   logger.log(`Stockroom ${config.version} is running at ${url}`);
   logger.log(`Data directory: ${config.dataDir}`);
   logger.log(
