@@ -16,7 +16,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('bad input: clear 4xx, nothing changed', () => {
   let t: TestApp;
   let ep: ReturnType<typeof endpoint>;
-  const snapshot = async () => (await ep('dir/?recursive=true')).text();
+  // The listing, without download counts: those of an earlier test's downloads are written up to
+  // a second later, and are not what bad input could change.
+  const snapshot = async () =>
+    JSON.stringify(
+      ((await (await ep('dir/?recursive=true')).json()) as Record<string, unknown>[]).map(
+        ({ downloadCount: _count, lastDownloaded: _last, ...item }) => item,
+      ),
+    );
 
   beforeAll(async () => {
     t = await startTestApp();
