@@ -3,6 +3,7 @@
 # disk storage) serves the API and the console, prints the Admin password once, and a newcomer
 # can sign in, create a user and a feed key, and use the key with curl; data survives a restart.
 set -euo pipefail
+export DISABLE_V8_COMPILE_CACHE=1 # ts-node (under nx) would leave its compile cache in the temp folder
 cd "$(dirname "$0")/.."
 # As root, the embedded PostgreSQL runs as "postgres", which must reach node_modules through
 # every parent folder of this checkout; say so loudly instead of failing for the environment's sake.
