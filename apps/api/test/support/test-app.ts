@@ -37,6 +37,10 @@ export async function startTestApp(
   env: Record<string, string> | ((port: number) => Record<string, string>) = {},
   db?: TestDatabase,
 ): Promise<TestApp> {
+  // A port chosen by a test could be taken by then: the function form asks the system for one.
+  if (typeof env !== 'function' && env['PORT']) {
+    throw new Error('startTestApp: give settings that need the port as a function of it, not PORT');
+  }
   const database = db ?? (await createTestDatabase());
   const workDir = await mkdtemp(join(tmpdir(), 'stockroom-test-app-'));
   const dataDir = join(workDir, 'data');
