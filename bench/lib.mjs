@@ -23,6 +23,10 @@ export function log(message) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * A port the system hands out now, for servers that cannot take port 0 themselves (nginx): another
+ * process may take it before they do, so their start is retried (see startNginx).
+ */
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -61,7 +65,19 @@ export function startChild(name, cmd, args, { env, logFile, cwd } = {}) {
   const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.pipe(out);
   proc.stderr.pipe(out);
-  const child = { name, proc, logFile, pid: proc.pid, exited: false };
+  const child = { name, proc, logFile, pid: proc.pid, exited: false, lines: [], onLine: undefined };
+  // Whole lines of its output, for waitForLine (a server on port 0 prints the port it got).
+  let pending = '';
+  const capture = (d) => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      if (child.lines.length < 1000) child.lines.push(line);
+      child.onLine?.(line);
+    }
+  };
+  proc.stdout.on('data', capture);
+  proc.stderr.on('data', capture);
   child.done = new Promise((resolve) => proc.on('close', (code, signal) => {
     child.exited = true;
     children.delete(child);
@@ -88,6 +104,24 @@ export async function stopAll() {
 export async function tail(file, lines = 30) {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/** The first line of `child`'s output matching `pattern` (its match); fails if the child exits first. */
+export async function waitForLine(child, pattern, timeoutMs = 180_000) {
+  const seen = child.lines.map((l) => l.match(pattern)).find(Boolean);
+  if (seen) return seen;
+  const match = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    child.onLine = (line) => {
+      const m = line.match(pattern);
+      if (m) (clearTimeout(timer), resolve(m));
+    };
+    child.done.then(() => (clearTimeout(timer), resolve(undefined)));
+  });
+  child.onLine = undefined;
+  if (match) return match;
+  const why = child.exited ? 'exited before it was listening' : `printed no ${pattern} within ${timeoutMs / 1000}s`;
+  throw new Error(`${child.name} ${why}:\n${await tail(child.logFile)}`);
 }
 
 /** Polls `url` until it answers 200; fails early if the child exits. */
@@ -286,18 +320,18 @@ export async function serverDatabaseUrl(databaseUrl) {
 }
 
 /**
- * Starts dist/apps/api/main.js on a free port with a generated admin password; waits for /health.
+ * Starts dist/apps/api/main.js on a port the system picks (PORT=0; it prints the URL it got) with a
+ * generated admin password; waits for /health.
  * `nodeArgs` (default: BENCH_SERVER_NODE_ARGS split on spaces, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
  * go before the script.
  */
 export async function startStockroom(databaseUrl, extraEnv = {}, { nodeArgs = serverNodeArgs() } = {}) {
-  const port = await freePort();
   const env = {
-    PORT: String(port), HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '',
+    PORT: '0', HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '',
     STOCKROOM_ADMIN_PASSWORD: ctx.adminPassword, ...extraEnv,
   };
   const child = startChild('stockroom', process.execPath, [...nodeArgs, MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
-  const base = `http://127.0.0.1:${port}`;
+  const [, base] = await waitForLine(child, /Stockroom listening on (http:\/\/127\.0\.0\.1:\d+)/);
   await waitForHttp(`${base}/health`, child);
   ctx.server = child;
   ctx.base = base;
@@ -324,8 +358,10 @@ export async function api(method, path, body) {
 export async function startNginx(root, { workerConnections = 64, extraHttp = '' } = {}) {
   const dir = join(ctx.tmp, 'nginx');
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
-  const conf = `daemon off;
+  // nginx cannot listen on port 0: a port the system handed out, and another if it was taken meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const conf = `daemon off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
@@ -339,13 +375,21 @@ http {
 ${extraHttp}  server { listen 127.0.0.1:${port}; root ${root}; }
 }
 `;
-  await writeFile(join(dir, 'nginx.conf'), conf);
-  const child = startChild('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-    logFile: join(dir, 'stdout.log'),
-  });
-  await waitForHttp(`http://127.0.0.1:${port}/ready.txt`, child, 15_000);
-  log(`nginx running on port ${port} (pid ${child.pid})`);
-  return { child, base: `http://127.0.0.1:${port}` };
+    await writeFile(join(dir, 'nginx.conf'), conf);
+    const child = startChild('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+      logFile: join(dir, 'stdout.log'),
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/ready.txt`, child, 15_000);
+    } catch (e) {
+      const inUse = /Address already in use/.test(await readFile(join(dir, 'error.log'), 'utf8').catch(() => ''));
+      await stopChild(child);
+      if (inUse && attempt < 5) continue;
+      throw e;
+    }
+    log(`nginx running on port ${port} (pid ${child.pid})`);
+    return { child, base: `http://127.0.0.1:${port}` };
+  }
 }
 
 /** Stops every child, the embedded PostgreSQL if any, drops the database and removes the temp dir. */

@@ -9,9 +9,9 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import {
-  GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, freePort, log,
+  GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, log,
   makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, serverDatabaseUrl, setupDatabase, startChild,
-  startNginx, startStockroom, stopChild, table, waitForHttp,
+  startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine,
 } from './lib.mjs';
 
 const RESULTS = join(ROOT, process.env.BENCH_QUICK === '1' ? 'dist/bench/results-quick.json' : 'dist/bench/results.json');
@@ -32,10 +32,10 @@ const L = sizeLabel(LARGE);
 async function startRawServer() {
   const dir = join(ctx.tmp, 'raw-uploads');
   await mkdir(dir);
-  const port = await freePort();
-  const child = startChild('raw-upload-server', process.execPath, [join(ROOT, 'bench/raw-upload-server.mjs'), String(port), dir], {
+  const child = startChild('raw-upload-server', process.execPath, [join(ROOT, 'bench/raw-upload-server.mjs'), '0', dir], {
     logFile: join(ctx.tmp, 'raw-upload-server.log'),
   });
+  const [, port] = await waitForLine(child, /^raw upload server listening on (\d+)$/, 15_000);
   await waitForHttp(`http://127.0.0.1:${port}/`, child, 15_000);
   const clear = async () => Promise.all((await readdir(dir)).map((f) => rm(join(dir, f))));
   return { child, base: `http://127.0.0.1:${port}`, clear };

@@ -14,9 +14,9 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   GiB, KiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, clockTicks, cpuSnapshot, cpuUsage, ctx, curl, currentRss, ensureBuild,
-  ensureTool, freePort, log,
+  ensureTool, log,
   makeFile, makeTempDir, median, peakRss, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild,
-  startStockroom, stopChild, table, waitForPort,
+  startStockroom, stopChild, table, waitForLine,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -62,12 +62,12 @@ function packageBin(pkg, name) {
 async function startS3() {
   const dir = join(ctx.tmp, 's3rver');
   await mkdir(dir);
-  const port = await freePort();
   // --openssl-legacy-provider: without it s3rver answers 500 to paginated ListObjectsV2 on Node 17+.
+  // Port 0: the system picks one, and s3rver prints it.
   const child = startChild('s3rver', process.execPath,
-    ['--openssl-legacy-provider', packageBin('s3rver', 's3rver'), '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'],
+    ['--openssl-legacy-provider', packageBin('s3rver', 's3rver'), '-d', dir, '-a', '127.0.0.1', '-p', '0', '--silent'],
     { logFile: join(ctx.tmp, 's3rver.log'), cwd: ROOT });
-  await waitForPort(port, child);
+  const [, port] = await waitForLine(child, /^S3rver listening on 127\.0\.0\.1:(\d+)$/, 30_000);
   const endpoint = `http://127.0.0.1:${port}`;
   // The same client settings as S3StorageProvider.
   const client = new S3Client({
@@ -108,13 +108,13 @@ async function startS3() {
 async function startAzure() {
   const dir = join(ctx.tmp, 'azurite');
   await mkdir(dir);
-  const port = await freePort();
-  // --skipApiVersionCheck: the SDK speaks a newer API version than Azurite 3.35 knows.
+  // --skipApiVersionCheck: the SDK speaks a newer API version than Azurite 3.35 knows. Port 0: the
+  // system picks one, and Azurite prints it.
   const child = startChild('azurite', process.execPath,
-    [packageBin('azurite', 'azurite-blob'), '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir,
+    [packageBin('azurite', 'azurite-blob'), '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', dir,
       '--skipApiVersionCheck', '--disableTelemetry', '--silent'],
     { logFile: join(ctx.tmp, 'azurite.log'), cwd: ROOT });
-  await waitForPort(port, child);
+  const [, port] = await waitForLine(child, /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
   const blobEndpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`;

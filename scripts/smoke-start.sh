@@ -3,6 +3,7 @@
 # disk storage) serves the API and the console, prints the Admin password once, and a newcomer
 # can sign in, create a user and a feed key, and use the key with curl; data survives a restart.
 set -euo pipefail
+export DISABLE_V8_COMPILE_CACHE=1 # ts-node (under nx) would leave its compile cache in the temp folder
 cd "$(dirname "$0")/.."
 # As root, the embedded PostgreSQL runs as "postgres", which must reach node_modules through
 # every parent folder of this checkout; say so loudly instead of failing for the environment's sake.
@@ -19,20 +20,31 @@ if [ "$(id -u)" = 0 ]; then
 fi
 dir=$(mktemp -d)
 chmod 755 "$dir" # as root, the embedded PostgreSQL runs as "postgres" and must reach it
-port=$((20000 + RANDOM % 20000))
 log="$dir/server.log"
+: >"$log"
 pid=""
+port=""
+base=""
 cleanup() {
   [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
 
+# PORT=0: the system hands the server a free port, and the server prints the URL it got
+# ("Stockroom listening on http://<host>:<port>"), read from its log.
 start() {
-  env -u DATABASE_URL PORT=$port STOCKROOM_DATA_DIR="$dir/data" npm start >>"$log" 2>&1 &
+  local seen
+  seen=$(grep -c "Stockroom listening on http://" "$log" || true)
+  env -u DATABASE_URL PORT=0 STOCKROOM_DATA_DIR="$dir/data" npm start >>"$log" 2>&1 &
   pid=$!
+  port=""
   for _ in $(seq 1 180); do
-    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
+    if [ -z "$port" ] && [ "$(grep -c "Stockroom listening on http://" "$log" || true)" -gt "$seen" ]; then
+      port=$(grep -o "Stockroom listening on http://[^ ]*" "$log" | tail -1 | sed -E 's/^[^:]*:[^:]*:([0-9]+).*/\1/')
+      base="http://127.0.0.1:$port"
+    fi
+    [ -n "$port" ] && curl -fs "$base/health" >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "smoke: server exited"; exit 1; }
     sleep 1
   done
@@ -44,7 +56,6 @@ stop() {
 
 start
 grep -q "is running at http://localhost:$port" "$log" || { cat "$log"; echo "smoke: no URL printed"; exit 1; }
-base="http://127.0.0.1:$port"
 pw=$(sed -n 's/.*Created user "Admin" with password: \([A-Za-z0-9_-]*\).*/\1/p' "$log" | head -1)
 [ -n "$pw" ] || { cat "$log"; echo "smoke: the first start printed no Admin password"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/security/users")" = 401 ] || { echo "smoke: anonymous not refused"; exit 1; }

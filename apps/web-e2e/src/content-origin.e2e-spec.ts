@@ -1,19 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { ADMIN_PASSWORD, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
-
-/** A port nothing listens on now (the server must know its own before it starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * [ext] A server with a separate content origin (STOCKROOM_CONTENT_URL, issue 13): the console at
@@ -40,10 +27,12 @@ describe('console: downloads and previews on the separate content origin', () =>
     });
 
   beforeAll(async () => {
-    const port = await freePort();
-    main = `http://127.0.0.1:${port}`;
-    content = `http://localhost:${port}`;
-    run = await startConsole({ PORT: String(port), STOCKROOM_BASE_URL: main, STOCKROOM_CONTENT_URL: content });
+    // The server must know its own port: it is taken first and handed to the server.
+    run = await startConsole((port) => {
+      main = `http://127.0.0.1:${port}`;
+      content = `http://localhost:${port}`;
+      return { STOCKROOM_BASE_URL: main, STOCKROOM_CONTENT_URL: content };
+    });
     expect(run.server.url).toBe(main);
     await api('POST', '/api/management/feeds/create', JSON.stringify({ name: 'docs', feedType: 'asset' }));
     expect((await api('PUT', '/endpoints/docs/content/notes.txt', notes)).status).toBe(201);

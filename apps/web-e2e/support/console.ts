@@ -19,9 +19,15 @@ export interface ConsoleRun {
   close(): Promise<void>;
 }
 
-export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleRun> {
+/** `env` as for {@link startTestApp}: settings, or settings made from the server's port. */
+export async function startConsole(
+  env: Record<string, string> | ((port: number) => Record<string, string>) = {},
+): Promise<ConsoleRun> {
   const consoleDir = process.env.STOCKROOM_CONSOLE_DIR ?? join(ROOT, 'dist', 'apps', 'web', 'browser');
-  const server = await startTestApp({ STOCKROOM_CONSOLE_DIR: consoleDir, ...env });
+  const server = await startTestApp((port) => ({
+    STOCKROOM_CONSOLE_DIR: consoleDir,
+    ...(typeof env === 'function' ? env(port) : env),
+  }));
   let browser: Browser;
   try {
     browser = await chromium.launch({

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from '
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { freePort, killOnExit } from '@stockroom/storage/testing';
+import { killOnExit, waitForLine } from '@stockroom/storage/testing';
 import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
 import { raw } from '../support/http';
@@ -237,23 +237,15 @@ describe('the embedded PostgreSQL', () => {
 
   it('converts an install made with the old fixed credentials, keeping its data', async () => {
     const dataDir = await newDataDir();
-    const port = await freePort();
-    const legacy = spawn(
-      process.execPath,
-      [join(__dirname, '../support/legacy-embedded-postgres.mjs'), dataDir, String(port)],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const legacy = spawn(process.execPath, [join(__dirname, '../support/legacy-embedded-postgres.mjs'), dataDir], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     killOnExit(legacy);
-    let legacyOutput = '';
-    legacy.stdout?.setEncoding('utf8').on('data', (s: string) => (legacyOutput += s));
-    legacy.stderr?.setEncoding('utf8').on('data', (s: string) => (legacyOutput += s));
     const legacyExited = new Promise((done) => legacy.once('exit', done));
-    await eventually(async () => {
-      if (legacy.exitCode !== null) throw new Error(`the old-layout PostgreSQL did not start:\n${legacyOutput}`);
-      return legacyOutput.includes('ready');
-    }, 60_000);
+    const [, port] = await waitForLine(legacy, /^ready (\d+)$/, {
+      timeoutMs: 60_000,
+      what: 'the old-layout PostgreSQL',
+    }).match;
 
     // The old server: the application signed in as the superuser stockroom/stockroom.
     const content = randomBytes(2048);

@@ -1,4 +1,3 @@
-import { freePort } from '@stockroom/storage/testing';
 import { Clock } from '../../src/common/clock';
 import { createFeed, sha1 } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
@@ -306,13 +305,11 @@ describe('separate content origin (STOCKROOM_CONTENT_URL)', () => {
 
   beforeAll(async () => {
     // The same server under two host names: 127.0.0.1 (console) and localhost (content).
-    const port = await freePort();
-    main = `127.0.0.1:${port}`;
-    content = `localhost:${port}`;
-    t = await startTestApp({
-      PORT: String(port),
-      STOCKROOM_BASE_URL: `http://${main}`,
-      STOCKROOM_CONTENT_URL: `http://${content}`,
+    // The server must know its own port: it is taken first and handed to the server.
+    t = await startTestApp((port) => {
+      main = `127.0.0.1:${port}`;
+      content = `localhost:${port}`;
+      return { STOCKROOM_BASE_URL: `http://${main}`, STOCKROOM_CONTENT_URL: `http://${content}` };
     });
     await setup(t);
     await upload(t, FEED, 'image.svg', body);

@@ -1,6 +1,7 @@
 import { AZURITE_ACCOUNT_KEY, freePort } from '@stockroom/storage/testing';
 import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo, createConnection, createServer as createTcpServer, Server as TcpServer } from 'node:net';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/app-config';
 import { cloudBackends } from '../support/cloud-backends';
@@ -210,7 +211,8 @@ describe('storage privileges: who may make the server contact which address', ()
         'Azure development storage',
         { id: 'azure', properties: { ConnectionString: 'UseDevelopmentStorage=true', ContainerName: 'c' } },
       ],
-      ['disk folder', { id: 'disk', properties: { Path: '/tmp/elsewhere' } }],
+      // (In the test's own folder: were it ever let through, it stays there.)
+      ['disk folder', { id: 'disk', properties: { Path: join(t.workDir, 'elsewhere') } }],
     ];
     for (const [what, body] of bodies) {
       for (const path of ['/api/storage/test?feed=managed', '/api/storage?feed=managed']) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, killOnExit } from '@stockroom/storage/testing';
+import { killOnExit, waitForLine } from '@stockroom/storage/testing';
 import { ADMIN_PASSWORD, basicAuth } from './test-app';
 
 /** The real server (apps/api/src/main.ts) in its own process, so a test can kill it for real. */
@@ -29,7 +29,6 @@ export interface ServerProcess {
 }
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
-const OUTPUT_LIMIT = 20_000;
 
 /**
  * What the child runs: TypeScript straight from the sources (ts-node, transpile only: no type
@@ -49,7 +48,8 @@ function bootstrap(): string {
 }
 
 /**
- * Starts the server as a child process on a free port with its own data dir, with `env` on top of
+ * Starts the server as a child process on a port the system picks (PORT=0; the server prints the
+ * URL it got, read from its output) with its own data dir, with `env` on top of
  * the test defaults (Admin password {@link ADMIN_PASSWORD}), and resolves once `/health` is 200.
  * Pass `DATABASE_URL` (a test database), or `DATABASE_URL: ''` and the server starts an embedded
  * PostgreSQL under its data dir. `dataDir` reuses a data dir (a restart): the caller then removes it.
@@ -60,28 +60,26 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stockroom-node-')));
-  const port = await freePort();
   const child = spawn(process.execPath, ['-e', bootstrap()], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
+      // ts-node's compile cache would go to the shared temp folder, and stay there.
+      V8_COMPILE_CACHE_CACHE_DIR: join(REPO_ROOT, 'node_modules', '.cache', 'v8-compile-cache'),
       STOCKROOM_DATA_DIR: dataDir,
       STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HOST: '127.0.0.1',
-      PORT: String(port),
+      PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   killOnExit(child);
-
-  let output = '';
-  const capture = (s: string) => {
-    output += s;
-    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
-  };
-  child.stdout?.setEncoding('utf8').on('data', capture);
-  child.stderr?.setEncoding('utf8').on('data', capture);
+  const listening = waitForLine(child, /Stockroom listening on (http:\/\/127\.0\.0\.1:(\d+))/, {
+    timeoutMs,
+    what: 'The server',
+  });
+  const output = () => listening.output();
 
   let exited = false;
   const exitedPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
@@ -90,8 +88,6 @@ export async function startServerProcess(
       done({ code, signal });
     }),
   );
-  const url = `http://127.0.0.1:${port}`;
-
   const waitExit = async (signal: NodeJS.Signals) => {
     if (exited) return;
     child.kill(signal);
@@ -107,15 +103,20 @@ export async function startServerProcess(
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   };
 
+  let url: string;
+  let port: number;
   try {
     const deadline = Date.now() + timeoutMs;
+    const [, listeningUrl, listeningPort] = await listening.match;
+    url = listeningUrl;
+    port = Number(listeningPort);
     for (;;) {
-      if (exited) throw new Error(`The server exited before it was healthy:\n${output.trim() || '(no output)'}`);
+      if (exited) throw new Error(`The server exited before it was healthy:\n${output().trim() || '(no output)'}`);
       const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
         .then((r) => r.status === 200)
         .catch(() => false);
       if (healthy) break;
-      if (Date.now() > deadline) throw new Error(`The server was not healthy within ${timeoutMs} ms:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`The server was not healthy within ${timeoutMs} ms:\n${output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (e) {
@@ -129,7 +130,7 @@ export async function startServerProcess(
     pid: child.pid as number,
     dataDir,
     adminAuth: basicAuth('Admin', ADMIN_PASSWORD),
-    output: () => output,
+    output,
     exited: exitedPromise,
     kill: () => waitExit('SIGKILL'),
     stop,

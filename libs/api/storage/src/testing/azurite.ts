@@ -1,4 +1,4 @@
-import { freePort, killOnExit, portAnswers } from './child-processes';
+import { killOnExit, waitForLine } from './child-processes';
 import { spawn } from 'node:child_process';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -32,13 +32,12 @@ function azuriteBlobScript(): string {
 }
 
 /**
- * Starts Azurite's blob service as a child process on a free port with a fresh data folder,
- * and waits until it accepts connections.
+ * Starts Azurite's blob service as a child process on a port the system picks (port 0; it prints
+ * the address it got) with a fresh data folder, and waits until it listens.
  */
 export async function startAzurite(options: { startTimeoutMs?: number } = {}): Promise<AzuriteInstance> {
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const location = await fsp.mkdtemp(path.join(os.tmpdir(), 'stockroom-azurite-'));
-  const port = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -46,21 +45,20 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
       '--blobHost',
       '127.0.0.1',
       '--blobPort',
-      String(port),
+      '0',
       '--location',
       location,
       '--skipApiVersionCheck',
       '--disableTelemetry',
       '--silent',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   killOnExit(child);
 
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (s: string) => {
-    if (stderr.length < 4000) stderr += s;
+  const listening = waitForLine(child, /Azurite Blob service successfully listens on http:\/\/127\.0\.0\.1:(\d+)$/, {
+    timeoutMs,
+    what: 'Azurite',
   });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => {
@@ -83,19 +81,14 @@ export async function startAzurite(options: { startTimeoutMs?: number } = {}): P
     await fsp.rm(location, { recursive: true, force: true }).catch(() => undefined);
   };
 
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
-  const deadline = Date.now() + timeoutMs;
+  let port: number;
   try {
-    for (;;) {
-      if (exited) throw new Error(`Azurite exited before listening: ${stderr.trim() || '(no output)'}`);
-      if (await portAnswers(port)) break;
-      if (Date.now() > deadline) throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    port = Number((await listening.match)[1]);
   } catch (e) {
     await stop();
     throw e;
   }
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
 
   return {
     connectionString: azuriteConnectionString(blobEndpoint),

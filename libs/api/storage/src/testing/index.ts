@@ -1,4 +1,4 @@
 export * from './storage-contract';
 export * from './s3rver';
 export * from './azurite';
-export { freePort, killOnExit } from './child-processes';
+export { freePort, killOnExit, waitForLine } from './child-processes';

@@ -1,4 +1,4 @@
-import { freePort, killOnExit, portAnswers } from './child-processes';
+import { killOnExit, waitForLine } from './child-processes';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -21,15 +21,15 @@ function s3rverBin(): string {
 }
 
 /**
- * Starts s3rver (a local S3 imitation, for tests) as a child process on a free port with a fresh
- * data directory, and resolves once it accepts connections. `stop()` kills it and removes the
- * directory; a server still running when the test process exits is killed too.
+ * Starts s3rver (a local S3 imitation, for tests) as a child process on a port the system picks
+ * (port 0; it prints the one it got) with a fresh data directory, and resolves once it listens.
+ * `stop()` kills it and removes the directory; a server still running when the test process exits
+ * is killed too.
  *
  * `--openssl-legacy-provider`: without it s3rver answers 500 to paginated ListObjectsV2 on Node 17+.
  */
 export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'stockroom-s3rver-'));
-  const port = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -44,17 +44,17 @@ export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
       '-a',
       '127.0.0.1',
       '-p',
-      String(port),
+      '0',
       '--silent',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   // The channel must not keep this process alive.
   child.channel?.unref();
   killOnExit(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    if (stderr.length < 4000) stderr += d.toString();
+  const listening = waitForLine(child, /^S3rver listening on (127\.0\.0\.1:\d+)$/, {
+    timeoutMs,
+    what: 's3rver',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let hasExited = false;
@@ -72,15 +72,11 @@ export async function startS3rver(timeoutMs = 15_000): Promise<S3rverHandle> {
     await fsp.rm(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + timeoutMs;
-  while (!(await portAnswers(port))) {
-    if (hasExited || Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `s3rver did not start on port ${port}${hasExited ? ' (it exited)' : ''}: ${stderr.trim() || 'no output'}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    const [, address] = await listening.match;
+    return { endpoint: `http://${address}`, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, stop };
 }
