@@ -29,12 +29,15 @@ describe('console: serving the built console', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
-  it('other top-level paths (later protocols: /dav, /s, /metrics) get the API 404, not the console', async () => {
-    for (const path of ['/dav/x', '/s/abc', '/metrics']) {
+  it('other top-level paths (later protocols: /dav, /s) get the API 404, /metrics its own answer, never the console', async () => {
+    for (const path of ['/dav/x', '/s/abc']) {
       const res = await fetch(`${server.url}${path}`, { headers: { Accept: 'text/html' } });
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain('<app-root');
     }
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { Accept: 'text/html' } });
+    expect(metrics.status).toBe(401);
+    expect(await metrics.text()).not.toContain('<app-root');
     const admin = await fetch(`${server.url}/admin/users`, { headers: { Accept: 'text/html' } });
     expect(admin.status).toBe(200);
     expect(await admin.text()).toContain('<app-root');
