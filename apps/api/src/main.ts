@@ -1,12 +1,18 @@
 import { INestApplication, Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import type pino from 'pino';
+import { runPrimary, WORKER_DATABASE_URL_VARIABLE } from './cluster/cluster-primary';
+import { connectionLimits, poolSizing } from './cluster/pool-size';
+import { installWorkerChannel, reportListening } from './cluster/worker-channel';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { secureDataDir } from './config/data-dir';
-import { createApp } from './create-app';
+import { createApp, runMigrations } from './create-app';
 import { rootLogger, standaloneNestLogger } from './common/logging/logger';
 import { listeningUrl, startupBanner } from './common/logging/startup-banner';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { ADMIN_USER, AdminBootstrapService } from './modules/security/admin-bootstrap.service';
+import { StorageSecrets } from './modules/storage/storage-secrets';
 
 let embedded: EmbeddedDatabase | undefined;
 
@@ -26,12 +32,24 @@ async function bootstrap(): Promise<void> {
   Logger.overrideLogger(standaloneNestLogger(log));
   const logger = new Logger('Stockroom');
 
+  const workerDatabaseUrl = process.env[WORKER_DATABASE_URL_VARIABLE];
+  if (cluster.isWorker && workerDatabaseUrl) {
+    delete process.env[WORKER_DATABASE_URL_VARIABLE]; // not handed down to this worker's own children
+    await startWorker(config, workerDatabaseUrl, logger);
+    return;
+  }
+
   await secureDataDir(config.dataDir, !config.databaseUrl, logger);
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(config.dataDir, logger);
     databaseUrl = embedded.url;
     logger.log(`Using the embedded PostgreSQL under ${config.dataDir} (set DATABASE_URL to use your own server)`);
+  }
+
+  if (config.workers > 1) {
+    await startPrimary(config, databaseUrl, log, logger);
+    return;
   }
 
   const app = await createApp(config, databaseUrl);
@@ -51,6 +69,37 @@ async function bootstrap(): Promise<void> {
     admin: app.get(AdminBootstrapService).takeOutcome(),
   });
   startLog.info(banner.fields, banner.message);
+}
+
+/**
+ * STOCKROOM_WORKERS > 1: the first-start work that must happen once (data folder, embedded
+ * PostgreSQL — above —, migrations, the encryption key file) is done here, before any worker
+ * starts; then each worker's pool is sized so that all of them fit the database's max_connections.
+ * The Admin user is made by the first worker to start (under its advisory lock, as between nodes)
+ * and the primary prints the banner once all workers listen.
+ */
+async function startPrimary(config: AppConfig, databaseUrl: string, log: pino.Logger, logger: Logger): Promise<void> {
+  await runMigrations(databaseUrl);
+  StorageSecrets.load(config.encryptionKey, config.dataDir);
+  const limits = await connectionLimits(databaseUrl);
+  const sizing = poolSizing(limits.maxConnections, limits.reserved, config.workers);
+  if (!sizing.fits) {
+    logger.warn(
+      `${config.workers} workers with a database pool of ${sizing.perWorker} each (and a listening connection) ` +
+        `need more than the ${sizing.available} connections the database allows (max_connections ` +
+        `${limits.maxConnections}): lower STOCKROOM_WORKERS or raise max_connections.`,
+    );
+  }
+  runPrimary({ config, databaseUrl, poolMax: sizing.perWorker, embedded, log, logger });
+}
+
+/** One worker of several: the app on the shared port; the primary prints the start lines. */
+async function startWorker(config: AppConfig, databaseUrl: string, logger: Logger): Promise<void> {
+  installWorkerChannel();
+  const app = await createApp(config, databaseUrl);
+  stopOnSignals(app, config, logger);
+  await app.listen(config.port, config.host);
+  reportListening((app.getHttpServer() as Server).address(), app.get(AdminBootstrapService).takeOutcome());
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '@stockroom/contracts';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../common/net/outbound-policy';
 
@@ -6,6 +7,8 @@ import { OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../common/net/outbound-
 export interface AppConfig {
   port: number;
   host: string;
+  /** STOCKROOM_WORKERS: processes serving requests on the one port (1: a single process, no cluster). */
+  workers: number;
   dataDir: string;
   /** Absent: an embedded PostgreSQL is started under `dataDir/postgres`. */
   databaseUrl?: string;
@@ -141,6 +144,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const config: AppConfig = {
     port: int('PORT', 8624, 0, 65535),
     host: env['HOST']?.trim() || '0.0.0.0',
+    workers: int('STOCKROOM_WORKERS', availableParallelism(), 1, 256),
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     consoleDir: env['STOCKROOM_CONSOLE_DIR']?.trim() ? resolve(cwd, env['STOCKROOM_CONSOLE_DIR'].trim()) : undefined,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
+import { invalidateSiblings, onSiblingInvalidation } from '../cluster/worker-channel';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -16,7 +17,9 @@ const RECONNECT_MS = 1_000;
  * is cached (every read goes to the database), so a lost notification can never serve stale
  * security data. A read that raced with a change is not stored (generation check). Entries also
  * expire after a minute, as a backstop. This node's own changes invalidate at once, before their
- * answer is sent (InvalidateAfterWrites), so a caller always reads its own writes.
+ * answer is sent (InvalidateAfterWrites), so a caller always reads its own writes: in this worker
+ * and, when the server runs several (STOCKROOM_WORKERS), in its sibling workers, which acknowledge
+ * through the cluster primary before the answer goes out ({@link invalidateEverywhere}).
  */
 @Injectable()
 export class CoherentCache implements OnModuleInit, OnApplicationShutdown {
@@ -27,8 +30,11 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown {
   private listening = false;
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private readonly stopSiblingInvalidations: () => void;
 
-  constructor(@Inject(DATABASE_URL) private readonly databaseUrl: string) {}
+  constructor(@Inject(DATABASE_URL) private readonly databaseUrl: string) {
+    this.stopSiblingInvalidations = onSiblingInvalidation(() => this.invalidate());
+  }
 
   async onModuleInit(): Promise<void> {
     await this.connect();
@@ -36,6 +42,7 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopSiblingInvalidations();
     clearTimeout(this.reconnectTimer);
     this.listening = false;
     await this.client?.end().catch(() => undefined);
@@ -59,6 +66,16 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown {
   invalidate(): void {
     this.generation++;
     this.entries.clear();
+  }
+
+  /**
+   * Drops everything here now, and in the other workers of this server before resolving (they
+   * acknowledge; a sibling that does not within a few seconds is restarted by the primary). Other
+   * nodes follow through the change notifications.
+   */
+  async invalidateEverywhere(): Promise<void> {
+    this.invalidate();
+    await invalidateSiblings();
   }
 
   private async connect(): Promise<void> {

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { DEFAULT_POOL_MAX } from '../cluster/pool-size';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+
+/** Set by the cluster primary for its workers: each worker's pool size. */
+export const WORKER_POOL_MAX_VARIABLE = 'STOCKROOM_WORKER_POOL_MAX';
 
 /** The one DataSource definition, used by the app, the tests and the TypeORM CLI. */
 export function dataSourceOptions(url: string): DataSourceOptions {
@@ -13,7 +17,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     // node-postgres pool: fail fast when the database is unreachable rather than hang a request.
-    extra: { max: 20, connectionTimeoutMillis: 5000 },
+    // A worker of several (STOCKROOM_WORKERS) gets its share of max_connections from the primary.
+    extra: { max: Number(process.env[WORKER_POOL_MAX_VARIABLE]) || DEFAULT_POOL_MAX, connectionTimeoutMillis: 5000 },
   };
 }
 

@@ -1,13 +1,14 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
-import { finalize, Observable } from 'rxjs';
+import { catchError, concatMap, from, map, Observable, throwError } from 'rxjs';
 import { CoherentCache } from './coherent-cache.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * After a state-changing management call (its transaction committed, its answer not yet sent),
- * drops this node's cache so the caller's next request sees the change; other nodes learn of it
+ * drops this node's cache — in every worker of this server, acknowledged before the answer is sent
+ * — so the caller's next request sees the change whichever worker serves it; other nodes learn of it
  * through the change notifications. The asset API changes nothing that is cached.
  */
 @Injectable()
@@ -17,6 +18,11 @@ export class InvalidateAfterWrites implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method) || !req.originalUrl.startsWith('/api/')) return next.handle();
-    return next.handle().pipe(finalize(() => this.cache.invalidate()));
+    const everywhere = () => from(this.cache.invalidateEverywhere());
+    // A failed call may have changed something too (a step committed before the failure).
+    return next.handle().pipe(
+      concatMap((value) => everywhere().pipe(map(() => value))),
+      catchError((e: unknown) => everywhere().pipe(concatMap(() => throwError(() => e)))),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killOnExit, waitForLine } from '@stockroom/storage/testing';
@@ -34,12 +35,13 @@ const REPO_ROOT = resolve(__dirname, '../../../..');
  * What the child runs: TypeScript straight from the sources (ts-node, transpile only: no type
  * check, ~3 s to start) with the workspace's `@stockroom/*` paths, then main.ts exactly as
  * `npm start` would. The IPC channel closes whenever this process dies, however it dies (a killed
- * jest worker included): the server then exits instead of lingering.
+ * jest worker included): the server then exits instead of lingering (its cluster workers, if any,
+ * follow their primary). A file, not `node -e`: cluster workers run the primary's script again.
  */
 function bootstrap(): string {
   const nm = (m: string) => JSON.stringify(join(REPO_ROOT, 'node_modules', m));
   return [
-    `process.on('disconnect', () => process.exit(0));`,
+    `if (!require('node:cluster').isWorker) process.on('disconnect', () => process.exit(0));`,
     `const base = require(${JSON.stringify(join(REPO_ROOT, 'tsconfig.base.json'))});`,
     `require(${nm('tsconfig-paths')}).register({ baseUrl: ${JSON.stringify(REPO_ROOT)}, paths: base.compilerOptions.paths, addMatchAll: false });`,
     `require(${nm('ts-node')}).register({ project: ${JSON.stringify(join(REPO_ROOT, 'apps/api/tsconfig.app.json'))}, transpileOnly: true });`,
@@ -47,8 +49,20 @@ function bootstrap(): string {
   ].join('\n');
 }
 
+/** The bootstrap as a file (named by its content, so concurrent test files share it safely). */
+async function bootstrapFile(): Promise<string> {
+  const text = bootstrap();
+  const dir = join(REPO_ROOT, 'node_modules', '.cache', 'stockroom-server-process');
+  const file = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}.js`);
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+  return file;
+}
+
 /**
- * Starts the server as a child process on a port the system picks (PORT=0; the server prints the
+ * Starts the server as a child process (one worker unless `env` sets STOCKROOM_WORKERS) on a port the system picks (PORT=0; the server prints the
  * URL it got, read from its output) with its own data dir, with `env` on top of
  * the test defaults (Admin password {@link ADMIN_PASSWORD}), and resolves once `/health` is 200.
  * Pass `DATABASE_URL` (a test database), or `DATABASE_URL: ''` and the server starts an embedded
@@ -60,7 +74,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stockroom-node-')));
-  const child = spawn(process.execPath, ['-e', bootstrap()], {
+  const child = spawn(process.execPath, [await bootstrapFile()], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -70,6 +84,8 @@ export async function startServerProcess(
       STOCKROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HOST: '127.0.0.1',
       PORT: '0',
+      // One process, as before workers existed (fast); the cluster spec asks for more.
+      STOCKROOM_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { inClusterWorker } from '../../cluster/worker-channel';
+import { shareWithPrimary } from './cluster-metrics';
 
 /**
  * The app's metrics registry (a Nest provider, token `Registry`): the process metrics prom-client
@@ -7,15 +9,16 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
  * One registry per app instance rather than prom-client's global one, so that several apps in one
  * process (the e2e tests) each count their own requests.
  *
- * Several worker processes (node cluster, a later issue): each worker keeps this registry and hands
- * it to `AggregatorRegistry.setRegistries([registry])`; the primary answers scrapes with
+ * Several worker processes (STOCKROOM_WORKERS > 1, node cluster): each worker keeps this registry and
+ * hands it to `AggregatorRegistry.setRegistries([registry])`; the primary answers scrapes with
  * `new AggregatorRegistry().clusterMetrics()`, which sums counters and histograms across workers and
  * combines gauges as each declares (`aggregator`: the pool and active-upload gauges sum, the process
- * metrics are per worker). Only {@link MetricsService.render} then changes: a worker asks the primary.
+ * metrics are summed too). {@link MetricsService.render} in a worker asks the primary.
  */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (inClusterWorker()) shareWithPrimary(registry);
   return registry;
 }
 

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { clusterChannelInstalled, clusterMetrics } from '../../cluster/worker-channel';
 
 /** The text a scrape of `GET /metrics` receives (Prometheus text format 0.0.4). */
 @Injectable()
@@ -10,8 +11,15 @@ export class MetricsService {
     return this.registry.contentType;
   }
 
-  /** This process's metrics; under node cluster, the primary's aggregate instead (see createMetricsRegistry). */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /** This process's metrics; in a worker of several, every worker's, gathered by the primary. */
+  async render(): Promise<string> {
+    if (!clusterChannelInstalled()) return this.registry.metrics();
+    try {
+      return await clusterMetrics();
+    } catch (e) {
+      throw new ServiceUnavailableException(
+        `The metrics of all workers could not be gathered (${e instanceof Error ? e.message : String(e)}); try again.`,
+      );
+    }
   }
 }

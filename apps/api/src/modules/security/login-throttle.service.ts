@@ -57,8 +57,9 @@ export class LoginThrottleService {
       [pairKey(userName, address), addressKey(address)],
       this.config.security.loginWindowMinutes,
     );
-    // The next attempt must see this failure, even before its change notification arrives.
-    this.cache.invalidate();
+    // The next attempt must see this failure, even before its change notification arrives, and
+    // whichever worker of this server it reaches.
+    await this.cache.invalidateEverywhere();
   }
 
   /** The pair's count only: an address that guessed at other names keeps its own count. */
