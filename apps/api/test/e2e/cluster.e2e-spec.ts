@@ -1,5 +1,6 @@
 import { isProcessRunning } from '@stockroom/storage';
 import { readFile } from 'node:fs/promises';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
@@ -264,5 +265,30 @@ describe('two workers on the embedded PostgreSQL', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
     for (const pid of [...workers, postgresPid]) expect([pid, isProcessRunning(pid)]).toEqual([pid, false]);
     expect(server.output()).toMatch(/Stopped/);
+  }, 300_000);
+});
+
+describe('workers that cannot start', () => {
+  it('stop the server with a clear message instead of being started again forever', async () => {
+    // The port is taken: every worker's listen fails.
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const { port } = blocker.address() as AddressInfo;
+    const db = await createTestDatabase();
+    try {
+      const failure = await startServerProcess(
+        { DATABASE_URL: db.url, STOCKROOM_WORKERS: '2', PORT: String(port) },
+        { timeoutMs: 240_000 },
+      ).then(
+        () => new Error('the server started'),
+        (e: Error) => e,
+      );
+      expect(failure.message).toContain('exited before it was listening');
+      expect(failure.message).toMatch(/EADDRINUSE|address already in use/i);
+      expect(failure.message).toMatch(/3 workers in a row failed to start .*Stopping the server/);
+    } finally {
+      blocker.close();
+      await db.drop();
+    }
   }, 300_000);
 });
