@@ -6,7 +6,7 @@ import { listeningUrl, startupBanner } from '../common/logging/startup-banner';
 import type { EmbeddedDatabase } from '../database/embedded-postgres';
 import { WORKER_POOL_MAX_VARIABLE } from '../database/data-source';
 import { gatherClusterMetrics } from '../modules/observability/cluster-metrics';
-import { ADMIN_USER, AdminBootstrapOutcome } from '../modules/security/admin-bootstrap.service';
+import { ADMIN_PASSWORD_IGNORED, ADMIN_USER, AdminBootstrapOutcome } from '../modules/security/admin-bootstrap.service';
 import { ClusterMessage, isClusterMessage } from './worker-channel';
 
 /** Set by the primary for its workers: the database to use (the embedded one's URL holds its password). */
@@ -97,6 +97,9 @@ export function runPrimary(options: PrimaryOptions): void {
 
   const announce = (address: unknown) => {
     announced = true;
+    if (!adminOutcome.created && config.security.adminPassword) {
+      options.log.child({ context: 'Security' }).info(ADMIN_PASSWORD_IGNORED);
+    }
     const url = listeningUrl(address as Parameters<typeof listeningUrl>[0], config.host);
     // The start lines are shown whatever STOCKROOM_LOG_LEVEL says (scripts read the first).
     const startLog = options.log.child({ context: 'Stockroom' }, { level: 'info' });

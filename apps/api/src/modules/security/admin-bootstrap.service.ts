@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { clusterChannelInstalled } from '../../cluster/worker-channel';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { PasswordService } from './password.service';
@@ -7,6 +8,8 @@ import { PrivilegesRepository } from './privileges.repository';
 import { UsersRepository } from './users.repository';
 
 export const ADMIN_USER = 'Admin';
+export const ADMIN_PASSWORD_IGNORED =
+  'STOCKROOM_ADMIN_PASSWORD is only read on first start; users exist, so it was ignored.';
 
 /** What this start did about the Admin user, for the banner main.ts prints once the server listens. */
 export type AdminBootstrapOutcome =
@@ -59,8 +62,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     });
     if (!created) {
       this.outcome = { created: false };
-      if (given)
-        this.logger.log('STOCKROOM_ADMIN_PASSWORD is only read on first start; users exist, so it was ignored.');
+      // Several workers: the primary says it once, unless a sibling created the user just now.
+      if (given && !clusterChannelInstalled()) this.logger.log(ADMIN_PASSWORD_IGNORED);
       return;
     }
     if (given) {
