@@ -11,6 +11,7 @@ import { createApp, runMigrations } from './create-app';
 import { rootLogger, standaloneNestLogger } from './common/logging/logger';
 import { listeningUrl, startupBanner } from './common/logging/startup-banner';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { answerMetricsRequests } from './modules/observability/cluster-metrics';
 import { ADMIN_USER, AdminBootstrapService } from './modules/security/admin-bootstrap.service';
 import { StorageSecrets } from './modules/storage/storage-secrets';
 
@@ -96,6 +97,7 @@ async function startPrimary(config: AppConfig, databaseUrl: string, log: pino.Lo
 /** One worker of several: the app on the shared port; the primary prints the start lines. */
 async function startWorker(config: AppConfig, databaseUrl: string, logger: Logger): Promise<void> {
   installWorkerChannel();
+  answerMetricsRequests();
   const app = await createApp(config, databaseUrl);
   stopOnSignals(app, config, logger);
   await app.listen(config.port, config.host);

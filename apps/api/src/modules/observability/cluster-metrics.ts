@@ -6,8 +6,16 @@ import { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client
  * declares). Only these two functions touch prom-client's cluster side.
  */
 export function shareWithPrimary(registry: Registry): void {
-  new AggregatorRegistry(); // installs the worker's listener (idempotent)
+  answerMetricsRequests();
   AggregatorRegistry.setRegistries([registry]);
+}
+
+/**
+ * In a worker, as soon as it starts: answers the primary's requests for metrics (nothing yet
+ * until {@link shareWithPrimary}), so that a scrape while a worker (re)starts does not wait for it.
+ */
+export function answerMetricsRequests(): void {
+  new AggregatorRegistry(); // installs the worker's listener (idempotent)
 }
 
 let aggregator: AggregatorRegistry<PrometheusContentType> | undefined;
