@@ -174,7 +174,7 @@ export function runPrimary(options: PrimaryOptions): void {
           `Worker ${worker.process.pid} ${how} before it listened: ${startFailures} workers in a row failed to start ` +
             '(see the messages above). Stopping the server.',
         );
-        void stop('SIGTERM', 1);
+        void stop('Workers fail to start', 1);
         return;
       }
     }
@@ -187,10 +187,10 @@ export function runPrimary(options: PrimaryOptions): void {
     }, delay);
   });
 
-  const stop = async (signal: NodeJS.Signals, exitCode = 0) => {
+  const stop = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: shutting down ${Object.keys(cluster.workers ?? {}).length} worker(s)`);
+    logger.log(`${reason}: shutting down ${Object.keys(cluster.workers ?? {}).length} worker(s)`);
     setTimeout(
       () => {
         logger.error(`Shutdown did not finish within ${config.shutdownSeconds + 20} s; exiting anyway`);
