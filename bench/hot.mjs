@@ -178,7 +178,7 @@ class RssTracker {
       sections, processes: this.seen.size, resetRefused: this.resetRefused,
       maxPerWorker: Math.max(0, ...serving.map((p) => p.peak)),
       primaryPeak: primary.length ? Math.max(...primary.map((p) => p.peak)) : undefined,
-      idle: Math.max(0, ...sections.map((s) => s.idle)),
+      idle: sections[0]?.idle ?? 0, // the largest process's RSS right after the start
     };
   }
 }
@@ -254,9 +254,11 @@ async function measureHot(phase, variantsBySize, serverPids) {
       const non2xx = rs.reduce((a, r) => a + r.non2xx, 0);
       const socketErrors = rs.reduce((a, r) => a + (r.socketErrors ? Object.values(r.socketErrors).reduce((x, y) => x + y, 0) : 0), 0);
       const short = rs.some((r) => r.bytesPerResponse < size.size);
+      // The median round by req/s (the upper one of two), reported whole: its req/s and its latencies.
+      const mid = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)];
       summary[size.id][v.id] = {
-        label: v.label, rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.latencyMs.p99)),
-        p50: median(rs.map((r) => r.latencyMs.p50)), runs: rs.map((r) => r.rps), non2xx, socketErrors,
+        label: v.label, rps: mid.rps, p99: mid.latencyMs.p99, p50: mid.latencyMs.p50, medianRound: rs.indexOf(mid) + 1,
+        runs: rs.map((r) => r.rps), non2xx, socketErrors,
         otherCpu: median(rs.map((r) => r.cpu.other)),
         failure: non2xx ? `${non2xx} non-2xx answers` : short ? `answers under ${size.size} bytes` : undefined,
       };
@@ -487,7 +489,7 @@ async function main() {
       await new Promise((res) => setTimeout(res, 1000));
       const procs = await serverProcesses(ctx.server.pid);
       const reported = reportedWorkers(ctx.server);
-      r.workers[phase.id] = { processes: procs.size, reported: reported?.count, reportedLine: reported?.line };
+      r.workers[phase.id] = { processes: procs.size, reported: reported?.count ?? null, reportedLine: reported?.line ?? null };
       log(`server processes: ${procs.size} (${[...procs].map(([pid, comm]) => `${pid} ${comm}`).join(', ')}); ` +
         `workers reported in its log: ${reported ? `${reported.count} ("${reported.line}")` : 'n/a'}`);
 
