@@ -130,7 +130,9 @@ describe('compressed JSON answers of the asset API, never compressed downloads (
     const plain = await raw(server, 'GET', '/endpoints/files/metadata/data.json');
     expect(plain.status).toBe(200);
     expect(varies(plain)).toContain('accept-encoding');
-    const gz = await raw(server, 'GET', '/endpoints/files/metadata/data.json', { headers: { 'Accept-Encoding': 'gzip' } });
+    const gz = await raw(server, 'GET', '/endpoints/files/metadata/data.json', {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
     expect(JSON.parse(decoded(gz))).toEqual(JSON.parse(plain.text));
     const head = await raw(server, 'HEAD', '/endpoints/files/metadata/data.json', {
       headers: { 'Accept-Encoding': 'gzip' },
