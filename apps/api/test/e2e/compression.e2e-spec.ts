@@ -105,7 +105,12 @@ describe('compressed JSON answers of the asset API, never compressed downloads (
   });
 
   it('no Accept-Encoding (or identity only, or gzip refused) means no compression', async () => {
-    for (const headers of [{}, { 'Accept-Encoding': 'identity' }, { 'Accept-Encoding': 'gzip;q=0, br;q=0' }]) {
+    const asked: Record<string, string>[] = [
+      {},
+      { 'Accept-Encoding': 'identity' },
+      { 'Accept-Encoding': 'gzip;q=0, br;q=0' },
+    ];
+    for (const headers of asked) {
       const res = await raw(server, 'GET', '/endpoints/files/dir/many', { headers });
       expect(res.status).toBe(200);
       expect(res.headers['content-encoding']).toBeUndefined();
