@@ -352,17 +352,17 @@ export async function api(method, path, body) {
 }
 
 /**
- * nginx serving `root` (which must hold `ready.txt`), one worker, on a free port.
+ * nginx serving `root` (which must hold `ready.txt`), one worker (`workerProcesses`), on a free port.
  * `workerConnections`: nginx counts every connection of the worker, so load tests need more than the default 64.
  */
-export async function startNginx(root, { workerConnections = 64, extraHttp = '' } = {}) {
+export async function startNginx(root, { workerConnections = 64, extraHttp = '', workerProcesses = 1 } = {}) {
   const dir = join(ctx.tmp, 'nginx');
   await mkdir(dir, { recursive: true });
   // nginx cannot listen on port 0: a port the system handed out, and another if it was taken meanwhile.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const conf = `daemon off;
-worker_processes 1;
+worker_processes ${workerProcesses};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
 events { worker_connections ${workerConnections}; }

@@ -159,16 +159,23 @@ async function measureListing(databaseUrl) {
   log(`  inserted ${LIST_COUNT} rows`);
   const out = join(ctx.tmp, 'listing.json');
   const runs = [];
+  const encoded = { gzip: [], br: [] };
+  // Plain, gzip and br alternate (`--compressed` decodes, so every answer is checked whole).
   for (let i = 0; i < REPS; i++) {
-    const r = await curl([...adminCurlArgs(), '-o', out, `${ctx.base}/endpoints/benchlist/dir/?recursive=true`]);
-    const entries = JSON.parse(await readFile(out, 'utf8'));
-    if (!Array.isArray(entries) || entries.length !== LIST_COUNT) {
-      throw new Error(`listing returned ${Array.isArray(entries) ? entries.length : typeof entries} entries, expected ${LIST_COUNT}`);
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      const r = await curl([...adminCurlArgs(), '-H', `Accept-Encoding: ${encoding}`, ...(encoding === 'identity' ? [] : ['--compressed']),
+        '-o', out, `${ctx.base}/endpoints/benchlist/dir/?recursive=true`]);
+      const entries = JSON.parse(await readFile(out, 'utf8'));
+      if (!Array.isArray(entries) || entries.length !== LIST_COUNT) {
+        throw new Error(`listing (${encoding}) returned ${Array.isArray(entries) ? entries.length : typeof entries} entries, expected ${LIST_COUNT}`);
+      }
+      const run = { seconds: r.time_total, firstByte: r.time_starttransfer, bytes: r.size_download };
+      (encoding === 'identity' ? runs : encoded[encoding]).push(run);
+      log(`  listing #${i + 1} ${encoding}: ${r.time_total.toFixed(2)} s (first byte ${r.time_starttransfer.toFixed(2)} s), ${mb(r.size_download).toFixed(1)} MB sent, ${entries.length} entries`);
     }
-    runs.push({ seconds: r.time_total, firstByte: r.time_starttransfer, bytes: r.size_download });
-    log(`  listing #${i + 1}: ${r.time_total.toFixed(2)} s (first byte ${r.time_starttransfer.toFixed(2)} s), ${mb(r.size_download).toFixed(1)} MB, ${entries.length} entries`);
   }
-  return { seconds: median(runs.map((r) => r.seconds)), runs };
+  const summary = (rs) => ({ seconds: median(rs.map((r) => r.seconds)), bytes: rs[0].bytes, runs: rs });
+  return { ...summary(runs), gzip: summary(encoded.gzip), br: summary(encoded.br) };
 }
 
 // ---------------------------------------------------------------- report
@@ -194,7 +201,12 @@ function report(facts, r) {
   if (r.mp) {
     add(`Peak RSS, ${L} multipart (MB)`, mb(r.mp.peakRss).toFixed(0), `idle ${mb(r.idleRss).toFixed(0)}`, null, '≤ 250 MB', r.mp.peakRss <= 250e6);
   }
-  add(`Listing ${LIST_COUNT} files, recursive (s, median)`, r.list.seconds.toFixed(2), '', null, '≤ 2 s', r.list.seconds <= 2);
+  add(`Listing ${LIST_COUNT} files, recursive (s, median)`, r.list.seconds.toFixed(2), `${mb(r.list.bytes).toFixed(1)} MB`, null, '≤ 2 s', r.list.seconds <= 2);
+  for (const encoding of ['gzip', 'br']) {
+    const l = r.list[encoding];
+    add(`Listing ${LIST_COUNT} files, ${encoding} (s, median)`, l.seconds.toFixed(2), `${mb(l.bytes).toFixed(1)} MB sent`,
+      l.bytes / r.list.bytes, '≤ 2 s', l.seconds <= 2);
+  }
   if (r.mp) {
     const ref = r.t5?.upload.raw;
     add(`Multipart ${L} in 5 MiB parts (MiB/s)`, f1(mibps(r.mp.throughput)), ref ? `raw Node ${f1(mibps(ref))}` : '',

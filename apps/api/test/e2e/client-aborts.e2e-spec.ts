@@ -59,7 +59,7 @@ describe('client aborts are aborts, never "database unavailable" (child-process 
     const answered = await cutAfter(server.port, head, Buffer.alloc(4 * 1024 * 1024, 7), 0);
     expect(answered).toBe(0);
     // The server's own line for it says what happened: the client went away mid-upload.
-    const abortLine = /INFO +\[Errors\] PUT \/endpoints\/files\/content\/cut\.bin: aborted by the client/;
+    const abortLine = /INFO: +\[Errors\] PUT \/endpoints\/files\/content\/cut\.bin: aborted by the client/;
     await eventually(async () => abortLine.test(linesSince(mark)), 10_000);
     expect(linesSince(mark)).not.toMatch(/database (is )?unavailable/i);
     expect(linesSince(mark)).not.toMatch(/Internal server error|ERROR/);

@@ -41,7 +41,7 @@ describe('logs of a real server (child process)', () => {
     server = await startServerProcess({ DATABASE_URL: db.url, STOCKROOM_ADMIN_PASSWORD: '' }, { dataDir });
     const first = await startOutput(server);
     expect(first).not.toMatch(/Mapped \{|RouterExplorer|RoutesResolver|InstanceLoader|successfully started/);
-    const listening = /INFO +\[Stockroom\] Stockroom listening on (http:\/\/127\.0\.0\.1:(\d+))\n/.exec(first);
+    const listening = /INFO: +\[Stockroom\] Stockroom listening on (http:\/\/127\.0\.0\.1:(\d+))\n/.exec(first);
     expect(listening).not.toBeNull();
     // The banner is the last thing printed, after the listening line.
     const banner = /\n(={60,})\n([\s\S]*)\n\1\n\n$/.exec(first);

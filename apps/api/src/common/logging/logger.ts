@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Logger as NestPinoLogger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
 import { writeSync } from 'node:fs';
 import pino from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { AppConfig } from '../../config/app-config';
 
 /**
@@ -35,8 +36,18 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** The fields pino writes on every line; the text format shows them in its own way. */
-const BASE_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'err', 'reqId']);
+/**
+ * The text format: pino-pretty, one line per entry (`[time] LEVEL: [context] message {extra fields}`;
+ * an error's stack below it). Request lines (request-logging.ts) say it all in their message, so their
+ * fields are not repeated.
+ */
+const prettify = prettyFactory({
+  colorize: false,
+  translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
+  ignore: 'pid,hostname,context,reqId,req,res,responseTime,method,path,status,bytes',
+  singleLine: true,
+  messageFormat: '{if context}[{context}] {end}{msg}',
+});
 
 let processLogger: pino.Logger | undefined;
 
@@ -51,7 +62,7 @@ export function rootLogger(config: AppConfig, write?: (line: string) => void): p
 
 /**
  * A pino logger for the config: JSON lines as pino writes them, or (text, the default) each JSON
- * line turned into one readable line by {@link textLine}. Writes are synchronous so that the last
+ * line turned into one readable line by {@link textLine} (pino-pretty). Writes are synchronous so that the last
  * lines before an exit are not lost; `write` replaces standard output (tests).
  */
 export function createLogger(config: Pick<AppConfig, 'log'>, write?: (line: string) => void): pino.Logger {
@@ -71,29 +82,19 @@ export function createLogger(config: Pick<AppConfig, 'log'>, write?: (line: stri
   );
 }
 
-/** One JSON log line (as pino writes it) as a readable line: `time LEVEL [context] message key=value`. */
+/** One JSON log line (as pino writes it) as a readable line; the start banner framed so that it stands out. */
 export function textLine(jsonLine: string): string {
-  let entry: Record<string, unknown>;
+  const entry = parse(jsonLine);
+  if (entry?.['event'] === 'ready' && typeof entry['msg'] === 'string') return boxed(entry['msg'].split('\n'));
+  return prettify(jsonLine);
+}
+
+function parse(jsonLine: string): Record<string, unknown> | undefined {
   try {
-    entry = JSON.parse(jsonLine) as Record<string, unknown>;
+    return JSON.parse(jsonLine) as Record<string, unknown>;
   } catch {
-    return jsonLine;
+    return undefined;
   }
-  const message = typeof entry['msg'] === 'string' ? entry['msg'] : '';
-  if (entry['event'] === 'ready') return boxed(message.split('\n'));
-  const level = String(entry['level'] ?? '')
-    .toUpperCase()
-    .padEnd(5);
-  const context = typeof entry['context'] === 'string' && entry['context'] ? ` [${entry['context']}]` : '';
-  // A request line's message says it all (request-logging.ts); other entries show their fields.
-  const extras = Object.entries(entry)
-    .filter(() => entry['responseTime'] === undefined)
-    .filter(([key]) => !BASE_FIELDS.has(key) && key !== 'req' && key !== 'res' && key !== 'responseTime')
-    .map(([key, value]) => ` ${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join('');
-  const err = entry['err'] as { stack?: string; message?: string } | undefined;
-  const stack = err ? `\n    ${(err.stack ?? err.message ?? '').split('\n').join('\n    ')}` : '';
-  return `${String(entry['time'] ?? '')} ${level}${context} ${message}${extras}${stack}\n`;
 }
 
 /** Lines framed by rules of `=`, so that they stand out of the log around them. */

@@ -9,6 +9,7 @@ import { PlainTextErrorsFilter } from '../../common/errors/all-exceptions.filter
 import { AppError } from '../../common/errors/app-error';
 import { attachmentDisposition } from '../../common/http/attachment';
 import { baseUrlOf } from '../../common/http/base-url';
+import { compressAnswer } from '../../common/http/compress-json';
 import { requestBody } from '../../common/http/client-limits';
 import { Query } from '../../common/http/query';
 import { setUserContentHeaders } from '../../common/http/content-safety';
@@ -130,6 +131,14 @@ export class EndpointsController {
           const rows = await this.assets.list(actor, target, query.bool('recursive'));
           const contentBase = this.contentBase(req, feed.name);
           res.status(200).type('application/json; charset=utf-8');
+          compressAnswer(req, res);
+          if (method === 'HEAD') {
+            // The headers are all a HEAD gets: those of a streamed GET (same encoding), no listing read.
+            rows.destroy();
+            res.flushHeaders();
+            res.end();
+            return;
+          }
           await pipeline(
             rows,
             jsonArray((row: AssetItemRow) => toAssetItem(row, contentBase)),
@@ -151,6 +160,7 @@ export class EndpointsController {
       case 'metadata':
         if (method === 'GET' || method === 'HEAD') {
           const item = await this.assets.getMetadata(actor, target);
+          compressAnswer(req, res);
           res.status(200).json(toAssetItem(item, this.contentBase(req, feed.name)));
           return;
         }
@@ -204,7 +214,9 @@ export class EndpointsController {
     const multipart = query.get('multipart')?.toLowerCase();
     if (method === 'GET' || method === 'HEAD') {
       if (multipart === 'status') {
-        res.status(200).json(await this.uploads.multipartStatus(actor, target, multipartId(query)));
+        const status = await this.uploads.multipartStatus(actor, target, multipartId(query));
+        compressAnswer(req, res);
+        res.status(200).json(status);
         return;
       }
       const object = await this.downloads.resolve(actor, target, {
