@@ -3,12 +3,11 @@
 // Stockroom with a Feed API key and Stockroom with a `user:password` pseudo-key (what pgutil sends).
 // Usage: node bench/auth.mjs   (see bench/README.md)
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  GiB, KiB, MAIN, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median,
-  run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table, wrk,
+  GiB, KiB, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median, run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table, wrk, describeServerBuild,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -59,10 +58,7 @@ async function main() {
   await ensureTool('wrk', 'wrk');
   facts.nginx = (await run('nginx', ['-v'])).stderr.trim().replace('nginx version: ', '');
   facts.wrk = (await run('wrk', ['-v'])).stdout.split('\n')[0].replace(/ Copyright.*/, '').trim() || 'wrk';
-  // Which server was measured: the commit, whether apps/ or libs/ had uncommitted changes, when dist was built.
-  const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
-  const dirty = (await run('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: ROOT })).stdout.trim() !== '';
-  facts.build = `${commit || 'unknown commit'}${dirty ? ' + uncommitted changes in apps/ or libs/' : ''}, dist built ${(await stat(MAIN)).mtime.toISOString()}`;
+  facts.build = await describeServerBuild(); // which server was measured
 
   await makeTempDir();
   const files = join(ctx.tmp, 'files');

@@ -4,15 +4,12 @@
 // server process. Alternating rounds, medians, one run. Usage: node bench/hot.mjs (see bench/README.md).
 // Figures, not tests: the exit code is non-zero only when the script itself fails (e.g. a wrong answer).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import pg from 'pg';
 import {
-  GiB, KiB, MAIN, MiB, ROOT, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log,
-  makeFile, makeTempDir, mb, median, mibps, resetPeakRss, run, runBench, serverDatabaseUrl, setupDatabase, sha256File,
-  startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, wrk,
+  GiB, KiB, MiB, ROOT, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeFile, makeTempDir, mb, median, mibps, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, wrk, describeServerBuild, insertListingRows,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -321,24 +318,7 @@ async function measureUploads(file, sha256, raw) {
 async function measureListing(databaseUrl) {
   await api('POST', '/api/management/feeds/create', { name: LIST_FEED, feedType: 'asset' });
   const { key } = await api('POST', '/api/api-keys/create', { type: 'Feed', feed: LIST_FEED, packagePermissions: ['view'] });
-  const db = new pg.Client({ connectionString: await serverDatabaseUrl(databaseUrl) });
-  await db.connect();
-  try {
-    const { rows } = await db.query(`SELECT id FROM feeds WHERE name_lower = $1`, [LIST_FEED]);
-    await db.query(
-      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type, blob_key,
-         md5, sha1, sha256, sha512, created_at, modified_at)
-       SELECT $1, n, lower(n), '', n, lower(n), 'file', 1048576, 'application/octet-stream', 'bench/' || n,
-         md5(n), left(md5(n) || md5(n || '1'), 40), md5(n) || md5(n || '2'),
-         md5(n) || md5(n || '3') || md5(n || '4') || md5(n || '5'), now(), now()
-       FROM (SELECT 'File-' || lpad(i::text, 6, '0') || '.bin' AS n FROM generate_series(1, $2::int) AS i) AS s`,
-      [rows[0].id, LIST_COUNT],
-    );
-    await db.query('ANALYZE asset_items');
-  } finally {
-    await db.end();
-  }
-  log(`  inserted ${LIST_COUNT} rows`);
+  await insertListingRows(databaseUrl, LIST_FEED, LIST_COUNT);
   const url = `${ctx.base}/endpoints/${LIST_FEED}/dir/?recursive=true`;
   const body = join(ctx.tmp, 'listing.out');
   const headersFile = join(ctx.tmp, 'listing.headers');
@@ -432,9 +412,7 @@ async function main() {
   facts.curl = (await run('curl', ['--version'])).stdout.split(' ').slice(0, 2).join(' ');
   facts.nginx = (await run('nginx', ['-v'])).stderr.trim().replace('nginx version: ', '');
   facts.wrk = (await run('wrk', ['-v'])).stdout.split('\n')[0].replace(/ Copyright.*/, '').trim() || 'wrk';
-  const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
-  const dirty = (await run('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: ROOT })).stdout.trim() !== '';
-  facts.build = `${commit || 'unknown commit'}${dirty ? ' + uncommitted changes in apps/ or libs/' : ''}, dist built ${(await stat(MAIN)).mtime.toISOString()}`;
+  facts.build = await describeServerBuild(); // which server was measured
 
   await makeTempDir();
   const files = join(ctx.tmp, 'files');

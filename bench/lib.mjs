@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -342,6 +342,35 @@ export async function startStockroom(databaseUrl, extraEnv = {}, { nodeArgs = se
 const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** A JSON call to Stockroom as the admin (Basic); throws on a non-2xx answer. */
+/** Which server a benchmark measured: the commit, uncommitted changes in apps/ or libs/, when dist was built. */
+export async function describeServerBuild() {
+  const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
+  const dirty = (await run('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: ROOT })).stdout.trim() !== '';
+  return `${commit || 'unknown commit'}${dirty ? ' + uncommitted changes in apps/ or libs/' : ''}, dist built ${(await stat(MAIN)).mtime.toISOString()}`;
+}
+
+/** `count` file rows (1 MiB each, made-up hashes, no blobs) inserted in SQL into directory `feed`, for listing benchmarks. */
+export async function insertListingRows(databaseUrl, feed, count) {
+  const db = new pg.Client({ connectionString: await serverDatabaseUrl(databaseUrl) });
+  await db.connect();
+  try {
+    const { rows } = await db.query(`SELECT id FROM feeds WHERE name_lower = lower($1)`, [feed]);
+    await db.query(
+      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type, blob_key,
+         md5, sha1, sha256, sha512, created_at, modified_at)
+       SELECT $1, n, lower(n), '', n, lower(n), 'file', 1048576, 'application/octet-stream', 'bench/' || n,
+         md5(n), left(md5(n) || md5(n || '1'), 40), md5(n) || md5(n || '2'),
+         md5(n) || md5(n || '3') || md5(n || '4') || md5(n || '5'), now(), now()
+       FROM (SELECT 'File-' || lpad(i::text, 6, '0') || '.bin' AS n FROM generate_series(1, $2::int) AS i) AS s`,
+      [rows[0].id, count],
+    );
+    await db.query('ANALYZE asset_items');
+  } finally {
+    await db.end();
+  }
+  log(`  inserted ${count} rows`);
+}
+
 export async function api(method, path, body) {
   const headers = { Authorization: adminAuthorization() };
   if (body) headers['Content-Type'] = 'application/json';

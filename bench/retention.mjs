@@ -2,13 +2,12 @@
 // 100,000 match (disk storage), how long until their blobs are gone, and what download tracking costs.
 // Usage: node bench/retention.mjs   (see bench/README.md; BENCH_QUICK=1: 100,000 files, 10,000 match)
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import {
-  GiB, KiB, MAIN, ROOT, adminAuthorization, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeTempDir, median,
-  run, runBench, serverDatabaseUrl, setupDatabase, sleep, startStockroom, stopChild, table, wrk,
+  GiB, KiB, ROOT, adminAuthorization, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeTempDir, median, run, runBench, serverDatabaseUrl, setupDatabase, sleep, startStockroom, stopChild, table, wrk, describeServerBuild,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -321,9 +320,7 @@ async function main() {
   await ensureTool('curl', 'curl');
   await ensureTool('wrk', 'wrk');
   facts.wrk = (await run('wrk', ['-v'])).stdout.split('\n')[0].replace(/ Copyright.*/, '').trim() || 'wrk';
-  const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
-  const dirty = (await run('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: ROOT })).stdout.trim() !== '';
-  facts.build = `${commit || 'unknown commit'}${dirty ? ' + uncommitted changes in apps/ or libs/' : ''}, dist built ${(await stat(MAIN)).mtime.toISOString()}`;
+  facts.build = await describeServerBuild(); // which server was measured
 
   await makeTempDir();
   const databaseUrl = await setupDatabase();

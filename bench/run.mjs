@@ -7,11 +7,8 @@ import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promise
 import { Agent, request } from 'node:http';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
 import {
-  GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, log,
-  makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, serverDatabaseUrl, setupDatabase, startChild,
-  startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine,
+  GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, currentRss, ensureBuild, ensureTool, log, makeFile, makeTempDir, mb, median, mibps, peakRss, resetPeakRss, run, runBench, setupDatabase, startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, insertListingRows,
 } from './lib.mjs';
 
 const RESULTS = join(ROOT, process.env.BENCH_QUICK === '1' ? 'dist/bench/results-quick.json' : 'dist/bench/results.json');
@@ -139,24 +136,7 @@ async function measureMultipart({ file, size, sha256 }) {
 
 async function measureListing(databaseUrl) {
   await api('POST', '/api/management/feeds/create', { name: 'benchlist', feedType: 'asset' });
-  const db = new pg.Client({ connectionString: await serverDatabaseUrl(databaseUrl) });
-  await db.connect();
-  try {
-    const { rows } = await db.query(`SELECT id FROM feeds WHERE name_lower = 'benchlist'`);
-    await db.query(
-      `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type, blob_key,
-         md5, sha1, sha256, sha512, created_at, modified_at)
-       SELECT $1, n, lower(n), '', n, lower(n), 'file', 1048576, 'application/octet-stream', 'bench/' || n,
-         md5(n), left(md5(n) || md5(n || '1'), 40), md5(n) || md5(n || '2'),
-         md5(n) || md5(n || '3') || md5(n || '4') || md5(n || '5'), now(), now()
-       FROM (SELECT 'File-' || lpad(i::text, 6, '0') || '.bin' AS n FROM generate_series(1, $2::int) AS i) AS s`,
-      [rows[0].id, LIST_COUNT],
-    );
-    await db.query('ANALYZE asset_items');
-  } finally {
-    await db.end();
-  }
-  log(`  inserted ${LIST_COUNT} rows`);
+  await insertListingRows(databaseUrl, 'benchlist', LIST_COUNT);
   const out = join(ctx.tmp, 'listing.json');
   const runs = [];
   const encoded = { gzip: [], br: [] };
