@@ -3,18 +3,7 @@
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-
-/** A port the system hands out now (PostgreSQL cannot take port 0 itself, nor say which it got). */
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+import { startOnFreePort } from './embedded-postgres-start.mjs';
 
 export default async function globalSetup() {
   // Another jest project of the same run (the console's e2e tests) already has one.
@@ -27,14 +16,12 @@ export default async function globalSetup() {
   const dir = await mkdtemp(join(tmpdir(), 'stockroom-test-pg-'));
   globalThis.__STOCKROOM_PG_DIR__ = dir; // removed by the global teardown
   await chmod(dir, 0o777);
-  let log = '';
   const options = {
     databaseDir: join(dir, 'data'),
     user: 'postgres',
     password: 'postgres',
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (message) => (log = `${log}${message}`.slice(-4000)),
     // TCP on 127.0.0.1 only: no Unix socket in the shared /tmp.
     postgresFlags: [
       '-c',
@@ -47,22 +34,13 @@ export default async function globalSetup() {
       'unix_socket_directories=',
     ],
   };
-  await new EmbeddedPostgres({ ...options, port: 5432 }).initialise();
-  // The port is free when asked for, but another process may take it before PostgreSQL does: then
-  // PostgreSQL says so and exits, and it starts again on another one.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    log = '';
-    const pg = new EmbeddedPostgres({ ...options, port });
-    try {
-      await pg.start();
-    } catch (e) {
-      if (attempt < 5 && /already in use/i.test(log)) continue;
-      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      throw new Error(`The embedded PostgreSQL for the tests did not start (${e ?? 'it exited'}):\n${log}`);
-    }
-    globalThis.__STOCKROOM_PG__ = pg;
-    process.env.STOCKROOM_TEST_ADMIN_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    return;
+  let started;
+  try {
+    started = await startOnFreePort(EmbeddedPostgres, options);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw new Error(`The embedded PostgreSQL for the tests did not start (${e instanceof Error ? e.message : e})`);
   }
+  globalThis.__STOCKROOM_PG__ = started.pg;
+  process.env.STOCKROOM_TEST_ADMIN_URL = `postgres://postgres:postgres@127.0.0.1:${started.port}/postgres`;
 }
