@@ -11,12 +11,13 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { contentOriginGate } from './common/http/content-origin';
 import { readJsonBody } from './common/http/read-body';
-import { securityHeaders } from './common/http/security-headers';
-import { clientLimitsMiddleware, configureServerTimeouts, installConnectionCap } from './common/http/client-limits';
+import { EdgeHandler, httpEdge } from './common/http/edge';
+import { configureServerTimeouts, installConnectionCap } from './common/http/client-limits';
 import { createDataSource } from './database/data-source';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { OpenApiDocumentService } from './openapi/openapi-document.service';
-import { HttpMetrics, httpMetricsMiddleware } from './modules/observability/http-metrics';
+import { HttpMetrics } from './modules/observability/http-metrics';
+import { DownloadFastPath } from './modules/assets/download-fast-path';
 import { rootLogger, StockroomLogger } from './common/logging/logger';
 import { requestLogging } from './common/logging/request-logging';
 
@@ -59,27 +60,15 @@ export async function createApp(config: AppConfig, databaseUrl: string, logging?
     bodyParser: false,
     ...(pinoLogger ? { bufferLogs: true } : { logger: false }),
   });
-  if (pinoLogger) {
-    app.useLogger(app.get(StockroomLogger));
-    // First of all middleware: every request (console files and early answers included) has its
-    // logger, and its line with STOCKROOM_LOG_REQUESTS.
-    app.use(requestLogging(pinoLogger, config.log.requests));
-  }
+  if (pinoLogger) app.useLogger(app.get(StockroomLogger));
+  const httpLogger = pinoLogger ? requestLogging(pinoLogger, config.log.requests) : undefined;
+  // With STOCKROOM_LOG_REQUESTS, every request gets its logger and its line at the edge (below).
+  // Without, only what Express answers needs `req.log` (nestjs-pino's lines carry its id): first of all.
+  if (httpLogger && !config.log.requests) app.use(httpLogger);
   if (config.trustProxy) app.set('trust proxy', true);
   // GET /api/openapi.json: built from the controllers on first request.
   app.get(OpenApiDocumentService).useBuilder(() => buildOpenApiDocument(app, config.version));
   app.disable('x-powered-by');
-  const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
-  // Before anything can answer: every request is counted, refusals included (GET /metrics).
-  app.use(httpMetricsMiddleware(app.get(HttpMetrics)));
-  // Then: early answers close the connection, idle bodies end, proxied addresses are capped.
-  app.use(clientLimitsMiddleware(clientLimits));
-  app.use((_req: express.Request, res: express.Response, next: express.NextFunction) => {
-    res.setHeader('X-ProGet-Version', config.version);
-    next();
-  });
-  // CSP, framing, nosniff, referrer: the console's on the console and /api, the sandbox on /endpoints.
-  app.use(securityHeaders({ contentOrigin: config.contentUrl }));
   // The content host name (STOCKROOM_CONTENT_URL) answers signed download URLs only.
   const contentGate = contentOriginGate(config);
   if (contentGate) app.use(contentGate);
@@ -130,6 +119,24 @@ export async function createApp(config: AppConfig, databaseUrl: string, logging?
   }
   await app.init();
   const server = app.getHttpServer() as Server;
+  const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
+  // Every request passes the edge first (its line under STOCKROOM_LOG_REQUESTS, metrics, client
+  // limits, common headers); then downloads take the fast path, the rest Express.
+  const expressApp = server.listeners('request')[0] as EdgeHandler;
+  server.removeAllListeners('request');
+  server.on(
+    'request',
+    httpEdge(
+      {
+        requestLogging: config.log.requests ? httpLogger : undefined,
+        metrics: app.get(HttpMetrics),
+        limits: clientLimits,
+        version: config.version,
+        contentOrigin: config.contentUrl,
+      },
+      app.get(DownloadFastPath).wrap(expressApp),
+    ),
+  );
   // Large uploads take longer than Node's default 5-minute request timeout: no overall timeout,
   // a body idle timeout instead (clientLimitsMiddleware), and a cap on connections per address.
   configureServerTimeouts(server);

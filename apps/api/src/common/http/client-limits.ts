@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
+import { requestAddress } from './client-address';
 
 export interface ClientLimits {
   /** A request body that sends nothing for this long is aborted (connection destroyed); 0 = never. */
@@ -39,7 +39,7 @@ const REFUSAL =
  * Caps open connections per peer address, counted when a socket opens: over the cap, the socket
  * is answered 503 (Connection: close) and closed without its request being parsed.
  * Off behind a trusted proxy (every request then arrives through the proxy's few connections):
- * {@link clientLimitsMiddleware} counts requests in flight per forwarded address instead.
+ * {@link clientLimiter} counts requests in flight per forwarded address instead.
  */
 export function installConnectionCap(server: Server, limits: ClientLimits): void {
   const max = limits.maxConnectionsPerAddress;
@@ -90,7 +90,7 @@ function refuse(socket: Socket): void {
 
 /**
  * Server-wide timeouts. Uploads may take hours, so there is no overall request timeout; a body
- * that stops arriving is what {@link clientLimitsMiddleware} ends. Headers must arrive within
+ * that stops arriving is what {@link clientLimiter} ends. Headers must arrive within
  * 60 s (Node checks this on every connection, including one that never sends a byte).
  */
 export function configureServerTimeouts(server: Server): void {
@@ -100,7 +100,8 @@ export function configureServerTimeouts(server: Server): void {
 }
 
 /**
- * The HTTP edge's guard against slow and abusive clients; the first middleware of the app.
+ * The HTTP edge's guard against slow and abusive clients, run on every request before anything
+ * else can answer (see http/edge.ts). Returns false when it answered the request itself.
  *
  * - **Early answers close the connection.** When a response's headers are written while its
  *   request body has not fully arrived (a 401 before an upload's body, a 413, any error), the
@@ -111,23 +112,30 @@ export function configureServerTimeouts(server: Server): void {
  *   destroyed: the request's stream fails as for a client abort, and the upload cleans up.
  * - **Behind a trusted proxy**, requests in flight per forwarded address are capped.
  */
-export function clientLimitsMiddleware(limits: ClientLimits) {
+export function clientLimiter(limits: ClientLimits) {
   const inFlight = new Map<string, number>();
   const idleMs = limits.bodyIdleSeconds * 1000;
 
-  return (req: Request, res: Response, next: NextFunction): void => {
-    closeAfterEarlyAnswer(req, res);
-    if (idleMs > 0 && !req.complete) watchBodyIdle(req, idleMs);
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!req.complete) {
+      closeAfterEarlyAnswer(req, res);
+      if (idleMs > 0) watchBodyIdle(req, idleMs);
+    }
 
     if (limits.trustProxy && limits.maxConnectionsPerAddress > 0) {
-      const address = plain(req.ip);
+      const address = requestAddress(req, true);
       const direct = address === plain(req.socket.remoteAddress);
       if (!(direct && isSelf(req.socket))) {
         const count = inFlight.get(address) ?? 0;
         if (count >= limits.maxConnectionsPerAddress) {
-          res.status(503).setHeader('Retry-After', '5');
-          res.type('text/plain; charset=utf-8').send('Too many requests in flight from your address; try later.');
-          return;
+          const text = 'Too many requests in flight from your address; try later.';
+          res.writeHead(503, {
+            'Retry-After': '5',
+            'Content-Type': 'text/plain; charset=utf-8',
+            'Content-Length': Buffer.byteLength(text),
+          });
+          res.end(text);
+          return false;
         }
         inFlight.set(address, count + 1);
         res.once('close', () => {
@@ -137,7 +145,7 @@ export function clientLimitsMiddleware(limits: ClientLimits) {
         });
       }
     }
-    next();
+    return true;
   };
 }
 

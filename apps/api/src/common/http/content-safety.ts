@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /*
  * User content must never run as the console: it is served from the console's origin, where the
@@ -67,7 +67,7 @@ export function mustBeAttachment(mediaType: string, opts: { asked: boolean; inli
 }
 
 /** The headers every answer carrying user content gets (set last: no metadata header can replace them). */
-export function setUserContentHeaders(res: Response, opts: { inlineAllowed?: boolean } = {}): void {
+export function setUserContentHeaders(res: ServerResponse, opts: { inlineAllowed?: boolean } = {}): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', opts.inlineAllowed ? INLINE_USER_CONTENT_CSP : USER_CONTENT_CSP);
 }

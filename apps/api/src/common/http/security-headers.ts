@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setUserContentHeaders } from './content-safety';
 
 export interface ConsolePolicyOptions {
@@ -49,10 +49,10 @@ export const DOCS_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const DOCS_PATHS = /^\/api\/docs(\/|$)/;
+const DOCS_PATHS = /^\/api\/docs([/?#]|$)/;
 
 /** Paths whose answers carry (or are about) user content rather than the console. */
-const USER_CONTENT_PATHS = /^\/endpoints(\/|$)/;
+const USER_CONTENT_PATHS = /^\/endpoints([/?#]|$)/;
 
 /**
  * Sets the security headers every answer starts with: the console's CSP and framing rules on
@@ -61,15 +61,15 @@ const USER_CONTENT_PATHS = /^\/endpoints(\/|$)/;
  */
 export function securityHeaders(options: ConsolePolicyOptions = {}) {
   const csp = consoleContentSecurityPolicy(options);
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
     res.setHeader('Referrer-Policy', 'same-origin');
-    if (USER_CONTENT_PATHS.test(req.path)) {
+    if (USER_CONTENT_PATHS.test(url)) {
       setUserContentHeaders(res);
     } else {
-      res.setHeader('Content-Security-Policy', DOCS_PATHS.test(req.path) ? DOCS_CONTENT_SECURITY_POLICY : csp);
+      res.setHeader('Content-Security-Policy', DOCS_PATHS.test(url) ? DOCS_CONTENT_SECURITY_POLICY : csp);
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('X-Frame-Options', 'DENY');
     }
-    next();
   };
 }

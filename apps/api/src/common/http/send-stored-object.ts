@@ -1,6 +1,6 @@
 import { attachmentDisposition } from './attachment';
 import { isActiveMediaType, mustBeAttachment, setUserContentHeaders } from './content-safety';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,7 +57,7 @@ function etagMatches(header: string, sha1: string): boolean {
     .some((t) => t === '*' || t === sha1);
 }
 
-function isNotModified(req: Request, obj: StoredObjectResponse): boolean {
+function isNotModified(req: IncomingMessage, obj: StoredObjectResponse): boolean {
   const inm = req.headers['if-none-match'];
   if (inm !== undefined) return etagMatches(inm, obj.sha1);
   const ims = parseHttpDate(req.headers['if-modified-since']);
@@ -65,7 +65,7 @@ function isNotModified(req: Request, obj: StoredObjectResponse): boolean {
 }
 
 /** `If-Range` holds an ETag or a date; the range applies only when it still matches. */
-function ifRangeAllows(req: Request, obj: StoredObjectResponse): boolean {
+function ifRangeAllows(req: IncomingMessage, obj: StoredObjectResponse): boolean {
   const value = req.headers['if-range'] as string | undefined;
   if (value === undefined) return true;
   const v = value.trim();
@@ -76,7 +76,7 @@ function ifRangeAllows(req: Request, obj: StoredObjectResponse): boolean {
   return date !== undefined && date === wholeSeconds(obj.lastModified);
 }
 
-function pickRange(req: Request, obj: StoredObjectResponse): ByteRange | undefined {
+function pickRange(req: IncomingMessage, obj: StoredObjectResponse): ByteRange | undefined {
   const header = req.headers.range;
   if (!header || !ifRangeAllows(req, obj)) return undefined;
   const parsed = rangeParser(obj.size, header, { combine: true });
@@ -97,7 +97,11 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * HEAD, Cache-Control and metadata headers, streaming with abort propagation, and the
  * content-safety headers (user content never runs as the console: see content-safety.ts).
  */
-export async function sendStoredObject(req: Request, res: Response, obj: StoredObjectResponse): Promise<void> {
+export async function sendStoredObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  obj: StoredObjectResponse,
+): Promise<void> {
   for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
   res.setHeader('ETag', `"${obj.sha1}"`);
   res.setHeader('Last-Modified', obj.lastModified.toUTCString());
@@ -112,7 +116,8 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
   const disposition = attachment ? attachmentDisposition(obj.attachmentName ?? obj.fileName) : undefined;
 
   if (isNotModified(req, obj)) {
-    res.status(304).end();
+    res.statusCode = 304;
+    res.end();
     return;
   }
 
@@ -125,7 +130,7 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
     // Content-Disposition, so an active type is a download there too.
     const location = await obj.directUrl({ contentDisposition: disposition });
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(302, location);
+    res.writeHead(302, { Location: location, 'Content-Length': 0 }).end();
     obj.delivered?.();
     return;
   }
@@ -134,11 +139,11 @@ export async function sendStoredObject(req: Request, res: Response, obj: StoredO
   res.setHeader('Content-Type', obj.mediaType);
   if (disposition !== undefined) res.setHeader('Content-Disposition', disposition);
   if (range) {
-    res.status(206);
+    res.statusCode = 206;
     res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${obj.size}`);
     res.setHeader('Content-Length', String(range.end - range.start + 1));
   } else {
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Length', String(obj.size));
   }
 

@@ -5,6 +5,7 @@ import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
+import { DownloadFastPath } from './download-fast-path';
 import { AssetUploadService } from './asset-upload.service';
 import { AssetsDataModule } from './assets-data.module';
 import { AssetsService } from './assets.service';
@@ -21,6 +22,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetsService,
     AssetUploadService,
     AssetDownloadService,
+    DownloadFastPath,
     AssetArchiveService,
     MultipartJanitorService,
     DownloadCounterService,
@@ -31,6 +33,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetsService,
     AssetUploadService,
     AssetDownloadService,
+    DownloadFastPath,
     AssetArchiveService,
     MultipartJanitorService,
     DownloadCounterService,

@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
-import { AssetPathError, ErrorCode, parseEncodedPath } from '@stockroom/contracts';
+import { ErrorCode } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Access } from '../../common/auth/access.decorator';
@@ -23,6 +23,7 @@ import { AssetDownloadService } from './asset-download.service';
 import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
+import { parseEndpointsUrl } from './endpoints-url';
 import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 import { parseMetadataUpdate } from './metadata-update';
@@ -92,30 +93,13 @@ export class EndpointsController {
 
   @All(['*rest'])
   async handle(@Actor() actor: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const url = req.originalUrl;
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    const query = new Query(q < 0 ? '' : url.slice(q + 1));
-    const [, , feedRaw = '', op = '', ...rest] = pathname.split('/');
-    let feedName: string;
-    try {
-      feedName = decodeURIComponent(feedRaw);
-    } catch {
-      throw new AppError(ErrorCode.BadRequest, 'Invalid directory name.');
-    }
-    let segments: string[];
-    try {
-      segments = parseEncodedPath(rest.join('/'));
-    } catch (e) {
-      if (e instanceof AssetPathError) throw new AppError(ErrorCode.InvalidPath, e.message);
-      throw e;
-    }
+    const { feedName, operation: op, segments, query } = parseEndpointsUrl(req.originalUrl);
     const feed = await this.feeds.require(actor, feedName);
     const target: AssetTarget = { feed, path: await this.assets.resolvePath(feed, segments) };
     const method = req.method.toUpperCase();
     if (actor.signedUrl) {
       // The guard let the signature through for a GET or HEAD of content; it names one file only.
-      if (op.toLowerCase() !== 'content' || target.path.lower !== actor.signedUrl.path) {
+      if (op !== 'content' || target.path.lower !== actor.signedUrl.path) {
         throw new AppError(ErrorCode.Forbidden, 'A signed URL only downloads the file it was made for.');
       }
       // The URL is the credential, and it is no secret from pages that hold it.
@@ -123,7 +107,7 @@ export class EndpointsController {
       res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag');
     }
 
-    switch (op.toLowerCase()) {
+    switch (op) {
       case 'content':
         return this.content(actor, target, method, query, req, res);
       case 'dir':

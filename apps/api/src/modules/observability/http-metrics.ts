@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { ENDPOINT_OPERATIONS } from '../assets/endpoints.controller';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** The hand-written router of the asset API: one Express route for every operation. */
-const ENDPOINTS_ROUTE = '/endpoints/*rest';
+export const ENDPOINTS_ROUTE = '/endpoints/*rest';
 /** Top-level paths of the server itself; anything else is the console (its pages and assets). */
 const SERVER_PATHS = /^\/(api|endpoints|health|metrics)(\/|$)/;
 
@@ -19,9 +19,19 @@ export interface RouteLabels {
 }
 
 interface RoutedRequest {
-  method: string;
-  originalUrl: string;
+  method?: string;
+  /** Express's; a request that never reached Express has only `url` (the same, unrewritten). */
+  originalUrl?: string;
+  url?: string;
   route?: { path?: unknown };
+}
+
+/** Requests answered outside Express (the download fast path), with the route Express would have matched. */
+const routedOutsideExpress = new WeakMap<object, string>();
+
+/** Counts `req` under `route`, the template of the Express route that would have answered it. */
+export function answeredAs(req: IncomingMessage, route: string): void {
+  routedOutsideExpress.set(req, route);
 }
 
 /**
@@ -29,10 +39,12 @@ interface RoutedRequest {
  * handler); no route means a console page or asset (`console`) or a path nothing answers (`unmatched`).
  */
 export function routeLabels(req: RoutedRequest, status: number): RouteLabels {
-  const method = METHODS.has(req.method.toUpperCase()) ? req.method.toUpperCase() : 'OTHER';
-  const q = req.originalUrl.indexOf('?');
-  const pathname = q < 0 ? req.originalUrl : req.originalUrl.slice(0, q);
-  const template = typeof req.route?.path === 'string' ? req.route.path : undefined;
+  const upper = (req.method ?? '').toUpperCase();
+  const method = METHODS.has(upper) ? upper : 'OTHER';
+  const url = req.originalUrl ?? req.url ?? '';
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  const template = typeof req.route?.path === 'string' ? req.route.path : routedOutsideExpress.get(req);
   if (template === undefined) {
     const console = !SERVER_PATHS.test(pathname) && status < 400;
     return { method, route: console ? 'console' : 'unmatched', operation: '' };
@@ -45,7 +57,7 @@ export function routeLabels(req: RoutedRequest, status: number): RouteLabels {
   }
   let operation = op;
   if (op === 'content') {
-    if (new URLSearchParams(q < 0 ? '' : req.originalUrl.slice(q + 1)).get('multipart')) operation = 'multipart';
+    if (new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('multipart')) operation = 'multipart';
     else if (method === 'POST' || method === 'PUT' || method === 'PATCH') operation = 'upload';
     else if (method === 'DELETE') operation = 'delete';
   }
@@ -114,52 +126,49 @@ function byteLength(chunk: unknown, encoding: unknown): number {
 }
 
 /**
- * The first middleware: times every request and counts its body bytes both ways, then records it
+ * At the HTTP edge, before anything can answer: times every request and counts its body bytes both ways, then records it
  * once its answer is written or the client has gone. Bytes in are counted as Node hands the body to
  * the request stream (whoever reads it, however: uploads, JSON, imports); a body the server never
  * reads is not counted. Bytes out are counted as written to the response (gzip applied).
  */
-export function httpMetricsMiddleware(metrics: HttpMetrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    let receivedBytes = 0;
-    let sentBytes = 0;
+export function trackHttpRequest(metrics: HttpMetrics, req: IncomingMessage, res: ServerResponse): void {
+  const started = process.hrtime.bigint();
+  let receivedBytes = 0;
+  let sentBytes = 0;
 
-    // Node's HTTP parser pushes each body chunk into the request: counting there never changes how
-    // (or whether) the body flows, unlike a 'data' listener.
-    const push = req.push;
-    req.push = function (this: Request, chunk: unknown, encoding?: BufferEncoding) {
-      receivedBytes += byteLength(chunk, encoding);
-      return push.call(this, chunk, encoding);
-    };
-    if (req.method !== 'HEAD') {
-      const write = res.write;
-      const end = res.end;
-      res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
-        sentBytes += byteLength(chunk, rest[0]);
-        return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-      } as typeof res.write;
-      res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
-        sentBytes += byteLength(chunk, rest[0]);
-        return (end as (...a: unknown[]) => Response).call(this, chunk, ...rest);
-      } as typeof res.end;
-    }
-
-    let recorded = false;
-    const finished = () => {
-      if (recorded) return;
-      recorded = true;
-      const status = res.headersSent ? res.statusCode : 499;
-      metrics.record({
-        ...routeLabels(req, status),
-        status,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        receivedBytes,
-        sentBytes,
-      });
-    };
-    res.once('finish', finished);
-    res.once('close', finished);
-    next();
+  // Node's HTTP parser pushes each body chunk into the request: counting there never changes how
+  // (or whether) the body flows, unlike a 'data' listener.
+  const push = req.push;
+  req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+    receivedBytes += byteLength(chunk, encoding);
+    return push.call(this, chunk, encoding);
   };
+  if (req.method !== 'HEAD') {
+    const write = res.write;
+    const end = res.end;
+    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      sentBytes += byteLength(chunk, rest[0]);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof res.write;
+    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+      sentBytes += byteLength(chunk, rest[0]);
+      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    } as typeof res.end;
+  }
+
+  let recorded = false;
+  const finished = () => {
+    if (recorded) return;
+    recorded = true;
+    const status = res.headersSent ? res.statusCode : 499;
+    metrics.record({
+      ...routeLabels(req, status),
+      status,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      receivedBytes,
+      sentBytes,
+    });
+  };
+  res.once('finish', finished);
+  res.once('close', finished);
 }

@@ -41,7 +41,7 @@ export class AuthGuard implements CanActivate {
     if (rule.kind === 'public') return true;
 
     const presented = presentedCredentials(req);
-    const { principal, csrfToken, staleSession } = await this.authentication.authenticate(presented);
+    const { principal, csrfToken, staleSession } = await this.authentication.authenticateRequest(req, presented);
     req.principal = principal;
     if (staleSession) clearSessionCookies(context.switchToHttp().getResponse<Response>());
     if (

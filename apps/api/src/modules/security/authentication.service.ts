@@ -39,6 +39,8 @@ export class AuthenticationService {
   private readonly logger = new Logger('Authentication');
   /** When this node last recorded each key's use: at most one write per key per minute. */
   private readonly keyTouched = new Map<number, number>();
+  /** Each HTTP request's authentication (see authenticateRequest); gone with the request. */
+  private readonly byRequest = new WeakMap<object, Promise<Authenticated>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,6 +52,19 @@ export class AuthenticationService {
     private readonly audit: AuditService,
     private readonly signedUrls: SignedUrlsService,
   ) {}
+
+  /**
+   * {@link authenticate} once per HTTP request, whoever asks first: the download fast path and, for a
+   * request it hands on to Express, the guard get the same answer (a wrong password counts once).
+   */
+  authenticateRequest(req: object, presented: PresentedCredentials): Promise<Authenticated> {
+    let answer = this.byRequest.get(req);
+    if (!answer) {
+      answer = this.authenticate(presented);
+      this.byRequest.set(req, answer);
+    }
+    return answer;
+  }
 
   async authenticate({ credential, address }: PresentedCredentials): Promise<Authenticated> {
     switch (credential.kind) {

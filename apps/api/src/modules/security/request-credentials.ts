@@ -1,5 +1,6 @@
 import { AssetPathError, parseEncodedPath } from '@stockroom/contracts';
 import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Query } from '../../common/http/query';
 import { CSRF_HEADER, PresentedCredentials, readCredential } from './credentials';
 import { SIGNED_URL_PARAMS } from './signed-url-signer';
@@ -21,9 +22,17 @@ export function isSignedRequest(originalUrl: string): boolean {
  * credential (headers and cookies are then not read); otherwise the first credential that matches.
  */
 export function presentedCredentials(req: Request): PresentedCredentials {
-  const address = clientAddress(req);
-  const url = req.originalUrl;
-  if (isSignedRequest(url)) return { address, credential: { kind: 'signed-url', request: signedRequest(req) } };
+  return credentialsAt(req, req.originalUrl, clientAddress(req));
+}
+
+/**
+ * The same for a request at `url` from `address`, as read before Express has seen it (the download
+ * fast path works the address out as Express does: http/client-address.ts).
+ */
+export function credentialsAt(req: IncomingMessage, url: string, address: string): PresentedCredentials {
+  if (isSignedRequest(url)) {
+    return { address, credential: { kind: 'signed-url', request: signedRequest(req.method ?? '', url) } };
+  }
   const csrf = req.headers[CSRF_HEADER];
   return {
     address,
@@ -33,8 +42,7 @@ export function presentedCredentials(req: Request): PresentedCredentials {
 }
 
 /** `/endpoints/{dir}/{operation}/{path}?expires=…&version=…&signature=…`, each part decoded once. */
-function signedRequest(req: Request): SignedRequest {
-  const url = req.originalUrl;
+function signedRequest(method: string, url: string): SignedRequest {
   const q = url.indexOf('?');
   const query = new Query(q < 0 ? '' : url.slice(q + 1));
   const [, , feedRaw = '', operation = '', ...rest] = (q < 0 ? url : url.slice(0, q)).split('/');
@@ -45,7 +53,7 @@ function signedRequest(req: Request): SignedRequest {
     if (!(e instanceof AssetPathError || e instanceof URIError)) throw e;
   }
   return {
-    method: req.method.toUpperCase(),
+    method: method.toUpperCase(),
     operation: operation.toLowerCase(),
     multipart: query.get('multipart'),
     target,
