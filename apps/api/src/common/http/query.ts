@@ -9,6 +9,7 @@ export class Query {
   private readonly values = new Map<string, string>();
 
   constructor(search: string) {
+    if (search === '') return; // most requests: nothing to parse
     for (const [name, value] of new URLSearchParams(search)) {
       const key = name.toLowerCase();
       if (!this.values.has(key)) this.values.set(key, value);

@@ -27,6 +27,8 @@ export interface StoredObjectResponse {
    */
   inlineContent?: boolean;
   open(range?: ByteRange): Promise<Readable>;
+  /** Set for small files: their whole content, from memory once read (ranges are cut from it). */
+  smallContent?(): Promise<Buffer>;
   /**
    * Set when the file is to be fetched from its store directly: a short-lived URL that answers
    * with this object's Content-Type and the given Content-Disposition (when there is one).
@@ -149,6 +151,12 @@ export async function sendStoredObject(
 
   if (req.method === 'HEAD' || obj.size === 0) {
     res.end();
+    return;
+  }
+  if (obj.smallContent) {
+    const content = await obj.smallContent();
+    if (!range || range.start === 0) obj.delivered?.();
+    res.end(range ? content.subarray(range.start, range.end + 1) : content);
     return;
   }
   const body = await obj.open(range);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { allowedResponseHeaders, ErrorCode, Privilege } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
@@ -8,12 +9,17 @@ import { MintedSignature, SignedUrlsService } from '../security/signed-urls.serv
 import { StorageService } from '../storage/storage.service';
 import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
+import type { FeedEntity } from '../feeds/feed.entity';
 import { AssetsRepository } from './assets.repository';
 import { DownloadCounterService } from './download-counter.service';
 import { TransferMetrics } from '../observability/transfer-metrics';
 
 /** How long a redirect's presigned URL / SAS stays valid. */
 const DIRECT_URL_SECONDS = 300;
+/** Files up to this size are answered from memory once read (keys, certificates, manifests, small installers' metadata). */
+const SMALL_FILE_BYTES = 64 * 1024;
+/** The memory those may take, per process. */
+const SMALL_FILES_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Resolves a download: privilege, item, cache setting and metadata headers (spec §2 #1-2), and,
@@ -21,6 +27,16 @@ const DIRECT_URL_SECONDS = 300;
  */
 @Injectable()
 export class AssetDownloadService {
+  /**
+   * Small files' bytes by blob key. A blob never changes (an overwrite writes a new one under a new
+   * key), so an entry can never be stale; whether a file still is what a request asks for is decided
+   * by the item lookup, every time.
+   */
+  private readonly smallFiles = new LRUCache<string, Buffer>({
+    maxSize: SMALL_FILES_CACHE_BYTES,
+    sizeCalculation: (content) => Math.max(1, content.length),
+  });
+
   constructor(
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
@@ -92,6 +108,7 @@ export class AssetDownloadService {
       attachmentName,
       inlineContent: feed.inlineContent,
       open: async (range) => this.transfers.trackDownload(await this.storage.read(feed, blobKey, range)),
+      smallContent: Number(item.size) <= SMALL_FILE_BYTES ? () => this.smallContent(feed, blobKey) : undefined,
       directUrl:
         createUrl && this.storage.redirectsDownloads(feed)
           ? ({ contentDisposition }) =>
@@ -99,5 +116,20 @@ export class AssetDownloadService {
           : undefined,
       delivered: () => this.counter.record(item.id),
     };
+  }
+
+  private async smallContent(feed: FeedEntity, blobKey: string): Promise<Buffer> {
+    const cached = this.smallFiles.get(blobKey);
+    if (cached) {
+      this.transfers.downloadFromMemory();
+      return cached;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.transfers.trackDownload(await this.storage.read(feed, blobKey))) {
+      chunks.push(chunk as Buffer);
+    }
+    const content = Buffer.concat(chunks);
+    this.smallFiles.set(blobKey, content);
+    return content;
   }
 }

@@ -12,8 +12,8 @@ export function clientAddress(req: Request): string {
 }
 
 /** The request carries a signature: it is a signed download, whatever else it carries. */
-export function isSignedRequest(originalUrl: string): boolean {
-  return originalUrl.startsWith('/endpoints/') && Query.fromUrl(originalUrl).has(SIGNED_URL_PARAMS.signature);
+export function isSignedRequest(originalUrl: string, query = Query.fromUrl(originalUrl)): boolean {
+  return originalUrl.startsWith('/endpoints/') && query.has(SIGNED_URL_PARAMS.signature);
 }
 
 /**
@@ -30,13 +30,14 @@ export function presentedCredentials(req: Request): PresentedCredentials {
  * fast path works the address out as Express does: http/client-address.ts).
  */
 export function credentialsAt(req: IncomingMessage, url: string, address: string): PresentedCredentials {
-  if (isSignedRequest(url)) {
+  const query = Query.fromUrl(url);
+  if (isSignedRequest(url, query)) {
     return { address, credential: { kind: 'signed-url', request: signedRequest(req.method ?? '', url) } };
   }
   const csrf = req.headers[CSRF_HEADER];
   return {
     address,
-    credential: readCredential(req.headers, Query.fromUrl(url).get('key')),
+    credential: readCredential(req.headers, query.get('key')),
     ...(typeof csrf === 'string' ? { csrfToken: csrf } : {}),
   };
 }
