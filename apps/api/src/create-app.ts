@@ -122,9 +122,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, logging?
   const clientLimits = { ...config.clients, trustProxy: config.trustProxy };
   // Every request passes the edge first (its line under STOCKROOM_LOG_REQUESTS, metrics, client
   // limits, common headers); then downloads take the fast path, the rest Express.
-  const expressApp = server.listeners('request')[0] as EdgeHandler;
-  server.removeAllListeners('request');
-  server.on(
+  // (Express's listener is replaced; others — the shutdown's count of requests in flight — stay.)
+  const expressApp = app.getHttpAdapter().getInstance() as EdgeHandler;
+  server.removeListener('request', expressApp);
+  server.prependListener(
     'request',
     httpEdge(
       {
