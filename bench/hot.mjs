@@ -7,14 +7,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   GiB, KiB, MiB, ROOT, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeFile, makeTempDir, mb, median, mibps, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, wrk, describeServerBuild, insertListingRows,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 // BENCH_QUICK=1: the same steps on small sizes and short runs, to check the script itself in a couple of minutes.
-const RESULTS = join(ROOT, QUICK ? 'dist/bench/hot-quick.json' : 'dist/bench/hot.json');
+// BENCH_HOT_ONLY=listing: only the listings (default workers, with their RSS), to measure a change to them in a minute.
+const LISTING_ONLY = process.env.BENCH_HOT_ONLY === 'listing';
+const RESULTS = join(ROOT, `dist/bench/hot${LISTING_ONLY ? '-listing' : ''}${QUICK ? '-quick' : ''}.json`);
 const SECONDS = Number(process.env.BENCH_HOT_SECONDS) || (QUICK ? 2 : 10);
 const ROUNDS = Number(process.env.BENCH_HOT_ROUNDS) || (QUICK ? 2 : 3);
 const BIG_ROUNDS = Number(process.env.BENCH_HOT_BIG_ROUNDS) || (QUICK ? 2 : 5);
@@ -40,6 +42,8 @@ const PHASES = [
   { id: 'one', label: 'STOCKROOM_WORKERS=1', env: { STOCKROOM_WORKERS: '1' } },
 ];
 
+/** The phases this run goes through: with BENCH_HOT_ONLY=listing, the default workers only. */
+const phasesRun = () => (LISTING_ONLY ? PHASES.slice(0, 1) : PHASES);
 const content = (feed, path) => `${ctx.base}/endpoints/${feed}/content/${path}`;
 const headerObject = (headers) => Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1).trim()]));
 /** `xs` rotated by `n`: who goes first changes each round. */
@@ -325,17 +329,18 @@ async function measureListing(databaseUrl) {
   const variants = [
     { id: 'plain', label: 'plain', headers: [`X-ApiKey: ${key}`] },
     { id: 'gzip', label: 'Accept-Encoding: gzip', headers: [`X-ApiKey: ${key}`, 'Accept-Encoding: gzip'] },
+    { id: 'br', label: 'Accept-Encoding: br', headers: [`X-ApiKey: ${key}`, 'Accept-Encoding: br'] },
   ];
-  const runs = { plain: [], gzip: [] };
+  const decode = { identity: (b) => b, gzip: gunzipSync, br: brotliDecompressSync };
+  const runs = { plain: [], gzip: [], br: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of rotate(variants, round)) {
       // No --compressed: curl keeps the body as sent, so size_download is the bytes on the wire (compressed or not).
       const r = await curl([...v.headers.flatMap((h) => ['-H', h]), '-D', headersFile, '-o', body, url], [200]);
       const encoding = /^content-encoding:\s*(\S+)/im.exec(await readFile(headersFile, 'utf8'))?.[1]?.toLowerCase() ?? 'identity';
       if (v.id === 'plain' && encoding !== 'identity') throw new Error(`listing without Accept-Encoding came ${encoding}-encoded`);
-      if (!['identity', 'gzip'].includes(encoding)) throw new Error(`listing came with Content-Encoding ${encoding}, not asked for`);
-      const raw = await readFile(body);
-      const entries = JSON.parse((encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'));
+      if (![v.id, 'identity'].includes(encoding)) throw new Error(`listing came with Content-Encoding ${encoding}, not asked for`);
+      const entries = JSON.parse(decode[encoding](await readFile(body)).toString('utf8'));
       if (!Array.isArray(entries) || entries.length !== LIST_COUNT) {
         throw new Error(`listing (${v.label}) returned ${Array.isArray(entries) ? entries.length : typeof entries} entries, expected ${LIST_COUNT}`);
       }
@@ -360,28 +365,30 @@ function lines(r) {
   const rows = [];
   const add = (measure, value, reference, ratio, goal, result) => rows.push({ measure, value, reference, ratio, goal, result });
   const atLeast = (ratio, goal, min) => (ratio >= goal ? 'PASS' : min != null && ratio >= min ? 'BELOW (min met)' : 'BELOW');
-  for (const phase of PHASES) {
-    const h = r.hot[phase.id];
-    const w = r.workers[phase.id];
-    const who = `${phase.label}: ${w.processes} process${w.processes > 1 ? 'es' : ''}`;
-    for (const size of SIZES) {
-      const s = h.summary[size.id];
-      const ratio = s.stockroom.rps / s.nginx.rps;
-      add(`${size.label} GET, req/s (${who})`, f0(s.stockroom.rps), `nginx ${f0(s.nginx.rps)}`, f2(ratio),
-        size.goal ? `≥ ${f2(size.goal)} (min ${f2(size.min)})` : 'info', size.goal ? atLeast(ratio, size.goal, size.min) : 'info');
-      add(`  vs bare Node, from memory`, f0(s.stockroom.rps), `node ${f0(s.node.rps)}`, f2(s.stockroom.rps / s.node.rps), 'info', 'info');
-      add(`  p99 latency, ms`, f2(s.stockroom.p99), `nginx ${f2(s.nginx.p99)}, node ${f2(s.node.p99)}`, f2(s.stockroom.p99 / s.nginx.p99), 'info', 'info');
+  if (!LISTING_ONLY) {
+    for (const phase of PHASES) {
+      const h = r.hot[phase.id];
+      const w = r.workers[phase.id];
+      const who = `${phase.label}: ${w.processes} process${w.processes > 1 ? 'es' : ''}`;
+      for (const size of SIZES) {
+        const s = h.summary[size.id];
+        const ratio = s.stockroom.rps / s.nginx.rps;
+        add(`${size.label} GET, req/s (${who})`, f0(s.stockroom.rps), `nginx ${f0(s.nginx.rps)}`, f2(ratio),
+          size.goal ? `≥ ${f2(size.goal)} (min ${f2(size.min)})` : 'info', size.goal ? atLeast(ratio, size.goal, size.min) : 'info');
+        add(`  vs bare Node, from memory`, f0(s.stockroom.rps), `node ${f0(s.node.rps)}`, f2(s.stockroom.rps / s.node.rps), 'info', 'info');
+        add(`  p99 latency, ms`, f2(s.stockroom.p99), `nginx ${f2(s.nginx.p99)}, node ${f2(s.node.p99)}`, f2(s.stockroom.p99 / s.nginx.p99), 'info', 'info');
+      }
     }
+    const d = r.download;
+    const dn = d.stockroom.median / d.nginx.median;
+    const dr = d.stockroom.median / d.node.median;
+    add(`${BIG_LABEL} download, MiB/s (median of ${BIG_ROUNDS})`, f0(mibps(d.stockroom.median)), `nginx ${f0(mibps(d.nginx.median))}`, f2(dn), '≥ 0.80', atLeast(dn, 0.8));
+    add('  vs bare Node, 1 MiB reads', f0(mibps(d.stockroom.median)), `node ${f0(mibps(d.node.median))}`, f2(dr), '≥ 0.90', atLeast(dr, 0.9));
+    const u = r.upload;
+    const ur = u.stockroom.median / u.raw.median;
+    add(`${BIG_LABEL} upload, one POST, MiB/s (median of ${BIG_ROUNDS})`, f0(mibps(u.stockroom.median)), `node pipe-to-file ${f0(mibps(u.raw.median))}`,
+      f2(ur), '≥ 0.50', atLeast(ur, 0.5));
   }
-  const d = r.download;
-  const dn = d.stockroom.median / d.nginx.median;
-  const dr = d.stockroom.median / d.node.median;
-  add(`${BIG_LABEL} download, MiB/s (median of ${BIG_ROUNDS})`, f0(mibps(d.stockroom.median)), `nginx ${f0(mibps(d.nginx.median))}`, f2(dn), '≥ 0.80', atLeast(dn, 0.8));
-  add('  vs bare Node, 1 MiB reads', f0(mibps(d.stockroom.median)), `node ${f0(mibps(d.node.median))}`, f2(dr), '≥ 0.90', atLeast(dr, 0.9));
-  const u = r.upload;
-  const ur = u.stockroom.median / u.raw.median;
-  add(`${BIG_LABEL} upload, one POST, MiB/s (median of ${BIG_ROUNDS})`, f0(mibps(u.stockroom.median)), `node pipe-to-file ${f0(mibps(u.raw.median))}`,
-    f2(ur), '≥ 0.50', atLeast(ur, 0.5));
   const l = r.listing;
   const items = LIST_COUNT.toLocaleString('en-US');
   add(`Listing ${items} files, plain: s to last byte`, f2(l.plain.seconds), '', '', '≤ 2 s', l.plain.seconds <= 2 ? 'PASS' : 'BELOW');
@@ -390,7 +397,11 @@ function lines(r) {
     '≤ 2 s', l.gzip.seconds <= 2 ? 'PASS' : 'BELOW');
   add(`  bytes sent, MB (${l.gzip.encoding === 'gzip' ? 'gzip' : 'NOT compressed'})`, f1(mb(l.gzip.bytes)), `plain ${f1(mb(l.plain.bytes))}`,
     f2(l.gzip.bytes / l.plain.bytes), 'info', 'info');
-  for (const phase of PHASES) {
+  add(`Listing ${items} files, br: s to last byte`, f2(l.br.seconds), `plain ${f2(l.plain.seconds)}`, f2(l.br.seconds / l.plain.seconds),
+    '≤ 2 s', l.br.seconds <= 2 ? 'PASS' : 'BELOW');
+  add(`  bytes sent, MB (${l.br.encoding === 'br' ? 'br' : 'NOT compressed'})`, f1(mb(l.br.bytes)), `plain ${f1(mb(l.plain.bytes))}`,
+    f2(l.br.bytes / l.plain.bytes), 'info', 'info');
+  for (const phase of phasesRun()) {
     const m = r.rss[phase.id];
     add(`Peak RSS per worker, MB (${phase.label}: ${m.processes} process${m.processes > 1 ? 'es' : ''})`, f0(mb(m.maxPerWorker)),
       `idle ${f0(mb(m.idle))}${m.primaryPeak ? `, primary ${f0(mb(m.primaryPeak))}` : ''}`, '', '≤ 250 MB', m.maxPerWorker <= RSS_GOAL ? 'PASS' : 'BELOW');
@@ -553,4 +564,36 @@ async function main() {
   if (failed.length) throw new Error(`wrong answers under load, the figures do not count: ${failed.join('; ')}`);
 }
 
-await runBench(main);
+/** BENCH_HOT_ONLY=listing: the listings alone, with the default workers, and the server's peak RSS meanwhile. */
+async function mainListing() {
+  await ensureBuild();
+  await ensureTool('curl', 'curl');
+  const build = await describeServerBuild();
+  const loadBefore = os.loadavg()[0].toFixed(2);
+  await makeTempDir();
+  const databaseUrl = await setupDatabase();
+  const [phase] = phasesRun();
+  await startStockroom(databaseUrl, phase.env);
+  const tracker = new RssTracker(ctx.server.pid);
+  const r = { rss: {} };
+  try {
+    await tracker.section(`${phase.label}: started`);
+    await new Promise((res) => setTimeout(res, 1000));
+    await tracker.section(`${phase.label}: listings (and their SQL setup)`);
+    r.listing = await measureListing(databaseUrl);
+  } finally {
+    await stopServer(tracker);
+  }
+  r.rss[phase.id] = tracker.summary();
+  console.log(`\nServer: ${build}; 1-min load average ${loadBefore} before, ${os.loadavg()[0].toFixed(2)} after; median of ${ROUNDS} rounds\n`);
+  console.log(table(['Measure', 'Stockroom', 'Reference', 'Ratio', 'Goal', 'Result'],
+    lines(r).map((x) => [x.measure, x.value, x.reference, x.ratio, x.goal, x.result])));
+  console.log('\nPeak RSS (VmHWM, MB) per section and process:');
+  console.log(table(['Section', 'Processes'], r.rss[phase.id].sections.map((s) => [s.name,
+    s.processes.map((x) => `${x.role} ${x.pid}: ${f0(mb(x.peak))}`).join(', ')])));
+  await mkdir(dirname(RESULTS), { recursive: true });
+  await writeFile(RESULTS, JSON.stringify({ date: new Date().toISOString(), build, rounds: ROUNDS, listCount: LIST_COUNT, ...r }, null, 2));
+  console.log(`\nResults written to ${RESULTS}`);
+}
+
+await runBench(LISTING_ONLY ? mainListing : main);

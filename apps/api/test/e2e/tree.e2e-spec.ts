@@ -57,6 +57,16 @@ describe('folders, listing, delete and metadata (spec §2 #9-15, §3, §5)', () 
     expect(flat).toHaveLength(4);
   });
 
+  it('lists each item exactly as its metadata/ answer, times to the millisecond included', async () => {
+    await ep('content/same/f.bin', { method: 'POST', body: 'same' });
+    const file = await (await ep('metadata/same/f.bin')).json();
+    const folder = await (await ep('metadata/same')).json();
+    expect(file.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(await (await ep('dir/same')).json()).toEqual([file]);
+    expect(await (await ep('dir/same?recursive=true')).json()).toEqual([file]);
+    expect(await (await ep('dir/?recursive=true')).json()).toEqual(expect.arrayContaining([folder, file]));
+  });
+
   it('lists a missing folder as [] and encodes content links', async () => {
     expect(await (await ep('dir/does/not/exist')).json()).toEqual([]);
     await ep('content/with%20space/na%C3%AFve%23.txt', { method: 'POST', body: 'x' });

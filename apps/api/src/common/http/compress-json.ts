@@ -10,14 +10,14 @@ import { constants } from 'node:zlib';
  *
  * Cheap levels: a 100k-item listing is ~59 MB of JSON, and must not become CPU-bound. Listings are
  * mostly hex hashes (four per item), which every level codes about as well, so more effort buys
- * little: on this listing gzip 4 gives 12.0 MB for ~0.7-1.0 s of CPU (gzip 1: 12.4 MB, 0.6 s;
- * gzip 6: 11.6 MB, 0.9 s), brotli quality 1 gives 11.5 MB for ~0.2-0.3 s, while quality 4 takes
- * ~1.1-1.3 s for 11.6 MB and quality 5 ~3 s for 12.0 MB. The compressor runs on libuv's thread
- * pool, beside the thread that serializes the rows.
+ * little. Measured on that listing (CPU of one compressor, median of 5): gzip 1 12.42 MB ~0.55 s,
+ * gzip 2 12.13 MB ~0.55 s, gzip 4 12.05 MB ~0.8 s (levels 1-3 are zlib's fast, non-lazy matcher);
+ * brotli quality 1 11.5 MB ~0.25 s, quality 2 11.7 MB ~0.6 s, quality 4 ~1.2 s. Hence gzip 2 and
+ * brotli 1. The compressor runs on libuv's thread pool, beside the thread that serializes the rows.
  * Answers of a known length under 1 KiB (most `metadata/` items) are not worth a compressor.
  */
 const compress = compression({
-  level: 4,
+  level: 2,
   threshold: 1024,
   brotli: {
     params: {

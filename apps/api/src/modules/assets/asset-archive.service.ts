@@ -25,7 +25,7 @@ import { ArchiveError } from './archive/archive-error';
 import { ArchiveFormat, parseArchiveFormat, sniffArchiveFormat } from './archive/archive-format';
 import { extractArchive, inspectArchive } from './archive/archive-reader';
 import { ArchiveSourceEntry, createArchiveStream } from './archive/archive-writer';
-import type { AssetItemRow } from './asset-item.row';
+import type { ListedItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewName } from './asset-target';
 import { AssetUploadService } from './asset-upload.service';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
@@ -130,7 +130,7 @@ export class AssetArchiveService {
     async function* entries(): AsyncIterable<ArchiveSourceEntry> {
       const { rows, release } = await items.streamListing(feed.id, path.lower, recursive);
       try {
-        for await (const row of rows as AsyncIterable<AssetItemRow>) {
+        for await (const row of rows as AsyncIterable<ListedItemRow>) {
           if (!recursive && row.kind === 'dir') continue;
           const blobKey = row.blob_key;
           yield {

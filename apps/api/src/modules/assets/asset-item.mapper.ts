@@ -1,15 +1,18 @@
 import { AssetItem, CacheHeader, encodePath, UserMetadataValue } from '@stockroom/contracts';
-import type { AssetItemRow } from './asset-item.row';
+import type { AssetItemRow, ListedItemRow } from './asset-item.row';
+
+/** A time as item JSON prints it; listing rows bring it printed already (LISTED_COLUMNS). */
+const isoTime = (time: Date | string): string => (typeof time === 'string' ? time : time.toISOString());
 
 /** Row → item JSON exactly as spec §3: omitted fields are absent, never null. */
-export function toAssetItem(row: AssetItemRow, contentBaseUrl: string): AssetItem {
+export function toAssetItem(row: AssetItemRow | ListedItemRow, contentBaseUrl: string): AssetItem {
   const slash = row.path.lastIndexOf('/');
   const item: AssetItem = {
     name: row.name,
     ...(slash > 0 ? { parent: row.path.slice(0, slash) } : {}),
     type: row.kind === 'dir' ? 'dir' : (row.media_type ?? 'application/octet-stream'),
-    created: new Date(row.created_at).toISOString(),
-    modified: new Date(row.modified_at).toISOString(),
+    created: isoTime(row.created_at),
+    modified: isoTime(row.modified_at),
     cacheHeader: row.cache_header ?? { type: 'Inherit' },
   };
   if (row.kind === 'file') {
@@ -20,7 +23,7 @@ export function toAssetItem(row: AssetItemRow, contentBaseUrl: string): AssetIte
     item.sha256 = row.sha256 ?? undefined;
     item.sha512 = row.sha512 ?? undefined;
     item.downloadCount = Number(row.download_count);
-    if (row.last_downloaded_at) item.lastDownloaded = new Date(row.last_downloaded_at).toISOString();
+    if (row.last_downloaded_at) item.lastDownloaded = isoTime(row.last_downloaded_at);
   }
   const metadata = row.user_metadata;
   if (metadata && Object.keys(metadata).length > 0) {

@@ -27,3 +27,38 @@ export interface AssetItemRow {
 
 export const ITEM_COLUMNS = `id, feed_id, path, path_lower, parent_lower, name, kind, size, media_type, blob_key,
   md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header, download_count, last_downloaded_at`;
+
+/**
+ * A row of a listing (AssetsRepository.streamListing): the columns item JSON and archives use, with
+ * times as ISO-8601 UTC text made by PostgreSQL (`LISTED_COLUMNS`), so that 100k rows are not parsed
+ * into Dates (postgres-date's regular expressions) only to be printed again.
+ */
+export interface ListedItemRow
+  extends Pick<
+    AssetItemRow,
+    | 'path'
+    | 'name'
+    | 'kind'
+    | 'size'
+    | 'media_type'
+    | 'blob_key'
+    | 'md5'
+    | 'sha1'
+    | 'sha256'
+    | 'sha512'
+    | 'user_metadata'
+    | 'cache_header'
+    | 'download_count'
+  > {
+  created_at: string;
+  modified_at: string;
+  last_downloaded_at: string | null;
+}
+
+/** `timestamptz` as `Date.toISOString()` prints it: UTC, milliseconds truncated (as pg's Date is), `Z`. */
+const isoText = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+
+export const LISTED_COLUMNS = `path, name, kind, size, media_type, blob_key, md5, sha1, sha256, sha512,
+  ${isoText('created_at')}, ${isoText('modified_at')}, user_metadata, cache_header, download_count,
+  ${isoText('last_downloaded_at')}`;

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { CacheHeader } from '@stockroom/contracts';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { PoolClient } from 'pg';
+import QueryStream from 'pg-query-stream';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AssetKind, StoredUserMetadata } from './asset-item.entity';
-import { AssetItemRow, ITEM_COLUMNS } from './asset-item.row';
+import { AssetItemRow, ITEM_COLUMNS, LISTED_COLUMNS, ListedItemRow } from './asset-item.row';
 import type { FileHashes } from './hashing';
 
 /** Path facts in the shapes the queries need. */
@@ -71,6 +73,19 @@ function contentColumns(files: { content: NewFileContent }[]): unknown[] {
 function subtreeBounds(lower: string): [string, string] {
   // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
   return [`${lower}/`, `${lower}0`];
+}
+
+/**
+ * Rows a listing cursor fetches per round trip (and buffers): pg-query-stream's default of 100 made a
+ * 100k-item listing a thousand round trips to PostgreSQL. 1,000 rows are about 0.5 MB.
+ */
+const CURSOR_BATCH_ROWS = 1000;
+
+/** A query's rows as an object stream, fetched CURSOR_BATCH_ROWS at a time. */
+function cursor(client: PoolClient, sql: string, parameters: unknown[]): QueryStream {
+  return client.query(
+    new QueryStream(sql, parameters, { batchSize: CURSOR_BATCH_ROWS, highWaterMark: CURSOR_BATCH_ROWS }),
+  );
 }
 
 /**
@@ -437,7 +452,12 @@ export class AssetsRepository {
 
   /**
    * Streams a folder's children (or, recursive, its whole subtree): folders first, then files,
-   * each by name. One indexed query through a server-side cursor; never loads all rows.
+   * each by name, through server-side cursors; never loads all rows.
+   *
+   * A subtree is read in two passes in path order (its folders, then its files), each an index scan
+   * that streams at once, inside one REPEATABLE READ transaction so both see one snapshot:
+   * ordering it whole by kind made PostgreSQL sort every row before the first (100k rows: a sort
+   * spilled to disk, about a second before the first byte).
    */
   async streamListing(
     feedId: number,
@@ -445,29 +465,41 @@ export class AssetsRepository {
     recursive: boolean,
   ): Promise<{ rows: Readable; release: () => Promise<void> }> {
     const runner = this.dataSource.createQueryRunner('slave');
-    await runner.connect();
-    try {
-      let rows: Readable;
-      if (recursive) {
-        const [from, to] = subtreeBounds(lower);
-        rows = await runner.stream(
-          lower === ''
-            ? `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 ORDER BY kind, path_lower`
-            : `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower >= $2 AND path_lower < $3
-               ORDER BY kind, path_lower`,
-          lower === '' ? [feedId] : [feedId, from, to],
-        );
-      } else {
-        rows = await runner.stream(
-          `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND parent_lower = $2 ORDER BY kind, name_lower`,
-          [feedId, lower],
-        );
+    const client = (await runner.connect()) as PoolClient;
+    const release = async () => {
+      try {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+      } finally {
+        await runner.release();
       }
-      return { rows, release: () => runner.release() };
+    };
+    if (!recursive) {
+      const rows = cursor(
+        client,
+        `SELECT ${LISTED_COLUMNS} FROM asset_items WHERE feed_id = $1 AND parent_lower = $2 ORDER BY kind, name_lower`,
+        [feedId, lower],
+      );
+      return { rows, release };
+    }
+    try {
+      await runner.startTransaction('REPEATABLE READ');
     } catch (e) {
-      await runner.release();
+      await release();
       throw e;
     }
+    const [from, to] = subtreeBounds(lower);
+    const inSubtree = lower === '' ? '' : 'AND path_lower >= $3 AND path_lower < $4';
+    const pass = (kind: AssetKind) =>
+      cursor(
+        client,
+        `SELECT ${LISTED_COLUMNS} FROM asset_items WHERE feed_id = $1 AND kind = $2 ${inSubtree} ORDER BY path_lower`,
+        lower === '' ? [feedId, kind] : [feedId, kind, from, to],
+      );
+    async function* folderThenFiles(): AsyncGenerator<ListedItemRow> {
+      yield* pass('dir');
+      yield* pass('file');
+    }
+    return { rows: Readable.from(folderThenFiles(), { highWaterMark: CURSOR_BATCH_ROWS }), release };
   }
 
   // ---- for other modules, through FeedContentsService ----

@@ -15,7 +15,7 @@ import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import { FeedsService } from '../feeds/feeds.service';
 import type { StoredUserMetadata } from './asset-item.entity';
-import type { AssetItemRow } from './asset-item.row';
+import type { AssetItemRow, ListedItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
@@ -36,7 +36,7 @@ function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>):
 }
 
 /** Item rows as an object stream (a database cursor): iterate it, or pipe it, once. */
-export type ItemRowStream = Readable & AsyncIterable<AssetItemRow>;
+export type ItemRowStream = Readable & AsyncIterable<ListedItemRow>;
 
 /** What retention saw of a file when it selected it. */
 export interface ExpectedFile {

@@ -21,7 +21,7 @@ import { FeedsService } from '../feeds/feeds.service';
 import { AssetArchiveService } from './asset-archive.service';
 import { AssetDownloadService } from './asset-download.service';
 import { toAssetItem } from './asset-item.mapper';
-import type { AssetItemRow } from './asset-item.row';
+import type { ListedItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { parseEndpointsUrl } from './endpoints-url';
 import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
@@ -125,7 +125,7 @@ export class EndpointsController {
           }
           await pipeline(
             rows,
-            jsonArray((row: AssetItemRow) => toAssetItem(row, contentBase)),
+            jsonArray((row: ListedItemRow) => toAssetItem(row, contentBase)),
             res,
           );
           return;
