@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
+import { raw } from '../support/http';
 import { ServerProcess, startServerProcess } from '../support/server-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -238,6 +239,30 @@ describe('two workers: a change through one is served by the other before the wr
       expect((await read()).status).toBe(401);
     });
   });
+
+  it('another node on the same database sees an overwrite and a revoked key within a second', async () => {
+    // The same data directory: the nodes share the stored files, as they would share a volume.
+    const other = await startServerProcess({ DATABASE_URL: db.url }, { timeoutMs: 180_000, dataDir: server.dataDir });
+    try {
+      const file = '/endpoints/shared/content/n.txt';
+      expect((await writer.send('POST', file, { body: 'one' })).status).toBe(201);
+      for (let i = 0; i < 2; i++) expect((await raw(other, 'GET', file)).text).toBe('one'); // now cached there
+      expect((await writer.send('POST', file, { body: 'two' })).status).toBe(201);
+      await eventually(async () => (await raw(other, 'GET', file)).text === 'two', 1000);
+
+      const created = await writer.send('POST', '/api/api-keys/create', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'Feed', feed: 'shared', packagePermissions: ['view'] }),
+      });
+      const { id, key } = JSON.parse(created.text) as { id: number; key: string };
+      const read = async () => (await raw(other.url, 'GET', file, { headers: { 'X-ApiKey': key } })).status;
+      expect([await read(), await read()]).toEqual([200, 200]);
+      expect((await writer.send('POST', `/api/api-keys/delete?id=${id}`)).status).toBe(200);
+      await eventually(async () => (await read()) === 401, 1000);
+    } finally {
+      await other.stop();
+    }
+  }, 240_000);
 
   it('every request of each side went to its own worker', async () => {
     // The log lines of the last requests, written after their answers.
