@@ -20,9 +20,10 @@ export type CacheScope =
 export const EVERYTHING: CacheScope = { kind: 'all' };
 
 /** Every namespace read from the security tables. */
-export const SECURITY_SCOPES: readonly CacheScope[] = (['feed', 'key', 'rules', 'login'] as const).map(
-  (namespace) => ({ kind: 'namespace', namespace }),
-);
+export const SECURITY_SCOPES: readonly CacheScope[] = (['feed', 'key', 'rules', 'login'] as const).map((namespace) => ({
+  kind: 'namespace',
+  namespace,
+}));
 
 /** The tables whose change notification is their name (migration ChangeNotifications). */
 const SECURITY_TABLES = new Set(['feeds', 'users', 'groups', 'group_members', 'roles', 'privilege_rules', 'api_keys']);
