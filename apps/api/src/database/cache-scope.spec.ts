@@ -1,4 +1,31 @@
-import { EVERYTHING, ItemKeys, scopesOfNotification, SECURITY_SCOPES } from './cache-scope';
+import { CacheScope, covers, EVERYTHING, ItemKeys, scopesOfNotification, SECURITY_SCOPES } from './cache-scope';
+
+describe('covers', () => {
+  const items = (directoryId: number, path: string): CacheScope => ({ kind: 'items', directoryId, path });
+
+  it('everything covers every key', () => {
+    expect(covers(EVERYTHING, { namespace: 'key', key: 'k' })).toBe(true);
+    expect(covers(EVERYTHING, { directoryId: 1, path: 'a' })).toBe(true);
+  });
+
+  it('a namespace covers its own keys only, and no item', () => {
+    const login: CacheScope = { kind: 'namespace', namespace: 'login' };
+    expect(covers(login, { namespace: 'login', key: 'x' })).toBe(true);
+    expect(covers(login, { namespace: 'key', key: 'x' })).toBe(false);
+    expect(covers(login, { directoryId: 1, path: 'x' })).toBe(false);
+  });
+
+  it("an item path covers that path and what is below it in its directory, not its namesakes' or others'", () => {
+    expect(covers(items(1, 'a/b'), { directoryId: 1, path: 'a/b' })).toBe(true);
+    expect(covers(items(1, 'a/b'), { directoryId: 1, path: 'a/b/c.txt' })).toBe(true);
+    expect(covers(items(1, 'a/b'), { directoryId: 1, path: 'a/bc' })).toBe(false);
+    expect(covers(items(1, 'a/b'), { directoryId: 1, path: 'a' })).toBe(false);
+    expect(covers(items(1, 'a/b'), { directoryId: 2, path: 'a/b' })).toBe(false);
+    expect(covers(items(1, 'a/b'), { namespace: 'feed', key: 'a/b' })).toBe(false);
+    expect(covers(items(1, ''), { directoryId: 1, path: 'z' })).toBe(true);
+    expect(covers(items(1, ''), { directoryId: 11, path: 'z' })).toBe(false);
+  });
+});
 
 describe('scopesOfNotification', () => {
   it('a security table: every security namespace, and no items', () => {

@@ -19,6 +19,25 @@ export type CacheScope =
 
 export const EVERYTHING: CacheScope = { kind: 'all' };
 
+/** A cached value's key: in a namespace, or an item's (directory id, lower-cased path). */
+export type CacheTarget = { namespace: CacheNamespace; key: string } | { directoryId: number; path: string };
+
+/** Whether a change in `scope` can have made the value cached under `target` stale. */
+export function covers(scope: CacheScope, target: CacheTarget): boolean {
+  switch (scope.kind) {
+    case 'all':
+      return true;
+    case 'namespace':
+      return 'namespace' in target && target.namespace === scope.namespace;
+    case 'items':
+      return (
+        'directoryId' in target &&
+        target.directoryId === scope.directoryId &&
+        (scope.path === '' || target.path === scope.path || target.path.startsWith(`${scope.path}/`))
+      );
+  }
+}
+
 /** Every namespace read from the security tables. */
 export const SECURITY_SCOPES: readonly CacheScope[] = (['feed', 'key', 'rules', 'login'] as const).map((namespace) => ({
   kind: 'namespace',

@@ -4,7 +4,7 @@ import { addFile, contentOf } from '../../test/support/service-fixtures';
 import { ADMIN_KEY, createServiceModule, ServiceModule } from '../../test/support/service-module';
 import { AssetsRepository } from '../modules/assets/assets.repository';
 import { FeedsService } from '../modules/feeds/feeds.service';
-import { CacheNamespace } from './cache-scope';
+import { CacheNamespace, CacheScope } from './cache-scope';
 import { CoherentCache } from './coherent-cache.service';
 import { UnitOfWork } from './unit-of-work';
 
@@ -134,6 +134,26 @@ describe('CoherentCache (PostgreSQL)', () => {
     expect(
       await droppedBy(`UPDATE asset_items SET download_count = download_count + 1, last_downloaded_at = now()`),
     ).toEqual([]);
+  });
+
+  it('a read that overlapped an invalidation covering its key is not kept; one that overlapped another is', async () => {
+    const readDuring = async (scope: CacheScope): Promise<boolean> => {
+      cache.invalidate();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const slow = cache.getItem(dir, 'a/b.txt', async () => gate.then(() => 'read before the change'));
+      cache.invalidate([scope]);
+      release();
+      await slow;
+      let kept = true;
+      await cache.getItem(dir, 'a/b.txt', async () => (kept = false));
+      return kept;
+    };
+    expect(await readDuring({ kind: 'items', directoryId: dir, path: 'a' })).toBe(false);
+    expect(await readDuring({ kind: 'items', directoryId: dir, path: 'a/b.txt' })).toBe(false);
+    expect(await readDuring({ kind: 'items', directoryId: dir, path: 'z.txt' })).toBe(true);
+    expect(await readDuring({ kind: 'namespace', namespace: 'login' })).toBe(true);
+    expect(await readDuring({ kind: 'all' })).toBe(false);
   });
 
   it("this node's own write: its items are dropped when the transaction's promise resolves; a rollback drops nothing", async () => {

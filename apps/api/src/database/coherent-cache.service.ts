@@ -9,7 +9,15 @@ import {
   TransactionRollbackEvent,
 } from 'typeorm';
 import { invalidateSiblings, onSiblingInvalidation } from '../cluster/worker-channel';
-import { CacheNamespace, CacheScope, EVERYTHING, ItemKeys, scopesOfNotification } from './cache-scope';
+import {
+  CacheNamespace,
+  CacheScope,
+  CacheTarget,
+  covers,
+  EVERYTHING,
+  ItemKeys,
+  scopesOfNotification,
+} from './cache-scope';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -24,6 +32,8 @@ const MAX_ENTRIES = 20_000;
  */
 const MAX_ITEMS = 25_000;
 const RECONNECT_MS = 1_000;
+/** Invalidations remembered for the race check of reads in flight (a read that overlapped more is not kept). */
+const RECENT_INVALIDATIONS = 64;
 
 interface Entry {
   value: unknown;
@@ -36,8 +46,9 @@ interface Entry {
  * a table of security rows, or the items of a directory under a path (see {@link CacheScope}) — and
  * every node LISTENs and drops what that covers. While the listening connection is down, nothing is
  * cached (every read goes to the database), so a lost notification can never serve stale data. A
- * read that raced with any invalidation is not stored (generation check). Entries also expire after
- * a minute, as a backstop.
+ * read that raced with an invalidation covering its key is not stored (generation check: so that a
+ * busy upload path does not keep every download's lookup out). Entries also expire after a minute,
+ * as a backstop.
  *
  * This node's own changes invalidate at once, before their answer is sent, so a caller always reads
  * its own writes: in this worker and, when the server runs several (STOCKROOM_WORKERS), in its
@@ -53,6 +64,8 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown, Entit
   /** Scopes written by open transactions, invalidated when they commit. */
   private readonly uncommitted = new WeakMap<QueryRunner, CacheScope[]>();
   private generation = 0;
+  /** The last invalidations (newest last), for {@link overlapped}. */
+  private readonly recent: { generation: number; scopes: readonly CacheScope[] }[] = [];
   private client?: pg.Client;
   private listening = false;
   private stopped = false;
@@ -95,7 +108,7 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown, Entit
     if (hit && hit.until > Date.now()) return hit.value as T;
     const generation = this.generation;
     const value = await load();
-    if (this.listening && generation === this.generation && keep(value)) {
+    if (this.listening && !this.overlapped(generation, { namespace, key }) && keep(value)) {
       if (!entries) this.namespaces.set(namespace, (entries = new Map()));
       if (entries.size >= MAX_ENTRIES) entries.clear();
       entries.set(key, { value, until: Date.now() + TTL_MS });
@@ -114,7 +127,7 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown, Entit
     if (hit && hit.until > Date.now()) return hit.value as T;
     const generation = this.generation;
     const value = await load();
-    if (this.listening && generation === this.generation) {
+    if (this.listening && !this.overlapped(generation, { directoryId, path })) {
       this.items.set(directoryId, path, { value, until: Date.now() + TTL_MS }, MAX_ITEMS);
     }
     return value;
@@ -123,6 +136,8 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown, Entit
   /** Drops what the scopes cover, here, now (default: everything). */
   invalidate(scopes: readonly CacheScope[] = [EVERYTHING]): void {
     this.generation++;
+    this.recent.push({ generation: this.generation, scopes });
+    if (this.recent.length > RECENT_INVALIDATIONS) this.recent.shift();
     for (const scope of scopes) {
       switch (scope.kind) {
         case 'all':
@@ -173,6 +188,15 @@ export class CoherentCache implements OnModuleInit, OnApplicationShutdown, Entit
   /** A rolled-back transaction changed nothing (a savepoint's rollback keeps its scopes: more is safe). */
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
     if (!queryRunner.isTransactionActive) this.uncommitted.delete(queryRunner);
+  }
+
+  /** Whether an invalidation since `generation` covers `target` (one too old to tell: assumed so). */
+  private overlapped(generation: number, target: CacheTarget): boolean {
+    if (this.generation - generation > this.recent.length) return true;
+    for (let i = this.recent.length - 1; i >= 0 && this.recent[i].generation > generation; i--) {
+      if (this.recent[i].scopes.some((scope) => covers(scope, target))) return true;
+    }
+    return false;
   }
 
   private async connect(): Promise<void> {
