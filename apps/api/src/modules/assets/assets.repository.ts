@@ -370,8 +370,8 @@ export class AssetsRepository {
        RETURNING blob_key`,
       [feedId, lower, from, to],
     );
-    // A path and everything below it: one scope, however many rows went.
-    await this.cache.invalidateAfterCommit(manager, [{ kind: 'items', directoryId: feedId, path: lower }]);
+    // The path covers everything below it: one scope, however many rows went.
+    await this.changed(manager, feedId, [lower]);
     return rows.flatMap((r) => (r.blob_key ? [r.blob_key] : []));
   }
 
