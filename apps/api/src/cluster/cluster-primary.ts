@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import type pino from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { listeningUrl, startupBanner } from '../common/logging/startup-banner';
+import type { CacheScope } from '../database/cache-scope';
 import type { EmbeddedDatabase } from '../database/embedded-postgres';
 import { WORKER_POOL_MAX_VARIABLE } from '../database/data-source';
 import { gatherClusterMetrics } from '../modules/observability/cluster-metrics';
@@ -79,7 +80,7 @@ export function runPrimary(options: PrimaryOptions): void {
         else if (announced) logger.log(`Worker ${worker.process.pid} listens`);
         return;
       case 'invalidate':
-        relayInvalidation(worker, message.id);
+        relayInvalidation(worker, message.id, message.scopes);
         return;
       case 'invalidate-ack':
         acknowledged(worker, message.token);
@@ -117,12 +118,12 @@ export function runPrimary(options: PrimaryOptions): void {
   };
 
   // worker → primary → every other worker → acks → primary → writer
-  const relayInvalidation = (writer: Worker, id: number) => {
+  const relayInvalidation = (writer: Worker, id: number, scopes: readonly CacheScope[]) => {
     const token = nextToken++;
     const waiting = new Set<number>();
     for (const sibling of Object.values(cluster.workers ?? {})) {
       if (!sibling || sibling === writer || !sibling.isConnected()) continue;
-      if (send(sibling, { stockroom: 'invalidate-sibling', token })) waiting.add(sibling.id);
+      if (send(sibling, { stockroom: 'invalidate-sibling', token, scopes })) waiting.add(sibling.id);
     }
     if (waiting.size === 0) {
       send(writer, { stockroom: 'invalidated', id, late: 0 });

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
+import type { CacheScope } from '../database/cache-scope';
 import type { AdminBootstrapOutcome } from '../modules/security/admin-bootstrap.service';
 
 /**
@@ -7,12 +8,12 @@ import type { AdminBootstrapOutcome } from '../modules/security/admin-bootstrap.
  * channel. Every message of ours carries `stockroom`, so prom-client's and cluster's own pass by.
  */
 export type ClusterMessage =
-  /** Worker → primary: my cache is cleared, clear every sibling's and tell me when they have. */
-  | { stockroom: 'invalidate'; id: number }
+  /** Worker → primary: I dropped what `scopes` cover, have every sibling do so and tell me when they have. */
+  | { stockroom: 'invalidate'; id: number; scopes: readonly CacheScope[] }
   /** Primary → worker: the siblings acknowledged (or did not within the timeout: `late` of them). */
   | { stockroom: 'invalidated'; id: number; late: number }
-  /** Primary → worker: a sibling wrote: clear your cache, then acknowledge. */
-  | { stockroom: 'invalidate-sibling'; token: number }
+  /** Primary → worker: a sibling wrote: drop what `scopes` cover, then acknowledge. */
+  | { stockroom: 'invalidate-sibling'; token: number; scopes: readonly CacheScope[] }
   /** Worker → primary. */
   | { stockroom: 'invalidate-ack'; token: number }
   /** Worker → primary: this worker listens (its address), with what its start did about the Admin user. */
@@ -35,7 +36,7 @@ export function inClusterWorker(): boolean {
 const WRITER_WAIT_MS = 6_000;
 const METRICS_WAIT_MS = 10_000;
 
-const siblingInvalidations = new Set<() => void>();
+const siblingInvalidations = new Set<(scopes: readonly CacheScope[]) => void>();
 const pending = new Map<number, (message: ClusterMessage) => void>();
 let nextId = 1;
 let installed = false;
@@ -51,7 +52,7 @@ export function installWorkerChannel(): void {
   process.on('message', (message: unknown) => {
     if (!isClusterMessage(message)) return;
     if (message.stockroom === 'invalidate-sibling') {
-      for (const invalidate of siblingInvalidations) invalidate();
+      for (const invalidate of siblingInvalidations) invalidate(message.scopes);
       send({ stockroom: 'invalidate-ack', token: message.token });
       return;
     }
@@ -67,20 +68,20 @@ export function clusterChannelInstalled(): boolean {
 }
 
 /** Runs `invalidate` whenever a sibling worker changed cached data (returns: stop doing so). */
-export function onSiblingInvalidation(invalidate: () => void): () => void {
+export function onSiblingInvalidation(invalidate: (scopes: readonly CacheScope[]) => void): () => void {
   siblingInvalidations.add(invalidate);
   return () => siblingInvalidations.delete(invalidate);
 }
 
 /**
- * Clears the caches of the other workers of this server and resolves once they acknowledged (or
- * after a timeout: a hung sibling must not block writes; the primary then restarts it). Resolves at
- * once outside a cluster.
+ * Drops what `scopes` cover from the caches of the other workers of this server and resolves once
+ * they acknowledged (or after a timeout: a hung sibling must not block writes; the primary then
+ * restarts it). Resolves at once outside a cluster.
  */
-export async function invalidateSiblings(): Promise<void> {
+export async function invalidateSiblings(scopes: readonly CacheScope[]): Promise<void> {
   if (!installed) return;
   const id = nextId++;
-  const answer = await request(id, { stockroom: 'invalidate', id }, WRITER_WAIT_MS).catch(() => undefined);
+  const answer = await request(id, { stockroom: 'invalidate', id, scopes }, WRITER_WAIT_MS).catch(() => undefined);
   if (!answer) logger.warn('The other workers did not confirm a cache invalidation in time: answering anyway.');
 }
 

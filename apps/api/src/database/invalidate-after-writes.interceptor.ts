@@ -7,9 +7,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * After a state-changing management call (its transaction committed, its answer not yet sent),
- * drops this node's cache — in every worker of this server, acknowledged before the answer is sent
- * — so the caller's next request sees the change whichever worker serves it; other nodes learn of it
- * through the change notifications. The asset API changes nothing that is cached.
+ * drops this node's whole cache — in every worker of this server, acknowledged before the answer is
+ * sent — so the caller's next request sees the change whichever worker serves it; other nodes learn
+ * of it through the change notifications. Management writes are rare and touch many kinds of rows, so
+ * they clear everything rather than name their scope. The asset API's writes drop only the items
+ * they changed (AssetsRepository, when their transaction commits).
  */
 @Injectable()
 export class InvalidateAfterWrites implements NestInterceptor {

@@ -6,6 +6,7 @@ import { Retention1795522342669 } from './1795522342669-Retention';
 import { LoginDelays1795530000000 } from './1795530000000-LoginDelays';
 import { ServerSecrets1795531000000 } from './1795531000000-ServerSecrets';
 import { FeedInlineContent1796526315359 } from './1796526315359-FeedInlineContent';
+import { ItemChangeNotifications1796600000000 } from './1796600000000-ItemChangeNotifications';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   LoginDelays1795530000000,
   ServerSecrets1795531000000,
   FeedInlineContent1796526315359,
+  ItemChangeNotifications1796600000000,
 ];

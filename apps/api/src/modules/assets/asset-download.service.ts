@@ -4,13 +4,15 @@ import { allowedResponseHeaders, ErrorCode, Privilege } from '@stockroom/contrac
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { StoredObjectResponse } from '../../common/http/send-stored-object';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import { AccessService } from '../security/access.service';
 import { MintedSignature, SignedUrlsService } from '../security/signed-urls.service';
 import { StorageService } from '../storage/storage.service';
+import type { AssetKind } from './asset-item.entity';
 import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
-import { AssetsRepository } from './assets.repository';
+import { AssetsRepository, ItemPath } from './assets.repository';
 import { DownloadCounterService } from './download-counter.service';
 import { TransferMetrics } from '../observability/transfer-metrics';
 
@@ -20,6 +22,25 @@ const DIRECT_URL_SECONDS = 300;
 const SMALL_FILE_BYTES = 64 * 1024;
 /** The memory those may take, per process. */
 const SMALL_FILES_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * What a download needs of an item and the folders above it: kept per worker (CoherentCache.getItem),
+ * shared by every request for that path until the item or a folder above it changes.
+ */
+interface DownloadItem {
+  id: string;
+  kind: AssetKind;
+  name: string;
+  size: number;
+  sha1: string | null;
+  blobKey: string | null;
+  mediaType: string;
+  modifiedAt: Date;
+  /** From the item's metadata, through the allowlist; frozen: no request may change it for the others. */
+  headers: Readonly<Record<string, string>>;
+  /** The nearest cache setting of the item or a folder above it (the directory's applies otherwise). */
+  cacheControl: string | undefined;
+}
 
 /**
  * Resolves a download: privilege, item, cache setting and metadata headers (spec §2 #1-2), and,
@@ -44,6 +65,7 @@ export class AssetDownloadService {
     private readonly counter: DownloadCounterService,
     private readonly signedUrls: SignedUrlsService,
     private readonly transfers: TransferMetrics,
+    private readonly cache: CoherentCache,
   ) {}
 
   /** [ext] A signature for one file's current content; the caller needs Download, as for a GET. */
@@ -73,42 +95,34 @@ export class AssetDownloadService {
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
     if (path.segments.length === 0)
       throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
-    // The item and its ancestors in one query: the nearest cache setting wins.
-    const rows = await this.items.findWithAncestors(feed.id, path.segments);
-    const item = rows[0]?.path_lower === path.lower ? rows[0] : undefined;
+    const item = await this.lookUp(feed.id, path);
     if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
-    if (!item.blob_key || !item.sha1) throw badRequest(`"${path.path}" has no content.`);
-    if (opts.version !== undefined && opts.version.toLowerCase() !== item.sha1) {
+    const { blobKey, sha1, mediaType } = item;
+    if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
+    if (opts.version !== undefined && opts.version.toLowerCase() !== sha1) {
       throw new AppError(
         ErrorCode.Forbidden,
         'The file has changed since this signed URL was made; ask for a new one.',
       );
     }
 
-    const cacheControl =
-      rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined) ??
-      cacheControlOf(feed.cacheHeader) ??
-      'public';
-    // From the allowlist, within the per-file cap: rows written before it existed are filtered too.
-    const headers = allowedResponseHeaders(item.user_metadata);
+    const cacheControl = item.cacheControl ?? cacheControlOf(feed.cacheHeader) ?? 'public';
     const provider = this.storage.providerFor(feed);
-    const blobKey = item.blob_key;
-    const mediaType = item.media_type ?? 'application/octet-stream';
     const attachmentName = opts.attachment ? item.name : undefined;
     const createUrl = provider.createDownloadUrl?.bind(provider);
     return {
-      size: Number(item.size),
+      size: item.size,
       mediaType,
-      sha1: item.sha1,
-      lastModified: new Date(item.modified_at),
+      sha1,
+      lastModified: item.modifiedAt,
       cacheControl,
-      headers,
+      headers: item.headers,
       fileName: item.name,
       attachmentName,
       inlineContent: feed.inlineContent,
       open: async (range) => this.transfers.trackDownload(await this.storage.read(feed, blobKey, range)),
-      smallContent: Number(item.size) <= SMALL_FILE_BYTES ? () => this.smallContent(feed, blobKey) : undefined,
+      smallContent: item.size <= SMALL_FILE_BYTES ? () => this.smallContent(feed, blobKey) : undefined,
       directUrl:
         createUrl && this.storage.redirectsDownloads(feed)
           ? ({ contentDisposition }) =>
@@ -116,6 +130,29 @@ export class AssetDownloadService {
           : undefined,
       delivered: () => this.counter.record(item.id),
     };
+  }
+
+  /** The item at `path` and what its folders say, from this worker's cache or in one query. */
+  private lookUp(feedId: number, path: ItemPath): Promise<DownloadItem | null> {
+    return this.cache.getItem(feedId, path.lower, async () => {
+      const rows = await this.items.findWithAncestors(feedId, path.segments);
+      const item = rows[0]?.path_lower === path.lower ? rows[0] : undefined;
+      if (!item) return null;
+      return {
+        id: item.id,
+        kind: item.kind,
+        name: item.name,
+        size: Number(item.size),
+        sha1: item.sha1,
+        blobKey: item.blob_key,
+        mediaType: item.media_type ?? 'application/octet-stream',
+        modifiedAt: new Date(item.modified_at),
+        // From the allowlist, within the per-file cap: rows written before it existed are filtered too.
+        headers: Object.freeze(allowedResponseHeaders(item.user_metadata)),
+        // The item's and its ancestors' rows, deepest first: the nearest cache setting wins.
+        cacheControl: rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined),
+      };
+    });
   }
 
   private async smallContent(feed: FeedEntity, blobKey: string): Promise<Buffer> {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
 import { DataSource, EntityManager } from 'typeorm';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import type { AssetKind, StoredUserMetadata } from './asset-item.entity';
 import { AssetItemRow, ITEM_COLUMNS, LISTED_COLUMNS, ListedItemRow } from './asset-item.row';
 import type { FileHashes } from './hashing';
@@ -53,8 +54,16 @@ export interface BulkCommitResult {
   conflict?: { path: string; kind: AssetKind };
 }
 
+/** The directory and path of a row a write changed (`RETURNING feed_id, path_lower`). */
+interface ChangedRow {
+  feed_id: number;
+  path_lower: string;
+}
+
 /** Rows per statement of a bulk commit: arrays of this size keep each statement well under a second. */
 const COMMIT_BATCH = 2000;
+/** Past this many changed paths, a write drops its directory's cached lookups instead of each path's. */
+const MAX_CHANGED_PATHS = 100;
 
 /** size, media_type, blob_key, md5, sha1, sha256, sha512 as column arrays for `unnest`. */
 function contentColumns(files: { content: NewFileContent }[]): unknown[] {
@@ -89,7 +98,9 @@ function cursor(client: PoolClient, sql: string, parameters: unknown[]): QuerySt
 }
 
 /**
- * The only place that touches `asset_items` (MultipartRepository has the upload tables).
+ * The only place that touches `asset_items` (MultipartRepository has the upload tables). Every write
+ * names the paths it changed (see {@link changed}), so that the download lookups cached in this
+ * server's workers (CoherentCache) are dropped before the writer answers.
  *
  * Style (the assets module's): raw SQL rows (AssetItemRow). Paths are compared under C collation
  * by range, files are written in bulk with `unnest` and `ON CONFLICT`, listings stream through
@@ -98,7 +109,10 @@ function cursor(client: PoolClient, sql: string, parameters: unknown[]): QuerySt
  */
 @Injectable()
 export class AssetsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: CoherentCache,
+  ) {}
 
   async find(
     feedId: number,
@@ -176,12 +190,17 @@ export class AssetsRepository {
     );
     const lowers = sorted.map((f) => f.lower);
     for (;;) {
-      await manager.query(
+      const created: { path_lower: string }[] = await manager.query(
         `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, created_at, modified_at)
          SELECT $1, p, pl, par, n, lower(n), 'dir', $6, $6
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(p, pl, par, n)
-         ON CONFLICT (feed_id, path_lower) DO NOTHING`,
+         ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING path_lower`,
         [feedId, sorted.map((f) => f.path), lowers, sorted.map((f) => f.parentLower), sorted.map((f) => f.name), now],
+      );
+      await this.changed(
+        manager,
+        feedId,
+        created.map((r) => r.path_lower),
       );
       // Key-share locks: a folder delete (or retention removing a folder it emptied) waits for this
       // transaction, then sees what it put there. One deleted just before the lock is made again.
@@ -267,6 +286,11 @@ export class AssetsRepository {
                WHERE a.id = t.id`,
               [replaced.map((f) => (byLower.get(f.path.lower) as { id: string }).id), ...contentColumns(replaced), now],
             );
+            await this.changed(
+              manager,
+              feedId,
+              replaced.map((f) => f.path.lower),
+            );
             result.overwritten += replaced.length;
             for (const r of existing) if (r.blob_key) result.replacedBlobs.push(r.blob_key);
           }
@@ -292,6 +316,11 @@ export class AssetsRepository {
           ],
         );
         result.created += inserted.length;
+        await this.changed(
+          manager,
+          feedId,
+          inserted.map((r) => r.path_lower),
+        );
         const done = new Set(inserted.map((r) => r.path_lower));
         const rest = batch.filter((f) => !done.has(f.path.lower));
         if (rest.length > 0 && mode === 'create') {
@@ -324,16 +353,19 @@ export class AssetsRepository {
        ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
       [feedId, p.path, p.lower, p.parentLower, p.name, ...contentValues(content), now],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    await this.changed(manager, feedId, [p.lower]);
+    return true;
   }
 
   /** Replaces a file's content; keeps its creation time, metadata and cache setting. */
   async replaceFile(manager: EntityManager, id: string, content: NewFileContent, now: Date): Promise<void> {
-    await manager.query(
+    const [rows]: [ChangedRow[], number] = await manager.query(
       `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
-         sha512 = $8, modified_at = $9 WHERE id = $1`,
+         sha512 = $8, modified_at = $9 WHERE id = $1 RETURNING feed_id, path_lower`,
       [id, ...contentValues(content), now],
     );
+    await this.changedRows(manager, rows);
   }
 
   async hasChildren(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
@@ -353,6 +385,8 @@ export class AssetsRepository {
        RETURNING blob_key`,
       [feedId, lower, from, to],
     );
+    // The path covers everything below it: one scope, however many rows went.
+    await this.changed(manager, feedId, [lower]);
     return rows.flatMap((r) => (r.blob_key ? [r.blob_key] : []));
   }
 
@@ -376,7 +410,11 @@ export class AssetsRepository {
     if (changes.cacheHeader !== undefined)
       add('cache_header', changes.cacheHeader === null ? null : JSON.stringify(changes.cacheHeader));
     if (sets.length === 0) return;
-    await this.dataSource.query(`UPDATE asset_items SET ${sets.join(', ')} WHERE id = $1`, params);
+    const [rows]: [ChangedRow[], number] = await this.dataSource.query(
+      `UPDATE asset_items SET ${sets.join(', ')} WHERE id = $1 RETURNING feed_id, path_lower`,
+      params,
+    );
+    await this.changedRows(this.dataSource.manager, rows);
   }
 
   /** Locks files by id for a retention batch; returns those still there. */
@@ -395,9 +433,16 @@ export class AssetsRepository {
     ids: string[],
   ): Promise<{ blobKeys: string[]; parents: string[] }> {
     if (ids.length === 0) return { blobKeys: [], parents: [] };
-    const [rows]: [{ blob_key: string | null; parent_lower: string }[], number] = await manager.query(
-      `DELETE FROM asset_items WHERE feed_id = $1 AND id = ANY($2::bigint[]) RETURNING blob_key, parent_lower`,
-      [feedId, ids],
+    const [rows]: [{ blob_key: string | null; parent_lower: string; path_lower: string }[], number] =
+      await manager.query(
+        `DELETE FROM asset_items WHERE feed_id = $1 AND id = ANY($2::bigint[])
+         RETURNING blob_key, parent_lower, path_lower`,
+        [feedId, ids],
+      );
+    await this.changed(
+      manager,
+      feedId,
+      rows.map((r) => r.path_lower),
     );
     return {
       blobKeys: rows.flatMap((r) => (r.blob_key ? [r.blob_key] : [])),
@@ -419,11 +464,16 @@ export class AssetsRepository {
          ORDER BY path_lower FOR UPDATE`,
         [feedId, level],
       );
-      const [rows]: [{ parent_lower: string }[], number] = await manager.query(
+      const [rows]: [{ parent_lower: string; path_lower: string }[], number] = await manager.query(
         `DELETE FROM asset_items f WHERE f.feed_id = $1 AND f.path_lower = ANY($2) AND f.kind = 'dir'
            AND NOT EXISTS (SELECT 1 FROM asset_items c WHERE c.feed_id = $1 AND c.parent_lower = f.path_lower)
-         RETURNING parent_lower`,
+         RETURNING parent_lower, path_lower`,
         [feedId, level],
+      );
+      await this.changed(
+        manager,
+        feedId,
+        rows.map((r) => r.path_lower),
       );
       removed += rows.length;
       level = [...new Set(rows.map((r) => r.parent_lower))].filter((l) => l !== '').sort();
@@ -555,5 +605,23 @@ export class AssetsRepository {
       blobKey,
     ]);
     return rows.length > 0;
+  }
+
+  /**
+   * Drops the cached download lookups of the changed paths (and below them) in every worker of this
+   * server once `manager`'s transaction commits (at once outside one). Other nodes learn of the change
+   * from the database's notification (migration ItemChangeNotifications).
+   */
+  private async changed(manager: EntityManager, feedId: number, lowers: readonly string[]): Promise<void> {
+    if (lowers.length === 0) return;
+    const paths = lowers.length > MAX_CHANGED_PATHS ? [''] : [...new Set(lowers)];
+    await this.cache.invalidateAfterCommit(
+      manager,
+      paths.map((path) => ({ kind: 'items', directoryId: feedId, path })),
+    );
+  }
+
+  private async changedRows(manager: EntityManager, rows: ChangedRow[]): Promise<void> {
+    for (const row of rows) await this.changed(manager, row.feed_id, [row.path_lower]);
   }
 }

@@ -48,7 +48,8 @@ export class FeedsService {
    */
   async require(actor: Principal, name: string): Promise<FeedEntity> {
     const cached = await this.cache.get(
-      `feed:${name.toLowerCase()}`,
+      'feed',
+      name.toLowerCase(),
       () => this.repository.findByName(name),
       (f) => f !== null,
     );

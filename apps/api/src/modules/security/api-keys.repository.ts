@@ -68,7 +68,8 @@ export class ApiKeysRepository {
   /** The key a caller presented, by its secret's hash; cached (see CoherentCache) when found. Expiry is compared by the caller, at use. */
   findBySecret(secretHash: Buffer): Promise<KeyRow | null> {
     return this.cache.get(
-      `key:${secretHash.toString('base64')}`,
+      'key',
+      secretHash.toString('base64'),
       () => this.queryBySecret(secretHash),
       (k) => k !== null,
     );

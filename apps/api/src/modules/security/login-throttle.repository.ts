@@ -44,7 +44,8 @@ export class LoginThrottleRepository {
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
     // A delay ends with time, not with a change: only the "not delayed" answer is kept.
     return this.cache.get(
-      `user:${nameLower}\0${throttle.pairKey}\0${throttle.addressKey}`,
+      'login',
+      `${nameLower}\0${throttle.pairKey}\0${throttle.addressKey}`,
       () => this.queryUserForPasswordCheck(nameLower, throttle),
       (found) => found.retryAfter === null,
     );

@@ -59,7 +59,7 @@ export class LoginThrottleService {
     );
     // The next attempt must see this failure, even before its change notification arrives, and
     // whichever worker of this server it reaches.
-    await this.cache.invalidateEverywhere();
+    await this.cache.invalidateEverywhere([{ kind: 'namespace', namespace: 'login' }]);
   }
 
   /** The pair's count only: an address that guessed at other names keeps its own count. */

@@ -135,8 +135,8 @@ export class PrivilegesRepository {
     pseudoGroups: PseudoGroup[],
     feedIds: number[] | null,
   ): Promise<ApplicableRule[]> {
-    const key = `rules:${userId ?? '-'}|${pseudoGroups.join(',')}|${feedIds?.join(',') ?? '*'}`;
-    return this.cache.get(key, () => this.queryApplicableRules(userId, pseudoGroups, feedIds));
+    const key = `${userId ?? '-'}|${pseudoGroups.join(',')}|${feedIds?.join(',') ?? '*'}`;
+    return this.cache.get('rules', key, () => this.queryApplicableRules(userId, pseudoGroups, feedIds));
   }
 
   private async queryApplicableRules(
