@@ -65,6 +65,9 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class StorageService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StorageService.name);
   private readonly providers = new Map<string, StorageProvider>();
+  private readonly providersByObject = new WeakMap<StorageDescriptor, StorageProvider>();
+  /** Each directory's default settings (on the data dir's disk), one object per directory. */
+  private readonly defaultDescriptors = new Map<number, StorageDescriptor>();
   private readonly secrets: StorageSecrets;
   /** STOCKROOM_OUTBOUND_ALLOW, enforced on every connection a cloud storage opens. */
   readonly outbound: OutboundPolicy;
@@ -96,7 +99,12 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   descriptorFor(feed: FeedLike): StorageDescriptor {
     const stored = feed.storage as StorageDescriptor | null;
     if (stored && (stored.id !== 'disk' || stored.properties['Path'])) return stored;
-    return { id: 'disk', properties: { Path: this.defaultDiskPath(feed.id) } };
+    let byDefault = this.defaultDescriptors.get(feed.id);
+    if (!byDefault) {
+      byDefault = { id: 'disk', properties: { Path: this.defaultDiskPath(feed.id) } };
+      this.defaultDescriptors.set(feed.id, byDefault);
+    }
+    return byDefault;
   }
 
   defaultDiskPath(feedId: number): string {
@@ -149,6 +157,10 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   }
 
   providerForDescriptor(descriptor: StorageDescriptor): StorageProvider {
+    // Downloads ask with the same settings object again and again (the cached directory's): known
+    // objects skip serialising them.
+    const known = this.providersByObject.get(descriptor);
+    if (known) return known;
     const cacheKey = JSON.stringify(descriptor);
     let provider = this.providers.get(cacheKey);
     if (!provider) {
@@ -156,6 +168,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
       provider = instrumented(createProvider(this.unsealed(descriptor), this.outbound), this.metrics);
       this.providers.set(cacheKey, provider);
     }
+    this.providersByObject.set(descriptor, provider);
     return provider;
   }
 
