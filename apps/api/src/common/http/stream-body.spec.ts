@@ -35,11 +35,13 @@ describe('streamBody', () => {
     await provider.write('big', Readable.from([content]));
     await provider.write('small', Readable.from([content.subarray(0, 1000)]));
     server = createServer((req, res) => {
-      const key = req.url?.slice(1) ?? '';
+      const url = req.url?.slice(1) ?? '';
+      // `short`: the big file, announced 1 MiB longer than it is.
+      const key = url === 'short' ? 'big' : url;
       const range = rangeOf(req);
       const opened = provider.read(key, range);
       const sent = opened.then(async (body) => {
-        const size = key === 'big' ? content.length : 1000;
+        const size = url === 'short' ? content.length + MiB : key === 'big' ? content.length : 1000;
         const length = range ? Math.min(range.end, size - 1) - range.start + 1 : size;
         res.writeHead(range ? 206 : 200, { 'Content-Length': Math.max(length, 0) });
         last = { body, sent };
@@ -101,6 +103,22 @@ describe('streamBody', () => {
     const { status, body } = await fetchBytes(`${base}/small`, { Range: 'bytes=5000-6000' });
     expect(status).toBe(206);
     expect(body.length).toBe(0);
+  });
+
+  it('cuts the connection when the file turns out shorter than announced, and closes the file', async () => {
+    const received = await new Promise<{ bytes: number; complete: boolean }>((resolve) => {
+      get(`${base}/short`, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ bytes, complete: res.complete }));
+      });
+    });
+    expect(received.complete).toBe(false);
+    expect(received.bytes).toBeLessThanOrEqual(content.length);
+    await expect(last.sent).rejects.toThrow(/shorter/);
+    if (!last.body.closed) await once(last.body, 'close');
+    expect(last.body.errored).toBeTruthy();
   });
 
   it('closes the file and counts the download as aborted when the client leaves mid-body', async () => {
