@@ -49,6 +49,10 @@ export async function streamBody(body: Readable, res: ServerResponse, length: nu
  *
  * The file stream still tells how it went: ended once every byte was read, destroyed (and the
  * file closed) when the client leaves — counted as aborted — or with the read's error.
+ *
+ * Relies on `res.write`'s callback: whatever wraps the response's `write` must pass it on (the
+ * byte counting of http-metrics does; `compression` would not, which is why downloads never go
+ * through it).
  */
 async function sendLocalFile(file: LocalFileReadable, res: ServerResponse, length: number): Promise<void> {
   // Read errors are reported through this function's promise; the stream's own listeners
