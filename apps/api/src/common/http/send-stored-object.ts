@@ -3,10 +3,10 @@ import { isActiveMediaType, mustBeAttachment, setUserContentHeaders } from './co
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ByteRange } from '@stockroom/storage';
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../errors/app-error';
+import { streamBody } from './stream-body';
 
 /** What a download service hands to HTTP: the object's facts and a way to open its bytes. */
 export interface StoredObjectResponse {
@@ -92,8 +92,6 @@ function pickRange(req: IncomingMessage, obj: StoredObjectResponse): ByteRange |
   return { start: parsed[0].start, end: parsed[0].end };
 }
 
-const SMALL_BODY_BYTES = 64 * 1024;
-
 /**
  * Owns every HTTP detail of sending a stored file: validators and 304, Range/If-Range and 206/416,
  * HEAD, Cache-Control and metadata headers, streaming with abort propagation, and the
@@ -163,15 +161,7 @@ export async function sendStoredObject(
   if (!range || range.start === 0) obj.delivered?.();
   const length = range ? range.end - range.start + 1 : obj.size;
   try {
-    if (length <= SMALL_BODY_BYTES) {
-      // Small files (the common case for keys, certificates, manifests): headers and body leave
-      // in one write instead of through a stream pipeline; memory stays bounded by the threshold.
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      res.end(Buffer.concat(chunks));
-      return;
-    }
-    await pipeline(body, res);
+    await streamBody(body, res, length);
   } catch (e) {
     // A client that goes away mid-download is not a server error.
     if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return;

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import {
   readObject,
 } from '../testing';
 import { DiskStorageProvider } from './disk-storage-provider';
+import { LocalFileReadable } from './local-file-readable';
 import { ownedTempName } from './temp-files';
 import { StorageErrorCode } from './storage-error';
 
@@ -146,6 +148,30 @@ describe('DiskStorageProvider (disk specifics)', () => {
     expect(await read(1, 100)).toBe('bc');
     expect(await read(5, 10)).toBe('');
     await expect(provider.read('r', { start: 2, end: 1 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('reads open a file that can also be read positionally, then ended or destroyed (closing it)', async () => {
+    await provider.write('p', bodyOf('0123456789'));
+    const file = await provider.read('p', { start: 2, end: 7 });
+    expect(file).toBeInstanceOf(LocalFileReadable);
+    const local = file as LocalFileReadable;
+    expect(local.length).toBe(6);
+    const buffer = Buffer.alloc(4);
+    expect(await local.readAt(buffer, 0)).toBe(4);
+    expect(buffer.toString()).toBe('2345');
+    expect(await local.readAt(buffer, 4)).toBe(2);
+    expect(buffer.subarray(0, 2).toString()).toBe('67');
+    expect(await local.readAt(buffer, 6)).toBe(0);
+    local.consumed();
+    await once(local, 'close');
+    expect(local.readableEnded).toBe(true);
+    await expect(local.readAt(buffer, 0)).rejects.toThrow(); // the file is closed
+
+    const left = (await provider.read('p')) as LocalFileReadable;
+    left.destroy();
+    await once(left, 'close');
+    expect(left.readableEnded).toBe(false);
+    await expect(left.readAt(buffer, 0)).rejects.toThrow();
   });
 
   it('listUploads lists upload folders a crash left without (readable) meta, and abort removes them', async () => {

@@ -19,6 +19,7 @@ import {
 } from './storage-internal';
 import { assertValidKey } from './storage-keys';
 import { isTempLeftover, ownedTempName } from './temp-files';
+import { LocalFileReadable } from './local-file-readable';
 import type {
   ByteRange,
   PartDescriptor,
@@ -109,12 +110,7 @@ export class DiskStorageProvider implements StorageProvider {
         await fh.close();
         return Readable.from([], { objectMode: false });
       }
-      return fh.createReadStream({
-        start,
-        end,
-        highWaterMark: IO_CHUNK,
-        autoClose: true,
-      });
+      return new LocalFileReadable(fh, start, end);
     } catch (e) {
       if (fh) await fh.close().catch(() => undefined);
       throw this.translate(e, `read "${key}"`);

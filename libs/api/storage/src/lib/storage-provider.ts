@@ -63,7 +63,11 @@ export interface StorageProvider {
    */
   write(key: string, body: Readable, options?: WriteOptions): Promise<WriteResult>;
 
-  /** Opens the object (or an inclusive byte range of it). Missing → StorageError NotFound. */
+  /**
+   * Opens the object (or an inclusive byte range of it). Missing → StorageError NotFound. A backend
+   * that holds the object in a local file returns a `LocalFileReadable`, which a consumer
+   * may also read positionally into its own buffers.
+   */
   read(key: string, range?: ByteRange): Promise<Readable>;
 
   /** The object's size, or null when it does not exist. */
