@@ -21,6 +21,15 @@ describe('ParallelHashSession', () => {
     expect(await session.digest()).toEqual(expected(data));
   });
 
+  it('native: chunks larger than a batch (several MiB at once) give the same digests', async () => {
+    const data = randomBytes(9 * 1024 * 1024 + 5);
+    const session = new ParallelHashSession('native');
+    for (let offset = 0; offset < data.length; offset += 4 * 1024 * 1024 + 1) {
+      await session.update(data.subarray(offset, offset + 4 * 1024 * 1024 + 1));
+    }
+    expect(await session.digest()).toEqual(expected(data));
+  });
+
   it('resumable: state saved after each part and resumed in a new session gives the one-shot digests', async () => {
     const data = randomBytes(2_500_017);
     const cuts = [0, 1, 700_000, 1_900_123, data.length];

@@ -38,7 +38,16 @@ export class HashingStream extends Transform {
       done(new AppError(ErrorCode.PayloadTooLarge, `The upload is larger than the limit of ${this.maxBytes} bytes.`));
       return;
     }
-    this.session.update(chunk).then(() => done(null, chunk), done);
+    let ready: boolean;
+    try {
+      ready = this.session.write(chunk);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    // The chunk goes on to storage at once; only workers falling behind hold the stream.
+    if (ready) done(null, chunk);
+    else this.session.ready().then(() => done(null, chunk), done);
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {

@@ -67,6 +67,19 @@ describe('DiskStorageProvider (disk specifics)', () => {
     expect((await readObject(provider, 'k/obj')).toString()).toBe('original');
   });
 
+  it('stores every byte of a write longer than the background flush interval (64 MiB), or nothing if it fails after one', async () => {
+    const data = Buffer.alloc(70 * MiB + 3);
+    for (let i = 0; i < data.length; i += 4096) data[i] = i % 251;
+    await provider.write('k/big', bodyOf(data, MiB));
+    expect((await readObject(provider, 'k/big')).equals(data)).toBe(true);
+    await expectStorageError(
+      provider.write('k/big2', failingBody(data.subarray(0, 66 * MiB))),
+      StorageErrorCode.Aborted,
+    );
+    expect(await tmpFiles()).toEqual([]);
+    expect(await provider.stat('k/big2')).toBeNull();
+  });
+
   it('creates the multipart data file sparse', async () => {
     const size = 256 * MiB;
     const uploadId = await provider.createMultipart('big/file', size);
