@@ -116,7 +116,7 @@ describe('the download fast path answers exactly as the Express path', () => {
       expect(handedOn).toEqual([]);
     });
 
-    it.each([
+    it.each<[string, string, Record<string, string>]>([
       ['GET', '/endpoints/files/content/a.txt', { Cookie: 'stockroom_session=x' }],
       ['GET', '/endpoints/files/content/missing.txt', {}],
       ['GET', '/endpoints/files/content/a.txt?multipart=status&id=x', {}],
@@ -128,7 +128,7 @@ describe('the download fast path answers exactly as the Express path', () => {
     ])('hands %s %s %j on untouched', async (method, path, headers) => {
       const res = await raw(url, method, path, {
         // A session cookie is the credential only when no other is sent.
-        headers: headers.Cookie ? headers : { Authorization: t.adminAuth, ...headers },
+        headers: headers['Cookie'] ? headers : { Authorization: t.adminAuth, ...headers },
         body: headers['Content-Length'] ? 'abc' : undefined,
       });
       expect(res.status).toBe(299);
