@@ -29,4 +29,4 @@ EXPOSE 8624
 # use GET /health (readiness: 503 while the database is down).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8624)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--max-semi-space-size=4", "main.js"]
+CMD ["node", "main.js"]
