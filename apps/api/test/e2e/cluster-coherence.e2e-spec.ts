@@ -1,9 +1,8 @@
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
 import { raw } from '../support/http';
+import { holdNotifications, pidsServing } from '../support/cluster-logs';
 import { ServerProcess, startServerProcess } from '../support/server-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -63,59 +62,8 @@ class WorkerConnection {
   }
 }
 
-interface LogLine {
-  pid?: number;
-  path?: string;
-}
-
-function pidServing(server: ServerProcess, path: string): number | undefined {
-  for (const line of server.output().split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const parsed = JSON.parse(line) as LogLine;
-      if (parsed.path === path && parsed.pid) return parsed.pid;
-    } catch {
-      // a line cut by the output buffer's start
-    }
-  }
-  return undefined;
-}
-
-/**
- * Stops the backends of the server's LISTEN sessions (SIGSTOP) until `resume`: no change
- * notification reaches a worker meanwhile. Needs the database on this machine and the right to
- * signal its processes (root, as here); `held` says how many were stopped.
- */
-async function holdNotifications(db: TestDatabase): Promise<{ held: number; resume(): void }> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  let pids: number[];
-  try {
-    const rows = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
-    );
-    pids = rows.rows.map((r) => r.pid);
-  } finally {
-    await client.end();
-  }
-  const stopped: number[] = [];
-  for (const pid of pids) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.startsWith('postgres')) continue;
-    try {
-      process.kill(pid, 'SIGSTOP');
-      stopped.push(pid);
-    } catch {
-      // not ours to signal
-    }
-  }
-  return {
-    held: stopped.length,
-    resume: () => {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT');
-    },
-  };
-}
+/** The worker that logged a request line for `path` (the first, if several did). */
+const firstPid = (server: ServerProcess, path: string): number | undefined => [...pidsServing(server, path)][0];
 
 describe('two workers: a change through one is served by the other before the writer has its answer', () => {
   let db: TestDatabase;
@@ -131,8 +79,8 @@ describe('two workers: a change through one is served by the other before the wr
     opened.push(connection);
     const probe = `/endpoints/shared/content/probe-${++probes}.txt`;
     expect((await connection.send('GET', probe)).status).toBe(404);
-    await eventually(async () => pidServing(server, probe) !== undefined);
-    connection.pid = pidServing(server, probe);
+    await eventually(async () => firstPid(server, probe) !== undefined);
+    connection.pid = firstPid(server, probe);
     return connection;
   };
 
@@ -268,7 +216,7 @@ describe('two workers: a change through one is served by the other before the wr
     // The log lines of the last requests, written after their answers.
     const marker = `/endpoints/shared/content/probe-end-${Date.now()}.txt`;
     expect((await reader.send('GET', marker)).status).toBe(404);
-    await eventually(async () => pidServing(server, marker) !== undefined);
-    expect(pidServing(server, marker)).toBe(reader.pid);
+    await eventually(async () => firstPid(server, marker) !== undefined);
+    expect(firstPid(server, marker)).toBe(reader.pid);
   });
 });

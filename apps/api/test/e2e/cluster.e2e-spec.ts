@@ -2,9 +2,9 @@ import { isProcessRunning } from '@stockroom/storage';
 import { readFile } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
+import { holdNotifications, pidsServing } from '../support/cluster-logs';
 import { ServerProcess, startServerProcess } from '../support/server-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { basicAuth } from '../support/test-app';
@@ -18,28 +18,6 @@ import { basicAuth } from '../support/test-app';
  * Which worker answered is read from the request log lines (JSON, with the worker's pid); every
  * request goes on a new connection (`Connection: close`), which cluster hands to the workers in turn.
  */
-
-interface LogLine {
-  pid?: number;
-  msg?: string;
-  path?: string;
-  status?: number;
-  method?: string;
-}
-
-function logLines(server: ServerProcess): LogLine[] {
-  return server
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => {
-      try {
-        return JSON.parse(l) as LogLine;
-      } catch {
-        return {}; // a line cut by the output buffer's start
-      }
-    });
-}
 
 /** The pids of the worker processes (the primary's children that run node). */
 async function workerPids(server: ServerProcess): Promise<number[]> {
@@ -63,53 +41,7 @@ function fresh(
   return raw(server, method, path, { ...options, headers: { ...options.headers, Connection: 'close' } });
 }
 
-/** The pids that logged a request line for `path` with `status`. */
-function pidsServing(server: ServerProcess, path: string, status?: number): Set<number> {
-  return new Set(
-    logLines(server)
-      .filter((l) => l.path === path && (status === undefined || l.status === status) && l.pid)
-      .map((l) => l.pid as number),
-  );
-}
-
 const json = { 'Content-Type': 'application/json' };
-
-/**
- * Holds back PostgreSQL's change notifications to the server (its LISTEN sessions' backends are
- * stopped with SIGSTOP until `resume`), so that only the workers' own invalidation can make a
- * change visible. Possible when the database runs on this machine and we may signal its processes
- * (root, as here); otherwise nothing is held and the test checks the same with notifications on.
- */
-async function holdNotifications(db: TestDatabase): Promise<{ held: number; resume(): void }> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  let pids: number[];
-  try {
-    const rows = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
-    );
-    pids = rows.rows.map((r) => r.pid);
-  } finally {
-    await client.end();
-  }
-  const stopped: number[] = [];
-  for (const pid of pids) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.startsWith('postgres')) continue; // not this machine's PostgreSQL
-    try {
-      process.kill(pid, 'SIGSTOP');
-      stopped.push(pid);
-    } catch {
-      // not ours to signal
-    }
-  }
-  return {
-    held: stopped.length,
-    resume: () => {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT');
-    },
-  };
-}
 
 describe('a server of two workers on one port', () => {
   let db: TestDatabase;
