@@ -1,35 +1,8 @@
-import { connect } from 'node:net';
 import { createFeed, eventually, zipOf } from '../support/fixtures';
-import { raw } from '../support/http';
+import { cutAfter, raw } from '../support/http';
 import { startServerProcess, ServerProcess } from '../support/server-process';
 import { TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-
-/**
- * Sends `head` and `body`, reads until `readBytes` bytes of answer came back (0: none), then cuts
- * the connection: a client that goes away mid-request.
- */
-function cutAfter(port: number, head: string, body: Buffer, readBytes: number): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let received = 0;
-    const cut = () => {
-      clearTimeout(bound);
-      socket.destroy();
-      resolve(received);
-    };
-    socket.on('error', () => resolve(received));
-    socket.on('data', (d: Buffer) => {
-      received += d.length;
-      if (readBytes > 0 && received >= readBytes) cut();
-    });
-    socket.on('connect', () => {
-      socket.write(head);
-      if (body.length > 0) socket.write(body, () => (readBytes === 0 ? setTimeout(cut, 300) : undefined));
-    });
-    const bound = setTimeout(cut, 20_000);
-  });
-}
 
 describe('client aborts are aborts, never "database unavailable" (child-process server)', () => {
   let db: TestDatabase;

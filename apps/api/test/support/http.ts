@@ -1,4 +1,5 @@
 import { request as httpRequest, IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 
 export interface RawResponse {
@@ -47,5 +48,31 @@ export function raw(
     const { body } = options;
     if (body instanceof Readable) body.pipe(req);
     else req.end(body);
+  });
+}
+
+/**
+ * Sends `head` and `body`, reads until `readBytes` bytes of answer came back (0: none), then cuts
+ * the connection: a client that goes away mid-request.
+ */
+export function cutAfter(port: number, head: string, body: Buffer, readBytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = 0;
+    const cut = () => {
+      clearTimeout(bound);
+      socket.destroy();
+      resolve(received);
+    };
+    socket.on('error', () => resolve(received));
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      if (readBytes > 0 && received >= readBytes) cut();
+    });
+    socket.on('connect', () => {
+      socket.write(head);
+      if (body.length > 0) socket.write(body, () => (readBytes === 0 ? setTimeout(cut, 300) : undefined));
+    });
+    const bound = setTimeout(cut, 20_000);
   });
 }
