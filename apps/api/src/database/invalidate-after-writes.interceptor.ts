@@ -1,9 +1,18 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { catchError, concatMap, from, map, Observable, throwError } from 'rxjs';
 import { CoherentCache } from './coherent-cache.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const INVALIDATES_ITS_OWN = 'stockroom:invalidates-its-own-scopes';
+
+/**
+ * Marks a management route whose services name the cache scopes they change themselves (or change
+ * nothing cached), so that it does not clear everything: signing in and out. A failed sign-in must
+ * not empty every worker's download cache — anyone can send one, as often as the throttle allows.
+ */
+export const InvalidatesItsOwnScopes = () => SetMetadata(INVALIDATES_ITS_OWN, true);
 
 /**
  * After a state-changing management call (its transaction committed, its answer not yet sent),
@@ -15,11 +24,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class InvalidateAfterWrites implements NestInterceptor {
-  constructor(private readonly cache: CoherentCache) {}
+  constructor(
+    private readonly cache: CoherentCache,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method) || !req.originalUrl.startsWith('/api/')) return next.handle();
+    if (this.reflector.get<boolean>(INVALIDATES_ITS_OWN, context.getHandler())) return next.handle();
     const everywhere = () => from(this.cache.invalidateEverywhere());
     // A failed call may have changed something too (a step committed before the failure).
     return next.handle().pipe(

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
+import { Client } from 'pg';
 import { eventually } from '../support/fixtures';
 import { raw } from '../support/http';
 import { holdNotifications, pidsServing } from '../support/cluster-logs';
@@ -28,11 +29,12 @@ class WorkerConnection {
   send(
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string } = {},
+    options: { headers?: Record<string, string>; body?: string; anonymous?: boolean } = {},
   ): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
     const { hostname, port } = new URL(this.server.url);
     const own = Object.keys(options.headers ?? {}).some((h) => /^(authorization|x-apikey)$/i.test(h));
-    const headers = own ? options.headers : { ...options.headers, Authorization: this.server.adminAuth };
+    const headers =
+      own || options.anonymous ? options.headers : { ...options.headers, Authorization: this.server.adminAuth };
     return new Promise((resolve, reject) => {
       const req = request({ host: hostname, port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -185,6 +187,40 @@ describe('two workers: a change through one is served by the other before the wr
       expect((await read()).status).toBe(200);
       expect((await writer.send('POST', `/api/api-keys/delete?id=${id}`)).status).toBe(200);
       expect((await read()).status).toBe(401);
+    });
+  });
+
+  it("a failed console sign-in leaves the workers' caches as they are; a management write clears them", async () => {
+    expect((await writer.send('POST', '/endpoints/shared/content/s.txt', { body: 'kept' })).status).toBe(201);
+    const created = await writer.send('POST', '/api/api-keys/create', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'Feed', feed: 'shared', packagePermissions: ['view'] }),
+    });
+    const { id, key } = JSON.parse(created.text) as { id: number; key: string };
+    const read = async () =>
+      (await reader.send('GET', '/endpoints/shared/content/s.txt', { headers: { 'X-ApiKey': key } })).status;
+    const signIn = (password: string) =>
+      writer.send('POST', '/api/security/login', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userName: 'Admin', password }),
+        anonymous: true,
+      });
+    await withNotificationsHeld(async () => {
+      expect([await read(), await read()]).toEqual([200, 200]); // the key is cached by the reader's worker
+      // Revoked behind the server's back: only a cleared cache can show it.
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      await client.query('DELETE FROM api_keys WHERE id = $1', [id]).finally(() => client.end());
+      expect((await signIn('not-the-password')).status).toBe(401);
+      expect(await read()).toBe(200);
+      // Any other management write clears every worker's caches: the test can see a clearing.
+      expect((await signIn('not-the-password-either')).status).toBe(401);
+      const folder = await writer.send('POST', '/api/management/feeds/create', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'cleared', feedType: 'asset' }),
+      });
+      expect(folder.status).toBe(200);
+      expect(await read()).toBe(401);
     });
   });
 

@@ -12,6 +12,7 @@ import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
 import { ApiTags } from '@nestjs/swagger';
 import { Answers } from '../../openapi/api-docs.decorators';
+import { InvalidatesItsOwnScopes } from '../../database/invalidate-after-writes.interceptor';
 
 /** The console's sign-in, sign-out, who-am-I and change-my-password. */
 @ApiTags('Session')
@@ -26,6 +27,8 @@ export class SessionController {
   @Post('login')
   @HttpCode(200)
   @Access.public()
+  // A failure invalidates the login throttle's scope (LoginThrottleService); sessions are not cached.
+  @InvalidatesItsOwnScopes()
   // JSON only: another site's page could post a form or text/plain here (login CSRF).
   @UseGuards(JsonContentTypeGuard)
   async login(
@@ -42,6 +45,7 @@ export class SessionController {
   @Post('logout')
   @HttpCode(204)
   @Access.anyone()
+  @InvalidatesItsOwnScopes() // sessions are not cached
   async logout(@Actor() actor: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.sessions.signOut(actor);
     clearSessionCookies(res);
