@@ -51,6 +51,8 @@ export class FeedsRepository {
       | 'retentionRulesEnabled'
       | 'retentionDryRun'
       | 'inlineContent'
+      | 'writePolicy'
+      | 'quotaBytes'
     >,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
@@ -92,6 +94,53 @@ export class FeedsRepository {
     if (values.storage !== undefined) set.storage = values.storage;
     if (values.storagePrevious !== undefined) set.storagePrevious = values.storagePrevious;
     await tx.getRepository(FeedEntity).update({ id: feedId }, set as QueryDeepPartialEntity<FeedEntity>);
+  }
+
+  // ---- feed_usage: the bytes each directory's files take, kept by triggers on asset_items ----
+
+  /** The directory's quota and use as committed (no lock). */
+  async usage(feedId: number): Promise<{ usedBytes: number; quotaBytes: number | null }> {
+    return this.readUsage(this.dataSource.manager, feedId, false);
+  }
+
+  /** The same, with the usage row locked until `tx` ends (writes to one directory take turns). */
+  lockUsage(tx: Tx, feedId: number): Promise<{ usedBytes: number; quotaBytes: number | null }> {
+    return this.readUsage(tx, feedId, true);
+  }
+
+  /** The bytes the directory's files take, as `tx` sees them (its own changes included). */
+  async usedBytesIn(tx: Tx, feedId: number): Promise<number> {
+    const rows: { used_bytes: string }[] = await tx.query(`SELECT used_bytes FROM feed_usage WHERE feed_id = $1`, [
+      feedId,
+    ]);
+    return Number(rows[0]?.used_bytes ?? 0);
+  }
+
+  /** The bytes each directory's files take, by id (absent directories: absent). */
+  async usedBytes(feedIds: readonly number[]): Promise<Map<number, number>> {
+    if (feedIds.length === 0) return new Map();
+    const rows: { feed_id: number; used_bytes: string }[] = await this.dataSource.query(
+      `SELECT feed_id, used_bytes FROM feed_usage WHERE feed_id = ANY($1)`,
+      [[...feedIds]],
+    );
+    return new Map(rows.map((r) => [r.feed_id, Number(r.used_bytes)]));
+  }
+
+  private async readUsage(
+    tx: Tx,
+    feedId: number,
+    lock: boolean,
+  ): Promise<{ usedBytes: number; quotaBytes: number | null }> {
+    const rows: { used_bytes: string | null; quota_bytes: string | null }[] = await tx.query(
+      `SELECT u.used_bytes, f.quota_bytes FROM feeds f JOIN feed_usage u ON u.feed_id = f.id
+        WHERE f.id = $1${lock ? ' FOR UPDATE OF u' : ''}`,
+      [feedId],
+    );
+    const row = rows[0];
+    return {
+      usedBytes: Number(row?.used_bytes ?? 0),
+      quotaBytes: row?.quota_bytes == null ? null : Number(row.quota_bytes),
+    };
   }
 
   async delete(tx: Tx, feedId: number): Promise<void> {
