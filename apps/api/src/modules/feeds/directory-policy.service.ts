@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode } from '@stockroom/contracts';
+import { ErrorCode, type WritePolicy } from '@stockroom/contracts';
 import { Clock } from '../../common/clock';
 import { principalKey, type Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
@@ -38,6 +38,8 @@ export interface WriteIntent {
 export interface DirectoryUsage {
   usedBytes: number;
   quotaBytes: number | null;
+  /** The write policy as committed (a feed entity read at the request's start may be older). */
+  writePolicy: WritePolicy;
 }
 
 /**

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { StorageSettings } from '@stockroom/contracts';
+import type { StorageSettings, WritePolicy } from '@stockroom/contracts';
 import { DataSource, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Tx } from '../../database/unit-of-work';
 import { FeedEntity } from './feed.entity';
+
+/** A directory's quota, policy and use (feed_usage) as one read. */
+export interface FeedUsageRow {
+  usedBytes: number;
+  quotaBytes: number | null;
+  writePolicy: WritePolicy;
+}
 
 /** A directory's storage columns as locked in a transaction. */
 export type FeedStorageRow = Pick<FeedEntity, 'storage' | 'storagePrevious'>;
@@ -99,12 +106,12 @@ export class FeedsRepository {
   // ---- feed_usage: the bytes each directory's files take, kept by triggers on asset_items ----
 
   /** The directory's quota and use as committed (no lock). */
-  async usage(feedId: number): Promise<{ usedBytes: number; quotaBytes: number | null }> {
+  async usage(feedId: number): Promise<FeedUsageRow> {
     return this.readUsage(this.dataSource.manager, feedId, false);
   }
 
   /** The same, with the usage row locked until `tx` ends (writes to one directory take turns). */
-  lockUsage(tx: Tx, feedId: number): Promise<{ usedBytes: number; quotaBytes: number | null }> {
+  lockUsage(tx: Tx, feedId: number): Promise<FeedUsageRow> {
     return this.readUsage(tx, feedId, true);
   }
 
@@ -130,9 +137,9 @@ export class FeedsRepository {
     tx: Tx,
     feedId: number,
     lock: boolean,
-  ): Promise<{ usedBytes: number; quotaBytes: number | null }> {
-    const rows: { used_bytes: string | null; quota_bytes: string | null }[] = await tx.query(
-      `SELECT u.used_bytes, f.quota_bytes FROM feeds f JOIN feed_usage u ON u.feed_id = f.id
+  ): Promise<FeedUsageRow> {
+    const rows: { used_bytes: string | null; quota_bytes: string | null; write_policy: WritePolicy }[] = await tx.query(
+      `SELECT u.used_bytes, f.quota_bytes, f.write_policy FROM feeds f JOIN feed_usage u ON u.feed_id = f.id
         WHERE f.id = $1${lock ? ' FOR UPDATE OF u' : ''}`,
       [feedId],
     );
@@ -140,6 +147,7 @@ export class FeedsRepository {
     return {
       usedBytes: Number(row?.used_bytes ?? 0),
       quotaBytes: row?.quota_bytes == null ? null : Number(row.quota_bytes),
+      writePolicy: row?.write_policy ?? 'allow',
     };
   }
 
