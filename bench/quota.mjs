@@ -9,8 +9,19 @@ import { Agent, request } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
-  ROOT, adminAuthorization, api, ctx, describeServerBuild, ensureBuild, log, makeTempDir, median, runBench, setupDatabase,
-  startStockroom, table,
+  ROOT,
+  adminAuthorization,
+  api,
+  ctx,
+  describeServerBuild,
+  ensureBuild,
+  log,
+  makeTempDir,
+  median,
+  runBench,
+  setupDatabase,
+  startStockroom,
+  table,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -28,8 +39,16 @@ function upload(agent, feed, path, body) {
     const { hostname, port } = new URL(ctx.base);
     const req = request(
       {
-        host: hostname, port, method: 'POST', path: `/endpoints/${feed}/content/${path}`, agent,
-        headers: { Authorization: adminAuthorization(), 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' },
+        host: hostname,
+        port,
+        method: 'POST',
+        path: `/endpoints/${feed}/content/${path}`,
+        agent,
+        headers: {
+          Authorization: adminAuthorization(),
+          'Content-Length': body.length,
+          'Content-Type': 'application/octet-stream',
+        },
       },
       (res) => {
         res.resume();
@@ -88,7 +107,9 @@ async function main() {
       rates[mode].push(rate);
       uploaded[mode] += count;
     }
-    log(`round ${r + 1}/${ROUNDS}: without quota ${rates.without[r].toFixed(0)}/s, with quota ${rates.with[r].toFixed(0)}/s`);
+    log(
+      `round ${r + 1}/${ROUNDS}: without quota ${rates.without[r].toFixed(0)}/s, with quota ${rates.with[r].toFixed(0)}/s`,
+    );
   }
 
   // The counter saw every byte (warm-up rounds included): the quota was really in play.

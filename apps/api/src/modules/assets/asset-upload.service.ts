@@ -132,7 +132,15 @@ export class AssetUploadService implements OnApplicationShutdown {
       throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     }
     const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
-      this.commitFile(manager, actor, feed, await this.storageWrittenTo(manager, feed, descriptor), path, content, mode),
+      this.commitFile(
+        manager,
+        actor,
+        feed,
+        await this.storageWrittenTo(manager, feed, descriptor),
+        path,
+        content,
+        mode,
+      ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
   }
@@ -219,7 +227,10 @@ export class AssetUploadService implements OnApplicationShutdown {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);
       if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${inTheWay}" is a file.`);
       this.policy.assertCanWrite(actor, feed, { creates: true });
-      if (mode !== 'overwrite' && (await this.items.insertFile(manager, feed.id, path, content, now, principalKey(actor))))
+      if (
+        mode !== 'overwrite' &&
+        (await this.items.insertFile(manager, feed.id, path, content, now, principalKey(actor)))
+      )
         return 'created';
       existing = await this.items.lock(manager, feed.id, path.lower);
       // Deleted by a concurrent request between the insert and the lock: POST/PUT create it again.

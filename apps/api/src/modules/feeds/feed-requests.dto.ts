@@ -26,10 +26,9 @@ function WritePolicyField(): PropertyDecorator {
   return (target, key) => {
     ApiProperty({ required: false, nullable: true, enum: WRITE_POLICIES })(target, key);
     IsOptional()(target, key);
-    IsIn([...WRITE_POLICIES], { message: `"$property" must be one of ${WRITE_POLICIES.map((p) => `"${p}"`).join(', ')}.` })(
-      target,
-      key,
-    );
+    IsIn([...WRITE_POLICIES], {
+      message: `"$property" must be one of ${WRITE_POLICIES.map((p) => `"${p}"`).join(', ')}.`,
+    })(target, key);
   };
 }
 

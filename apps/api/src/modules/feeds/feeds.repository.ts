@@ -133,11 +133,7 @@ export class FeedsRepository {
     return new Map(rows.map((r) => [r.feed_id, Number(r.used_bytes)]));
   }
 
-  private async readUsage(
-    tx: Tx,
-    feedId: number,
-    lock: boolean,
-  ): Promise<FeedUsageRow> {
+  private async readUsage(tx: Tx, feedId: number, lock: boolean): Promise<FeedUsageRow> {
     const rows: { used_bytes: string | null; quota_bytes: string | null; write_policy: WritePolicy }[] = await tx.query(
       `SELECT u.used_bytes, f.quota_bytes, f.write_policy FROM feeds f JOIN feed_usage u ON u.feed_id = f.id
         WHERE f.id = $1${lock ? ' FOR UPDATE OF u' : ''}`,
