@@ -9,9 +9,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * 100k rows, and paths added later — is counted without code, one UPDATE per statement and directory.
  * Why a table of its own and not a column of `feeds`: writers hold `feeds` rows FOR SHARE (against a
  * storage switch), which an UPDATE of the same row would wait for — two concurrent uploads would
- * deadlock. The row update also serializes commits per directory: a quota check made after it, in the
- * same transaction, sees every committed byte (exact across nodes). Updates that leave the sizes as
- * they were (download counts, metadata) take no lock.
+ * deadlock. The row update also serializes commits per directory, so the quota check the trigger makes
+ * right after it sees every committed byte (exact across nodes): a statement that grows a directory
+ * past its `quota_bytes` fails with SQLSTATE SRQ01 (the transaction rolls back;
+ * UnitOfWork turns it into a QuotaExceeded error), whichever code path wrote the rows. A statement
+ * that does not grow it always passes (a quota lowered under the use still lets files be deleted or
+ * replaced by smaller ones). Updates that leave the sizes as they were (download counts, metadata)
+ * take no lock.
  */
 export class DirectoryPolicies1796700000000 implements MigrationInterface {
   name = 'DirectoryPolicies1796700000000';
@@ -37,15 +41,30 @@ export class DirectoryPolicies1796700000000 implements MigrationInterface {
     // Directories in id order: a statement that spans several (a move between directories) locks
     // their rows in the same order as any other, so two of them cannot deadlock.
     await queryRunner.query(`
-      CREATE FUNCTION stockroom_add_usage(deltas jsonb) RETURNS void LANGUAGE sql AS $$
+      CREATE FUNCTION stockroom_add_usage(deltas jsonb) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        over record;
+      BEGIN
         WITH d AS (
-          SELECT key::integer AS feed_id, value::numeric AS delta FROM jsonb_each_text(deltas)
+          SELECT key::integer AS feed_id, value::bigint AS delta FROM jsonb_each_text(deltas)
         ), locked AS (
           SELECT u.feed_id, d.delta FROM feed_usage u JOIN d ON d.feed_id = u.feed_id
           ORDER BY u.feed_id FOR UPDATE OF u
+        ), updated AS (
+          UPDATE feed_usage u SET used_bytes = u.used_bytes + l.delta FROM locked l WHERE u.feed_id = l.feed_id
+          RETURNING u.feed_id, u.used_bytes, l.delta
         )
-        UPDATE feed_usage u SET used_bytes = u.used_bytes + l.delta FROM locked l WHERE u.feed_id = l.feed_id
-      $$`);
+        SELECT f.name, f.quota_bytes, up.used_bytes, up.delta INTO over
+          FROM updated up JOIN feeds f ON f.id = up.feed_id
+         WHERE up.delta > 0 AND f.quota_bytes IS NOT NULL AND up.used_bytes > f.quota_bytes
+         LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION USING
+            ERRCODE = 'SRQ01', -- QUOTA_EXCEEDED_SQLSTATE (common/errors/database-errors.ts)
+            MESSAGE = format('Asset directory "%s" would exceed its quota: %s more bytes, with %s of its %s bytes in use.',
+              over.name, over.delta, over.used_bytes - over.delta, over.quota_bytes);
+        END IF;
+      END $$`);
     await queryRunner.query(`
       CREATE FUNCTION stockroom_count_item_bytes() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE

@@ -347,7 +347,6 @@ export class AssetArchiveService {
           throw new AppError(ErrorCode.IsFolder, `"${committed.conflict.path}" is a folder.`);
         if (committed.conflict)
           throw new AppError(ErrorCode.AlreadyExists, `"${committed.conflict.path}" already exists.`);
-        await this.policy.assertWithinQuota(manager, feed, usage);
         await this.storage.enqueueDeletion(manager, storage, committed.replacedBlobs);
         result.created = committed.created;
         result.overwritten = committed.overwritten;

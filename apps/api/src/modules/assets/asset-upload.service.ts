@@ -207,8 +207,10 @@ export class AssetUploadService implements OnApplicationShutdown {
     // First, before any item row: concurrent writes to the directory take turns from here (see lockUsage).
     const usage = await this.policy.lockUsage(manager, feed.id);
     const current = { ...feed, writePolicy: usage.writePolicy };
-    const outcome = await this.putFile(manager, actor, current, storage, path, content, mode);
-    await this.policy.assertWithinQuota(manager, feed, usage);
+    // The quota is checked by the triggers on asset_items, as the rows change.
+    const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode);
+    // What the use now is, under the lock: this worker's next checks before a body start from it.
+    this.policy.noteUsage(feed.id, { ...usage, usedBytes: usage.usedBytes + content.size - replacedBytes });
     return outcome;
   }
 
@@ -220,7 +222,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
-  ): Promise<'created' | 'overwritten'> {
+  ): Promise<{ outcome: 'created' | 'overwritten'; replacedBytes: number }> {
     const now = this.clock.now();
     let existing: AssetItemRow | null = null;
     while (!existing) {
@@ -231,7 +233,7 @@ export class AssetUploadService implements OnApplicationShutdown {
         mode !== 'overwrite' &&
         (await this.items.insertFile(manager, feed.id, path, content, now, principalKey(actor)))
       )
-        return 'created';
+        return { outcome: 'created', replacedBytes: 0 };
       existing = await this.items.lock(manager, feed.id, path.lower);
       // Deleted by a concurrent request between the insert and the lock: POST/PUT create it again.
       if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
@@ -241,7 +243,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
     await this.items.replaceFile(manager, existing.id, content, now);
     if (existing.blob_key) await this.storage.enqueueDeletion(manager, storage, [existing.blob_key]);
-    return 'overwritten';
+    return { outcome: 'overwritten', replacedBytes: Number(existing.size ?? 0) };
   }
 
   /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */

@@ -7,6 +7,9 @@ import type { Tx } from '../../database/unit-of-work';
 import type { FeedEntity } from './feed.entity';
 import { FeedsRepository } from './feeds.repository';
 
+/** How long a reading of a directory's use may let a write of known length through (see assertRoomFor). */
+const USAGE_CACHE_MS = 1000;
+
 /** How long after its creation a 0-byte placeholder may still be replaced in a create-only directory. */
 export const PLACEHOLDER_WINDOW_MS = 10 * 60 * 1000;
 
@@ -48,9 +51,11 @@ export interface DirectoryUsage {
  * (413 on /endpoints) errors whose messages name the policy or the figures.
  *
  * The quota is exact under concurrency and across nodes: `feed_usage.used_bytes` is kept by triggers
- * on `asset_items` (see the DirectoryPolicies migration), and a write's transaction locks the
- * directory's usage row first (lockUsage), writes, then checks the total (assertWithinQuota) before
- * it commits: concurrent commits to one directory take turns, each seeing the bytes of the others.
+ * on `asset_items` (see the DirectoryPolicies migration) that lock the directory's usage row, add the
+ * statement's bytes and refuse a statement that grows the directory past its quota (SQLSTATE SRQ01,
+ * a QuotaExceeded error once out of UnitOfWork): concurrent commits to one directory take turns on that
+ * row, each seeing the bytes of the others, whichever code path writes the rows. The checks here are
+ * the early ones, before a body is read or while it streams.
  */
 @Injectable()
 export class DirectoryPolicy {
@@ -130,6 +135,13 @@ export class DirectoryPolicy {
   /**
    * Before a body is read: throws QuotaExceeded when `addBytes` more (net of `replacedBytes`) would
    * take the directory past its quota. Returns the bytes left for the write (undefined: no quota).
+   *
+   * A write of known length is let through on this worker's reading of the use if it is under
+   * USAGE_CACHE_MS old (a fresh query, or what this worker's last commit there left: see noteUsage;
+   * writes of other workers and nodes within that time are missed) — the check that counts is the
+   * trigger's, in the commit; this one spares the client sending a body that cannot fit. A refusal is always confirmed by a fresh reading, so
+   * room made a moment ago by a delete is never refused. Without a length: a fresh reading, since the
+   * bytes left become the limit the body is cut off at.
    */
   async assertRoomFor(
     feed: Pick<FeedEntity, 'id' | 'name' | 'quotaBytes'>,
@@ -137,11 +149,33 @@ export class DirectoryPolicy {
     replacedBytes = 0,
   ): Promise<number | undefined> {
     if (feed.quotaBytes === null) return undefined;
-    const usage = await this.repository.usage(feed.id);
+    const fits = (u: DirectoryUsage) =>
+      u.quotaBytes === null || addBytes === undefined || u.usedBytes - replacedBytes + addBytes <= u.quotaBytes;
+    let usage = addBytes === undefined ? undefined : this.recentUsage(feed.id);
+    if (!usage || !fits(usage)) usage = await this.freshUsage(feed.id);
     if (usage.quotaBytes === null) return undefined;
-    if (addBytes !== undefined && usage.usedBytes - replacedBytes + addBytes > usage.quotaBytes)
-      throw overQuota(feed.name, usage, addBytes, true);
+    if (!fits(usage)) throw overQuota(feed.name, usage, addBytes ?? 0, true);
     return Math.max(0, usage.quotaBytes - usage.usedBytes + replacedBytes);
+  }
+
+  /** Readings of the use by directory id, for assertRoomFor (a few hundred bytes per directory written). */
+  private readonly recent = new Map<number, { usage: DirectoryUsage; at: number }>();
+
+  private recentUsage(feedId: number): DirectoryUsage | undefined {
+    const hit = this.recent.get(feedId);
+    return hit && performance.now() - hit.at < USAGE_CACHE_MS ? hit.usage : undefined;
+  }
+
+  /** The use as a write of this worker left it (read under lockUsage), for the next assertRoomFor. */
+  noteUsage(feedId: number, usage: DirectoryUsage): void {
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(feedId, { usage, at: performance.now() });
+  }
+
+  private async freshUsage(feedId: number): Promise<DirectoryUsage> {
+    const usage = await this.repository.usage(feedId);
+    this.noteUsage(feedId, usage);
+    return usage;
   }
 
   /** The error for a write cut off while streaming, past `limit` bytes left. */
@@ -155,26 +189,13 @@ export class DirectoryPolicy {
   }
 
   /**
-   * Locks the directory's usage row until `tx` ends and returns the use and the quota as committed.
-   * Call it before the transaction's first change to `asset_items`: the triggers lock the same row
-   * at each change, and a transaction that held item rows while waiting for it could deadlock with
-   * one that holds it and waits for those rows.
+   * Locks the directory's usage row until `tx` ends and returns the use, the quota and the write
+   * policy as committed. Call it before the transaction's first change to `asset_items`: the triggers
+   * lock the same row at each change, and a transaction that held item rows while waiting for it
+   * could deadlock with one that holds it and waits for those rows.
    */
   lockUsage(tx: Tx, feedId: number): Promise<DirectoryUsage> {
     return this.repository.lockUsage(tx, feedId);
-  }
-
-  /**
-   * In the write's transaction, after its changes and under lockUsage: throws QuotaExceeded (the
-   * transaction then rolls back) when the directory's files now take more than its quota. A write
-   * that does not grow the directory (`before` ≥ after) always passes: a directory already over a
-   * quota lowered under it can still be cleaned up and overwritten with smaller files.
-   */
-  async assertWithinQuota(tx: Tx, feed: Pick<FeedEntity, 'id' | 'name'>, before: DirectoryUsage): Promise<void> {
-    if (before.quotaBytes === null) return;
-    const usedBytes = await this.repository.usedBytesIn(tx, feed.id);
-    if (usedBytes > before.quotaBytes && usedBytes > before.usedBytes)
-      throw overQuota(feed.name, before, usedBytes - before.usedBytes, false);
   }
 }
 

@@ -115,14 +115,6 @@ export class FeedsRepository {
     return this.readUsage(tx, feedId, true);
   }
 
-  /** The bytes the directory's files take, as `tx` sees them (its own changes included). */
-  async usedBytesIn(tx: Tx, feedId: number): Promise<number> {
-    const rows: { used_bytes: string }[] = await tx.query(`SELECT used_bytes FROM feed_usage WHERE feed_id = $1`, [
-      feedId,
-    ]);
-    return Number(rows[0]?.used_bytes ?? 0);
-  }
-
   /** The bytes each directory's files take, by id (absent directories: absent). */
   async usedBytes(feedIds: readonly number[]): Promise<Map<number, number>> {
     if (feedIds.length === 0) return new Map();
