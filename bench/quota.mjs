@@ -30,7 +30,7 @@ const ROUNDS = Number(process.env.BENCH_QUOTA_ROUNDS) || (QUICK ? 3 : 6);
 const CLIENTS = Number(process.env.BENCH_QUOTA_CLIENTS) || 8;
 const SIZE = 4096;
 const RESULTS = join(ROOT, QUICK ? 'dist/bench/quota-results-quick.json' : 'dist/bench/quota-results.json');
-const FEEDS = { without: 'noquota', with: 'withquota' };
+const FEEDS = { without: 'noquota', with: 'withquota', spread: 'own' };
 const QUOTA = 2 ** 40; // 1 TiB: checked on every upload, never reached
 
 /** One 4 KiB POST (Content-Length known) to a new path; resolves with the status. */
@@ -61,8 +61,9 @@ function upload(agent, feed, path, body) {
 }
 
 let sequence = 0;
+
 /** CLIENTS keep-alive clients uploading as fast as they can for SECONDS; returns uploads per second. */
-async function round(feed, label) {
+async function round(feed, label, { spread = false } = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const body = randomBytes(SIZE);
   const end = performance.now() + SECONDS * 1000;
@@ -71,9 +72,10 @@ async function round(feed, label) {
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       while (performance.now() < end) {
-        const path = `r${label}/c${c}/f${sequence++}.bin`;
-        const status = await upload(agent, feed, path, body);
-        if (status !== 201) throw new Error(`POST ${feed}/${path}: HTTP ${status}`);
+        const path = `${label}/c${c}/f${sequence++}.bin`;
+        const target = spread ? `${feed}${c}` : feed;
+        const status = await upload(agent, target, path, body);
+        if (status !== 201) throw new Error(`POST ${target}/${path}: HTTP ${status}`);
         count++;
       }
     }),
@@ -92,49 +94,56 @@ async function main() {
   log(`server: ${server}`);
   await api('POST', '/api/management/feeds/create', { name: FEEDS.without, feedType: 'asset' });
   await api('POST', '/api/management/feeds/create', { name: FEEDS.with, feedType: 'asset', quotaBytes: QUOTA });
+  for (let c = 0; c < CLIENTS; c++) {
+    await api('POST', '/api/management/feeds/create', { name: `${FEEDS.spread}${c}`, feedType: 'asset' });
+  }
+  const modes = {
+    without: () => round(FEEDS.without, 'x'),
+    with: () => round(FEEDS.with, 'x'),
+    // For information: each client into its own directory, where commits never wait for another's
+    // turn on a directory's usage row (what that row costs when all write into one).
+    spread: () => round(FEEDS.spread, 'x', { spread: true }),
+  };
 
   // Warm-up (connections, JIT, the database's caches), not counted.
-  await round(FEEDS.without, 'warm-a');
-  await round(FEEDS.with, 'warm-b');
+  for (const run of Object.values(modes)) await run();
 
-  const rates = { without: [], with: [] };
-  const uploaded = { without: 0, with: 0 };
+  const rates = { without: [], with: [], spread: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    // Alternating, and which goes first alternates too: drift in the machine's load hits both alike.
-    const order = r % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
-    for (const mode of order) {
-      const { count, rate } = await round(FEEDS[mode], `${r}`);
-      rates[mode].push(rate);
-      uploaded[mode] += count;
-    }
+    // Alternating, and the order rotates too: drift in the machine's load hits every mode alike.
+    const names = Object.keys(modes);
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    for (const mode of order) rates[mode].push((await modes[mode]()).rate);
     log(
-      `round ${r + 1}/${ROUNDS}: without quota ${rates.without[r].toFixed(0)}/s, with quota ${rates.with[r].toFixed(0)}/s`,
+      `round ${r + 1}/${ROUNDS} (uploads/s): no quota ${rates.without[r].toFixed(0)}, quota set ${rates.with[r].toFixed(0)}, ` +
+        `no quota, a directory per client ${rates.spread[r].toFixed(0)}`,
     );
   }
 
   // The counter saw every byte (warm-up rounds included): the quota was really in play.
-  for (const mode of ['without', 'with']) {
-    const feed = await api('GET', `/api/management/feeds/get/${FEEDS[mode]}?stats=true`);
+  for (const name of [FEEDS.without, FEEDS.with, `${FEEDS.spread}0`]) {
+    const feed = await api('GET', `/api/management/feeds/get/${name}?stats=true`);
     if (feed.quotaUsedBytes !== feed.totalBytes) {
-      throw new Error(`${FEEDS[mode]}: quotaUsedBytes ${feed.quotaUsedBytes} but the files total ${feed.totalBytes}`);
+      throw new Error(`${name}: quotaUsedBytes ${feed.quotaUsedBytes} but the files total ${feed.totalBytes}`);
     }
-    if (mode === 'with' && feed.quotaBytes !== QUOTA) throw new Error(`${FEEDS[mode]}: quotaBytes ${feed.quotaBytes}`);
+    if (name === FEEDS.with && feed.quotaBytes !== QUOTA) throw new Error(`${name}: quotaBytes ${feed.quotaBytes}`);
   }
 
-  const without = median(rates.without);
-  const withQuota = median(rates.with);
-  const ratio = withQuota / without;
+  const medians = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)]));
+  const ratio = medians.with / medians.without;
+  const row = (label, mode) => [label, medians[mode].toFixed(0), rates[mode].map((x) => x.toFixed(0)).join(' ')];
   const rows = [
-    ['4 KiB uploads/s, no quota', without.toFixed(0), rates.without.map((x) => x.toFixed(0)).join(' ')],
-    ['4 KiB uploads/s, quota set', withQuota.toFixed(0), rates.with.map((x) => x.toFixed(0)).join(' ')],
+    row('4 KiB uploads/s, no quota', 'without'),
+    row('4 KiB uploads/s, quota set', 'with'),
     ['ratio (goal ≥ 0.95)', ratio.toFixed(3), ''],
+    row('4 KiB uploads/s, no quota, a directory per client', 'spread'),
   ];
   console.log(`\n${CLIENTS} clients, ${ROUNDS} rounds of ${SECONDS} s each, alternating\n`);
   console.log(`${table(['Measure', 'Median', 'Rounds'], rows)}\n`);
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(
     RESULTS,
-    JSON.stringify({ server, clients: CLIENTS, seconds: SECONDS, rounds: ROUNDS, rates, uploaded, ratio }, null, 2),
+    JSON.stringify({ server, clients: CLIENTS, seconds: SECONDS, rounds: ROUNDS, rates, medians, ratio }, null, 2),
   );
   log(`results written to ${RESULTS}`);
 }
