@@ -102,7 +102,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       );
     }
     // The quota, before the body is read when its length is known, else while it streams (cut off as
-    // soon as it passes what is left). The exact check is the one in the commit (commitFile).
+    // soon as it passes what is left). The exact check is the usage trigger's, in the commit.
     const left = await this.policy.assertRoomFor(feed, request.contentLength, Number(existing?.size ?? 0));
     const descriptor = this.storage.descriptorFor(feed);
     const provider = this.storage.providerForDescriptor(descriptor);
