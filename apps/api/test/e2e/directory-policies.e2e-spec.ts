@@ -410,4 +410,13 @@ describe('directory policies: write policy and quota', () => {
     expect(use).toBeLessThanOrEqual(quota);
     expect(await listedBytes('race')).toBe(use);
   });
+
+  it('an administrator may delete a create-only directory, files and all', async () => {
+    expect((await getFeed('released')).writePolicy).toBe('create-only');
+    const res = await api('/api/management/feeds/delete/released', { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect((await api('/api/management/feeds/get/released')).status).toBe(404);
+    const page = (await (await api('/api/security/audit?action=feed.deleted&feed=released')).json()) as AuditPage;
+    expect(page.events.map((e) => e.userName)).toEqual(['Admin']);
+  });
 });
