@@ -15,7 +15,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * UnitOfWork turns it into a QuotaExceeded error), whichever code path wrote the rows. A statement
  * that does not grow it always passes (a quota lowered under the use still lets files be deleted or
  * replaced by smaller ones). Updates that leave the sizes as they were (download counts, metadata)
- * take no lock.
+ * take no lock. Each row counts in full, even where rows share a blob (copies). Other bytes that
+ * will count (kept file versions, connector-cached files) add theirs the same way: a trigger on
+ * their table calling stockroom_add_usage('{"<feed id>": <delta>, …}').
  */
 export class DirectoryPolicies1796700000000 implements MigrationInterface {
   name = 'DirectoryPolicies1796700000000';
