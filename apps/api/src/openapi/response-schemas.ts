@@ -121,6 +121,17 @@ const SCHEMAS = {
       retentionRulesEnabled: bool(),
       retentionDryRun: bool('[ext] Runs of this directory only log what they would delete.'),
       inlineContent: opt(bool('[ext] Active files are shown inline (sandboxed) instead of downloaded.')),
+      writePolicy: opt(
+        oneOfStrings(
+          ['allow', 'create-only', 'read-only'],
+          '[ext] What the directory accepts: every write, new paths only, or nothing. Only an administrator changes it.',
+        ),
+      ),
+      quotaBytes: opt({
+        ...int('[ext] The most bytes its files may take; null = no quota. Only an administrator sets it.'),
+        nullable: true,
+      }),
+      quotaUsedBytes: opt(int('[ext] The bytes its current files take, each counted in full.')),
       privileges: opt(arrayOf(privilege, "[ext] The caller's privileges on this directory.")),
       fileCount: opt(int('[ext] With `?stats=true`: how many files the directory holds.')),
       totalBytes: opt(int('[ext] With `?stats=true`: the total size of its files, in bytes.')),

@@ -90,6 +90,9 @@ describe('feed management API: console fields', () => {
       retentionRulesEnabled: false,
       retentionDryRun: false,
       inlineContent: false,
+      writePolicy: 'allow',
+      quotaBytes: null,
+      quotaUsedBytes: 10, // what the counts said: the same files, counted by the quota's triggers
       privileges: ALL,
       storageType: 'disk',
     });

@@ -30,6 +30,10 @@ describe('feed management API (spec §7)', () => {
       retentionRulesEnabled: false,
       retentionDryRun: false,
       inlineContent: false,
+      // [ext] directory policies (directory-policies.e2e-spec.ts)
+      writePolicy: 'allow',
+      quotaBytes: null,
+      quotaUsedBytes: 0,
       // [ext] for the console (feed-console-fields.e2e-spec.ts)
       privileges: expect.any(Array),
       storageType: 'disk',

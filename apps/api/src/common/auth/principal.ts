@@ -32,3 +32,13 @@ export interface SignedUrlGrant {
 export function anonymous(address: string): Principal {
   return { kind: 'anonymous', name: 'Anonymous', credential: 'anonymous', address };
 }
+
+/**
+ * Who wrote something, as stored (a 0-byte placeholder's owner): a user (also through a personal
+ * key), else the key, else the kind ("anonymous" callers are one principal).
+ */
+export function principalKey(p: Principal): string {
+  if (p.userId !== undefined) return `user:${p.userId}`;
+  if (p.key) return `key:${p.key.id}`;
+  return p.kind;
+}

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, ErrorDetails, httpStatusOf } from './app-error';
 import { cutAtShutdown } from '../http/graceful-shutdown';
 import { pathOnly } from '../logging/request-logging';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable, translateDatabaseError } from './database-errors';
 
 /** How a protocol writes an error's body: the console's `/api` JSON `{code, message}`, ProGet's text. */
 export type ErrorBodyFormat = 'json' | 'text';
@@ -78,7 +78,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
   }
 
-  private map(exception: unknown, req: Request): Mapped {
+  private map(thrown: unknown, req: Request): Mapped {
+    // A rule the database enforced (a quota trigger) outside UnitOfWork, which translates its own.
+    const exception = translateDatabaseError(thrown);
     if (exception instanceof AppError) {
       if (exception.code === ErrorCode.InsufficientStorage) {
         this.logger.error(`${req.method} ${req.path}: ${exception.message}`);

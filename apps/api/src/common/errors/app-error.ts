@@ -45,6 +45,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.Unauthorized:
       return 401;
     case ErrorCode.Forbidden:
+    case ErrorCode.WritePolicy:
       return 403;
     case ErrorCode.NotFound:
     case ErrorCode.FeedNotFound:
@@ -55,6 +56,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case ErrorCode.ArchiveTooLarge:
     case ErrorCode.PayloadTooLarge:
+    case ErrorCode.QuotaExceeded:
       return 413;
     case ErrorCode.UnsupportedMediaType:
       return 415;

@@ -27,7 +27,8 @@ import { extractArchive, inspectArchive } from './archive/archive-reader';
 import { ArchiveSourceEntry, createArchiveStream } from './archive/archive-writer';
 import type { ListedItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewName } from './asset-target';
-import { AssetUploadService } from './asset-upload.service';
+import { AssetUploadService, replacedFile } from './asset-upload.service';
+import { DirectoryPolicy } from '../feeds/directory-policy.service';
 import { AssetsRepository, ItemPath, NewFileContent } from './assets.repository';
 import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
@@ -107,6 +108,7 @@ export class AssetArchiveService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly transfers: TransferMetrics,
+    private readonly policy: DirectoryPolicy,
   ) {}
 
   async export(
@@ -156,6 +158,7 @@ export class AssetArchiveService {
   async import(actor: Principal, target: AssetTarget, request: ImportRequest): Promise<ImportResult> {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
+    this.policy.assertCanWrite(actor, feed, { creates: true });
     let format = parseFormat(request.format);
     const limits = this.config.import;
     if (request.contentLength !== undefined && request.contentLength > limits.maxExpandedBytes) {
@@ -240,6 +243,19 @@ export class AssetArchiveService {
         }
       }
       if (overwriting) await this.access.require(actor, Privilege.Overwrite, feed);
+      // An import that would replace a file the policy protects is refused whole, before a byte is written.
+      const replaced = existing.filter((r) => r.kind === 'file' && files.has(r.path_lower) && !skip.has(r.path_lower));
+      this.policy.assertCanWrite(actor, feed, { creates: true, replaces: replaced.map(replacedFile) });
+      // The quota, from the sizes the archive declares (the commit checks what was written).
+      const incoming = manifest.reduce(
+        (sum, e) => (e.kind === 'dir' || skip.has(full(e.path).lower) ? sum : sum + e.size),
+        0,
+      );
+      await this.policy.assertRoomFor(
+        feed,
+        incoming,
+        replaced.reduce((sum, r) => sum + Number(r.size ?? 0), 0),
+      );
 
       const contents = new Map<string, NewFileContent>();
       // Small entries (most of a typical archive) are read whole and stored SMALL_WRITES at a time: a
@@ -307,6 +323,12 @@ export class AssetArchiveService {
       // all at once, then the files in batches.
       await this.unitOfWork.run(async (manager) => {
         const storage = await this.uploads.storageWrittenTo(manager, feed, descriptor);
+        // Before any item row (see DirectoryPolicy.lockUsage); policy and quota as committed.
+        const usage = await this.policy.lockUsage(manager, feed.id);
+        const current = { ...feed, writePolicy: usage.writePolicy };
+        this.policy.assertCanWrite(actor, current, { creates: true });
+        // Create-only: a file that appeared since the plan is not overwritten (the import fails whole).
+        const mode = request.overwrite && current.writePolicy === 'allow' ? 'upsert' : 'create';
         const now = this.clock.now();
         const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, now);
         if (inTheWay)
@@ -318,7 +340,7 @@ export class AssetArchiveService {
           manager,
           feed.id,
           [...contents].map(([lower, content]) => ({ path: files.get(lower) as ItemPath, content })),
-          request.overwrite ? 'upsert' : 'create',
+          mode,
           now,
         );
         if (committed.conflict?.kind === 'dir')

@@ -82,6 +82,13 @@ export class AssetItemEntity {
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })
   cacheHeader!: CacheHeader | null;
 
+  /**
+   * A 0-byte file's creator (principalKey), until it is replaced: the one replacement a create-only
+   * directory allows (the empty-POST-then-upload habit of clients, spec §8).
+   */
+  @Column({ name: 'placeholder_by', type: 'varchar', length: 200, nullable: true })
+  placeholderBy!: string | null;
+
   @Column({ name: 'download_count', type: 'bigint', default: 0 })
   downloadCount!: string;
 

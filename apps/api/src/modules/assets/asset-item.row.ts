@@ -23,10 +23,13 @@ export interface AssetItemRow {
   cache_header: CacheHeader | null;
   download_count: string;
   last_downloaded_at: Date | null;
+  /** A 0-byte file's creator until it is replaced (see DirectoryPolicy). */
+  placeholder_by: string | null;
 }
 
 export const ITEM_COLUMNS = `id, feed_id, path, path_lower, parent_lower, name, kind, size, media_type, blob_key,
-  md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header, download_count, last_downloaded_at`;
+  md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header, download_count, last_downloaded_at,
+  placeholder_by`;
 
 /**
  * A row of a listing (AssetsRepository.streamListing): the columns item JSON and archives use, with

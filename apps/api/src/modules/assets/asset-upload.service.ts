@@ -6,12 +6,13 @@ import { pipeline, Readable } from 'node:stream';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import type { Principal } from '../../common/auth/principal';
+import { principalKey, type Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
 import { FeedsService } from '../feeds/feeds.service';
+import { DirectoryPolicy, ReplacedFile } from '../feeds/directory-policy.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, requireNewNames } from './asset-target';
@@ -44,6 +45,16 @@ export interface UploadRequest {
   contentLength?: number;
 }
 
+/** A file row as the write policy sees it. */
+export function replacedFile(row: AssetItemRow): ReplacedFile {
+  return {
+    path: row.path,
+    size: Number(row.size ?? 0),
+    createdAt: new Date(row.created_at),
+    placeholderBy: row.placeholder_by,
+  };
+}
+
 function invalidMultipart(message: string): AppError {
   return new AppError(ErrorCode.InvalidMultipart, message);
 }
@@ -73,6 +84,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly transfers: TransferMetrics,
+    private readonly policy: DirectoryPolicy,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -81,7 +93,7 @@ export class AssetUploadService implements OnApplicationShutdown {
 
   async upload(actor: Principal, target: AssetTarget, mode: UploadMode, request: UploadRequest): Promise<void> {
     const { feed, path } = target;
-    await this.checkWritable(actor, target, mode);
+    const existing = await this.checkWritable(actor, target, mode);
     const max = this.config.maxUploadBytes;
     if (max > 0 && request.contentLength !== undefined && request.contentLength > max) {
       throw new AppError(
@@ -89,10 +101,17 @@ export class AssetUploadService implements OnApplicationShutdown {
         `The upload is ${request.contentLength} bytes; the limit is ${max}.`,
       );
     }
+    // The quota, before the body is read when its length is known, else while it streams (cut off as
+    // soon as it passes what is left). The exact check is the usage trigger's, in the commit.
+    const left = await this.policy.assertRoomFor(feed, request.contentLength, Number(existing?.size ?? 0));
     const descriptor = this.storage.descriptorFor(feed);
     const provider = this.storage.providerForDescriptor(descriptor);
     const blobKey = newBlobKey();
-    const hashing = new HashingStream(max);
+    const hashing = new HashingStream(
+      max,
+      undefined,
+      left === undefined ? undefined : { bytes: left, error: () => this.policy.streamedOverQuota(feed, left) },
+    );
     let sourceError: unknown;
     pipeline(request.body, hashing, (e) => (sourceError = e ?? undefined));
     let content: NewFileContent;
@@ -113,7 +132,15 @@ export class AssetUploadService implements OnApplicationShutdown {
       throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     }
     const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
-      this.commitFile(manager, feed, await this.storageWrittenTo(manager, feed, descriptor), path, content, mode),
+      this.commitFile(
+        manager,
+        actor,
+        feed,
+        await this.storageWrittenTo(manager, feed, descriptor),
+        path,
+        content,
+        mode,
+      ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
   }
@@ -125,9 +152,10 @@ export class AssetUploadService implements OnApplicationShutdown {
 
   /**
    * Checks, before any byte is read, that the target can take a file and the actor may write it:
-   * Add for a new file, Overwrite for an existing one.
+   * Add for a new file, Overwrite for an existing one, and the directory's write policy. Returns the
+   * file the write would replace, if any.
    */
-  async checkWritable(actor: Principal, target: AssetTarget, mode: UploadMode): Promise<void> {
+  async checkWritable(actor: Principal, target: AssetTarget, mode: UploadMode): Promise<AssetItemRow | undefined> {
     const { feed, path } = target;
     if (path.segments.length === 0) throw badRequest('A file path is required.');
     const rows = await this.items.findWithAncestors(feed.id, path.segments);
@@ -139,8 +167,10 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed);
+    this.policy.assertCanWrite(actor, feed, existing ? { replaces: [replacedFile(existing)] } : { creates: true });
     // The file and any folder the upload creates get new names: those follow the rules for new names.
     requireNewNames(path, new Set(rows.map((r) => r.path_lower)));
+    return existing;
   }
 
   /**
@@ -162,31 +192,58 @@ export class AssetUploadService implements OnApplicationShutdown {
 
   /**
    * Makes `content` the file at `path` inside the caller's transaction: creates missing parent
-   * folders, applies the mode's rules, and queues the replaced blob for deletion.
+   * folders, applies the mode's rules and the directory's policies (as committed: a policy or quota
+   * changed during the upload counts), and queues the replaced blob for deletion.
    */
   async commitFile(
     manager: Tx,
+    actor: Principal,
     feed: FeedEntity,
     storage: LockedStorage,
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
   ): Promise<'created' | 'overwritten'> {
+    // First, before any item row: concurrent writes to the directory take turns from here (see lockUsage).
+    const usage = await this.policy.lockUsage(manager, feed.id);
+    const current = { ...feed, writePolicy: usage.writePolicy };
+    // The quota is checked by the triggers on asset_items, as the rows change.
+    const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode);
+    // What the use now is, under the lock: this worker's next checks before a body start from it.
+    this.policy.noteUsage(feed.id, { ...usage, usedBytes: usage.usedBytes + content.size - replacedBytes });
+    return outcome;
+  }
+
+  private async putFile(
+    manager: Tx,
+    actor: Principal,
+    feed: FeedEntity,
+    storage: LockedStorage,
+    path: ItemPath,
+    content: NewFileContent,
+    mode: UploadMode,
+  ): Promise<{ outcome: 'created' | 'overwritten'; replacedBytes: number }> {
     const now = this.clock.now();
     let existing: AssetItemRow | null = null;
     while (!existing) {
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments.slice(0, -1), now);
       if (inTheWay) throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${inTheWay}" is a file.`);
-      if (mode !== 'overwrite' && (await this.items.insertFile(manager, feed.id, path, content, now))) return 'created';
+      this.policy.assertCanWrite(actor, feed, { creates: true });
+      if (
+        mode !== 'overwrite' &&
+        (await this.items.insertFile(manager, feed.id, path, content, now, principalKey(actor)))
+      )
+        return { outcome: 'created', replacedBytes: 0 };
       existing = await this.items.lock(manager, feed.id, path.lower);
       // Deleted by a concurrent request between the insert and the lock: POST/PUT create it again.
       if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     }
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
+    this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
     await this.items.replaceFile(manager, existing.id, content, now);
     if (existing.blob_key) await this.storage.enqueueDeletion(manager, storage, [existing.blob_key]);
-    return 'overwritten';
+    return { outcome: 'overwritten', replacedBytes: Number(existing.size ?? 0) };
   }
 
   /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */
@@ -224,7 +281,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     const max = this.config.maxUploadBytes;
     if (max > 0 && totalSize > max)
       throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
-    await this.checkWritable(actor, target, 'upsert');
+    const existing = await this.checkWritable(actor, target, 'upsert');
+    await this.policy.assertRoomFor(feed, totalSize, Number(existing?.size ?? 0));
 
     const upload = await this.openUpload(feed, path, id, totalSize, totalParts, specificMediaType(request.contentType));
     const provider = this.uploadProvider(feed, upload);
@@ -401,7 +459,7 @@ export class AssetUploadService implements OnApplicationShutdown {
         };
         await this.multipart.delete(manager, upload.id);
         size = totalSize;
-        return this.commitFile(manager, feed, storage, path, content, 'upsert');
+        return this.commitFile(manager, actor, feed, storage, path, content, 'upsert');
       });
       this.storage.sweepSoon();
     } catch (e) {

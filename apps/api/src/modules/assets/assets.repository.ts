@@ -280,7 +280,7 @@ export class AssetsRepository {
           if (replaced.length > 0) {
             await manager.query(
               `UPDATE asset_items a SET size = t.size, media_type = t.media_type, blob_key = t.blob_key, md5 = t.md5,
-                 sha1 = t.sha1, sha256 = t.sha256, sha512 = t.sha512, modified_at = $9
+                 sha1 = t.sha1, sha256 = t.sha256, sha512 = t.sha512, modified_at = $9, placeholder_by = NULL
                FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                  $8::text[]) AS t(id, size, media_type, blob_key, md5, sha1, sha256, sha512)
                WHERE a.id = t.id`,
@@ -338,20 +338,25 @@ export class AssetsRepository {
     return result;
   }
 
-  /** Inserts a new file; false when something already stands at the path (caller locks it). */
+  /**
+   * Inserts a new file; false when something already stands at the path (caller locks it). A 0-byte
+   * file records `writer` as its placeholder's owner (the one replacement a create-only directory allows).
+   */
   async insertFile(
     manager: EntityManager,
     feedId: number,
     p: ItemPath,
     content: NewFileContent,
     now: Date,
+    writer: string | null = null,
   ): Promise<boolean> {
     const rows: unknown[] = await manager.query(
       `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
-         blob_key, md5, sha1, sha256, sha512, created_at, modified_at)
-       VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13)
+         blob_key, md5, sha1, sha256, sha512, created_at, modified_at, placeholder_by)
+       VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13,
+         CASE WHEN $6::bigint = 0 THEN $14::varchar END)
        ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
-      [feedId, p.path, p.lower, p.parentLower, p.name, ...contentValues(content), now],
+      [feedId, p.path, p.lower, p.parentLower, p.name, ...contentValues(content), now, writer],
     );
     if (rows.length === 0) return false;
     await this.changed(manager, feedId, [p.lower]);
@@ -362,7 +367,7 @@ export class AssetsRepository {
   async replaceFile(manager: EntityManager, id: string, content: NewFileContent, now: Date): Promise<void> {
     const [rows]: [ChangedRow[], number] = await manager.query(
       `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
-         sha512 = $8, modified_at = $9 WHERE id = $1 RETURNING feed_id, path_lower`,
+         sha512 = $8, modified_at = $9, placeholder_by = NULL WHERE id = $1 RETURNING feed_id, path_lower`,
       [id, ...contentValues(content), now],
     );
     await this.changedRows(manager, rows);

@@ -14,6 +14,7 @@ import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../security/access.service';
 import { StorageService } from '../storage/storage.service';
 import { FeedsService } from '../feeds/feeds.service';
+import { DirectoryPolicy } from '../feeds/directory-policy.service';
 import type { StoredUserMetadata } from './asset-item.entity';
 import type { AssetItemRow, ListedItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
@@ -57,6 +58,7 @@ export class AssetsService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly policy: DirectoryPolicy,
   ) {}
 
   /**
@@ -103,6 +105,7 @@ export class AssetsService {
     const { feed, path } = target;
     await this.access.require(actor, Privilege.Add, feed);
     if (path.segments.length === 0) return;
+    this.policy.assertCanWrite(actor, feed, { creates: true });
     const existing = await this.items.findWithAncestors(feed.id, path.segments);
     requireNewNames(path, new Set(existing.map((r) => r.path_lower)));
     await this.unitOfWork.run(async (manager) => {
@@ -123,8 +126,13 @@ export class AssetsService {
     if (path.segments.length === 0)
       throw badRequest('The directory root cannot be deleted; delete the directory instead.');
     const deleted = await this.unitOfWork.run(async (manager) => {
+      // Before any item row (see DirectoryPolicy.lockUsage); the policy as committed.
+      const { writePolicy } = await this.policy.lockUsage(manager, feed.id);
       const item = await this.items.lock(manager, feed.id, path.lower);
       if (!item) return undefined;
+      // A folder delete that would break the policy is refused whole (a create-only folder is a path
+      // once written, even empty).
+      this.policy.assertCanWrite(actor, { ...feed, writePolicy }, { deletes: { count: 1, path: item.path } });
       if (item.kind === 'dir') {
         if (opts.fileOnly)
           throw new AppError(ErrorCode.IsFolder, `"${item.path}" is a folder: use POST delete/ to delete folders.`);
@@ -163,6 +171,13 @@ export class AssetsService {
     feed: FeedEntity,
     expected: ExpectedFile[],
   ): Promise<{ skipped: Map<string, string>; foldersRemoved: number }> {
+    // Before any item row (see DirectoryPolicy.lockUsage). Retention never deletes where the policy
+    // forbids it, whatever the directory was when the run started.
+    const { writePolicy } = await this.policy.lockUsage(manager, feed.id);
+    if (writePolicy !== 'allow') {
+      const reason = `kept: the directory is ${writePolicy}`;
+      return { skipped: new Map(expected.map((e) => [e.itemId, reason])), foldersRemoved: 0 };
+    }
     const current = new Map(
       (
         await this.items.lockFiles(
@@ -209,6 +224,8 @@ export class AssetsService {
     await this.access.require(actor, Privilege.Add, feed);
     const item = await this.items.find(feed.id, path.lower);
     if (!item || path.segments.length === 0) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    // Metadata is not content: a create-only directory's files keep their bytes, not their labels.
+    this.policy.assertCanWrite(actor, feed, { changesMetadata: true });
 
     const changes: Parameters<AssetsRepository['updateMetadata']>[1] = {};
     if (update.type !== undefined && item.kind === 'file') changes.mediaType = update.type;

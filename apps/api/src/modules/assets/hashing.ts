@@ -25,9 +25,14 @@ export function hashBuffer(data: Buffer): FileHashes {
 export class HashingStream extends Transform {
   bytes = 0;
 
+  /**
+   * `maxBytes`: the server's upload limit (0 = none). `limit`: a further cap with its own error (the
+   * bytes a directory's quota has left; 0 allows an empty body only).
+   */
   constructor(
     private readonly maxBytes = 0,
     private readonly session = new ParallelHashSession(),
+    private readonly limit?: { bytes: number; error: () => Error },
   ) {
     super({ highWaterMark: 1024 * 1024 });
   }
@@ -36,6 +41,10 @@ export class HashingStream extends Transform {
     this.bytes += chunk.length;
     if (this.maxBytes > 0 && this.bytes > this.maxBytes) {
       done(new AppError(ErrorCode.PayloadTooLarge, `The upload is larger than the limit of ${this.maxBytes} bytes.`));
+      return;
+    }
+    if (this.limit && this.bytes > this.limit.bytes) {
+      done(this.limit.error());
       return;
     }
     let ready: boolean;

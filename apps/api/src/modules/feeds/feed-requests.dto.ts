@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Allow } from 'class-validator';
-import type { CreateFeedRequest, UpdateFeedRequest } from '@stockroom/contracts';
+import { Allow, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { WRITE_POLICIES, type CreateFeedRequest, type UpdateFeedRequest, type WritePolicy } from '@stockroom/contracts';
 import { OptionalBoolean, OptionalString, RequiredString } from '../../common/http/body-fields';
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
 import { parseRetentionRules, type RetentionRule } from '../retention/rules/retention-rule';
@@ -18,6 +18,28 @@ function RetentionRules(): PropertyDecorator {
     ApiProperty({ required: false, nullable: true, type: 'array', items: schemaRef('RetentionRule') })(target, key);
     Allow()(target, key);
     Transform(({ obj }) => parseRetentionRules((obj as Record<string, unknown>)[key as string] ?? []))(target, key);
+  };
+}
+
+/** [ext] `writePolicy`: one of WRITE_POLICIES, or absent / null (= not given). */
+function WritePolicyField(): PropertyDecorator {
+  return (target, key) => {
+    ApiProperty({ required: false, nullable: true, enum: WRITE_POLICIES })(target, key);
+    IsOptional()(target, key);
+    IsIn([...WRITE_POLICIES], {
+      message: `"$property" must be one of ${WRITE_POLICIES.map((p) => `"${p}"`).join(', ')}.`,
+    })(target, key);
+  };
+}
+
+/** [ext] `quotaBytes`: a whole number of bytes ≥ 0; null lifts the quota, absent keeps it. */
+function QuotaField(): PropertyDecorator {
+  return (target, key) => {
+    ApiProperty({ required: false, nullable: true, type: 'integer', minimum: 0 })(target, key);
+    IsOptional()(target, key);
+    IsInt({ message: '"$property" must be a whole number of bytes, or null for no quota.' })(target, key);
+    Min(0, { message: '"$property" must not be negative.' })(target, key);
+    Max(Number.MAX_SAFE_INTEGER, { message: '"$property" is too large.' })(target, key);
   };
 }
 
@@ -47,6 +69,12 @@ export class CreateFeedDto implements CreateFeedRequest {
 
   @OptionalBoolean()
   inlineContent?: boolean;
+
+  @WritePolicyField()
+  writePolicy?: WritePolicy;
+
+  @QuotaField()
+  quotaBytes?: number | null;
 }
 
 /** `POST /api/management/feeds/update/{name}`: a partial update; fields left out keep their value. */
@@ -75,4 +103,10 @@ export class UpdateFeedDto implements UpdateFeedRequest {
 
   @OptionalBoolean()
   inlineContent?: boolean;
+
+  @WritePolicyField()
+  writePolicy?: WritePolicy;
+
+  @QuotaField()
+  quotaBytes?: number | null;
 }

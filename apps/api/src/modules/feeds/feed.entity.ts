@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheHeader, StorageSettings } from '@stockroom/contracts';
+import type { CacheHeader, StorageSettings, WritePolicy } from '@stockroom/contracts';
 
 /** An asset directory. Feeds share one namespace, unique case-insensitively. */
 @Entity('feeds')
@@ -39,6 +39,22 @@ export class FeedEntity {
    */
   @Column({ name: 'inline_content', type: 'boolean', default: false })
   inlineContent!: boolean;
+
+  /**
+   * [ext] `create-only`: a path once written is never overwritten or deleted; `read-only`: no write at
+   * all. Only an administrator may set or lift either (DirectoryPolicy enforces them).
+   */
+  @Column({ name: 'write_policy', type: 'varchar', length: 20, default: 'allow' })
+  writePolicy!: WritePolicy;
+
+  /** [ext] The most bytes the directory's files may take (null: no quota); only an administrator sets it. */
+  @Column({
+    name: 'quota_bytes',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
+  })
+  quotaBytes!: number | null;
 
   /** The directory's default cache setting (null = `public`). */
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })

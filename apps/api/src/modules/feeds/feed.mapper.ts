@@ -7,6 +7,8 @@ export interface FeedExtras {
   privileges: ReadonlySet<Privilege>;
   /** Absent: the counts were not asked for (they cost a count over the directory's files). */
   stats?: FeedStats;
+  /** The bytes its files take, as the quota counts them (feed_usage). */
+  usedBytes?: number;
 }
 
 const STORAGE_KINDS: readonly StorageKind[] = ['disk', 's3', 'azure'];
@@ -27,12 +29,15 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     retentionRulesEnabled: entity.retentionRulesEnabled,
     retentionDryRun: entity.retentionDryRun,
     inlineContent: entity.inlineContent,
+    writePolicy: entity.writePolicy,
+    quotaBytes: entity.quotaBytes,
   };
   if (!extras) return feed;
   return {
     ...feed,
     privileges: [...extras.privileges].sort(),
     ...(extras.stats && { fileCount: extras.stats.fileCount, totalBytes: extras.stats.totalBytes }),
+    ...(extras.usedBytes !== undefined && { quotaUsedBytes: extras.usedBytes }),
     storageType: storageTypeOf(entity),
   };
 }

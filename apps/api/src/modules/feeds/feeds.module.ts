@@ -6,11 +6,12 @@ import { StorageModule } from '../storage/storage.module';
 import { FeedsController } from './feeds.controller';
 import { FeedsRepository } from './feeds.repository';
 import { FeedsService } from './feeds.service';
+import { DirectoryPolicy } from './directory-policy.service';
 
 @Module({
   imports: [StorageModule, AssetsDataModule, AccessModule, AuditModule],
   controllers: [FeedsController],
-  providers: [FeedsService, FeedsRepository],
-  exports: [FeedsService],
+  providers: [FeedsService, FeedsRepository, DirectoryPolicy],
+  exports: [FeedsService, DirectoryPolicy],
 })
 export class FeedsModule {}

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { StorageSettings } from '@stockroom/contracts';
+import type { StorageSettings, WritePolicy } from '@stockroom/contracts';
 import { DataSource, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Tx } from '../../database/unit-of-work';
 import { FeedEntity } from './feed.entity';
+
+/** A directory's quota, policy and use (feed_usage) as one read. */
+export interface FeedUsageRow {
+  usedBytes: number;
+  quotaBytes: number | null;
+  writePolicy: WritePolicy;
+}
 
 /** A directory's storage columns as locked in a transaction. */
 export type FeedStorageRow = Pick<FeedEntity, 'storage' | 'storagePrevious'>;
@@ -51,6 +58,8 @@ export class FeedsRepository {
       | 'retentionRulesEnabled'
       | 'retentionDryRun'
       | 'inlineContent'
+      | 'writePolicy'
+      | 'quotaBytes'
     >,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
@@ -92,6 +101,42 @@ export class FeedsRepository {
     if (values.storage !== undefined) set.storage = values.storage;
     if (values.storagePrevious !== undefined) set.storagePrevious = values.storagePrevious;
     await tx.getRepository(FeedEntity).update({ id: feedId }, set as QueryDeepPartialEntity<FeedEntity>);
+  }
+
+  // ---- feed_usage: the bytes each directory's files take, kept by triggers on asset_items ----
+
+  /** The directory's quota and use as committed (no lock). */
+  async usage(feedId: number): Promise<FeedUsageRow> {
+    return this.readUsage(this.dataSource.manager, feedId, false);
+  }
+
+  /** The same, with the usage row locked until `tx` ends (writes to one directory take turns). */
+  lockUsage(tx: Tx, feedId: number): Promise<FeedUsageRow> {
+    return this.readUsage(tx, feedId, true);
+  }
+
+  /** The bytes each directory's files take, by id (absent directories: absent). */
+  async usedBytes(feedIds: readonly number[]): Promise<Map<number, number>> {
+    if (feedIds.length === 0) return new Map();
+    const rows: { feed_id: number; used_bytes: string }[] = await this.dataSource.query(
+      `SELECT feed_id, used_bytes FROM feed_usage WHERE feed_id = ANY($1)`,
+      [[...feedIds]],
+    );
+    return new Map(rows.map((r) => [r.feed_id, Number(r.used_bytes)]));
+  }
+
+  private async readUsage(tx: Tx, feedId: number, lock: boolean): Promise<FeedUsageRow> {
+    const rows: { used_bytes: string | null; quota_bytes: string | null; write_policy: WritePolicy }[] = await tx.query(
+      `SELECT u.used_bytes, f.quota_bytes, f.write_policy FROM feeds f JOIN feed_usage u ON u.feed_id = f.id
+        WHERE f.id = $1${lock ? ' FOR UPDATE OF u' : ''}`,
+      [feedId],
+    );
+    const row = rows[0];
+    return {
+      usedBytes: Number(row?.used_bytes ?? 0),
+      quotaBytes: row?.quota_bytes == null ? null : Number(row.quota_bytes),
+      writePolicy: row?.write_policy ?? 'allow',
+    };
   }
 
   async delete(tx: Tx, feedId: number): Promise<void> {

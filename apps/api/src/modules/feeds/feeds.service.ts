@@ -12,6 +12,7 @@ import { FeedEntity } from './feed.entity';
 import type { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { toFeed } from './feed.mapper';
 import { FeedsRepository, FeedStorageRow } from './feeds.repository';
+import { DirectoryPolicy } from './directory-policy.service';
 
 const FEED_TYPES = ['asset'];
 
@@ -40,6 +41,7 @@ export class FeedsService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly cache: CoherentCache,
+    private readonly policy: DirectoryPolicy,
   ) {}
 
   /**
@@ -90,9 +92,14 @@ export class FeedsService {
     const all = await this.repository.list();
     const held = await this.access.privilegesOnEach(actor, all);
     const viewable = all.filter((f) => held.get(f.id)?.has(Privilege.View));
-    const stats = await this.contents.stats(viewable.map((f) => f.id));
+    const ids = viewable.map((f) => f.id);
+    const [stats, used] = await Promise.all([this.contents.stats(ids), this.policy.usedBytes(ids)]);
     return viewable.map((f) =>
-      toFeed(f, { privileges: held.get(f.id) ?? new Set(), stats: stats.get(f.id) ?? NO_FILES }),
+      toFeed(f, {
+        privileges: held.get(f.id) ?? new Set(),
+        stats: stats.get(f.id) ?? NO_FILES,
+        usedBytes: used.get(f.id) ?? 0,
+      }),
     );
   }
 
@@ -103,11 +110,16 @@ export class FeedsService {
 
   /** The Feed answer with the [ext] fields for this caller (the counts only when asked for). */
   private async withExtras(actor: Principal, feed: FeedEntity, stats = false): Promise<Feed> {
-    const [privileges, counts] = await Promise.all([
+    const [privileges, counts, used] = await Promise.all([
       this.access.privileges(actor, feed),
       stats ? this.contents.stats([feed.id]) : undefined,
+      this.policy.usedBytes([feed.id]),
     ]);
-    return toFeed(feed, { privileges, stats: counts ? (counts.get(feed.id) ?? NO_FILES) : undefined });
+    return toFeed(feed, {
+      privileges,
+      stats: counts ? (counts.get(feed.id) ?? NO_FILES) : undefined,
+      usedBytes: used.get(feed.id) ?? 0,
+    });
   }
 
   async create(actor: Principal, input: CreateFeedDto): Promise<Feed> {
@@ -123,9 +135,20 @@ export class FeedsService {
       retentionRulesEnabled: input.retentionRulesEnabled ?? false,
       retentionDryRun: input.retentionDryRun ?? false,
       inlineContent: input.inlineContent ?? false, // create is Administer-only
+      writePolicy: input.writePolicy ?? 'allow',
+      quotaBytes: input.quotaBytes ?? null,
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A directory named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
+    if (created.writePolicy !== 'allow' || created.quotaBytes !== null) {
+      await this.audit.record(actor, AuditAction.FeedPolicyChanged, {
+        feed: created.name,
+        details: {
+          writePolicy: { from: 'allow', to: created.writePolicy },
+          quotaBytes: { from: null, to: created.quotaBytes },
+        },
+      });
+    }
     return this.withExtras(actor, created);
   }
 
@@ -144,6 +167,26 @@ export class FeedsService {
         );
       }
       feed.inlineContent = inlineContent;
+    }
+    // The write policy and the quota bind whoever manages the directory: only an administrator may
+    // set, lift or raise them (sending the current values is fine).
+    const policyChanges: Record<string, { from: unknown; to: unknown }> = {};
+    const writePolicy = input.writePolicy ?? undefined;
+    if (writePolicy !== undefined && writePolicy !== feed.writePolicy)
+      policyChanges['writePolicy'] = { from: feed.writePolicy, to: writePolicy };
+    if (input.quotaBytes !== undefined && input.quotaBytes !== feed.quotaBytes)
+      policyChanges['quotaBytes'] = { from: feed.quotaBytes, to: input.quotaBytes };
+    if (Object.keys(policyChanges).length > 0) {
+      if (!(await this.access.has(actor, Privilege.Administer))) {
+        throw new AppError(
+          ErrorCode.Forbidden,
+          `Only an administrator can change ${Object.keys(policyChanges)
+            .map((k) => `"${k}"`)
+            .join(' and ')} (the directory's write policy and quota).`,
+        );
+      }
+      if (writePolicy !== undefined) feed.writePolicy = writePolicy;
+      if (input.quotaBytes !== undefined) feed.quotaBytes = input.quotaBytes;
     }
     const newName = input.name ?? undefined;
     if (newName !== undefined && newName !== feed.name) {
@@ -164,12 +207,22 @@ export class FeedsService {
       feed: saved.name,
       details: { changed: Object.keys(input) },
     });
+    if (Object.keys(policyChanges).length > 0) {
+      await this.audit.record(actor, AuditAction.FeedPolicyChanged, { feed: saved.name, details: policyChanges });
+    }
     return this.withExtras(actor, saved);
   }
 
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */
   async delete(actor: Principal, name: string): Promise<void> {
     const feed = await this.requireFor(actor, Privilege.ManageFeed, name);
+    // A create-only directory's files are never deleted: only an administrator may drop it whole.
+    if (this.policy.protectsDirectory(feed) && !(await this.access.has(actor, Privilege.Administer))) {
+      throw new AppError(
+        ErrorCode.WritePolicy,
+        `Asset directory "${feed.name}" is create-only: only an administrator can delete it.`,
+      );
+    }
     const { uploads, storage } = await this.unitOfWork.run(async (tx) => {
       const locked = this.lockedStorage(feed.id, await this.repository.lockStorage(tx, feed.id, 'update'));
       const uploads = await this.contents.openUploads(tx, feed.id);

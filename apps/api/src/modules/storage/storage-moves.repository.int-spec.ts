@@ -39,6 +39,8 @@ describe('StorageMovesRepository', () => {
       retentionRulesEnabled: false,
       retentionDryRun: false,
       inlineContent: false,
+      writePolicy: 'allow',
+      quotaBytes: null,
     });
     if (!feed) throw new Error('the directory was not created');
     feedId = feed.id;

@@ -23,6 +23,10 @@ export enum ErrorCode {
   Internal = 'internal',
   /** The request body is not of the media type the route takes (415). */
   UnsupportedMediaType = 'unsupported_media_type',
+  /** [ext] The directory's write policy (create-only, read-only) refuses the write (403). */
+  WritePolicy = 'write_policy',
+  /** [ext] The write would take the directory past its quota (413 on /endpoints; WebDAV: 507). */
+  QuotaExceeded = 'quota_exceeded',
   /** The directory's storage has no room left (507). */
   InsufficientStorage = 'insufficient_storage',
 }

@@ -1,6 +1,14 @@
 import type { Privilege } from './privileges';
 import type { StorageKind } from './storage';
 
+/**
+ * [ext] What a directory accepts: `allow` (default) every write; `create-only` new paths only (a path
+ * once written is never overwritten or deleted); `read-only` no write at all.
+ */
+export type WritePolicy = 'allow' | 'create-only' | 'read-only';
+
+export const WRITE_POLICIES: readonly WritePolicy[] = ['allow', 'create-only', 'read-only'];
+
 /** ProGet-compatible feed management shapes (spec §7). */
 export interface Feed {
   name: string;
@@ -17,6 +25,12 @@ export interface Feed {
    * administrator may set it.
    */
   inlineContent?: boolean;
+  /** [ext] What the directory accepts (default `allow`); only an administrator may change it. */
+  writePolicy?: WritePolicy;
+  /** [ext] The most bytes its files may take; null = no quota. Only an administrator may set it. */
+  quotaBytes?: number | null;
+  /** [ext] The bytes its current files take, each counted in full (what the quota is checked against). */
+  quotaUsedBytes?: number;
   /** [ext] The caller's privileges on this directory: the console offers only what they may do. */
   privileges?: Privilege[];
   /** [ext] How many files the directory holds (folders not counted). */
@@ -36,6 +50,8 @@ export interface CreateFeedRequest {
   retentionRulesEnabled?: boolean;
   retentionDryRun?: boolean;
   inlineContent?: boolean;
+  writePolicy?: WritePolicy;
+  quotaBytes?: number | null;
 }
 
 export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };

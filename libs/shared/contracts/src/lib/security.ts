@@ -173,6 +173,8 @@ export enum AuditAction {
   FeedCreated = 'feed.created',
   FeedUpdated = 'feed.updated',
   FeedDeleted = 'feed.deleted',
+  /** [ext] A directory's write policy or quota changed: details `{writePolicy?, quotaBytes?}` as `{from, to}`. */
+  FeedPolicyChanged = 'feed.policy_changed',
   StorageChanged = 'storage.changed',
   AssetUploaded = 'asset.uploaded',
   AssetOverwritten = 'asset.overwritten',

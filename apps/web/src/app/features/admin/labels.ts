@@ -38,6 +38,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.FeedCreated]: 'Directory created',
   [AuditAction.FeedUpdated]: 'Directory changed',
   [AuditAction.FeedDeleted]: 'Directory deleted',
+  [AuditAction.FeedPolicyChanged]: 'Directory policy changed',
   [AuditAction.StorageChanged]: 'Storage changed',
   [AuditAction.AssetUploaded]: 'File uploaded',
   [AuditAction.AssetOverwritten]: 'File overwritten',
