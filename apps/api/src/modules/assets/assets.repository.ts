@@ -54,6 +54,12 @@ export interface BulkCommitResult {
   conflict?: { path: string; kind: AssetKind };
 }
 
+/** Rows a move or copy changed or made, and files among them. */
+export interface TransferCounts {
+  items: number;
+  files: number;
+}
+
 /** The directory and path of a row a write changed (`RETURNING feed_id, path_lower`). */
 interface ChangedRow {
   feed_id: number;
@@ -82,6 +88,49 @@ function contentColumns(files: { content: NewFileContent }[]): unknown[] {
 function subtreeBounds(lower: string): [string, string] {
   // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
   return [`${lower}/`, `${lower}0`];
+}
+
+/**
+ * The SET list that renames the item at `fromLower` (parameter names) to `to…` and everything below
+ * it: paths keep what follows the moved item's segments (counted on each row's own path, so that a
+ * child stored with another case of the folder's name keeps its place).
+ */
+function renamed(fromLower: string, path: string, lower: string, parentLower: string, name: string, skip: string): string {
+  const [p, pl, par, n, nl] = renamedParts('asset_items', fromLower, path, lower, parentLower, name, skip);
+  return `path = ${p}, path_lower = ${pl}, parent_lower = ${par}, name = ${n}, name_lower = ${nl}`;
+}
+
+/** The same as values (path, path_lower, parent_lower, name, name_lower) read from table alias `t`. */
+function renamedValues(
+  t: string,
+  fromLower: string,
+  path: string,
+  lower: string,
+  parentLower: string,
+  name: string,
+  skip: string,
+): string {
+  return renamedParts(t, fromLower, path, lower, parentLower, name, skip).join(', ');
+}
+
+function renamedParts(
+  t: string,
+  fromLower: string,
+  path: string,
+  lower: string,
+  parentLower: string,
+  name: string,
+  skip: string,
+): string[] {
+  const self = `${t}.path_lower = ${fromLower}`;
+  const rest = (column: string) => `array_to_string((string_to_array(${t}.${column}, '/'))[${skip}:], '/')`;
+  return [
+    `CASE WHEN ${self} THEN ${path} ELSE ${path} || '/' || ${rest('path')} END`,
+    `CASE WHEN ${self} THEN ${lower} ELSE ${lower} || '/' || ${rest('path_lower')} END`,
+    `CASE WHEN ${self} THEN ${parentLower} ELSE ${lower} || substr(${t}.parent_lower, char_length(${fromLower}) + 1) END`,
+    `CASE WHEN ${self} THEN ${name} ELSE ${t}.name END`,
+    `CASE WHEN ${self} THEN lower(${name}) ELSE ${t}.name_lower END`,
+  ];
 }
 
 /**
@@ -552,6 +601,138 @@ export class AssetsRepository {
     return { rows: Readable.from(folderThenFiles(), { highWaterMark: CURSOR_BATCH_ROWS }), release };
   }
 
+  // ---- move and copy (AssetTransferService) ----
+
+  /**
+   * The files of a subtree (`lower` itself when it is a file) with their blobs, share-locked in
+   * the caller's transaction when `lockMode` is given (a copy must not see its source's blob
+   * reclaimed before it commits; a move holds them for update).
+   */
+  async subtreeFiles(
+    feedId: number,
+    lower: string,
+    manager: EntityManager = this.dataSource.manager,
+    lockMode?: 'share' | 'update',
+  ): Promise<{ id: string; blob_key: string; size: string; sha256: string | null }[]> {
+    const [from, to] = subtreeBounds(lower);
+    const lock = lockMode === 'update' ? 'FOR UPDATE' : lockMode === 'share' ? 'FOR SHARE' : '';
+    return manager.query(
+      `SELECT id, blob_key, size, sha256 FROM asset_items
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+          AND kind = 'file' AND blob_key IS NOT NULL
+        ORDER BY id ${lock}`,
+      [feedId, lower, from, to],
+    );
+  }
+
+  /** Whether any item of the directory is under `lower` (not counting `lower` itself). */
+  async hasItemsBelow(manager: EntityManager, feedId: number, lower: string): Promise<boolean> {
+    const [from, to] = subtreeBounds(lower);
+    const rows = await manager.query(
+      `SELECT 1 FROM asset_items WHERE feed_id = $1 AND path_lower >= $2 AND path_lower < $3 LIMIT 1`,
+      [feedId, from, to],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Moves an item and everything below it to `to` (possibly in another directory) in ONE statement,
+   * rows keeping their ids, dates, counts and (unless `newKeys` maps an id to a blob written in
+   * another storage) their blobs. The source is `from` as stored (its row locked by the caller).
+   * Returns how many rows (and files among them) moved.
+   */
+  async moveSubtree(
+    manager: EntityManager,
+    from: { feedId: number; path: string; lower: string },
+    to: { feedId: number; path: ItemPath },
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<TransferCounts> {
+    const [lo, hi] = subtreeBounds(from.lower);
+    const params: unknown[] = [
+      from.feedId,
+      from.lower,
+      lo,
+      hi,
+      to.feedId,
+      to.path.path,
+      to.path.lower,
+      to.path.parentLower,
+      to.path.name,
+      from.path.split('/').length + 1,
+    ];
+    const keyJoin = newKeys
+      ? `, blob_key = COALESCE((SELECT k.key FROM unnest($11::bigint[], $12::text[]) AS k(id, key)
+           WHERE k.id = asset_items.id), blob_key)`
+      : '';
+    if (newKeys) params.push(newKeys.ids, newKeys.keys);
+    const [counts]: TransferCounts[] = await manager.query(
+      `WITH moved AS (
+         UPDATE asset_items SET feed_id = $5,
+           ${renamed('$2::text', '$6::text', '$7::text', '$8::text', '$9::text', '$10::int')}${keyJoin}
+          WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+         RETURNING kind)
+       SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM moved`,
+      params,
+    );
+    await this.changed(manager, from.feedId, [from.lower]);
+    await this.changed(manager, to.feedId, [to.path.lower]);
+    return counts;
+  }
+
+  /**
+   * Copies an item and everything below it to `to` in ONE statement (INSERT … SELECT), the source
+   * rows share-locked by it: new ids, created and modified now, no downloads; the same blobs
+   * (within one storage) unless `newKeys` maps a source id to a blob written in another storage.
+   * Returns how many rows (and files among them) were made.
+   */
+  async copySubtree(
+    manager: EntityManager,
+    from: { feedId: number; path: string; lower: string },
+    to: { feedId: number; path: ItemPath },
+    now: Date,
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<TransferCounts> {
+    const [lo, hi] = subtreeBounds(from.lower);
+    const params: unknown[] = [
+      from.feedId,
+      from.lower,
+      lo,
+      hi,
+      to.feedId,
+      to.path.path,
+      to.path.lower,
+      to.path.parentLower,
+      to.path.name,
+      from.path.split('/').length + 1,
+      now,
+    ];
+    let blobKey = 'src.blob_key';
+    let keyJoin = '';
+    if (newKeys) {
+      params.push(newKeys.ids, newKeys.keys);
+      keyJoin = 'LEFT JOIN unnest($12::bigint[], $13::text[]) AS k(id, key) ON k.id = src.id';
+      blobKey = 'COALESCE(k.key, src.blob_key)';
+    }
+    const [counts]: TransferCounts[] = await manager.query(
+      `WITH src AS (
+         SELECT * FROM asset_items
+          WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+          FOR SHARE
+       ), made AS (
+       INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
+         blob_key, md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header)
+       SELECT $5, ${renamedValues('src', '$2::text', '$6::text', '$7::text', '$8::text', '$9::text', '$10::int')},
+         src.kind, src.size, src.media_type, ${blobKey}, src.md5, src.sha1, src.sha256, src.sha512,
+         $11::timestamptz, $11::timestamptz, src.user_metadata, src.cache_header
+         FROM src ${keyJoin}
+       RETURNING kind)
+       SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM made`,
+      params,
+    );
+    await this.changed(manager, to.feedId, [to.path.lower]);
+    return counts;
+  }
+
   // ---- for other modules, through FeedContentsService ----
 
   /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
@@ -598,13 +779,25 @@ export class AssetsRepository {
     );
   }
 
-  /** Whether item `id` still exists and still has blob `blobKey` (not deleted nor overwritten). */
-  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE id = $1 AND blob_key = $2`, [
-      id,
-      blobKey,
-    ]);
+  /**
+   * Whether a file of the directory still names blob `blobKey`: item `id` (neither deleted nor
+   * overwritten), or a copy of it (copies within one storage share the blob).
+   */
+  async holdsBlob(feedId: number, id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM asset_items WHERE blob_key = $2 AND (id = $1 OR feed_id = $3) LIMIT 1`,
+      [id, blobKey, feedId],
+    );
     return rows.length > 0;
+  }
+
+  /** Which directories have files naming each of `keys` (one indexed query; keys nobody names are absent). */
+  async blobHolders(keys: string[]): Promise<{ blob_key: string; feed_id: number }[]> {
+    if (keys.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT DISTINCT blob_key, feed_id FROM asset_items WHERE blob_key = ANY($1::text[])`,
+      [keys],
+    );
   }
 
   /**
