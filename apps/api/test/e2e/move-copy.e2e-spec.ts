@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Clock } from '../../src/common/clock';
+import { DownloadCounterService } from '../../src/modules/assets/download-counter.service';
 import { MultipartJanitorService } from '../../src/modules/assets/multipart-janitor.service';
 import { StorageService } from '../../src/modules/storage/storage.service';
 import { createFeed } from '../support/fixtures';
@@ -51,7 +52,10 @@ describe('move and copy', () => {
   });
 
   const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    raw(t, method, path, { headers: { ...json, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    raw(t, method, path, {
+      headers: { ...json, ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   async function upload(feed: string, path: string, body: Buffer | string): Promise<void> {
     const res = await raw(t, 'POST', `/endpoints/${feed}/content/${path}`, { body });
@@ -64,7 +68,8 @@ describe('move and copy', () => {
     return res.body;
   }
 
-  const status = async (feed: string, path: string) => (await raw(t, 'GET', `/endpoints/${feed}/content/${path}`)).status;
+  const status = async (feed: string, path: string) =>
+    (await raw(t, 'GET', `/endpoints/${feed}/content/${path}`)).status;
 
   const move = (feed: string, path: string, body: unknown, headers?: Record<string, string>) =>
     api('POST', `/endpoints/${feed}/move/${path}`, body, headers);
@@ -117,6 +122,7 @@ describe('move and copy', () => {
     const body = randomBytes(5000);
     await upload('files', 'a/report.bin', body);
     await download('files', 'a/report.bin');
+    await t.app.get(DownloadCounterService).flush();
     const before = await metadata('files', 'a/report.bin');
     const res = await move('files', 'a/report.bin', { to: 'b/c/renamed.bin' });
     expect(res.status).toBe(201);
@@ -148,6 +154,7 @@ describe('move and copy', () => {
     const body = randomBytes(3000);
     await upload('copies', 'src.bin', body);
     await download('copies', 'src.bin');
+    await t.app.get(DownloadCounterService).flush();
     const root = JSON.parse((await api('GET', '/api/storage?feed=copies')).text).properties.Path as string;
     const res = await copy('copies', 'src.bin', { to: 'dup/copy.bin' });
     expect(res.status).toBe(201);
@@ -197,8 +204,7 @@ describe('move and copy', () => {
     // Delete the moved folder: the copy keeps its bytes through the sweep and the janitor.
     expect((await raw(t, 'POST', '/endpoints/tree/delete/renamed?recursive=true')).status).toBe(200);
     await sweepAll();
-    for (const [p, b] of files)
-      expect(sha256(await download('tree', `backup/src-copy/${p.slice(4)}`))).toBe(sha256(b));
+    for (const [p, b] of files) expect(sha256(await download('tree', `backup/src-copy/${p.slice(4)}`))).toBe(sha256(b));
     const root = JSON.parse((await api('GET', '/api/storage?feed=tree')).text).properties.Path as string;
     expect(await blobsOnDisk(root)).toHaveLength(files.size);
   });
@@ -296,10 +302,7 @@ describe('move and copy', () => {
   it('two concurrent moves of one folder: one wins whole, nothing half-moved', async () => {
     await createFeed(t, 'race');
     for (let i = 0; i < 200; i++) await upload('race', `src/sub${i % 4}/f${i}.txt`, `file ${i}`);
-    const [a, b] = await Promise.all([
-      move('race', 'src', { to: 'left' }),
-      move('race', 'src', { to: 'right' }),
-    ]);
+    const [a, b] = await Promise.all([move('race', 'src', { to: 'left' }), move('race', 'src', { to: 'right' })]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([201, 404]);
     const winner = a.status === 201 ? 'left' : 'right';

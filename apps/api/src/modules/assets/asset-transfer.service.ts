@@ -173,8 +173,7 @@ export class AssetTransferService {
       throw conflict(`Cannot put ${what(item.kind)} at "${to.path}": ${what(atTarget.kind)} is there.`);
     if (atTarget.kind === 'dir')
       throw conflict(`Folder "${atTarget.path}" already exists; folders are not merged: choose another name.`);
-    if (!overwrite)
-      throw conflict(`"${atTarget.path}" already exists: pass "overwrite": true to replace it.`);
+    if (!overwrite) throw conflict(`"${atTarget.path}" already exists: pass "overwrite": true to replace it.`);
     await this.access.require(actor, Privilege.Overwrite, toFeed);
   }
 
@@ -305,12 +304,18 @@ export class AssetTransferService {
       );
     } catch (e) {
       if (isUniqueViolation(e))
-        throw conflict(`Something was created at "${to.path}" meanwhile: nothing was ${kind === 'move' ? 'moved' : 'copied'}.`);
+        throw conflict(
+          `Something was created at "${to.path}" meanwhile: nothing was ${kind === 'move' ? 'moved' : 'copied'}.`,
+        );
       throw e;
     }
     if (kind === 'move' && newKeys) {
       // The old copies, in the storage the files left.
-      await this.storage.enqueueDeletion(tx, fromStorage, op.copied.map((c) => c.sourceKey));
+      await this.storage.enqueueDeletion(
+        tx,
+        fromStorage,
+        op.copied.map((c) => c.sourceKey),
+      );
     }
     return {
       kind: item.kind,

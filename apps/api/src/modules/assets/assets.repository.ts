@@ -95,7 +95,14 @@ function subtreeBounds(lower: string): [string, string] {
  * it: paths keep what follows the moved item's segments (counted on each row's own path, so that a
  * child stored with another case of the folder's name keeps its place).
  */
-function renamed(fromLower: string, path: string, lower: string, parentLower: string, name: string, skip: string): string {
+function renamed(
+  fromLower: string,
+  path: string,
+  lower: string,
+  parentLower: string,
+  name: string,
+  skip: string,
+): string {
   const [p, pl, par, n, nl] = renamedParts('asset_items', fromLower, path, lower, parentLower, name, skip);
   return `path = ${p}, path_lower = ${pl}, parent_lower = ${par}, name = ${n}, name_lower = ${nl}`;
 }

@@ -67,7 +67,14 @@ export class FeedContentsService {
   /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */
   async filesToCopy(feedId: number, afterId: string, limit: number): Promise<FileToCopy[]> {
     const rows = await this.items.filesAfter(feedId, afterId, limit);
-    return rows.map((r) => ({ feedId, id: r.id, path: r.path, blobKey: r.blob_key, sha256: r.sha256, size: Number(r.size) }));
+    return rows.map((r) => ({
+      feedId,
+      id: r.id,
+      path: r.path,
+      blobKey: r.blob_key,
+      sha256: r.sha256,
+      size: Number(r.size),
+    }));
   }
 
   /**

@@ -13,11 +13,15 @@ export interface TransferRequest {
 /** Checks a move/copy body (`{"to", "toDirectory"?, "overwrite"?}`); 400 with the reason otherwise. */
 export function parseTransferRequest(body: unknown): TransferRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw badRequest('The body must be a JSON object: {"to": "new/path", "toDirectory"?: "name", "overwrite"?: false}.');
+    throw badRequest(
+      'The body must be a JSON object: {"to": "new/path", "toDirectory"?: "name", "overwrite"?: false}.',
+    );
   const { to, toDirectory, overwrite, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0)
-    throw badRequest(`Unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use to, toDirectory, overwrite.`);
+    throw badRequest(
+      `Unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: use to, toDirectory, overwrite.`,
+    );
   if (typeof to !== 'string' || to.trim() === '') throw badRequest('"to" must be the new path, a non-empty string.');
   let segments: string[];
   try {

@@ -50,7 +50,10 @@ export class FeedsService implements OnModuleInit {
       if (byKey.size === 0) return new Map();
       const feeds = new Map((await this.repository.list()).map((f) => [f.id, f]));
       return new Map(
-        [...byKey].map(([key, ids]) => [key, ids.flatMap((id) => (feeds.has(id) ? [feeds.get(id) as FeedEntity] : []))]),
+        [...byKey].map(([key, ids]) => [
+          key,
+          ids.flatMap((id) => (feeds.has(id) ? [feeds.get(id) as FeedEntity] : [])),
+        ]),
       );
     });
   }
