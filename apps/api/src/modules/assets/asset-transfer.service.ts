@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AssetTransferResult, AuditAction, ErrorCode, Privilege } from '@stockroom/contracts';
-import { newBlobKey, StorageProvider } from '@stockroom/storage';
+import { isStorageError, newBlobKey, StorageErrorCode, StorageProvider } from '@stockroom/storage';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
@@ -214,7 +214,9 @@ export class AssetTransferService {
             );
           }
         } catch (e) {
-          failed ??= e;
+          failed ??= isStorageError(e, StorageErrorCode.NotFound)
+            ? conflict(`The stored bytes of "${f.path}" are missing; nothing was changed.`)
+            : e;
         }
       }
     };
@@ -222,7 +224,7 @@ export class AssetTransferService {
     if (failed !== undefined) {
       await Promise.all(copied.map((c) => target.delete(c.newKey).catch(() => undefined)));
       this.logger.warn(`A copy across storages failed: ${(failed as Error).message}`);
-      throw failed;
+      throw failed instanceof Error ? failed : new Error(String(failed));
     }
     return copied;
   }

@@ -620,11 +620,11 @@ export class AssetsRepository {
     lower: string,
     manager: EntityManager = this.dataSource.manager,
     lockMode?: 'share' | 'update',
-  ): Promise<{ id: string; blob_key: string; size: string; sha256: string | null }[]> {
+  ): Promise<{ id: string; path: string; blob_key: string; size: string; sha256: string | null }[]> {
     const [from, to] = subtreeBounds(lower);
     const lock = lockMode === 'update' ? 'FOR UPDATE' : lockMode === 'share' ? 'FOR SHARE' : '';
     return manager.query(
-      `SELECT id, blob_key, size, sha256 FROM asset_items
+      `SELECT id, path, blob_key, size, sha256 FROM asset_items
         WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
           AND kind = 'file' AND blob_key IS NOT NULL
         ORDER BY id ${lock}`,
