@@ -144,6 +144,18 @@ describe('move and copy', () => {
     expect(before['downloadCount']).toBe(1);
     // The parents of the target were made like an upload makes them; the old folder stays.
     expect(await listing('files')).toEqual(['a', 'b', 'b/c', 'b/c/renamed.bin']);
+
+    // A child stored under another case of its folder's name keeps its place.
+    await upload('files', 'Docs/Guide.txt', 'guide');
+    await upload('files', 'docs/inner/x.txt', 'x');
+    expect((await move('files', 'docs', { to: 'Manuals/v2' })).status).toBe(201);
+    expect(await listing('files', 'Manuals')).toEqual([
+      'Manuals/v2',
+      'Manuals/v2/Guide.txt',
+      'Manuals/v2/inner',
+      'Manuals/v2/inner/x.txt',
+    ]);
+    expect((await download('files', 'manuals/V2/INNER/x.txt')).toString()).toBe('x');
     // A case-only rename is a rename, not "onto itself".
     expect((await move('files', 'b/c/renamed.bin', { to: 'b/c/Renamed.bin' })).status).toBe(201);
     expect(await listing('files', 'b')).toEqual(['b/c', 'b/c/Renamed.bin']);

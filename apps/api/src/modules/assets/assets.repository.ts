@@ -90,55 +90,54 @@ function subtreeBounds(lower: string): [string, string] {
   return [`${lower}/`, `${lower}0`];
 }
 
+/** Parameter names (SQL) of a rename: the moved item as stored, where it goes, and its segment count + 1. */
+interface RenameParams {
+  fromPath: string;
+  fromLower: string;
+  path: string;
+  lower: string;
+  parentLower: string;
+  name: string;
+  skip: string;
+}
+
 /**
- * The SET list that renames the item at `fromLower` (parameter names) to `to…` and everything below
- * it: paths keep what follows the moved item's segments (counted on each row's own path, so that a
- * child stored with another case of the folder's name keeps its place).
+ * path, path_lower, parent_lower, name and name_lower of a row of the subtree at `fromLower` (table
+ * alias `t`) once that item is renamed to `path`: each row keeps what follows the moved item. A row
+ * whose path does not start with the folder's stored path (stored with another case of its name)
+ * is cut by segments instead, which the common case skips (string_to_array on every row is slower).
  */
-function renamed(
-  fromLower: string,
-  path: string,
-  lower: string,
-  parentLower: string,
-  name: string,
-  skip: string,
-): string {
-  const [p, pl, par, n, nl] = renamedParts('asset_items', fromLower, path, lower, parentLower, name, skip);
+function renamedColumns(t: string, r: RenameParams): string[] {
+  const self = `${t}.path_lower = ${r.fromLower}`;
+  const bySegments = `array_to_string((string_to_array(${t}.path, '/'))[${r.skip}:], '/')`;
+  return [
+    `CASE WHEN ${self} THEN ${r.path}
+          WHEN left(${t}.path, char_length(${r.fromPath}) + 1) = ${r.fromPath} || '/'
+          THEN ${r.path} || substr(${t}.path, char_length(${r.fromPath}) + 1)
+          ELSE ${r.path} || '/' || ${bySegments} END`,
+    `CASE WHEN ${self} THEN ${r.lower} ELSE ${r.lower} || substr(${t}.path_lower, char_length(${r.fromLower}) + 1) END`,
+    `CASE WHEN ${self} THEN ${r.parentLower} ELSE ${r.lower} || substr(${t}.parent_lower, char_length(${r.fromLower}) + 1) END`,
+    `CASE WHEN ${self} THEN ${r.name} ELSE ${t}.name END`,
+    `CASE WHEN ${self} THEN lower(${r.name}) ELSE ${t}.name_lower END`,
+  ];
+}
+
+/** {@link renamedColumns} as an UPDATE's SET list. */
+function renamedSet(r: RenameParams): string {
+  const [p, pl, par, n, nl] = renamedColumns('asset_items', r);
   return `path = ${p}, path_lower = ${pl}, parent_lower = ${par}, name = ${n}, name_lower = ${nl}`;
 }
 
-/** The same as values (path, path_lower, parent_lower, name, name_lower) read from table alias `t`. */
-function renamedValues(
-  t: string,
-  fromLower: string,
-  path: string,
-  lower: string,
-  parentLower: string,
-  name: string,
-  skip: string,
-): string {
-  return renamedParts(t, fromLower, path, lower, parentLower, name, skip).join(', ');
-}
-
-function renamedParts(
-  t: string,
-  fromLower: string,
-  path: string,
-  lower: string,
-  parentLower: string,
-  name: string,
-  skip: string,
-): string[] {
-  const self = `${t}.path_lower = ${fromLower}`;
-  const rest = (column: string) => `array_to_string((string_to_array(${t}.${column}, '/'))[${skip}:], '/')`;
-  return [
-    `CASE WHEN ${self} THEN ${path} ELSE ${path} || '/' || ${rest('path')} END`,
-    `CASE WHEN ${self} THEN ${lower} ELSE ${lower} || '/' || ${rest('path_lower')} END`,
-    `CASE WHEN ${self} THEN ${parentLower} ELSE ${lower} || substr(${t}.parent_lower, char_length(${fromLower}) + 1) END`,
-    `CASE WHEN ${self} THEN ${name} ELSE ${t}.name END`,
-    `CASE WHEN ${self} THEN lower(${name}) ELSE ${t}.name_lower END`,
-  ];
-}
+/** The parameters of moveSubtree and copySubtree: $2 from lower, $6-$9 the target, $10 skip, $11 from path. */
+const RENAME: RenameParams = {
+  fromLower: '$2::text',
+  path: '$6::text',
+  lower: '$7::text',
+  parentLower: '$8::text',
+  name: '$9::text',
+  skip: '$10::int',
+  fromPath: '$11::text',
+};
 
 /**
  * Rows a listing cursor fetches per round trip (and buffers): pg-query-stream's default of 100 made a
@@ -666,16 +665,17 @@ export class AssetsRepository {
       to.path.parentLower,
       to.path.name,
       from.path.split('/').length + 1,
+      from.path,
     ];
     const keyJoin = newKeys
-      ? `, blob_key = COALESCE((SELECT k.key FROM unnest($11::bigint[], $12::text[]) AS k(id, key)
+      ? `, blob_key = COALESCE((SELECT k.key FROM unnest($12::bigint[], $13::text[]) AS k(id, key)
            WHERE k.id = asset_items.id), blob_key)`
       : '';
     if (newKeys) params.push(newKeys.ids, newKeys.keys);
     const [counts]: TransferCounts[] = await manager.query(
       `WITH moved AS (
          UPDATE asset_items SET feed_id = $5,
-           ${renamed('$2::text', '$6::text', '$7::text', '$8::text', '$9::text', '$10::int')}${keyJoin}
+           ${renamedSet(RENAME)}${keyJoin}
           WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
          RETURNING kind)
        SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM moved`,
@@ -711,13 +711,14 @@ export class AssetsRepository {
       to.path.parentLower,
       to.path.name,
       from.path.split('/').length + 1,
+      from.path,
       now,
     ];
     let blobKey = 'src.blob_key';
     let keyJoin = '';
     if (newKeys) {
       params.push(newKeys.ids, newKeys.keys);
-      keyJoin = 'LEFT JOIN unnest($12::bigint[], $13::text[]) AS k(id, key) ON k.id = src.id';
+      keyJoin = 'LEFT JOIN unnest($13::bigint[], $14::text[]) AS k(id, key) ON k.id = src.id';
       blobKey = 'COALESCE(k.key, src.blob_key)';
     }
     const [counts]: TransferCounts[] = await manager.query(
@@ -728,9 +729,9 @@ export class AssetsRepository {
        ), made AS (
        INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
          blob_key, md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header)
-       SELECT $5, ${renamedValues('src', '$2::text', '$6::text', '$7::text', '$8::text', '$9::text', '$10::int')},
+       SELECT $5, ${renamedColumns('src', RENAME).join(', ')},
          src.kind, src.size, src.media_type, ${blobKey}, src.md5, src.sha1, src.sha256, src.sha512,
-         $11::timestamptz, $11::timestamptz, src.user_metadata, src.cache_header
+         $12::timestamptz, $12::timestamptz, src.user_metadata, src.cache_header
          FROM src ${keyJoin}
        RETURNING kind)
        SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM made`,
