@@ -325,6 +325,22 @@ describe('move and copy', () => {
     expect((await download('race', `${winner}/sub1/f1.txt`)).toString()).toBe('file 1');
   });
 
+  it('two crossing moves (a → b and b → a, overwriting) run one after the other, never half-done', async () => {
+    await createFeed(t, 'cross');
+    for (let round = 0; round < 5; round++) {
+      await upload('cross', `r${round}/a.txt`, 'A');
+      await upload('cross', `r${round}/b.txt`, 'B');
+      const answers = await Promise.all([
+        move('cross', `r${round}/a.txt`, { to: `r${round}/b.txt`, overwrite: true }),
+        move('cross', `r${round}/b.txt`, { to: `r${round}/a.txt`, overwrite: true }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+      const left = await listing('cross', `r${round}`);
+      expect(left).toHaveLength(1);
+      expect(['A', 'B']).toContain((await download('cross', left[0])).toString());
+    }
+  });
+
   it('between directories on one storage: no bytes copied, blobs shared and reclaimed right (deletes, retention, directory deletion, storage moves)', async () => {
     await sharedFeed('one');
     await sharedFeed('two');

@@ -11,7 +11,7 @@ import { AuditService } from '../audit/audit.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
-import { LockedStorage, StorageService } from '../storage/storage.service';
+import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import { AssetsRepository, ItemPath } from './assets.repository';
@@ -35,6 +35,11 @@ const PARALLEL_COPIES = 4;
 
 function conflict(message: string): AppError {
   return new AppError(ErrorCode.Conflict, message);
+}
+
+function isDeadlock(e: unknown): boolean {
+  const err = e as { code?: string; driverError?: { code?: string } };
+  return err.code === '40P01' || err.driverError?.code === '40P01';
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -111,12 +116,14 @@ export class AssetTransferService {
     const planned = this.sameStorage(from, toFeed);
     let copied: CopiedBlob[] = [];
     let provider: StorageProvider | undefined;
+    const writtenTo = this.storage.descriptorFor(toFeed);
     if (!planned) {
-      provider = this.storage.providerFor(toFeed);
+      provider = this.storage.providerForDescriptor(writtenTo);
       copied = await this.copyBlobs(from, item, provider);
     }
+    let result: TransferResult;
     try {
-      const result = await this.unitOfWork.run((tx) =>
+      result = await this.unitOfWork.run((tx) =>
         this.commit(tx, {
           kind,
           actor,
@@ -127,29 +134,33 @@ export class AssetTransferService {
           caseRename,
           overwrite: request.overwrite,
           planned,
+          writtenTo,
           copied,
         }),
       );
-      this.storage.sweepSoon();
-      await this.audit.record(actor, kind === 'move' ? AuditAction.AssetMoved : AuditAction.AssetCopied, {
-        feed: from.name,
-        target: item.path,
-        details: {
-          to: to.path,
-          ...(sameFeed ? {} : { toDirectory: toFeed.name }),
-          kind: item.kind,
-          items: result.items,
-          replaced: result.replaced,
-        },
-      });
-      return result;
     } catch (e) {
       if (provider) {
         const target = provider;
         await Promise.all(copied.map((c) => target.delete(c.newKey).catch(() => undefined)));
       }
+      // Another change inside the same tree took locks in the other order; this one was rolled back whole.
+      if (isDeadlock(e))
+        throw conflict(`A concurrent change under "${item.path}" got in the way: nothing was changed; try again.`);
       throw e;
     }
+    this.storage.sweepSoon();
+    await this.audit.record(actor, kind === 'move' ? AuditAction.AssetMoved : AuditAction.AssetCopied, {
+      feed: from.name,
+      target: item.path,
+      details: {
+        to: to.path,
+        ...(sameFeed ? {} : { toDirectory: toFeed.name }),
+        kind: item.kind,
+        items: result.items,
+        replaced: result.replaced,
+      },
+    });
+    return result;
   }
 
   /** Whether both directories keep their blobs in one place (and neither is moving its files). */
@@ -242,6 +253,8 @@ export class AssetTransferService {
       overwrite: boolean;
       /** Whether the blobs stay where they are (one storage) as planned before the lock. */
       planned: boolean;
+      /** Where the blobs copied across storages were written (the target directory's storage then). */
+      writtenTo: StorageDescriptor;
       copied: CopiedBlob[];
     },
   ): Promise<TransferResult> {
@@ -260,7 +273,9 @@ export class AssetTransferService {
         this.storage.sameLocation(fromStorage.current, toStorage.current));
     // Rows about to share blobs across what became two storages would name blobs that are not there.
     // (The other way round is harmless: blobs copied into what became the same storage are just new.)
-    if (op.planned && !sameNow) {
+    // Blobs written to the target's storage must be where its rows will say: a storage switch
+    // meanwhile (its move job may be past these rows' ids) sends the request again.
+    if ((op.planned && !sameNow) || (!op.planned && !this.storage.sameLocation(op.writtenTo, toStorage.current))) {
       throw new AppError(
         ErrorCode.ServiceUnavailable,
         `The storage of "${from.name}" or "${toFeed.name}" changed during the ${kind}: send it again.`,
@@ -269,6 +284,11 @@ export class AssetTransferService {
     }
 
     // The source, locked: of two moves of one folder the second waits here, then finds it gone.
+    // Source and target rows are locked in one order (directory, path) by every transfer, so that two
+    // crossing ones (a → b and b → a) wait for each other instead of deadlocking.
+    const lockTarget = () => (op.caseRename ? Promise.resolve(null) : this.items.lock(tx, toFeed.id, to.lower));
+    const targetFirst = toFeed.id < from.id || (toFeed.id === from.id && to.lower < op.item.path_lower);
+    const lockedTarget = targetFirst ? await lockTarget() : undefined;
     const item = await this.items.lock(tx, from.id, op.item.path_lower);
     if (!item || item.kind !== op.item.kind) throw new AppError(ErrorCode.NotFound, `"${op.item.path}" was not found.`);
     let newKeys: { ids: string[]; keys: string[] } | undefined;
@@ -285,7 +305,7 @@ export class AssetTransferService {
     if (inTheWay) throw conflict(`Cannot put anything at "${to.path}": "${inTheWay}" is a file.`);
     let replaced = false;
     if (!op.caseRename) {
-      const atTarget = await this.items.lock(tx, toFeed.id, to.lower);
+      const atTarget = lockedTarget === undefined ? await lockTarget() : lockedTarget;
       if (atTarget) {
         await this.checkTarget(op.actor, toFeed, item, atTarget, to, op.overwrite);
         const keys = await this.items.deleteSubtree(tx, toFeed.id, to.lower);
