@@ -286,10 +286,14 @@ export class AssetTransferService {
     // The source, locked: of two moves of one folder the second waits here, then finds it gone.
     // Source and target rows are locked in one order (directory, path) by every transfer, so that two
     // crossing ones (a → b and b → a) wait for each other instead of deadlocking.
-    const lockTarget = () => (op.caseRename ? Promise.resolve(null) : this.items.lock(tx, toFeed.id, to.lower));
+    // A lock that waited for a row another transaction then deleted or moved finds nothing, even when
+    // that transaction put another row at the path: asked again (a new snapshot), it finds that one.
+    const lockPath = async (feedId: number, lower: string) =>
+      (await this.items.lock(tx, feedId, lower)) ?? (await this.items.lock(tx, feedId, lower));
+    const lockTarget = () => (op.caseRename ? Promise.resolve(null) : lockPath(toFeed.id, to.lower));
     const targetFirst = toFeed.id < from.id || (toFeed.id === from.id && to.lower < op.item.path_lower);
     const lockedTarget = targetFirst ? await lockTarget() : undefined;
-    const item = await this.items.lock(tx, from.id, op.item.path_lower);
+    const item = await lockPath(from.id, op.item.path_lower);
     if (!item || item.kind !== op.item.kind) throw new AppError(ErrorCode.NotFound, `"${op.item.path}" was not found.`);
     let newKeys: { ids: string[]; keys: string[] } | undefined;
     if (!op.planned) {
