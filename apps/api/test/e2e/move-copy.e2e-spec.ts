@@ -168,6 +168,8 @@ describe('move and copy', () => {
     await download('copies', 'src.bin');
     await t.app.get(DownloadCounterService).flush();
     const root = JSON.parse((await api('GET', '/api/storage?feed=copies')).text).properties.Path as string;
+    // Looked up (and missed) before: the copy must not hide behind a cached miss.
+    expect(await status('copies', 'dup/copy.bin')).toBe(404);
     const res = await copy('copies', 'src.bin', { to: 'dup/copy.bin' });
     expect(res.status).toBe(201);
     expect(result(res)).toMatchObject({ kind: 'file', items: 1, files: 1, bytesCopied: 0, replaced: false });

@@ -322,13 +322,12 @@ export class AssetTransferService {
     const toRef = { feedId: toFeed.id, path: to };
     let counts: { items: number; files: number };
     try {
-      // A savepoint: a unique violation (something made at the target meanwhile) is answered as 409.
-      counts = await this.withSavepoint(tx, () =>
+      counts =
         kind === 'move'
-          ? this.items.moveSubtree(tx, fromRef, toRef, newKeys)
-          : this.items.copySubtree(tx, fromRef, toRef, now, newKeys),
-      );
+          ? await this.items.moveSubtree(tx, fromRef, toRef, newKeys)
+          : await this.items.copySubtree(tx, fromRef, toRef, now, newKeys);
     } catch (e) {
+      // Something made at the target meanwhile (under it, for a folder): the transaction rolls back whole.
       if (isUniqueViolation(e))
         throw conflict(
           `Something was created at "${to.path}" meanwhile: nothing was ${kind === 'move' ? 'moved' : 'copied'}.`,
@@ -352,17 +351,5 @@ export class AssetTransferService {
       bytesCopied: op.copied.reduce((sum, c) => sum + c.size, 0),
       replaced,
     };
-  }
-
-  private async withSavepoint<T>(tx: Tx, work: () => Promise<T>): Promise<T> {
-    await tx.query('SAVEPOINT transfer');
-    try {
-      const result = await work();
-      await tx.query('RELEASE SAVEPOINT transfer');
-      return result;
-    } catch (e) {
-      await tx.query('ROLLBACK TO SAVEPOINT transfer');
-      throw e;
-    }
   }
 }
