@@ -271,6 +271,44 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
       errors: { 400: 'A bad or unsafe archive.', 413: 'The archive expands beyond the limits.' },
     }),
   ),
+  {
+    operation: 'move',
+    method: 'post',
+    privilege: Delete,
+    summary: 'Move or rename a file or a whole folder, within the directory or into another one [ext]',
+    description:
+      'Needs Delete here and Add at the target (plus Overwrite to replace a file). Within one storage no byte ' +
+      'is copied; across storages the bytes are streamed and verified before anything changes. A folder moves ' +
+      'whole, in one transaction. Parent folders of the target are created.',
+    body: 'AssetTransferRequest',
+    responses: {
+      201: { description: 'Moved; the target was created', json: 'AssetTransferResult' },
+      200: { description: 'Moved onto a file it replaced', json: 'AssetTransferResult' },
+    },
+    errors: {
+      400: 'A bad body or `to` path, the root, onto itself or into its own subtree.',
+      409: 'Something is at the target (without `overwrite`, or a folder, or a file where a folder is needed).',
+    },
+  },
+  {
+    operation: 'copy',
+    method: 'post',
+    privilege: Download,
+    summary: 'Copy a file or a whole folder, within the directory or into another one [ext]',
+    description:
+      'Needs Download here and Add at the target (plus Overwrite to replace a file). Within one storage the copy ' +
+      "shares the source's blobs (no byte is copied); across storages the bytes are streamed and verified. " +
+      'Copies start with no downloads.',
+    body: 'AssetTransferRequest',
+    responses: {
+      201: { description: 'Copied; the target was created', json: 'AssetTransferResult' },
+      200: { description: 'Copied onto a file it replaced', json: 'AssetTransferResult' },
+    },
+    errors: {
+      400: 'A bad body or `to` path, the root, onto itself or into its own subtree.',
+      409: 'Something is at the target (without `overwrite`, or a folder, or a file where a folder is needed).',
+    },
+  },
 ];
 
 const pathParameters: ParameterObject[] = [

@@ -406,6 +406,50 @@ describe('authorization matrix: every route × every kind of caller', () => {
         },
       },
       {
+        route: 'ALL /endpoints/*rest · move',
+        what: 'move (rename) a file [ext]',
+        need: dir(Delete, Add),
+        ok: 201,
+        request: async (n) => (
+          await upload(`mv-${n}.txt`),
+          { method: 'POST', path: ep('move', `mv-${n}.txt`), body: JSON.stringify({ to: `moved-${n}/mv.txt` }) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · move',
+        what: 'move onto a file, replacing it [ext]',
+        need: dir(Delete, Add, Overwrite),
+        ok: 200,
+        request: async (n) => {
+          await upload(`mvo-${n}.txt`);
+          await upload(`mvo-${n}-target.txt`);
+          const body = JSON.stringify({ to: `mvo-${n}-target.txt`, overwrite: true });
+          return { method: 'POST', path: ep('move', `mvo-${n}.txt`), body };
+        },
+      },
+      {
+        route: 'ALL /endpoints/*rest · copy',
+        what: 'copy a file [ext]',
+        need: dir(Download, Add),
+        ok: 201,
+        request: async (n) => (
+          await upload(`cp-${n}.txt`),
+          { method: 'POST', path: ep('copy', `cp-${n}.txt`), body: JSON.stringify({ to: `copies-${n}/cp.txt` }) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · copy',
+        what: 'copy onto a file, replacing it [ext]',
+        need: dir(Download, Add, Overwrite),
+        ok: 200,
+        request: async (n) => {
+          await upload(`cpo-${n}.txt`);
+          await upload(`cpo-${n}-target.txt`);
+          const body = JSON.stringify({ to: `cpo-${n}-target.txt`, overwrite: true });
+          return { method: 'POST', path: ep('copy', `cpo-${n}.txt`), body };
+        },
+      },
+      {
         route: 'POST /api/signed-urls',
         what: 'sign a download URL [ext]',
         need: dir(Download),

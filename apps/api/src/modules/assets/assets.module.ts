@@ -9,6 +9,7 @@ import { DownloadFastPath } from './download-fast-path';
 import { AssetUploadService } from './asset-upload.service';
 import { AssetsDataModule } from './assets-data.module';
 import { AssetsService } from './assets.service';
+import { AssetTransferService } from './asset-transfer.service';
 import { DownloadCounterService } from './download-counter.service';
 import { EndpointsController } from './endpoints.controller';
 import { SignedUrlsController } from './signed-urls.controller';
@@ -24,6 +25,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetDownloadService,
     DownloadFastPath,
     AssetArchiveService,
+    AssetTransferService,
     MultipartJanitorService,
     DownloadCounterService,
     NameTwinsReport,
@@ -35,6 +37,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetDownloadService,
     DownloadFastPath,
     AssetArchiveService,
+    AssetTransferService,
     MultipartJanitorService,
     DownloadCounterService,
   ],

@@ -54,6 +54,12 @@ export interface BulkCommitResult {
   conflict?: { path: string; kind: AssetKind };
 }
 
+/** Rows a move or copy changed or made, and files among them. */
+export interface TransferCounts {
+  items: number;
+  files: number;
+}
+
 /** The directory and path of a row a write changed (`RETURNING feed_id, path_lower`). */
 interface ChangedRow {
   feed_id: number;
@@ -83,6 +89,55 @@ function subtreeBounds(lower: string): [string, string] {
   // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
   return [`${lower}/`, `${lower}0`];
 }
+
+/** Parameter names (SQL) of a rename: the moved item as stored, where it goes, and its segment count + 1. */
+interface RenameParams {
+  fromPath: string;
+  fromLower: string;
+  path: string;
+  lower: string;
+  parentLower: string;
+  name: string;
+  skip: string;
+}
+
+/**
+ * path, path_lower, parent_lower, name and name_lower of a row of the subtree at `fromLower` (table
+ * alias `t`) once that item is renamed to `path`: each row keeps what follows the moved item. A row
+ * whose path does not start with the folder's stored path (stored with another case of its name)
+ * is cut by segments instead, which the common case skips (string_to_array on every row is slower).
+ */
+function renamedColumns(t: string, r: RenameParams): string[] {
+  const self = `${t}.path_lower = ${r.fromLower}`;
+  const bySegments = `array_to_string((string_to_array(${t}.path, '/'))[${r.skip}:], '/')`;
+  return [
+    `CASE WHEN ${self} THEN ${r.path}
+          WHEN left(${t}.path, char_length(${r.fromPath}) + 1) = ${r.fromPath} || '/'
+          THEN ${r.path} || substr(${t}.path, char_length(${r.fromPath}) + 1)
+          ELSE ${r.path} || '/' || ${bySegments} END`,
+    `CASE WHEN ${self} THEN ${r.lower} ELSE ${r.lower} || substr(${t}.path_lower, char_length(${r.fromLower}) + 1) END`,
+    `CASE WHEN ${self} THEN ${r.parentLower} ELSE ${r.lower} || substr(${t}.parent_lower, char_length(${r.fromLower}) + 1) END`,
+    `CASE WHEN ${self} THEN ${r.name} ELSE ${t}.name END`,
+    `CASE WHEN ${self} THEN lower(${r.name}) ELSE ${t}.name_lower END`,
+  ];
+}
+
+/** {@link renamedColumns} as an UPDATE's SET list. */
+function renamedSet(r: RenameParams): string {
+  const [p, pl, par, n, nl] = renamedColumns('asset_items', r);
+  return `path = ${p}, path_lower = ${pl}, parent_lower = ${par}, name = ${n}, name_lower = ${nl}`;
+}
+
+/** The parameters of moveSubtree and copySubtree: $2 from lower, $6-$9 the target, $10 skip, $11 from path. */
+const RENAME: RenameParams = {
+  fromLower: '$2::text',
+  path: '$6::text',
+  lower: '$7::text',
+  parentLower: '$8::text',
+  name: '$9::text',
+  skip: '$10::int',
+  fromPath: '$11::text',
+};
 
 /**
  * Rows a listing cursor fetches per round trip (and buffers): pg-query-stream's default of 100 made a
@@ -557,6 +612,140 @@ export class AssetsRepository {
     return { rows: Readable.from(folderThenFiles(), { highWaterMark: CURSOR_BATCH_ROWS }), release };
   }
 
+  // ---- move and copy (AssetTransferService) ----
+
+  /**
+   * The files of a subtree (`lower` itself when it is a file) with their blobs, share-locked in
+   * the caller's transaction when `lockMode` is given (a copy must not see its source's blob
+   * reclaimed before it commits; a move holds them for update).
+   */
+  async subtreeFiles(
+    feedId: number,
+    lower: string,
+    manager: EntityManager = this.dataSource.manager,
+    lockMode?: 'share' | 'update',
+  ): Promise<{ id: string; path: string; blob_key: string; size: string; sha256: string | null }[]> {
+    const [from, to] = subtreeBounds(lower);
+    const lock = lockMode === 'update' ? 'FOR UPDATE' : lockMode === 'share' ? 'FOR SHARE' : '';
+    return manager.query(
+      `SELECT id, path, blob_key, size, sha256 FROM asset_items
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+          AND kind = 'file' AND blob_key IS NOT NULL
+        ORDER BY id ${lock}`,
+      [feedId, lower, from, to],
+    );
+  }
+
+  /** Whether any item of the directory is under `lower` (not counting `lower` itself). */
+  async hasItemsBelow(manager: EntityManager, feedId: number, lower: string): Promise<boolean> {
+    const [from, to] = subtreeBounds(lower);
+    const rows = await manager.query(
+      `SELECT 1 FROM asset_items WHERE feed_id = $1 AND path_lower >= $2 AND path_lower < $3 LIMIT 1`,
+      [feedId, from, to],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Moves an item and everything below it to `to` (possibly in another directory) in ONE statement,
+   * rows keeping their ids, dates, counts and (unless `newKeys` maps an id to a blob written in
+   * another storage) their blobs. The source is `from` as stored (its row locked by the caller).
+   * Returns how many rows (and files among them) moved.
+   */
+  async moveSubtree(
+    manager: EntityManager,
+    from: { feedId: number; path: string; lower: string },
+    to: { feedId: number; path: ItemPath },
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<TransferCounts> {
+    const [lo, hi] = subtreeBounds(from.lower);
+    const params: unknown[] = [
+      from.feedId,
+      from.lower,
+      lo,
+      hi,
+      to.feedId,
+      to.path.path,
+      to.path.lower,
+      to.path.parentLower,
+      to.path.name,
+      from.path.split('/').length + 1,
+      from.path,
+    ];
+    const keyJoin = newKeys
+      ? `, blob_key = COALESCE((SELECT k.key FROM unnest($12::bigint[], $13::text[]) AS k(id, key)
+           WHERE k.id = asset_items.id), blob_key)`
+      : '';
+    if (newKeys) params.push(newKeys.ids, newKeys.keys);
+    const [counts]: TransferCounts[] = await manager.query(
+      `WITH moved AS (
+         UPDATE asset_items SET feed_id = $5,
+           ${renamedSet(RENAME)}${keyJoin}
+          WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+         RETURNING kind)
+       SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM moved`,
+      params,
+    );
+    await this.changed(manager, from.feedId, [from.lower]);
+    await this.changed(manager, to.feedId, [to.path.lower]);
+    return counts;
+  }
+
+  /**
+   * Copies an item and everything below it to `to` in ONE statement (INSERT … SELECT), the source
+   * rows share-locked by it: new ids, created and modified now, no downloads; the same blobs
+   * (within one storage) unless `newKeys` maps a source id to a blob written in another storage.
+   * Returns how many rows (and files among them) were made.
+   */
+  async copySubtree(
+    manager: EntityManager,
+    from: { feedId: number; path: string; lower: string },
+    to: { feedId: number; path: ItemPath },
+    now: Date,
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<TransferCounts> {
+    const [lo, hi] = subtreeBounds(from.lower);
+    const params: unknown[] = [
+      from.feedId,
+      from.lower,
+      lo,
+      hi,
+      to.feedId,
+      to.path.path,
+      to.path.lower,
+      to.path.parentLower,
+      to.path.name,
+      from.path.split('/').length + 1,
+      from.path,
+      now,
+    ];
+    let blobKey = 'src.blob_key';
+    let keyJoin = '';
+    if (newKeys) {
+      params.push(newKeys.ids, newKeys.keys);
+      keyJoin = 'LEFT JOIN unnest($13::bigint[], $14::text[]) AS k(id, key) ON k.id = src.id';
+      blobKey = 'COALESCE(k.key, src.blob_key)';
+    }
+    const [counts]: TransferCounts[] = await manager.query(
+      `WITH src AS (
+         SELECT * FROM asset_items
+          WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+          FOR SHARE
+       ), made AS (
+       INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
+         blob_key, md5, sha1, sha256, sha512, created_at, modified_at, user_metadata, cache_header)
+       SELECT $5, ${renamedColumns('src', RENAME).join(', ')},
+         src.kind, src.size, src.media_type, ${blobKey}, src.md5, src.sha1, src.sha256, src.sha512,
+         $12::timestamptz, $12::timestamptz, src.user_metadata, src.cache_header
+         FROM src ${keyJoin}
+       RETURNING kind)
+       SELECT count(*)::int AS items, (count(*) FILTER (WHERE kind = 'file'))::int AS files FROM made`,
+      params,
+    );
+    await this.changed(manager, to.feedId, [to.path.lower]);
+    return counts;
+  }
+
   // ---- for other modules, through FeedContentsService ----
 
   /** Files and bytes of each of the directories, in one grouped query (absent: no files). */
@@ -603,13 +792,25 @@ export class AssetsRepository {
     );
   }
 
-  /** Whether item `id` still exists and still has blob `blobKey` (not deleted nor overwritten). */
-  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM asset_items WHERE id = $1 AND blob_key = $2`, [
-      id,
-      blobKey,
-    ]);
+  /**
+   * Whether a file of the directory still names blob `blobKey`: item `id` (neither deleted nor
+   * overwritten), or a copy of it (copies within one storage share the blob).
+   */
+  async holdsBlob(feedId: number, id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM asset_items WHERE blob_key = $2 AND (id = $1 OR feed_id = $3) LIMIT 1`,
+      [id, blobKey, feedId],
+    );
     return rows.length > 0;
+  }
+
+  /** Which directories have files naming each of `keys` (one indexed query; keys nobody names are absent). */
+  async blobHolders(keys: string[]): Promise<{ blob_key: string; feed_id: number }[]> {
+    if (keys.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT DISTINCT blob_key, feed_id FROM asset_items WHERE blob_key = ANY($1::text[])`,
+      [keys],
+    );
   }
 
   /**

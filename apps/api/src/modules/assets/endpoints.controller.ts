@@ -26,10 +26,21 @@ import type { AssetTarget } from './asset-target';
 import { parseEndpointsUrl } from './endpoints-url';
 import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
+import { AssetTransferService } from './asset-transfer.service';
 import { parseMetadataUpdate } from './metadata-update';
+import { parseTransferRequest } from './transfer-request';
 
 /** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
-export const ENDPOINT_OPERATIONS = ['content', 'dir', 'delete', 'metadata', 'export', 'import'] as const;
+export const ENDPOINT_OPERATIONS = [
+  'content',
+  'dir',
+  'delete',
+  'metadata',
+  'export',
+  'import',
+  'move',
+  'copy',
+] as const;
 
 const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
 
@@ -89,6 +100,7 @@ export class EndpointsController {
     private readonly uploads: AssetUploadService,
     private readonly downloads: AssetDownloadService,
     private readonly archives: AssetArchiveService,
+    private readonly transfers: AssetTransferService,
   ) {}
 
   @All(['*rest'])
@@ -180,6 +192,18 @@ export class EndpointsController {
           contentLength: contentLength(req),
         });
         res.status(200).json(result);
+        return;
+      }
+      case 'move':
+      case 'copy': {
+        if (method !== 'POST') throw methodNotAllowed('POST');
+        const request = parseTransferRequest(await readJsonBody(req, 64 * 1024));
+        const result =
+          op === 'move'
+            ? await this.transfers.move(actor, target, request)
+            : await this.transfers.copy(actor, target, request);
+        // 201: the target came into being; 200: a file there was replaced.
+        res.status(result.replaced ? 200 : 201).json(result);
         return;
       }
       default:

@@ -14,6 +14,7 @@ export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
 
 /** A file whose blob a storage move copies. */
 export interface FileToCopy {
+  feedId: number;
   id: string;
   path: string;
   blobKey: string;
@@ -66,12 +67,33 @@ export class FeedContentsService {
   /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */
   async filesToCopy(feedId: number, afterId: string, limit: number): Promise<FileToCopy[]> {
     const rows = await this.items.filesAfter(feedId, afterId, limit);
-    return rows.map((r) => ({ id: r.id, path: r.path, blobKey: r.blob_key, sha256: r.sha256, size: Number(r.size) }));
+    return rows.map((r) => ({
+      feedId,
+      id: r.id,
+      path: r.path,
+      blobKey: r.blob_key,
+      sha256: r.sha256,
+      size: Number(r.size),
+    }));
   }
 
-  /** Whether the file still exists with that blob (neither deleted nor overwritten since). */
-  stillHolds(file: Pick<FileToCopy, 'id' | 'blobKey'>): Promise<boolean> {
-    return this.items.holdsBlob(file.id, file.blobKey);
+  /**
+   * Whether the file still exists with that blob (neither deleted nor overwritten since), or another
+   * file of its directory names the blob (a copy shares it).
+   */
+  stillHolds(file: Pick<FileToCopy, 'feedId' | 'id' | 'blobKey'>): Promise<boolean> {
+    return this.items.holdsBlob(file.feedId, file.id, file.blobKey);
+  }
+
+  /** The directories whose files name each of `keys` (blobs are shared by copies within one storage). */
+  async blobHolders(keys: string[]): Promise<Map<string, number[]>> {
+    const holders = new Map<string, number[]>();
+    for (const r of await this.items.blobHolders(keys)) {
+      const list = holders.get(r.blob_key) ?? [];
+      list.push(r.feed_id);
+      holders.set(r.blob_key, list);
+    }
+    return holders;
   }
 
   /** The directory's unfinished chunked uploads, read in `tx`. */

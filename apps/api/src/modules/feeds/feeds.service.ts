@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditAction, ErrorCode, Feed, isValidFeedName, Privilege } from '@stockroom/contracts';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { Principal } from '../../common/auth/principal';
@@ -32,7 +32,7 @@ function checkFeedType(feedType: string | undefined): void {
 
 /** Asset directories as ProGet feeds: CRUD and naming rules (spec §1, §7). */
 @Injectable()
-export class FeedsService {
+export class FeedsService implements OnModuleInit {
   constructor(
     private readonly repository: FeedsRepository,
     private readonly contents: FeedContentsService,
@@ -43,6 +43,22 @@ export class FeedsService {
     private readonly cache: CoherentCache,
     private readonly policy: DirectoryPolicy,
   ) {}
+
+  onModuleInit(): void {
+    // The storage sweep asks who still uses a blob (copies share blobs): files and their directories'
+    // storage, which the storage module cannot read itself (it sits below this one).
+    this.storage.useBlobHolders(async (keys) => {
+      const byKey = await this.contents.blobHolders(keys);
+      if (byKey.size === 0) return new Map();
+      const feeds = new Map((await this.repository.list()).map((f) => [f.id, f]));
+      return new Map(
+        [...byKey].map(([key, ids]) => [
+          key,
+          ids.flatMap((id) => (feeds.has(id) ? [feeds.get(id) as FeedEntity] : [])),
+        ]),
+      );
+    });
+  }
 
   /**
    * The directory a caller named, or the answer for one that does not exist — the same answer as

@@ -15,7 +15,7 @@ import { badRequest } from '../../common/errors/app-error';
 import { isOutboundDenied, OutboundPolicy } from '../../common/net/outbound-policy';
 import { mapSecrets, storageLocation } from './storage-settings';
 import { StorageSecrets } from './storage-secrets';
-import { BlobDeletionsRepository } from './blob-deletions.repository';
+import { BlobDeletionRow, BlobDeletionsRepository } from './blob-deletions.repository';
 import { StorageMetrics } from '../observability/storage-metrics';
 import { instrumented } from './instrumented-provider';
 import type { StorageSettings, StorageTestResult } from '@stockroom/contracts';
@@ -42,7 +42,7 @@ const STEP_VERBS: Record<TestStep, string> = {
 /** A failure of the probe itself (no network detail in it): shown to everyone. */
 class ProbeError extends Error {}
 
-interface FeedLike {
+export interface FeedLike {
   id: number;
   storage: StorageDescriptor | Record<string, unknown> | null;
   storagePrevious?: StorageDescriptor | null;
@@ -56,6 +56,12 @@ export interface LockedStorage {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * The directories (with their storage) whose files still name each of the given blob keys; keys no
+ * file names are absent. Provided by the feeds module (see {@link StorageService.useBlobHolders}).
+ */
+export type BlobHolders = (keys: string[]) => Promise<Map<string, FeedLike[]>>;
 
 /**
  * Resolves each directory's storage provider and reclaims the blobs of deleted/overwritten files
@@ -74,6 +80,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private sweepAgain = false;
+  private blobHolders?: BlobHolders;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -282,13 +289,48 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     })().finally(() => (this.sweeping = undefined));
   }
 
-  /** Removes queued blobs. Rows are claimed with SKIP LOCKED so several nodes can sweep at once. */
+  /**
+   * Tells the sweep who still uses a blob. Copies within one storage share their blob (no bytes are
+   * copied), so a queued deletion only means "the last user may be gone": the sweep checks.
+   */
+  useBlobHolders(holders: BlobHolders): void {
+    this.blobHolders = holders;
+  }
+
+  /**
+   * Whether a file still needs the queued blob where the deletion would remove it: a file naming the
+   * key in a directory whose storage (or, while it moves, whose previous storage) is that location.
+   * The same key in another storage (a directory that moved away) does not keep this copy.
+   */
+  private inUse(row: BlobDeletionRow, holders: Map<string, FeedLike[]>): boolean {
+    return (holders.get(row.blob_key) ?? []).some(
+      (feed) =>
+        this.sameLocation(this.descriptorFor(feed), row.storage) ||
+        (!!feed.storagePrevious && this.sameLocation(feed.storagePrevious, row.storage)),
+    );
+  }
+
+  /**
+   * Removes queued blobs that no file uses any more (those still used — a copy shares them — just
+   * leave the queue). Rows are claimed with SKIP LOCKED so several nodes can sweep at once.
+   *
+   * No race with a copy: a copy share-locks the rows it copies from until it commits, so a file
+   * naming the blob is committed and visible here before the last other user can be deleted.
+   */
   async sweep(batchSize = 500): Promise<number> {
     let removed = 0;
     for (;;) {
       const done = await this.unitOfWork.run(async (tx) => {
-        const rows = await this.deletions.claimDue(tx, batchSize);
+        const claimed = await this.deletions.claimDue(tx, batchSize);
+        const holders = this.blobHolders
+          ? await this.blobHolders([...new Set(claimed.map((r) => r.blob_key))])
+          : new Map<string, FeedLike[]>();
         const finished: string[] = [];
+        const rows = claimed.filter((row) => {
+          if (!this.inUse(row, holders)) return true;
+          finished.push(row.id);
+          return false;
+        });
         await Promise.all(
           rows.map(async (row) => {
             try {
@@ -300,8 +342,8 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
           }),
         );
         await this.deletions.remove(tx, finished);
-        removed += finished.length;
-        return rows.length < batchSize || finished.length === 0;
+        removed += finished.length - (claimed.length - rows.length);
+        return claimed.length < batchSize || finished.length === 0;
       });
       if (done) return removed;
     }

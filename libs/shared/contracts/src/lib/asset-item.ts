@@ -37,6 +37,32 @@ export interface AssetMetadataUpdate {
   cacheHeader?: { type: string; value?: number | string };
 }
 
+/** `[ext]` body of `POST move/{p}` and `POST copy/{p}`. */
+export interface AssetTransferRequest {
+  /** The new path (every path rule applies), in `toDirectory` or the same directory. */
+  to: string;
+  /** Another directory to move or copy into (default: the same one). */
+  toDirectory?: string;
+  /** Replace a file standing at `to` (needs Overwrite there); folders are never merged. */
+  overwrite?: boolean;
+}
+
+/** `[ext]` response body of `POST move/{p}` and `POST copy/{p}`. */
+export interface AssetTransferResult {
+  kind: 'file' | 'dir';
+  /** Where the item is now (move) or where the copy is. */
+  directory: string;
+  path: string;
+  /** Items moved or made (the item and everything below it). */
+  items: number;
+  /** Files among them. */
+  files: number;
+  /** Bytes streamed into another storage (0 within one storage: the files share their blobs). */
+  bytesCopied: number;
+  /** A file stood at the target and was replaced. */
+  replaced: boolean;
+}
+
 /** `[ext]` response body of `POST import/{p}`. */
 export interface ImportResult {
   created: number;

@@ -179,6 +179,8 @@ export enum AuditAction {
   AssetUploaded = 'asset.uploaded',
   AssetOverwritten = 'asset.overwritten',
   AssetDeleted = 'asset.deleted',
+  AssetMoved = 'asset.moved',
+  AssetCopied = 'asset.copied',
   FolderCreated = 'folder.created',
   MetadataUpdated = 'metadata.updated',
   ArchiveImported = 'archive.imported',

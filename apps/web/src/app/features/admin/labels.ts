@@ -43,6 +43,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.AssetUploaded]: 'File uploaded',
   [AuditAction.AssetOverwritten]: 'File overwritten',
   [AuditAction.AssetDeleted]: 'File deleted',
+  [AuditAction.AssetMoved]: 'Moved or renamed',
+  [AuditAction.AssetCopied]: 'Copied',
   [AuditAction.FolderCreated]: 'Folder created',
   [AuditAction.MetadataUpdated]: 'Metadata changed',
   [AuditAction.ArchiveImported]: 'Archive imported',
