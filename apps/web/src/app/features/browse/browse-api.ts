@@ -1,11 +1,14 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type { AssetItem } from '@stockroom/contracts';
+import type { AssetItem, AssetTransferRequest, AssetTransferResult } from '@stockroom/contracts';
 import { type Observable, map } from 'rxjs';
 import { encodePath } from '../../shared/links';
 import { type Entry, toEntry } from './entries';
 
 export type ArchiveFormat = 'zip' | 'tgz';
+
+/** `move` renames or moves an item (a folder with everything inside); `copy` copies it. */
+export type TransferKind = 'move' | 'copy';
 
 /** `/endpoints/{feed}/{operation}/{path}`; the root is `…/{operation}/`. */
 export function endpointUrl(feed: string, operation: string, path: string): string {
@@ -53,5 +56,19 @@ export class BrowseApi {
     return entry.folder
       ? this.http.post(`${endpointUrl(feed, 'delete', entry.path)}?recursive=true`, null, { responseType: 'text' })
       : this.http.delete(endpointUrl(feed, 'content', entry.path), { responseType: 'text' });
+  }
+
+  /**
+   * `POST move|copy/{path}` [ext]: moves (renames) or copies a file or a whole folder to `request.to`,
+   * in this directory or `request.toDirectory`. Refusals (409 target exists, 400, 403, 413) come back
+   * as text the server wrote for the user: show them with `errorMessage`.
+   */
+  transfer(
+    feed: string,
+    kind: TransferKind,
+    path: string,
+    request: AssetTransferRequest,
+  ): Observable<AssetTransferResult> {
+    return this.http.post<AssetTransferResult>(endpointUrl(feed, kind, path), request);
   }
 }

@@ -20,11 +20,28 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
+import { MatMenuModule } from '@angular/material/menu';
 import { Router, RouterLink } from '@angular/router';
 import { formatBytes, formatDate } from '../../shared/format';
 import { browseLink, fileLink } from '../../shared/links';
 import { type Entry, type SortColumn, type SortState, filterEntries, sortEntries } from './entries';
 import { EntryIcon } from './entry-icon';
+import type { TransferMode } from './transfer-dialog';
+
+/** The user asked to rename, move or copy these (the page opens the dialog). */
+export interface TransferRequest {
+  mode: TransferMode;
+  entries: Entry[];
+}
+
+/** Rows dragged onto a folder row of the same listing: move them into it. */
+export interface MoveDrop {
+  entries: Entry[];
+  folder: Entry;
+}
+
+/** The drag data type of rows dragged within the console (never `Files`: the upload drop zone ignores it). */
+export const ENTRIES_DRAG_TYPE = 'application/x-stockroom-entries';
 
 /** Row height in px: the virtual scroll's fixed item size (keep in step with the stylesheet). */
 export const ROW_HEIGHT = 40;
@@ -56,6 +73,7 @@ const count = new Intl.NumberFormat();
     MatCheckboxModule,
     MatFormFieldModule,
     MatInputModule,
+    MatMenuModule,
     RouterLink,
     EntryIcon,
   ],
@@ -73,8 +91,14 @@ export class BrowseListing {
   readonly busy = input(false);
   /** Shown when the folder is empty. */
   readonly emptyText = input('This folder is empty.');
+  /** The caller may rename and move (Delete here, Add somewhere): row menu, Move…, drag onto a folder. */
+  readonly canMove = input(false);
+  /** The caller may copy (Download here, Add somewhere): row menu and Copy…. */
+  readonly canCopy = input(false);
   /** The user asked to delete these (the page confirms). */
   readonly deleteRequested = output<Entry[]>();
+  readonly transferRequested = output<TransferRequest>();
+  readonly moveDropped = output<MoveDrop>();
 
   private readonly router = inject(Router);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -83,6 +107,12 @@ export class BrowseListing {
   private readonly filterInput = viewChild<ElementRef<HTMLInputElement>>('filterInput');
 
   protected readonly columns = COLUMNS;
+  /** Rows get checkboxes when anything can be done with a selection. */
+  protected readonly selectable = computed(() => this.canDelete() || this.canMove() || this.canCopy());
+  /** The folder row a drag is over (its key). */
+  protected readonly dropTarget = signal<string | undefined>(undefined);
+  /** The rows being dragged (set on dragstart of this listing). */
+  private dragged: Entry[] = [];
   protected readonly rowHeight = ROW_HEIGHT;
   protected readonly formatBytes = formatBytes;
   protected readonly formatDate = formatDate;
@@ -253,7 +283,7 @@ export class BrowseListing {
 
   /** Shift+click on a row outside its link and controls selects a range, too. */
   protected onRowClick(event: MouseEvent, entry: Entry, index: number): void {
-    if (!event.shiftKey || !this.canDelete()) return;
+    if (!event.shiftKey || !this.selectable()) return;
     if ((event.target as Element).closest('a, button, mat-checkbox')) return;
     event.preventDefault();
     this.toggleRange(entry, index, true);
@@ -261,7 +291,7 @@ export class BrowseListing {
 
   /** Shift+mousedown on a row would select its text: not what a range click means. */
   protected onRowMouseDown(event: MouseEvent): void {
-    if (event.shiftKey && this.canDelete() && !(event.target as Element).closest('a')) event.preventDefault();
+    if (event.shiftKey && this.selectable() && !(event.target as Element).closest('a')) event.preventDefault();
   }
 
   /** Selects every shown (filtered) row, or clears them when all are selected. */
@@ -296,6 +326,62 @@ export class BrowseListing {
     this.deleteRequested.emit(entries);
   }
 
+  protected transferSelected(mode: TransferMode): void {
+    const rows = this.selectedRows();
+    if (rows.length > 0) this.transferRequested.emit({ mode, entries: rows });
+  }
+
+  protected transferOne(mode: TransferMode, entry: Entry): void {
+    this.transferRequested.emit({ mode, entries: [entry] });
+  }
+
+  // Drag rows onto a folder row: a move -----------------------------------------------------
+
+  /** Dragging a selected row drags the whole selection; any other row goes alone. */
+  protected onDragStart(event: DragEvent, entry: Entry): void {
+    if (!this.canMove() || this.busy() || !event.dataTransfer) {
+      event.preventDefault();
+      return;
+    }
+    const selected = this.selectedRows();
+    this.dragged = this.isSelected(entry) && selected.length > 0 ? selected : [entry];
+    event.dataTransfer.effectAllowed = 'move';
+    event.dataTransfer.setData(ENTRIES_DRAG_TYPE, this.dragged.map((e) => e.path).join('\n'));
+    event.dataTransfer.setData('text/plain', this.dragged.map((e) => e.name).join('\n'));
+  }
+
+  protected onDragEnd(): void {
+    this.dragged = [];
+    this.dropTarget.set(undefined);
+  }
+
+  /** A folder row accepts rows of this listing, except itself and the folders being dragged. */
+  private accepts(event: DragEvent, target: Entry): boolean {
+    if (!target.folder || this.dragged.length === 0) return false;
+    if (!Array.from(event.dataTransfer?.types ?? []).includes(ENTRIES_DRAG_TYPE)) return false;
+    return !this.dragged.some((e) => e.key === target.key);
+  }
+
+  protected onDragOver(event: DragEvent, target: Entry): void {
+    if (!this.accepts(event, target) || !event.dataTransfer) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'move';
+    if (this.dropTarget() !== target.key) this.dropTarget.set(target.key);
+  }
+
+  protected onDragLeave(target: Entry): void {
+    if (this.dropTarget() === target.key) this.dropTarget.set(undefined);
+  }
+
+  protected onDrop(event: DragEvent, target: Entry): void {
+    if (!this.accepts(event, target)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const entries = this.dragged;
+    this.onDragEnd();
+    this.moveDropped.emit({ entries, folder: target });
+  }
+
   /** After a delete: the row now at `index` (or the last one), or the filter box when none is left. */
   private refocus(index: number): void {
     // The user went on elsewhere meanwhile: leave the focus there.
@@ -320,7 +406,10 @@ export class BrowseListing {
         this.open(entry);
         break;
       case ' ':
-        if (this.canDelete()) this.toggleRange(entry, index, event.shiftKey);
+        if (this.selectable()) this.toggleRange(entry, index, event.shiftKey);
+        break;
+      case 'F2':
+        if (this.canMove() && !this.busy()) this.transferRequested.emit({ mode: 'rename', entries: [entry] });
         break;
       case 'Delete':
         if (this.canDelete() && !this.busy()) this.requestDelete([entry], true);

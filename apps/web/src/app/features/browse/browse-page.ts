@@ -30,11 +30,12 @@ import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries'
 import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
 import { FeedsApi } from '../feeds/feeds-api';
 import { BrowseApi, exportUrl } from './browse-api';
-import { BrowseListing } from './browse-listing';
+import { BrowseListing, type MoveDrop, type TransferRequest } from './browse-listing';
 import { errorMessage } from '../../core/http/api-error';
 import { type Entry, describeEntries } from './entries';
 import { ImportDialog, type ImportDialogData } from './import-dialog';
 import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
+import { TransferDialog, type TransferDialogData, type TransferDialogResult, targetPath } from './transfer-dialog';
 
 interface LoadFailure {
   action: string;
@@ -131,6 +132,11 @@ export class BrowsePage {
   protected readonly canDelete = computed(() => this.privileges().has(Privilege.Delete));
   protected readonly canDownload = computed(() => this.privileges().has(Privilege.Download));
   protected readonly canManage = computed(() => this.privileges().has(Privilege.ManageFeed));
+  /** Rename and move: Delete here and Add at the target (the server checks the target's). */
+  protected readonly canMove = computed(() => this.canDelete() && this.canAdd());
+  /** Copy: Download here and Add at the target. */
+  protected readonly canCopy = computed(() => this.canDownload() && this.canAdd());
+  protected readonly moving = signal(false);
   protected readonly emptyText = computed(() =>
     this.entries() === undefined
       ? 'Loading…'
@@ -322,6 +328,74 @@ export class BrowsePage {
     // However it was closed (Close, Escape, mid-way): the server may have imported, so look again.
     await firstValueFrom(ref.afterClosed());
     this.reload();
+  }
+
+  // Rename, move, copy ----------------------------------------------------------------------
+
+  protected async requestTransfer(request: TransferRequest): Promise<void> {
+    if (request.entries.length === 0) return;
+    const feed = this.feed();
+    const folder = this.folder();
+    let directories: string[] = [];
+    if (request.mode !== 'rename') {
+      // The directories the user may add to; when the list fails, the dialog still offers this one.
+      const feeds = await firstValueFrom(this.feeds.list().pipe(catchError(() => of([] as Feed[]))));
+      directories = feeds.filter((f) => f.privileges?.includes(Privilege.Add)).map((f) => f.name);
+    }
+    const ref = this.dialog.open<TransferDialog, TransferDialogData, TransferDialogResult | undefined>(TransferDialog, {
+      data: {
+        mode: request.mode,
+        feed,
+        folder,
+        entries: request.entries,
+        taken: new Set((this.entries() ?? []).map((e) => e.lowerName)),
+        directories,
+      },
+      width: '34rem',
+      maxWidth: '95vw',
+    });
+    const result = await firstValueFrom(ref.afterClosed());
+    // However it was closed: some items may have been done before a failure, so look again.
+    this.reload();
+    if (!result) return;
+    const where = `${result.directory}/${result.folder}`;
+    const items =
+      request.entries.length === 1
+        ? `“${request.entries[0].name}”`
+        : `${result.done} of ${request.entries.length} items`;
+    this.say(
+      request.mode === 'rename' ? 'Renamed.' : `${request.mode === 'copy' ? 'Copied' : 'Moved'} ${items} to ${where}.`,
+    );
+  }
+
+  /** Rows dropped onto a folder row: moved into it, keeping their names (nothing replaced). */
+  protected async moveDropped(drop: MoveDrop): Promise<void> {
+    if (this.moving() || !this.canMove()) return;
+    const feed = this.feed();
+    this.moving.set(true);
+    const failed: { name: string; message: string }[] = [];
+    let moved = 0;
+    for (const entry of drop.entries) {
+      try {
+        await firstValueFrom(
+          this.api.transfer(feed, 'move', entry.path, {
+            to: targetPath(drop.folder.path, entry.name),
+            overwrite: false,
+          }),
+        );
+        moved++;
+      } catch (e) {
+        failed.push({ name: entry.name, message: errorMessage(e) });
+      }
+    }
+    this.moving.set(false);
+    if (moved > 0) this.reload();
+    if (failed.length > 0) {
+      const more = failed.length > 1 ? ` (${failed.length - 1} more could not be moved)` : '';
+      this.say(`Could not move “${failed[0].name}”: ${failed[0].message}${more}`);
+    } else {
+      this.say(`Moved ${moved === 1 ? `“${drop.entries[0].name}”` : `${moved} items`} into “${drop.folder.name}”.`);
+    }
   }
 
   // Delete ----------------------------------------------------------------------------------
