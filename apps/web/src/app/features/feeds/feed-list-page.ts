@@ -50,6 +50,14 @@ export class FeedListPage {
   protected readonly browseLink = browseLink;
   protected readonly manageLink = manageLink;
   protected readonly formatBytes = formatBytes;
+
+  /** A directory's quota and its use (percent rounded, at most 100), or undefined without a quota. */
+  protected quotaOf(feed: Feed): { used: number; limit: number; percent: number } | undefined {
+    const limit = feed.quotaBytes;
+    if (limit === null || limit === undefined) return undefined;
+    const used = feed.quotaUsedBytes ?? 0;
+    return { used, limit, percent: limit > 0 ? Math.min(100, Math.round((100 * used) / limit)) : 100 };
+  }
   protected readonly storageName = storageName;
   protected readonly trackByName = (_: number, feed: Feed) => feed.name;
   protected readonly count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString());

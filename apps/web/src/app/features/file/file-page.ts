@@ -15,18 +15,19 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
-import { type AssetItem, type CacheHeader, type Feed, Privilege, type UserMetadataValue } from '@stockroom/contracts';
+import { type AssetItem, type CacheHeader, Privilege, type UserMetadataValue } from '@stockroom/contracts';
 import { AuthStore } from '../../core/auth/auth-store';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatBytes, formatDate } from '../../shared/format';
 import { browseLink, contentUrl, parentOf, splitPath } from '../../shared/links';
-import { FeedsApi } from '../feeds/feeds-api';
+import { type FeedDetails, FeedsApi } from '../feeds/feeds-api';
 import { CacheHeaderEditor } from './cache-header-editor';
 import { CopyButton } from './copy-button';
 import { FileApi } from './file-api';
 import { FilePreview } from './file-preview';
+import { HistoryPanel } from './history-panel';
 import { MediaTypeEditor } from './media-type-editor';
 import { UserMetadataEditor } from './user-metadata-editor';
 
@@ -78,6 +79,7 @@ interface Crumb {
     UserMetadataEditor,
     CacheHeaderEditor,
     FilePreview,
+    HistoryPanel,
   ],
   templateUrl: './file-page.html',
   styleUrl: './file-page.scss',
@@ -99,7 +101,7 @@ export class FilePage {
 
   protected readonly item = signal<AssetItem | undefined>(undefined);
   protected readonly loadError = signal<string | undefined>(undefined);
-  protected readonly directory = signal<Feed | undefined>(undefined);
+  protected readonly directory = signal<FeedDetails | undefined>(undefined);
   protected readonly directoryError = signal<string | undefined>(undefined);
   protected readonly deleting = signal(false);
   protected readonly downloading = signal(false);
@@ -123,6 +125,9 @@ export class FilePage {
   protected readonly canDelete = computed(() => this.privileges()?.includes(Privilege.Delete) === true);
   /** `POST metadata/` needs Add (assets.service.ts updateMetadata). */
   protected readonly canEdit = computed(() => this.privileges()?.includes(Privilege.Add) === true);
+  /** Restoring a version replaces the current file: Overwrite. */
+  protected readonly canRestore = computed(() => this.privileges()?.includes(Privilege.Overwrite) === true);
+  protected readonly historyEnabled = computed(() => this.directory()?.fileHistory?.enabled);
   /** A plain link: offered unless we know the server would refuse it. */
   protected readonly canDownload = computed(() => this.privileges()?.includes(Privilege.Download) ?? true);
 
@@ -205,6 +210,14 @@ export class FilePage {
         this.downloading.set(false);
         this.snackBar.open(`Could not download ${this.fileName()}: ${errorMessage(e)}`, 'Dismiss');
       },
+    });
+  }
+
+  /** A version was restored: the details show the restored content (no "Loading…" in between). */
+  protected versionRestored(): void {
+    this.files.metadata(this.feed(), this.path()).subscribe({
+      next: (item) => this.item.set(item),
+      error: () => this.retry(),
     });
   }
 
