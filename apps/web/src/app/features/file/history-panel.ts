@@ -1,3 +1,4 @@
+import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, effect, inject, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -160,7 +161,11 @@ export class HistoryPanel {
       this.error.set(undefined);
       const request = this.api.versions(feed, path).subscribe({
         next: (versions) => this.versions.set(versions),
-        error: (e: unknown) => this.error.set(errorMessage(e)),
+        error: (e: unknown) => {
+          // A server without file history has no `versions/` operation: nothing kept, nothing to show.
+          if (e instanceof HttpErrorResponse && e.status === 404) this.versions.set([]);
+          else this.error.set(errorMessage(e));
+        },
       });
       onCleanup(() => request.unsubscribe());
     });
