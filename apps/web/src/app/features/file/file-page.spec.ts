@@ -19,6 +19,7 @@ import { requestedWithInterceptor } from '../../core/http/requested-with-interce
 import { feedAreaMatcher } from '../../shared/links';
 import { noMaterialAnimations } from '../../testing/material';
 import { ADMIN, ANONYMOUS_ME } from '../../testing/principals';
+import type { FileVersion } from './history-api';
 import { FilePage, OPEN_URL, curlExample } from './file-page';
 
 @Component({ template: '<p>folder</p>' })
@@ -70,6 +71,7 @@ const USER: CurrentPrincipal = {
 };
 
 const METADATA_URL = '/endpoints/installers/metadata/tools/win/setup.exe';
+const VERSIONS_URL = '/endpoints/installers/versions/tools/win/setup.exe';
 /** What the server signs: on its content origin when it has one (another host name). */
 const SIGNED = `http://content.example/endpoints/installers/content/tools/win/setup.exe?expires=1&version=${SHA1}&signature=s`;
 
@@ -121,6 +123,7 @@ describe('FilePage', () => {
       item?: AssetItem;
       privileges?: Privilege[];
       principal?: CurrentPrincipal;
+      versions?: FileVersion[];
     } = {},
   ): Promise<void> {
     await signInAs(options.principal ?? ADMIN);
@@ -128,6 +131,9 @@ describe('FilePage', () => {
     await harness.navigateByUrl(options.url ?? '/feeds/installers/files/tools/win/setup.exe');
     backend.expectOne(METADATA_URL).flush(options.item ?? fileItem());
     backend.expectOne('/api/management/feeds/get/installers').flush(directory(options.privileges ?? ALL));
+    await settle();
+    // The History panel asks once the file is shown.
+    for (const request of backend.match(VERSIONS_URL)) request.flush(options.versions ?? []);
     await settle();
     page = harness.routeNativeElement as HTMLElement;
     loader = TestbedHarnessEnvironment.loader(harness.fixture);
@@ -357,8 +363,17 @@ describe('FilePage', () => {
     backend.expectOne(METADATA_URL).flush(fileItem({ userMetadata: { owner: 'ops' } }));
     backend.expectOne('/api/management/feeds/get/installers').flush(directory());
     await settle();
+    backend.expectOne(VERSIONS_URL).flush([]);
+    await settle();
     page = harness.routeNativeElement as HTMLElement;
-    for (const id of ['delete-file', 'set-media-type', 'add-metadata', 'save-metadata', 'save-cache-header']) {
+    for (const id of [
+      'delete-file',
+      'set-media-type',
+      'add-metadata',
+      'save-metadata',
+      'save-cache-header',
+      'history-restore',
+    ]) {
       expect(page.querySelector(`[data-testid="${id}"]`)).toBeNull();
     }
     expect(page.querySelectorAll('[data-testid="metadata-row"]').length).toBe(1);
@@ -443,6 +458,108 @@ describe('FilePage', () => {
     answerSigning();
     await settle();
     expect(byTestId('preview-image').getAttribute('src')).toBe(SIGNED);
+  });
+});
+
+describe('FilePage history', () => {
+  let backend: HttpTestingController;
+  let harness: RouterTestingHarness;
+  let root: HarnessLoader;
+
+  const version = (n: number, extra: Partial<FileVersion> = {}): FileVersion => ({
+    version: n,
+    size: 1024 * n,
+    modified: '2025-01-01T00:00:00Z',
+    replacedAt: '2025-01-02T00:00:00Z',
+    replacedBy: 'jane',
+    deleted: false,
+    md5: null,
+    sha1: null,
+    sha256: null,
+    sha512: null,
+    type: 'application/octet-stream',
+    ...extra,
+  });
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([{ matcher: feedAreaMatcher('files'), component: FilePage }], withComponentInputBinding()),
+        provideHttpClient(withInterceptors([requestedWithInterceptor])),
+        provideHttpClientTesting(),
+        noMaterialAnimations,
+        { provide: OPEN_URL, useValue: () => undefined },
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => backend.verify());
+
+  async function settle(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve));
+    await harness.fixture.whenStable();
+  }
+
+  async function open(privileges: Privilege[], versions: FileVersion[]): Promise<HTMLElement> {
+    const refreshed = TestBed.inject(AuthStore).refresh();
+    backend.expectOne('/api/security/me').flush(USER);
+    await refreshed;
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/feeds/installers/files/tools/win/setup.exe');
+    backend.expectOne(METADATA_URL).flush(fileItem());
+    backend.expectOne('/api/management/feeds/get/installers').flush({
+      ...directory(privileges),
+      fileHistory: { enabled: true, keep: 10, keepDays: 0 },
+    });
+    await settle();
+    backend.expectOne(VERSIONS_URL).flush(versions);
+    await settle();
+    root = TestbedHarnessEnvironment.documentRootLoader(harness.fixture);
+    return harness.routeNativeElement as HTMLElement;
+  }
+
+  it('lists the versions newest first with who replaced them, a download link and Restore', async () => {
+    const page = await open(ALL, [version(2, { deleted: true }), version(1, { replacedBy: null })]);
+    const rows = Array.from(page.querySelectorAll<HTMLElement>('[data-testid=history-row]'));
+    expect(rows.map((r) => r.dataset['version'])).toEqual(['2', '1']);
+    expect(rows[0].textContent).toContain('deleted');
+    expect(rows[0].textContent).toContain('2.00 KiB');
+    expect(rows[0].textContent).toContain('jane');
+    expect(rows[1].textContent).toContain('—');
+    expect(rows[0].querySelector('[data-testid=history-download]')?.getAttribute('href')).toBe(
+      '/endpoints/installers/content/tools/win/setup.exe?version=2&download=true',
+    );
+    expect(page.querySelectorAll('[data-testid=history-restore]')).toHaveLength(2);
+  });
+
+  it('offers no Restore without Overwrite', async () => {
+    const page = await open([Privilege.View, Privilege.Download], [version(1)]);
+    expect(page.querySelectorAll('[data-testid=history-download]')).toHaveLength(1);
+    expect(page.querySelectorAll('[data-testid=history-restore]')).toHaveLength(0);
+  });
+
+  it('says when there is nothing kept', async () => {
+    const page = await open(ALL, []);
+    expect(page.querySelector('[data-testid=history-empty]')?.textContent).toContain('No earlier versions');
+  });
+
+  it('restores a version after a confirmation, then shows the new details and history', async () => {
+    const page = await open(ALL, [version(1)]);
+    page.querySelector<HTMLButtonElement>('[data-testid=history-restore]')?.click();
+    await settle();
+    const dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Restore version 1?');
+    await (await dialog.getHarness(MatButtonHarness.with({ text: 'Restore' }))).click();
+    await settle();
+    const restore = backend.expectOne('/endpoints/installers/restore/tools/win/setup.exe?version=1');
+    expect(restore.request.method).toBe('POST');
+    restore.flush('');
+    await settle();
+    backend.expectOne(METADATA_URL).flush(fileItem({ size: 1024 }));
+    backend.expectOne(VERSIONS_URL).flush([version(2), version(1)]);
+    await settle();
+    expect(page.querySelector('[data-testid=size]')?.textContent).toContain('1.00 KiB');
+    expect(page.querySelectorAll('[data-testid=history-row]')).toHaveLength(2);
   });
 });
 
