@@ -10,11 +10,12 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
 import { MatFormFieldHarness } from '@angular/material/form-field/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
 import { provideRouter, Router } from '@angular/router';
 import { type Feed, Privilege } from '@stockroom/contracts';
 import { AuthStore } from '../../core/auth/auth-store';
 import { noMaterialAnimations } from '../../testing/material';
-import { FeedSettings } from './feed-settings';
+import { FeedSettings, quotaBytesOf, quotaFields } from './feed-settings';
 
 @Component({ template: '' })
 class Blank {}
@@ -262,5 +263,83 @@ describe('FeedSettings', () => {
     expect(await (await nameInput()).isDisabled()).toBe(true);
     expect(await (await loader.getHarness(MatCheckboxHarness)).isDisabled()).toBe(true);
     expect(await loader.getAllHarnesses(MatButtonHarness)).toHaveLength(0);
+  });
+
+  async function signInAsAdministrator(): Promise<void> {
+    const signIn = TestBed.inject(AuthStore).refresh();
+    backend.expectOne('/api/security/me').flush({
+      authenticated: true,
+      userName: 'Admin',
+      displayName: 'Admin',
+      credential: 'session',
+      privileges: [Privilege.Administer],
+    });
+    await signIn;
+    await settle();
+  }
+
+  const input = (testId: string) => loader.getHarness(MatInputHarness.with({ selector: `[data-testid=${testId}]` }));
+  const select = (testId: string) => loader.getHarness(MatSelectHarness.with({ selector: `[data-testid=${testId}]` }));
+
+  it('sends the file history whole when it changed; policy and quota are shown but not changeable', async () => {
+    await open();
+    expect(await (await select('write-policy')).isDisabled()).toBe(true);
+    expect(await (await input('quota')).isDisabled()).toBe(true);
+    expect(element.textContent).toContain('Only administrators can change the write policy and the quota.');
+    await (await loader.getHarness(MatCheckboxHarness.with({ selector: '[data-testid=history-enabled]' }))).check();
+    await (await input('history-keep')).setValue('5');
+    await (await saveButton()).click();
+    const req = backend.expectOne('/api/management/feeds/update/installers');
+    expect(req.request.body).toEqual({
+      description: 'setup files',
+      active: true,
+      fileHistory: { enabled: true, keep: 5, keepDays: 0 },
+    });
+    req.flush({ ...feedOf(), fileHistory: { enabled: true, keep: 5, keepDays: 0 } });
+    await settle();
+    expect(await (await saveButton()).isDisabled()).toBe(true);
+  });
+
+  it('does not save a history count that is not a whole number', async () => {
+    await open();
+    await (await input('history-keep-days')).setValue('1.5');
+    await (await saveButton()).click();
+    await settle();
+    backend.expectNone((r) => r.url.startsWith('/api/management/feeds/update'));
+  });
+
+  it('lets an administrator set the write policy and a quota, and shows the use', async () => {
+    await open();
+    fixture.componentInstance.feed.set(feedOf({ quotaBytes: null, quotaUsedBytes: 1536 * 1024 ** 2 }));
+    await signInAsAdministrator();
+    expect(element.querySelector('[data-testid=quota-usage]')?.textContent).toContain('1.50 GiB used, no quota');
+    await (await select('write-policy')).open();
+    await (await select('write-policy')).clickOptions({ text: /^Create only/ });
+    await (await input('quota')).setValue('5');
+    await (await saveButton()).click();
+    const req = backend.expectOne('/api/management/feeds/update/installers');
+    expect(req.request.body).toEqual({
+      description: 'setup files',
+      active: true,
+      writePolicy: 'create-only',
+      quotaBytes: 5 * 1024 ** 3,
+    });
+    req.flush(feedOf({ writePolicy: 'create-only', quotaBytes: 5 * 1024 ** 3, quotaUsedBytes: 1536 * 1024 ** 2 }));
+    fixture.componentInstance.feed.set(
+      feedOf({ writePolicy: 'create-only', quotaBytes: 5 * 1024 ** 3, quotaUsedBytes: 1536 * 1024 ** 2 }),
+    );
+    await settle();
+    expect(element.querySelector('[data-testid=quota-usage]')?.textContent).toContain('1.50 GiB of 5.00 GiB used');
+  });
+});
+
+describe('quota fields', () => {
+  it('shows whole GiB as GiB, anything else as MiB, none as blank, and converts back', () => {
+    expect(quotaFields(null)).toEqual({ quota: null, quotaUnit: 'GiB' });
+    expect(quotaFields(5 * 1024 ** 3)).toEqual({ quota: 5, quotaUnit: 'GiB' });
+    expect(quotaFields(1536 * 1024 ** 2)).toEqual({ quota: 1536, quotaUnit: 'MiB' });
+    expect(quotaBytesOf(null, 'GiB')).toBeNull();
+    expect(quotaBytesOf(1.5, 'GiB')).toBe(1536 * 1024 ** 2);
+    expect(quotaBytesOf(200, 'MiB')).toBe(200 * 1024 ** 2);
   });
 });
