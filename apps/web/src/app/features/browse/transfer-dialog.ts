@@ -68,7 +68,7 @@ export function targetPath(folder: string, name: string): string {
     <form (submit)="$event.preventDefault(); submit()" data-testid="transfer-dialog" [attr.data-mode]="data.mode">
       <h2 mat-dialog-title>{{ title() }}</h2>
       <mat-dialog-content>
-        @if (showName()) {
+        @if (showName) {
           <mat-form-field class="wide">
             <mat-label>{{ data.mode === 'rename' ? 'New name' : 'Name at the target' }}</mat-label>
             <input
@@ -249,7 +249,8 @@ export class TransferDialog {
   protected readonly pickerError = signal<string | undefined>(undefined);
 
   protected readonly verb = computed(() => VERB[this.data.mode]);
-  protected readonly showName = computed(() => this.data.mode === 'rename' || this.pending().length === 1);
+  /** A name to give: on a rename, or when one item was chosen (several keep their names). */
+  protected readonly showName = this.data.mode === 'rename' || this.data.entries.length === 1;
   protected readonly directories = computed(() => {
     const names = [...(this.data.directories ?? [])];
     if (!names.some((n) => n.toLowerCase() === this.data.feed.toLowerCase())) names.unshift(this.data.feed);
@@ -265,7 +266,7 @@ export class TransferDialog {
     return `${this.verb()} ${what}`;
   });
   protected readonly nameProblem = computed(() => {
-    if (!this.showName()) return undefined;
+    if (!this.showName) return undefined;
     const name = this.name().trim();
     const original = this.pending()[0]?.name ?? '';
     if (this.data.mode === 'rename') {
@@ -332,7 +333,7 @@ export class TransferDialog {
     const left: Entry[] = [];
     let finished = 0;
     for (const entry of entries) {
-      const name = this.showName() ? this.name().trim() : entry.name;
+      const name = this.showName ? this.name().trim() : entry.name;
       try {
         await firstValueFrom(
           this.api.transfer(this.data.feed, kind, entry.path, {
