@@ -255,6 +255,113 @@ describe('BrowsePage', () => {
     expect(names()).toHaveLength(6);
   });
 
+  it('offers rename and move with Delete and Add, copy with Download and Add', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    expect(page.querySelectorAll('[data-testid=entry-menu]')).toHaveLength(6);
+    expect(testid('move-selected')).not.toBeNull();
+    expect(testid('copy-selected')).not.toBeNull();
+    expect(row('readme.txt').getAttribute('draggable')).toBe('true');
+  });
+
+  it('lets a user who may add and download copy, not move or delete', async () => {
+    await open('/feeds/installers/browse', { privileges: [Privilege.View, Privilege.Download, Privilege.Add] });
+    expect(page.querySelectorAll('[data-testid=entry-menu]')).toHaveLength(6);
+    expect(page.querySelectorAll('[data-testid=delete-entry]')).toHaveLength(0);
+    expect(testid('move-selected')).toBeNull();
+    expect(testid('copy-selected')).not.toBeNull();
+    expect(row('readme.txt').getAttribute('draggable')).toBeNull();
+  });
+
+  it('renames from the row menu with a move, then shows the folder again', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('readme.txt').querySelector<HTMLButtonElement>('[data-testid=entry-menu]')?.click();
+    await settle();
+    document.querySelector<HTMLButtonElement>('[data-testid=rename-entry]')?.click();
+    await settle();
+    const dialog = await confirmDialog();
+    expect(await dialog.getTitleText()).toBe('Rename “readme.txt”');
+    await (
+      await dialog.getHarness(MatInputHarness.with({ selector: '[data-testid=transfer-name]' }))
+    ).setValue('README.md');
+    await press(dialog, 'Rename');
+    const move = backend.expectOne('/endpoints/installers/move/readme.txt');
+    expect(move.request.body).toEqual({ to: 'README.md', overwrite: false });
+    move.flush({
+      kind: 'file',
+      directory: 'installers',
+      path: 'README.md',
+      items: 1,
+      files: 1,
+      bytesCopied: 0,
+      replaced: false,
+    });
+    await settle();
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend
+      .expectOne('/endpoints/installers/dir/')
+      .flush([
+        ...ROOT_ITEMS.filter((i) => i.name !== 'readme.txt'),
+        file('README.md', 2048, 'text/plain', '2024-04-01T10:00:00Z'),
+      ]);
+    await settle();
+    expect(names()).toContain('README.md');
+    expect(names()).not.toContain('readme.txt');
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe('Renamed.');
+  });
+
+  it('moves the selected rows dropped onto a folder row into it, and says what failed', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    await (await rowCheckbox('readme.txt')).check();
+    await (await rowCheckbox('logo.png')).check();
+    const data = new Map<string, string>();
+    const transfer = {
+      get types() {
+        return [...data.keys()];
+      },
+      setData: (type: string, value: string) => data.set(type, value),
+      getData: (type: string) => data.get(type) ?? '',
+      effectAllowed: 'all',
+      dropEffect: 'none',
+    };
+    const drag = (target: HTMLElement, type: string): Event => {
+      const event = new Event(type, { bubbles: true, cancelable: true });
+      Object.defineProperty(event, 'dataTransfer', { value: transfer });
+      target.dispatchEvent(event);
+      return event;
+    };
+    drag(row('readme.txt'), 'dragstart');
+    // Not onto a file, nor onto itself.
+    expect(drag(row('Setup-2.exe'), 'dragover').defaultPrevented).toBe(false);
+    expect(drag(row('docs'), 'dragover').defaultPrevented).toBe(true);
+    drag(row('docs'), 'drop');
+    const first = backend.expectOne('/endpoints/installers/move/logo.png');
+    expect(first.request.body).toEqual({ to: 'docs/logo.png', overwrite: false });
+    first.flush({
+      kind: 'file',
+      directory: 'installers',
+      path: 'docs/logo.png',
+      items: 1,
+      files: 1,
+      bytesCopied: 0,
+      replaced: false,
+    });
+    await settle();
+    backend
+      .expectOne('/endpoints/installers/move/readme.txt')
+      .flush('"docs/readme.txt" already exists: pass "overwrite": true to replace it.', {
+        status: 409,
+        statusText: 'Conflict',
+      });
+    await settle();
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend.expectOne('/endpoints/installers/dir/').flush(ROOT_ITEMS.filter((i) => i.name !== 'logo.png'));
+    await settle();
+    expect(names()).not.toContain('logo.png');
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Could not move “readme.txt”: "docs/readme.txt" already exists: pass "overwrite": true to replace it.',
+    );
+  });
+
   it('sorts by a column header (folders stay first), the second click reverses', async () => {
     await open('/feeds/installers/browse', { privileges: ALL });
     testid('sort-size')?.click();
