@@ -28,12 +28,13 @@ import { formatBytes } from '../../shared/format';
 import { browseLink, fileLink, manageLink, parentOf, splitPath } from '../../shared/links';
 import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries';
 import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
-import { FeedsApi } from '../feeds/feeds-api';
+import { type FeedDetails, FeedsApi } from '../feeds/feeds-api';
 import { BrowseApi, exportUrl } from './browse-api';
 import { BrowseListing, type MoveDrop, type TransferRequest } from './browse-listing';
 import { errorMessage } from '../../core/http/api-error';
 import { type Entry, describeEntries } from './entries';
 import { ImportDialog, type ImportDialogData } from './import-dialog';
+import { DeletedFiles } from './deleted-files';
 import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
 import { TransferDialog, type TransferDialogData, type TransferDialogResult, targetPath } from './transfer-dialog';
 
@@ -46,7 +47,7 @@ interface LoadFailure {
 }
 
 interface Loaded {
-  directory: Feed;
+  directory: FeedDetails;
   entries: Entry[];
   /** Set when the folder of the URL is missing or is a file. */
   failure?: LoadFailure;
@@ -89,7 +90,7 @@ export function deleteQuestion(entries: readonly Entry[]): ConfirmOptions {
  */
 @Component({
   selector: 'app-browse-page',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, ErrorBanner, BrowseListing],
+  imports: [RouterLink, MatButtonModule, MatProgressBarModule, ErrorBanner, BrowseListing, DeletedFiles],
   templateUrl: './browse-page.html',
   styleUrl: './browse-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -117,7 +118,7 @@ export class BrowsePage {
   protected readonly exportZip = computed(() => exportUrl(this.feed(), this.folder(), 'zip'));
   protected readonly exportTgz = computed(() => exportUrl(this.feed(), this.folder(), 'tgz'));
 
-  protected readonly directory = signal<Feed | undefined>(undefined);
+  protected readonly directory = signal<FeedDetails | undefined>(undefined);
   protected readonly entries = signal<Entry[] | undefined>(undefined);
   protected readonly loading = signal(false);
   protected readonly failure = signal<LoadFailure | undefined>(undefined);
@@ -137,6 +138,14 @@ export class BrowsePage {
   /** Copy: Download here and Add at the target. */
   protected readonly canCopy = computed(() => this.canDownload() && this.canAdd());
   protected readonly moving = signal(false);
+  /** The server keeps file history (its feed JSON has the setting): deleted files can be listed. */
+  protected readonly historyAvailable = computed(() => this.directory()?.fileHistory !== undefined);
+  /** Deleted files instead of the listing. */
+  protected readonly showDeleted = signal(false);
+  /** Restoring a deleted file: Add, and Overwrite (the server checks both). */
+  protected readonly canRestore = computed(
+    () => this.privileges().has(Privilege.Add) && this.privileges().has(Privilege.Overwrite),
+  );
   protected readonly emptyText = computed(() =>
     this.entries() === undefined
       ? 'Loading…'
