@@ -362,6 +362,63 @@ describe('BrowsePage', () => {
     );
   });
 
+  it('shows the deleted files of a folder where the server keeps history, and restores one', async () => {
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/feeds/installers/browse');
+    backend
+      .expectOne('/api/management/feeds/get/installers')
+      .flush({ ...feed(ALL), fileHistory: { enabled: true, keep: 10, keepDays: 0 } });
+    backend.expectOne('/endpoints/installers/dir/').flush(ROOT_ITEMS);
+    await settle();
+    page = harness.routeNativeElement as HTMLElement;
+    root = TestbedHarnessEnvironment.documentRootLoader(harness.fixture);
+    testid('toggle-deleted')?.click();
+    await settle();
+    backend.expectOne('/endpoints/installers/versions/?deleted=true').flush([
+      {
+        path: 'docs/old.txt',
+        version: 3,
+        size: 2048,
+        modified: '2024-01-01T00:00:00Z',
+        replacedAt: '2024-02-01T00:00:00Z',
+        replacedBy: 'jane',
+        deleted: true,
+        md5: null,
+        sha1: null,
+        sha256: null,
+        sha512: null,
+        type: 'text/plain',
+      },
+    ]);
+    await settle();
+    expect(testid('listing')).toBeNull();
+    const deleted = page.querySelector<HTMLElement>('[data-testid=deleted-row]');
+    expect(deleted?.textContent).toContain('docs/old.txt');
+    expect(deleted?.textContent).toContain('jane');
+    expect(deleted?.querySelector('a[download]')?.getAttribute('href')).toBe(
+      '/endpoints/installers/content/docs/old.txt?version=3&download=true',
+    );
+    testid('deleted-restore')?.click();
+    await settle();
+    await press(await confirmDialog(), 'Restore');
+    const restore = backend.expectOne('/endpoints/installers/restore/docs/old.txt?version=3');
+    expect(restore.request.method).toBe('POST');
+    restore.flush('');
+    await settle();
+    backend.expectOne('/endpoints/installers/versions/?deleted=true').flush([]);
+    backend.expectOne('/api/management/feeds/get/installers').flush(feed(ALL));
+    backend.expectOne('/endpoints/installers/dir/').flush(ROOT_ITEMS);
+    // The toggle goes with the history: a server without it shows the listing again.
+    await settle();
+    expect(testid('toggle-deleted')).toBeNull();
+    expect(testid('listing')).not.toBeNull();
+  });
+
+  it('offers no deleted files view where the server has no file history', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    expect(testid('toggle-deleted')).toBeNull();
+  });
+
   it('sorts by a column header (folders stay first), the second click reverses', async () => {
     await open('/feeds/installers/browse', { privileges: ALL });
     testid('sort-size')?.click();
