@@ -7,6 +7,7 @@ import { LoginDelays1795530000000 } from './1795530000000-LoginDelays';
 import { ServerSecrets1795531000000 } from './1795531000000-ServerSecrets';
 import { FeedInlineContent1796526315359 } from './1796526315359-FeedInlineContent';
 import { ItemChangeNotifications1796600000000 } from './1796600000000-ItemChangeNotifications';
+import { FileHistory1796700000000 } from './1796700000000-FileHistory';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ServerSecrets1795531000000,
   FeedInlineContent1796526315359,
   ItemChangeNotifications1796600000000,
+  FileHistory1796700000000,
 ];

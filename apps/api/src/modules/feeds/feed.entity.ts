@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheHeader, StorageSettings } from '@stockroom/contracts';
+import type { CacheHeader, FileHistorySettings, StorageSettings } from '@stockroom/contracts';
 
 /** An asset directory. Feeds share one namespace, unique case-insensitively. */
 @Entity('feeds')
@@ -39,6 +39,10 @@ export class FeedEntity {
    */
   @Column({ name: 'inline_content', type: 'boolean', default: false })
   inlineContent!: boolean;
+
+  /** [ext] File history settings; null = off. */
+  @Column({ name: 'file_history', type: 'jsonb', nullable: true })
+  fileHistory!: FileHistorySettings | null;
 
   /** The directory's default cache setting (null = `public`). */
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })

@@ -177,6 +177,7 @@ export enum AuditAction {
   AssetUploaded = 'asset.uploaded',
   AssetOverwritten = 'asset.overwritten',
   AssetDeleted = 'asset.deleted',
+  AssetRestored = 'asset.restored',
   FolderCreated = 'folder.created',
   MetadataUpdated = 'metadata.updated',
   ArchiveImported = 'archive.imported',

@@ -41,6 +41,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.StorageChanged]: 'Storage changed',
   [AuditAction.AssetUploaded]: 'File uploaded',
   [AuditAction.AssetOverwritten]: 'File overwritten',
+  [AuditAction.AssetRestored]: 'File version restored',
   [AuditAction.AssetDeleted]: 'File deleted',
   [AuditAction.FolderCreated]: 'Folder created',
   [AuditAction.MetadataUpdated]: 'Metadata changed',
