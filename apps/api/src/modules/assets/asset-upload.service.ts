@@ -21,6 +21,7 @@ import { FileHashes, HashingStream, SavedHashState } from './hashing';
 import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
 import { TransferMetrics } from '../observability/transfer-metrics';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 /** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
 export type UploadMode = 'upsert' | 'create' | 'overwrite';
@@ -73,6 +74,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly transfers: TransferMetrics,
+    private readonly history: FileHistoryService,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -113,7 +115,15 @@ export class AssetUploadService implements OnApplicationShutdown {
       throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     }
     const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
-      this.commitFile(manager, feed, await this.storageWrittenTo(manager, feed, descriptor), path, content, mode),
+      this.commitFile(
+        manager,
+        feed,
+        await this.storageWrittenTo(manager, feed, descriptor),
+        path,
+        content,
+        mode,
+        replacedBy(actor),
+      ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
   }
@@ -162,7 +172,8 @@ export class AssetUploadService implements OnApplicationShutdown {
 
   /**
    * Makes `content` the file at `path` inside the caller's transaction: creates missing parent
-   * folders, applies the mode's rules, and queues the replaced blob for deletion.
+   * folders, applies the mode's rules, and retires the replaced content (a version when the
+   * directory keeps file history, else its blob is queued for deletion). `by` names who replaced it.
    */
   async commitFile(
     manager: Tx,
@@ -171,6 +182,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
+    by: string | null,
   ): Promise<'created' | 'overwritten'> {
     const now = this.clock.now();
     let existing: AssetItemRow | null = null;
@@ -185,7 +197,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     await this.items.replaceFile(manager, existing.id, content, now);
-    if (existing.blob_key) await this.storage.enqueueDeletion(manager, storage, [existing.blob_key]);
+    await this.history.retire(manager, feed, storage, [existing], { by, deleted: false });
     return 'overwritten';
   }
 
@@ -401,7 +413,7 @@ export class AssetUploadService implements OnApplicationShutdown {
         };
         await this.multipart.delete(manager, upload.id);
         size = totalSize;
-        return this.commitFile(manager, feed, storage, path, content, 'upsert');
+        return this.commitFile(manager, feed, storage, path, content, 'upsert', replacedBy(actor));
       });
       this.storage.sweepSoon();
     } catch (e) {

@@ -14,6 +14,7 @@ import { EndpointsController } from './endpoints.controller';
 import { SignedUrlsController } from './signed-urls.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { NameTwinsReport } from './name-twins.service';
+import { FileHistoryService } from './file-history.service';
 
 @Module({
   imports: [AssetsDataModule, FeedsModule, StorageModule, AccessModule, AuditModule],
@@ -27,6 +28,7 @@ import { NameTwinsReport } from './name-twins.service';
     MultipartJanitorService,
     DownloadCounterService,
     NameTwinsReport,
+    FileHistoryService,
   ],
   // Every protocol (ProGet /endpoints, WebDAV, share links) calls the same services.
   exports: [
@@ -37,6 +39,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetArchiveService,
     MultipartJanitorService,
     DownloadCounterService,
+    FileHistoryService,
   ],
 })
 export class AssetsModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StorageSettings } from '@stockroom/contracts';
 import type { Tx } from '../../database/unit-of-work';
+import { AssetVersionsRepository } from './asset-versions.repository';
 import { AssetsRepository } from './assets.repository';
 import { MultipartRepository } from './multipart.repository';
 
@@ -37,6 +38,7 @@ export interface OpenUpload {
 export class FeedContentsService {
   constructor(
     private readonly items: AssetsRepository,
+    private readonly versions: AssetVersionsRepository,
     private readonly multipart: MultipartRepository,
   ) {}
 
@@ -58,9 +60,13 @@ export class FeedContentsService {
     return this.items.hasFiles(feedId);
   }
 
-  /** Every blob key of the directory's files, read in `tx` (after the caller locked the directory). */
-  blobKeys(tx: Tx, feedId: number): Promise<string[]> {
-    return this.items.blobKeysOfFeed(tx, feedId);
+  /**
+   * Every blob key of the directory's files and kept versions (file history), read in `tx` (after
+   * the caller locked the directory).
+   */
+  async blobKeys(tx: Tx, feedId: number): Promise<string[]> {
+    const keys = await this.items.blobKeysOfFeed(tx, feedId);
+    return [...new Set([...keys, ...(await this.versions.blobKeysOfFeed(tx, feedId))])];
   }
 
   /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */

@@ -1,4 +1,4 @@
-import type { Feed, Privilege, StorageKind } from '@stockroom/contracts';
+import { FILE_HISTORY_OFF, type Feed, type Privilege, type StorageKind } from '@stockroom/contracts';
 import type { FeedEntity } from './feed.entity';
 import type { FeedStats } from '../assets/feed-contents.service';
 
@@ -27,6 +27,7 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     retentionRulesEnabled: entity.retentionRulesEnabled,
     retentionDryRun: entity.retentionDryRun,
     inlineContent: entity.inlineContent,
+    fileHistory: entity.fileHistory ?? FILE_HISTORY_OFF,
   };
   if (!extras) return feed;
   return {

@@ -51,6 +51,7 @@ export class FeedsRepository {
       | 'retentionRulesEnabled'
       | 'retentionDryRun'
       | 'inlineContent'
+      | 'fileHistory'
     >,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
