@@ -27,9 +27,20 @@ import { parseEndpointsUrl } from './endpoints-url';
 import { AssetUploadService, MultipartPart, UploadMode } from './asset-upload.service';
 import { AssetsService } from './assets.service';
 import { parseMetadataUpdate } from './metadata-update';
+import { FileHistoryService } from './file-history.service';
+import { toFileVersion } from './asset-version.mapper';
 
 /** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
-export const ENDPOINT_OPERATIONS = ['content', 'dir', 'delete', 'metadata', 'export', 'import'] as const;
+export const ENDPOINT_OPERATIONS = [
+  'content',
+  'dir',
+  'delete',
+  'metadata',
+  'export',
+  'import',
+  'versions',
+  'restore',
+] as const;
 
 const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
 
@@ -75,6 +86,18 @@ function multipartPart(query: Query): MultipartPart {
 }
 
 /**
+ * [ext] `version=n` of file history: a positive integer (400 otherwise). Not on a signed URL, whose
+ * `version` is the SHA-1 of the content it was made for.
+ */
+function historyVersion(query: Query): number | undefined {
+  const raw = query.get('version');
+  if (raw === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1)
+    throw new AppError(ErrorCode.BadRequest, `Invalid version=${JSON.stringify(raw)}: expected a positive integer.`);
+  return Number(raw);
+}
+
+/**
  * The ProGet-compatible asset API, `/endpoints/{directory}/{operation}/{path}` (spec §2). The path
  * is taken from the raw URL so that percent-decoding happens exactly once, per segment.
  */
@@ -89,6 +112,7 @@ export class EndpointsController {
     private readonly uploads: AssetUploadService,
     private readonly downloads: AssetDownloadService,
     private readonly archives: AssetArchiveService,
+    private readonly history: FileHistoryService,
   ) {}
 
   @All(['*rest'])
@@ -171,6 +195,21 @@ export class EndpointsController {
         });
         return;
       }
+      case 'versions': {
+        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+        const rows = await this.history.list(actor, target, query.bool('deleted'));
+        compressAnswer(req, res);
+        res.status(200).json(rows.map((row) => toFileVersion(row, query.bool('deleted'))));
+        return;
+      }
+      case 'restore': {
+        if (method !== 'POST') throw methodNotAllowed('POST');
+        const version = historyVersion(query);
+        if (version === undefined)
+          throw new AppError(ErrorCode.BadRequest, 'Missing "version": name the version to restore (version=n).');
+        res.status(200).json(await this.history.restore(actor, target, version));
+        return;
+      }
       case 'import': {
         if (method !== 'POST' && method !== 'PUT') throw methodNotAllowed('POST');
         const result = await this.archives.import(actor, target, {
@@ -203,11 +242,18 @@ export class EndpointsController {
         res.status(200).json(status);
         return;
       }
-      const object = await this.downloads.resolve(actor, target, {
-        head: method === 'HEAD',
-        attachment: query.bool('download'),
-        version: actor.signedUrl?.version,
-      });
+      const version = actor.signedUrl ? undefined : historyVersion(query);
+      const object =
+        version !== undefined
+          ? await this.downloads.resolveVersion(actor, target, version, {
+              head: method === 'HEAD',
+              attachment: query.bool('download'),
+            })
+          : await this.downloads.resolve(actor, target, {
+              head: method === 'HEAD',
+              attachment: query.bool('download'),
+              version: actor.signedUrl?.version,
+            });
       await sendStoredObject(req, res, object);
       return;
     }
