@@ -51,8 +51,8 @@ export class FeedsRepository {
       | 'retentionRulesEnabled'
       | 'retentionDryRun'
       | 'inlineContent'
-      | 'fileHistory'
-    >,
+    > &
+      Partial<Pick<FeedEntity, 'fileHistory'>>,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
       .createQueryBuilder()
