@@ -90,6 +90,7 @@ describe('feed management API: console fields', () => {
       retentionRulesEnabled: false,
       retentionDryRun: false,
       inlineContent: false,
+      fileHistory: { enabled: false, keep: 10, keepDays: 0 },
       privileges: ALL,
       storageType: 'disk',
     });

@@ -30,6 +30,7 @@ describe('feed management API (spec §7)', () => {
       retentionRulesEnabled: false,
       retentionDryRun: false,
       inlineContent: false,
+      fileHistory: { enabled: false, keep: 10, keepDays: 0 },
       // [ext] for the console (feed-console-fields.e2e-spec.ts)
       privileges: expect.any(Array),
       storageType: 'disk',
