@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { FileHistoryService } from '../../src/modules/assets/file-history.service';
 import { StorageService } from '../../src/modules/storage/storage.service';
-import { createFeed, endpoint, hashesOf } from '../support/fixtures';
+import { createFeed, endpoint, hashesOf, zipOf } from '../support/fixtures';
 import { basicAuth, startTestApp, TestApp } from '../support/test-app';
 
 const PASSWORD = 'history-test-password';
@@ -75,8 +77,11 @@ describe('file history', () => {
 
   it('is off by default, shown by feeds/get and list, replaced whole by an update, and validated', async () => {
     const get = async () =>
-      (await (await fetch(`${t.url}/api/management/feeds/get/hist`, { headers: { Authorization: t.adminAuth } })).json())
-        .fileHistory;
+      (
+        await (
+          await fetch(`${t.url}/api/management/feeds/get/hist`, { headers: { Authorization: t.adminAuth } })
+        ).json()
+      ).fileHistory;
     expect(await get()).toEqual({ enabled: false, keep: 10, keepDays: 0 });
     await setHistory('hist', { enabled: true, keep: 3, keepDays: 30 });
     expect(await get()).toEqual({ enabled: true, keep: 3, keepDays: 30 });
@@ -259,6 +264,53 @@ describe('file history', () => {
     await sweep();
     for (const c of contents) expect(await blobsHolding(c)).toEqual([]);
     expect(await blobsHolding(fifth)).toHaveLength(1);
+  });
+
+  it('keeps what a chunked upload and an archive import replace', async () => {
+    await put('multi.bin', 'before multipart');
+    const body = Buffer.from('after multipart');
+    const part = await ep(
+      `content/multi.bin?multipart=upload&id=mh1&index=0&offset=0&totalSize=${body.length}&partSize=${body.length}&totalParts=1`,
+      { method: 'POST', body },
+    );
+    expect(part.status).toBe(200);
+    expect((await ep('content/multi.bin?multipart=complete&id=mh1', { method: 'POST' })).status).toBe(200);
+    expect(await text(await ep('content/multi.bin'))).toBe('after multipart');
+    expect(await text(await ep('content/multi.bin?version=1'))).toBe('before multipart');
+
+    await put('imp/a.txt', 'before import');
+    const zip = await zipOf({ 'a.txt': 'after import', 'b.txt': 'new' });
+    const imported = await ep('import/imp?format=zip&overwrite=true', { method: 'POST', body: zip });
+    expect(imported.status).toBe(200);
+    expect(await text(await ep('content/imp/a.txt'))).toBe('after import');
+    expect(await versions('imp/a.txt')).toEqual([expect.objectContaining({ version: 1, replacedBy: 'Admin' })]);
+    expect(await text(await ep('content/imp/a.txt?version=1'))).toBe('before import');
+  });
+
+  it('drops versions older than keepDays in the periodic sweep, also with history switched off', async () => {
+    await createFeed(t, 'aged');
+    await setHistory('aged', { enabled: true, keep: 10, keepDays: 2 });
+    const e = endpoint(t, 'aged');
+    const old = randomBytes(3500);
+    const recent = randomBytes(3500);
+    await put('r.bin', old, e);
+    await put('r.bin', recent, e);
+    await put('r.bin', 'current', e);
+    await setHistory('aged', { enabled: false, keep: 10, keepDays: 2 });
+    const db = new Client({ connectionString: t.db.url });
+    await db.connect();
+    try {
+      // Version 1 was replaced three days ago.
+      await db.query(`UPDATE asset_versions SET replaced_at = now() - interval '3 days' WHERE version = 1
+        AND feed_id = (SELECT id FROM feeds WHERE name = 'aged')`);
+    } finally {
+      await db.end();
+    }
+    expect(await t.app.get(FileHistoryService).dropAged()).toBe(1);
+    await sweep();
+    expect((await versions('r.bin', e)).map((v) => v.version)).toEqual([2]);
+    expect(await blobsHolding(old)).toEqual([]);
+    expect(await blobsHolding(recent)).toHaveLength(1);
   });
 
   it('records nothing with history off; switching it off keeps the versions there are', async () => {
