@@ -279,7 +279,7 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
     privilege: Overwrite,
     summary: '[ext] Make a kept version the current file again (also for a deleted file)',
     description:
-      'The restored file shares the version\'s bytes (no copy) and gets its metadata and cache setting back; the ' +
+      "The restored file shares the version's bytes (no copy) and gets its metadata and cache setting back; the " +
       'file it replaces becomes a version when history is on. Needs Overwrite, and Add when nothing is at the path.',
     query: [{ name: 'version', type: 'integer', required: true, description: 'The version to restore.' }],
     responses: { 200: { description: 'Restored: `{"version": n}`' } },

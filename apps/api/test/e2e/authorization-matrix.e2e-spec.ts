@@ -124,10 +124,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       await must(admin('POST', '/api/management/feeds/create', { name: feed, feedType: 'asset' }), 200);
     }
     // File history on (for the versions/ and restore/ routes).
-    await must(
-      admin('POST', `/api/management/feeds/update/${FEED}`, { fileHistory: { enabled: true, keep: 5 } }),
-      200,
-    );
+    await must(admin('POST', `/api/management/feeds/update/${FEED}`, { fileHistory: { enabled: true, keep: 5 } }), 200);
     await must(admin('POST', '/api/security/roles', { name: 'View only', privileges: [View] }), 201);
     await must(
       admin('POST', '/api/security/roles', { name: 'Overwrite/Delete', privileges: [View, Overwrite, Delete] }),
