@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { FileHistoryService } from '../../src/modules/assets/file-history.service';
 import { StorageService } from '../../src/modules/storage/storage.service';
-import { createFeed, endpoint, hashesOf, zipOf } from '../support/fixtures';
+import { createFeed, endpoint, eventually, hashesOf, zipOf } from '../support/fixtures';
 import { basicAuth, startTestApp, TestApp } from '../support/test-app';
 
 const PASSWORD = 'history-test-password';
@@ -69,7 +69,8 @@ describe('file history', () => {
   const sweep = () => t.app.get(StorageService).sweep();
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Old copies of a storage move go at once (the move test below checks they are gone).
+    t = await startTestApp({ STOCKROOM_STORAGE_MOVE_GRACE_SECONDS: '0' });
     await createFeed(t, 'hist');
     ep = endpoint(t, 'hist');
   });
@@ -395,6 +396,30 @@ describe('file history', () => {
       await fetch(`${t.url}/api/security/audit?action=asset.restored`, { headers: { Authorization: t.adminAuth } })
     ).json();
     expect(JSON.stringify(audit)).toContain('priv.txt');
+  });
+
+  it('moves the kept versions with their directory to another storage', async () => {
+    await createFeed(t, 'moving');
+    await setHistory('moving', { enabled: true, keep: 5 });
+    const e = endpoint(t, 'moving');
+    const old = randomBytes(4500);
+    await put('m.bin', old, e);
+    await put('m.bin', 'current', e);
+    const started = await admin('/api/storage?feed=moving', {
+      id: 'disk',
+      properties: { Path: join(t.config.dataDir, 'elsewhere') },
+    });
+    expect(started.status).toBe(200);
+    const moveId = (await started.json()).move.id;
+    await eventually(async () => {
+      const moves = await (
+        await fetch(`${t.url}/api/storage/moves?feed=moving`, { headers: { Authorization: t.adminAuth } })
+      ).json();
+      return moves.find((m: { id: string; state: string }) => m.id === moveId)?.state === 'completed';
+    }, 20_000);
+    await sweep();
+    expect(await blobsHolding(old)).toEqual([]); // the old storage's copy went
+    expect(Buffer.from(await (await e('content/m.bin?version=1')).arrayBuffer())).toEqual(old);
   });
 
   it('drops every version with the directory', async () => {

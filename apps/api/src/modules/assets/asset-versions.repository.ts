@@ -182,6 +182,28 @@ export class AssetVersionsRepository {
     return new Set(rows.map((r) => r.blob_key));
   }
 
+  /** The directory's versions with an id above `afterId`, by id, at most `limit` (a storage move copies them). */
+  blobsAfter(
+    feedId: number,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; path: string; version: number; blob_key: string; sha256: string | null; size: string }[]> {
+    return this.dataSource.query(
+      `SELECT id, path, version, blob_key, sha256, size FROM asset_versions
+       WHERE feed_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [feedId, afterId, limit],
+    );
+  }
+
+  /** Whether version `id` still exists (not dropped) with blob `blobKey`. */
+  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_versions WHERE id = $1 AND blob_key = $2`, [
+      id,
+      blobKey,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Every blob key the directory's versions name. */
   async blobKeysOfFeed(tx: Tx, feedId: number): Promise<string[]> {
     const rows: { blob_key: string }[] = await tx.query(

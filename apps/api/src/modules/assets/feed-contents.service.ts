@@ -13,6 +13,9 @@ export interface FeedStats {
 
 export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
 
+/** Ids of kept versions in a storage move's cursor: offset past any file id (see filesToCopy). */
+const VERSION_IDS = 1n << 62n;
+
 /** A file whose blob a storage move copies. */
 export interface FileToCopy {
   id: string;
@@ -69,15 +72,41 @@ export class FeedContentsService {
     return [...new Set([...keys, ...(await this.versions.blobKeysOfFeed(tx, feedId))])];
   }
 
-  /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */
+  /**
+   * The next `limit` blobs (by id, after `afterId`) a move copies: the files', then the kept
+   * versions' (file history). The move's cursor is one bigint: a version's id is offset by
+   * VERSION_IDS, far above any file id, so the cursor says which phase it is in.
+   */
   async filesToCopy(feedId: number, afterId: string, limit: number): Promise<FileToCopy[]> {
-    const rows = await this.items.filesAfter(feedId, afterId, limit);
-    return rows.map((r) => ({ id: r.id, path: r.path, blobKey: r.blob_key, sha256: r.sha256, size: Number(r.size) }));
+    const after = BigInt(afterId);
+    if (after < VERSION_IDS) {
+      const rows = await this.items.filesAfter(feedId, afterId, limit);
+      if (rows.length > 0)
+        return rows.map((r) => ({
+          id: r.id,
+          path: r.path,
+          blobKey: r.blob_key,
+          sha256: r.sha256,
+          size: Number(r.size),
+        }));
+    }
+    const versionsAfter = after < VERSION_IDS ? 0n : after - VERSION_IDS;
+    const versions = await this.versions.blobsAfter(feedId, String(versionsAfter), limit);
+    return versions.map((v) => ({
+      id: String(VERSION_IDS + BigInt(v.id)),
+      path: `${v.path} (version ${v.version})`,
+      blobKey: v.blob_key,
+      sha256: v.sha256,
+      size: Number(v.size),
+    }));
   }
 
-  /** Whether the file still exists with that blob (neither deleted nor overwritten since). */
+  /** Whether the file (or kept version) still exists with that blob (neither deleted nor overwritten since). */
   stillHolds(file: Pick<FileToCopy, 'id' | 'blobKey'>): Promise<boolean> {
-    return this.items.holdsBlob(file.id, file.blobKey);
+    const id = BigInt(file.id);
+    return id >= VERSION_IDS
+      ? this.versions.holdsBlob(String(id - VERSION_IDS), file.blobKey)
+      : this.items.holdsBlob(file.id, file.blobKey);
   }
 
   /** The directory's unfinished chunked uploads, read in `tx`. */
