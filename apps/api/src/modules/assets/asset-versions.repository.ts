@@ -204,6 +204,11 @@ export class AssetVersionsRepository {
     return rows.length > 0;
   }
 
+  async hasAny(feedId: number): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_versions WHERE feed_id = $1 LIMIT 1`, [feedId]);
+    return rows.length > 0;
+  }
+
   /** Every blob key the directory's versions name. */
   async blobKeysOfFeed(tx: Tx, feedId: number): Promise<string[]> {
     const rows: { blob_key: string }[] = await tx.query(

@@ -59,8 +59,9 @@ export class FeedContentsService {
     return (await this.stats([feedId], tx)).get(feedId) ?? NO_FILES;
   }
 
-  hasFiles(feedId: number): Promise<boolean> {
-    return this.items.hasFiles(feedId);
+  /** Whether the directory holds blobs: files, or kept versions (file history). */
+  async hasFiles(feedId: number): Promise<boolean> {
+    return (await this.items.hasFiles(feedId)) || (await this.versions.hasAny(feedId));
   }
 
   /**
