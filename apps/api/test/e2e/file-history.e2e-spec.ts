@@ -245,6 +245,55 @@ describe('file history', () => {
     expect((await ep('restore/cfg.json?version=99', { method: 'POST' })).status).toBe(404);
   });
 
+  it("keeps a version's metadata and cache setting: served with it, and restored with it", async () => {
+    const meta = (path: string, body: unknown) =>
+      ep(`metadata/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+      });
+    await put('tagged.txt', 'v1');
+    expect(
+      (
+        await meta('tagged.txt', {
+          type: 'application/x-first',
+          userMetadata: { Owner: 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } },
+          cacheHeader: { type: 'TTL', value: 60 },
+        })
+      ).status,
+    ).toBe(200);
+    await put('tagged.txt', 'v2');
+    expect(
+      (
+        await meta('tagged.txt', {
+          type: 'text/plain',
+          userMetadataUpdateMode: 'replace',
+          userMetadata: { 'X-Build': { value: '43', includeInResponseHeader: true } },
+          cacheHeader: { type: 'NoCache' },
+        })
+      ).status,
+    ).toBe(200);
+    const old = await ep('content/tagged.txt?version=1');
+    expect(old.headers.get('x-build')).toBe('42');
+    expect(old.headers.get('content-type')).toBe('application/x-first');
+    expect(old.headers.get('cache-control')).toMatch(/max-age=60/);
+    expect(await text(old)).toBe('v1');
+    expect((await versions('tagged.txt'))[0].type).toBe('application/x-first');
+
+    expect((await ep('restore/tagged.txt?version=1', { method: 'POST' })).status).toBe(200);
+    const item = await (await ep('metadata/tagged.txt')).json();
+    expect(item).toMatchObject({
+      type: 'application/x-first',
+      userMetadata: { Owner: 'ops', 'X-Build': { value: '42', includeInResponseHeader: true } },
+      cacheHeader: { type: 'TTL', value: 60 },
+    });
+    const current = await ep('content/tagged.txt');
+    expect(current.headers.get('x-build')).toBe('42'); // the download cache saw the restore
+    expect(await text(current)).toBe('v1');
+    // The replaced current file became version 2, with its own metadata.
+    expect((await ep('content/tagged.txt?version=2')).headers.get('x-build')).toBe('43');
+  });
+
   it('drops versions beyond keep and reclaims their bytes; keep 0 keeps none', async () => {
     await createFeed(t, 'kept');
     await setHistory('kept', { enabled: true, keep: 2 });
