@@ -142,6 +142,18 @@ describe('file history', () => {
     expect((await ep('versions/app/nothing.bin')).status).toBe(404);
   });
 
+  it('numbers concurrent overwrites of one path without gaps or twins', async () => {
+    const bodies = Array.from({ length: 8 }, (_, i) => `concurrent ${i}`);
+    await put('race.txt', 'first');
+    await Promise.all(bodies.map((b) => put('race.txt', b)));
+    const list = await versions('race.txt');
+    expect(list.map((v) => v.version)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    // Every content but the current one is a version, exactly once.
+    const current = await text(await ep('content/race.txt'));
+    const kept = await Promise.all(list.map(async (v) => text(await ep(`content/race.txt?version=${v.version}`))));
+    expect([...kept, current].sort()).toEqual(['first', ...bodies].sort());
+  });
+
   it('serves an old version with the headers of a current file: bytes, Range, ETag and 304', async () => {
     const v1 = Buffer.from('first version of the notes');
     await put('notes.txt', v1);
