@@ -16,6 +16,7 @@ import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import type { TransferRequest } from './transfer-request';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 export type TransferKind = 'move' | 'copy';
 
@@ -70,6 +71,7 @@ export class AssetTransferService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly history: FileHistoryService,
   ) {}
 
   /** Moves (or renames) a file or folder. Needs Delete at the source, Add (+ Overwrite to replace) at the target. */
@@ -312,8 +314,9 @@ export class AssetTransferService {
       const atTarget = lockedTarget === undefined ? await lockTarget() : lockedTarget;
       if (atTarget) {
         await this.checkTarget(op.actor, toFeed, item, atTarget, to, op.overwrite);
-        const keys = await this.items.deleteSubtree(tx, toFeed.id, to.lower);
-        await this.storage.enqueueDeletion(tx, toStorage, keys);
+        const removed = await this.items.deleteSubtree(tx, toFeed.id, to.lower);
+        // The replaced file becomes a version where the target directory keeps file history.
+        await this.history.retire(tx, toFeed, toStorage, removed, { by: replacedBy(op.actor), deleted: false });
         replaced = true;
       }
     }
