@@ -1,5 +1,5 @@
 import type { AssetTransferResult, Feed } from '@stockroom/contracts';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytes, createFeed } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
@@ -263,7 +263,7 @@ describe('move and copy under directory policies', () => {
     expect(await content('inbox', 'c.bin')).toBe(404);
   });
 
-  it('a copy across storages past the quota is refused before a byte is streamed', async () => {
+  it('a copy across storages past the quota is refused on the figures, before a byte is read or written', async () => {
     await createFeed(t, 'far');
     await createFeed(t, 'near');
     const farRoot = join(t.workDir, 'far-store');
@@ -273,6 +273,15 @@ describe('move and copy under directory policies', () => {
     await upload('far', 'small.bin', bytes(10));
     await setPolicy('far', { quotaBytes: 1000 });
     const blobsBefore = (await blobsOnDisk(farRoot)).sort();
+    // The source's bytes gone behind the server's back: a copy that read them would fail with a 409
+    // (see move-copy.e2e-spec); refused on the figures first, it never gets that far.
+    const nearRoot = (JSON.parse((await api('GET', '/api/storage?feed=near')).text) as { properties: { Path: string } })
+      .properties.Path;
+    const blobs = (await readdir(nearRoot, { recursive: true, withFileTypes: true })).filter(
+      (e) => e.isFile() && !join(e.parentPath, e.name).slice(nearRoot.length).includes('/.'),
+    );
+    expect(blobs).toHaveLength(1);
+    await rm(join(blobs[0].parentPath, blobs[0].name));
 
     expectRefused(
       await copy('near', 'huge.bin', { to: 'huge.bin', toDirectory: 'far' }),
