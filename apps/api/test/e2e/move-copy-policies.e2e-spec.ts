@@ -263,6 +263,35 @@ describe('move and copy under directory policies', () => {
     expect(await content('inbox', 'c.bin')).toBe(404);
   });
 
+  it('concurrent copies and crossing moves: the quota holds exactly and nothing deadlocks', async () => {
+    await createFeed(t, 'pool');
+    await createFeed(t, 'east');
+    await createFeed(t, 'west');
+    await upload('pool', 'unit.bin', bytes(3000));
+    await setPolicy('east', { quotaBytes: 10_000 });
+    await setPolicy('west', { quotaBytes: 10_000 });
+
+    // Eight copies of 3000 bytes at once into 10,000: exactly three fit, the others are 413.
+    const copies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => copy('pool', 'unit.bin', { to: `c${i}.bin`, toDirectory: 'east' })),
+    );
+    const statuses = copies.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 201, 413, 413, 413, 413, 413]);
+    expect(await used('east')).toBe(9000);
+    expect((await listing('east')).length).toBe(3);
+
+    // Moves crossing between two directories (each locking both usage rows, in one order), each
+    // fitting in whatever order they commit (east at most 9000 + 900).
+    for (let i = 0; i < 3; i++) await upload('west', `w${i}.bin`, bytes(300));
+    const east = (await listing('east')).slice(0, 2);
+    const moves = await Promise.all([
+      ...east.map((name) => move('east', name, { to: name, toDirectory: 'west' })),
+      ...[0, 1, 2].map((i) => move('west', `w${i}.bin`, { to: `w${i}.bin`, toDirectory: 'east' })),
+    ]);
+    expect(moves.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect([await used('east'), await used('west')]).toEqual([3900, 6000]);
+  });
+
   it('a copy across storages past the quota is refused on the figures, before a byte is read or written', async () => {
     await createFeed(t, 'far');
     await createFeed(t, 'near');
