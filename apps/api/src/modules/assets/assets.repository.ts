@@ -675,6 +675,20 @@ export class AssetsRepository {
     );
   }
 
+  /**
+   * The bytes the files of a subtree (`lower` itself when it is a file) take, each counted in full as
+   * the quota counts them: what a copy or a move into another directory adds to the target's use.
+   */
+  async subtreeBytes(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [from, to] = subtreeBounds(lower);
+    const rows: { bytes: string }[] = await manager.query(
+      `SELECT coalesce(sum(size), 0) AS bytes FROM asset_items
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4)) AND kind = 'file'`,
+      [feedId, lower, from, to],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
   /** Whether any item of the directory is under `lower` (not counting `lower` itself). */
   async hasItemsBelow(manager: EntityManager, feedId: number, lower: string): Promise<boolean> {
     const [from, to] = subtreeBounds(lower);
