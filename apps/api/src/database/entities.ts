@@ -1,4 +1,6 @@
 import { AssetItemEntity } from '../modules/assets/asset-item.entity';
+import { AssetVersionCounterEntity } from '../modules/assets/asset-version-counter.entity';
+import { AssetVersionEntity } from '../modules/assets/asset-version.entity';
 import { MultipartPartEntity } from '../modules/assets/multipart-part.entity';
 import { MultipartUploadEntity } from '../modules/assets/multipart-upload.entity';
 import { AuditEventEntity } from '../modules/audit/audit-event.entity';
@@ -23,6 +25,8 @@ import { StorageMoveEntity } from '../modules/storage/storage-move.entity';
 export const ENTITIES = [
   FeedEntity,
   AssetItemEntity,
+  AssetVersionEntity,
+  AssetVersionCounterEntity,
   MultipartUploadEntity,
   MultipartPartEntity,
   BlobDeletionEntity,

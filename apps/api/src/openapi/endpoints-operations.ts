@@ -61,7 +61,12 @@ const multipartId: QueryParam = {
 /** [ext] A signed URL (`POST /api/signed-urls`) carries its own credential in the query. */
 const signedUrl: QueryParam[] = [
   { name: 'expires', description: '[ext] Signed URLs: when the signature expires.' },
-  { name: 'version', description: '[ext] Signed URLs: the version of the file it downloads.' },
+  {
+    name: 'version',
+    description:
+      '[ext] File history: the kept version `n` to serve (a positive integer; 400 otherwise, 404 when unknown). ' +
+      'On a signed URL: the SHA-1 of the content it downloads.',
+  },
   { name: 'signature', description: '[ext] Signed URLs: the signature (no other credential is read).' },
 ];
 const downloadHeaders = ['Content-Length', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Cache-Control'];
@@ -252,6 +257,36 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
     ],
     responses: { 200: { description: 'The headers of the archive', headers: ['Content-Disposition'] } },
     errors: { 400: 'A bad format.' },
+  },
+  ...(['get', 'head'] as const).map(
+    (method): EndpointRoute => ({
+      operation: 'versions',
+      method,
+      privilege: View,
+      summary: "[ext] A file's kept versions (file history), newest first",
+      description:
+        'Versions are numbered per path from 1 and never reused; the current file is not among them. ' +
+        'With `deleted=true` the path is a folder (empty: the root): the latest version of each deleted file ' +
+        'under it, each with its `path`.',
+      query: [bool('deleted', 'List the deleted files under the folder instead.')],
+      responses: { 200: { description: 'The versions, newest first', json: 'FileVersion', array: true } },
+      errors: { 404: 'The path has no versions and no file.' },
+    }),
+  ),
+  {
+    operation: 'restore',
+    method: 'post',
+    privilege: Overwrite,
+    summary: '[ext] Make a kept version the current file again (also for a deleted file)',
+    description:
+      "The restored file shares the version's bytes (no copy) and gets its metadata and cache setting back; the " +
+      'file it replaces becomes a version when history is on. Needs Overwrite, and Add when nothing is at the path.',
+    query: [{ name: 'version', type: 'integer', required: true, description: 'The version to restore.' }],
+    responses: { 200: { description: 'Restored: `{"version": n}`' } },
+    errors: {
+      400: 'A missing or bad `version`, or a folder at the path.',
+      409: "The version's content is no longer in storage (nothing changed).",
+    },
   },
   ...(['post', 'put'] as const).map(
     (method): EndpointRoute => ({

@@ -123,6 +123,8 @@ describe('authorization matrix: every route × every kind of caller', () => {
     for (const feed of [FEED, OTHER_FEED]) {
       await must(admin('POST', '/api/management/feeds/create', { name: feed, feedType: 'asset' }), 200);
     }
+    // File history on (for the versions/ and restore/ routes).
+    await must(admin('POST', `/api/management/feeds/update/${FEED}`, { fileHistory: { enabled: true, keep: 5 } }), 200);
     await must(admin('POST', '/api/security/roles', { name: 'View only', privileges: [View] }), 201);
     await must(
       admin('POST', '/api/security/roles', { name: 'Overwrite/Delete', privileges: [View, Overwrite, Delete] }),
@@ -447,6 +449,57 @@ describe('authorization matrix: every route × every kind of caller', () => {
           await upload(`cpo-${n}-target.txt`);
           const body = JSON.stringify({ to: `cpo-${n}-target.txt`, overwrite: true });
           return { method: 'POST', path: ep('copy', `cpo-${n}.txt`), body };
+        },
+      },
+      {
+        route: 'ALL /endpoints/*rest · versions',
+        what: "list a file's versions [ext]",
+        need: dir(View),
+        ok: 200,
+        request: async (n) => (
+          await upload(`ver-${n}.txt`),
+          await upload(`ver-${n}.txt`, 'v2'),
+          { method: 'GET', path: ep('versions', `ver-${n}.txt`) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · versions',
+        what: 'list the deleted files of a folder [ext]',
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: ep('versions', '?deleted=true') }),
+      },
+      {
+        route: 'ALL /endpoints/*rest · content',
+        what: 'download an old version [ext]',
+        need: dir(Download),
+        ok: 200,
+        request: async (n) => (
+          await upload(`dver-${n}.txt`),
+          await upload(`dver-${n}.txt`, 'v2'),
+          { method: 'GET', path: ep('content', `dver-${n}.txt?version=1`) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · restore',
+        what: 'restore a version over the current file [ext]',
+        need: dir(Overwrite),
+        ok: 200,
+        request: async (n) => (
+          await upload(`rver-${n}.txt`),
+          await upload(`rver-${n}.txt`, 'v2'),
+          { method: 'POST', path: ep('restore', `rver-${n}.txt?version=1`) }
+        ),
+      },
+      {
+        route: 'ALL /endpoints/*rest · restore',
+        what: 'restore a deleted file [ext]',
+        need: dir(Overwrite, Add),
+        ok: 200,
+        request: async (n) => {
+          await upload(`rdel-${n}.txt`);
+          await must(admin('DELETE', ep('content', `rdel-${n}.txt`)), 200);
+          return { method: 'POST', path: ep('restore', `rdel-${n}.txt?version=1`) };
         },
       },
       {

@@ -93,6 +93,7 @@ describe('feed management API: console fields', () => {
       writePolicy: 'allow',
       quotaBytes: null,
       quotaUsedBytes: 10, // what the counts said: the same files, counted by the quota's triggers
+      fileHistory: { enabled: false, keep: 10, keepDays: 0 },
       privileges: ALL,
       storageType: 'disk',
     });

@@ -34,6 +34,7 @@ describe('feed management API (spec §7)', () => {
       writePolicy: 'allow',
       quotaBytes: null,
       quotaUsedBytes: 0,
+      fileHistory: { enabled: false, keep: 10, keepDays: 0 },
       // [ext] for the console (feed-console-fields.e2e-spec.ts)
       privileges: expect.any(Array),
       storageType: 'disk',

@@ -9,6 +9,7 @@ import { FeedInlineContent1796526315359 } from './1796526315359-FeedInlineConten
 import { ItemChangeNotifications1796600000000 } from './1796600000000-ItemChangeNotifications';
 import { MovedItemNotifications1796650000000 } from './1796650000000-MovedItemNotifications';
 import { DirectoryPolicies1796700000000 } from './1796700000000-DirectoryPolicies';
+import { FileHistory1796750000000 } from './1796750000000-FileHistory';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ItemChangeNotifications1796600000000,
   MovedItemNotifications1796650000000,
   DirectoryPolicies1796700000000,
+  FileHistory1796750000000,
 ];

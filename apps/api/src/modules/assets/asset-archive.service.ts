@@ -34,6 +34,7 @@ import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { TransferMetrics } from '../observability/transfer-metrics';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 export interface ExportedArchive {
   mediaType: string;
@@ -109,6 +110,7 @@ export class AssetArchiveService {
     private readonly clock: Clock,
     private readonly transfers: TransferMetrics,
     private readonly policy: DirectoryPolicy,
+    private readonly history: FileHistoryService,
   ) {}
 
   async export(
@@ -347,7 +349,10 @@ export class AssetArchiveService {
           throw new AppError(ErrorCode.IsFolder, `"${committed.conflict.path}" is a folder.`);
         if (committed.conflict)
           throw new AppError(ErrorCode.AlreadyExists, `"${committed.conflict.path}" already exists.`);
-        await this.storage.enqueueDeletion(manager, storage, committed.replacedBlobs);
+        await this.history.retire(manager, feed, storage, committed.replaced, {
+          by: replacedBy(actor),
+          deleted: false,
+        });
         result.created = committed.created;
         result.overwritten = committed.overwritten;
       });

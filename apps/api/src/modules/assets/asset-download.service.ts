@@ -13,6 +13,7 @@ import { cacheControlOf } from './asset-item.mapper';
 import type { AssetTarget } from './asset-target';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { AssetsRepository, ItemPath } from './assets.repository';
+import { AssetVersionsRepository } from './asset-versions.repository';
 import { DownloadCounterService } from './download-counter.service';
 import { TransferMetrics } from '../observability/transfer-metrics';
 
@@ -66,6 +67,7 @@ export class AssetDownloadService {
     private readonly signedUrls: SignedUrlsService,
     private readonly transfers: TransferMetrics,
     private readonly cache: CoherentCache,
+    private readonly versions: AssetVersionsRepository,
   ) {}
 
   /** [ext] A signature for one file's current content; the caller needs Download, as for a GET. */
@@ -98,7 +100,7 @@ export class AssetDownloadService {
     const item = await this.lookUp(feed.id, path);
     if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
-    const { blobKey, sha1, mediaType } = item;
+    const { blobKey, sha1 } = item;
     if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
     if (opts.version !== undefined && opts.version.toLowerCase() !== sha1) {
       throw new AppError(
@@ -107,9 +109,52 @@ export class AssetDownloadService {
       );
     }
 
+    return this.toResponse(feed, { ...item, blobKey, sha1 }, opts.attachment, () => this.counter.record(item.id));
+  }
+
+  /**
+   * [ext] A kept version of a file (file history, `content/{p}?version=n`): answered with every
+   * header rule of a current file (same helper), from the version's own content, metadata and cache
+   * setting. Downloads of versions are not counted (the count is the current file's).
+   */
+  async resolveVersion(
+    actor: Principal,
+    target: AssetTarget,
+    version: number,
+    opts: { head: boolean; attachment: boolean },
+  ): Promise<StoredObjectResponse> {
+    const { feed, path } = target;
+    await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
+    if (path.segments.length === 0)
+      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
+    const row = await this.versions.find(feed.id, path.lower, version);
+    if (!row) throw new AppError(ErrorCode.NotFound, `"${path.path}" has no version ${version}.`);
+    const item = {
+      id: row.id,
+      kind: 'file' as const,
+      name: path.name,
+      size: Number(row.size),
+      sha1: row.sha1 ?? '',
+      blobKey: row.blob_key,
+      mediaType: row.media_type ?? 'application/octet-stream',
+      modifiedAt: new Date(row.modified_at),
+      headers: Object.freeze(allowedResponseHeaders(row.user_metadata)),
+      cacheControl: cacheControlOf(row.cache_header),
+    };
+    return this.toResponse(feed, item, opts.attachment, () => undefined);
+  }
+
+  /** What the download helper needs to answer for `item`, a file with content. */
+  private toResponse(
+    feed: FeedEntity,
+    item: DownloadItem & { blobKey: string; sha1: string },
+    attachment: boolean,
+    delivered: () => void,
+  ): StoredObjectResponse {
+    const { blobKey, sha1, mediaType } = item;
     const cacheControl = item.cacheControl ?? cacheControlOf(feed.cacheHeader) ?? 'public';
     const provider = this.storage.providerFor(feed);
-    const attachmentName = opts.attachment ? item.name : undefined;
+    const attachmentName = attachment ? item.name : undefined;
     const createUrl = provider.createDownloadUrl?.bind(provider);
     return {
       size: item.size,
@@ -128,7 +173,7 @@ export class AssetDownloadService {
           ? ({ contentDisposition }) =>
               createUrl(blobKey, { expiresInSeconds: DIRECT_URL_SECONDS, contentType: mediaType, contentDisposition })
           : undefined,
-      delivered: () => this.counter.record(item.id),
+      delivered,
     };
   }
 

@@ -8,14 +8,17 @@ import { Clock } from '../../common/clock';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AuditService } from '../audit/audit.service';
+import { DirectoryPolicy, DirectoryUsage } from '../feeds/directory-policy.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { LockedStorage, StorageDescriptor, StorageService } from '../storage/storage.service';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetTarget, itemPath, requireNewNames } from './asset-target';
+import { replacedFile } from './asset-upload.service';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import type { TransferRequest } from './transfer-request';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 export type TransferKind = 'move' | 'copy';
 
@@ -57,6 +60,12 @@ function isUniqueViolation(e: unknown): boolean {
  * SHA-256) before the rows change; if anything fails, nothing changes and the new blobs go.
  * Either way the rows change in ONE transaction with one set-based statement, however many files
  * a folder holds.
+ *
+ * Directory policies (issue 17 §3) apply to both ends, checked before any byte moves and again under
+ * lock as committed: a move deletes at the source and creates (or replaces) at the target — a rename
+ * within one directory is both there — and a copy only creates or replaces at the target; a refusal
+ * refuses the whole operation. A copy, or a move into another directory, adds the subtree's bytes in
+ * full to the target's use (blobs shared or not); a move within one directory changes no use.
  */
 @Injectable()
 export class AssetTransferService {
@@ -70,6 +79,8 @@ export class AssetTransferService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly history: FileHistoryService,
+    private readonly policy: DirectoryPolicy,
   ) {}
 
   /** Moves (or renames) a file or folder. Needs Delete at the source, Add (+ Overwrite to replace) at the target. */
@@ -111,6 +122,16 @@ export class AssetTransferService {
     requireNewNames(to, new Set(existing.map((r) => r.path_lower).filter((l) => !(caseRename && l === to.lower))));
     const atTarget = caseRename ? undefined : existing.find((r) => r.path_lower === to.lower);
     if (atTarget) await this.checkTarget(actor, toFeed, item, atTarget, to, request.overwrite);
+    // The policies and the quota, before any byte goes across (the commit checks them again as committed).
+    this.checkPolicies(kind, actor, from, toFeed, item, atTarget);
+    if (this.grows(kind, from, toFeed) && toFeed.quotaBytes !== null) {
+      this.policy.assertFits(
+        toFeed,
+        await this.policy.usage(toFeed.id),
+        await this.items.subtreeBytes(from.id, item.path_lower),
+        Number(atTarget?.size ?? 0),
+      );
+    }
 
     // Within one storage the rows keep or share their blobs; otherwise the bytes go across first.
     const planned = this.sameStorage(from, toFeed);
@@ -161,6 +182,29 @@ export class AssetTransferService {
       },
     });
     return result;
+  }
+
+  /**
+   * The write policies of both ends (`from` and `toFeed` with their policy as read or as committed):
+   * a move deletes at the source — even a fresh 0-byte placeholder: the placeholder rule lets its
+   * writer replace it once, never take the path away, as DELETE cannot either — and the target gets
+   * a new path or, with `overwrite`, a replaced file (the placeholder rule applies to that one).
+   */
+  private checkPolicies(
+    kind: TransferKind,
+    actor: Principal,
+    from: FeedEntity,
+    toFeed: FeedEntity,
+    item: Pick<AssetItemRow, 'path'>,
+    atTarget: AssetItemRow | null | undefined,
+  ): void {
+    if (kind === 'move') this.policy.assertCanWrite(actor, from, { deletes: { count: 1, path: item.path } });
+    this.policy.assertCanWrite(actor, toFeed, atTarget ? { replaces: [replacedFile(atTarget)] } : { creates: true });
+  }
+
+  /** Whether the transfer adds to the target's use: a copy, or a move into another directory. */
+  private grows(kind: TransferKind, from: FeedEntity, toFeed: FeedEntity): boolean {
+    return kind === 'copy' || from.id !== toFeed.id;
   }
 
   /** Whether both directories keep their blobs in one place (and neither is moving its files). */
@@ -282,6 +326,15 @@ export class AssetTransferService {
         { retryAfterSeconds: 1 },
       );
     }
+    // The usage rows, in id order, before any item row (see DirectoryPolicy.lockUsage): writes to
+    // these directories wait for this one from here, and the policies and quota are as committed (a
+    // change to them waits too: the directories' rows are share-locked above).
+    const usage = new Map<number, DirectoryUsage>();
+    for (const id of locked.keys()) usage.set(id, await this.policy.lockUsage(tx, id));
+    const fromUsage = usage.get(from.id) as DirectoryUsage;
+    const toUsage = usage.get(toFeed.id) as DirectoryUsage;
+    const fromNow = { ...from, writePolicy: fromUsage.writePolicy, quotaBytes: fromUsage.quotaBytes };
+    const toNow = { ...toFeed, writePolicy: toUsage.writePolicy, quotaBytes: toUsage.quotaBytes };
 
     // The source, locked: of two moves of one folder the second waits here, then finds it gone.
     // Source and target rows are locked in one order (directory, path) by every transfer, so that two
@@ -305,17 +358,27 @@ export class AssetTransferService {
       newKeys = { ids: op.copied.map((c) => c.id), keys: op.copied.map((c) => c.newKey) };
     }
 
+    const atTarget = op.caseRename ? null : lockedTarget === undefined ? await lockTarget() : lockedTarget;
+    if (atTarget) await this.checkTarget(op.actor, toFeed, item, atTarget, to, op.overwrite);
+    this.checkPolicies(kind, op.actor, fromNow, toNow, item, atTarget);
+    if (this.grows(kind, from, toFeed) && toUsage.quotaBytes !== null) {
+      // Exact: every writer of these directories waits for the usage locks taken above.
+      const bytes = await this.items.subtreeBytes(from.id, item.path_lower, tx);
+      const replacedBytes = Number(atTarget?.size ?? 0);
+      this.policy.assertFits(toNow, toUsage, bytes, replacedBytes);
+      // What the use will be: this worker's next checks before an upload's body start from it.
+      this.policy.noteUsage(toFeed.id, { ...toUsage, usedBytes: toUsage.usedBytes + bytes - replacedBytes });
+      if (kind === 'move') this.policy.noteUsage(from.id, { ...fromUsage, usedBytes: fromUsage.usedBytes - bytes });
+    }
+
     const inTheWay = await this.items.ensureFolders(tx, toFeed.id, to.segments.slice(0, -1), now);
     if (inTheWay) throw conflict(`Cannot put anything at "${to.path}": "${inTheWay}" is a file.`);
     let replaced = false;
-    if (!op.caseRename) {
-      const atTarget = lockedTarget === undefined ? await lockTarget() : lockedTarget;
-      if (atTarget) {
-        await this.checkTarget(op.actor, toFeed, item, atTarget, to, op.overwrite);
-        const keys = await this.items.deleteSubtree(tx, toFeed.id, to.lower);
-        await this.storage.enqueueDeletion(tx, toStorage, keys);
-        replaced = true;
-      }
+    if (atTarget) {
+      const removed = await this.items.deleteSubtree(tx, toFeed.id, to.lower);
+      // The replaced file becomes a version where the target directory keeps file history.
+      await this.history.retire(tx, toFeed, toStorage, removed, { by: replacedBy(op.actor), deleted: false });
+      replaced = true;
     }
 
     const fromRef = { feedId: from.id, path: item.path, lower: item.path_lower };

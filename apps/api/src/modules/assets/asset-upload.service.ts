@@ -22,6 +22,7 @@ import { FileHashes, HashingStream, SavedHashState } from './hashing';
 import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
 import { TransferMetrics } from '../observability/transfer-metrics';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 /** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
 export type UploadMode = 'upsert' | 'create' | 'overwrite';
@@ -85,6 +86,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly transfers: TransferMetrics,
     private readonly policy: DirectoryPolicy,
+    private readonly history: FileHistoryService,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -140,6 +142,7 @@ export class AssetUploadService implements OnApplicationShutdown {
         path,
         content,
         mode,
+        replacedBy(actor),
       ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
@@ -193,7 +196,8 @@ export class AssetUploadService implements OnApplicationShutdown {
   /**
    * Makes `content` the file at `path` inside the caller's transaction: creates missing parent
    * folders, applies the mode's rules and the directory's policies (as committed: a policy or quota
-   * changed during the upload counts), and queues the replaced blob for deletion.
+   * changed during the upload counts), and retires the replaced content (a version when the directory
+   * keeps file history, else its blob is queued for deletion). `by` names who replaced it.
    */
   async commitFile(
     manager: Tx,
@@ -203,12 +207,13 @@ export class AssetUploadService implements OnApplicationShutdown {
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
+    by: string | null,
   ): Promise<'created' | 'overwritten'> {
     // First, before any item row: concurrent writes to the directory take turns from here (see lockUsage).
     const usage = await this.policy.lockUsage(manager, feed.id);
     const current = { ...feed, writePolicy: usage.writePolicy };
     // The quota is checked by the triggers on asset_items, as the rows change.
-    const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode);
+    const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode, by);
     // What the use now is, under the lock: this worker's next checks before a body start from it.
     this.policy.noteUsage(feed.id, { ...usage, usedBytes: usage.usedBytes + content.size - replacedBytes });
     return outcome;
@@ -222,6 +227,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     path: ItemPath,
     content: NewFileContent,
     mode: UploadMode,
+    by: string | null,
   ): Promise<{ outcome: 'created' | 'overwritten'; replacedBytes: number }> {
     const now = this.clock.now();
     let existing: AssetItemRow | null = null;
@@ -242,7 +248,10 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
     await this.items.replaceFile(manager, existing.id, content, now);
-    if (existing.blob_key) await this.storage.enqueueDeletion(manager, storage, [existing.blob_key]);
+    // A placeholder filled by its writer (the empty-POST-then-body habit) leaves no version behind.
+    if (existing.placeholder_by !== null && Number(existing.size ?? 0) === 0)
+      await this.history.reclaim(manager, storage, existing.blob_key ? [existing.blob_key] : []);
+    else await this.history.retire(manager, feed, storage, [existing], { by, deleted: false });
     return { outcome: 'overwritten', replacedBytes: Number(existing.size ?? 0) };
   }
 
@@ -459,7 +468,7 @@ export class AssetUploadService implements OnApplicationShutdown {
         };
         await this.multipart.delete(manager, upload.id);
         size = totalSize;
-        return this.commitFile(manager, actor, feed, storage, path, content, 'upsert');
+        return this.commitFile(manager, actor, feed, storage, path, content, 'upsert', replacedBy(actor));
       });
       this.storage.sweepSoon();
     } catch (e) {

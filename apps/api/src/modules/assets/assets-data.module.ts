@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AssetVersionsRepository } from './asset-versions.repository';
 import { AssetsRepository } from './assets.repository';
 import { FeedContentsService } from './feed-contents.service';
 import { MultipartRepository } from './multipart.repository';
@@ -8,7 +9,7 @@ import { MultipartRepository } from './multipart.repository';
  * Imports no feature module: the feeds and storage modules use it, and AssetsModule builds on it.
  */
 @Module({
-  providers: [AssetsRepository, MultipartRepository, FeedContentsService],
-  exports: [AssetsRepository, MultipartRepository, FeedContentsService],
+  providers: [AssetsRepository, AssetVersionsRepository, MultipartRepository, FeedContentsService],
+  exports: [AssetsRepository, AssetVersionsRepository, MultipartRepository, FeedContentsService],
 })
 export class AssetsDataModule {}

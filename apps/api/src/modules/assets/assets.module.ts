@@ -15,6 +15,7 @@ import { EndpointsController } from './endpoints.controller';
 import { SignedUrlsController } from './signed-urls.controller';
 import { MultipartJanitorService } from './multipart-janitor.service';
 import { NameTwinsReport } from './name-twins.service';
+import { FileHistoryService } from './file-history.service';
 
 @Module({
   imports: [AssetsDataModule, FeedsModule, StorageModule, AccessModule, AuditModule],
@@ -29,6 +30,7 @@ import { NameTwinsReport } from './name-twins.service';
     MultipartJanitorService,
     DownloadCounterService,
     NameTwinsReport,
+    FileHistoryService,
   ],
   // Every protocol (ProGet /endpoints, WebDAV, share links) calls the same services.
   exports: [
@@ -40,6 +42,7 @@ import { NameTwinsReport } from './name-twins.service';
     AssetTransferService,
     MultipartJanitorService,
     DownloadCounterService,
+    FileHistoryService,
   ],
 })
 export class AssetsModule {}

@@ -51,6 +51,8 @@ export interface BulkCommitResult {
   created: number;
   overwritten: number;
   replacedBlobs: string[];
+  /** The replaced files' rows as they were (for file history). */
+  replaced: AssetItemRow[];
   conflict?: { path: string; kind: AssetKind };
 }
 
@@ -316,15 +318,15 @@ export class AssetsRepository {
     mode: 'create' | 'upsert',
     now: Date,
   ): Promise<BulkCommitResult> {
-    const result: BulkCommitResult = { created: 0, overwritten: 0, replacedBlobs: [] };
+    const result: BulkCommitResult = { created: 0, overwritten: 0, replacedBlobs: [], replaced: [] };
     const sorted = [...files].sort((a, b) => (a.path.lower < b.path.lower ? -1 : a.path.lower > b.path.lower ? 1 : 0));
     for (let from = 0; from < sorted.length; from += COMMIT_BATCH) {
       let batch = sorted.slice(from, from + COMMIT_BATCH);
       while (batch.length > 0) {
-        let existing: { id: string; path: string; path_lower: string; kind: AssetKind; blob_key: string | null }[] = [];
+        let existing: AssetItemRow[] = [];
         if (mode === 'upsert') {
           existing = await manager.query(
-            `SELECT id, path, path_lower, kind, blob_key FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)
+            `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)
              ORDER BY path_lower FOR UPDATE`,
             [feedId, batch.map((f) => f.path.lower)],
           );
@@ -348,6 +350,7 @@ export class AssetsRepository {
             );
             result.overwritten += replaced.length;
             for (const r of existing) if (r.blob_key) result.replacedBlobs.push(r.blob_key);
+            result.replaced.push(...existing);
           }
           batch = batch.filter((f) => !byLower.has(f.path.lower));
           if (batch.length === 0) break;
@@ -428,6 +431,42 @@ export class AssetsRepository {
     await this.changedRows(manager, rows);
   }
 
+  /**
+   * [ext] Makes a kept version's content the file's again (file history's restore): its content,
+   * metadata and cache setting; the creation time stays.
+   */
+  async restoreFile(
+    manager: EntityManager,
+    id: string,
+    content: NewFileContent,
+    extras: { userMetadata: Record<string, StoredUserMetadata> | null; cacheHeader: CacheHeader | null },
+    now: Date,
+  ): Promise<void> {
+    const [rows]: [ChangedRow[], number] = await manager.query(
+      `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
+         sha512 = $8, modified_at = $9, user_metadata = $10, cache_header = $11 WHERE id = $1
+       RETURNING feed_id, path_lower`,
+      [
+        id,
+        ...contentValues(content),
+        now,
+        extras.userMetadata ? JSON.stringify(extras.userMetadata) : null,
+        extras.cacheHeader ? JSON.stringify(extras.cacheHeader) : null,
+      ],
+    );
+    await this.changedRows(manager, rows);
+  }
+
+  /** Those of `keys` that a file names (read in `manager`'s transaction). */
+  async namedBlobs(manager: EntityManager, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows: { blob_key: string }[] = await manager.query(
+      `SELECT DISTINCT blob_key FROM asset_items WHERE blob_key = ANY($1::text[])`,
+      [keys],
+    );
+    return new Set(rows.map((r) => r.blob_key));
+  }
+
   async hasChildren(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const rows = await manager.query(`SELECT 1 FROM asset_items WHERE feed_id = $1 AND parent_lower = $2 LIMIT 1`, [
       feedId,
@@ -436,18 +475,18 @@ export class AssetsRepository {
     return rows.length > 0;
   }
 
-  /** Deletes an item and everything below it; returns the blob keys to reclaim. */
-  async deleteSubtree(manager: EntityManager, feedId: number, lower: string): Promise<string[]> {
+  /** Deletes an item and everything below it; returns the deleted rows (their blobs to reclaim or keep). */
+  async deleteSubtree(manager: EntityManager, feedId: number, lower: string): Promise<AssetItemRow[]> {
     const [from, to] = subtreeBounds(lower);
     // TypeORM answers a DELETE with [rows, count].
-    const [rows]: [{ blob_key: string | null }[], number] = await manager.query(
+    const [rows]: [AssetItemRow[], number] = await manager.query(
       `DELETE FROM asset_items WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
-       RETURNING blob_key`,
+       RETURNING ${ITEM_COLUMNS}`,
       [feedId, lower, from, to],
     );
     // The path covers everything below it: one scope, however many rows went.
     await this.changed(manager, feedId, [lower]);
-    return rows.flatMap((r) => (r.blob_key ? [r.blob_key] : []));
+    return rows;
   }
 
   async updateMetadata(
@@ -634,6 +673,20 @@ export class AssetsRepository {
         ORDER BY id ${lock}`,
       [feedId, lower, from, to],
     );
+  }
+
+  /**
+   * The bytes the files of a subtree (`lower` itself when it is a file) take, each counted in full as
+   * the quota counts them: what a copy or a move into another directory adds to the target's use.
+   */
+  async subtreeBytes(feedId: number, lower: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [from, to] = subtreeBounds(lower);
+    const rows: { bytes: string }[] = await manager.query(
+      `SELECT coalesce(sum(size), 0) AS bytes FROM asset_items
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4)) AND kind = 'file'`,
+      [feedId, lower, from, to],
+    );
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   /** Whether any item of the directory is under `lower` (not counting `lower` itself). */

@@ -22,6 +22,7 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import type { MetadataUpdate } from './metadata-update';
+import { FileHistoryService, replacedBy } from './file-history.service';
 
 /** The per-file cap on response headers, over the metadata as it will be stored. */
 function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>): void {
@@ -59,6 +60,7 @@ export class AssetsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly policy: DirectoryPolicy,
+    private readonly history: FileHistoryService,
   ) {}
 
   /**
@@ -143,9 +145,13 @@ export class AssetsService {
           );
         }
       }
-      const keys = await this.items.deleteSubtree(manager, feed.id, path.lower);
-      await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), keys);
-      return { kind: item.kind, files: keys.length };
+      const rows = await this.items.deleteSubtree(manager, feed.id, path.lower);
+      // With file history, the deleted files' content stays as versions marked deleted.
+      await this.history.retire(manager, feed, await this.feeds.lockStorage(manager, feed.id), rows, {
+        by: replacedBy(actor),
+        deleted: true,
+      });
+      return { kind: item.kind, files: rows.filter((r) => r.kind === 'file' && r.blob_key).length };
     });
     this.storage.sweepSoon();
     if (deleted)
@@ -205,7 +211,9 @@ export class AssetsService {
       else doomed.push(e.itemId);
     }
     const { blobKeys, parents } = await this.items.deleteFiles(manager, feed.id, doomed);
-    await this.storage.enqueueDeletion(manager, await this.feeds.lockStorage(manager, feed.id), blobKeys);
+    // Not through file history (retention rules apply to current files only), but a blob a kept
+    // version still names (a restored file shares it) stays.
+    await this.history.reclaim(manager, await this.feeds.lockStorage(manager, feed.id), blobKeys);
     const foldersRemoved = await this.items.removeEmptyFolders(manager, feed.id, parents);
     return { skipped, foldersRemoved };
   }

@@ -94,7 +94,8 @@ export class DownloadFastPath {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = req.url as string;
     const { feedName, operation, segments, query } = parseEndpointsUrl(url);
-    if (operation !== 'content' || query.has('multipart')) return false;
+    // A file history version (`?version=n`) is Express's: it answers every such request the same way.
+    if (operation !== 'content' || query.has('multipart') || query.has('version')) return false;
     const presented = credentialsAt(req, url, requestAddress(req, this.config.trustProxy));
     const { kind } = presented.credential;
     if (kind === 'session' || kind === 'signed-url') return false;

@@ -29,6 +29,8 @@ import { AssetsService } from './assets.service';
 import { AssetTransferService } from './asset-transfer.service';
 import { parseMetadataUpdate } from './metadata-update';
 import { parseTransferRequest } from './transfer-request';
+import { FileHistoryService } from './file-history.service';
+import { toFileVersion } from './asset-version.mapper';
 
 /** The operations under `/endpoints/{directory}/` (spec §2); the authorization matrix covers each. */
 export const ENDPOINT_OPERATIONS = [
@@ -40,6 +42,8 @@ export const ENDPOINT_OPERATIONS = [
   'import',
   'move',
   'copy',
+  'versions',
+  'restore',
 ] as const;
 
 const UPLOAD_MODES: Record<string, UploadMode> = { POST: 'upsert', PUT: 'create', PATCH: 'overwrite' };
@@ -86,6 +90,18 @@ function multipartPart(query: Query): MultipartPart {
 }
 
 /**
+ * [ext] `version=n` of file history: a positive integer (400 otherwise). Not on a signed URL, whose
+ * `version` is the SHA-1 of the content it was made for.
+ */
+function historyVersion(query: Query): number | undefined {
+  const raw = query.get('version');
+  if (raw === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1)
+    throw new AppError(ErrorCode.BadRequest, `Invalid version=${JSON.stringify(raw)}: expected a positive integer.`);
+  return Number(raw);
+}
+
+/**
  * The ProGet-compatible asset API, `/endpoints/{directory}/{operation}/{path}` (spec §2). The path
  * is taken from the raw URL so that percent-decoding happens exactly once, per segment.
  */
@@ -101,6 +117,7 @@ export class EndpointsController {
     private readonly downloads: AssetDownloadService,
     private readonly archives: AssetArchiveService,
     private readonly transfers: AssetTransferService,
+    private readonly history: FileHistoryService,
   ) {}
 
   @All(['*rest'])
@@ -183,6 +200,21 @@ export class EndpointsController {
         });
         return;
       }
+      case 'versions': {
+        if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+        const rows = await this.history.list(actor, target, query.bool('deleted'));
+        compressAnswer(req, res);
+        res.status(200).json(rows.map((row) => toFileVersion(row, query.bool('deleted'))));
+        return;
+      }
+      case 'restore': {
+        if (method !== 'POST') throw methodNotAllowed('POST');
+        const version = historyVersion(query);
+        if (version === undefined)
+          throw new AppError(ErrorCode.BadRequest, 'Missing "version": name the version to restore (version=n).');
+        res.status(200).json(await this.history.restore(actor, target, version));
+        return;
+      }
       case 'import': {
         if (method !== 'POST' && method !== 'PUT') throw methodNotAllowed('POST');
         const result = await this.archives.import(actor, target, {
@@ -227,11 +259,18 @@ export class EndpointsController {
         res.status(200).json(status);
         return;
       }
-      const object = await this.downloads.resolve(actor, target, {
-        head: method === 'HEAD',
-        attachment: query.bool('download'),
-        version: actor.signedUrl?.version,
-      });
+      const version = actor.signedUrl ? undefined : historyVersion(query);
+      const object =
+        version !== undefined
+          ? await this.downloads.resolveVersion(actor, target, version, {
+              head: method === 'HEAD',
+              attachment: query.bool('download'),
+            })
+          : await this.downloads.resolve(actor, target, {
+              head: method === 'HEAD',
+              attachment: query.bool('download'),
+              version: actor.signedUrl?.version,
+            });
       await sendStoredObject(req, res, object);
       return;
     }

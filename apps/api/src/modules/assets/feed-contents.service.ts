@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StorageSettings } from '@stockroom/contracts';
 import type { Tx } from '../../database/unit-of-work';
+import { AssetVersionsRepository } from './asset-versions.repository';
 import { AssetsRepository } from './assets.repository';
 import { MultipartRepository } from './multipart.repository';
 
@@ -11,6 +12,9 @@ export interface FeedStats {
 }
 
 export const NO_FILES: FeedStats = { fileCount: 0, totalBytes: 0 };
+
+/** Ids of kept versions in a storage move's cursor: offset past any file id (see filesToCopy). */
+const VERSION_IDS = 1n << 62n;
 
 /** A file whose blob a storage move copies. */
 export interface FileToCopy {
@@ -38,6 +42,7 @@ export interface OpenUpload {
 export class FeedContentsService {
   constructor(
     private readonly items: AssetsRepository,
+    private readonly versions: AssetVersionsRepository,
     private readonly multipart: MultipartRepository,
   ) {}
 
@@ -55,42 +60,72 @@ export class FeedContentsService {
     return (await this.stats([feedId], tx)).get(feedId) ?? NO_FILES;
   }
 
-  hasFiles(feedId: number): Promise<boolean> {
-    return this.items.hasFiles(feedId);
+  /** Whether the directory holds blobs: files, or kept versions (file history). */
+  async hasFiles(feedId: number): Promise<boolean> {
+    return (await this.items.hasFiles(feedId)) || (await this.versions.hasAny(feedId));
   }
 
-  /** Every blob key of the directory's files, read in `tx` (after the caller locked the directory). */
-  blobKeys(tx: Tx, feedId: number): Promise<string[]> {
-    return this.items.blobKeysOfFeed(tx, feedId);
+  /**
+   * Every blob key of the directory's files and kept versions (file history), read in `tx` (after
+   * the caller locked the directory).
+   */
+  async blobKeys(tx: Tx, feedId: number): Promise<string[]> {
+    const keys = await this.items.blobKeysOfFeed(tx, feedId);
+    return [...new Set([...keys, ...(await this.versions.blobKeysOfFeed(tx, feedId))])];
   }
 
-  /** The next `limit` files (by id, after `afterId`) whose blobs a move copies. */
+  /**
+   * The next `limit` blobs (by id, after `afterId`) a move copies: the files', then the kept
+   * versions' (file history). The move's cursor is one bigint: a version's id is offset by
+   * VERSION_IDS, far above any file id, so the cursor says which phase it is in.
+   */
   async filesToCopy(feedId: number, afterId: string, limit: number): Promise<FileToCopy[]> {
-    const rows = await this.items.filesAfter(feedId, afterId, limit);
-    return rows.map((r) => ({
+    const after = BigInt(afterId);
+    if (after < VERSION_IDS) {
+      const rows = await this.items.filesAfter(feedId, afterId, limit);
+      if (rows.length > 0)
+        return rows.map((r) => ({
+          feedId,
+          id: r.id,
+          path: r.path,
+          blobKey: r.blob_key,
+          sha256: r.sha256,
+          size: Number(r.size),
+        }));
+    }
+    const versionsAfter = after < VERSION_IDS ? 0n : after - VERSION_IDS;
+    const versions = await this.versions.blobsAfter(feedId, String(versionsAfter), limit);
+    return versions.map((v) => ({
       feedId,
-      id: r.id,
-      path: r.path,
-      blobKey: r.blob_key,
-      sha256: r.sha256,
-      size: Number(r.size),
+      id: String(VERSION_IDS + BigInt(v.id)),
+      path: `${v.path} (version ${v.version})`,
+      blobKey: v.blob_key,
+      sha256: v.sha256,
+      size: Number(v.size),
     }));
   }
 
   /**
-   * Whether the file still exists with that blob (neither deleted nor overwritten since), or another
-   * file of its directory names the blob (a copy shares it).
+   * Whether the file (or kept version) still exists with that blob (neither deleted nor overwritten
+   * since), or another file of its directory names the blob (a copy shares it).
    */
   stillHolds(file: Pick<FileToCopy, 'feedId' | 'id' | 'blobKey'>): Promise<boolean> {
-    return this.items.holdsBlob(file.feedId, file.id, file.blobKey);
+    const id = BigInt(file.id);
+    return id >= VERSION_IDS
+      ? this.versions.holdsBlob(String(id - VERSION_IDS), file.blobKey)
+      : this.items.holdsBlob(file.feedId, file.id, file.blobKey);
   }
 
-  /** The directories whose files name each of `keys` (blobs are shared by copies within one storage). */
+  /**
+   * The directories whose files or kept versions name each of `keys` (blobs are shared by copies
+   * within one storage, and by versions with the files restored from them).
+   */
   async blobHolders(keys: string[]): Promise<Map<string, number[]>> {
     const holders = new Map<string, number[]>();
-    for (const r of await this.items.blobHolders(keys)) {
+    const rows = [...(await this.items.blobHolders(keys)), ...(await this.versions.blobHolders(keys))];
+    for (const r of rows) {
       const list = holders.get(r.blob_key) ?? [];
-      list.push(r.feed_id);
+      if (!list.includes(r.feed_id)) list.push(r.feed_id);
       holders.set(r.blob_key, list);
     }
     return holders;

@@ -177,6 +177,7 @@ export class MultipartRepository {
     const rows: { key: string }[] = await this.dataSource.query(
       `SELECT k AS key FROM unnest($1::text[]) AS k
        WHERE NOT EXISTS (SELECT 1 FROM asset_items WHERE blob_key = k)
+         AND NOT EXISTS (SELECT 1 FROM asset_versions WHERE blob_key = k)
          AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE blob_key = k)`,
       [keys],
     );

@@ -158,6 +158,16 @@ export class DirectoryPolicy {
     return Math.max(0, usage.quotaBytes - usage.usedBytes + replacedBytes);
   }
 
+  /**
+   * For a write of known size whose request has no body left to spare (a move or copy): throws
+   * QuotaExceeded when `addBytes` more (net of `replacedBytes`) would take the directory past its
+   * quota in `usage` — a fresh reading before the work, or the one lockUsage returned in the commit.
+   */
+  assertFits(feed: Pick<FeedEntity, 'name'>, usage: DirectoryUsage, addBytes: number, replacedBytes = 0): void {
+    if (usage.quotaBytes !== null && usage.usedBytes - replacedBytes + addBytes > usage.quotaBytes)
+      throw overQuota(feed.name, usage, addBytes, false);
+  }
+
   /** Readings of the use by directory id, for assertRoomFor (a few hundred bytes per directory written). */
   private readonly recent = new Map<number, { usage: DirectoryUsage; at: number }>();
 

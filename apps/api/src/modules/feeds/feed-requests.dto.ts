@@ -1,7 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Allow, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { WRITE_POLICIES, type CreateFeedRequest, type UpdateFeedRequest, type WritePolicy } from '@stockroom/contracts';
+import {
+  WRITE_POLICIES,
+  type CreateFeedRequest,
+  type FileHistorySettings,
+  type UpdateFeedRequest,
+  type WritePolicy,
+} from '@stockroom/contracts';
+import { badRequest } from '../../common/errors/app-error';
 import { OptionalBoolean, OptionalString, RequiredString } from '../../common/http/body-fields';
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
 import { parseRetentionRules, type RetentionRule } from '../retention/rules/retention-rule';
@@ -43,6 +50,40 @@ function QuotaField(): PropertyDecorator {
   };
 }
 
+const HISTORY_FIELDS = ['enabled', 'keep', 'keepDays'];
+
+/**
+ * [ext] `fileHistory: {"enabled", "keep", "keepDays"}`, checked whole at the edge; a field left out
+ * takes its default (off, 10 versions, no age limit): an update replaces the whole object. Null is
+ * "not given", as for every optional field.
+ */
+export function parseFileHistory(raw: unknown): FileHistorySettings | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw badRequest('"fileHistory" must be an object: {"enabled": true, "keep": 10, "keepDays": 0}.');
+  const fields = raw as Record<string, unknown>;
+  for (const key of Object.keys(fields))
+    if (!HISTORY_FIELDS.includes(key))
+      throw badRequest(`"fileHistory.${key}" is an unknown field; use ${HISTORY_FIELDS.join(', ')}.`);
+  const integer = (name: 'keep' | 'keepDays', fallback: number): number => {
+    const value = fields[name] ?? fallback;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw badRequest(`"fileHistory.${name}" must be an integer ≥ 0.`);
+    return value;
+  };
+  const enabled = fields['enabled'] ?? false;
+  if (typeof enabled !== 'boolean') throw badRequest('"fileHistory.enabled" must be true or false.');
+  return { enabled, keep: integer('keep', 10), keepDays: integer('keepDays', 0) };
+}
+
+function FileHistory(): PropertyDecorator {
+  return (target, key) => {
+    ApiProperty({ required: false, nullable: true, ...schemaRef('FileHistorySettings') })(target, key);
+    Allow()(target, key);
+    Transform(({ obj }) => parseFileHistory((obj as Record<string, unknown>)[key as string]))(target, key);
+  };
+}
+
 /** `POST /api/management/feeds/create`: ProGet clients send a whole Feed; what we don't read is dropped. */
 @IgnoresUnknownFields()
 export class CreateFeedDto implements CreateFeedRequest {
@@ -75,6 +116,9 @@ export class CreateFeedDto implements CreateFeedRequest {
 
   @QuotaField()
   quotaBytes?: number | null;
+
+  @FileHistory()
+  fileHistory?: FileHistorySettings;
 }
 
 /** `POST /api/management/feeds/update/{name}`: a partial update; fields left out keep their value. */
@@ -109,4 +153,7 @@ export class UpdateFeedDto implements UpdateFeedRequest {
 
   @QuotaField()
   quotaBytes?: number | null;
+
+  @FileHistory()
+  fileHistory?: FileHistorySettings;
 }

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheHeader, StorageSettings, WritePolicy } from '@stockroom/contracts';
+import type { CacheHeader, FileHistorySettings, StorageSettings, WritePolicy } from '@stockroom/contracts';
 
 /** An asset directory. Feeds share one namespace, unique case-insensitively. */
 @Entity('feeds')
@@ -55,6 +55,9 @@ export class FeedEntity {
     transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
   })
   quotaBytes!: number | null;
+  /** [ext] File history settings; null = off. */
+  @Column({ name: 'file_history', type: 'jsonb', nullable: true })
+  fileHistory!: FileHistorySettings | null;
 
   /** The directory's default cache setting (null = `public`). */
   @Column({ name: 'cache_header', type: 'jsonb', nullable: true })

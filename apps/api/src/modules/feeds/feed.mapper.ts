@@ -1,4 +1,4 @@
-import type { Feed, Privilege, StorageKind } from '@stockroom/contracts';
+import { FILE_HISTORY_OFF, type Feed, type Privilege, type StorageKind } from '@stockroom/contracts';
 import type { FeedEntity } from './feed.entity';
 import type { FeedStats } from '../assets/feed-contents.service';
 
@@ -31,6 +31,7 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     inlineContent: entity.inlineContent,
     writePolicy: entity.writePolicy,
     quotaBytes: entity.quotaBytes,
+    fileHistory: entity.fileHistory ?? FILE_HISTORY_OFF,
   };
   if (!extras) return feed;
   return {

@@ -60,7 +60,8 @@ export class FeedsRepository {
       | 'inlineContent'
       | 'writePolicy'
       | 'quotaBytes'
-    >,
+    > &
+      Partial<Pick<FeedEntity, 'fileHistory'>>,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
       .createQueryBuilder()

@@ -153,6 +153,7 @@ export class FeedsService implements OnModuleInit {
       inlineContent: input.inlineContent ?? false, // create is Administer-only
       writePolicy: input.writePolicy ?? 'allow',
       quotaBytes: input.quotaBytes ?? null,
+      fileHistory: input.fileHistory ?? null,
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A directory named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
@@ -218,6 +219,8 @@ export class FeedsService implements OnModuleInit {
     if (input.retentionRules !== undefined) feed.retentionRules = input.retentionRules;
     feed.retentionRulesEnabled = input.retentionRulesEnabled ?? feed.retentionRulesEnabled;
     feed.retentionDryRun = input.retentionDryRun ?? feed.retentionDryRun;
+    // Replaced whole; switching it off keeps the existing versions until they age out.
+    if (input.fileHistory !== undefined) feed.fileHistory = input.fileHistory;
     const saved = await this.repository.save(feed);
     await this.audit.record(actor, AuditAction.FeedUpdated, {
       feed: saved.name,

@@ -9,6 +9,40 @@ export type WritePolicy = 'allow' | 'create-only' | 'read-only';
 
 export const WRITE_POLICIES: readonly WritePolicy[] = ['allow', 'create-only', 'read-only'];
 
+/**
+ * [ext] File history of a directory: overwritten or deleted files keep their previous content as
+ * numbered versions. `keep`: versions kept per path (0 keeps none); `keepDays`: versions older than
+ * that are dropped (0: no age limit). Off by default; an update replaces the whole object.
+ */
+export interface FileHistorySettings {
+  enabled: boolean;
+  keep: number;
+  keepDays: number;
+}
+
+export const FILE_HISTORY_OFF: FileHistorySettings = { enabled: false, keep: 10, keepDays: 0 };
+
+/** One kept version of a file (`GET /endpoints/{dir}/versions/{path}`), newest first. */
+export interface FileVersion {
+  /** Only in a `?deleted=true` listing of a folder: the deleted file's path. */
+  path?: string;
+  version: number;
+  size: number;
+  /** When this content was written. */
+  modified: string;
+  /** When it stopped being the current file (overwritten, deleted or replaced by a restore). */
+  replacedAt: string;
+  /** Who replaced it: a user name or an API key's description. */
+  replacedBy: string | null;
+  /** It was the file's content when the file was deleted. */
+  deleted: boolean;
+  md5: string | null;
+  sha1: string | null;
+  sha256: string | null;
+  sha512: string | null;
+  type: string | null;
+}
+
 /** ProGet-compatible feed management shapes (spec §7). */
 export interface Feed {
   name: string;
@@ -31,6 +65,8 @@ export interface Feed {
   quotaBytes?: number | null;
   /** [ext] The bytes its current files take, each counted in full (what the quota is checked against). */
   quotaUsedBytes?: number;
+  /** [ext] File history (see FileHistorySettings). */
+  fileHistory?: FileHistorySettings;
   /** [ext] The caller's privileges on this directory: the console offers only what they may do. */
   privileges?: Privilege[];
   /** [ext] How many files the directory holds (folders not counted). */
@@ -52,6 +88,7 @@ export interface CreateFeedRequest {
   inlineContent?: boolean;
   writePolicy?: WritePolicy;
   quotaBytes?: number | null;
+  fileHistory?: FileHistorySettings;
 }
 
 export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };

@@ -181,6 +181,7 @@ export enum AuditAction {
   AssetDeleted = 'asset.deleted',
   AssetMoved = 'asset.moved',
   AssetCopied = 'asset.copied',
+  AssetRestored = 'asset.restored',
   FolderCreated = 'folder.created',
   MetadataUpdated = 'metadata.updated',
   ArchiveImported = 'archive.imported',

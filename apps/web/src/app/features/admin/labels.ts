@@ -42,6 +42,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.StorageChanged]: 'Storage changed',
   [AuditAction.AssetUploaded]: 'File uploaded',
   [AuditAction.AssetOverwritten]: 'File overwritten',
+  [AuditAction.AssetRestored]: 'File version restored',
   [AuditAction.AssetDeleted]: 'File deleted',
   [AuditAction.AssetMoved]: 'Moved or renamed',
   [AuditAction.AssetCopied]: 'Copied',

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import type { CacheHeader } from '@stockroom/contracts';
+import { DataSource } from 'typeorm';
+import type { Tx } from '../../database/unit-of-work';
+import type { StoredUserMetadata } from './asset-item.entity';
+import type { AssetItemRow } from './asset-item.row';
+
+/** An `asset_versions` row as raw queries return it (bigint columns arrive as strings). */
+export interface AssetVersionRow {
+  id: string;
+  feed_id: number;
+  path: string;
+  path_lower: string;
+  version: number;
+  blob_key: string;
+  size: string;
+  media_type: string | null;
+  md5: string | null;
+  sha1: string | null;
+  sha256: string | null;
+  sha512: string | null;
+  user_metadata: Record<string, StoredUserMetadata> | null;
+  cache_header: CacheHeader | null;
+  modified_at: Date;
+  replaced_at: Date;
+  replaced_by: string | null;
+  deleted: boolean;
+}
+
+const VERSION_COLUMNS = `id, feed_id, path, path_lower, version, blob_key, size, media_type, md5, sha1, sha256, sha512,
+  user_metadata, cache_header, modified_at, replaced_at, replaced_by, deleted`;
+
+/** How a version was replaced: when, by whom, and whether the file was deleted. */
+export interface Replacement {
+  at: Date;
+  by: string | null;
+  deleted: boolean;
+}
+
+/** Rows per statement when a folder delete records thousands of versions. */
+const BATCH = 2000;
+
+/**
+ * The only place that touches `asset_versions` and `asset_version_counters` (the counter exists only
+ * to number versions: they are one aggregate). Raw SQL, as the rest of the assets module.
+ */
+@Injectable()
+export class AssetVersionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Records the content of the given files (locked by the caller, about to be replaced or deleted) as
+   * their next versions: each path's counter is bumped (a new path starts at 1), so a number is never
+   * given twice, even after its version was dropped. Files without content are skipped.
+   */
+  async record(tx: Tx, feedId: number, items: AssetItemRow[], how: Replacement): Promise<void> {
+    const files = items.filter((i) => i.kind === 'file' && i.blob_key);
+    for (let from = 0; from < files.length; from += BATCH) {
+      const batch = files.slice(from, from + BATCH);
+      // One order for every writer: two transactions bump the same counters without deadlocking.
+      batch.sort((a, b) => (a.path_lower < b.path_lower ? -1 : a.path_lower > b.path_lower ? 1 : 0));
+      const numbered: { path_lower: string; last_version: number }[] = await tx.query(
+        `INSERT INTO asset_version_counters (feed_id, path_lower, last_version)
+         SELECT $1, pl, 1 FROM unnest($2::text[]) AS t(pl)
+         ON CONFLICT (feed_id, path_lower) DO UPDATE SET last_version = asset_version_counters.last_version + 1
+         RETURNING path_lower, last_version`,
+        [feedId, batch.map((i) => i.path_lower)],
+      );
+      const numbers = new Map(numbered.map((n) => [n.path_lower, n.last_version]));
+      await tx.query(
+        `INSERT INTO asset_versions (feed_id, path, path_lower, version, blob_key, size, media_type, md5, sha1, sha256,
+           sha512, user_metadata, cache_header, modified_at, replaced_at, replaced_by, deleted)
+         SELECT $1, p, pl, v, bk, s, mt, h1, h2, h3, h4, um, ch, m, $15, $16, $17
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+           $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::timestamptz[])
+           AS t(p, pl, v, bk, s, mt, h1, h2, h3, h4, um, ch, m)`,
+        [
+          feedId,
+          batch.map((i) => i.path),
+          batch.map((i) => i.path_lower),
+          batch.map((i) => numbers.get(i.path_lower)),
+          batch.map((i) => i.blob_key),
+          batch.map((i) => i.size ?? '0'),
+          batch.map((i) => i.media_type),
+          batch.map((i) => i.md5),
+          batch.map((i) => i.sha1),
+          batch.map((i) => i.sha256),
+          batch.map((i) => i.sha512),
+          batch.map((i) => (i.user_metadata ? JSON.stringify(i.user_metadata) : null)),
+          batch.map((i) => (i.cache_header ? JSON.stringify(i.cache_header) : null)),
+          batch.map((i) => new Date(i.modified_at).toISOString()),
+          how.at,
+          how.by,
+          how.deleted,
+        ],
+      );
+    }
+  }
+
+  /**
+   * Drops the versions of the given paths beyond the newest `keep`, and those replaced before
+   * `olderThan` (if given); returns the blob keys they named.
+   */
+  async prunePaths(tx: Tx, feedId: number, lowers: string[], keep: number, olderThan?: Date): Promise<string[]> {
+    const keys: string[] = [];
+    for (let from = 0; from < lowers.length; from += BATCH) {
+      const [rows]: [{ blob_key: string }[], number] = await tx.query(
+        `DELETE FROM asset_versions v USING (
+           SELECT id, row_number() OVER (PARTITION BY path_lower ORDER BY version DESC) AS n
+             FROM asset_versions WHERE feed_id = $1 AND path_lower = ANY($2::text[])) r
+         WHERE v.id = r.id AND (r.n > $3 OR v.replaced_at < $4)
+         RETURNING v.blob_key`,
+        [feedId, lowers.slice(from, from + BATCH), keep, olderThan ?? new Date(0)],
+      );
+      keys.push(...rows.map((r) => r.blob_key));
+    }
+    return keys;
+  }
+
+  /** Drops up to `limit` versions of the directory replaced before `olderThan`; returns their blob keys. */
+  async pruneOlderThan(tx: Tx, feedId: number, olderThan: Date, limit: number): Promise<string[]> {
+    const [rows]: [{ blob_key: string }[], number] = await tx.query(
+      `DELETE FROM asset_versions WHERE id IN (
+         SELECT id FROM asset_versions WHERE feed_id = $1 AND replaced_at < $2 ORDER BY id LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       RETURNING blob_key`,
+      [feedId, olderThan, limit],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+
+  /** Directories that have versions, with the oldest replacement time of each. */
+  feedsWithVersions(): Promise<{ feed_id: number; oldest: Date }[]> {
+    return this.dataSource.query(
+      `SELECT feed_id, min(replaced_at) AS oldest FROM asset_versions GROUP BY feed_id ORDER BY feed_id`,
+    );
+  }
+
+  /** A path's versions, newest first. */
+  list(feedId: number, lower: string): Promise<AssetVersionRow[]> {
+    return this.dataSource.query(
+      `SELECT ${VERSION_COLUMNS} FROM asset_versions WHERE feed_id = $1 AND path_lower = $2 ORDER BY version DESC`,
+      [feedId, lower],
+    );
+  }
+
+  /**
+   * The latest version of each file under a folder ('' = the root) that was deleted and has no
+   * current file again, by path.
+   */
+  listDeleted(feedId: number, folderLower: string): Promise<AssetVersionRow[]> {
+    const under = folderLower === '' ? '' : `AND v.path_lower >= $2 AND v.path_lower < $3`;
+    return this.dataSource.query(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (v.path_lower) ${VERSION_COLUMNS.replace(/(\w+)/g, 'v.$1')}
+           FROM asset_versions v WHERE v.feed_id = $1 ${under}
+          ORDER BY v.path_lower, v.version DESC) latest
+       WHERE latest.deleted
+         AND NOT EXISTS (SELECT 1 FROM asset_items i WHERE i.feed_id = latest.feed_id AND i.path_lower = latest.path_lower)
+       ORDER BY latest.path_lower`,
+      folderLower === '' ? [feedId] : [feedId, `${folderLower}/`, `${folderLower}0`],
+    );
+  }
+
+  /** One version; locked (FOR SHARE: a prune waits, or has dropped it) when `tx` is given. */
+  async find(feedId: number, lower: string, version: number, tx?: Tx): Promise<AssetVersionRow | null> {
+    const rows: AssetVersionRow[] = await (tx ?? this.dataSource).query(
+      `SELECT ${VERSION_COLUMNS} FROM asset_versions WHERE feed_id = $1 AND path_lower = $2 AND version = $3
+       ${tx ? 'FOR SHARE' : ''}`,
+      [feedId, lower, version],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Those of `keys` that a version names (read in `tx`). */
+  async named(tx: Tx, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows: { blob_key: string }[] = await tx.query(
+      `SELECT DISTINCT blob_key FROM asset_versions WHERE blob_key = ANY($1::text[])`,
+      [keys],
+    );
+    return new Set(rows.map((r) => r.blob_key));
+  }
+
+  /** The directory's versions with an id above `afterId`, by id, at most `limit` (a storage move copies them). */
+  blobsAfter(
+    feedId: number,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; path: string; version: number; blob_key: string; sha256: string | null; size: string }[]> {
+    return this.dataSource.query(
+      `SELECT id, path, version, blob_key, sha256, size FROM asset_versions
+       WHERE feed_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [feedId, afterId, limit],
+    );
+  }
+
+  /** Whether version `id` still exists (not dropped) with blob `blobKey`. */
+  /** The directories whose versions name each of `keys`. */
+  blobHolders(keys: string[]): Promise<{ blob_key: string; feed_id: number }[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.dataSource.query(
+      `SELECT DISTINCT blob_key, feed_id FROM asset_versions WHERE blob_key = ANY($1::text[])`,
+      [keys],
+    );
+  }
+
+  async holdsBlob(id: string, blobKey: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_versions WHERE id = $1 AND blob_key = $2`, [
+      id,
+      blobKey,
+    ]);
+    return rows.length > 0;
+  }
+
+  async hasAny(feedId: number): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM asset_versions WHERE feed_id = $1 LIMIT 1`, [feedId]);
+    return rows.length > 0;
+  }
+
+  /** Every blob key the directory's versions name. */
+  async blobKeysOfFeed(tx: Tx, feedId: number): Promise<string[]> {
+    const rows: { blob_key: string }[] = await tx.query(
+      `SELECT DISTINCT blob_key FROM asset_versions WHERE feed_id = $1`,
+      [feedId],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+}
