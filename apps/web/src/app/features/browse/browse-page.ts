@@ -28,7 +28,7 @@ import { formatBytes } from '../../shared/format';
 import { browseLink, fileLink, manageLink, parentOf, splitPath } from '../../shared/links';
 import { entriesFromInput, readDroppedEntries } from '../upload/dropped-entries';
 import { type UploadCompleted, UploadQueue } from '../upload/upload-queue';
-import { type FeedDetails, FeedsApi } from '../feeds/feeds-api';
+import { FeedsApi } from '../feeds/feeds-api';
 import { BrowseApi, exportUrl } from './browse-api';
 import { BrowseListing, type MoveDrop, type TransferRequest } from './browse-listing';
 import { errorMessage } from '../../core/http/api-error';
@@ -47,7 +47,7 @@ interface LoadFailure {
 }
 
 interface Loaded {
-  directory: FeedDetails;
+  directory: Feed;
   entries: Entry[];
   /** Set when the folder of the URL is missing or is a file. */
   failure?: LoadFailure;
@@ -118,7 +118,7 @@ export class BrowsePage {
   protected readonly exportZip = computed(() => exportUrl(this.feed(), this.folder(), 'zip'));
   protected readonly exportTgz = computed(() => exportUrl(this.feed(), this.folder(), 'tgz'));
 
-  protected readonly directory = signal<FeedDetails | undefined>(undefined);
+  protected readonly directory = signal<Feed | undefined>(undefined);
   protected readonly entries = signal<Entry[] | undefined>(undefined);
   protected readonly loading = signal(false);
   protected readonly failure = signal<LoadFailure | undefined>(undefined);

@@ -7,7 +7,8 @@ import { firstValueFrom } from 'rxjs';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { formatBytes, formatDate } from '../../shared/format';
-import { type FileVersion, HistoryApi, versionUrl } from '../file/history-api';
+import type { FileVersion } from '@stockroom/contracts';
+import { HistoryApi, versionUrl } from '../file/history-api';
 
 /** A deleted file's path shown relative to the folder being browsed. */
 export function relativeTo(folder: string, path: string): string {

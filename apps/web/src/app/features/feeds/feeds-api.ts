@@ -5,23 +5,6 @@ import type { Observable } from 'rxjs';
 
 const BASE = '/api/management/feeds';
 
-/**
- * [ext] A directory's file history (issue 17): overwritten or deleted files keep numbered versions;
- * `keep` versions per path (0 keeps none), `keepDays` (0: no age limit). An update replaces it whole.
- * Mirrors `FileHistorySettings` of the contracts, which arrives with the history branch.
- */
-export interface FileHistorySettings {
-  enabled: boolean;
-  keep: number;
-  keepDays: number;
-}
-
-/** The history defaults of the server: off, 10 versions, no age limit. */
-export const FILE_HISTORY_DEFAULTS: FileHistorySettings = { enabled: false, keep: 10, keepDays: 0 };
-
-/** A directory with the [ext] fields the console reads beyond `Feed`. */
-export type FeedDetails = Feed & { fileHistory?: FileHistorySettings };
-
 /** Asset directories (ProGet "feeds"). */
 @Injectable({ providedIn: 'root' })
 export class FeedsApi {

@@ -13,13 +13,12 @@ import { MatRadioGroupHarness } from '@angular/material/radio/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
-import { type AssetItem, type CurrentPrincipal, type Feed, Privilege } from '@stockroom/contracts';
+import { type AssetItem, type CurrentPrincipal, type Feed, type FileVersion, Privilege } from '@stockroom/contracts';
 import { AuthStore } from '../../core/auth/auth-store';
 import { requestedWithInterceptor } from '../../core/http/requested-with-interceptor';
 import { feedAreaMatcher } from '../../shared/links';
 import { noMaterialAnimations } from '../../testing/material';
 import { ADMIN, ANONYMOUS_ME } from '../../testing/principals';
-import type { FileVersion } from './history-api';
 import { FilePage, OPEN_URL, curlExample } from './file-page';
 
 @Component({ template: '<p>folder</p>' })

@@ -15,14 +15,14 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
-import { type AssetItem, type CacheHeader, Privilege, type UserMetadataValue } from '@stockroom/contracts';
+import { type AssetItem, type CacheHeader, type Feed, Privilege, type UserMetadataValue } from '@stockroom/contracts';
 import { AuthStore } from '../../core/auth/auth-store';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatBytes, formatDate } from '../../shared/format';
 import { browseLink, contentUrl, parentOf, splitPath } from '../../shared/links';
-import { type FeedDetails, FeedsApi } from '../feeds/feeds-api';
+import { FeedsApi } from '../feeds/feeds-api';
 import { CacheHeaderEditor } from './cache-header-editor';
 import { CopyButton } from './copy-button';
 import { FileApi } from './file-api';
@@ -101,7 +101,7 @@ export class FilePage {
 
   protected readonly item = signal<AssetItem | undefined>(undefined);
   protected readonly loadError = signal<string | undefined>(undefined);
-  protected readonly directory = signal<FeedDetails | undefined>(undefined);
+  protected readonly directory = signal<Feed | undefined>(undefined);
   protected readonly directoryError = signal<string | undefined>(undefined);
   protected readonly deleting = signal(false);
   protected readonly downloading = signal(false);

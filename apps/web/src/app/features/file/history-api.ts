@@ -1,31 +1,8 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
+import type { FileVersion } from '@stockroom/contracts';
 import { map, type Observable } from 'rxjs';
 import { contentUrl, encodePath } from '../../shared/links';
-
-/**
- * One kept version of a file (`GET /endpoints/{dir}/versions/{path}`, newest first). Mirrors
- * `FileVersion` of the contracts, which arrives with the history branch.
- */
-export interface FileVersion {
-  /** Only in a `?deleted=true` listing of a folder: the deleted file's path. */
-  path?: string;
-  version: number;
-  size: number;
-  /** When this content was written. */
-  modified: string;
-  /** When it stopped being the current file (overwritten, deleted or replaced by a restore). */
-  replacedAt: string;
-  /** Who replaced it: a user name or an API key's description. */
-  replacedBy: string | null;
-  /** It was the file's content when the file was deleted. */
-  deleted: boolean;
-  md5: string | null;
-  sha1: string | null;
-  sha256: string | null;
-  sha512: string | null;
-  type: string | null;
-}
 
 function endpoint(operation: string, feed: string, path: string): string {
   return `/endpoints/${encodeURIComponent(feed)}/${operation}/${encodePath(path)}`;

@@ -7,7 +7,8 @@ import { firstValueFrom } from 'rxjs';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { formatBytes, formatDate } from '../../shared/format';
-import { type FileVersion, HistoryApi, versionUrl } from './history-api';
+import type { FileVersion } from '@stockroom/contracts';
+import { HistoryApi, versionUrl } from './history-api';
 
 /**
  * The file page's "History": the kept versions of a file, newest first, each with its size, when it

@@ -9,7 +9,14 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Router } from '@angular/router';
-import { type Feed, Privilege, type UpdateFeedRequest, type WritePolicy } from '@stockroom/contracts';
+import {
+  FILE_HISTORY_OFF,
+  type Feed,
+  type FileHistorySettings,
+  Privilege,
+  type UpdateFeedRequest,
+  type WritePolicy,
+} from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
 import { AuthStore } from '../../core/auth/auth-store';
 import { errorMessage } from '../../core/http/api-error';
@@ -18,7 +25,7 @@ import { AS_YOU_TYPE } from '../feeds/create-feed-dialog';
 import { confirmFeedDeletion } from '../feeds/delete-feed';
 import { FEED_NAME_MAX, feedNameValidator } from '../feeds/feed-name';
 import { formatBytes } from '../../shared/format';
-import { FILE_HISTORY_DEFAULTS, type FeedDetails, type FileHistorySettings, FeedsApi } from '../feeds/feeds-api';
+import { FeedsApi } from '../feeds/feeds-api';
 
 export type QuotaUnit = 'MiB' | 'GiB';
 const UNIT_BYTES: Record<QuotaUnit, number> = { MiB: 1024 ** 2, GiB: 1024 ** 3 };
@@ -70,7 +77,7 @@ export class FeedSettings {
   private readonly router = inject(Router);
   private readonly auth = inject(AuthStore);
 
-  readonly feed = input.required<FeedDetails>();
+  readonly feed = input.required<Feed>();
   readonly canManage = input(true);
   readonly saved = output<Feed>();
 
@@ -82,8 +89,8 @@ export class FeedSettings {
     active: [true],
     inlineContent: [false],
     historyEnabled: [false],
-    historyKeep: [FILE_HISTORY_DEFAULTS.keep, [Validators.required, Validators.min(0), integer]],
-    historyKeepDays: [FILE_HISTORY_DEFAULTS.keepDays, [Validators.required, Validators.min(0), integer]],
+    historyKeep: [FILE_HISTORY_OFF.keep, [Validators.required, Validators.min(0), integer]],
+    historyKeepDays: [FILE_HISTORY_OFF.keepDays, [Validators.required, Validators.min(0), integer]],
     writePolicy: ['allow' as WritePolicy],
     quota: [null as number | null, [Validators.min(0)]],
     quotaUnit: ['GiB' as QuotaUnit],
@@ -131,7 +138,7 @@ export class FeedSettings {
     const before = this.feed();
     const values = this.form.getRawValue();
     const { name, description, active, inlineContent } = values;
-    const request: UpdateFeedRequest & { fileHistory?: FileHistorySettings } = { description, active };
+    const request: UpdateFeedRequest = { description, active };
     if (name !== before.name) request.name = name;
     if (inlineContent !== (before.inlineContent ?? false)) request.inlineContent = inlineContent;
     const history: FileHistorySettings = {
@@ -139,7 +146,7 @@ export class FeedSettings {
       keep: Number(values.historyKeep),
       keepDays: Number(values.historyKeepDays),
     };
-    const historyBefore = before.fileHistory ?? FILE_HISTORY_DEFAULTS;
+    const historyBefore = before.fileHistory ?? FILE_HISTORY_OFF;
     if (
       history.enabled !== historyBefore.enabled ||
       history.keep !== historyBefore.keep ||
@@ -189,8 +196,8 @@ export class FeedSettings {
   }
 }
 
-function valuesOf(feed: FeedDetails) {
-  const history = feed.fileHistory ?? FILE_HISTORY_DEFAULTS;
+function valuesOf(feed: Feed) {
+  const history = feed.fileHistory ?? FILE_HISTORY_OFF;
   return {
     name: feed.name,
     description: feed.description,
