@@ -125,6 +125,18 @@ describe('FeedListPage', () => {
     expect(await loader.getAllHarnesses(MatButtonHarness.with({ text: 'Create directory' }))).toHaveLength(0);
   });
 
+  it('shows the quota use where a quota is set', async () => {
+    await open(USER, [
+      feed('installers', { totalBytes: 1024 ** 3, quotaBytes: 4 * 1024 ** 3, quotaUsedBytes: 1024 ** 3 }),
+      feed('tools', { quotaBytes: null, quotaUsedBytes: 10 }),
+    ]);
+    const rows = page().querySelectorAll('[data-testid=directory-row]');
+    const use = rows[0].querySelector('[data-testid=quota-use]');
+    expect(use?.textContent?.replace(/\s+/g, ' ').trim()).toBe('1.00 GiB of 4.00 GiB');
+    expect(use?.querySelector('[role=meter]')?.getAttribute('aria-valuenow')).toBe('25');
+    expect(rows[1].querySelector('[data-testid=quota-use]')).toBeNull();
+  });
+
   it('says how to get access when signed in without directories, and to sign in when anonymous', async () => {
     await open(USER, []);
     expect(page().textContent).toContain('Ask an administrator');
