@@ -315,6 +315,10 @@ export class BrowseListing {
     this.requestDelete(rows, event?.detail === 0);
   }
 
+  protected deleteFromMenu(entry: Entry): void {
+    this.requestDelete([entry], false);
+  }
+
   protected deleteOne(entry: Entry, event: MouseEvent): void {
     this.requestDelete([entry], event.detail === 0);
   }
