@@ -412,6 +412,13 @@ export class BrowseListing {
       case ' ':
         if (this.selectable()) this.toggleRange(entry, index, event.shiftKey);
         break;
+      case 'ContextMenu':
+        (event.currentTarget as HTMLElement).querySelector<HTMLButtonElement>('[data-testid=entry-menu]')?.click();
+        break;
+      case 'F10':
+        if (!event.shiftKey) return;
+        (event.currentTarget as HTMLElement).querySelector<HTMLButtonElement>('[data-testid=entry-menu]')?.click();
+        break;
       case 'F2':
         if (this.canMove() && !this.busy()) this.transferRequested.emit({ mode: 'rename', entries: [entry] });
         break;

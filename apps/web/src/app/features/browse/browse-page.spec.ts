@@ -419,6 +419,30 @@ describe('BrowsePage', () => {
     expect(testid('toggle-deleted')).toBeNull();
   });
 
+  it.each([
+    ['create-only', ['upload-files', 'copy-selected'], ['delete-selected', 'move-selected']],
+    ['read-only', [], ['upload-files', 'new-folder', 'copy-selected', 'delete-selected', 'move-selected']],
+  ] as const)('in a %s directory offers only what the policy allows', async (policy, shown, hidden) => {
+    harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/feeds/installers/browse');
+    backend.expectOne('/api/management/feeds/get/installers').flush({ ...feed(ALL), writePolicy: policy });
+    backend.expectOne('/endpoints/installers/dir/').flush(ROOT_ITEMS);
+    await settle();
+    page = harness.routeNativeElement as HTMLElement;
+    expect(testid('write-policy-badge')?.textContent?.trim()).toBe(policy);
+    for (const id of shown) expect(testid(id)).not.toBeNull();
+    for (const id of hidden) expect(testid(id)).toBeNull();
+    expect(page.querySelectorAll('[data-testid=delete-entry]')).toHaveLength(0);
+  });
+
+  it('opens the row menu from the keyboard (Shift+F10)', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    row('readme.txt').dispatchEvent(new KeyboardEvent('keydown', { key: 'F10', shiftKey: true, bubbles: true }));
+    await settle();
+    expect(document.querySelector('[data-testid=rename-entry]')).not.toBeNull();
+    expect(document.querySelector('[data-testid=delete-entry-menu]')).not.toBeNull();
+  });
+
   it('sorts by a column header (folders stay first), the second click reverses', async () => {
     await open('/feeds/installers/browse', { privileges: ALL });
     testid('sort-size')?.click();

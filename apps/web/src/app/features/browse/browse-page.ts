@@ -129,8 +129,17 @@ export class BrowsePage {
   private dragDepth = 0;
 
   private readonly privileges = computed(() => new Set(this.directory()?.privileges ?? []));
-  protected readonly canAdd = computed(() => this.privileges().has(Privilege.Add));
-  protected readonly canDelete = computed(() => this.privileges().has(Privilege.Delete));
+  /** [ext] What the directory accepts: a read-only one takes nothing, a create-only one no replace or delete. */
+  protected readonly writePolicy = computed(() => this.directory()?.writePolicy ?? 'allow');
+  protected readonly canAdd = computed(
+    () => this.privileges().has(Privilege.Add) && this.writePolicy() !== 'read-only',
+  );
+  protected readonly canDelete = computed(
+    () => this.privileges().has(Privilege.Delete) && this.writePolicy() === 'allow',
+  );
+  private readonly canOverwrite = computed(
+    () => this.privileges().has(Privilege.Overwrite) && this.writePolicy() === 'allow',
+  );
   protected readonly canDownload = computed(() => this.privileges().has(Privilege.Download));
   protected readonly canManage = computed(() => this.privileges().has(Privilege.ManageFeed));
   /** Rename and move: Delete here and Add at the target (the server checks the target's). */
@@ -143,9 +152,7 @@ export class BrowsePage {
   /** Deleted files instead of the listing. */
   protected readonly showDeleted = signal(false);
   /** Restoring a deleted file: Add, and Overwrite (the server checks both). */
-  protected readonly canRestore = computed(
-    () => this.privileges().has(Privilege.Add) && this.privileges().has(Privilege.Overwrite),
-  );
+  protected readonly canRestore = computed(() => this.canAdd() && this.canOverwrite());
   protected readonly emptyText = computed(() =>
     this.entries() === undefined
       ? 'Loading…'
@@ -330,7 +337,7 @@ export class BrowsePage {
 
   protected async importArchive(): Promise<void> {
     const ref = this.dialog.open<ImportDialog, ImportDialogData>(ImportDialog, {
-      data: { feed: this.feed(), folder: this.folder(), canOverwrite: this.privileges().has(Privilege.Overwrite) },
+      data: { feed: this.feed(), folder: this.folder(), canOverwrite: this.canOverwrite() },
       width: '32rem',
       maxWidth: '95vw',
     });

@@ -499,7 +499,11 @@ describe('FilePage history', () => {
     await harness.fixture.whenStable();
   }
 
-  async function open(privileges: Privilege[], versions: FileVersion[]): Promise<HTMLElement> {
+  async function open(
+    privileges: Privilege[],
+    versions: FileVersion[],
+    extra: Partial<Feed> = {},
+  ): Promise<HTMLElement> {
     const refreshed = TestBed.inject(AuthStore).refresh();
     backend.expectOne('/api/security/me').flush(USER);
     await refreshed;
@@ -509,6 +513,7 @@ describe('FilePage history', () => {
     backend.expectOne('/api/management/feeds/get/installers').flush({
       ...directory(privileges),
       fileHistory: { enabled: true, keep: 10, keepDays: 0 },
+      ...extra,
     });
     await settle();
     backend.expectOne(VERSIONS_URL).flush(versions);
@@ -535,6 +540,13 @@ describe('FilePage history', () => {
     const page = await open([Privilege.View, Privilege.Download], [version(1)]);
     expect(page.querySelectorAll('[data-testid=history-download]')).toHaveLength(1);
     expect(page.querySelectorAll('[data-testid=history-restore]')).toHaveLength(0);
+  });
+
+  it('offers neither Delete nor Restore in a create-only directory', async () => {
+    const page = await open(ALL, [version(1)], { writePolicy: 'create-only' });
+    expect(page.querySelectorAll('[data-testid=history-download]')).toHaveLength(1);
+    expect(page.querySelector('[data-testid=history-restore]')).toBeNull();
+    expect(page.querySelector('[data-testid=delete-file]')).toBeNull();
   });
 
   it('says when there is nothing kept', async () => {

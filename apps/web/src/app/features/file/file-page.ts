@@ -122,11 +122,17 @@ export class FilePage {
 
   /** The caller's privileges on the directory; unknown (server too old, request failed) = none. */
   private readonly privileges = computed(() => this.directory()?.privileges);
-  protected readonly canDelete = computed(() => this.privileges()?.includes(Privilege.Delete) === true);
+  /** [ext] A create-only or read-only directory replaces and deletes nothing. */
+  private readonly writesAllowed = computed(() => (this.directory()?.writePolicy ?? 'allow') === 'allow');
+  protected readonly canDelete = computed(
+    () => this.privileges()?.includes(Privilege.Delete) === true && this.writesAllowed(),
+  );
   /** `POST metadata/` needs Add (assets.service.ts updateMetadata). */
   protected readonly canEdit = computed(() => this.privileges()?.includes(Privilege.Add) === true);
   /** Restoring a version replaces the current file: Overwrite. */
-  protected readonly canRestore = computed(() => this.privileges()?.includes(Privilege.Overwrite) === true);
+  protected readonly canRestore = computed(
+    () => this.privileges()?.includes(Privilege.Overwrite) === true && this.writesAllowed(),
+  );
   protected readonly historyEnabled = computed(() => this.directory()?.fileHistory?.enabled);
   /** A plain link: offered unless we know the server would refuse it. */
   protected readonly canDownload = computed(() => this.privileges()?.includes(Privilege.Download) ?? true);
