@@ -375,10 +375,13 @@ export class BrowsePage {
     this.reload();
     if (!result) return;
     const where = `${result.directory}/${result.folder}`;
+    const total = request.entries.length;
     const items =
-      request.entries.length === 1
+      total === 1
         ? `“${request.entries[0].name}”`
-        : `${result.done} of ${request.entries.length} items`;
+        : result.done === total
+          ? `${total} items`
+          : `${result.done} of ${total} items`;
     this.say(
       request.mode === 'rename' ? 'Renamed.' : `${request.mode === 'copy' ? 'Copied' : 'Moved'} ${items} to ${where}.`,
     );
