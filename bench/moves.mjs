@@ -171,10 +171,10 @@ async function uploadRates() {
   let sequence = 0;
   const fresh = (feed) => (c) => ({ feed, path: `x/c${c}/f${sequence++}.bin` });
   // Each client goes round its paths across rounds, so every path is overwritten about as often as the others.
-  const overwrite = (feed) => {
-    const next = Array(CLIENTS).fill(0);
-    return (c) => ({ feed, path: overwritten(c, next[c]++) });
-  };
+  const sent = { [DIRS.historyOff]: Array(CLIENTS).fill(0), [DIRS.historyOn]: Array(CLIENTS).fill(0) };
+  const overwrite = (feed) => (c) => ({ feed, path: overwritten(c, sent[feed][c]++) });
+  /** How many times client c overwrote its path n in `feed` (every upload handed out was answered 201). */
+  const overwrites = (feed, c, n) => (sent[feed][c] > n ? Math.floor((sent[feed][c] - 1 - n) / PATHS_PER_CLIENT) + 1 : 0);
   const round = (target) => () => uploadRound({ clients: CLIENTS, seconds: SECONDS, body, target });
   const modes = {
     noQuota: round(fresh(DIRS.noQuota)),
@@ -198,21 +198,25 @@ async function uploadRates() {
       throw new Error(`${name}: quotaUsedBytes ${feed.quotaUsedBytes} but the files total ${feed.totalBytes}`);
     if (name === DIRS.quota && feed.quotaBytes !== QUOTA) throw new Error(`${name}: quotaBytes ${feed.quotaBytes}`);
   }
-  // History really kept versions (at most `keep` per path), and none where it was off.
+  // History really kept versions: one per overwrite, at most `keep`, on every path of the first and the last client;
+  // none where it was off.
   const versions = {};
   for (const c of [0, CLIENTS - 1]) {
-    for (const n of [0, PATHS_PER_CLIENT - 1]) {
+    for (let n = 0; n < PATHS_PER_CLIENT; n++) {
       const path = overwritten(c, n);
+      const expected = Math.min(HISTORY.keep, overwrites(DIRS.historyOn, c, n));
       const on = await api('GET', `/endpoints/${DIRS.historyOn}/versions/${path}`);
-      if (!Array.isArray(on) || on.length === 0 || on.length > HISTORY.keep)
-        throw new Error(`${DIRS.historyOn}/versions/${path}: ${JSON.stringify(on).slice(0, 200)}`);
+      if (!Array.isArray(on) || on.length !== expected)
+        throw new Error(`${DIRS.historyOn}/versions/${path}: expected ${expected} versions, got ${JSON.stringify(on).slice(0, 200)}`);
       const without = await api('GET', `/endpoints/${DIRS.historyOff}/versions/${path}`);
       if (!Array.isArray(without) || without.length !== 0)
         throw new Error(`${DIRS.historyOff}/versions/${path}: ${JSON.stringify(without).slice(0, 200)}`);
       versions[path] = on.length;
     }
   }
-  log(`  versions kept (sampled paths): ${JSON.stringify(versions)}`);
+  if (!Object.values(versions).some((v) => v > 0)) throw new Error(`${DIRS.historyOn}: no versions at all`);
+  const kept = Object.values(versions);
+  log(`  versions kept on ${kept.length} paths checked: ${Math.min(...kept)} to ${Math.max(...kept)} (keep ${HISTORY.keep})`);
   return { rates, medians, versions };
 }
 
@@ -260,12 +264,18 @@ async function main() {
   console.log(`\nUpload rates per round (uploads/s):`);
   console.log(table(['Mode', 'Median', 'Rounds'],
     Object.entries(u.rates).map(([k, v]) => [k, f0(md[k]), v.map(f0).join(' ')])));
-  console.log('');
+  // Round by round (the two modes of a round ran close together): how much of a ratio is the machine's noise.
+  const perRound = {
+    history: u.rates.historyOn.map((x, r) => x / u.rates.historyOff[r]),
+    quota: u.rates.quota.map((x, r) => x / u.rates.noQuota[r]),
+  };
+  console.log(`Ratios per round: history on / off ${perRound.history.map(f2).join(' ')}; ` +
+    `quota / no quota ${perRound.quota.map(f2).join(' ')}\n`);
 
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify({
     date: new Date().toISOString(), machine: facts, rows,
-    moves: m, uploads: { ...u, ratios, history: HISTORY, quotaBytes: QUOTA, pathsPerClient: PATHS_PER_CLIENT },
+    moves: m, uploads: { ...u, ratios, perRound, history: HISTORY, quotaBytes: QUOTA, pathsPerClient: PATHS_PER_CLIENT },
   }, null, 2));
   log(`written to ${RESULTS}`);
 }
