@@ -1,10 +1,11 @@
-// Helpers shared by bench/run.mjs, bench/auth.mjs, bench/storage.mjs and bench/retention.mjs: logging, child processes,
-// curl, files, memory, wrk, formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
+// Helpers shared by the benchmarks in bench/: logging, child processes, curl, files, memory, wrk, small-upload rates,
+// formatting, and the common setup (build, tools, temp dir, fresh database, Stockroom with an admin
 // password, nginx) and teardown.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -471,6 +472,75 @@ export async function runBench(main) {
   } finally {
     await cleanup();
   }
+}
+
+// ---------------------------------------------------------------- small-upload rates (bench/moves.mjs)
+
+/** One `POST content/{path}` of `body` (Content-Length known) into directory `feed` as the admin; resolves with the status. */
+export function postContent(agent, feed, path, body) {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(ctx.base);
+    const req = request(
+      {
+        host: hostname, port, method: 'POST', path: `/endpoints/${feed}/content/${path}`, agent,
+        headers: { Authorization: adminAuthorization(), 'Content-Length': body.length, 'Content-Type': 'application/octet-stream' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `clients` keep-alive clients each POSTing `body` as fast as it can for `seconds`, one request at a time;
+ * `target(client, n)` names the n-th upload of a client (`{ feed, path }`). Every answer must be 201 (created or
+ * overwritten), else it throws. Returns the count and the rate (uploads per second).
+ */
+export async function uploadRound({ clients, seconds, body, target }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const end = performance.now() + seconds * 1000;
+  let count = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let n = 0; performance.now() < end; n++) {
+          const { feed, path } = target(c, n);
+          const status = await postContent(agent, feed, path, body);
+          if (status !== 201) throw new Error(`POST ${feed}/content/${path}: HTTP ${status}`);
+          count++;
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return { count, rate: count / elapsed };
+}
+
+/**
+ * Rate rounds of several modes (`{ name: () => uploadRound(…) }`): one warm-up round each (connections, JIT, the
+ * database's caches; not counted), then `rounds` rounds, alternating, the order rotating each round so that drift in
+ * the machine's load hits every mode alike. Returns each mode's rates and median.
+ */
+export async function alternatingRates(modes, rounds, onRound = () => undefined) {
+  const names = Object.keys(modes);
+  for (const name of names) await modes[name]();
+  const rates = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length];
+      rates[name].push((await modes[name]()).rate);
+    }
+    onRound(r, rates);
+  }
+  const medians = Object.fromEntries(names.map((name) => [name, median(rates[name])]));
+  return { rates, medians };
 }
 
 // ---------------------------------------------------------------- CPU (Linux /proc)
