@@ -627,5 +627,51 @@ describe('file history', () => {
         [3, 3000, false],
       ]);
     });
+
+    it('concurrent overwrites keeping versions fill the quota exactly, never past it', async () => {
+      await createFeed(t, 'hq-race');
+      await setHistory('hq-race', { enabled: true, keep: 10 });
+      expect((await admin('/api/management/feeds/update/hq-race', { quotaBytes: 10_000 })).status).toBe(200);
+      const e = endpoint(t, 'hq-race');
+      for (let i = 0; i < 5; i++) await put(`f${i}.bin`, randomBytes(1000), e);
+      // Each overwrite adds 1000 bytes (the old content stays as a version): room for 5 of 20.
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          e(`content/f${i % 5}.bin`, { method: 'POST', body: randomBytes(1000) }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+      expect(statuses.filter((s) => s !== 201 && s !== 413)).toEqual([]);
+      const get = await fetch(`${t.url}/api/management/feeds/get/hq-race`, { headers: { Authorization: t.adminAuth } });
+      expect((await get.json()).quotaUsedBytes).toBe(10_000);
+      let kept = 0;
+      for (let i = 0; i < 5; i++) kept += (await versions(`f${i}.bin`, e)).reduce((sum, v) => sum + v.size, 0);
+      expect(kept).toBe(5000);
+    });
+
+    it('a move into another directory brings its versions’ bytes: 413 when they do not fit, nothing moved', async () => {
+      await createFeed(t, 'hq-src');
+      await createFeed(t, 'hq-dst');
+      await setHistory('hq-src', { enabled: true, keep: 10 });
+      expect((await admin('/api/management/feeds/update/hq-dst', { quotaBytes: 3000 })).status).toBe(200);
+      const src = endpoint(t, 'hq-src');
+      await put('pkg/a.bin', randomBytes(2000), src);
+      await put('pkg/a.bin', randomBytes(1500), src); // 2000 kept: 3500 in all
+      const move = (to: string) =>
+        src('move/pkg', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ to, toDirectory: 'hq-dst' }),
+        });
+      const refused = await move('pkg');
+      expect(refused.status).toBe(413);
+      expect(await text(refused)).toMatch(/quota: 3500 more bytes, with 0 of its 3000 bytes in use/);
+      expect((await versions('pkg/a.bin', src)).map((v) => v.size)).toEqual([2000]);
+      expect((await admin('/api/management/feeds/update/hq-dst', { quotaBytes: 3500 })).status).toBe(200);
+      expect((await move('pkg')).status).toBe(201);
+      const get = await fetch(`${t.url}/api/management/feeds/get/hq-dst`, { headers: { Authorization: t.adminAuth } });
+      expect((await get.json()).quotaUsedBytes).toBe(3500);
+      expect((await versions('pkg/a.bin', endpoint(t, 'hq-dst'))).map((v) => v.size)).toEqual([2000]);
+    });
   });
 });
