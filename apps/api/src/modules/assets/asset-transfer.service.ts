@@ -206,8 +206,8 @@ export class AssetTransferService {
   }
 
   /** The bytes a replaced target file frees (see FileHistoryService.freedByReplacing). */
-  private replacedBytes(toFeed: FeedEntity, atTarget: AssetItemRow | null | undefined): Promise<number> {
-    return this.history.freedByReplacing(toFeed, atTarget ? [atTarget] : []);
+  private replacedBytes(toFeed: FeedEntity, atTarget: AssetItemRow | null | undefined, tx?: Tx): Promise<number> {
+    return this.history.freedByReplacing(toFeed, atTarget ? [atTarget] : [], tx);
   }
 
   /** Whether the transfer adds to the target's use: a copy, or a move into another directory. */
@@ -398,7 +398,7 @@ export class AssetTransferService {
       const bytes =
         (await this.items.subtreeBytes(from.id, item.path_lower, tx)) +
         (kind === 'move' ? await this.history.versionBytes(from.id, item.path_lower, tx) : 0);
-      const replacedBytes = await this.replacedBytes(toNow, atTarget);
+      const replacedBytes = await this.replacedBytes(toNow, atTarget, tx);
       this.policy.assertFits(toNow, toUsage, bytes, replacedBytes);
       // What the use will be: this worker's next checks before an upload's body start from it.
       this.policy.noteUsage(toFeed.id, { ...toUsage, usedBytes: toUsage.usedBytes + bytes - replacedBytes });

@@ -251,12 +251,14 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
+    // Before the versions change (read in this transaction: it holds the usage lock).
+    const replacedBytes = await this.history.freedByReplacing(feed, [existing], manager);
     await this.items.replaceFile(manager, existing.id, content, now);
     // A placeholder filled by its writer (the empty-POST-then-body habit) leaves no version behind.
     if (existing.placeholder_by !== null && Number(existing.size ?? 0) === 0)
       await this.history.reclaim(manager, storage, existing.blob_key ? [existing.blob_key] : []);
     else await this.history.retire(manager, feed, storage, [existing], { by, deleted: false });
-    return { outcome: 'overwritten', replacedBytes: await this.history.freedByReplacing(feed, [existing]) };
+    return { outcome: 'overwritten', replacedBytes };
   }
 
   /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */

@@ -241,9 +241,9 @@ export class AssetVersionsRepository {
   }
 
   /** The bytes prunePaths(…, keep, olderThan) would free now. */
-  async prunableBytes(feedId: number, lowers: string[], keep: number, olderThan?: Date): Promise<number> {
+  async prunableBytes(feedId: number, lowers: string[], keep: number, olderThan?: Date, tx?: Tx): Promise<number> {
     if (lowers.length === 0) return 0;
-    const rows: { bytes: string }[] = await this.dataSource.query(
+    const rows: { bytes: string }[] = await (tx ?? this.dataSource).query(
       `SELECT coalesce(sum(size), 0) AS bytes FROM (
          SELECT size, replaced_at, row_number() OVER (PARTITION BY path_lower ORDER BY version DESC) AS n
            FROM asset_versions WHERE feed_id = $1 AND path_lower = ANY($2::text[])) r

@@ -148,19 +148,21 @@ export class FileHistoryService implements OnModuleInit, OnApplicationShutdown {
   /**
    * The bytes that replacing these files frees in the quota's count (before a body is read): theirs
    * without history; with it, those of the older versions the overwrite drops beyond `keep` (the old
-   * content itself is kept and still counts, the new content is added).
+   * content itself is kept and still counts, the new content is added). Inside a transaction, pass
+   * it: a second pool connection taken while holding the usage lock could wait for ever.
    */
   async freedByReplacing(
     feed: Pick<FeedEntity, 'id' | 'fileHistory'>,
     replaced: Pick<AssetItemRow, 'size' | 'path_lower'>[],
+    tx?: Tx,
   ): Promise<number> {
     const history = feed.fileHistory;
     const sizes = replaced.reduce((sum, r) => sum + Number(r.size ?? 0), 0);
     if (!history?.enabled || replaced.length === 0) return sizes;
     const lowers = replaced.map((r) => r.path_lower);
-    if (history.keep === 0)
-      return sizes + (await this.versions.prunableBytes(feed.id, lowers, 0, this.ageLimit(history)));
-    return this.versions.prunableBytes(feed.id, lowers, history.keep - 1, this.ageLimit(history));
+    const limit = this.ageLimit(history);
+    if (history.keep === 0) return sizes + (await this.versions.prunableBytes(feed.id, lowers, 0, limit, tx));
+    return this.versions.prunableBytes(feed.id, lowers, history.keep - 1, limit, tx);
   }
 
   /** Queues the blobs of `keys` that no file and no version names any more (in `tx`). */
