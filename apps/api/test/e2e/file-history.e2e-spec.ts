@@ -499,4 +499,179 @@ describe('file history', () => {
     await sweep();
     expect(await blobsHolding(old)).toEqual([]);
   });
+  describe('follows a moved file (issue 17 §2)', () => {
+    const move = (path: string, body: unknown, e = ep) =>
+      e(`move/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
+    beforeAll(() => setHistory('hist', { enabled: true, keep: 10 }));
+
+    it('a renamed file keeps its versions: listed and served at the new path, none at the old', async () => {
+      const v1 = randomBytes(1200);
+      const v2 = randomBytes(1300);
+      await put('follow/a.bin', v1);
+      await put('follow/a.bin', v2);
+      await put('follow/a.bin', 'current');
+      expect((await move('follow/a.bin', { to: 'follow/renamed/b.bin' })).status).toBe(201);
+      expect((await versions('follow/renamed/b.bin')).map((v) => [v.version, v.size])).toEqual([
+        [2, 1300],
+        [1, 1200],
+      ]);
+      expect(await bytesOf(await ep('content/follow/renamed/b.bin?version=1'))).toEqual(v1);
+      expect(await bytesOf(await ep('content/follow/renamed/b.bin?version=2'))).toEqual(v2);
+      expect(await text(await ep('content/follow/renamed/b.bin'))).toBe('current');
+      expect((await ep('versions/follow/a.bin')).status).toBe(404);
+      expect((await ep('content/follow/a.bin?version=1')).status).toBe(404);
+      // A case-only rename keeps the numbers; a copy is a new file without history.
+      expect((await move('follow/renamed/b.bin', { to: 'follow/renamed/B.bin' })).status).toBe(201);
+      expect((await versions('follow/renamed/B.bin')).map((v) => v.version)).toEqual([2, 1]);
+      const copied = await ep('copy/follow/renamed/B.bin', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ to: 'follow/copy.bin' }),
+      });
+      expect(copied.status).toBe(201);
+      expect(await versions('follow/copy.bin')).toEqual([]);
+      expect((await versions('follow/renamed/B.bin')).map((v) => v.version)).toEqual([2, 1]);
+    });
+
+    it('a folder moved to another directory (and storage) takes its deleted files’ histories; restore works there', async () => {
+      await createFeed(t, 'hist-to');
+      const to = endpoint(t, 'hist-to');
+      const gone = randomBytes(900);
+      await put('proj/keep.txt', 'kept');
+      await put('proj/sub/gone.bin', gone);
+      expect((await ep('content/proj/sub/gone.bin', { method: 'DELETE' })).status).toBe(200);
+      expect((await (await ep('versions/proj?deleted=true')).json()).map((v: Version) => v.path)).toEqual([
+        'proj/sub/gone.bin',
+      ]);
+      const movedProj = await move('proj', { to: 'archive/proj', toDirectory: 'hist-to' });
+      // Another directory, another storage here: the kept version's bytes are streamed across too.
+      expect([movedProj.status, await movedProj.json()]).toEqual([
+        201,
+        expect.objectContaining({ files: 1, bytesCopied: 4 + 900 }),
+      ]);
+      const deleted: Version[] = await (await to('versions/archive/proj?deleted=true')).json();
+      expect(deleted.map((v) => [v.path, v.version, v.deleted, v.size])).toEqual([
+        ['archive/proj/sub/gone.bin', 1, true, 900],
+      ]);
+      expect(await (await ep('versions/proj?deleted=true')).json()).toEqual([]);
+      expect((await to('restore/archive/proj/sub/gone.bin?version=1', { method: 'POST' })).status).toBe(200);
+      expect(await bytesOf(await to('content/archive/proj/sub/gone.bin'))).toEqual(gone);
+      expect(await text(await to('content/archive/proj/keep.txt'))).toBe('kept');
+    });
+
+    it('moved onto a file with overwrite, the versions are numbered after the target’s: none reused', async () => {
+      const [t1, t2, s1] = [randomBytes(101), randomBytes(102), randomBytes(201)];
+      await put('num/target.bin', t1);
+      await put('num/target.bin', t2);
+      await put('num/src.bin', s1);
+      await put('num/src.bin', 'src now');
+      expect((await move('num/src.bin', { to: 'num/target.bin', overwrite: true })).status).toBe(200);
+      // target: v1 = t1, v2 = t2 (replaced by the move); the source's v1 comes after them.
+      expect((await versions('num/target.bin')).map((v) => [v.version, v.size])).toEqual([
+        [3, 201],
+        [2, 102],
+        [1, 101],
+      ]);
+      expect(await bytesOf(await ep('content/num/target.bin?version=3'))).toEqual(s1);
+      expect(await bytesOf(await ep('content/num/target.bin?version=2'))).toEqual(t2);
+      expect(await text(await ep('content/num/target.bin'))).toBe('src now');
+      await put('num/target.bin', 'newer');
+      expect((await versions('num/target.bin')).map((v) => v.version)).toEqual([4, 3, 2, 1]);
+      expect(await text(await ep('content/num/target.bin?version=4'))).toBe('src now');
+    });
+  });
+
+  describe('counts kept versions in the quota (issue 17 §3)', () => {
+    const update = (body: unknown) => admin('/api/management/feeds/update/hq', body);
+    const used = async (): Promise<number> =>
+      (await (await fetch(`${t.url}/api/management/feeds/get/hq`, { headers: { Authorization: t.adminAuth } })).json())
+        .quotaUsedBytes;
+
+    it('an overwrite needs room for old and new; a delete never 413s; pruning frees bytes', async () => {
+      await createFeed(t, 'hq');
+      const e = endpoint(t, 'hq');
+      await setHistory('hq', { enabled: true, keep: 2 });
+      expect((await update({ quotaBytes: 10_000 })).status).toBe(200);
+      await put('a.bin', randomBytes(3000), e);
+      expect(await used()).toBe(3000);
+      const second = randomBytes(4000);
+      await put('a.bin', second, e); // 3000 kept as version 1
+      expect(await used()).toBe(7000);
+      // 3000 + 4000 kept, 5000 new: 12,000 > 10,000.
+      const refused = await e('content/a.bin', { method: 'POST', body: randomBytes(5000) });
+      expect(refused.status).toBe(413);
+      expect(await text(refused)).toMatch(/quota: 5000 more bytes, with 7000 of its 10000 bytes in use/);
+      expect(await used()).toBe(7000);
+      expect((await versions('a.bin', e)).map((v) => v.size)).toEqual([3000]);
+      expect(Buffer.from(await (await e('content/a.bin')).arrayBuffer())).toEqual(second);
+      // Exactly full: 3000 + 4000 kept, 3000 new.
+      await put('a.bin', randomBytes(3000), e);
+      expect(await used()).toBe(10_000);
+      // keep 1: the overwrite drops versions 1 and 2 before keeping version 3: 3000 kept + 1 new.
+      await setHistory('hq', { enabled: true, keep: 1 });
+      await put('a.bin', 'x', e);
+      expect(await used()).toBe(3001);
+      expect((await versions('a.bin', e)).map((v) => [v.version, v.size])).toEqual([[3, 3000]]);
+      // A quota lowered under the use: deleting still works and moves the file's bytes into a version.
+      await setHistory('hq', { enabled: true, keep: 2 });
+      expect((await update({ quotaBytes: 100 })).status).toBe(200);
+      expect((await e('content/a.bin', { method: 'DELETE' })).status).toBe(200);
+      expect(await used()).toBe(3001);
+      expect((await versions('a.bin', e)).map((v) => [v.version, v.size, v.deleted])).toEqual([
+        [4, 1, true],
+        [3, 3000, false],
+      ]);
+    });
+
+    it('concurrent overwrites keeping versions fill the quota exactly, never past it', async () => {
+      await createFeed(t, 'hq-race');
+      await setHistory('hq-race', { enabled: true, keep: 10 });
+      expect((await admin('/api/management/feeds/update/hq-race', { quotaBytes: 10_000 })).status).toBe(200);
+      const e = endpoint(t, 'hq-race');
+      for (let i = 0; i < 5; i++) await put(`f${i}.bin`, randomBytes(1000), e);
+      // Each overwrite adds 1000 bytes (the old content stays as a version): room for 5 of 20.
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          e(`content/f${i % 5}.bin`, { method: 'POST', body: randomBytes(1000) }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+      expect(statuses.filter((s) => s !== 201 && s !== 413)).toEqual([]);
+      const get = await fetch(`${t.url}/api/management/feeds/get/hq-race`, { headers: { Authorization: t.adminAuth } });
+      expect((await get.json()).quotaUsedBytes).toBe(10_000);
+      let kept = 0;
+      for (let i = 0; i < 5; i++) kept += (await versions(`f${i}.bin`, e)).reduce((sum, v) => sum + v.size, 0);
+      expect(kept).toBe(5000);
+    });
+
+    it('a move into another directory brings its versions’ bytes: 413 when they do not fit, nothing moved', async () => {
+      await createFeed(t, 'hq-src');
+      await createFeed(t, 'hq-dst');
+      await setHistory('hq-src', { enabled: true, keep: 10 });
+      expect((await admin('/api/management/feeds/update/hq-dst', { quotaBytes: 3000 })).status).toBe(200);
+      const src = endpoint(t, 'hq-src');
+      await put('pkg/a.bin', randomBytes(2000), src);
+      await put('pkg/a.bin', randomBytes(1500), src); // 2000 kept: 3500 in all
+      const move = (to: string) =>
+        src('move/pkg', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ to, toDirectory: 'hq-dst' }),
+        });
+      const refused = await move('pkg');
+      expect(refused.status).toBe(413);
+      expect(await text(refused)).toMatch(/quota: 3500 more bytes, with 0 of its 3000 bytes in use/);
+      expect((await versions('pkg/a.bin', src)).map((v) => v.size)).toEqual([2000]);
+      expect((await admin('/api/management/feeds/update/hq-dst', { quotaBytes: 3500 })).status).toBe(200);
+      expect((await move('pkg')).status).toBe(201);
+      const get = await fetch(`${t.url}/api/management/feeds/get/hq-dst`, { headers: { Authorization: t.adminAuth } });
+      expect((await get.json()).quotaUsedBytes).toBe(3500);
+      expect((await versions('pkg/a.bin', endpoint(t, 'hq-dst'))).map((v) => v.size)).toEqual([2000]);
+    });
+  });
 });

@@ -10,6 +10,7 @@ import { ItemChangeNotifications1796600000000 } from './1796600000000-ItemChange
 import { MovedItemNotifications1796650000000 } from './1796650000000-MovedItemNotifications';
 import { DirectoryPolicies1796700000000 } from './1796700000000-DirectoryPolicies';
 import { FileHistory1796750000000 } from './1796750000000-FileHistory';
+import { VersionUsage1796800000000 } from './1796800000000-VersionUsage';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   MovedItemNotifications1796650000000,
   DirectoryPolicies1796700000000,
   FileHistory1796750000000,
+  VersionUsage1796800000000,
 ];

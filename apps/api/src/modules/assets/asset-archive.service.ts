@@ -253,11 +253,7 @@ export class AssetArchiveService {
         (sum, e) => (e.kind === 'dir' || skip.has(full(e.path).lower) ? sum : sum + e.size),
         0,
       );
-      await this.policy.assertRoomFor(
-        feed,
-        incoming,
-        replaced.reduce((sum, r) => sum + Number(r.size ?? 0), 0),
-      );
+      await this.policy.assertRoomFor(feed, incoming, await this.history.freedByReplacing(feed, replaced));
 
       const contents = new Map<string, NewFileContent>();
       // Small entries (most of a typical archive) are read whole and stored SMALL_WRITES at a time: a

@@ -27,7 +27,9 @@ export type TransferResult = AssetTransferResult;
 
 /** A blob streamed into the target storage under a new key (across storages). */
 interface CopiedBlob {
+  /** A file's row id, or a kept version's (a move takes the files' histories along). */
   id: string;
+  version: boolean;
   sourceKey: string;
   newKey: string;
   size: number;
@@ -128,8 +130,9 @@ export class AssetTransferService {
       this.policy.assertFits(
         toFeed,
         await this.policy.usage(toFeed.id),
-        await this.items.subtreeBytes(from.id, item.path_lower),
-        Number(atTarget?.size ?? 0),
+        (await this.items.subtreeBytes(from.id, item.path_lower)) +
+          (kind === 'move' ? await this.history.versionBytes(from.id, item.path_lower) : 0),
+        await this.replacedBytes(toFeed, atTarget),
       );
     }
 
@@ -140,7 +143,7 @@ export class AssetTransferService {
     const writtenTo = this.storage.descriptorFor(toFeed);
     if (!planned) {
       provider = this.storage.providerForDescriptor(writtenTo);
-      copied = await this.copyBlobs(from, item, provider);
+      copied = await this.copyBlobs(kind, from, item, provider);
     }
     let result: TransferResult;
     try {
@@ -202,6 +205,11 @@ export class AssetTransferService {
     this.policy.assertCanWrite(actor, toFeed, atTarget ? { replaces: [replacedFile(atTarget)] } : { creates: true });
   }
 
+  /** The bytes a replaced target file frees (see FileHistoryService.freedByReplacing). */
+  private replacedBytes(toFeed: FeedEntity, atTarget: AssetItemRow | null | undefined, tx?: Tx): Promise<number> {
+    return this.history.freedByReplacing(toFeed, atTarget ? [atTarget] : [], tx);
+  }
+
   /** Whether the transfer adds to the target's use: a copy, or a move into another directory. */
   private grows(kind: TransferKind, from: FeedEntity, toFeed: FeedEntity): boolean {
     return kind === 'copy' || from.id !== toFeed.id;
@@ -236,8 +244,20 @@ export class AssetTransferService {
    * Streams every blob of the subtree into the target storage under new keys, checking each copy's
    * size and SHA-256 against the file's row. On failure the copies made so far are removed.
    */
-  private async copyBlobs(from: FeedEntity, item: AssetItemRow, target: StorageProvider): Promise<CopiedBlob[]> {
-    const files = await this.items.subtreeFiles(from.id, item.path_lower);
+  private async copyBlobs(
+    kind: TransferKind,
+    from: FeedEntity,
+    item: AssetItemRow,
+    target: StorageProvider,
+  ): Promise<CopiedBlob[]> {
+    // A move takes the kept versions along (their blobs too); a copy is new files without history.
+    const files = [
+      ...(await this.items.subtreeFiles(from.id, item.path_lower)).map((f) => ({ ...f, version: false })),
+      ...(kind === 'move' ? await this.history.versionBlobs(from.id, item.path_lower) : []).map((v) => ({
+        ...v,
+        version: true,
+      })),
+    ];
     const copied: CopiedBlob[] = [];
     let next = 0;
     let failed: unknown;
@@ -258,7 +278,7 @@ export class AssetTransferService {
           });
           const body = await this.storage.read(from, f.blob_key);
           body.on('error', (e) => counting.destroy(e));
-          copied.push({ id: f.id, sourceKey: f.blob_key, newKey, size });
+          copied.push({ id: f.id, version: f.version, sourceKey: f.blob_key, newKey, size });
           await target.write(newKey, body.pipe(counting));
           const sha256 = digest.digest('hex');
           const stored = await target.stat(newKey);
@@ -349,13 +369,24 @@ export class AssetTransferService {
     const item = await lockPath(from.id, op.item.path_lower);
     if (!item || item.kind !== op.item.kind) throw new AppError(ErrorCode.NotFound, `"${op.item.path}" was not found.`);
     let newKeys: { ids: string[]; keys: string[] } | undefined;
+    let versionKeys: { ids: string[]; keys: string[] } | undefined;
     if (!op.planned) {
       // The bytes went across before the lock: the files must still be as they were then.
       const current = await this.items.subtreeFiles(from.id, item.path_lower, tx, kind === 'move' ? 'update' : 'share');
-      const copiedFrom = new Map(op.copied.map((c) => [c.id, c.sourceKey]));
+      const fileCopies = op.copied.filter((c) => !c.version);
+      const copiedFrom = new Map(fileCopies.map((c) => [c.id, c.sourceKey]));
       if (current.length !== copiedFrom.size || current.some((f) => copiedFrom.get(f.id) !== f.blob_key))
         throw conflict(`Files under "${item.path}" changed during the ${kind}: nothing was changed; try again.`);
-      newKeys = { ids: op.copied.map((c) => c.id), keys: op.copied.map((c) => c.newKey) };
+      newKeys = { ids: fileCopies.map((c) => c.id), keys: fileCopies.map((c) => c.newKey) };
+      if (kind === 'move') {
+        // The kept versions too (one pruned or added meanwhile: send it again).
+        const versionCopies = op.copied.filter((c) => c.version);
+        const versions = await this.history.versionBlobs(from.id, item.path_lower, tx);
+        const versionFrom = new Map(versionCopies.map((c) => [c.id, c.sourceKey]));
+        if (versions.length !== versionFrom.size || versions.some((v) => versionFrom.get(v.id) !== v.blob_key))
+          throw conflict(`File versions under "${item.path}" changed during the move: nothing was changed; try again.`);
+        versionKeys = { ids: versionCopies.map((c) => c.id), keys: versionCopies.map((c) => c.newKey) };
+      }
     }
 
     const atTarget = op.caseRename ? null : lockedTarget === undefined ? await lockTarget() : lockedTarget;
@@ -363,8 +394,11 @@ export class AssetTransferService {
     this.checkPolicies(kind, op.actor, fromNow, toNow, item, atTarget);
     if (this.grows(kind, from, toFeed) && toUsage.quotaBytes !== null) {
       // Exact: every writer of these directories waits for the usage locks taken above.
-      const bytes = await this.items.subtreeBytes(from.id, item.path_lower, tx);
-      const replacedBytes = Number(atTarget?.size ?? 0);
+      // A move brings the files' histories along (they count too).
+      const bytes =
+        (await this.items.subtreeBytes(from.id, item.path_lower, tx)) +
+        (kind === 'move' ? await this.history.versionBytes(from.id, item.path_lower, tx) : 0);
+      const replacedBytes = await this.replacedBytes(toNow, atTarget, tx);
       this.policy.assertFits(toNow, toUsage, bytes, replacedBytes);
       // What the use will be: this worker's next checks before an upload's body start from it.
       this.policy.noteUsage(toFeed.id, { ...toUsage, usedBytes: toUsage.usedBytes + bytes - replacedBytes });
@@ -396,6 +430,15 @@ export class AssetTransferService {
           `Something was created at "${to.path}" meanwhile: nothing was ${kind === 'move' ? 'moved' : 'copied'}.`,
         );
       throw e;
+    }
+    if (kind === 'move') {
+      // History follows the moved files (across storages with the versions' blobs streamed over too).
+      await this.history.follow(
+        tx,
+        { feed: fromNow, path: item.path, lower: item.path_lower },
+        { feed: toNow, storage: toStorage, path: to },
+        versionKeys,
+      );
     }
     if (kind === 'move' && newKeys) {
       // The old copies, in the storage the files left.

@@ -105,7 +105,11 @@ export class AssetUploadService implements OnApplicationShutdown {
     }
     // The quota, before the body is read when its length is known, else while it streams (cut off as
     // soon as it passes what is left). The exact check is the usage trigger's, in the commit.
-    const left = await this.policy.assertRoomFor(feed, request.contentLength, Number(existing?.size ?? 0));
+    const left = await this.policy.assertRoomFor(
+      feed,
+      request.contentLength,
+      await this.history.freedByReplacing(feed, existing ? [existing] : []),
+    );
     const descriptor = this.storage.descriptorFor(feed);
     const provider = this.storage.providerForDescriptor(descriptor);
     const blobKey = newBlobKey();
@@ -247,12 +251,14 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
+    // Before the versions change (read in this transaction: it holds the usage lock).
+    const replacedBytes = await this.history.freedByReplacing(feed, [existing], manager);
     await this.items.replaceFile(manager, existing.id, content, now);
     // A placeholder filled by its writer (the empty-POST-then-body habit) leaves no version behind.
     if (existing.placeholder_by !== null && Number(existing.size ?? 0) === 0)
       await this.history.reclaim(manager, storage, existing.blob_key ? [existing.blob_key] : []);
     else await this.history.retire(manager, feed, storage, [existing], { by, deleted: false });
-    return { outcome: 'overwritten', replacedBytes: Number(existing.size ?? 0) };
+    return { outcome: 'overwritten', replacedBytes };
   }
 
   /** Runs the commit; on failure the new blob is removed so nothing is left half-written. */
@@ -291,7 +297,11 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (max > 0 && totalSize > max)
       throw new AppError(ErrorCode.PayloadTooLarge, `The upload is ${totalSize} bytes; the limit is ${max}.`);
     const existing = await this.checkWritable(actor, target, 'upsert');
-    await this.policy.assertRoomFor(feed, totalSize, Number(existing?.size ?? 0));
+    await this.policy.assertRoomFor(
+      feed,
+      totalSize,
+      await this.history.freedByReplacing(feed, existing ? [existing] : []),
+    );
 
     const upload = await this.openUpload(feed, path, id, totalSize, totalParts, specificMediaType(request.contentType));
     const provider = this.uploadProvider(feed, upload);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Tx } from '../../database/unit-of-work';
 import type { StoredUserMetadata } from './asset-item.entity';
 import type { AssetItemRow } from './asset-item.row';
+import { ItemPath, renamedColumns, RenameParams, subtreeBounds } from './assets.repository';
 
 /** An `asset_versions` row as raw queries return it (bigint columns arrive as strings). */
 export interface AssetVersionRow {
@@ -36,6 +37,20 @@ export interface Replacement {
   by: string | null;
   deleted: boolean;
 }
+
+/**
+ * moveSubtree's parameters ($2 from lower, $6 and $7 the target, $8 skip, $9 from path); versions have
+ * no parent or name columns (only the path columns of renamedColumns are used).
+ */
+const VERSION_RENAME: RenameParams = {
+  fromLower: '$2::text',
+  path: '$6::text',
+  lower: '$7::text',
+  parentLower: 'NULL',
+  name: 'NULL',
+  skip: '$8::int',
+  fromPath: '$9::text',
+};
 
 /** Rows per statement when a folder delete records thousands of versions. */
 const BATCH = 2000;
@@ -115,6 +130,127 @@ export class AssetVersionsRepository {
       keys.push(...rows.map((r) => r.blob_key));
     }
     return keys;
+  }
+
+  /**
+   * History follows a moved file (issue 17 §2): the versions and counters of the item at `from` and
+   * of every path below it — deleted files' histories too — go to `to` (another directory maybe), in
+   * one statement per table however many paths move. Numbers are per path and never given twice:
+   * where the new path already has a counter (a file replaced by this move became a version there,
+   * or a deleted file's history lives there), the moved versions are numbered after its last number
+   * and the counters add up. A case-only rename renames the stored paths and keeps the numbers.
+   * Concurrent writers of the target paths wait for the directory's usage row the caller locked.
+   */
+  async moveSubtree(
+    tx: Tx,
+    from: { feedId: number; path: string; lower: string },
+    to: { feedId: number; path: ItemPath },
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<void> {
+    const [lo, hi] = subtreeBounds(from.lower);
+    const segments = from.path.split('/').length + 1;
+    const params: unknown[] = [
+      from.feedId,
+      from.lower,
+      lo,
+      hi,
+      to.feedId,
+      to.path.path,
+      to.path.lower,
+      segments,
+      from.path,
+    ];
+    // Across storages: the blobs streamed into the target's storage, by version id.
+    const keyJoin = newKeys
+      ? `, blob_key = COALESCE((SELECT k.key FROM unnest($10::bigint[], $11::text[]) AS k(id, key) WHERE k.id = v.id),
+           v.blob_key)`
+      : '';
+    if (newKeys) params.push(newKeys.ids, newKeys.keys);
+    const [path, lower] = renamedColumns('v', VERSION_RENAME);
+    const inSubtree = `feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))`;
+    if (from.feedId === to.feedId && from.lower === to.path.lower) {
+      await tx.query(
+        `UPDATE asset_versions v SET feed_id = $5, path = ${path}, path_lower = ${lower} WHERE v.${inSubtree}`,
+        params,
+      );
+      return;
+    }
+    // Versions first: they are numbered after the target's counters as they were.
+    await tx.query(
+      `UPDATE asset_versions v SET feed_id = $5, path = ${path}, path_lower = ${lower},
+         version = v.version + coalesce((SELECT c.last_version FROM asset_version_counters c
+                                          WHERE c.feed_id = $5 AND c.path_lower = ${lower}), 0)${keyJoin}
+        WHERE v.${inSubtree}`,
+      params,
+    );
+    await tx.query(
+      `WITH m AS (DELETE FROM asset_version_counters WHERE ${inSubtree} RETURNING path_lower, last_version)
+       INSERT INTO asset_version_counters (feed_id, path_lower, last_version)
+       SELECT $5, CASE WHEN m.path_lower = $2 THEN $6 ELSE $6 || substr(m.path_lower, char_length($2) + 1) END,
+              m.last_version FROM m
+       ON CONFLICT (feed_id, path_lower)
+       DO UPDATE SET last_version = asset_version_counters.last_version + EXCLUDED.last_version`,
+      [from.feedId, from.lower, lo, hi, to.feedId, to.path.lower],
+    );
+  }
+
+  /**
+   * The versions of the item at `lower` and below, by id (a move across storages streams their blobs);
+   * locked FOR UPDATE when `tx` is given (the commit checks they are still the ones copied).
+   */
+  subtreeBlobs(
+    feedId: number,
+    lower: string,
+    tx?: Tx,
+  ): Promise<{ id: string; path: string; blob_key: string; sha256: string | null; size: string }[]> {
+    const [lo, hi] = subtreeBounds(lower);
+    return (tx ?? this.dataSource).query(
+      `SELECT id, path, blob_key, sha256, size FROM asset_versions
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))
+        ORDER BY id ${tx ? 'FOR UPDATE' : ''}`,
+      [feedId, lower, lo, hi],
+    );
+  }
+
+  /**
+   * Drops the versions of the item at `lower` and below beyond the newest `keep` of each path, and
+   * those replaced before `olderThan` (if given); returns their blob keys.
+   */
+  async pruneSubtree(tx: Tx, feedId: number, lower: string, keep: number, olderThan?: Date): Promise<string[]> {
+    const [lo, hi] = subtreeBounds(lower);
+    const [rows]: [{ blob_key: string }[], number] = await tx.query(
+      `DELETE FROM asset_versions v USING (
+         SELECT id, row_number() OVER (PARTITION BY path_lower ORDER BY version DESC) AS n
+           FROM asset_versions WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))) r
+       WHERE v.id = r.id AND (r.n > $5 OR v.replaced_at < $6)
+       RETURNING v.blob_key`,
+      [feedId, lower, lo, hi, keep, olderThan ?? new Date(0)],
+    );
+    return rows.map((r) => r.blob_key);
+  }
+
+  /** The bytes of the versions of the item at `lower` and below (they count against a quota). */
+  async subtreeBytes(feedId: number, lower: string, tx?: Tx): Promise<number> {
+    const [lo, hi] = subtreeBounds(lower);
+    const rows: { bytes: string }[] = await (tx ?? this.dataSource).query(
+      `SELECT coalesce(sum(size), 0) AS bytes FROM asset_versions
+        WHERE feed_id = $1 AND (path_lower = $2 OR (path_lower >= $3 AND path_lower < $4))`,
+      [feedId, lower, lo, hi],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
+  /** The bytes prunePaths(…, keep, olderThan) would free now. */
+  async prunableBytes(feedId: number, lowers: string[], keep: number, olderThan?: Date, tx?: Tx): Promise<number> {
+    if (lowers.length === 0) return 0;
+    const rows: { bytes: string }[] = await (tx ?? this.dataSource).query(
+      `SELECT coalesce(sum(size), 0) AS bytes FROM (
+         SELECT size, replaced_at, row_number() OVER (PARTITION BY path_lower ORDER BY version DESC) AS n
+           FROM asset_versions WHERE feed_id = $1 AND path_lower = ANY($2::text[])) r
+       WHERE r.n > $3 OR r.replaced_at < $4`,
+      [feedId, lowers, keep, olderThan ?? new Date(0)],
+    );
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   /** Drops up to `limit` versions of the directory replaced before `olderThan`; returns their blob keys. */

@@ -87,13 +87,13 @@ function contentColumns(files: { content: NewFileContent }[]): unknown[] {
 }
 
 /** `[lower, upper)` bounds of a subtree under C collation: every path starting with `prefix/`. */
-function subtreeBounds(lower: string): [string, string] {
+export function subtreeBounds(lower: string): [string, string] {
   // '0' is the character right after '/', so [p/, p0) is exactly the paths below p.
   return [`${lower}/`, `${lower}0`];
 }
 
 /** Parameter names (SQL) of a rename: the moved item as stored, where it goes, and its segment count + 1. */
-interface RenameParams {
+export interface RenameParams {
   fromPath: string;
   fromLower: string;
   path: string;
@@ -109,7 +109,7 @@ interface RenameParams {
  * whose path does not start with the folder's stored path (stored with another case of its name)
  * is cut by segments instead, which the common case skips (string_to_array on every row is slower).
  */
-function renamedColumns(t: string, r: RenameParams): string[] {
+export function renamedColumns(t: string, r: RenameParams): string[] {
   const self = `${t}.path_lower = ${r.fromLower}`;
   const bySegments = `array_to_string((string_to_array(${t}.path, '/'))[${r.skip}:], '/')`;
   return [

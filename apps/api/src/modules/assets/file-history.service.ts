@@ -12,7 +12,7 @@ import { LockedStorage, StorageService } from '../storage/storage.service';
 import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { AssetVersionRow, AssetVersionsRepository } from './asset-versions.repository';
-import { AssetsRepository } from './assets.repository';
+import { AssetsRepository, ItemPath } from './assets.repository';
 
 /** How often each node looks for versions past their directory's `keepDays`. */
 const AGE_SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -88,15 +88,81 @@ export class FileHistoryService implements OnModuleInit, OnApplicationShutdown {
       await this.reclaim(tx, storage, keys);
       return;
     }
-    if (history.keep > 0) await this.versions.record(tx, feed.id, files, { ...how, at: this.clock.now() });
-    const dropped = await this.versions.prunePaths(
-      tx,
-      feed.id,
-      files.map((f) => f.path_lower),
-      history.keep,
-      this.ageLimit(history),
-    );
+    // The older versions beyond `keep` go before the new ones come: a version's bytes count against
+    // the quota, checked as each statement ends (VersionUsage migration), so the peak is the result.
+    const recorded = history.keep > 0 ? files.filter((f) => f.blob_key) : [];
+    const recordedLowers = new Set(recorded.map((f) => f.path_lower));
+    const others = files.map((f) => f.path_lower).filter((l) => !recordedLowers.has(l));
+    const limit = this.ageLimit(history);
+    const dropped = [
+      ...(await this.versions.prunePaths(tx, feed.id, [...recordedLowers], history.keep - 1, limit)),
+      ...(await this.versions.prunePaths(tx, feed.id, others, history.keep, limit)),
+    ];
+    if (recorded.length > 0) await this.versions.record(tx, feed.id, recorded, { ...how, at: this.clock.now() });
     await this.reclaim(tx, storage, history.keep > 0 ? dropped : [...keys, ...dropped]);
+  }
+
+  /**
+   * Inside the caller's transaction, as the rows of the item at `from` (and below) move to `to`:
+   * their histories follow — the versions of deleted files under a moved folder too —, numbered
+   * after what the new paths already had (see AssetVersionsRepository.moveSubtree), pruned to the
+   * target directory's `keep` when it keeps history. Within one storage the versions keep their
+   * blobs; across storages `newKeys` names, by version id, their blobs streamed into the target's
+   * storage (the caller checked, under lock, that they are the versions there are).
+   */
+  async follow(
+    tx: Tx,
+    from: { feed: FeedEntity; path: string; lower: string },
+    to: { feed: FeedEntity; storage: LockedStorage; path: ItemPath },
+    newKeys?: { ids: string[]; keys: string[] },
+  ): Promise<void> {
+    await this.versions.moveSubtree(
+      tx,
+      { feedId: from.feed.id, path: from.path, lower: from.lower },
+      { feedId: to.feed.id, path: to.path },
+      newKeys,
+    );
+    const history = to.feed.fileHistory;
+    if (history?.enabled) {
+      const dropped = await this.versions.pruneSubtree(
+        tx,
+        to.feed.id,
+        to.path.lower,
+        history.keep,
+        this.ageLimit(history),
+      );
+      await this.reclaim(tx, to.storage, dropped);
+    }
+  }
+
+  /** The versions (with their blobs) of the item at `lower` and below; locked when `tx` is given. */
+  versionBlobs(feedId: number, lower: string, tx?: Tx) {
+    return this.versions.subtreeBlobs(feedId, lower, tx);
+  }
+
+  /** The bytes of the versions of the item at `lower` and below (a move into another directory brings them). */
+  versionBytes(feedId: number, lower: string, tx?: Tx): Promise<number> {
+    return this.versions.subtreeBytes(feedId, lower, tx);
+  }
+
+  /**
+   * The bytes that replacing these files frees in the quota's count (before a body is read): theirs
+   * without history; with it, those of the older versions the overwrite drops beyond `keep` (the old
+   * content itself is kept and still counts, the new content is added). Inside a transaction, pass
+   * it: a second pool connection taken while holding the usage lock could wait for ever.
+   */
+  async freedByReplacing(
+    feed: Pick<FeedEntity, 'id' | 'fileHistory'>,
+    replaced: Pick<AssetItemRow, 'size' | 'path_lower'>[],
+    tx?: Tx,
+  ): Promise<number> {
+    const history = feed.fileHistory;
+    const sizes = replaced.reduce((sum, r) => sum + Number(r.size ?? 0), 0);
+    if (!history?.enabled || replaced.length === 0) return sizes;
+    const lowers = replaced.map((r) => r.path_lower);
+    const limit = this.ageLimit(history);
+    if (history.keep === 0) return sizes + (await this.versions.prunableBytes(feed.id, lowers, 0, limit, tx));
+    return this.versions.prunableBytes(feed.id, lowers, history.keep - 1, limit, tx);
   }
 
   /** Queues the blobs of `keys` that no file and no version names any more (in `tx`). */

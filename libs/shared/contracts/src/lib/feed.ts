@@ -61,9 +61,12 @@ export interface Feed {
   inlineContent?: boolean;
   /** [ext] What the directory accepts (default `allow`); only an administrator may change it. */
   writePolicy?: WritePolicy;
-  /** [ext] The most bytes its files may take; null = no quota. Only an administrator may set it. */
+  /** [ext] The most bytes its files and their kept versions may take; null = no quota. Only an administrator may set it. */
   quotaBytes?: number | null;
-  /** [ext] The bytes its current files take, each counted in full (what the quota is checked against). */
+  /**
+   * [ext] The bytes its current files and kept file versions take, each counted in full (what the quota
+   * is checked against).
+   */
   quotaUsedBytes?: number;
   /** [ext] File history (see FileHistorySettings). */
   fileHistory?: FileHistorySettings;
