@@ -74,26 +74,25 @@ export class AssetVersionsRepository {
       const batch = files.slice(from, from + BATCH);
       // One order for every writer: two transactions bump the same counters without deadlocking.
       batch.sort((a, b) => (a.path_lower < b.path_lower ? -1 : a.path_lower > b.path_lower ? 1 : 0));
-      const numbered: { path_lower: string; last_version: number }[] = await tx.query(
-        `INSERT INTO asset_version_counters (feed_id, path_lower, last_version)
-         SELECT $1, pl, 1 FROM unnest($2::text[]) AS t(pl)
-         ON CONFLICT (feed_id, path_lower) DO UPDATE SET last_version = asset_version_counters.last_version + 1
-         RETURNING path_lower, last_version`,
-        [feedId, batch.map((i) => i.path_lower)],
-      );
-      const numbers = new Map(numbered.map((n) => [n.path_lower, n.last_version]));
+      // The paths' counters go up and their versions are written in one statement (one round trip
+      // per overwrite: an upload's commit is a handful of them).
       await tx.query(
-        `INSERT INTO asset_versions (feed_id, path, path_lower, version, blob_key, size, media_type, md5, sha1, sha256,
+        `WITH numbered AS (
+           INSERT INTO asset_version_counters (feed_id, path_lower, last_version)
+           SELECT $1, pl, 1 FROM unnest($3::text[]) AS t(pl)
+           ON CONFLICT (feed_id, path_lower) DO UPDATE SET last_version = asset_version_counters.last_version + 1
+           RETURNING path_lower, last_version)
+         INSERT INTO asset_versions (feed_id, path, path_lower, version, blob_key, size, media_type, md5, sha1, sha256,
            sha512, user_metadata, cache_header, modified_at, replaced_at, replaced_by, deleted)
-         SELECT $1, p, pl, v, bk, s, mt, h1, h2, h3, h4, um, ch, m, $15, $16, $17
-         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-           $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::timestamptz[])
-           AS t(p, pl, v, bk, s, mt, h1, h2, h3, h4, um, ch, m)`,
+         SELECT $1, p, pl, n.last_version, bk, s, mt, h1, h2, h3, h4, um, ch, m, $14, $15, $16
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+           $9::text[], $10::text[], $11::jsonb[], $12::jsonb[], $13::timestamptz[])
+           AS t(p, pl, bk, s, mt, h1, h2, h3, h4, um, ch, m)
+         JOIN numbered n ON n.path_lower = t.pl`,
         [
           feedId,
           batch.map((i) => i.path),
           batch.map((i) => i.path_lower),
-          batch.map((i) => numbers.get(i.path_lower)),
           batch.map((i) => i.blob_key),
           batch.map((i) => i.size ?? '0'),
           batch.map((i) => i.media_type),
