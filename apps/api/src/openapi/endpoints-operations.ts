@@ -64,7 +64,7 @@ const signedUrl: QueryParam[] = [
   {
     name: 'version',
     description:
-      '[ext] File history: the kept version `n` to serve (a positive integer; 400 otherwise, 404 when unknown). ' +
+      '[ext] File history: the kept version `n` to serve (a positive integer; 404 for anything else and for an unknown number). ' +
       'On a signed URL: the SHA-1 of the content it downloads.',
   },
   { name: 'signature', description: '[ext] Signed URLs: the signature (no other credential is read).' },

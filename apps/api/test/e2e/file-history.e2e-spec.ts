@@ -181,8 +181,8 @@ describe('file history', () => {
 
     for (const bad of ['0', '-1', 'abc', '1.5', '']) {
       const r = await ep(`content/notes.txt?version=${bad}`);
-      expect([bad, r.status]).toEqual([bad, 400]);
-      expect(await r.text()).toMatch(/version.*positive integer/);
+      expect([bad, r.status]).toEqual([bad, 404]); // "not a number or unknown (404)"
+      expect(await r.text()).toMatch(/no version.*positive integers/);
     }
     const unknown = await ep('content/notes.txt?version=9');
     expect(unknown.status).toBe(404);
@@ -251,9 +251,9 @@ describe('file history', () => {
 
     for (const bad of ['', 'x', '0']) {
       const r = await ep(`restore/cfg.json?version=${bad}`, { method: 'POST' });
-      expect([bad, r.status]).toEqual([bad, 400]);
+      expect([bad, r.status]).toEqual([bad, 404]);
     }
-    expect((await ep('restore/cfg.json', { method: 'POST' })).status).toBe(400);
+    expect((await ep('restore/cfg.json', { method: 'POST' })).status).toBe(400); // no version named at all
     expect((await ep('restore/cfg.json?version=99', { method: 'POST' })).status).toBe(404);
   });
 

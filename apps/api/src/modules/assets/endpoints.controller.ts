@@ -90,14 +90,18 @@ function multipartPart(query: Query): MultipartPart {
 }
 
 /**
- * [ext] `version=n` of file history: a positive integer (400 otherwise). Not on a signed URL, whose
- * `version` is the SHA-1 of the content it was made for.
+ * [ext] `version=n` of file history. Anything but a positive integer names no version: 404, as an
+ * unknown number is (issue 17). Not read on a signed URL, whose `version` is the SHA-1 of the content
+ * it was made for.
  */
 function historyVersion(query: Query): number | undefined {
   const raw = query.get('version');
   if (raw === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1)
-    throw new AppError(ErrorCode.BadRequest, `Invalid version=${JSON.stringify(raw)}: expected a positive integer.`);
+    throw new AppError(
+      ErrorCode.NotFound,
+      `There is no version ${JSON.stringify(raw)}: versions are numbered with positive integers (version=1, 2, …).`,
+    );
   return Number(raw);
 }
 
