@@ -142,6 +142,31 @@ const RENAME: RenameParams = {
 };
 
 /**
+ * The parameters $1–$11 of a subtree move or copy: the source's directory, path and bounds ($1–$4),
+ * the target's directory, path, parent and name ($5–$9), then what RENAME's expressions read ($10,
+ * $11: the segment after the source's path, and the source path as stored).
+ */
+function transferParams(
+  from: { feedId: number; path: string; lower: string },
+  to: { feedId: number; path: ItemPath },
+): unknown[] {
+  const [lo, hi] = subtreeBounds(from.lower);
+  return [
+    from.feedId,
+    from.lower,
+    lo,
+    hi,
+    to.feedId,
+    to.path.path,
+    to.path.lower,
+    to.path.parentLower,
+    to.path.name,
+    from.path.split('/').length + 1,
+    from.path,
+  ];
+}
+
+/**
  * Rows a listing cursor fetches per round trip (and buffers): pg-query-stream's default of 100 made a
  * 100k-item listing a thousand round trips to PostgreSQL. 1,000 rows are about 0.5 MB.
  */
@@ -711,20 +736,7 @@ export class AssetsRepository {
     to: { feedId: number; path: ItemPath },
     newKeys?: { ids: string[]; keys: string[] },
   ): Promise<TransferCounts> {
-    const [lo, hi] = subtreeBounds(from.lower);
-    const params: unknown[] = [
-      from.feedId,
-      from.lower,
-      lo,
-      hi,
-      to.feedId,
-      to.path.path,
-      to.path.lower,
-      to.path.parentLower,
-      to.path.name,
-      from.path.split('/').length + 1,
-      from.path,
-    ];
+    const params = transferParams(from, to);
     const keyJoin = newKeys
       ? `, blob_key = COALESCE((SELECT k.key FROM unnest($12::bigint[], $13::text[]) AS k(id, key)
            WHERE k.id = asset_items.id), blob_key)`
@@ -757,21 +769,7 @@ export class AssetsRepository {
     now: Date,
     newKeys?: { ids: string[]; keys: string[] },
   ): Promise<TransferCounts> {
-    const [lo, hi] = subtreeBounds(from.lower);
-    const params: unknown[] = [
-      from.feedId,
-      from.lower,
-      lo,
-      hi,
-      to.feedId,
-      to.path.path,
-      to.path.lower,
-      to.path.parentLower,
-      to.path.name,
-      from.path.split('/').length + 1,
-      from.path,
-      now,
-    ];
+    const params = [...transferParams(from, to), now];
     let blobKey = 'src.blob_key';
     let keyJoin = '';
     if (newKeys) {
