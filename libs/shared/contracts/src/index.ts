@@ -12,3 +12,4 @@ export * from './lib/user-metadata';
 export * from './lib/retention-pattern';
 export * from './lib/signed-url';
 export * from './lib/console-routes';
+export * from './lib/share';
