@@ -90,7 +90,7 @@ const anyObject = (description?: string): SchemaObject => ({
 });
 
 const privilege = oneOfStrings(Object.values(Privilege));
-const credential = oneOfStrings(['anonymous', 'session', 'password', 'pseudo-key', 'api-key', 'signed-url']);
+const credential = oneOfStrings(['anonymous', 'session', 'password', 'pseudo-key', 'api-key', 'signed-url', 'share-link']);
 
 function retentionInteger(name: keyof typeof RETENTION_INTEGER_BOUNDS): Optional {
   const { min, max, expected } = RETENTION_INTEGER_BOUNDS[name];
