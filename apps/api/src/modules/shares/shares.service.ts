@@ -303,9 +303,11 @@ export class SharesService {
     const maxDays = this.config.shareMaxDays;
     let at: Date;
     if (expiresAt !== undefined) {
-      const t = /^\d{4}-\d{2}-\d{2}T/.test(expiresAt) ? Date.parse(expiresAt) : NaN;
-      if (Number.isNaN(t))
-        throw badRequest('"expiresAt" must be an ISO-8601 date and time, e.g. 2030-01-31T12:00:00Z.');
+      // A date and a time with its zone: a time without one would be read in the server's zone.
+      const t = /^\d{4}-\d{2}-\d{2}T[^Z+-]+(Z|[+-]\d{2}:?\d{2})$/i.test(expiresAt) ? Date.parse(expiresAt) : NaN;
+      if (Number.isNaN(t)) {
+        throw badRequest('"expiresAt" must be an ISO-8601 date and time with its zone, e.g. 2030-01-31T12:00:00Z.');
+      }
       at = new Date(t);
       if (at.getTime() <= now.getTime()) throw badRequest('"expiresAt" is in the past.');
     } else {
