@@ -98,6 +98,16 @@ export class SharesRepository {
     await this.dataSource.query(`UPDATE shares SET ended_at = $2 WHERE id = ANY($1) AND ended_at IS NULL`, [ids, at]);
   }
 
+  /** Adds downloads counted in memory (links without a limit: ShareUsageRecorder), one statement. */
+  async addDownloads(counts: { id: number; n: number }[]): Promise<void> {
+    if (counts.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE shares s SET downloads = s.downloads + c.n
+         FROM unnest($1::int[], $2::int[]) AS c(id, n) WHERE s.id = c.id`,
+      [counts.map((c) => c.id), counts.map((c) => c.n)],
+    );
+  }
+
   /**
    * One more download, only while the link is usable at `now` and has downloads left: one statement, so
    * that two nodes serving the last download at once cannot both count it. The new count, or null when

@@ -24,6 +24,7 @@ import { FeedsService } from '../feeds/feeds.service';
 import { AccessService, unauthorized } from '../security/access.service';
 import { LoginThrottleService } from '../security/login-throttle.service';
 import { PasswordService } from '../security/password.service';
+import { ShareUsageRecorder } from './share-usage-recorder';
 import { ShareRow, SharesRepository } from './shares.repository';
 
 /** `POST /api/shares`, validated at the edge (types and ranges); the rules between fields are here. */
@@ -102,6 +103,7 @@ export class SharesService {
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottleService,
     private readonly clock: Clock,
+    private readonly recorder: ShareUsageRecorder,
   ) {}
 
   // ---- managing links (/api/shares)
@@ -159,6 +161,8 @@ export class SharesService {
     if (actor.kind === 'anonymous') throw unauthorized('Sign in to list share links.');
     const feed = await this.feeds.requireFor(actor, Privilege.View, feedName);
     const manager = await this.access.has(actor, Privilege.ManageFeed, feed);
+    // This node's uses counted in memory are written first (other nodes' within a second).
+    await this.recorder.flush();
     const rows = await this.repository.list(feed.id, manager ? undefined : principalKey(actor));
     const now = this.clock.now();
     const lost = rows.filter((r) => !r.bound && r.endedAt === null && r.revokedAt === null);
@@ -227,24 +231,29 @@ export class SharesService {
   }
 
   /**
-   * Counts one download of the link (a file from its first byte, or an archive) and audits it; 410
-   * when the link has none left — or was revoked or expired since it was opened. Atomic: two nodes
-   * serving the last download at once cannot both count it.
+   * Counts one download of the link (a file from its first byte, or an archive) and audits it. A link
+   * with a limit is counted at once and atomically — two nodes serving its last download at once cannot
+   * both count it — and answers 410 when it has none left (or was revoked or expired since it was
+   * opened); a link without one is counted with its audit event, in the next batch (ShareUsageRecorder).
    */
   async countDownload(use: ShareUse, target: AssetTarget, as: 'file' | 'zip'): Promise<void> {
+    if (use.share.maxDownloads === null) {
+      this.recorder.record(this.usage(use, target, as), { shareId: use.share.id });
+      return;
+    }
     const count = await this.repository.countDownload(use.share.id, this.clock.now());
     if (count === null) {
       const fresh = await this.repository.findById(use.share.id);
       const state = fresh ? stateOf(fresh, this.clock.now()) : 'revoked';
       throw new AppError(ErrorCode.Gone, GONE_REASONS[state === 'active' ? 'exhausted' : state]);
     }
-    await this.used(use, target, as, count);
+    this.recorder.record(this.usage(use, target, as, count));
   }
 
   /** A folder's index under the link (audited, not counted: it is no download). */
   async index(use: ShareUse, target: AssetTarget): Promise<AsyncIterable<SharedIndexEntry>> {
     const rows = await this.assets.listShared(target);
-    await this.used(use, target, 'index');
+    this.recorder.record(this.usage(use, target, 'index'));
     async function* entries(): AsyncGenerator<SharedIndexEntry> {
       for await (const row of rows) {
         yield {
@@ -270,16 +279,15 @@ export class SharesService {
     return archive;
   }
 
-  private async used(use: ShareUse, target: AssetTarget, as: string, downloads?: number): Promise<void> {
-    await this.audit.recordAs(
-      { userName: null, credential: 'share-link', address: use.address },
-      AuditAction.ShareUsed,
-      {
+  private usage(use: ShareUse, target: AssetTarget, as: string, downloads?: number) {
+    return {
+      address: use.address,
+      fields: {
         feed: use.feed.name,
         target: target.path.path,
         details: { id: use.share.id, as, ...(downloads === undefined ? {} : { downloads }) },
       },
-    );
+    };
   }
 
   private async checkPassword(share: ShareRow, password: string | undefined, address: string): Promise<void> {
