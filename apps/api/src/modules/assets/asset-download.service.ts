@@ -141,6 +141,16 @@ export class AssetDownloadService {
   }
 
   /**
+   * [ext] The id and kind of the item at a share link's path, from this worker's coherent cache (a
+   * link is bound to the item it was made for: SharesService compares the ids on every use).
+   */
+  async sharedItemAt(target: SharedFileTarget): Promise<{ id: string; kind: AssetKind } | null> {
+    if (target.path.segments.length === 0) return null;
+    const item = await this.lookUp(target.feed.id, target.path);
+    return item ? { id: item.id, kind: item.kind } : null;
+  }
+
+  /**
    * [ext] A kept version of a file (file history, `content/{p}?version=n`): answered with every
    * header rule of a current file (same helper), from the version's own content, metadata and cache
    * setting. Downloads of versions are not counted (the count is the current file's).

@@ -16,7 +16,7 @@ import type { StoredObjectResponse } from '../../common/http/send-stored-object'
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AssetArchiveService, ExportedArchive } from '../assets/asset-archive.service';
 import { AssetDownloadService } from '../assets/asset-download.service';
-import type { AssetTarget } from '../assets/asset-target';
+import { AssetTarget, itemPath } from '../assets/asset-target';
 import { AssetsService } from '../assets/assets.service';
 import { AuditService } from '../audit/audit.service';
 import type { FeedEntity } from '../feeds/feed.entity';
@@ -201,24 +201,31 @@ export class SharesService {
     const share = await this.repository.findByTokenHash(presented);
     // Looked up by its hash (no timing to learn from a B-tree over hashes), compared in constant time.
     if (!share || !timingSafeEqual(Buffer.from(share.tokenHash), presented)) throw notFound();
+    const feed = await this.feeds.requireCachedById(share.feedId);
+    // Bound to its item: checked here against the (coherent) item lookup of downloads, as the link's
+    // own row may come from the cache.
+    const item =
+      share.itemId === null
+        ? null
+        : await this.downloads.sharedItemAt({ feed, path: itemPath(segmentsOf(share.path)) });
+    const current: ShareRow = { ...share, bound: share.itemId === null || item?.id === share.itemId };
     const now = this.clock.now();
-    const state = stateOf(share, now);
+    const state = stateOf(current, now);
     if (state === 'ended' && share.endedAt === null) await this.repository.markEnded([share.id], now);
     if (state !== 'active') throw new AppError(ErrorCode.Gone, GONE_REASONS[state]);
     if (share.passwordHash !== null) await this.checkPassword(share, password, address);
-    const feed = await this.feeds.requireCachedById(share.feedId);
-    return { share, feed, address };
+    return { share: current, feed, address };
   }
 
   /** What `sub` (segments below the link, already decoded) names: a file, or a folder of a folder link. */
   async resolve(use: ShareUse, sub: string[]): Promise<SharedTarget> {
     const { share, feed } = use;
     if (share.kind === 'file' && sub.length > 0) throw notFound();
-    const base = share.path === '' ? [] : share.path.split('/');
+    const base = segmentsOf(share.path);
     const path = await this.assets.resolvePath(feed, [...base, ...sub]);
     // The link's own item was checked with the link (bound): nothing more to look up.
     if (sub.length === 0) return { kind: share.kind === 'file' ? 'file' : 'dir', target: { feed, path } };
-    const item = await this.assets.sharedItem({ feed, path });
+    const item = await this.downloads.sharedItemAt({ feed, path });
     if (!item || (share.kind === 'file' && item.id !== share.itemId)) {
       throw new AppError(ErrorCode.NotFound, `"${sub.join('/')}" was not found in this shared folder.`);
     }
@@ -326,6 +333,11 @@ export class SharesService {
     }
     return at;
   }
+}
+
+/** A stored path's segments ('' is the directory itself). */
+function segmentsOf(path: string): string[] {
+  return path === '' ? [] : path.split('/');
 }
 
 function stateOf(share: ShareRow, now: Date): ShareState {
