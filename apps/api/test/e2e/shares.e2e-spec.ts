@@ -363,6 +363,8 @@ describe('share links', () => {
       expect((await anon('HEAD', path)).status).toBe(200);
       expect((await anon('GET', path, { Range: 'bytes=10-' })).status).toBe(206);
       expect((await anon('GET', path, { Range: 'bytes=5-9' })).status).toBe(206);
+      // A conditional GET answered 304 delivers nothing: not counted either.
+      expect((await anon('GET', path, { 'If-None-Match': `"${sha1(report)}"` })).status).toBe(304);
       expect((await anon('GET', path)).status).toBe(200); // 1
       expect((await anon('GET', path, { Range: 'bytes=0-3' })).status).toBe(206); // 2
       const gone = await anon('GET', path);
