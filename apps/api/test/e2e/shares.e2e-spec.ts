@@ -211,6 +211,9 @@ describe('share links', () => {
       expect(part.body.equals(report.subarray(4, 10))).toBe(true);
       const notModified = await anon('GET', target(url), { 'If-None-Match': `"${sha1(report)}"` });
       expect(notModified.status).toBe(304);
+      const download = await anon('GET', `${target(url)}?download=true`);
+      expect(download.headers['content-disposition']).toMatch(/^attachment; filename="report.txt"/);
+      expect(res.headers['content-disposition']).toBeUndefined();
       const head = await anon('HEAD', target(url));
       expect(head.status).toBe(200);
       expect(head.headers['content-length']).toBe(String(report.length));

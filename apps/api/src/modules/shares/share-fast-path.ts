@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestAddress } from '../../common/http/client-address';
 import type { EdgeHandler } from '../../common/http/edge';
+import { Query } from '../../common/http/query';
 import { deliversFromStart, sendStoredObject } from '../../common/http/send-stored-object';
 import { APP_CONFIG, AppConfig, hostOf } from '../../config/app-config';
 import { answeredAs } from '../observability/http-metrics';
@@ -67,7 +68,7 @@ export class ShareFastPath {
     const use = await this.shares.open(token, undefined, requestAddress(req, this.config.trustProxy));
     if (use.share.kind !== 'file') return false;
     const { target } = await this.shares.resolve(use, []);
-    const object = await this.shares.file(target);
+    const object = await this.shares.file(target, { attachment: Query.fromUrl(req.url as string).bool('download') });
     const counts = deliversFromStart(req, object);
     if (counts) await this.shares.countDownload(use, target, 'file');
     answeredAs(req, SHARE_ROUTE);

@@ -232,9 +232,9 @@ export class SharesService {
     return { kind: item.kind, target: { feed, path } };
   }
 
-  /** A file under the link, with the headers of every download. */
-  file(target: AssetTarget): Promise<StoredObjectResponse> {
-    return this.downloads.resolveShared(target);
+  /** A file under the link, with the headers of every download (`attachment`: `?download=true`). */
+  file(target: AssetTarget, opts: { attachment: boolean }): Promise<StoredObjectResponse> {
+    return this.downloads.resolveShared(target, opts);
   }
 
   /**
