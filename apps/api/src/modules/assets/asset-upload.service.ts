@@ -93,7 +93,13 @@ export class AssetUploadService implements OnApplicationShutdown {
     return stopIdleHashWorkers();
   }
 
-  async upload(actor: Principal, target: AssetTarget, mode: UploadMode, request: UploadRequest): Promise<void> {
+  /** Returns whether the file came into being or replaced one. */
+  async upload(
+    actor: Principal,
+    target: AssetTarget,
+    mode: UploadMode,
+    request: UploadRequest,
+  ): Promise<'created' | 'overwritten'> {
     const { feed, path } = target;
     const existing = await this.checkWritable(actor, target, mode);
     const max = this.config.maxUploadBytes;
@@ -150,6 +156,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
+    return outcome;
   }
 
   private recordWrite(actor: Principal, target: AssetTarget, outcome: 'created' | 'overwritten', size: number) {

@@ -16,7 +16,9 @@ export const DAV_PREFIX = '/dav';
 
 /** Reads the path of a `/dav` URL as sent (raw, decoded once per segment); 400 for a bad one. */
 export function parseDavPath(rawPath: string): DavUrl {
-  const q = rawPath.search(/[?#]/);
+  // A fragment is never sent by a browser; a client that sends one means something else than the item.
+  if (rawPath.includes('#')) throw badRequest('A request URI may not hold a fragment (#).');
+  const q = rawPath.indexOf('?');
   const pathname = q < 0 ? rawPath : rawPath.slice(0, q);
   if (pathname !== DAV_PREFIX && !pathname.startsWith(`${DAV_PREFIX}/`))
     throw new AppError(ErrorCode.NotFound, 'Not a WebDAV path: WebDAV lives under /dav/.');
