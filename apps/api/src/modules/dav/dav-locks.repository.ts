@@ -61,7 +61,7 @@ export class DavLocksRepository {
   async insert(m: EntityManager, row: Omit<DavLockRow, 'expires_at'>): Promise<DavLockRow> {
     const [created]: DavLockRow[] = await m.query(
       `INSERT INTO dav_locks (token, feed_id, path, path_lower, exclusive, deep, owner_xml, principal, timeout_seconds, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $9)) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 second') RETURNING *`,
       [
         row.token,
         row.feed_id,
@@ -72,25 +72,28 @@ export class DavLocksRepository {
         row.owner_xml,
         row.principal,
         row.timeout_seconds,
+        row.timeout_seconds,
       ],
     );
     return created;
   }
 
   async refresh(token: string, timeoutSeconds: number): Promise<DavLockRow | undefined> {
-    const rows: DavLockRow[] = await this.dataSource.query(
-      `UPDATE dav_locks SET timeout_seconds = $2, expires_at = now() + make_interval(secs => $2)
+    // An UPDATE … RETURNING answers [rows, count] through TypeORM.
+    const [rows]: [DavLockRow[], number] = await this.dataSource.query(
+      `UPDATE dav_locks SET timeout_seconds = $2, expires_at = now() + $3 * interval '1 second'
         WHERE token = $1 AND expires_at > now() RETURNING *`,
-      [token, timeoutSeconds],
+      [token, timeoutSeconds, timeoutSeconds],
     );
     return rows[0];
   }
 
   async delete(token: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`DELETE FROM dav_locks WHERE token = $1 RETURNING token`, [
-      token,
-    ]);
-    return rows.length > 0;
+    const [, count]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM dav_locks WHERE token = $1 RETURNING token`,
+      [token],
+    );
+    return count > 0;
   }
 
   /** Removes the locks on a path and below it (after a DELETE, or at a MOVE's source). */

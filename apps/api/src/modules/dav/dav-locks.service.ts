@@ -58,7 +58,11 @@ export class DavLocksService {
     for (const r of rows) byPath.set(r.path_lower, [...(byPath.get(r.path_lower) ?? []), r]);
     for (const group of byPath.values()) {
       if (group.some((r) => r.exclusive) ? !group.every((r) => !r.exclusive || held(r)) : !group.some(held))
-        throw new DavError(423, 'The resource is locked; submit its lock token in an If header.', 'lock-token-submitted');
+        throw new DavError(
+          423,
+          'The resource is locked; submit its lock token in an If header.',
+          'lock-token-submitted',
+        );
     }
   }
 
@@ -110,14 +114,22 @@ export class DavLocksService {
           if (refreshed) return refreshed;
         }
       }
-    throw new DavError(412, 'No lock of yours on this resource matches the If header.', 'lock-token-matches-request-uri');
+    throw new DavError(
+      412,
+      'No lock of yours on this resource matches the If header.',
+      'lock-token-matches-request-uri',
+    );
   }
 
   async unlock(actor: Principal, feed: FeedEntity, lower: string, token: string): Promise<void> {
     await this.access.require(actor, Privilege.Add, feed);
     const lock = (await this.locks.covering(feed.id, lower)).find((r) => TOKEN_PREFIX + r.token === token);
     if (!lock)
-      throw new DavError(409, 'That lock token does not name a lock on this resource.', 'lock-token-matches-request-uri');
+      throw new DavError(
+        409,
+        'That lock token does not name a lock on this resource.',
+        'lock-token-matches-request-uri',
+      );
     if (lock.principal !== principalKey(actor)) throw new DavError(403, 'Only the lock owner may remove this lock.');
     await this.locks.delete(lock.token);
   }

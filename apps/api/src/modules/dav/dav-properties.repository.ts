@@ -7,6 +7,13 @@ export interface DeadProperty {
   value: string;
 }
 
+/** One PROPPATCH instruction: a set (value given) or a remove. */
+export interface PropertyChange {
+  namespace: string;
+  name: string;
+  value?: string;
+}
+
 /**
  * `dav_properties`. Reads by item, or for a folder's children in one query (joined to
  * `asset_items` read-only, to find them by path); a COPY copies a subtree's in one statement.
@@ -39,26 +46,30 @@ export class DavPropertiesRepository {
     return map;
   }
 
-  /** Sets and removes in one transaction; returns how many the item holds afterwards. */
-  async apply(itemId: string, set: DeadProperty[], remove: { namespace: string; name: string }[]): Promise<number> {
-    return this.dataSource.transaction(async (m) => {
-      for (const r of remove)
-        await m.query(`DELETE FROM dav_properties WHERE item_id = $1 AND namespace = $2 AND name = $3`, [
-          itemId,
-          r.namespace,
-          r.name,
-        ]);
-      for (const s of set)
-        await m.query(
-          `INSERT INTO dav_properties (item_id, namespace, name, value) VALUES ($1, $2, $3, $4)
+  /**
+   * Sets (with a value) and removes (without), in the order given, in one transaction; refused with
+   * `tooMany()` (rolled back) when the item would hold more than `max`.
+   */
+  async apply(itemId: string, ops: PropertyChange[], max: number, tooMany: () => Error): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      for (const s of ops)
+        if (s.value === undefined)
+          await m.query(`DELETE FROM dav_properties WHERE item_id = $1 AND namespace = $2 AND name = $3`, [
+            itemId,
+            s.namespace,
+            s.name,
+          ]);
+        else
+          await m.query(
+            `INSERT INTO dav_properties (item_id, namespace, name, value) VALUES ($1, $2, $3, $4)
            ON CONFLICT (item_id, namespace, name) DO UPDATE SET value = EXCLUDED.value`,
-          [itemId, s.namespace, s.name, s.value],
-        );
+            [itemId, s.namespace, s.name, s.value],
+          );
       const [{ n }]: { n: number }[] = await m.query(
         `SELECT count(*)::int AS n FROM dav_properties WHERE item_id = $1`,
         [itemId],
       );
-      return n;
+      if (n > max) throw tooMany();
     });
   }
 

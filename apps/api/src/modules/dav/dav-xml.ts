@@ -43,7 +43,14 @@ export function parseXml(body: string): XmlElement {
     const attrs = Object.values(tag.attributes)
       .filter((a) => a.prefix !== 'xmlns' && a.name !== 'xmlns')
       .map((a) => ({ ns: a.uri, local: a.local, value: a.value }));
-    const el: XmlElement = { ns: tag.uri ?? '', local: tag.local ?? tag.name, attrs, children: [], text: '', content: [] };
+    const el: XmlElement = {
+      ns: tag.uri ?? '',
+      local: tag.local ?? tag.name,
+      attrs,
+      children: [],
+      text: '',
+      content: [],
+    };
     const parent = stack[stack.length - 1];
     if (parent) {
       parent.children.push(el);

@@ -17,7 +17,7 @@ import type { ListedItemRow } from '../assets/asset-item.row';
 import { DavError, DavErrorsFilter } from './dav-error';
 import type { DavLockRow } from './dav-locks.repository';
 import { DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS, ResourceState, TOKEN_PREFIX } from './dav-locks.service';
-import type { DeadProperty } from './dav-properties.repository';
+import type { DeadProperty, PropertyChange } from './dav-properties.repository';
 import { DavResource, DavService, isMacMetadataName, MAX_DEAD_VALUE_CHARS } from './dav.service';
 import { DavUrl, davHref, parseDavPath, parseDestination } from './dav-url';
 import {
@@ -280,7 +280,10 @@ export class DavController {
             { href: davHref(f.name, [], true), name: f.name, collection: true, dead: [], locks: [] },
             request,
           );
-      res.status(207).type('application/xml; charset=utf-8').send(out + MULTISTATUS_CLOSE);
+      res
+        .status(207)
+        .type('application/xml; charset=utf-8')
+        .send(out + MULTISTATUS_CLOSE);
       return;
     }
     if (method === 'GET' || method === 'HEAD') {
@@ -348,9 +351,10 @@ export class DavController {
       res.send(MULTISTATUS_OPEN + entryXml(self, request) + MULTISTATUS_CLOSE);
       return;
     }
-    const dead = request.kind === 'prop' && request.names.every((n) => n.ns === DAV_NS || n.ns === OC_NS)
-      ? new Map<string, DeadProperty[]>()
-      : await this.dav.deadPropsOfChildren(r);
+    const dead =
+      request.kind === 'prop' && request.names.every((n) => n.ns === DAV_NS || n.ns === OC_NS)
+        ? new Map<string, DeadProperty[]>()
+        : await this.dav.deadPropsOfChildren(r);
     const rows = await this.dav.children(actor, r);
     const hideMac = this.dav.macFilesHidden();
     const feedName = r.feed.name;
@@ -467,7 +471,7 @@ export class DavController {
     return Object.assign(tokens, { failed: !any });
   }
 
-  /** Lock check first (423 without the token), then the If header's verdict (412). */
+  /** The If header's verdict first (412 when no list holds), then the locks (423 without a token). */
   private async writeChecks(
     actor: Principal,
     req: Request,
@@ -475,9 +479,9 @@ export class DavController {
     opts: { parent?: boolean; below?: boolean },
   ): Promise<Set<string>> {
     const tokens = await this.preconditions(actor, req, r);
-    await this.dav.locks.assertUnlocked(actor, r.feed, r.path.lower, tokens, opts);
     if ((tokens as Set<string> & { failed?: boolean }).failed)
       throw new DavError(412, 'No list of the If header holds.');
+    await this.dav.locks.assertUnlocked(actor, r.feed, r.path.lower, tokens, opts);
     return tokens;
   }
 
@@ -498,7 +502,8 @@ export class DavController {
 
   private async mkcol(actor: Principal, r: DavResource, req: Request, res: Response) {
     const hasBody =
-      (contentLength(req) ?? 0) > 0 || (req.headers['transfer-encoding'] !== undefined && (await readXmlBody(req)) !== '');
+      (contentLength(req) ?? 0) > 0 ||
+      (req.headers['transfer-encoding'] !== undefined && (await readXmlBody(req)) !== '');
     if (hasBody) throw new DavError(415, 'MKCOL with a body is not supported.');
     if (r.exists) throw new DavError(405, `"${r.path.path}" already exists.`);
     await this.writeChecks(actor, req, r, { parent: true });
@@ -541,8 +546,7 @@ export class DavController {
     if (root.ns !== DAV_NS || root.local !== 'propertyupdate')
       throw badXml400('The body must be a DAV:propertyupdate element.');
     await this.writeChecks(actor, req, r, {});
-    const set: DeadProperty[] = [];
-    const remove: { namespace: string; name: string }[] = [];
+    const ops: PropertyChange[] = [];
     const results: { name: PropName; status: number }[] = [];
     for (const op of root.children) {
       if (op.ns !== DAV_NS || (op.local !== 'set' && op.local !== 'remove')) continue;
@@ -555,13 +559,13 @@ export class DavController {
         else if (op.local === 'set') {
           const value = innerXml(p);
           if (value.length > MAX_DEAD_VALUE_CHARS) status = 507;
-          else set.push({ namespace: p.ns, name: p.local, value });
-        } else remove.push({ namespace: p.ns, name: p.local });
+          else ops.push({ namespace: p.ns, name: p.local, value });
+        } else ops.push({ namespace: p.ns, name: p.local });
         results.push({ name, status });
       }
     }
     const failed = results.some((x) => x.status !== 200);
-    if (!failed) await this.dav.applyProperties(r, set, remove);
+    if (!failed) await this.dav.applyProperties(r, ops);
     const groups = new Map<number, string[]>();
     for (const x of results) {
       const status = failed && x.status === 200 ? 424 : x.status;
@@ -570,7 +574,9 @@ export class DavController {
     res
       .status(207)
       .type('application/xml; charset=utf-8')
-      .send(MULTISTATUS_OPEN + responseXml(davHref(r.feed.name, r.path.segments, r.collection), groups) + MULTISTATUS_CLOSE);
+      .send(
+        MULTISTATUS_OPEN + responseXml(davHref(r.feed.name, r.path.segments, r.collection), groups) + MULTISTATUS_CLOSE,
+      );
   }
 
   private timeout(req: Request): number {
@@ -599,14 +605,16 @@ export class DavController {
     if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw badXml400('The body must be a DAV:lockinfo element.');
     const scope = child(info, DAV_NS, 'lockscope');
     const exclusive = scope ? child(scope, DAV_NS, 'exclusive') !== undefined : true;
-    if (scope && !exclusive && !child(scope, DAV_NS, 'shared')) throw badXml400('lockscope must be exclusive or shared.');
+    if (scope && !exclusive && !child(scope, DAV_NS, 'shared'))
+      throw badXml400('lockscope must be exclusive or shared.');
     const type = child(info, DAV_NS, 'locktype');
     if (type && !child(type, DAV_NS, 'write')) throw new DavError(422, 'Only write locks are supported.');
     const owner = child(info, DAV_NS, 'owner');
     const depth = this.depth(req, false);
     if (depth === 1) throw badRequest('LOCK takes Depth: 0 or infinity.');
     const tokens = await this.preconditions(actor, req, r);
-    if ((tokens as Set<string> & { failed?: boolean }).failed) throw new DavError(412, 'No list of the If header holds.');
+    if ((tokens as Set<string> & { failed?: boolean }).failed)
+      throw new DavError(412, 'No list of the If header holds.');
     const lock = await this.dav.locks.lock(actor, r.feed, r.path, {
       exclusive,
       deep: depth === 'infinity',

@@ -16,7 +16,7 @@ import { FeedsService } from '../feeds/feeds.service';
 import { AccessService } from '../security/access.service';
 import { DavError } from './dav-error';
 import { DavLocksService } from './dav-locks.service';
-import { DavPropertiesRepository, DeadProperty } from './dav-properties.repository';
+import { DavPropertiesRepository, DeadProperty, PropertyChange } from './dav-properties.repository';
 import type { DavUrl } from './dav-url';
 
 /** A resource under a directory: the directory's root has no row. */
@@ -77,7 +77,11 @@ export class DavService {
   /** The parent folder must exist (409 otherwise, RFC 4918 §9.7.1, §9.3.1). */
   async requireParent(actor: Principal, r: AssetTarget): Promise<void> {
     if (r.path.segments.length <= 1) return;
-    const parent = await this.resolve(actor, { feedName: r.feed.name, segments: r.path.segments.slice(0, -1), trailingSlash: true });
+    const parent = await this.resolve(actor, {
+      feedName: r.feed.name,
+      segments: r.path.segments.slice(0, -1),
+      trailingSlash: true,
+    });
     if (!parent.exists || !parent.collection)
       throw new DavError(409, `The parent folder of "${r.path.path}" does not exist.`);
   }
@@ -176,15 +180,16 @@ export class DavService {
     if (!r.row) throw new DavError(403, 'The directory root holds no properties; set them on its items.');
   }
 
-  /** Applies PROPPATCH's sets and removes, all or nothing; 507 past the per-item cap. */
-  async applyProperties(r: DavResource, set: DeadProperty[], remove: { namespace: string; name: string }[]) {
+  /** Applies PROPPATCH's sets and removes in order, all or nothing; 507 past the per-item cap. */
+  async applyProperties(r: DavResource, ops: PropertyChange[]): Promise<void> {
     if (!r.row) return;
-    const count = await this.props.apply(r.row.id, set, remove);
-    if (count > MAX_DEAD_PROPERTIES) {
-      // Over the cap: undo by restoring nothing new (the sets are removed again).
-      await this.props.apply(r.row.id, [], set);
-      throw new DavError(507, `An item holds at most ${MAX_DEAD_PROPERTIES} WebDAV properties.`, 'insufficient-storage');
-    }
+    await this.props.apply(
+      r.row.id,
+      ops,
+      MAX_DEAD_PROPERTIES,
+      () =>
+        new DavError(507, `An item holds at most ${MAX_DEAD_PROPERTIES} WebDAV properties.`, 'insufficient-storage'),
+    );
   }
 
   /** For lock-null resources (LOCK on a missing path): an empty file (RFC 4918 §9.10.4). */
