@@ -32,7 +32,6 @@ import {
   PropName,
   propElement,
   responseXml,
-  statusResponseXml,
   XML_HEAD,
   XmlElement,
 } from './dav-xml';
@@ -450,7 +449,7 @@ export class DavController {
             const u = parseDavPath(path);
             if (u.feedName === undefined) return undefined;
             const other = await this.dav.resolve(actor, u);
-            return this.dav.locks.state(other.feed, other.path.lower, etagOf(other));
+            return await this.dav.locks.state(other.feed, other.path.lower, etagOf(other));
           } catch {
             return undefined;
           }
