@@ -132,11 +132,12 @@ describe('WebDAV at /dav/', () => {
         200,
       );
       const { key } = JSON.parse(created.text) as { key: string };
-      for (const headers of [
+      const forms: Record<string, string>[] = [
         { Authorization: t.adminAuth },
         { Authorization: basicAuth('api', key) },
         { 'X-ApiKey': key },
-      ]) {
+      ];
+      for (const headers of forms) {
         expect((await raw(t.url, 'PROPFIND', '/dav/files/', { headers: { ...headers, Depth: '0' } })).status).toBe(207);
       }
     });
