@@ -85,6 +85,8 @@ const LIVE: PropName[] = [
   'supportedlock',
   'lockdiscovery',
 ].map((local) => ({ ns: DAV_NS, local }));
+/** allprop and propname: the live properties of RFC 4918, and rclone's checksums. */
+const ALLPROP_NAMES: PropName[] = [...LIVE, { ns: OC_NS, local: 'checksums' }];
 const QUOTA_PROPS = new Set(['quota-available-bytes', 'quota-used-bytes']);
 const PROTECTED = new Set([...LIVE.map((p) => p.local), ...QUOTA_PROPS]);
 
@@ -146,8 +148,8 @@ function liveValue(e: Entry, name: PropName): string | undefined {
 function entryXml(e: Entry, req: PropRequest): string {
   const ok: string[] = [];
   const missing: string[] = [];
-  const deadByKey = new Map(e.dead.map((d) => [`${d.namespace}\0${d.name}`, d]));
   if (req.kind === 'prop') {
+    const deadByKey = new Map(e.dead.map((d) => [`${d.namespace}\0${d.name}`, d]));
     for (const name of req.names) {
       const live = liveValue(e, name);
       const dead = live === undefined ? deadByKey.get(`${name.ns}\0${name.local}`) : undefined;
@@ -156,8 +158,7 @@ function entryXml(e: Entry, req: PropRequest): string {
       else missing.push(propElement(name, null));
     }
   } else {
-    const names = [...LIVE, { ns: OC_NS, local: 'checksums' }];
-    for (const name of names) {
+    for (const name of ALLPROP_NAMES) {
       const live = liveValue(e, name);
       if (live !== undefined) ok.push(propElement(name, req.kind === 'propname' ? null : live));
     }
