@@ -1,4 +1,4 @@
-import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
@@ -8,7 +8,9 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { baseUrlOf } from '../../common/http/base-url';
 import { requestBody } from '../../common/http/client-limits';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { htmlIndex, IndexEntry, setHtmlIndexHeaders } from '../../common/http/html-index';
 import { sendStoredObject } from '../../common/http/send-stored-object';
 import { unauthorized } from '../security/access.service';
@@ -217,6 +219,7 @@ async function readXmlBody(req: Request): Promise<string> {
 @UseFilters(DavErrorsFilter)
 export class DavController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dav: DavService,
     private readonly downloads: AssetDownloadService,
   ) {}
@@ -519,7 +522,8 @@ export class DavController {
     req: Request,
     res: Response,
   ) {
-    const destUrl = parseDestination(header(req, 'destination'), header(req, 'host'));
+    const ours = [header(req, 'host'), new URL(baseUrlOf(this.config, req)).host].filter((h) => h !== undefined);
+    const destUrl = parseDestination(header(req, 'destination'), ours);
     if (destUrl.feedName === undefined) throw new DavError(403, 'The root of /dav/ cannot be a destination.');
     if (!src.exists) throw new DavError(404, `"${src.path.path}" was not found.`);
     const overwriteRaw = (header(req, 'overwrite') ?? 'T').trim().toUpperCase();
