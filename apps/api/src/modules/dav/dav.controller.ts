@@ -389,7 +389,9 @@ export class DavController {
       if (buffered.length > 64 * 1024) {
         const more = res.write(buffered);
         buffered = '';
-        if (!more) await once(res, 'drain');
+        // A client that went away never drains: its close ends the listing (and releases the cursor).
+        if (!more) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (res.destroyed) return;
       }
     }
     res.end(buffered + MULTISTATUS_CLOSE);
@@ -533,7 +535,8 @@ export class DavController {
       throw badRequest(`${kind.toUpperCase()} of a collection takes Depth: infinity${kind === 'copy' ? ' or 0' : ''}.`);
     const dest = await this.dav.resolve(actor, destUrl);
     if (kind === 'move') await this.writeChecks(actor, req, src, { parent: true, below: true });
-    else await this.preconditions(actor, req, src);
+    else if (((await this.preconditions(actor, req, src)) as Set<string> & { failed?: boolean }).failed)
+      throw new DavError(412, 'No list of the If header holds.');
     const tokens = await this.preconditions(actor, req, dest);
     await this.dav.locks.assertUnlocked(actor, dest.feed, dest.path.lower, tokens, { parent: true, below: true });
     const outcome = await this.dav.transfer(kind, actor, src, dest, {
