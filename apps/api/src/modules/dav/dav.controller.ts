@@ -437,9 +437,13 @@ export class DavController {
   }
 
   /** The If header, checked (412 when no list holds), and the lock tokens it submits. */
-  private async preconditions(actor: Principal, req: Request, r: DavResource): Promise<Set<string>> {
+  private async preconditions(
+    actor: Principal,
+    req: Request,
+    r: DavResource,
+  ): Promise<{ tokens: Set<string>; holds: boolean }> {
     const raw = header(req, 'if');
-    if (raw === undefined) return new Set();
+    if (raw === undefined) return { tokens: new Set(), holds: true };
     const lists = parseIfHeader(raw);
     const states = new Map<string, Promise<ResourceState | undefined>>();
     const stateOf = (resource: string | undefined): Promise<ResourceState | undefined> => {
@@ -472,8 +476,7 @@ export class DavController {
         break;
       }
     }
-    const tokens = submittedTokens(lists);
-    return Object.assign(tokens, { failed: !any });
+    return { tokens: submittedTokens(lists), holds: any };
   }
 
   /** The If header's verdict first (412 when no list holds), then the locks (423 without a token). */
@@ -482,12 +485,10 @@ export class DavController {
     req: Request,
     r: DavResource,
     opts: { parent?: boolean; below?: boolean },
-  ): Promise<Set<string>> {
-    const tokens = await this.preconditions(actor, req, r);
-    if ((tokens as Set<string> & { failed?: boolean }).failed)
-      throw new DavError(412, 'No list of the If header holds.');
+  ): Promise<void> {
+    const { tokens, holds } = await this.preconditions(actor, req, r);
+    if (!holds) throw new DavError(412, 'No list of the If header holds.');
     await this.dav.locks.assertUnlocked(actor, r.feed, r.path.lower, tokens, opts);
-    return tokens;
   }
 
   private async put(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
@@ -535,9 +536,9 @@ export class DavController {
       throw badRequest(`${kind.toUpperCase()} of a collection takes Depth: infinity${kind === 'copy' ? ' or 0' : ''}.`);
     const dest = await this.dav.resolve(actor, destUrl);
     if (kind === 'move') await this.writeChecks(actor, req, src, { parent: true, below: true });
-    else if (((await this.preconditions(actor, req, src)) as Set<string> & { failed?: boolean }).failed)
+    else if (!(await this.preconditions(actor, req, src)).holds)
       throw new DavError(412, 'No list of the If header holds.');
-    const tokens = await this.preconditions(actor, req, dest);
+    const { tokens } = await this.preconditions(actor, req, dest);
     await this.dav.locks.assertUnlocked(actor, dest.feed, dest.path.lower, tokens, { parent: true, below: true });
     const outcome = await this.dav.transfer(kind, actor, src, dest, {
       overwrite: overwriteRaw === 'T',
@@ -619,9 +620,7 @@ export class DavController {
     const owner = child(info, DAV_NS, 'owner');
     const depth = this.depth(req, false);
     if (depth === 1) throw badRequest('LOCK takes Depth: 0 or infinity.');
-    const tokens = await this.preconditions(actor, req, r);
-    if ((tokens as Set<string> & { failed?: boolean }).failed)
-      throw new DavError(412, 'No list of the If header holds.');
+    if (!(await this.preconditions(actor, req, r)).holds) throw new DavError(412, 'No list of the If header holds.');
     const lock = await this.dav.locks.lock(actor, r.feed, r.path, {
       exclusive,
       deep: depth === 'infinity',
