@@ -221,6 +221,13 @@ describe('WebDAV at /dav/', () => {
       expect((await put('/dav/files/._hello.txt', 'x')).status).toBe(403);
       expect((await put('/dav/files/.DS_Store', 'x')).status).toBe(403);
       expect((await dav('MKCOL', '/dav/files/._dir')).status).toBe(403);
+      // Stored another way (the asset API), they are still left out of WebDAV listings.
+      await must(raw(t, 'POST', '/endpoints/files/content/mac/.DS_Store', { body: 'ds' }), 201);
+      await must(raw(t, 'POST', '/endpoints/files/content/mac/seen.txt', { body: 's' }), 201);
+      expect(hrefs((await propfind('/dav/files/mac/', '1')).text)).toEqual([
+        '/dav/files/mac/',
+        '/dav/files/mac/seen.txt',
+      ]);
     });
 
     it('a large folder is listed streamed (depth 1), every entry once', async () => {
@@ -503,5 +510,22 @@ describe('WebDAV at /dav/', () => {
         await second.close();
       }
     });
+  });
+});
+
+describe('WebDAV with STOCKROOM_DAV_MAC_FILES=store', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ STOCKROOM_DAV_MAC_FILES: 'store' });
+    await createFeed(t, 'mac');
+  });
+  afterAll(() => t?.close());
+
+  it("stores Finder's ._ files and .DS_Store like any file, and lists them", async () => {
+    expect((await raw(t, 'PUT', '/dav/mac/._photo.jpg', { body: 'apple double' })).status).toBe(201);
+    expect((await raw(t, 'PUT', '/dav/mac/.DS_Store', { body: 'ds' })).status).toBe(201);
+    const list = await raw(t, 'PROPFIND', '/dav/mac/', { headers: { Depth: '1' } });
+    expect(list.text).toContain('<D:href>/dav/mac/._photo.jpg</D:href>');
+    expect(list.text).toContain('<D:href>/dav/mac/.DS_Store</D:href>');
   });
 });
