@@ -79,6 +79,11 @@ describe('WebDAV at /dav/', () => {
       expect(String(res.headers['allow'])).toEqual(expect.stringContaining('LOCK'));
     });
 
+    it("OPTIONS on the server's root says WebDAV too (Windows asks there first)", async () => {
+      const res = await raw(t.url, 'OPTIONS', '/');
+      expect([res.status, res.headers['dav'], res.headers['ms-author-via']]).toEqual([200, '1, 2', 'DAV']);
+    });
+
     it('anonymous without the privilege: 401 with a Basic challenge; the root always challenges', async () => {
       for (const [method, path] of [
         ['PROPFIND', '/dav/files/'],
@@ -155,6 +160,7 @@ describe('WebDAV at /dav/', () => {
     it('PUT creates (201) then replaces (204); GET and PROPFIND agree on ETag, size and type', async () => {
       expect((await put('/dav/files/a%20b/', 'x')).status).toBe(405); // a collection URL
       expect((await put('/dav/files/missing/deep.txt', 'x')).status).toBe(409);
+      expect((await put('/dav/files/partial.txt', 'x', { 'Content-Range': 'bytes 0-0/10' })).status).toBe(400);
       expect((await put('/dav/files/hello.txt', 'hello', { 'Content-Type': 'text/plain' })).status).toBe(201);
       expect((await put('/dav/files/hello.txt', 'hello again', { 'Content-Type': 'text/plain' })).status).toBe(204);
       const get = await dav('GET', '/dav/files/hello.txt');

@@ -1,4 +1,4 @@
-import { All, Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Inject, Options, Req, Res, UseFilters } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
@@ -223,6 +223,19 @@ export class DavController {
     private readonly dav: DavService,
     private readonly downloads: AssetDownloadService,
   ) {}
+
+  /**
+   * Windows' mini-redirector asks the server's root (`OPTIONS /`) whether it speaks WebDAV before it
+   * maps a folder below it; the answer names the protocol and nothing else.
+   */
+  @Options('/')
+  serverOptions(@Res() res: Response): void {
+    res.setHeader('DAV', '1, 2');
+    res.setHeader('MS-Author-Via', 'DAV');
+    res.setHeader('Allow', 'OPTIONS, GET, HEAD');
+    res.status(200).setHeader('Content-Length', '0');
+    res.end();
+  }
 
   @All(['dav', 'dav/*rest'])
   async handle(@Actor() actor: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -493,6 +506,9 @@ export class DavController {
 
   private async put(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
     if (r.collection || url.trailingSlash) throw new DavError(405, 'PUT on a collection: use MKCOL for folders.');
+    // A partial PUT would replace the file with the part (RFC 9110 §14.5): refused.
+    if (req.headers['content-range'] !== undefined)
+      throw badRequest('PUT with Content-Range (a partial update) is not supported: send the whole file.');
     await this.writeChecks(actor, req, r, { parent: !r.exists });
     const outcome = await this.dav.put(actor, r, requestBody(req), header(req, 'content-type'), contentLength(req));
     res.status(outcome === 'created' ? 201 : 204).end();
