@@ -122,7 +122,8 @@ describe('WebDAV at /dav/', () => {
       // The same cookie works on /api …
       expect((await raw(t.url, 'GET', '/api/security/me', { headers: { Cookie: cookie } })).text).toContain('"Admin"');
       // … and is ignored on /dav, even with the CSRF token.
-      for (const method of ['PROPFIND', 'PUT', 'DELETE', 'MKCOL']) {
+      await must(put('/dav/files/cookie.txt', 'secret'), 201);
+      for (const method of ['PROPFIND', 'PUT', 'DELETE', 'MKCOL', 'GET', 'HEAD']) {
         const res = await raw(t.url, method, '/dav/files/cookie.txt', {
           headers: { Cookie: cookie, 'X-XSRF-TOKEN': csrf, Depth: '0' },
           body: method === 'PUT' ? 'x' : undefined,
