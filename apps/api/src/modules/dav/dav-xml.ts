@@ -173,7 +173,3 @@ export function responseXml(href: string, groups: Map<number, string[]>): string
   }
   return `${out}</D:response>\n`;
 }
-
-export function statusResponseXml(href: string, status: number): string {
-  return `<D:response><D:href>${escapeXml(href)}</D:href>${statusLine(status)}</D:response>\n`;
-}

@@ -35,7 +35,6 @@ import {
   propElement,
   responseXml,
   XML_HEAD,
-  XmlElement,
 } from './dav-xml';
 import { IfList, parseIfHeader, submittedTokens } from './if-header';
 
@@ -253,23 +252,23 @@ export class DavController {
     const r = await this.dav.resolve(actor, url);
     switch (method) {
       case 'PROPFIND':
-        return this.propfind(actor, r, url, req, res);
+        return this.propfind(actor, r, req, res);
       case 'GET':
       case 'HEAD':
         return this.get(actor, r, url, method, req, res);
       case 'PUT':
         return this.put(actor, r, url, req, res);
       case 'DELETE':
-        return this.delete(actor, r, url, req, res);
+        return this.delete(actor, r, req, res);
       case 'MKCOL':
         return this.mkcol(actor, r, req, res);
       case 'COPY':
       case 'MOVE':
-        return this.transfer(method === 'MOVE' ? 'move' : 'copy', actor, r, url, req, res);
+        return this.transfer(method === 'MOVE' ? 'move' : 'copy', actor, r, req, res);
       case 'PROPPATCH':
-        return this.proppatch(actor, r, url, req, res);
+        return this.proppatch(actor, r, req, res);
       case 'LOCK':
-        return this.lock(actor, r, url, req, res);
+        return this.lock(actor, r, req, res);
       case 'UNLOCK':
         return this.unlock(actor, r, req, res);
       default:
@@ -329,15 +328,15 @@ export class DavController {
   private propRequest(body: string): PropRequest {
     if (body.trim() === '') return { kind: 'allprop' };
     const root = parseXml(body);
-    if (root.ns !== DAV_NS || root.local !== 'propfind') throw badXml400('The body must be a DAV:propfind element.');
+    if (root.ns !== DAV_NS || root.local !== 'propfind') throw badRequest('The body must be a DAV:propfind element.');
     if (child(root, DAV_NS, 'propname')) return { kind: 'propname' };
     if (child(root, DAV_NS, 'allprop')) return { kind: 'allprop' };
     const prop = child(root, DAV_NS, 'prop');
-    if (!prop) throw badXml400('DAV:propfind needs DAV:prop, DAV:allprop or DAV:propname.');
+    if (!prop) throw badRequest('DAV:propfind needs DAV:prop, DAV:allprop or DAV:propname.');
     return { kind: 'prop', names: prop.children.map((c) => ({ ns: c.ns, local: c.local })) };
   }
 
-  private async entryOf(r: DavResource, url: DavUrl, dead: DeadProperty[], locks: DavLockRow[]): Promise<Entry> {
+  private async entryOf(r: DavResource, dead: DeadProperty[], locks: DavLockRow[]): Promise<Entry> {
     const row = r.row;
     return {
       href: davHref(r.feed.name, r.path.segments, r.collection),
@@ -347,8 +346,9 @@ export class DavController {
       mediaType: row?.media_type,
       sha1: row?.sha1,
       md5: row?.md5,
-      created: row ? new Date(row.created_at).toISOString() : undefined,
-      modified: row ? new Date(row.modified_at).toISOString() : undefined,
+      // The directory's root has no row: its times are the directory's creation.
+      created: new Date(row ? row.created_at : r.feed.createdAt).toISOString(),
+      modified: new Date(row ? row.modified_at : r.feed.createdAt).toISOString(),
       lower: r.path.lower,
       dead,
       locks: locksFor(r.path.lower, locks),
@@ -356,12 +356,12 @@ export class DavController {
     };
   }
 
-  private async propfind(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async propfind(actor: Principal, r: DavResource, req: Request, res: Response) {
     const depth = this.depth(req, true);
     const request = this.propRequest(await readXmlBody(req));
     if (!r.exists) throw new DavError(404, `"${r.path.path}" was not found.`);
     const locks = await this.dav.locks.below(r.feed, r.path.lower);
-    const self = await this.entryOf(r, url, await this.dav.deadProps(r), locks);
+    const self = await this.entryOf(r, await this.dav.deadProps(r), locks);
     res.status(207).type('application/xml; charset=utf-8');
     if (depth === 0 || !r.collection) {
       res.send(MULTISTATUS_OPEN + entryXml(self, request) + MULTISTATUS_CLOSE);
@@ -514,7 +514,7 @@ export class DavController {
     res.status(outcome === 'created' ? 201 : 204).end();
   }
 
-  private async delete(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async delete(actor: Principal, r: DavResource, req: Request, res: Response) {
     if (!r.exists) throw new DavError(404, `"${r.path.path}" was not found.`);
     if (r.path.segments.length === 0) throw new DavError(403, 'A directory root cannot be deleted over WebDAV.');
     await this.writeChecks(actor, req, r, { parent: true, below: true });
@@ -533,14 +533,7 @@ export class DavController {
     res.status(201).end();
   }
 
-  private async transfer(
-    kind: 'move' | 'copy',
-    actor: Principal,
-    src: DavResource,
-    url: DavUrl,
-    req: Request,
-    res: Response,
-  ) {
+  private async transfer(kind: 'move' | 'copy', actor: Principal, src: DavResource, req: Request, res: Response) {
     const ours = [header(req, 'host'), new URL(baseUrlOf(this.config, req)).host].filter((h) => h !== undefined);
     const destUrl = parseDestination(header(req, 'destination'), ours);
     if (destUrl.feedName === undefined) throw new DavError(403, 'The root of /dav/ cannot be a destination.');
@@ -563,12 +556,12 @@ export class DavController {
     res.status(outcome === 'created' ? 201 : 204).end();
   }
 
-  private async proppatch(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async proppatch(actor: Principal, r: DavResource, req: Request, res: Response) {
     await this.dav.requirePropertyWrite(actor, r);
     const body = await readXmlBody(req);
     const root = parseXml(body);
     if (root.ns !== DAV_NS || root.local !== 'propertyupdate')
-      throw badXml400('The body must be a DAV:propertyupdate element.');
+      throw badRequest('The body must be a DAV:propertyupdate element.');
     await this.writeChecks(actor, req, r, {});
     const ops: PropertyChange[] = [];
     const results: { name: PropName; status: number }[] = [];
@@ -615,7 +608,7 @@ export class DavController {
     return DEFAULT_LOCK_SECONDS;
   }
 
-  private async lock(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async lock(actor: Principal, r: DavResource, req: Request, res: Response) {
     const body = await readXmlBody(req);
     const timeout = this.timeout(req);
     if (body.trim() === '') {
@@ -626,11 +619,11 @@ export class DavController {
       return;
     }
     const info = parseXml(body);
-    if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw badXml400('The body must be a DAV:lockinfo element.');
+    if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw badRequest('The body must be a DAV:lockinfo element.');
     const scope = child(info, DAV_NS, 'lockscope');
     const exclusive = scope ? child(scope, DAV_NS, 'exclusive') !== undefined : true;
     if (scope && !exclusive && !child(scope, DAV_NS, 'shared'))
-      throw badXml400('lockscope must be exclusive or shared.');
+      throw badRequest('lockscope must be exclusive or shared.');
     const type = child(info, DAV_NS, 'locktype');
     if (type && !child(type, DAV_NS, 'write')) throw new DavError(422, 'Only write locks are supported.');
     const owner = child(info, DAV_NS, 'owner');
@@ -673,10 +666,6 @@ export class DavController {
   }
 }
 
-function badXml400(message: string): AppError {
-  return badRequest(message);
-}
-
 function etagOf(r: DavResource): string | undefined {
   return r.row?.sha1 ? `"${r.row.sha1}"` : undefined;
 }
@@ -686,5 +675,3 @@ function conditionHolds(c: IfList['conditions'][number], state: ResourceState): 
   if (c.etag !== undefined) return state.etag !== undefined && c.etag.replace(/^W\//, '') === state.etag;
   return false;
 }
-
-export type { XmlElement };

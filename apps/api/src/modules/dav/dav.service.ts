@@ -6,7 +6,6 @@ import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { AssetItemRow } from '../assets/asset-item.row';
 import type { AssetTarget } from '../assets/asset-target';
-import { itemPath } from '../assets/asset-target';
 import { AssetTransferService } from '../assets/asset-transfer.service';
 import { AssetUploadService } from '../assets/asset-upload.service';
 import { AssetsService, ItemRowStream } from '../assets/assets.service';
@@ -197,9 +196,5 @@ export class DavService {
     this.assertMacFileAllowed(r.path.name);
     await this.requireParent(actor, r);
     await this.uploads.upload(actor, r, 'create', { body: Readable.from([]), contentLength: 0 });
-  }
-
-  itemPathOf(segments: string[]) {
-    return itemPath(segments);
   }
 }
