@@ -163,7 +163,11 @@ describe('WebDAV at /dav/', () => {
       expect((await put('/dav/files/missing/deep.txt', 'x')).status).toBe(409);
       expect((await put('/dav/files/partial.txt', 'x', { 'Content-Range': 'bytes 0-0/10' })).status).toBe(400);
       expect((await put('/dav/files/hello.txt', 'hello', { 'Content-Type': 'text/plain' })).status).toBe(201);
-      expect((await put('/dav/files/hello.txt', 'hello again', { 'Content-Type': 'text/plain' })).status).toBe(204);
+      expect((await put('/dav/files/hello.txt', 'x', { 'If-None-Match': '*' })).status).toBe(412);
+      expect((await put('/dav/files/hello.txt', 'x', { 'If-Match': '"0000"' })).status).toBe(412);
+      expect((await put('/dav/files/nothing.txt', 'x', { 'If-Match': '*' })).status).toBe(412);
+      const ifMatch = { 'If-Match': `"${sha1('hello')}"`, 'Content-Type': 'text/plain' };
+      expect((await put('/dav/files/hello.txt', 'hello again', ifMatch)).status).toBe(204);
       const get = await dav('GET', '/dav/files/hello.txt');
       expect([get.status, get.text, get.headers['etag']]).toEqual([200, 'hello again', `"${sha1('hello again')}"`]);
       expect(get.headers['content-security-policy']).toBeDefined();

@@ -510,6 +510,7 @@ export class DavController {
     if (req.headers['content-range'] !== undefined)
       throw badRequest('PUT with Content-Range (a partial update) is not supported: send the whole file.');
     await this.writeChecks(actor, req, r, { parent: !r.exists });
+    httpPreconditions(req, r);
     const outcome = await this.dav.put(actor, r, requestBody(req), header(req, 'content-type'), contentLength(req));
     res.status(outcome === 'created' ? 201 : 204).end();
   }
@@ -664,6 +665,22 @@ export class DavController {
     await this.dav.locks.unlock(actor, r.feed, r.path.lower, m[1]);
     res.status(204).end();
   }
+}
+
+/** HTTP's own conditional write (RFC 9110 §13.1.1-2): If-Match and If-None-Match against the file's ETag. */
+function httpPreconditions(req: Request, r: DavResource): void {
+  const tags = (name: string) =>
+    header(req, name)
+      ?.split(',')
+      .map((t) => t.trim().replace(/^W\//, ''))
+      .filter((t) => t !== '');
+  const etag = etagOf(r);
+  const ifMatch = tags('if-match');
+  if (ifMatch && !(r.exists && (ifMatch.includes('*') || (etag !== undefined && ifMatch.includes(etag)))))
+    throw new DavError(412, 'If-Match: the file is not the one named.');
+  const ifNoneMatch = tags('if-none-match');
+  if (ifNoneMatch && r.exists && (ifNoneMatch.includes('*') || (etag !== undefined && ifNoneMatch.includes(etag))))
+    throw new DavError(412, 'If-None-Match: the file exists.');
 }
 
 function etagOf(r: DavResource): string | undefined {
