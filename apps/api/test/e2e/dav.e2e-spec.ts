@@ -365,6 +365,12 @@ describe('WebDAV at /dav/', () => {
         '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop>', // unclosed
         '<x:propfind xmlns:x="urn:not-dav"><x:allprop/></x:propfind>',
       ];
+      // A path Express cannot even decode is answered as text too, never JSON.
+      const undecodable = await propfind('/dav/files/%ZZ', '0');
+      expect([undecodable.status, undecodable.headers['content-type']]).toEqual([
+        400,
+        expect.stringMatching(/^text\/plain/),
+      ]);
       for (const body of bodies) {
         const res = await propfind('/dav/files/', '0', body);
         expect([body.slice(0, 40), res.status, res.headers['content-type']]).toEqual([
