@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createFeed, sha1 } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 import { basicAuth, startTestApp, type TestApp } from '../support/test-app';
@@ -21,7 +22,7 @@ describe('WebDAV at /dav/', () => {
   const dav = (
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+    options: { headers?: Record<string, string>; body?: string | Buffer | Readable } = {},
   ) => raw(t, method, path, options);
   const must = async (res: Promise<RawResponse>, status: number) => {
     const r = await res;
@@ -217,6 +218,12 @@ describe('WebDAV at /dav/', () => {
       expect((await put('/dav/small/fits.txt', Buffer.alloc(60))).status).toBe(201);
       const over = await put('/dav/small/over.txt', Buffer.alloc(60));
       expect([over.status, over.text]).toEqual([507, expect.stringContaining('<D:quota-not-exceeded/>')]);
+      // Without a declared length: cut off while it streams, the same answer.
+      const streamed = await dav('PUT', '/dav/small/streamed.bin', {
+        headers: { 'Transfer-Encoding': 'chunked' },
+        body: Readable.from([Buffer.alloc(30), Buffer.alloc(30)]),
+      });
+      expect([streamed.status, streamed.text]).toEqual([507, expect.stringContaining('<D:quota-not-exceeded/>')]);
       const quota = await propfind(
         '/dav/small/',
         '0',
