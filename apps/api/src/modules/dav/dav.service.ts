@@ -52,8 +52,9 @@ export class DavService {
     readonly locks: DavLocksService,
   ) {}
 
-  feedsFor(actor: Principal) {
-    return this.feeds.list(actor);
+  /** The directories the caller may view (two queries: no file counts, clients ask this often). */
+  async feedsFor(actor: Principal): Promise<FeedEntity[]> {
+    return this.access.viewable(actor, await this.feeds.all());
   }
 
   /** The resource a URL names (the caller must see its directory: else 401/404 as /endpoints answers). */
