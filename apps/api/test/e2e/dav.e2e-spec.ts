@@ -410,6 +410,19 @@ describe('WebDAV at /dav/', () => {
         '<D:propfind xmlns:D="DAV:"><D:prop><z:ok xmlns:z="urn:z"/></D:prop></D:propfind>',
       );
       expect(after.text).toContain('404 Not Found'); // nothing was applied
+      // More properties than an item may hold: refused whole (507), nothing applied.
+      const many = Array.from({ length: 201 }, (_, i) => `<z:p${i} xmlns:z="urn:z">${i}</z:p${i}>`).join('');
+      const tooMany = await dav('PROPPATCH', '/dav/files/props.txt', {
+        headers: xml,
+        body: `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>${many}</D:prop></D:set></D:propertyupdate>`,
+      });
+      expect([tooMany.status, tooMany.text]).toEqual([507, expect.stringContaining('<D:insufficient-storage/>')]);
+      const none = await propfind(
+        '/dav/files/props.txt',
+        '0',
+        '<D:propfind xmlns:D="DAV:"><D:prop><z:p0 xmlns:z="urn:z"/></D:prop></D:propfind>',
+      );
+      expect(none.text).toContain('404 Not Found');
       // Windows' Win32 times are stored as dead properties.
       const win = await dav('PROPPATCH', '/dav/files/props.txt', {
         headers: xml,
