@@ -22,6 +22,9 @@ import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
 import { StorageMoveEntity } from '../modules/storage/storage-move.entity';
 
+import { DavLockEntity } from '../modules/dav/dav-lock.entity';
+import { DavPropertyEntity } from '../modules/dav/dav-property.entity';
+
 /** Listed explicitly (no globs): the server is bundled. */
 export const ENTITIES = [
   FeedEntity,
@@ -46,5 +49,7 @@ export const ENTITIES = [
   RetentionCandidateEntity,
   RetentionRunEntity,
   ServerSecretEntity,
+  DavPropertyEntity,
+  DavLockEntity,
   ShareEntity,
 ];

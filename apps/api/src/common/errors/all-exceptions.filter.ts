@@ -180,12 +180,12 @@ export class PlainTextErrorsFilter extends AllExceptionsFilter {
 /**
  * JSON for a controller that declares no format. A request no controller took (an unknown path, a
  * middleware's error; Express sets `req.route` only once a route matched) is answered in the format
- * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`
- * (and a share link's user under `/s/`).
+ * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`, a
+ * WebDAV client under `/dav/` and a share link's user under `/s/`.
  */
 function defaultFormat(req: Request): ErrorBodyFormat {
   if (req.route) return 'json';
-  return /^\/(endpoints|s)\//i.test(req.originalUrl) ? 'text' : 'json';
+  return /^\/(endpoints|dav|s)(\/|$)/i.test(req.originalUrl) ? 'text' : 'json';
 }
 
 function clientGone(req: Request, res: Response): boolean {

@@ -3,11 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { ENDPOINT_OPERATIONS } from '../assets/endpoints.controller';
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** HTTP's and WebDAV's (RFC 4918) methods; anything else is counted as OTHER. */
+const METHODS = new Set([
+  ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  ...['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'],
+]);
 /** The hand-written router of the asset API: one Express route for every operation. */
 export const ENDPOINTS_ROUTE = '/endpoints/*rest';
 /** Top-level paths of the server itself; anything else is the console (its pages and assets). */
-const SERVER_PATHS = /^\/(api|endpoints|health|metrics)(\/|$)/;
+const SERVER_PATHS = /^\/(api|endpoints|health|metrics|dav|s)(\/|$)/;
 
 /** What a request is counted under: bounded label values, never a raw path or a file name. */
 export interface RouteLabels {
