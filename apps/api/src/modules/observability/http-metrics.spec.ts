@@ -29,9 +29,19 @@ describe('routeLabels: bounded labels, never a raw path', () => {
   });
 
   it('an unknown operation or method does not become a label', () => {
-    expect(routeLabels({ method: 'PROPFIND', originalUrl: '/endpoints/f/secret-op/x', route: endpoints }, 404)).toEqual(
-      { method: 'OTHER', route: '/endpoints/:feed/*', operation: 'unknown' },
-    );
+    expect(routeLabels({ method: 'BREW', originalUrl: '/endpoints/f/secret-op/x', route: endpoints }, 404)).toEqual({
+      method: 'OTHER',
+      route: '/endpoints/:feed/*',
+      operation: 'unknown',
+    });
+  });
+
+  it("WebDAV's methods are labels of their own", () => {
+    expect(routeLabels({ method: 'propfind', originalUrl: '/dav/f/a/', route: { path: '/dav/*rest' } }, 207)).toEqual({
+      method: 'PROPFIND',
+      route: '/dav/*rest',
+      operation: '',
+    });
   });
 
   it('other routes keep their template; without a route: console or unmatched', () => {
