@@ -104,13 +104,8 @@ export class AssetDownloadService {
   ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
-    if (path.segments.length === 0)
-      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
-    const item = await this.lookUp(feed.id, path);
-    if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
-    if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
-    const { blobKey, sha1 } = item;
-    if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
+    const item = await this.fileAt(feed.id, path);
+    const { sha1 } = item;
     if (opts.version !== undefined && opts.version.toLowerCase() !== sha1) {
       throw new AppError(
         ErrorCode.Forbidden,
@@ -118,7 +113,7 @@ export class AssetDownloadService {
       );
     }
 
-    return this.toResponse(feed, { ...item, blobKey, sha1 }, opts.attachment, () => this.counter.record(item.id));
+    return this.toResponse(feed, item, opts.attachment, () => this.counter.record(item.id));
   }
 
   /**
@@ -132,16 +127,8 @@ export class AssetDownloadService {
     opts: { attachment: boolean } = { attachment: false },
   ): Promise<StoredObjectResponse & { itemId: string }> {
     const { feed, path } = target;
-    if (path.segments.length === 0)
-      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
-    const item = await this.lookUp(feed.id, path);
-    if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
-    if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
-    const { blobKey, sha1 } = item;
-    if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
-    const response = this.toResponse(feed, { ...item, blobKey, sha1 }, opts.attachment, () =>
-      this.counter.record(item.id),
-    );
+    const item = await this.fileAt(feed.id, path);
+    const response = this.toResponse(feed, item, opts.attachment, () => this.counter.record(item.id));
     return { ...response, cacheControl: 'private, no-cache', directUrl: undefined, itemId: item.id };
   }
 
@@ -221,6 +208,18 @@ export class AssetDownloadService {
   }
 
   /** The item at `path` and what its folders say, from this worker's cache or in one query. */
+  /** The file at `path`, with its content: 404 when absent, 400 for a folder or a file without content. */
+  private async fileAt(feedId: number, path: ItemPath): Promise<DownloadItem & { blobKey: string; sha1: string }> {
+    if (path.segments.length === 0)
+      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
+    const item = await this.lookUp(feedId, path);
+    if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
+    const { blobKey, sha1 } = item;
+    if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
+    return { ...item, blobKey, sha1 };
+  }
+
   private lookUp(feedId: number, path: ItemPath): Promise<DownloadItem | null> {
     return this.cache.getItem(feedId, path.lower, async () => {
       const rows = await this.items.findWithAncestors(feedId, path.segments);
