@@ -53,6 +53,21 @@ function transcript(label: string, r: ToolRun): string {
   return `${label} exited ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }
 
+/**
+ * The requests and answers of each failed litmus test, from its debug.log (sections start with
+ * `******* Running test N: name`), at most 6 KB each: what CI's log needs to show the server's fault.
+ */
+function failedTraces(stdout: string, debugLog: string): string {
+  const failed = [...stdout.matchAll(/^\s*(\d+)\. (\w+)\.+ .*FAIL/gm)].map(([, n, name]) => `${n}: ${name}`);
+  const sections = debugLog.split(/(?=\*{7} Running test )/);
+  return failed
+    .map((test) => {
+      const section = sections.find((s) => s.startsWith(`******* Running test ${test} `)) ?? '(not in debug.log)';
+      return `--- debug.log of test ${test} ---\n${section.slice(0, 6144)}`;
+    })
+    .join('\n');
+}
+
 /** Every file under `root` (relative path → bytes); `skip` leaves out names such as wget's index.html. */
 async function filesUnder(root: string, skip: (name: string) => boolean = () => false): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -173,7 +188,7 @@ describe('WebDAV clients against /dav/', () => {
       const log = await readFile(join(cwd, 'debug.log'), 'utf8').catch(() => '');
       throw new Error(
         `litmus: ${failed.map((s) => `${s.group} ${s.failed} failed`).join(', ') || `groups ${groups.join(' ')}`}\n` +
-          `${transcript('litmus', run)}\n--- debug.log (last 8 KB) ---\n${log.slice(-8192)}`,
+          `${transcript('litmus', run)}\n${failedTraces(run.stdout, log)}`,
       );
     }
   }, 300_000);
