@@ -193,7 +193,10 @@ async function createShare(path) {
     body: JSON.stringify({ feed: FEED, path, expiresInMinutes: 120 }),
   });
   const text = await res.text();
-  if (res.status !== 200 && res.status !== 201) return { reason: `POST /api/shares: HTTP ${res.status} ${text.slice(0, 200)}` };
+  if (res.status !== 200 && res.status !== 201) {
+    log(`POST /api/shares: HTTP ${res.status} ${text.slice(0, 200)}`);
+    return { reason: `POST /api/shares: HTTP ${res.status}` };
+  }
   const { url } = JSON.parse(text);
   if (typeof url !== 'string') return { reason: `POST /api/shares answered no url: ${text.slice(0, 200)}` };
   return { url: new URL(url, ctx.base).toString() };
