@@ -16,6 +16,7 @@ import { UnitOfWork } from './database/unit-of-work';
 import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
 import { AssetsModule } from './modules/assets/assets.module';
+import { DavModule } from './modules/dav/dav.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
@@ -46,6 +47,7 @@ export class AppModule {
         StorageModule,
         FeedsModule,
         AssetsModule,
+        DavModule,
         HealthModule,
         AccessModule,
         AuditModule,

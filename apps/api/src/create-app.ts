@@ -96,7 +96,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logging?
     const compress = compression();
     app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
       // API requests never touch the file system for console assets.
-      if (/^\/(api|endpoints|health|metrics)(\/|$)/.test(req.path)) {
+      if (/^\/(api|endpoints|health|metrics|dav|s)(\/|$)/.test(req.path)) {
         next();
         return;
       }

@@ -27,6 +27,12 @@ export interface AppConfig {
   trustProxy: boolean;
   /** 0 = no limit. */
   maxUploadBytes: number;
+  /**
+   * STOCKROOM_DAV_MAC_FILES: what WebDAV does with macOS Finder's `._*` AppleDouble files and
+   * `.DS_Store`: `refuse` (default: a clean 403 on PUT, MKCOL and as a MOVE/COPY target, so Finder
+   * goes on without them and directories stay free of them) or `store` (kept like any file).
+   */
+  davMacFiles: 'store' | 'refuse';
   import: {
     maxExpandedBytes: number;
     maxEntries: number;
@@ -153,6 +159,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     signedUrlSeconds: int('STOCKROOM_SIGNED_URL_SECONDS', 300, 10, 24 * 3600),
     trustProxy: bool('STOCKROOM_TRUST_PROXY'),
     maxUploadBytes: int('STOCKROOM_MAX_UPLOAD_BYTES', 0, 0),
+    davMacFiles: oneOf('STOCKROOM_DAV_MAC_FILES', ['store', 'refuse'] as const, 'refuse'),
     import: {
       maxExpandedBytes: int('STOCKROOM_IMPORT_MAX_BYTES', 10 * GiB, 1),
       maxEntries: int('STOCKROOM_IMPORT_MAX_ENTRIES', 100_000, 1),

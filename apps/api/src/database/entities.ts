@@ -21,6 +21,9 @@ import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
 import { StorageMoveEntity } from '../modules/storage/storage-move.entity';
 
+import { DavLockEntity } from '../modules/dav/dav-lock.entity';
+import { DavPropertyEntity } from '../modules/dav/dav-property.entity';
+
 /** Listed explicitly (no globs): the server is bundled. */
 export const ENTITIES = [
   FeedEntity,
@@ -45,4 +48,6 @@ export const ENTITIES = [
   RetentionCandidateEntity,
   RetentionRunEntity,
   ServerSecretEntity,
+  DavPropertyEntity,
+  DavLockEntity,
 ];

@@ -2,6 +2,7 @@ import { Privilege } from '@stockroom/contracts';
 import type { Express } from 'express';
 import { join } from 'node:path';
 import { ENDPOINT_OPERATIONS } from '../../src/modules/assets/endpoints.controller';
+import { DAV_METHODS } from '../../src/modules/dav/dav.controller';
 import { zipOf } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/test-app';
@@ -204,6 +205,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
     ];
 
     const ep = (op: string, rest = '') => `/endpoints/${FEED}/${op}/${rest}`;
+    const dav = (rest: string) => `/dav/${FEED}/${rest}`;
     const dir = (...privileges: Privilege[]): Need => ({ kind: 'directory', privileges });
     const zip = await zipOf({ 'imported.txt': 'from an archive' });
 
@@ -977,6 +979,151 @@ describe('authorization matrix: every route × every kind of caller', () => {
         ok: 200,
         request: () => ({ method: 'GET', path: '/health/live' }),
       },
+      // ---- WebDAV (issue 18): the same privileges as the asset API, per method
+      {
+        route: 'ALL /dav',
+        what: 'PROPFIND /dav/ (the directories): signed-in callers only',
+        need: { kind: 'authenticated' },
+        ok: 207,
+        request: () => ({ method: 'PROPFIND', path: '/dav/', headers: { Depth: '1' } }),
+      },
+      {
+        route: 'ALL /dav/*rest · OPTIONS',
+        what: 'OPTIONS',
+        need: { kind: 'anyone' },
+        ok: 200,
+        request: () => ({ method: 'OPTIONS', path: dav('') }),
+      },
+      {
+        route: 'ALL /dav/*rest · PROPFIND',
+        what: 'PROPFIND a folder, depth 1',
+        need: dir(View),
+        ok: 207,
+        request: () => ({ method: 'PROPFIND', path: dav(''), headers: { Depth: '1' } }),
+      },
+      {
+        route: 'ALL /dav/*rest · GET',
+        what: 'GET a file',
+        need: dir(Download),
+        ok: 200,
+        request: async (n) => (await upload(`dget-${n}.txt`), { method: 'GET', path: dav(`dget-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /dav/*rest · GET',
+        what: 'GET a folder (HTML index)',
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: dav('') }),
+      },
+      {
+        route: 'ALL /dav/*rest · HEAD',
+        what: 'HEAD a file',
+        need: dir(View),
+        ok: 200,
+        request: async (n) => (await upload(`dhead-${n}.txt`), { method: 'HEAD', path: dav(`dhead-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /dav/*rest · PUT',
+        what: 'PUT a new file',
+        need: dir(Add),
+        ok: 201,
+        request: (n) => ({ method: 'PUT', path: dav(`dput-${n}.txt`), body: 'new' }),
+      },
+      {
+        route: 'ALL /dav/*rest · PUT',
+        what: 'PUT over an existing file',
+        need: dir(Overwrite),
+        ok: 204,
+        request: async (n) => (
+          await upload(`dover-${n}.txt`),
+          { method: 'PUT', path: dav(`dover-${n}.txt`), body: 'v2' }
+        ),
+      },
+      {
+        route: 'ALL /dav/*rest · DELETE',
+        what: 'DELETE a file',
+        need: dir(Delete),
+        ok: 204,
+        request: async (n) => (await upload(`ddel-${n}.txt`), { method: 'DELETE', path: dav(`ddel-${n}.txt`) }),
+      },
+      {
+        route: 'ALL /dav/*rest · MKCOL',
+        what: 'MKCOL a folder',
+        need: dir(Add),
+        ok: 201,
+        request: (n) => ({ method: 'MKCOL', path: dav(`dcol-${n}`) }),
+      },
+      {
+        route: 'ALL /dav/*rest · COPY',
+        what: 'COPY a file',
+        need: dir(Download, Add),
+        ok: 201,
+        request: async (n) => (
+          await upload(`dcp-${n}.txt`),
+          { method: 'COPY', path: dav(`dcp-${n}.txt`), headers: { Destination: dav(`dcp-${n}-copy.txt`) } }
+        ),
+      },
+      {
+        route: 'ALL /dav/*rest · MOVE',
+        what: 'MOVE a file',
+        need: dir(Delete, Add),
+        ok: 201,
+        request: async (n) => (
+          await upload(`dmv-${n}.txt`),
+          { method: 'MOVE', path: dav(`dmv-${n}.txt`), headers: { Destination: dav(`dmv-${n}-moved.txt`) } }
+        ),
+      },
+      {
+        route: 'ALL /dav/*rest · PROPPATCH',
+        what: 'PROPPATCH a file',
+        need: dir(Add),
+        ok: 207,
+        request: async (n) => (
+          await upload(`dprop-${n}.txt`),
+          {
+            method: 'PROPPATCH',
+            path: dav(`dprop-${n}.txt`),
+            headers: { 'Content-Type': 'application/xml' },
+            body: '<propertyupdate xmlns="DAV:"><set><prop><x:color xmlns:x="urn:t">red</x:color></prop></set></propertyupdate>',
+          }
+        ),
+      },
+      {
+        route: 'ALL /dav/*rest · LOCK',
+        what: 'LOCK a file',
+        need: dir(Add),
+        ok: 200,
+        request: async (n) => (
+          await upload(`dlock-${n}.txt`),
+          {
+            method: 'LOCK',
+            path: dav(`dlock-${n}.txt`),
+            headers: { 'Content-Type': 'application/xml', Depth: '0' },
+            body: '<lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope><locktype><write/></locktype></lockinfo>',
+          }
+        ),
+      },
+      {
+        route: 'ALL /dav/*rest · UNLOCK',
+        what: "UNLOCK another's lock: Add, then only the owner (403)",
+        need: dir(Add),
+        ok: 403,
+        request: async (n) => {
+          await upload(`dunlock-${n}.txt`);
+          const locked = await must(
+            raw(t, 'LOCK', dav(`dunlock-${n}.txt`), {
+              headers: { 'Content-Type': 'application/xml' },
+              body: '<lockinfo xmlns="DAV:"><lockscope><exclusive/></lockscope><locktype><write/></locktype></lockinfo>',
+            }),
+            200,
+          );
+          return {
+            method: 'UNLOCK',
+            path: dav(`dunlock-${n}.txt`),
+            headers: { 'Lock-Token': String(locked.headers['lock-token']) },
+          };
+        },
+      },
       // STOCKROOM_METRICS_ACCESS=administer, the default (public mode: observability.e2e-spec.ts).
       ...adminOnly('GET /metrics', 'Prometheus metrics', 200, () => ({ method: 'GET', path: '/metrics' })),
     ];
@@ -1027,6 +1174,8 @@ describe('authorization matrix: every route × every kind of caller', () => {
       for (const verb of verbs) {
         if (layer.route.path === '/endpoints/*rest') {
           for (const op of ENDPOINT_OPERATIONS) routes.add(`${verb} ${layer.route.path} · ${op}`);
+        } else if (layer.route.path === '/dav/*rest') {
+          for (const method of DAV_METHODS) routes.add(`${verb} ${layer.route.path} · ${method}`);
         } else {
           routes.add(`${verb} ${layer.route.path}`);
         }

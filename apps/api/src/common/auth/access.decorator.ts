@@ -18,7 +18,7 @@ export type AccessRule =
   | { kind: 'anyone' }
   | { kind: 'authenticated' }
   | { kind: 'global'; privilege: Privilege }
-  | { kind: 'directory' };
+  | { kind: 'directory'; sessionCookie?: false };
 
 export const Access = {
   public: () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule),
@@ -26,4 +26,11 @@ export const Access = {
   authenticated: () => SetMetadata(ACCESS_RULE, { kind: 'authenticated' } satisfies AccessRule),
   global: (privilege: Privilege) => SetMetadata(ACCESS_RULE, { kind: 'global', privilege } satisfies AccessRule),
   directory: () => SetMetadata(ACCESS_RULE, { kind: 'directory' } satisfies AccessRule),
+  /**
+   * `directory`, reading no session cookie: for protocols a browser page must not drive with the
+   * console's cookie (WebDAV's methods would otherwise be open to cross-site requests). Credentials
+   * are Basic or an API key; a request with only a cookie is anonymous.
+   */
+  directoryWithoutSession: () =>
+    SetMetadata(ACCESS_RULE, { kind: 'directory', sessionCookie: false } satisfies AccessRule),
 };

@@ -11,6 +11,8 @@ import { MovedItemNotifications1796650000000 } from './1796650000000-MovedItemNo
 import { DirectoryPolicies1796700000000 } from './1796700000000-DirectoryPolicies';
 import { FileHistory1796750000000 } from './1796750000000-FileHistory';
 import { VersionUsage1796800000000 } from './1796800000000-VersionUsage';
+import { DavProperties1796850000000 } from './1796850000000-DavProperties';
+import { DavLocks1796850001000 } from './1796850001000-DavLocks';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   DirectoryPolicies1796700000000,
   FileHistory1796750000000,
   VersionUsage1796800000000,
+  DavProperties1796850000000,
+  DavLocks1796850001000,
 ];

@@ -93,7 +93,13 @@ export class AssetUploadService implements OnApplicationShutdown {
     return stopIdleHashWorkers();
   }
 
-  async upload(actor: Principal, target: AssetTarget, mode: UploadMode, request: UploadRequest): Promise<void> {
+  /** Returns whether the file came into being or replaced one. */
+  async upload(
+    actor: Principal,
+    target: AssetTarget,
+    mode: UploadMode,
+    request: UploadRequest,
+  ): Promise<'created' | 'overwritten'> {
     const { feed, path } = target;
     const existing = await this.checkWritable(actor, target, mode);
     const max = this.config.maxUploadBytes;
@@ -150,6 +156,7 @@ export class AssetUploadService implements OnApplicationShutdown {
       ),
     );
     await this.recordWrite(actor, target, outcome, content.size);
+    return outcome;
   }
 
   private recordWrite(actor: Principal, target: AssetTarget, outcome: 'created' | 'overwritten', size: number) {
@@ -173,7 +180,10 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
-    await this.access.require(actor, existing ? Privilege.Overwrite : Privilege.Add, feed);
+    // Filling one's own fresh 0-byte placeholder completes a create (WebDAV clients' LOCK, or empty
+    // PUT, then the body): Add is enough, as the write policy's placeholder rule already says.
+    const fillsPlaceholder = existing !== undefined && this.policy.isOwnPlaceholder(actor, replacedFile(existing));
+    await this.access.require(actor, existing && !fillsPlaceholder ? Privilege.Overwrite : Privilege.Add, feed);
     this.policy.assertCanWrite(actor, feed, existing ? { replaces: [replacedFile(existing)] } : { creates: true });
     // The file and any folder the upload creates get new names: those follow the rules for new names.
     requireNewNames(path, new Set(rows.map((r) => r.path_lower)));

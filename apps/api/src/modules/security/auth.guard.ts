@@ -41,6 +41,9 @@ export class AuthGuard implements CanActivate {
     if (rule.kind === 'public') return true;
 
     const presented = presentedCredentials(req);
+    if (rule.kind === 'directory' && rule.sessionCookie === false && presented.credential.kind === 'session') {
+      presented.credential = { kind: 'none' };
+    }
     const { principal, csrfToken, staleSession } = await this.authentication.authenticateRequest(req, presented);
     req.principal = principal;
     if (staleSession) clearSessionCookies(context.switchToHttp().getResponse<Response>());
