@@ -71,10 +71,13 @@ async function expectLargeBody(label, url, headers, size, sha256) {
 /**
  * FILES file rows inserted in SQL into LIST_FEED's root (as bench:hot's listing), then ROUNDS rounds of PROPFIND
  * Depth: 1 on /dav/{LIST_FEED}/ (allprop, as clients without a body ask) alternating with the /endpoints/ dir listing
- * of the same folder; each answer is counted (FILES + 1 <response> elements; FILES entries).
+ * of the same folder, both with a feed key (view) for LIST_FEED; each answer is counted (FILES + 1 <response> elements;
+ * FILES entries).
  */
-async function measurePropfind(databaseUrl, keyHeader) {
+async function measurePropfind(databaseUrl) {
   await api('POST', '/api/management/feeds/create', { name: LIST_FEED, feedType: 'asset' });
+  const { key } = await api('POST', '/api/api-keys/create', { type: 'Feed', feed: LIST_FEED, packagePermissions: ['view'] });
+  const keyHeader = [`X-ApiKey: ${key}`];
   await insertListingRows(databaseUrl, LIST_FEED, FILES);
   const body = join(ctx.tmp, 'propfind.out');
   const request = join(ctx.tmp, 'propfind.xml');
@@ -238,7 +241,7 @@ async function main() {
 
   const r = {};
   log(`PROPFIND on a folder of ${FILES} files…`);
-  r.propfind = await measurePropfind(databaseUrl, keyHeader);
+  r.propfind = await measurePropfind(databaseUrl);
 
   const downloads = [
     { id: 'endpoints', label: '/endpoints/', url: endpointUrl(FEED, 'big.bin'), headers: keyHeader },
