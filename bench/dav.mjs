@@ -297,7 +297,7 @@ async function main() {
   console.log(`Load average (1, 5, 15 min): ${facts.loadBefore} before, ${facts.loadAfter} after`);
   console.log(`${QUICK ? 'QUICK MODE (checks the script; figures not meaningful): ' : ''}PROPFIND and listings: median of ${ROUNDS}, ` +
     `alternating; ${BIG_LABEL} transfers with curl, median of ${BIG_ROUNDS}, alternating; 4 KiB GETs: wrk -t${THREADS} ` +
-    `-c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} rounds after a ${WARMUP} s warm-up, feed API key (the share link: none)\n`);
+    `-c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} rounds after a ${WARMUP} s warm-up, feed API key (the share link: no credentials)\n`);
   console.log(table(['Measure', 'Stockroom', 'Reference', 'Ratio', 'Goal', 'Result'], rows));
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify({
