@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes STOCKROOM_DAV_MAC_FILES as refuse (default) or store, and refuses anything else', () => {
+    expect(loadConfig({}).davMacFiles).toBe('refuse');
+    expect(loadConfig({ STOCKROOM_DAV_MAC_FILES: 'store' }).davMacFiles).toBe('store');
+    expect(() => loadConfig({ STOCKROOM_DAV_MAC_FILES: 'hide' })).toThrow(
+      /STOCKROOM_DAV_MAC_FILES="hide": expected one of store, refuse/,
+    );
+  });
+
   it('takes STOCKROOM_METRICS_ACCESS as administer (default) or public, and refuses anything else', () => {
     expect(loadConfig({}).metricsAccess).toBe('administer');
     expect(loadConfig({ STOCKROOM_METRICS_ACCESS: 'Public' }).metricsAccess).toBe('public');

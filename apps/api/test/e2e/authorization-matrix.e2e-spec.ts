@@ -988,6 +988,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
         request: () => ({ method: 'PROPFIND', path: '/dav/', headers: { Depth: '1' } }),
       },
       {
+        route: 'OPTIONS /',
+        what: "OPTIONS on the server's root (Windows asks before mapping /dav/…)",
+        need: { kind: 'anyone' },
+        ok: 200,
+        request: () => ({ method: 'OPTIONS', path: '/' }),
+      },
+      {
         route: 'ALL /dav/*rest · OPTIONS',
         what: 'OPTIONS',
         need: { kind: 'anyone' },

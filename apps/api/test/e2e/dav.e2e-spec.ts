@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createFeed, sha1 } from '../support/fixtures';
 import { raw, RawResponse } from '../support/http';
 import { basicAuth, startTestApp, type TestApp } from '../support/test-app';
@@ -21,7 +22,7 @@ describe('WebDAV at /dav/', () => {
   const dav = (
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+    options: { headers?: Record<string, string>; body?: string | Buffer | Readable } = {},
   ) => raw(t, method, path, options);
   const must = async (res: Promise<RawResponse>, status: number) => {
     const r = await res;
@@ -79,6 +80,11 @@ describe('WebDAV at /dav/', () => {
       expect(String(res.headers['allow'])).toEqual(expect.stringContaining('LOCK'));
     });
 
+    it("OPTIONS on the server's root says WebDAV too (Windows asks there first)", async () => {
+      const res = await raw(t.url, 'OPTIONS', '/');
+      expect([res.status, res.headers['dav'], res.headers['ms-author-via']]).toEqual([200, '1, 2', 'DAV']);
+    });
+
     it('anonymous without the privilege: 401 with a Basic challenge; the root always challenges', async () => {
       for (const [method, path] of [
         ['PROPFIND', '/dav/files/'],
@@ -117,7 +123,8 @@ describe('WebDAV at /dav/', () => {
       // The same cookie works on /api …
       expect((await raw(t.url, 'GET', '/api/security/me', { headers: { Cookie: cookie } })).text).toContain('"Admin"');
       // … and is ignored on /dav, even with the CSRF token.
-      for (const method of ['PROPFIND', 'PUT', 'DELETE', 'MKCOL']) {
+      await must(put('/dav/files/cookie.txt', 'secret'), 201);
+      for (const method of ['PROPFIND', 'PUT', 'DELETE', 'MKCOL', 'GET', 'HEAD']) {
         const res = await raw(t.url, method, '/dav/files/cookie.txt', {
           headers: { Cookie: cookie, 'X-XSRF-TOKEN': csrf, Depth: '0' },
           body: method === 'PUT' ? 'x' : undefined,
@@ -155,8 +162,13 @@ describe('WebDAV at /dav/', () => {
     it('PUT creates (201) then replaces (204); GET and PROPFIND agree on ETag, size and type', async () => {
       expect((await put('/dav/files/a%20b/', 'x')).status).toBe(405); // a collection URL
       expect((await put('/dav/files/missing/deep.txt', 'x')).status).toBe(409);
+      expect((await put('/dav/files/partial.txt', 'x', { 'Content-Range': 'bytes 0-0/10' })).status).toBe(400);
       expect((await put('/dav/files/hello.txt', 'hello', { 'Content-Type': 'text/plain' })).status).toBe(201);
-      expect((await put('/dav/files/hello.txt', 'hello again', { 'Content-Type': 'text/plain' })).status).toBe(204);
+      expect((await put('/dav/files/hello.txt', 'x', { 'If-None-Match': '*' })).status).toBe(412);
+      expect((await put('/dav/files/hello.txt', 'x', { 'If-Match': '"0000"' })).status).toBe(412);
+      expect((await put('/dav/files/nothing.txt', 'x', { 'If-Match': '*' })).status).toBe(412);
+      const ifMatch = { 'If-Match': `"${sha1('hello')}"`, 'Content-Type': 'text/plain' };
+      expect((await put('/dav/files/hello.txt', 'hello again', ifMatch)).status).toBe(204);
       const get = await dav('GET', '/dav/files/hello.txt');
       expect([get.status, get.text, get.headers['etag']]).toEqual([200, 'hello again', `"${sha1('hello again')}"`]);
       expect(get.headers['content-security-policy']).toBeDefined();
@@ -206,6 +218,12 @@ describe('WebDAV at /dav/', () => {
       expect((await put('/dav/small/fits.txt', Buffer.alloc(60))).status).toBe(201);
       const over = await put('/dav/small/over.txt', Buffer.alloc(60));
       expect([over.status, over.text]).toEqual([507, expect.stringContaining('<D:quota-not-exceeded/>')]);
+      // Without a declared length: cut off while it streams, the same answer.
+      const streamed = await dav('PUT', '/dav/small/streamed.bin', {
+        headers: { 'Transfer-Encoding': 'chunked' },
+        body: Readable.from([Buffer.alloc(30), Buffer.alloc(30)]),
+      });
+      expect([streamed.status, streamed.text]).toEqual([507, expect.stringContaining('<D:quota-not-exceeded/>')]);
       const quota = await propfind(
         '/dav/small/',
         '0',
@@ -221,6 +239,13 @@ describe('WebDAV at /dav/', () => {
       expect((await put('/dav/files/._hello.txt', 'x')).status).toBe(403);
       expect((await put('/dav/files/.DS_Store', 'x')).status).toBe(403);
       expect((await dav('MKCOL', '/dav/files/._dir')).status).toBe(403);
+      // Stored another way (the asset API), they are still left out of WebDAV listings.
+      await must(raw(t, 'POST', '/endpoints/files/content/mac/.DS_Store', { body: 'ds' }), 201);
+      await must(raw(t, 'POST', '/endpoints/files/content/mac/seen.txt', { body: 's' }), 201);
+      expect(hrefs((await propfind('/dav/files/mac/', '1')).text)).toEqual([
+        '/dav/files/mac/',
+        '/dav/files/mac/seen.txt',
+      ]);
     });
 
     it('a large folder is listed streamed (depth 1), every entry once', async () => {
@@ -347,6 +372,12 @@ describe('WebDAV at /dav/', () => {
         '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop>', // unclosed
         '<x:propfind xmlns:x="urn:not-dav"><x:allprop/></x:propfind>',
       ];
+      // A path Express cannot even decode is answered as text too, never JSON.
+      const undecodable = await propfind('/dav/files/%ZZ', '0');
+      expect([undecodable.status, undecodable.headers['content-type']]).toEqual([
+        400,
+        expect.stringMatching(/^text\/plain/),
+      ]);
       for (const body of bodies) {
         const res = await propfind('/dav/files/', '0', body);
         expect([body.slice(0, 40), res.status, res.headers['content-type']]).toEqual([
@@ -379,6 +410,19 @@ describe('WebDAV at /dav/', () => {
         '<D:propfind xmlns:D="DAV:"><D:prop><z:ok xmlns:z="urn:z"/></D:prop></D:propfind>',
       );
       expect(after.text).toContain('404 Not Found'); // nothing was applied
+      // More properties than an item may hold: refused whole (507), nothing applied.
+      const many = Array.from({ length: 201 }, (_, i) => `<z:p${i} xmlns:z="urn:z">${i}</z:p${i}>`).join('');
+      const tooMany = await dav('PROPPATCH', '/dav/files/props.txt', {
+        headers: xml,
+        body: `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>${many}</D:prop></D:set></D:propertyupdate>`,
+      });
+      expect([tooMany.status, tooMany.text]).toEqual([507, expect.stringContaining('<D:insufficient-storage/>')]);
+      const none = await propfind(
+        '/dav/files/props.txt',
+        '0',
+        '<D:propfind xmlns:D="DAV:"><D:prop><z:p0 xmlns:z="urn:z"/></D:prop></D:propfind>',
+      );
+      expect(none.text).toContain('404 Not Found');
       // Windows' Win32 times are stored as dead properties.
       const win = await dav('PROPPATCH', '/dav/files/props.txt', {
         headers: xml,
@@ -503,5 +547,22 @@ describe('WebDAV at /dav/', () => {
         await second.close();
       }
     });
+  });
+});
+
+describe('WebDAV with STOCKROOM_DAV_MAC_FILES=store', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ STOCKROOM_DAV_MAC_FILES: 'store' });
+    await createFeed(t, 'mac');
+  });
+  afterAll(() => t?.close());
+
+  it("stores Finder's ._ files and .DS_Store like any file, and lists them", async () => {
+    expect((await raw(t, 'PUT', '/dav/mac/._photo.jpg', { body: 'apple double' })).status).toBe(201);
+    expect((await raw(t, 'PUT', '/dav/mac/.DS_Store', { body: 'ds' })).status).toBe(201);
+    const list = await raw(t, 'PROPFIND', '/dav/mac/', { headers: { Depth: '1' } });
+    expect(list.text).toContain('<D:href>/dav/mac/._photo.jpg</D:href>');
+    expect(list.text).toContain('<D:href>/dav/mac/.DS_Store</D:href>');
   });
 });

@@ -180,11 +180,11 @@ export class PlainTextErrorsFilter extends AllExceptionsFilter {
 /**
  * JSON for a controller that declares no format. A request no controller took (an unknown path, a
  * middleware's error; Express sets `req.route` only once a route matched) is answered in the format
- * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`.
+ * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/` (and a WebDAV client under `/dav/`).
  */
 function defaultFormat(req: Request): ErrorBodyFormat {
   if (req.route) return 'json';
-  return req.originalUrl.startsWith('/endpoints/') ? 'text' : 'json';
+  return /^\/(endpoints|dav)(\/|$)/.test(req.originalUrl) ? 'text' : 'json';
 }
 
 function clientGone(req: Request, res: Response): boolean {

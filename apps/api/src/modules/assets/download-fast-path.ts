@@ -11,8 +11,12 @@ import { credentialsAt } from '../security/request-credentials';
 import { AssetDownloadService } from './asset-download.service';
 import { AssetsService } from './assets.service';
 import { parseEndpointsUrl } from './endpoints-url';
+import { parseDavPath } from '../dav/dav-url';
 
 const CONTENT_URL = /^\/endpoints\/[^/?#]+\/content\//i;
+/** A file under a WebDAV directory (a collection URL ends with '/': the controller's HTML index). */
+const DAV_FILE_URL = /^\/dav\/[^/?#]+\/[^?#]*[^/?#](\?[^#]*)?$/;
+export const DAV_ROUTE = '/dav/*rest';
 
 /**
  * `GET`/`HEAD /endpoints/{dir}/content/{path}` — the download hot path of CI fleets and package
@@ -73,7 +77,7 @@ export class DownloadFastPath {
     return (
       (method === 'GET' || method === 'HEAD') &&
       url !== undefined &&
-      CONTENT_URL.test(url) &&
+      (CONTENT_URL.test(url) || DAV_FILE_URL.test(url)) &&
       headers['content-length'] === undefined &&
       headers['transfer-encoding'] === undefined &&
       (this.contentHost === undefined || !this.onContentHost(req))
@@ -93,6 +97,7 @@ export class DownloadFastPath {
   /** True when it answered; false to hand the request on (nothing written yet). */
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = req.url as string;
+    if (url.startsWith('/dav/')) return this.serveDav(req, res, url);
     const { feedName, operation, segments, query } = parseEndpointsUrl(url);
     // A file history version (`?version=n`) is Express's: it answers every such request the same way.
     if (operation !== 'content' || query.has('multipart') || query.has('version')) return false;
@@ -109,6 +114,36 @@ export class DownloadFastPath {
     );
     if (object.directUrl) return false;
     answeredAs(req, ENDPOINTS_ROUTE);
+    await sendStoredObject(req, res, object);
+    return true;
+  }
+
+  /**
+   * `GET`/`HEAD /dav/{dir}/{path}` of a file, as DavController answers it (the same download service
+   * and helper). WebDAV never reads the session cookie: a request carrying one goes to Express, whose
+   * guard ignores it there. Anything else (a folder, an error) is Express's too.
+   */
+  private async serveDav(req: IncomingMessage, res: ServerResponse, url: string): Promise<boolean> {
+    let target: { feedName?: string; segments: string[] };
+    try {
+      target = parseDavPath(url);
+    } catch {
+      return false;
+    }
+    if (target.feedName === undefined || target.segments.length === 0) return false;
+    const presented = credentialsAt(req, url, requestAddress(req, this.config.trustProxy));
+    const { kind } = presented.credential;
+    if (kind === 'session' || kind === 'signed-url') return false;
+    const { principal } = await this.authentication.authenticateRequest(req, presented);
+    const feed = await this.feeds.require(principal, target.feedName);
+    const path = await this.assets.resolvePath(feed, target.segments);
+    const object = await this.downloads.resolve(
+      principal,
+      { feed, path },
+      { head: req.method === 'HEAD', attachment: false },
+    );
+    if (object.directUrl) return false;
+    answeredAs(req, DAV_ROUTE);
     await sendStoredObject(req, res, object);
     return true;
   }

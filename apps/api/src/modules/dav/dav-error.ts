@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
-import { PlainTextErrorsFilter } from '../../common/errors/all-exceptions.filter';
+import { errorHeaders, PlainTextErrorsFilter } from '../../common/errors/all-exceptions.filter';
 import { AppError } from '../../common/errors/app-error';
 import { translateDatabaseError } from '../../common/errors/database-errors';
 import { davErrorXml } from './dav-xml';
@@ -36,6 +36,9 @@ export class DavErrorsFilter extends PlainTextErrorsFilter {
     else if (e instanceof AppError && e.code === ErrorCode.QuotaExceeded)
       dav = new DavError(507, e.message, 'quota-not-exceeded');
     if (!dav || res.headersSent || res.destroyed) return super.catch(exception, host);
+    // The refusal's own headers (a body left unread closes the connection).
+    if (e instanceof AppError)
+      for (const [name, value] of Object.entries(errorHeaders(e.details, req))) res.setHeader(name, value);
     res.removeHeader('ETag');
     res.removeHeader('Content-Length');
     res.status(dav.status);

@@ -47,8 +47,11 @@ export function parseDavPath(rawPath: string): DavUrl {
   return { feedName, segments, trailingSlash };
 }
 
-/** A `Destination` header's target (RFC 4918 §10.3); the host must be the request's (else 502). */
-export function parseDestination(header: string | undefined, requestHost: string | undefined): DavUrl {
+/**
+ * A `Destination` header's target (RFC 4918 §10.3): an absolute path, or an absolute URL whose host is
+ * one of ours (the request's Host, or the public base URL's); another server is 502.
+ */
+export function parseDestination(header: string | undefined, ourHosts: readonly string[]): DavUrl {
   if (header === undefined || header.trim() === '') throw badRequest('The Destination header is required.');
   const value = header.trim();
   let path: string;
@@ -58,7 +61,7 @@ export function parseDestination(header: string | undefined, requestHost: string
     const m = /^https?:\/\/([^/?#]+)(.*)$/i.exec(value);
     if (!m) throw badRequest('Destination must be an absolute URL or an absolute path.');
     const host = m[1].replace(/^[^@]*@/, '').toLowerCase();
-    if (requestHost === undefined || host !== requestHost.toLowerCase())
+    if (!ourHosts.some((h) => h.toLowerCase() === host))
       throw new DavError(502, `Destination is on another server (${host}); only this one is served.`);
     path = m[2] || '/';
   }

@@ -84,7 +84,11 @@ export function child(el: XmlElement, ns: string, local: string): XmlElement | u
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // most names: nothing to do (listings of 100k entries)
   // Characters XML 1.0 cannot carry at all are dropped rather than sent as broken XML.
   // eslint-disable-next-line no-control-regex
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
@@ -168,8 +172,4 @@ export function responseXml(href: string, groups: Map<number, string[]>): string
     out += `<D:propstat><D:prop>${props.join('')}</D:prop>${statusLine(status)}</D:propstat>`;
   }
   return `${out}</D:response>\n`;
-}
-
-export function statusResponseXml(href: string, status: number): string {
-  return `<D:response><D:href>${escapeXml(href)}</D:href>${statusLine(status)}</D:response>\n`;
 }

@@ -1,4 +1,4 @@
-import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Inject, Options, Req, Res, UseFilters } from '@nestjs/common';
 import { ErrorCode } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
@@ -8,7 +8,9 @@ import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
+import { baseUrlOf } from '../../common/http/base-url';
 import { requestBody } from '../../common/http/client-limits';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { htmlIndex, IndexEntry, setHtmlIndexHeaders } from '../../common/http/html-index';
 import { sendStoredObject } from '../../common/http/send-stored-object';
 import { unauthorized } from '../security/access.service';
@@ -33,7 +35,6 @@ import {
   propElement,
   responseXml,
   XML_HEAD,
-  XmlElement,
 } from './dav-xml';
 import { IfList, parseIfHeader, submittedTokens } from './if-header';
 
@@ -85,6 +86,8 @@ const LIVE: PropName[] = [
   'supportedlock',
   'lockdiscovery',
 ].map((local) => ({ ns: DAV_NS, local }));
+/** allprop and propname: the live properties of RFC 4918, and rclone's checksums. */
+const ALLPROP_NAMES: PropName[] = [...LIVE, { ns: OC_NS, local: 'checksums' }];
 const QUOTA_PROPS = new Set(['quota-available-bytes', 'quota-used-bytes']);
 const PROTECTED = new Set([...LIVE.map((p) => p.local), ...QUOTA_PROPS]);
 
@@ -146,8 +149,8 @@ function liveValue(e: Entry, name: PropName): string | undefined {
 function entryXml(e: Entry, req: PropRequest): string {
   const ok: string[] = [];
   const missing: string[] = [];
-  const deadByKey = new Map(e.dead.map((d) => [`${d.namespace}\0${d.name}`, d]));
   if (req.kind === 'prop') {
+    const deadByKey = new Map(e.dead.map((d) => [`${d.namespace}\0${d.name}`, d]));
     for (const name of req.names) {
       const live = liveValue(e, name);
       const dead = live === undefined ? deadByKey.get(`${name.ns}\0${name.local}`) : undefined;
@@ -156,8 +159,7 @@ function entryXml(e: Entry, req: PropRequest): string {
       else missing.push(propElement(name, null));
     }
   } else {
-    const names = [...LIVE, { ns: OC_NS, local: 'checksums' }];
-    for (const name of names) {
+    for (const name of ALLPROP_NAMES) {
       const live = liveValue(e, name);
       if (live !== undefined) ok.push(propElement(name, req.kind === 'propname' ? null : live));
     }
@@ -216,9 +218,23 @@ async function readXmlBody(req: Request): Promise<string> {
 @UseFilters(DavErrorsFilter)
 export class DavController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dav: DavService,
     private readonly downloads: AssetDownloadService,
   ) {}
+
+  /**
+   * Windows' mini-redirector asks the server's root (`OPTIONS /`) whether it speaks WebDAV before it
+   * maps a folder below it; the answer names the protocol and nothing else.
+   */
+  @Options('/')
+  serverOptions(@Res() res: Response): void {
+    res.setHeader('DAV', '1, 2');
+    res.setHeader('MS-Author-Via', 'DAV');
+    res.setHeader('Allow', 'OPTIONS, GET, HEAD');
+    res.status(200).setHeader('Content-Length', '0');
+    res.end();
+  }
 
   @All(['dav', 'dav/*rest'])
   async handle(@Actor() actor: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -236,23 +252,23 @@ export class DavController {
     const r = await this.dav.resolve(actor, url);
     switch (method) {
       case 'PROPFIND':
-        return this.propfind(actor, r, url, req, res);
+        return this.propfind(actor, r, req, res);
       case 'GET':
       case 'HEAD':
         return this.get(actor, r, url, method, req, res);
       case 'PUT':
         return this.put(actor, r, url, req, res);
       case 'DELETE':
-        return this.delete(actor, r, url, req, res);
+        return this.delete(actor, r, req, res);
       case 'MKCOL':
         return this.mkcol(actor, r, req, res);
       case 'COPY':
       case 'MOVE':
-        return this.transfer(method === 'MOVE' ? 'move' : 'copy', actor, r, url, req, res);
+        return this.transfer(method === 'MOVE' ? 'move' : 'copy', actor, r, req, res);
       case 'PROPPATCH':
-        return this.proppatch(actor, r, url, req, res);
+        return this.proppatch(actor, r, req, res);
       case 'LOCK':
-        return this.lock(actor, r, url, req, res);
+        return this.lock(actor, r, req, res);
       case 'UNLOCK':
         return this.unlock(actor, r, req, res);
       default:
@@ -312,15 +328,15 @@ export class DavController {
   private propRequest(body: string): PropRequest {
     if (body.trim() === '') return { kind: 'allprop' };
     const root = parseXml(body);
-    if (root.ns !== DAV_NS || root.local !== 'propfind') throw badXml400('The body must be a DAV:propfind element.');
+    if (root.ns !== DAV_NS || root.local !== 'propfind') throw badRequest('The body must be a DAV:propfind element.');
     if (child(root, DAV_NS, 'propname')) return { kind: 'propname' };
     if (child(root, DAV_NS, 'allprop')) return { kind: 'allprop' };
     const prop = child(root, DAV_NS, 'prop');
-    if (!prop) throw badXml400('DAV:propfind needs DAV:prop, DAV:allprop or DAV:propname.');
+    if (!prop) throw badRequest('DAV:propfind needs DAV:prop, DAV:allprop or DAV:propname.');
     return { kind: 'prop', names: prop.children.map((c) => ({ ns: c.ns, local: c.local })) };
   }
 
-  private async entryOf(r: DavResource, url: DavUrl, dead: DeadProperty[], locks: DavLockRow[]): Promise<Entry> {
+  private async entryOf(r: DavResource, dead: DeadProperty[], locks: DavLockRow[]): Promise<Entry> {
     const row = r.row;
     return {
       href: davHref(r.feed.name, r.path.segments, r.collection),
@@ -330,8 +346,9 @@ export class DavController {
       mediaType: row?.media_type,
       sha1: row?.sha1,
       md5: row?.md5,
-      created: row ? new Date(row.created_at).toISOString() : undefined,
-      modified: row ? new Date(row.modified_at).toISOString() : undefined,
+      // The directory's root has no row: its times are the directory's creation.
+      created: new Date(row ? row.created_at : r.feed.createdAt).toISOString(),
+      modified: new Date(row ? row.modified_at : r.feed.createdAt).toISOString(),
       lower: r.path.lower,
       dead,
       locks: locksFor(r.path.lower, locks),
@@ -339,12 +356,12 @@ export class DavController {
     };
   }
 
-  private async propfind(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async propfind(actor: Principal, r: DavResource, req: Request, res: Response) {
     const depth = this.depth(req, true);
     const request = this.propRequest(await readXmlBody(req));
     if (!r.exists) throw new DavError(404, `"${r.path.path}" was not found.`);
     const locks = await this.dav.locks.below(r.feed, r.path.lower);
-    const self = await this.entryOf(r, url, await this.dav.deadProps(r), locks);
+    const self = await this.entryOf(r, await this.dav.deadProps(r), locks);
     res.status(207).type('application/xml; charset=utf-8');
     if (depth === 0 || !r.collection) {
       res.send(MULTISTATUS_OPEN + entryXml(self, request) + MULTISTATUS_CLOSE);
@@ -385,7 +402,9 @@ export class DavController {
       if (buffered.length > 64 * 1024) {
         const more = res.write(buffered);
         buffered = '';
-        if (!more) await once(res, 'drain');
+        // A client that went away never drains: its close ends the listing (and releases the cursor).
+        if (!more) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (res.destroyed) return;
       }
     }
     res.end(buffered + MULTISTATUS_CLOSE);
@@ -431,9 +450,13 @@ export class DavController {
   }
 
   /** The If header, checked (412 when no list holds), and the lock tokens it submits. */
-  private async preconditions(actor: Principal, req: Request, r: DavResource): Promise<Set<string>> {
+  private async preconditions(
+    actor: Principal,
+    req: Request,
+    r: DavResource,
+  ): Promise<{ tokens: Set<string>; holds: boolean }> {
     const raw = header(req, 'if');
-    if (raw === undefined) return new Set();
+    if (raw === undefined) return { tokens: new Set(), holds: true };
     const lists = parseIfHeader(raw);
     const states = new Map<string, Promise<ResourceState | undefined>>();
     const stateOf = (resource: string | undefined): Promise<ResourceState | undefined> => {
@@ -466,8 +489,7 @@ export class DavController {
         break;
       }
     }
-    const tokens = submittedTokens(lists);
-    return Object.assign(tokens, { failed: !any });
+    return { tokens: submittedTokens(lists), holds: any };
   }
 
   /** The If header's verdict first (412 when no list holds), then the locks (423 without a token). */
@@ -476,22 +498,24 @@ export class DavController {
     req: Request,
     r: DavResource,
     opts: { parent?: boolean; below?: boolean },
-  ): Promise<Set<string>> {
-    const tokens = await this.preconditions(actor, req, r);
-    if ((tokens as Set<string> & { failed?: boolean }).failed)
-      throw new DavError(412, 'No list of the If header holds.');
+  ): Promise<void> {
+    const { tokens, holds } = await this.preconditions(actor, req, r);
+    if (!holds) throw new DavError(412, 'No list of the If header holds.');
     await this.dav.locks.assertUnlocked(actor, r.feed, r.path.lower, tokens, opts);
-    return tokens;
   }
 
   private async put(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
     if (r.collection || url.trailingSlash) throw new DavError(405, 'PUT on a collection: use MKCOL for folders.');
+    // A partial PUT would replace the file with the part (RFC 9110 §14.5): refused.
+    if (req.headers['content-range'] !== undefined)
+      throw badRequest('PUT with Content-Range (a partial update) is not supported: send the whole file.');
     await this.writeChecks(actor, req, r, { parent: !r.exists });
+    httpPreconditions(req, r);
     const outcome = await this.dav.put(actor, r, requestBody(req), header(req, 'content-type'), contentLength(req));
     res.status(outcome === 'created' ? 201 : 204).end();
   }
 
-  private async delete(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async delete(actor: Principal, r: DavResource, req: Request, res: Response) {
     if (!r.exists) throw new DavError(404, `"${r.path.path}" was not found.`);
     if (r.path.segments.length === 0) throw new DavError(403, 'A directory root cannot be deleted over WebDAV.');
     await this.writeChecks(actor, req, r, { parent: true, below: true });
@@ -510,15 +534,9 @@ export class DavController {
     res.status(201).end();
   }
 
-  private async transfer(
-    kind: 'move' | 'copy',
-    actor: Principal,
-    src: DavResource,
-    url: DavUrl,
-    req: Request,
-    res: Response,
-  ) {
-    const destUrl = parseDestination(header(req, 'destination'), header(req, 'host'));
+  private async transfer(kind: 'move' | 'copy', actor: Principal, src: DavResource, req: Request, res: Response) {
+    const ours = [header(req, 'host'), new URL(baseUrlOf(this.config, req)).host].filter((h) => h !== undefined);
+    const destUrl = parseDestination(header(req, 'destination'), ours);
     if (destUrl.feedName === undefined) throw new DavError(403, 'The root of /dav/ cannot be a destination.');
     if (!src.exists) throw new DavError(404, `"${src.path.path}" was not found.`);
     const overwriteRaw = (header(req, 'overwrite') ?? 'T').trim().toUpperCase();
@@ -528,8 +546,9 @@ export class DavController {
       throw badRequest(`${kind.toUpperCase()} of a collection takes Depth: infinity${kind === 'copy' ? ' or 0' : ''}.`);
     const dest = await this.dav.resolve(actor, destUrl);
     if (kind === 'move') await this.writeChecks(actor, req, src, { parent: true, below: true });
-    else await this.preconditions(actor, req, src);
-    const tokens = await this.preconditions(actor, req, dest);
+    else if (!(await this.preconditions(actor, req, src)).holds)
+      throw new DavError(412, 'No list of the If header holds.');
+    const { tokens } = await this.preconditions(actor, req, dest);
     await this.dav.locks.assertUnlocked(actor, dest.feed, dest.path.lower, tokens, { parent: true, below: true });
     const outcome = await this.dav.transfer(kind, actor, src, dest, {
       overwrite: overwriteRaw === 'T',
@@ -538,12 +557,12 @@ export class DavController {
     res.status(outcome === 'created' ? 201 : 204).end();
   }
 
-  private async proppatch(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async proppatch(actor: Principal, r: DavResource, req: Request, res: Response) {
     await this.dav.requirePropertyWrite(actor, r);
     const body = await readXmlBody(req);
     const root = parseXml(body);
     if (root.ns !== DAV_NS || root.local !== 'propertyupdate')
-      throw badXml400('The body must be a DAV:propertyupdate element.');
+      throw badRequest('The body must be a DAV:propertyupdate element.');
     await this.writeChecks(actor, req, r, {});
     const ops: PropertyChange[] = [];
     const results: { name: PropName; status: number }[] = [];
@@ -590,7 +609,7 @@ export class DavController {
     return DEFAULT_LOCK_SECONDS;
   }
 
-  private async lock(actor: Principal, r: DavResource, url: DavUrl, req: Request, res: Response) {
+  private async lock(actor: Principal, r: DavResource, req: Request, res: Response) {
     const body = await readXmlBody(req);
     const timeout = this.timeout(req);
     if (body.trim() === '') {
@@ -601,19 +620,17 @@ export class DavController {
       return;
     }
     const info = parseXml(body);
-    if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw badXml400('The body must be a DAV:lockinfo element.');
+    if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw badRequest('The body must be a DAV:lockinfo element.');
     const scope = child(info, DAV_NS, 'lockscope');
     const exclusive = scope ? child(scope, DAV_NS, 'exclusive') !== undefined : true;
     if (scope && !exclusive && !child(scope, DAV_NS, 'shared'))
-      throw badXml400('lockscope must be exclusive or shared.');
+      throw badRequest('lockscope must be exclusive or shared.');
     const type = child(info, DAV_NS, 'locktype');
     if (type && !child(type, DAV_NS, 'write')) throw new DavError(422, 'Only write locks are supported.');
     const owner = child(info, DAV_NS, 'owner');
     const depth = this.depth(req, false);
     if (depth === 1) throw badRequest('LOCK takes Depth: 0 or infinity.');
-    const tokens = await this.preconditions(actor, req, r);
-    if ((tokens as Set<string> & { failed?: boolean }).failed)
-      throw new DavError(412, 'No list of the If header holds.');
+    if (!(await this.preconditions(actor, req, r)).holds) throw new DavError(412, 'No list of the If header holds.');
     const lock = await this.dav.locks.lock(actor, r.feed, r.path, {
       exclusive,
       deep: depth === 'infinity',
@@ -650,8 +667,20 @@ export class DavController {
   }
 }
 
-function badXml400(message: string): AppError {
-  return badRequest(message);
+/** HTTP's own conditional write (RFC 9110 §13.1.1-2): If-Match and If-None-Match against the file's ETag. */
+function httpPreconditions(req: Request, r: DavResource): void {
+  const tags = (name: string) =>
+    header(req, name)
+      ?.split(',')
+      .map((t) => t.trim().replace(/^W\//, ''))
+      .filter((t) => t !== '');
+  const etag = etagOf(r);
+  const ifMatch = tags('if-match');
+  if (ifMatch && !(r.exists && (ifMatch.includes('*') || (etag !== undefined && ifMatch.includes(etag)))))
+    throw new DavError(412, 'If-Match: the file is not the one named.');
+  const ifNoneMatch = tags('if-none-match');
+  if (ifNoneMatch && r.exists && (ifNoneMatch.includes('*') || (etag !== undefined && ifNoneMatch.includes(etag))))
+    throw new DavError(412, 'If-None-Match: the file exists.');
 }
 
 function etagOf(r: DavResource): string | undefined {
@@ -663,5 +692,3 @@ function conditionHolds(c: IfList['conditions'][number], state: ResourceState): 
   if (c.etag !== undefined) return state.etag !== undefined && c.etag.replace(/^W\//, '') === state.etag;
   return false;
 }
-
-export type { XmlElement };

@@ -6,7 +6,6 @@ import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { AssetItemRow } from '../assets/asset-item.row';
 import type { AssetTarget } from '../assets/asset-target';
-import { itemPath } from '../assets/asset-target';
 import { AssetTransferService } from '../assets/asset-transfer.service';
 import { AssetUploadService } from '../assets/asset-upload.service';
 import { AssetsService, ItemRowStream } from '../assets/assets.service';
@@ -53,8 +52,9 @@ export class DavService {
     readonly locks: DavLocksService,
   ) {}
 
-  feedsFor(actor: Principal) {
-    return this.feeds.list(actor);
+  /** The directories the caller may view (two queries: no file counts, clients ask this often). */
+  async feedsFor(actor: Principal): Promise<FeedEntity[]> {
+    return this.access.viewable(actor, await this.feeds.all());
   }
 
   /** The resource a URL names (the caller must see its directory: else 401/404 as /endpoints answers). */
@@ -197,9 +197,5 @@ export class DavService {
     this.assertMacFileAllowed(r.path.name);
     await this.requireParent(actor, r);
     await this.uploads.upload(actor, r, 'create', { body: Readable.from([]), contentLength: 0 });
-  }
-
-  itemPathOf(segments: string[]) {
-    return itemPath(segments);
   }
 }

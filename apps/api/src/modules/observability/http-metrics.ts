@@ -7,7 +7,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** The hand-written router of the asset API: one Express route for every operation. */
 export const ENDPOINTS_ROUTE = '/endpoints/*rest';
 /** Top-level paths of the server itself; anything else is the console (its pages and assets). */
-const SERVER_PATHS = /^\/(api|endpoints|health|metrics)(\/|$)/;
+const SERVER_PATHS = /^\/(api|endpoints|health|metrics|dav|s)(\/|$)/;
 
 /** What a request is counted under: bounded label values, never a raw path or a file name. */
 export interface RouteLabels {
