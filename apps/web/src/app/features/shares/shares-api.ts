@@ -33,6 +33,6 @@ export class SharesApi {
 
   /** Ends the link at once: it answers 410 from then on. */
   revoke(id: number): Observable<void> {
-    return this.http.delete(`${BASE}/${id}`, { responseType: 'text' }).pipe(map(() => undefined));
+    return this.http.delete(`${BASE}/${id}`).pipe(map(() => undefined));
   }
 }

@@ -74,7 +74,7 @@ const STATE_LABELS: Record<ShareState, string> = {
                   <td class="path">
                     <a [routerLink]="link(share)">{{ display(share) }}</a>
                     @if (share.kind === 'folder') {
-                      <span class="muted">(folder)</span>
+                      <span class="muted"> (folder)</span>
                     }
                   </td>
                   <td>{{ share.createdBy }}</td>
