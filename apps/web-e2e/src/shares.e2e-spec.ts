@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { Locator, Page } from 'playwright-core';
+import { ADMIN_PASSWORD, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
+
+/** Share links in the console (issue 18): created in the dialog, used without an account, revoked in Shares. */
+describe('console: share links', () => {
+  let run: ConsoleRun;
+  let page: Page;
+  const bytes = randomBytes(50_000);
+
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${run.server.url}${path}`, {
+      method,
+      headers: {
+        Authorization: run.server.adminAuth,
+        ...(body === undefined || Buffer.isBuffer(body) ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
+    });
+  /** The link as a stranger uses it: no cookie, no key; on this server whatever base the URL names. */
+  const anonymous = (url: string, headers: Record<string, string> = {}) => {
+    const { pathname, search } = new URL(url);
+    return fetch(`${run.server.url}${pathname}${search}`, { headers, redirect: 'manual' });
+  };
+  const dialog = (): Locator => page.getByTestId('share-dialog');
+  /** A row of the Shares tab by the path it shows and links to (`/docs/report.bin`, `/docs`). */
+  const shareRow = (shown: string): Locator =>
+    page.getByTestId('share-row').filter({ has: page.getByRole('link', { name: shown, exact: true }) });
+
+  /** Fills the open dialog, creates the link and reads its URL. */
+  async function createLink(options: { expiry: string; maxDownloads?: string; password?: string }): Promise<string> {
+    await dialog().waitFor();
+    await dialog().getByTestId('share-expiry').click();
+    await page.getByRole('option', { name: options.expiry, exact: true }).click();
+    if (options.maxDownloads) await dialog().getByTestId('share-max-downloads').fill(options.maxDownloads);
+    if (options.password) await dialog().getByTestId('share-password').fill(options.password);
+    await dialog().getByTestId('share-create').click();
+    const url = page.getByTestId('share-url');
+    await url.waitFor();
+    return url.inputValue();
+  }
+
+  beforeAll(async () => {
+    run = await startConsole();
+    expect((await api('POST', '/api/management/feeds/create', { name: 'handouts', feedType: 'asset' })).ok).toBe(true);
+    expect((await api('PUT', '/endpoints/handouts/content/docs/report.bin', bytes)).status).toBe(201);
+    expect((await api('PUT', '/endpoints/handouts/content/docs/notes.txt', Buffer.from('notes'))).status).toBe(201);
+    ({ page } = await run.open('/feeds/handouts/files/docs/report.bin'));
+    await signIn(page, 'Admin', ADMIN_PASSWORD);
+  });
+  afterAll(() => run?.close());
+
+  let fileLink: string;
+
+  it('creates a link to a file in the dialog; without credentials it serves the bytes', async () => {
+    await page.getByTestId('share-file').click();
+    fileLink = await createLink({ expiry: 'In 1 day', maxDownloads: '5' });
+    expect(new URL(fileLink).pathname).toMatch(/^\/s\/[A-Za-z0-9_-]{40,}$/);
+    const expires = await page.getByTestId('share-expires').innerText();
+    expect(expires).toMatch(/^Expires /);
+    expect(expires).toContain('At most 5 downloads.');
+    await screenshot(page, '37-share-link-created');
+    await page.getByTestId('share-copy').click();
+    await page
+      .locator('mat-snack-bar-container')
+      .filter({ hasText: /Copied the share link|Could not copy/ })
+      .waitFor();
+    await page.getByTestId('share-close').click();
+    await dialog().waitFor({ state: 'detached' });
+
+    const response = await anonymous(fileLink);
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('lists the link in the Shares tab and revokes it after a confirmation; the link then answers 410', async () => {
+    await page.goto('/feeds/handouts/manage/shares');
+    const row = shareRow('/docs/report.bin');
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('active');
+    expect((await row.getByTestId('share-downloads').innerText()).replace(/\s+/g, ' ')).toBe('1 / 5');
+    expect(await row.innerText()).toMatch(/Admin/);
+    await screenshot(page, '38-shares-tab');
+
+    await row.getByTestId('share-revoke').click();
+    await page.getByRole('alertdialog').getByTestId('confirm').click();
+    await row.and(page.locator('[data-state="revoked"]')).waitFor();
+    expect(await row.getByTestId('share-revoke').count()).toBe(0);
+
+    expect((await anonymous(fileLink)).status).toBe(410);
+  });
+
+  it('shares a folder with a password from the browse page', async () => {
+    await page.goto('/feeds/handouts/browse/docs');
+    await page.getByTestId('share-folder').click();
+    const link = await createLink({ expiry: 'In 1 hour', password: 'open sesame' });
+    await page.getByTestId('share-close').click();
+
+    const challenged = await anonymous(link);
+    expect(challenged.status).toBe(401);
+    expect(challenged.headers.get('www-authenticate')).toMatch(/^Basic/i);
+    const auth = { Authorization: `Basic ${Buffer.from('anyone:open sesame').toString('base64')}` };
+    const index = await anonymous(link, auth);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('notes.txt');
+    const file = await anonymous(`${link}/notes.txt`, auth);
+    expect(file.status).toBe(200);
+    expect(await file.text()).toBe('notes');
+
+    await page.goto('/feeds/handouts/manage/shares');
+    const row = shareRow('/docs');
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/Yes/);
+  });
+});
