@@ -24,6 +24,7 @@ import { RetentionModule } from './modules/retention/retention.module';
 import { AccessModule } from './modules/security/access.module';
 import { AuthGuard } from './modules/security/auth.guard';
 import { SecurityModule } from './modules/security/security.module';
+import { SharesModule } from './modules/shares/shares.module';
 import { StorageSettingsModule } from './modules/storage/storage-settings.module';
 import { StorageModule } from './modules/storage/storage.module';
 import { OpenApiModule } from './openapi/openapi.module';
@@ -52,6 +53,7 @@ export class AppModule {
         SecurityModule,
         StorageSettingsModule,
         RetentionModule,
+        SharesModule,
         OpenApiModule,
         ...logging,
       ],

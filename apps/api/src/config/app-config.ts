@@ -23,6 +23,8 @@ export interface AppConfig {
   contentUrl?: string;
   /** How long a signed download URL stays valid. */
   signedUrlSeconds: number;
+  /** [ext] STOCKROOM_SHARE_MAX_DAYS: the longest a share link may live (issue 18). */
+  shareMaxDays: number;
   /** Honour X-Forwarded-Proto/Host when deriving URLs. */
   trustProxy: boolean;
   /** 0 = no limit. */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     baseUrl: url('STOCKROOM_BASE_URL', ['http:', 'https:']),
     contentUrl: url('STOCKROOM_CONTENT_URL', ['http:', 'https:']),
     signedUrlSeconds: int('STOCKROOM_SIGNED_URL_SECONDS', 300, 10, 24 * 3600),
+    shareMaxDays: int('STOCKROOM_SHARE_MAX_DAYS', 30, 1, 3650),
     trustProxy: bool('STOCKROOM_TRUST_PROXY'),
     maxUploadBytes: int('STOCKROOM_MAX_UPLOAD_BYTES', 0, 0),
     import: {

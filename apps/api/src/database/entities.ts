@@ -16,6 +16,7 @@ import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
 import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
 import { ServerSecretEntity } from '../modules/security/server-secret.entity';
+import { ShareEntity } from '../modules/shares/share.entity';
 import { SessionEntity } from '../modules/security/session.entity';
 import { UserEntity } from '../modules/security/user.entity';
 import { BlobDeletionEntity } from '../modules/storage/blob-deletion.entity';
@@ -45,4 +46,5 @@ export const ENTITIES = [
   RetentionCandidateEntity,
   RetentionRunEntity,
   ServerSecretEntity,
+  ShareEntity,
 ];

@@ -28,6 +28,8 @@ import {
   type RetentionTotals,
   type Role,
   type SignedUrl,
+  type CreatedShare,
+  type Share,
   type StorageMove,
   type StoragePropertyInfo,
   type StorageSettings,
@@ -90,7 +92,15 @@ const anyObject = (description?: string): SchemaObject => ({
 });
 
 const privilege = oneOfStrings(Object.values(Privilege));
-const credential = oneOfStrings(['anonymous', 'session', 'password', 'pseudo-key', 'api-key', 'signed-url']);
+const credential = oneOfStrings([
+  'anonymous',
+  'session',
+  'password',
+  'pseudo-key',
+  'api-key',
+  'signed-url',
+  'share-link',
+]);
 
 function retentionInteger(name: keyof typeof RETENTION_INTEGER_BOUNDS): Optional {
   const { min, max, expected } = RETENTION_INTEGER_BOUNDS[name];
@@ -320,6 +330,25 @@ const SCHEMAS = {
   AuditPage: objectOf<AuditPage>({
     events: arrayOf({ $ref: '#/components/schemas/AuditEvent' }),
     next: opt(int('Pass as `before` to read the next (older) page; absent on the last page.')),
+  }),
+  CreatedShare: objectOf<CreatedShare>({
+    id: int('Revoke with `DELETE /api/shares/{id}`.'),
+    url: str('Absolute: `{base}/s/{token}`. The only time the token is shown.'),
+    expiresAt: dateTime('The link answers 410 Gone after this.'),
+  }),
+  Share: objectOf<Share>({
+    id: int(),
+    feed: str(),
+    path: str("The shared file's or folder's path ('' for the whole directory)."),
+    kind: oneOfStrings(['file', 'folder']),
+    createdBy: str(),
+    createdAt: dateTime(),
+    expiresAt: dateTime(),
+    maxDownloads: nullable(int('Downloads from byte 0 allowed; null: unlimited.')),
+    downloads: int('Downloads so far (files from byte 0 and archives).'),
+    hasPassword: bool(),
+    endedAt: nullable(dateTime('When the link was revoked or its path moved or deleted.')),
+    state: oneOfStrings(['active', 'expired', 'revoked', 'exhausted', 'ended']),
   }),
   SignedUrl: objectOf<SignedUrl>({
     url: str('Absolute; on the content origin when one is configured.'),

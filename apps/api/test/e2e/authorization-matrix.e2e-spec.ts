@@ -13,7 +13,7 @@ import { ADMIN_PASSWORD, basicAuth, startTestApp, TestApp } from '../support/tes
  * directory under test — never from the server's own code.
  */
 
-const { View, Download, Add, Overwrite, Delete, ManageFeed, Administer } = Privilege;
+const { View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed, Administer } = Privilege;
 const ALL = Object.values(Privilege);
 const FEED = 'matrix';
 const OTHER_FEED = 'elsewhere';
@@ -114,6 +114,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
   const upload = (path: string, body = 'existing') =>
     must(admin('POST', `/endpoints/${FEED}/content/${path}`, body), 201);
 
+  /** A share link made by Admin; `path` a file (uploaded here unless it exists) or a folder that exists. */
+  async function shareLink(path: string): Promise<{ id: number; url: string }> {
+    if (path.endsWith('.txt')) await upload(path);
+    const res = await must(admin('POST', '/api/shares', { feed: FEED, path, expiresInMinutes: 10 }), 201);
+    return JSON.parse(res.text) as { id: number; url: string };
+  }
+
   beforeAll(async () => {
     t = await startTestApp({
       // The wrong-password caller fails on every route; throttling is tested elsewhere.
@@ -177,7 +184,7 @@ describe('authorization matrix: every route × every kind of caller', () => {
       },
       {
         id: 'Manage Feed',
-        onFeed: [View, Download, Add, Overwrite, Delete, ManageFeed],
+        onFeed: [View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed],
         global: [],
         kind: 'user',
         headers: user('manager'),
@@ -511,6 +518,71 @@ describe('authorization matrix: every route × every kind of caller', () => {
           await upload(`sign-${n}.txt`),
           { method: 'POST', path: '/api/signed-urls', body: JSON.stringify({ feed: FEED, path: `sign-${n}.txt` }) }
         ),
+      },
+
+      // ---- share links (issue 18) [ext]
+      {
+        route: 'POST /api/shares',
+        what: 'create a share link [ext]',
+        need: dir(Download, ShareAsset),
+        ok: 201,
+        request: async (n) => (
+          await upload(`share-${n}.txt`),
+          {
+            method: 'POST',
+            path: '/api/shares',
+            body: JSON.stringify({ feed: FEED, path: `share-${n}.txt`, expiresInMinutes: 10 }),
+          }
+        ),
+      },
+      {
+        route: 'GET /api/shares',
+        what: "a directory's share links (one's own; all with Manage Feed) [ext]",
+        need: dir(View),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/shares?feed=${FEED}` }),
+      },
+      {
+        route: 'DELETE /api/shares/:id',
+        what: "revoke someone else's share link (the creator may too) [ext]",
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 204,
+        request: async (n) => ({ method: 'DELETE', path: `/api/shares/${(await shareLink(`revoke-${n}.txt`)).id}` }),
+      },
+      {
+        route: 'GET /s/:token',
+        what: 'GET a shared file: the token is the credential, any other is ignored [ext]',
+        need: { kind: 'public' },
+        ok: 200,
+        request: async (n) => ({ method: 'GET', path: new URL((await shareLink(`s-get-${n}.txt`)).url).pathname }),
+      },
+      {
+        route: 'GET /s/:token',
+        what: 'HEAD a shared file [ext]',
+        need: { kind: 'public' },
+        ok: 200,
+        request: async (n) => ({ method: 'HEAD', path: new URL((await shareLink(`s-head-${n}.txt`)).url).pathname }),
+      },
+      {
+        route: 'GET /s/:token/*rest',
+        what: 'GET a file in a shared folder [ext]',
+        need: { kind: 'public' },
+        ok: 200,
+        request: async (n) => {
+          await upload(`s-folder-${n}/inside.txt`);
+          return { method: 'GET', path: `${new URL((await shareLink(`s-folder-${n}`)).url).pathname}/inside.txt` };
+        },
+      },
+      {
+        route: 'GET /s/:token/*rest',
+        what: 'HEAD a shared folder index [ext]',
+        need: { kind: 'public' },
+        ok: 200,
+        request: async (n) => {
+          await upload(`s-index-${n}/inside.txt`);
+          return { method: 'HEAD', path: `${new URL((await shareLink(`s-index-${n}`)).url).pathname}/` };
+        },
       },
 
       // ---- feeds (spec §7)

@@ -25,7 +25,7 @@ export function errorHeaders(details: ErrorDetails, req: Pick<Request, 'headers'
   if (details.allowedMethods !== undefined) headers['Allow'] = details.allowedMethods.join(', ');
   // The console's own requests must not make the browser pop up its Basic sign-in dialog.
   if (details.authChallenge === 'basic' && req.headers['x-requested-with'] !== 'XMLHttpRequest') {
-    headers['WWW-Authenticate'] = 'Basic realm="Stockroom", charset="UTF-8"';
+    headers['WWW-Authenticate'] = `Basic realm="${details.authRealm ?? 'Stockroom'}", charset="UTF-8"`;
   }
   if (details.rangeSize !== undefined) headers['Content-Range'] = `bytes */${details.rangeSize}`;
   if (details.requestAbandoned) headers['Connection'] = 'close';

@@ -11,6 +11,8 @@ export interface ErrorDetails {
   allowedMethods?: readonly string[];
   /** Credentials would help: the scheme the caller may present. */
   authChallenge?: 'basic';
+  /** The realm of that challenge, when not the server's own (a share link's password). */
+  authRealm?: string;
   /** A byte range was asked of content of this size, and lies outside it. */
   rangeSize?: number;
   /** The rest of the request was not read: the connection cannot carry another request. */
@@ -54,6 +56,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 405;
     case ErrorCode.Conflict:
       return 409;
+    case ErrorCode.Gone:
+      return 410;
     case ErrorCode.ArchiveTooLarge:
     case ErrorCode.PayloadTooLarge:
     case ErrorCode.QuotaExceeded:

@@ -93,6 +93,20 @@ function pickRange(req: IncomingMessage, obj: StoredObjectResponse): ByteRange |
 }
 
 /**
+ * Whether {@link sendStoredObject} would answer this request with the file from its first byte: a GET
+ * that is not a 304, with no range or a range from byte 0 (a share link counts only those, issue 18).
+ */
+export function deliversFromStart(req: IncomingMessage, obj: StoredObjectResponse): boolean {
+  if (req.method !== 'GET' || isNotModified(req, obj)) return false;
+  try {
+    const range = pickRange(req, obj);
+    return range === undefined || range.start === 0;
+  } catch {
+    return false; // 416: nothing is delivered
+  }
+}
+
+/**
  * Owns every HTTP detail of sending a stored file: validators and 304, Range/If-Range and 206/416,
  * HEAD, Cache-Control and metadata headers, streaming with abort propagation, and the
  * content-safety headers (user content never runs as the console: see content-safety.ts).

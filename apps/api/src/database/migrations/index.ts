@@ -11,6 +11,7 @@ import { MovedItemNotifications1796650000000 } from './1796650000000-MovedItemNo
 import { DirectoryPolicies1796700000000 } from './1796700000000-DirectoryPolicies';
 import { FileHistory1796750000000 } from './1796750000000-FileHistory';
 import { VersionUsage1796800000000 } from './1796800000000-VersionUsage';
+import { Shares1796900000000 } from './1796900000000-Shares';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   DirectoryPolicies1796700000000,
   FileHistory1796750000000,
   VersionUsage1796800000000,
+  Shares1796900000000,
 ];

@@ -119,8 +119,24 @@ export class AssetArchiveService {
     formatValue: string | undefined,
     recursive: boolean,
   ): Promise<ExportedArchive> {
+    await this.access.require(actor, Privilege.Download, target.feed);
+    return this.exportFolder(target, formatValue, recursive);
+  }
+
+  /**
+   * [ext] A folder as an archive for a share link (issue 18): no principal, the link was checked by
+   * SharesService; the whole subtree, as `export?recursive=true`.
+   */
+  exportShared(target: AssetTarget, formatValue: string | undefined): Promise<ExportedArchive> {
+    return this.exportFolder(target, formatValue, true);
+  }
+
+  private async exportFolder(
+    target: AssetTarget,
+    formatValue: string | undefined,
+    recursive: boolean,
+  ): Promise<ExportedArchive> {
     const { feed, path } = target;
-    await this.access.require(actor, Privilege.Download, feed);
     const format = parseFormat(formatValue) ?? 'zip';
     if (path.segments.length > 0) {
       const folder = await this.items.find(feed.id, path.lower);

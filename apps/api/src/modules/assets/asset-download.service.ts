@@ -44,6 +44,15 @@ interface DownloadItem {
 }
 
 /**
+ * What a share link names (issue 18): a file of a directory, the link already checked by SharesService.
+ * Not a principal: nothing else may be done with it.
+ */
+export interface SharedFileTarget {
+  feed: FeedEntity;
+  path: ItemPath;
+}
+
+/**
  * Resolves a download: privilege, item, cache setting and metadata headers (spec §2 #1-2), and,
  * for a directory whose storage says `RedirectDownloads`, a presigned URL to send the client to.
  */
@@ -110,6 +119,25 @@ export class AssetDownloadService {
     }
 
     return this.toResponse(feed, { ...item, blobKey, sha1 }, opts.attachment, () => this.counter.record(item.id));
+  }
+
+  /**
+   * [ext] A file served on behalf of a share link (issue 18), with no principal: SharesService has
+   * checked the link (token, state, password, the path inside it) and hands over only what the link
+   * grants. Every header rule of any download applies (same helper); the answer is never kept by a
+   * shared cache (a revoked link must stop at once), and the file's download count counts it.
+   */
+  async resolveShared(target: SharedFileTarget): Promise<StoredObjectResponse & { itemId: string }> {
+    const { feed, path } = target;
+    if (path.segments.length === 0)
+      throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
+    const item = await this.lookUp(feed.id, path);
+    if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+    if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
+    const { blobKey, sha1 } = item;
+    if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
+    const response = this.toResponse(feed, { ...item, blobKey, sha1 }, false, () => this.counter.record(item.id));
+    return { ...response, cacheControl: 'private, no-cache', directUrl: undefined, itemId: item.id };
   }
 
   /**

@@ -102,6 +102,23 @@ export class AssetsService {
     return rows;
   }
 
+  /**
+   * [ext] What is at a path, for a share link (issue 18; SharesService has checked the link, there is no
+   * principal): the item's id and kind, or null. The directory root is a folder with no id.
+   */
+  async sharedItem(target: AssetTarget): Promise<{ id: string | null; kind: 'file' | 'dir' } | null> {
+    if (target.path.segments.length === 0) return { id: null, kind: 'dir' };
+    const row = await this.items.find(target.feed.id, target.path.lower);
+    return row ? { id: row.id, kind: row.kind } : null;
+  }
+
+  /** [ext] A folder's children for a share link's index (as {@link list}, without a principal: see sharedItem). */
+  async listShared(target: AssetTarget): Promise<ItemRowStream> {
+    const { rows, release } = await this.items.streamListing(target.feed.id, target.path.lower, false);
+    finished(rows, () => void release());
+    return rows;
+  }
+
   /** `POST dir/{p}`: creates the folder and its parents; fine when it exists. */
   async createFolder(actor: Principal, target: AssetTarget): Promise<void> {
     const { feed, path } = target;

@@ -21,6 +21,27 @@ export interface ThrottleQuery {
   maxDelaySeconds: number;
 }
 
+/** Seconds until the pair ($2) and address ($3) may try again, or null; $4-$7 as {@link throttleParameters}. */
+const RETRY_AFTER_SQL = `(SELECT nullif(greatest(max(ceil(extract(epoch FROM
+                        t.last_failed_at
+                        + make_interval(secs => least(power(2, least(t.failures - t.free, 30)), $7))
+                        - now()))), 0), 0)::int
+                 FROM (SELECT k.*, CASE WHEN k.key = $2 THEN $5::int ELSE $6::int END AS free
+                         FROM login_throttle k WHERE k.key IN ($2, $3)) t
+                WHERE t.last_failed_at > now() - make_interval(mins => $4)
+                  AND t.failures >= t.free)`;
+
+function throttleParameters(throttle: ThrottleQuery): unknown[] {
+  return [
+    throttle.pairKey,
+    throttle.addressKey,
+    throttle.windowMinutes,
+    throttle.freePairFailures,
+    throttle.freeAddressFailures,
+    throttle.maxDelaySeconds,
+  ];
+}
+
 /**
  * `login_throttle`: failed password attempts per (user name, address) and per address. The check
  * rides on the user lookup of every password sign-in, so `findUserForPasswordCheck` reads the
@@ -57,28 +78,26 @@ export class LoginThrottleRepository {
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
     const rows: (Partial<UserCredentialRow> & { retryAfter: number | null })[] = await this.dataSource.query(
       `SELECT u.id, u.user_name AS "userName", u.enabled, u.password_hash AS "passwordHash",
-              (SELECT nullif(greatest(max(ceil(extract(epoch FROM
-                        t.last_failed_at
-                        + make_interval(secs => least(power(2, least(t.failures - t.free, 30)), $7))
-                        - now()))), 0), 0)::int
-                 FROM (SELECT k.*, CASE WHEN k.key = $2 THEN $5::int ELSE $6::int END AS free
-                         FROM login_throttle k WHERE k.key IN ($2, $3)) t
-                WHERE t.last_failed_at > now() - make_interval(mins => $4)
-                  AND t.failures >= t.free) AS "retryAfter"
+              ${RETRY_AFTER_SQL} AS "retryAfter"
          FROM (SELECT 1) AS one LEFT JOIN users u ON u.name_lower = $1`,
-      [
-        nameLower,
-        throttle.pairKey,
-        throttle.addressKey,
-        throttle.windowMinutes,
-        throttle.freePairFailures,
-        throttle.freeAddressFailures,
-        throttle.maxDelaySeconds,
-      ],
+      [nameLower, ...throttleParameters(throttle)],
     );
     const row = rows[0];
     const user = row.id === null || row.id === undefined ? null : (row as UserCredentialRow);
     return { user, retryAfter: row.retryAfter };
+  }
+
+  /**
+   * [ext] For passwords that are not a user's (a share link's): how many seconds until attempts for the
+   * pair and the address are allowed again (null: now), read afresh (no cache: a delay ends with time).
+   */
+  async retryAfter(throttle: ThrottleQuery): Promise<number | null> {
+    const rows: { retryAfter: number | null }[] = await this.dataSource.query(
+      // $1 (a user's name in the query above) is not needed here.
+      `SELECT ${RETRY_AFTER_SQL} AS "retryAfter", $1::text AS unused`,
+      [null, ...throttleParameters(throttle)],
+    );
+    return rows[0]?.retryAfter ?? null;
   }
 
   /** One more failure for each key; a count idle for a whole window starts again at 1. */

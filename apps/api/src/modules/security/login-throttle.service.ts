@@ -67,6 +67,29 @@ export class LoginThrottleService {
     await this.repository.clearLoginFailures(pairKey(userName, address));
   }
 
+  /**
+   * [ext] A share link's password (issue 18): the same progressive delays, counted per (link, address)
+   * and per address (the same address count as sign-ins: one guesser, whatever it guesses). Throws 429
+   * while the caller must wait.
+   */
+  async checkSharePassword(shareId: number, address: string): Promise<void> {
+    const query = { ...this.query('', address), pairKey: sharePairKey(shareId, address) };
+    const retryAfter = await this.repository.retryAfter(query);
+    if (retryAfter !== null) throw this.delayed(retryAfter);
+  }
+
+  async sharePasswordFailed(shareId: number, address: string): Promise<void> {
+    await this.repository.recordLoginFailures(
+      [sharePairKey(shareId, address), addressKey(address)],
+      this.config.security.loginWindowMinutes,
+    );
+    await this.cache.invalidateEverywhere([{ kind: 'namespace', namespace: 'login' }]);
+  }
+
+  async sharePasswordSucceeded(shareId: number, address: string): Promise<void> {
+    await this.repository.clearLoginFailures(sharePairKey(shareId, address));
+  }
+
   /** Housekeeping: drops the counts idle for a whole window. */
   async purgeStale(): Promise<void> {
     await this.repository.purgeStaleLoginFailures(this.config.security.loginWindowMinutes);
@@ -81,6 +104,10 @@ function maxDelaySeconds(windowMinutes: number): number {
 function pairKey(userName: string, address: string): string {
   const name = userName.normalize('NFC').toLowerCase();
   return `pair:${createHash('sha256').update(`${name}\0${address}`, 'utf8').digest('hex')}`;
+}
+
+function sharePairKey(shareId: number, address: string): string {
+  return `share:${createHash('sha256').update(`${shareId}\0${address}`, 'utf8').digest('hex')}`;
 }
 
 function addressKey(address: string): string {

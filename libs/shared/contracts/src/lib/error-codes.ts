@@ -29,6 +29,8 @@ export enum ErrorCode {
   QuotaExceeded = 'quota_exceeded',
   /** The directory's storage has no room left (507). */
   InsufficientStorage = 'insufficient_storage',
+  /** [ext] A share link that expired, was revoked, used up, or whose file moved or went (410). */
+  Gone = 'gone',
 }
 
 export interface ErrorResponse {

@@ -8,7 +8,15 @@ export enum PseudoGroup {
 }
 
 /** How a caller proved who it is (spec §6), as recorded in the audit log. */
-export type CredentialKind = 'anonymous' | 'session' | 'password' | 'pseudo-key' | 'api-key' | 'signed-url';
+export type CredentialKind =
+  | 'anonymous'
+  | 'session'
+  | 'password'
+  | 'pseudo-key'
+  | 'api-key'
+  | 'signed-url'
+  /** [ext] A share link's token (issue 18): who used it is unknown, only from where. */
+  | 'share-link';
 
 /** The four built-in roles (ProGet "tasks") and what they bundle. */
 export const BUILT_IN_ROLES: Readonly<Record<string, readonly Privilege[]>> = {
@@ -20,6 +28,7 @@ export const BUILT_IN_ROLES: Readonly<Record<string, readonly Privilege[]>> = {
     Privilege.Add,
     Privilege.Overwrite,
     Privilege.Delete,
+    Privilege.ShareAsset,
     Privilege.ManageFeed,
   ],
   Administer: Object.values(Privilege),
@@ -187,6 +196,12 @@ export enum AuditAction {
   ArchiveImported = 'archive.imported',
   RetentionRunStarted = 'retention.run',
   RetentionSettingsChanged = 'retention.settings',
+  /** [ext] A share link was made (issue 18): target = the path, details `{id, kind, expiresAt, maxDownloads, password}`. */
+  ShareCreated = 'share.created',
+  /** [ext] A share link was revoked: details `{id}`. */
+  ShareRevoked = 'share.revoked',
+  /** [ext] A share link was used (a download from byte 0, a folder index, a zip): details `{id, as}`. */
+  ShareUsed = 'share.used',
 }
 
 export interface AuditEvent {

@@ -7,6 +7,7 @@ export const PRIVILEGE_LABELS: Readonly<Record<Privilege, string>> = {
   [Privilege.Add]: 'Upload files',
   [Privilege.Overwrite]: 'Overwrite files',
   [Privilege.Delete]: 'Delete files',
+  [Privilege.ShareAsset]: 'Share links',
   [Privilege.ManageFeed]: 'Manage directories',
   [Privilege.Administer]: 'Administer Stockroom',
 };
@@ -51,6 +52,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.ArchiveImported]: 'Archive imported',
   [AuditAction.RetentionRunStarted]: 'Retention run',
   [AuditAction.RetentionSettingsChanged]: 'Retention settings changed',
+  [AuditAction.ShareCreated]: 'Share link created',
+  [AuditAction.ShareRevoked]: 'Share link revoked',
+  [AuditAction.ShareUsed]: 'Share link used',
 };
 
 export function auditActionLabel(action: AuditAction | string): string {
