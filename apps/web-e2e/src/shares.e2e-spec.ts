@@ -100,7 +100,11 @@ describe('console: share links', () => {
     expect(challenged.status).toBe(401);
     expect(challenged.headers.get('www-authenticate')).toMatch(/^Basic/i);
     const auth = { Authorization: `Basic ${Buffer.from('anyone:open sesame').toString('base64')}` };
-    const index = await anonymous(link, auth);
+    // A folder's index is at its URL with a slash (relative links); the link itself redirects there.
+    const redirected = await anonymous(link, auth);
+    expect([301, 302, 308]).toContain(redirected.status);
+    expect(new URL(redirected.headers.get('location') ?? '', link).pathname).toBe(`${new URL(link).pathname}/`);
+    const index = await anonymous(`${link}/`, auth);
     expect(index.status).toBe(200);
     expect(await index.text()).toContain('notes.txt');
     const file = await anonymous(`${link}/notes.txt`, auth);
