@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, type ConsoleRun, screenshot, signIn, startConsole } from '../support/console';
+import {
+  ADMIN_PASSWORD,
+  type ConsoleRun,
+  accessibilityProblems,
+  screenshot,
+  signIn,
+  startConsole,
+} from '../support/console';
 
 /** Share links in the console (issue 18): created in the dialog, used without an account, revoked in Shares. */
 describe('console: share links', () => {
@@ -54,12 +61,18 @@ describe('console: share links', () => {
 
   it('creates a link to a file in the dialog; without credentials it serves the bytes', async () => {
     await page.getByTestId('share-file').click();
+    await dialog().waitFor();
+    // The dialog's opening animation: whole before the screenshot and the contrast checks.
+    await page.locator('.mdc-dialog--open:not(.mdc-dialog--opening)').waitFor();
+    await screenshot(page, '37-share-dialog');
+    expect(await accessibilityProblems(page)).toEqual([]);
     fileLink = await createLink({ expiry: 'In 1 day', maxDownloads: '5' });
     expect(new URL(fileLink).pathname).toMatch(/^\/s\/[A-Za-z0-9_-]{40,}$/);
     const expires = await page.getByTestId('share-expires').innerText();
     expect(expires).toMatch(/^Expires /);
     expect(expires).toContain('At most 5 downloads.');
-    await screenshot(page, '37-share-link-created');
+    await screenshot(page, '38-share-link-created');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByTestId('share-copy').click();
     await page
       .locator('mat-snack-bar-container')
@@ -80,7 +93,8 @@ describe('console: share links', () => {
     expect(await row.getAttribute('data-state')).toBe('active');
     expect((await row.getByTestId('share-downloads').innerText()).replace(/\s+/g, ' ')).toBe('1 / 5');
     expect(await row.innerText()).toMatch(/Admin/);
-    await screenshot(page, '38-shares-tab');
+    await screenshot(page, '39-shares-tab');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await row.getByTestId('share-revoke').click();
     await page.getByRole('alertdialog').getByTestId('confirm').click();
