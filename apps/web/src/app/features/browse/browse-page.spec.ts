@@ -19,7 +19,6 @@ import { feedAreaMatcher } from '../../shared/links';
 import { noMaterialAnimations } from '../../testing/material';
 import { ADMIN } from '../../testing/principals';
 import { type UploadCompleted, type UploadEntry, UploadQueue } from '../upload/upload-queue';
-import { SHARE_PRIVILEGE } from '../shares/shares-api';
 import { BrowsePage } from './browse-page';
 
 jest.mock('../upload/dropped-entries', () => ({
@@ -438,7 +437,7 @@ describe('BrowsePage', () => {
 
   it('offers "Share link…" on the folder and on each row with Download and Feeds_ShareAsset', async () => {
     await open('/feeds/installers/browse/docs', {
-      privileges: [Privilege.View, Privilege.Download, SHARE_PRIVILEGE as Privilege],
+      privileges: [Privilege.View, Privilege.Download, Privilege.ShareAsset],
       folder: 'docs',
       items: [file('x.txt', 1, 'text/plain', '2024-01-01T00:00:00Z', 'docs')],
     });

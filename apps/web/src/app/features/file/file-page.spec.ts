@@ -19,7 +19,6 @@ import { requestedWithInterceptor } from '../../core/http/requested-with-interce
 import { feedAreaMatcher } from '../../shared/links';
 import { noMaterialAnimations } from '../../testing/material';
 import { ADMIN, ANONYMOUS_ME } from '../../testing/principals';
-import { SHARE_PRIVILEGE } from '../shares/shares-api';
 import { FilePage, OPEN_URL, curlExample } from './file-page';
 
 @Component({ template: '<p>folder</p>' })
@@ -381,7 +380,7 @@ describe('FilePage', () => {
   });
 
   it('offers "Share link…" with Download and Feeds_ShareAsset; the dialog creates a link to this file', async () => {
-    await open({ privileges: [...ALL, SHARE_PRIVILEGE as Privilege] });
+    await open({ privileges: [...ALL, Privilege.ShareAsset] });
     await (await button('share-file')).click();
     const dialog = await root.getHarness(MatDialogHarness);
     expect(await dialog.getTitleText()).toBe('Share “setup.exe”');

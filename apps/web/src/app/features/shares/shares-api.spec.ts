@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { type CreatedShare, Privilege, type Share } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
-import { maySharePaths, SHARE_PRIVILEGE, SharesApi } from './shares-api';
+import { maySharePaths, SharesApi } from './shares-api';
 
 const SHARE: Share = {
   id: 3,
@@ -67,9 +67,9 @@ describe('SharesApi', () => {
 
 describe('maySharePaths', () => {
   it('needs Download and Feeds_ShareAsset', () => {
-    expect(maySharePaths([Privilege.View, Privilege.Download, SHARE_PRIVILEGE as Privilege])).toBe(true);
-    expect(maySharePaths([Privilege.View, SHARE_PRIVILEGE as Privilege])).toBe(false);
-    expect(maySharePaths(Object.values(Privilege).filter((p) => (p as string) !== SHARE_PRIVILEGE))).toBe(false);
+    expect(maySharePaths([Privilege.View, Privilege.Download, Privilege.ShareAsset])).toBe(true);
+    expect(maySharePaths([Privilege.View, Privilege.ShareAsset])).toBe(false);
+    expect(maySharePaths(Object.values(Privilege).filter((p) => p !== Privilege.ShareAsset))).toBe(false);
     expect(maySharePaths(undefined)).toBe(false);
   });
 });

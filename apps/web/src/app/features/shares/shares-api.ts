@@ -5,12 +5,9 @@ import { map, type Observable } from 'rxjs';
 
 const BASE = '/api/shares';
 
-/** [ext] The privilege that lets a user create share links (spec §9), besides Download on the path. */
-export const SHARE_PRIVILEGE = 'Feeds_ShareAsset';
-
-/** The caller may create share links in a directory whose `privileges` are these. */
-export function maySharePaths(privileges: readonly string[] | undefined): boolean {
-  return !!privileges && privileges.includes(SHARE_PRIVILEGE) && privileges.includes(Privilege.Download);
+/** The caller may create share links in a directory whose `privileges` are these: Download and [ext] Feeds_ShareAsset. */
+export function maySharePaths(privileges: readonly Privilege[] | undefined): boolean {
+  return !!privileges && privileges.includes(Privilege.ShareAsset) && privileges.includes(Privilege.Download);
 }
 
 /**
