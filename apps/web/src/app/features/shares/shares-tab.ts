@@ -118,7 +118,12 @@ const STATE_LABELS: Record<ShareState, string> = {
     }
   `,
   styles: `
+    :host {
+      display: block;
+    }
     .table-wrap {
+      /* Positioned: the visually hidden caption and header in it scroll with it, not the page. */
+      position: relative;
       overflow-x: auto;
     }
     .shares {
@@ -138,6 +143,7 @@ const STATE_LABELS: Record<ShareState, string> = {
       white-space: nowrap;
     }
     .path {
+      min-width: 12rem;
       white-space: normal;
       overflow-wrap: anywhere;
     }
