@@ -130,4 +130,49 @@ describe('console: share links', () => {
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Yes/);
   });
+
+  it('offers sharing only with Feeds_ShareAsset; a sharer who does not manage sees and revokes their own links', async () => {
+    expect(
+      (
+        await api('POST', '/api/security/roles', {
+          name: 'Share',
+          privileges: ['Feeds_ViewFeed', 'Feeds_DownloadPackage', 'Feeds_ShareAsset'],
+        })
+      ).status,
+    ).toBe(201);
+    for (const [userName, role] of [
+      ['sharer', 'Share'],
+      ['viewer', 'View & Download'],
+    ]) {
+      expect((await api('POST', '/api/security/users', { userName, password: `${userName}-password` })).status).toBe(
+        201,
+      );
+      const grant = { principalType: 'user', principalName: userName, role, feed: 'handouts' };
+      expect((await api('POST', '/api/security/privileges', grant)).status).toBe(201);
+    }
+
+    const { page: viewer } = await run.open('/feeds/handouts/files/docs/notes.txt');
+    await signIn(viewer, 'viewer', 'viewer-password');
+    await viewer.getByTestId('download-file').waitFor();
+    expect(await viewer.getByTestId('share-file').count()).toBe(0);
+    await viewer.goto('/feeds/handouts/browse/docs');
+    await viewer.locator('[data-testid="entry-row"][data-name="notes.txt"]').waitFor();
+    expect(await viewer.getByTestId('share-folder').count()).toBe(0);
+
+    const { page: sharer } = await run.open('/feeds/handouts/files/docs/notes.txt');
+    page = sharer; // the helpers above work on `page`
+    await signIn(sharer, 'sharer', 'sharer-password');
+    await sharer.getByTestId('share-file').click();
+    const link = await createLink({ expiry: 'In 1 hour' });
+    expect(await (await anonymous(link)).text()).toBe('notes');
+    await sharer.getByTestId('share-list-link').click();
+    const row = shareRow('/docs/notes.txt');
+    await row.waitFor();
+    // Their own links only: not the administrator's folder link.
+    expect(await sharer.getByTestId('share-row').count()).toBe(1);
+    await row.getByTestId('share-revoke').click();
+    await sharer.getByRole('alertdialog').getByTestId('confirm').click();
+    await row.and(sharer.locator('[data-state="revoked"]')).waitFor();
+    expect((await anonymous(link)).status).toBe(410);
+  });
 });
