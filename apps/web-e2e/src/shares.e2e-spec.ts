@@ -168,6 +168,7 @@ describe('console: share links', () => {
     await sharer.getByTestId('share-list-link').click();
     const row = shareRow('/docs/notes.txt');
     await row.waitFor();
+    expect(await sharer.getByTestId('manage-notice').innerText()).toContain('the share links you created');
     // Their own links only: not the administrator's folder link.
     expect(await sharer.getByTestId('share-row').count()).toBe(1);
     await row.getByTestId('share-revoke').click();
