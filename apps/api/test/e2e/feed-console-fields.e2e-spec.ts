@@ -127,6 +127,7 @@ describe('feed management API: console fields', () => {
         Privilege.Add,
         Privilege.Overwrite,
         Privilege.Delete,
+        Privilege.ShareAsset,
         Privilege.ManageFeed,
       ].sort(),
     );

@@ -115,6 +115,7 @@ describe('a fresh install grants nothing to anyone but Admin', () => {
       'Feeds_DeletePackage',
       'Feeds_DownloadPackage',
       'Feeds_OverwritePackage',
+      'Feeds_ShareAsset',
       'Feeds_ViewFeed',
     ]);
     expect(byName['Administer'].privileges.sort()).toEqual([
@@ -124,6 +125,7 @@ describe('a fresh install grants nothing to anyone but Admin', () => {
       'Feeds_DeletePackage',
       'Feeds_DownloadPackage',
       'Feeds_OverwritePackage',
+      'Feeds_ShareAsset',
       'Feeds_ViewFeed',
     ]);
   });
@@ -440,7 +442,7 @@ describe('users, groups, roles and rules', () => {
       }
       const roles = c.json<{ name: string; privileges: string[] }[]>(await c.request('GET', '/api/security/roles'));
       expect(roles.find((r) => r.name === 'Publish')?.privileges.length).toBe(3);
-      expect(roles.find((r) => r.name === 'Administer')?.privileges.length).toBe(7);
+      expect(roles.find((r) => r.name === 'Administer')?.privileges.length).toBe(8);
     });
 
     it('a role in use cannot be deleted until its rules are gone', async () => {

@@ -155,6 +155,7 @@ describe('share links', () => {
         [{ ...base, expiresAt: new Date(Date.now() + (MAX_DAYS + 1) * 86_400_000).toISOString() }, /at most 7 days/],
         [{ ...base, expiresAt: new Date(Date.now() - 60_000).toISOString() }, /past/],
         [{ ...base, expiresAt: 'tomorrow' }, /ISO-8601/],
+        [{ ...base, expiresAt: new Date(Date.now() + 3_600_000).toISOString().replace('Z', '') }, /with its zone/],
         [{ ...base, expiresAt: new Date(Date.now() + 60_000).toISOString(), expiresInMinutes: 5 }, /exactly one/],
         [base, /exactly one/],
         [{ ...base, expiresInMinutes: 0 }, /expiresInMinutes/],
@@ -172,6 +173,14 @@ describe('share links', () => {
         const parsed = JSON.parse(res.text) as { code: string; message: string };
         expect(parsed.message).toMatch(message);
       }
+      // A time in another zone is fine.
+      const inAnHour = new Date(Date.now() + 3_600_000);
+      const local = new Date(inAnHour.getTime() + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+      const zoned = await create({ ...base, expiresAt: local });
+      expect(zoned.status).toBe(201);
+      expect(
+        Math.abs(Date.parse((JSON.parse(zoned.text) as CreatedShare).expiresAt) - inAnHour.getTime()),
+      ).toBeLessThan(1000);
       // The longest allowed is fine.
       expect((await create({ ...base, expiresInMinutes: MAX_DAYS * 1440 })).status).toBe(201);
       // Nothing there: 404.
@@ -192,6 +201,9 @@ describe('share links', () => {
       expect(res.headers['accept-ranges']).toBe('bytes');
       // No shared cache may keep it (a revoked link must stop at once).
       expect(res.headers['cache-control']).toMatch(/private/);
+      // Not for search engines; the token is not handed on as a referrer.
+      expect(res.headers['x-robots-tag']).toBe('noindex, nofollow');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
       const part = await anon('GET', target(url), { Range: 'bytes=4-9' });
       expect(part.status).toBe(206);
       expect(part.headers['content-range']).toBe(`bytes 4-9/${report.length}`);
@@ -362,7 +374,7 @@ describe('share links', () => {
       expect(listed).toMatchObject({ downloads: 2, maxDownloads: 2, state: 'exhausted' });
     });
 
-    it('two downloads at once of the last one: exactly one is served', async () => {
+    it('eight downloads at once of a link allowing three: exactly three are served', async () => {
       const { url } = await share('docs/report.txt', { maxDownloads: 3 });
       const answers = await Promise.all(Array.from({ length: 8 }, () => anon('GET', target(url))));
       const statuses = answers.map((r) => r.status).sort();
@@ -438,6 +450,16 @@ describe('share links', () => {
       const kept = await share('docs/kept.txt');
       expect((await raw(t, 'POST', `/endpoints/${FEED}/content/docs/kept.txt`, { body: 'v2' })).status).toBe(201);
       expect((await anon('GET', target(kept.url))).text).toBe('v2');
+    });
+
+    it('answers only GET and HEAD, in plain text', async () => {
+      const { url } = await share('docs/report.txt');
+      for (const method of ['POST', 'PUT', 'DELETE']) {
+        const res = await anon(method, target(url));
+        expect([method, res.status]).toEqual([method, 404]);
+        expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      }
+      expect((await anon('GET', target(url))).status).toBe(200);
     });
 
     it('an unknown or malformed token is 404 (plain text), whatever it looks like', async () => {

@@ -54,7 +54,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // failed next — a body stream, a cursor, a query cancelled with it — is that abort, not a
       // fault of ours, and there is no one left to answer.
       const who = cutAtShutdown(req.socket) ? 'cut at the shutdown deadline' : 'aborted by the client';
-      this.logger.log(`${req.method} ${req.path}: ${who} (${describe(exception)})`);
+      this.logger.log(`${req.method} ${pathOnly(req.originalUrl)}: ${who} (${describe(exception)})`);
       res.destroy();
       return;
     }
@@ -83,7 +83,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const exception = translateDatabaseError(thrown);
     if (exception instanceof AppError) {
       if (exception.code === ErrorCode.InsufficientStorage) {
-        this.logger.error(`${req.method} ${req.path}: ${exception.message}`);
+        this.logger.error(`${req.method} ${pathOnly(req.originalUrl)}: ${exception.message}`);
       }
       return {
         status: httpStatusOf(exception.code),
@@ -121,7 +121,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
           };
         case StorageErrorCode.InsufficientStorage:
           // The provider's message names the blob key: for the log only.
-          this.logger.error(`${req.method} ${req.path}: storage full: ${exception.message}`);
+          this.logger.error(`${req.method} ${pathOnly(req.originalUrl)}: storage full: ${exception.message}`);
           return { status: 507, code: ErrorCode.InsufficientStorage, message: 'The storage is full.', details: {} };
         case StorageErrorCode.Aborted:
           // The body failed but the connection is still there (e.g. a malformed chunked body).
@@ -180,11 +180,12 @@ export class PlainTextErrorsFilter extends AllExceptionsFilter {
 /**
  * JSON for a controller that declares no format. A request no controller took (an unknown path, a
  * middleware's error; Express sets `req.route` only once a route matched) is answered in the format
- * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`.
+ * of the API whose URL space it is in, so that a ProGet client still reads text under `/endpoints/`
+ * (and a share link's user under `/s/`).
  */
 function defaultFormat(req: Request): ErrorBodyFormat {
   if (req.route) return 'json';
-  return req.originalUrl.startsWith('/endpoints/') ? 'text' : 'json';
+  return /^\/(endpoints|s)\//i.test(req.originalUrl) ? 'text' : 'json';
 }
 
 function clientGone(req: Request, res: Response): boolean {

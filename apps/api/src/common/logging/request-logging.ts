@@ -9,11 +9,15 @@ interface Started {
   [START]?: { at: number; written: number };
 }
 
-/** A URL's path only: query strings carry signed-URL tokens and other secrets, never logged. */
+/**
+ * A URL's path only: query strings carry signed-URL tokens and other secrets, never logged. A share
+ * link's token is its path's second segment (`/s/{token}/…`): it is replaced by `***`.
+ */
 export function pathOnly(url: string | undefined): string {
   const raw = url ?? '';
   const q = raw.indexOf('?');
-  return q === -1 ? raw : raw.slice(0, q);
+  const path = q === -1 ? raw : raw.slice(0, q);
+  return path.replace(/^\/s\/[^/]+/i, '/s/***');
 }
 
 /**

@@ -83,6 +83,22 @@ export class FeedsService implements OnModuleInit {
     return feed;
   }
 
+  /**
+   * [ext] A directory by id from this node's coherent cache (the feeds table notifies every node of
+   * its changes): what a share link, which names its directory by id, reads on each use.
+   */
+  async requireCachedById(id: number): Promise<FeedEntity> {
+    // '#' is in no directory name: these keys never meet the names'.
+    const cached = await this.cache.get(
+      'feed',
+      `#${id}`,
+      () => this.repository.findById(id),
+      (f) => f !== null,
+    );
+    if (!cached) throw new AppError(ErrorCode.FeedNotFound, `Asset directory #${id} was not found.`);
+    return Object.assign(new FeedEntity(), cached);
+  }
+
   async requireById(id: number): Promise<FeedEntity> {
     const feed = await this.repository.findById(id);
     if (!feed) throw new AppError(ErrorCode.FeedNotFound, `Asset directory #${id} was not found.`);

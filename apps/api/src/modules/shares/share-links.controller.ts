@@ -66,6 +66,10 @@ export class ShareLinksController {
 
   @Get([':token', ':token/*rest'])
   async serve(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // Whatever this answers (a file, an index, an error): not for search engines, and the token in
+    // this URL is not handed on to the next site.
+    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+    res.setHeader('Referrer-Policy', 'no-referrer');
     const { token, sub, slash, query } = parseShareUrl(req.originalUrl);
     const head = req.method === 'HEAD';
     const address = requestAddress(req, this.config.trustProxy);

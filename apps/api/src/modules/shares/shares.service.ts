@@ -202,7 +202,7 @@ export class SharesService {
     if (state === 'ended' && share.endedAt === null) await this.repository.markEnded([share.id], now);
     if (state !== 'active') throw new AppError(ErrorCode.Gone, GONE_REASONS[state]);
     if (share.passwordHash !== null) await this.checkPassword(share, password, address);
-    const feed = await this.feeds.requireById(share.feedId);
+    const feed = await this.feeds.requireCachedById(share.feedId);
     return { share, feed, address };
   }
 
@@ -212,6 +212,8 @@ export class SharesService {
     if (share.kind === 'file' && sub.length > 0) throw notFound();
     const base = share.path === '' ? [] : share.path.split('/');
     const path = await this.assets.resolvePath(feed, [...base, ...sub]);
+    // The link's own item was checked with the link (bound): nothing more to look up.
+    if (sub.length === 0) return { kind: share.kind === 'file' ? 'file' : 'dir', target: { feed, path } };
     const item = await this.assets.sharedItem({ feed, path });
     if (!item || (share.kind === 'file' && item.id !== share.itemId)) {
       throw new AppError(ErrorCode.NotFound, `"${sub.join('/')}" was not found in this shared folder.`);
@@ -301,9 +303,11 @@ export class SharesService {
     const maxDays = this.config.shareMaxDays;
     let at: Date;
     if (expiresAt !== undefined) {
-      const t = /^\d{4}-\d{2}-\d{2}T/.test(expiresAt) ? Date.parse(expiresAt) : NaN;
-      if (Number.isNaN(t))
-        throw badRequest('"expiresAt" must be an ISO-8601 date and time, e.g. 2030-01-31T12:00:00Z.');
+      // A date and a time with its zone: a time without one would be read in the server's zone.
+      const t = /^\d{4}-\d{2}-\d{2}T[^Z+-]+(Z|[+-]\d{2}:?\d{2})$/i.test(expiresAt) ? Date.parse(expiresAt) : NaN;
+      if (Number.isNaN(t)) {
+        throw badRequest('"expiresAt" must be an ISO-8601 date and time with its zone, e.g. 2030-01-31T12:00:00Z.');
+      }
       at = new Date(t);
       if (at.getTime() <= now.getTime()) throw badRequest('"expiresAt" is in the past.');
     } else {
