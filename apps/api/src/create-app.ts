@@ -18,6 +18,7 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
 import { OpenApiDocumentService } from './openapi/openapi-document.service';
 import { HttpMetrics } from './modules/observability/http-metrics';
 import { DownloadFastPath } from './modules/assets/download-fast-path';
+import { ShareFastPath } from './modules/shares/share-fast-path';
 import { rootLogger, StockroomLogger } from './common/logging/logger';
 import { requestLogging } from './common/logging/request-logging';
 
@@ -135,7 +136,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logging?
         version: config.version,
         contentOrigin: config.contentUrl,
       },
-      app.get(DownloadFastPath).wrap(expressApp),
+      app.get(ShareFastPath).wrap(app.get(DownloadFastPath).wrap(expressApp)),
     ),
   );
   // Large uploads take longer than Node's default 5-minute request timeout: no overall timeout,

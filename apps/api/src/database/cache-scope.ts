@@ -1,9 +1,9 @@
 /**
  * What CoherentCache holds besides items, by the rows each namespace's values are read from:
  * `feed` (feeds), `key` (api_keys, users), `rules` (privilege_rules, roles, groups, group_members,
- * users, feeds), `login` (users, login_throttle).
+ * users, feeds), `login` (users, login_throttle), [ext] `share` (shares: links without a download limit).
  */
-export type CacheNamespace = 'feed' | 'key' | 'rules' | 'login';
+export type CacheNamespace = 'feed' | 'key' | 'rules' | 'login' | 'share';
 
 /**
  * What a change can have made stale: everything; one namespace; or the cached lookups of the items of
@@ -47,6 +47,8 @@ export const SECURITY_SCOPES: readonly CacheScope[] = (['feed', 'key', 'rules', 
 /** The tables whose change notification is their name (migration ChangeNotifications). */
 const SECURITY_TABLES = new Set(['feeds', 'users', 'groups', 'group_members', 'roles', 'privilege_rules', 'api_keys']);
 const LOGIN_SCOPES: readonly CacheScope[] = [{ kind: 'namespace', namespace: 'login' }];
+/** [ext] Share links (migration Shares: revocations and the like, not download counts). */
+export const SHARE_SCOPES: readonly CacheScope[] = [{ kind: 'namespace', namespace: 'share' }];
 
 /** The prefix of asset_items' notifications (migration ItemChangeNotifications). */
 const ITEMS_PREFIX = 'asset_items:';
@@ -60,6 +62,7 @@ const ITEMS_PREFIX = 'asset_items:';
 export function scopesOfNotification(payload: string): readonly CacheScope[] {
   if (SECURITY_TABLES.has(payload)) return SECURITY_SCOPES;
   if (payload === 'login_throttle') return LOGIN_SCOPES;
+  if (payload === 'shares') return SHARE_SCOPES;
   if (payload.startsWith(ITEMS_PREFIX)) {
     const rest = payload.slice(ITEMS_PREFIX.length);
     const colon = rest.indexOf(':');

@@ -6,7 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The token is never stored: only its SHA-256 (`token_hash`, unique, the lookup key). A link is bound
  * to the item it was made for: `item_id` is the file's or folder's id at `path_lower` when it was made
- * (null for a whole directory); once another item (or none) is there, the link has ended.
+ * (null for a whole directory); once another item (or none) is there, the link has ended. Changes
+ * other than download counts notify every node (ChangeNotifications), which cache unlimited links.
  */
 export class Shares1796900000000 implements MigrationInterface {
   name = 'Shares1796900000000';
@@ -37,6 +38,13 @@ export class Shares1796900000000 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE "shares"
       ADD CONSTRAINT "FK_shares_feed" FOREIGN KEY ("feed_id") REFERENCES "feeds"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    // Nodes cache links without a download limit (CoherentCache namespace `share`): what makes one stale
+    // notifies every node (a download count does not: it is counted in the database).
+    await queryRunner.query(`
+      CREATE TRIGGER stockroom_notify_change AFTER DELETE OR TRUNCATE
+        OR UPDATE OF token_hash, feed_id, path, path_lower, item_id, kind, expires_at, max_downloads, password_hash,
+                     revoked_at, ended_at
+        ON "shares" FOR EACH STATEMENT EXECUTE FUNCTION stockroom_notify_change()`);
     await queryRunner.query(`
       UPDATE "roles" SET "privileges" = array_append("privileges", 'Feeds_ShareAsset')
        WHERE "built_in" AND "name_lower" IN ('manage feed', 'administer')

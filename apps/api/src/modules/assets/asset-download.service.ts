@@ -127,7 +127,10 @@ export class AssetDownloadService {
    * grants. Every header rule of any download applies (same helper); the answer is never kept by a
    * shared cache (a revoked link must stop at once), and the file's download count counts it.
    */
-  async resolveShared(target: SharedFileTarget): Promise<StoredObjectResponse & { itemId: string }> {
+  async resolveShared(
+    target: SharedFileTarget,
+    opts: { attachment: boolean } = { attachment: false },
+  ): Promise<StoredObjectResponse & { itemId: string }> {
     const { feed, path } = target;
     if (path.segments.length === 0)
       throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
@@ -136,8 +139,20 @@ export class AssetDownloadService {
     if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
     const { blobKey, sha1 } = item;
     if (!blobKey || !sha1) throw badRequest(`"${path.path}" has no content.`);
-    const response = this.toResponse(feed, { ...item, blobKey, sha1 }, false, () => this.counter.record(item.id));
+    const response = this.toResponse(feed, { ...item, blobKey, sha1 }, opts.attachment, () =>
+      this.counter.record(item.id),
+    );
     return { ...response, cacheControl: 'private, no-cache', directUrl: undefined, itemId: item.id };
+  }
+
+  /**
+   * [ext] The id and kind of the item at a share link's path, from this worker's coherent cache (a
+   * link is bound to the item it was made for: SharesService compares the ids on every use).
+   */
+  async sharedItemAt(target: SharedFileTarget): Promise<{ id: string; kind: AssetKind } | null> {
+    if (target.path.segments.length === 0) return null;
+    const item = await this.lookUp(target.feed.id, target.path);
+    return item ? { id: item.id, kind: item.kind } : null;
   }
 
   /**

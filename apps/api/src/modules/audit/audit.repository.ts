@@ -22,6 +22,12 @@ export class AuditRepository {
     await this.dataSource.getRepository(AuditEventEntity).insert(event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
+  /** Several events in one statement (a batch of share-link uses). */
+  async insertMany(events: Omit<AuditEventEntity, 'id' | 'at'>[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.dataSource.getRepository(AuditEventEntity).insert(events as QueryDeepPartialEntity<AuditEventEntity>[]);
+  }
+
   /** Newest first. */
   find(filter: AuditFilter): Promise<AuditEventEntity[]> {
     const q = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e');

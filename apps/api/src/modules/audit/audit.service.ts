@@ -10,6 +10,28 @@ export interface AuditFields {
   details?: Record<string, unknown>;
 }
 
+/** Who did something, when no principal says it (a failed sign-in, a share link's use). */
+export interface AuditWho {
+  userName: string | null;
+  credential: CredentialKind;
+  address: string;
+}
+
+function toRow(who: AuditWho, action: AuditAction, fields: AuditFields) {
+  const userName = who.userName?.slice(0, 200) ?? null;
+  return {
+    action,
+    userName,
+    userNameLower: userName?.toLowerCase() ?? null,
+    credential: who.credential,
+    address: who.address.slice(0, 64),
+    feed: fields.feed ?? null,
+    feedLower: fields.feed?.toLowerCase() ?? null,
+    target: fields.target ?? null,
+    details: fields.details ?? {},
+  };
+}
+
 /** Which events to list, newest first: all of them when nothing is given. */
 export interface AuditQuery {
   /** From this instant (inclusive). */
@@ -39,23 +61,13 @@ export class AuditService {
   }
 
   /** For events with no principal yet (a failed sign-in names who it tried to be). */
-  async recordAs(
-    who: { userName: string | null; credential: CredentialKind; address: string },
-    action: AuditAction,
-    fields: AuditFields = {},
-  ): Promise<void> {
-    const userName = who.userName?.slice(0, 200) ?? null;
-    await this.repository.insert({
-      action,
-      userName,
-      userNameLower: userName?.toLowerCase() ?? null,
-      credential: who.credential,
-      address: who.address.slice(0, 64),
-      feed: fields.feed ?? null,
-      feedLower: fields.feed?.toLowerCase() ?? null,
-      target: fields.target ?? null,
-      details: fields.details ?? {},
-    });
+  async recordAs(who: AuditWho, action: AuditAction, fields: AuditFields = {}): Promise<void> {
+    await this.repository.insert(toRow(who, action, fields));
+  }
+
+  /** [ext] Several events in one statement (share-link uses, written in batches: ShareUsageRecorder). */
+  async recordManyAs(events: { who: AuditWho; action: AuditAction; fields: AuditFields }[]): Promise<void> {
+    await this.repository.insertMany(events.map((e) => toRow(e.who, e.action, e.fields)));
   }
 
   async query(query: AuditQuery): Promise<AuditPage> {

@@ -50,7 +50,7 @@ function basicPassword(header: string | undefined): string | undefined {
 /**
  * [ext] Share links (issue 18), without an account: the token in the URL is the only credential (no
  * session cookie, no API key is read: the route is public to the guard). A shared file answers as
- * any download (Range, ETag, the content-safety headers); a shared folder answers an HTML index at
+ * any download (Range, ETag, the content-safety headers; `?download=true` as an attachment); a shared folder answers an HTML index at
  * `/s/{token}/`, a file or subfolder below it at `/s/{token}/{path}`, and `?format=zip` (or `tgz`)
  * the folder as an archive. A password is asked with a Basic challenge. Errors are plain text.
  */
@@ -77,7 +77,7 @@ export class ShareLinksController {
     const { kind, target } = await this.shares.resolve(use, sub);
 
     if (kind === 'file') {
-      const object = await this.shares.file(target);
+      const object = await this.shares.file(target, { attachment: query.bool('download') });
       if (deliversFromStart(req, object)) await this.shares.countDownload(use, target, 'file');
       await sendStoredObject(req, res, object);
       return;

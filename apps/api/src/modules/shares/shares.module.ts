@@ -3,8 +3,10 @@ import { AssetsModule } from '../assets/assets.module';
 import { AuditModule } from '../audit/audit.module';
 import { FeedsModule } from '../feeds/feeds.module';
 import { AccessModule } from '../security/access.module';
+import { ShareFastPath } from './share-fast-path';
 import { ShareLinksController } from './share-links.controller';
 import { SharesController } from './shares.controller';
+import { ShareUsageRecorder } from './share-usage-recorder';
 import { SharesRepository } from './shares.repository';
 import { SharesService } from './shares.service';
 
@@ -12,6 +14,7 @@ import { SharesService } from './shares.service';
 @Module({
   imports: [AssetsModule, FeedsModule, AccessModule, AuditModule],
   controllers: [SharesController, ShareLinksController],
-  providers: [SharesRepository, SharesService],
+  providers: [SharesRepository, SharesService, ShareFastPath, ShareUsageRecorder],
+  exports: [ShareFastPath],
 })
 export class SharesModule {}

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SHARE_SCOPES } from '../../database/cache-scope';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import { ShareEntity, ShareKind } from './share.entity';
 
 /** A `shares` row with whether its item is still the one it was made for, at its path. */
@@ -39,7 +41,10 @@ const SHARE_COLUMNS = `s.id, s.feed_id AS "feedId", s.path, s.path_lower AS "pat
 /** `shares` (issue 18): one row per share link. Raw SQL: the binding check and the atomic count. */
 @Injectable()
 export class SharesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: CoherentCache,
+  ) {}
 
   async insert(share: NewShare): Promise<number> {
     const rows: { id: number }[] = await this.dataSource.query(
@@ -64,12 +69,25 @@ export class SharesRepository {
     return rows[0].id;
   }
 
-  async findByTokenHash(tokenHash: Buffer): Promise<ShareRow | null> {
-    const rows: ShareRow[] = await this.dataSource.query(
-      `SELECT ${SHARE_COLUMNS} FROM shares s WHERE s.token_hash = $1`,
-      [tokenHash],
+  /**
+   * The link with this token hash, for a use. A link without a download limit comes from this node's
+   * coherent cache (every change but a download count notifies every node; see the Shares migration),
+   * so its `bound` may be older than its item: check the item where it is served. A limited link is
+   * read afresh every time (its count decides whether it may still be used).
+   */
+  findByTokenHash(tokenHash: Buffer): Promise<ShareRow | null> {
+    return this.cache.get(
+      'share',
+      tokenHash.toString('hex'),
+      async () => {
+        const rows: ShareRow[] = await this.dataSource.query(
+          `SELECT ${SHARE_COLUMNS} FROM shares s WHERE s.token_hash = $1`,
+          [tokenHash],
+        );
+        return rows[0] ?? null;
+      },
+      (row) => row !== null && row.maxDownloads === null,
     );
-    return rows[0] ?? null;
   }
 
   async findById(id: number): Promise<ShareRow | null> {
@@ -90,12 +108,25 @@ export class SharesRepository {
   /** Revokes (a second revocation keeps the first one's time). */
   async revoke(id: number, at: Date): Promise<void> {
     await this.dataSource.query(`UPDATE shares SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`, [id, at]);
+    // This server's workers drop it before the answer; other nodes follow the notification.
+    await this.cache.invalidateEverywhere(SHARE_SCOPES);
   }
 
   /** Records when links were found to have lost their item (the first finding stays). */
   async markEnded(ids: number[], at: Date): Promise<void> {
     if (ids.length === 0) return;
     await this.dataSource.query(`UPDATE shares SET ended_at = $2 WHERE id = ANY($1) AND ended_at IS NULL`, [ids, at]);
+    await this.cache.invalidateEverywhere(SHARE_SCOPES);
+  }
+
+  /** Adds downloads counted in memory (links without a limit: ShareUsageRecorder), one statement. */
+  async addDownloads(counts: { id: number; n: number }[]): Promise<void> {
+    if (counts.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE shares s SET downloads = s.downloads + c.n
+         FROM unnest($1::int[], $2::int[]) AS c(id, n) WHERE s.id = c.id`,
+      [counts.map((c) => c.id), counts.map((c) => c.n)],
+    );
   }
 
   /**

@@ -16,7 +16,7 @@ import type { StoredObjectResponse } from '../../common/http/send-stored-object'
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AssetArchiveService, ExportedArchive } from '../assets/asset-archive.service';
 import { AssetDownloadService } from '../assets/asset-download.service';
-import type { AssetTarget } from '../assets/asset-target';
+import { AssetTarget, itemPath } from '../assets/asset-target';
 import { AssetsService } from '../assets/assets.service';
 import { AuditService } from '../audit/audit.service';
 import type { FeedEntity } from '../feeds/feed.entity';
@@ -24,6 +24,7 @@ import { FeedsService } from '../feeds/feeds.service';
 import { AccessService, unauthorized } from '../security/access.service';
 import { LoginThrottleService } from '../security/login-throttle.service';
 import { PasswordService } from '../security/password.service';
+import { ShareUsageRecorder } from './share-usage-recorder';
 import { ShareRow, SharesRepository } from './shares.repository';
 
 /** `POST /api/shares`, validated at the edge (types and ranges); the rules between fields are here. */
@@ -102,6 +103,7 @@ export class SharesService {
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottleService,
     private readonly clock: Clock,
+    private readonly recorder: ShareUsageRecorder,
   ) {}
 
   // ---- managing links (/api/shares)
@@ -159,6 +161,8 @@ export class SharesService {
     if (actor.kind === 'anonymous') throw unauthorized('Sign in to list share links.');
     const feed = await this.feeds.requireFor(actor, Privilege.View, feedName);
     const manager = await this.access.has(actor, Privilege.ManageFeed, feed);
+    // This node's uses counted in memory are written first (other nodes' within a second).
+    await this.recorder.flush();
     const rows = await this.repository.list(feed.id, manager ? undefined : principalKey(actor));
     const now = this.clock.now();
     const lost = rows.filter((r) => !r.bound && r.endedAt === null && r.revokedAt === null);
@@ -197,54 +201,66 @@ export class SharesService {
     const share = await this.repository.findByTokenHash(presented);
     // Looked up by its hash (no timing to learn from a B-tree over hashes), compared in constant time.
     if (!share || !timingSafeEqual(Buffer.from(share.tokenHash), presented)) throw notFound();
+    const feed = await this.feeds.requireCachedById(share.feedId);
+    // Bound to its item: checked here against the (coherent) item lookup of downloads, as the link's
+    // own row may come from the cache.
+    const item =
+      share.itemId === null
+        ? null
+        : await this.downloads.sharedItemAt({ feed, path: itemPath(segmentsOf(share.path)) });
+    const current: ShareRow = { ...share, bound: share.itemId === null || item?.id === share.itemId };
     const now = this.clock.now();
-    const state = stateOf(share, now);
+    const state = stateOf(current, now);
     if (state === 'ended' && share.endedAt === null) await this.repository.markEnded([share.id], now);
     if (state !== 'active') throw new AppError(ErrorCode.Gone, GONE_REASONS[state]);
     if (share.passwordHash !== null) await this.checkPassword(share, password, address);
-    const feed = await this.feeds.requireCachedById(share.feedId);
-    return { share, feed, address };
+    return { share: current, feed, address };
   }
 
   /** What `sub` (segments below the link, already decoded) names: a file, or a folder of a folder link. */
   async resolve(use: ShareUse, sub: string[]): Promise<SharedTarget> {
     const { share, feed } = use;
     if (share.kind === 'file' && sub.length > 0) throw notFound();
-    const base = share.path === '' ? [] : share.path.split('/');
+    const base = segmentsOf(share.path);
     const path = await this.assets.resolvePath(feed, [...base, ...sub]);
     // The link's own item was checked with the link (bound): nothing more to look up.
     if (sub.length === 0) return { kind: share.kind === 'file' ? 'file' : 'dir', target: { feed, path } };
-    const item = await this.assets.sharedItem({ feed, path });
+    const item = await this.downloads.sharedItemAt({ feed, path });
     if (!item || (share.kind === 'file' && item.id !== share.itemId)) {
       throw new AppError(ErrorCode.NotFound, `"${sub.join('/')}" was not found in this shared folder.`);
     }
     return { kind: item.kind, target: { feed, path } };
   }
 
-  /** A file under the link, with the headers of every download. */
-  file(target: AssetTarget): Promise<StoredObjectResponse> {
-    return this.downloads.resolveShared(target);
+  /** A file under the link, with the headers of every download (`attachment`: `?download=true`). */
+  file(target: AssetTarget, opts: { attachment: boolean }): Promise<StoredObjectResponse> {
+    return this.downloads.resolveShared(target, opts);
   }
 
   /**
-   * Counts one download of the link (a file from its first byte, or an archive) and audits it; 410
-   * when the link has none left — or was revoked or expired since it was opened. Atomic: two nodes
-   * serving the last download at once cannot both count it.
+   * Counts one download of the link (a file from its first byte, or an archive) and audits it. A link
+   * with a limit is counted at once and atomically — two nodes serving its last download at once cannot
+   * both count it — and answers 410 when it has none left (or was revoked or expired since it was
+   * opened); a link without one is counted with its audit event, in the next batch (ShareUsageRecorder).
    */
   async countDownload(use: ShareUse, target: AssetTarget, as: 'file' | 'zip'): Promise<void> {
+    if (use.share.maxDownloads === null) {
+      this.recorder.record(this.usage(use, target, as), { shareId: use.share.id });
+      return;
+    }
     const count = await this.repository.countDownload(use.share.id, this.clock.now());
     if (count === null) {
       const fresh = await this.repository.findById(use.share.id);
       const state = fresh ? stateOf(fresh, this.clock.now()) : 'revoked';
       throw new AppError(ErrorCode.Gone, GONE_REASONS[state === 'active' ? 'exhausted' : state]);
     }
-    await this.used(use, target, as, count);
+    this.recorder.record(this.usage(use, target, as, count));
   }
 
   /** A folder's index under the link (audited, not counted: it is no download). */
   async index(use: ShareUse, target: AssetTarget): Promise<AsyncIterable<SharedIndexEntry>> {
     const rows = await this.assets.listShared(target);
-    await this.used(use, target, 'index');
+    this.recorder.record(this.usage(use, target, 'index'));
     async function* entries(): AsyncGenerator<SharedIndexEntry> {
       for await (const row of rows) {
         yield {
@@ -270,16 +286,15 @@ export class SharesService {
     return archive;
   }
 
-  private async used(use: ShareUse, target: AssetTarget, as: string, downloads?: number): Promise<void> {
-    await this.audit.recordAs(
-      { userName: null, credential: 'share-link', address: use.address },
-      AuditAction.ShareUsed,
-      {
+  private usage(use: ShareUse, target: AssetTarget, as: string, downloads?: number) {
+    return {
+      address: use.address,
+      fields: {
         feed: use.feed.name,
         target: target.path.path,
         details: { id: use.share.id, as, ...(downloads === undefined ? {} : { downloads }) },
       },
-    );
+    };
   }
 
   private async checkPassword(share: ShareRow, password: string | undefined, address: string): Promise<void> {
@@ -318,6 +333,11 @@ export class SharesService {
     }
     return at;
   }
+}
+
+/** A stored path's segments ('' is the directory itself). */
+function segmentsOf(path: string): string[] {
+  return path === '' ? [] : path.split('/');
 }
 
 function stateOf(share: ShareRow, now: Date): ShareState {
