@@ -31,6 +31,13 @@ describe.each([
     await api('PUT', '/endpoints/releases/content/v1/notes.md', '# Release 1\n\nFixed things.\n');
     await api('PUT', '/endpoints/releases/content/v1/app-installer-windows-x64.zip', 'PK'.repeat(40_000));
     await api('PUT', '/endpoints/releases/content/v1/checksums.sha256', 'abc  app.zip\n');
+    await api('POST', '/api/shares', {
+      feed: 'releases',
+      path: 'v1/app-installer-windows-x64.zip',
+      expiresInMinutes: 24 * 60,
+      maxDownloads: 10,
+      password: 'secret',
+    });
     ({ page } = await run.open('/', { width, height }));
     await signIn(page, 'Admin', ADMIN_PASSWORD);
   });
@@ -45,6 +52,7 @@ describe.each([
     ['file', '/feeds/releases/files/v1/notes.md'],
     ['manage-settings', '/feeds/releases/manage/settings'],
     ['manage-retention', '/feeds/releases/manage/retention'],
+    ['manage-shares', '/feeds/releases/manage/shares'],
     ['admin-users', '/admin/users'],
     ['admin-api-keys', '/admin/api-keys'],
     ['admin-audit', '/admin/audit'],

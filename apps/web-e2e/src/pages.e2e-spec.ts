@@ -29,6 +29,7 @@ describe('console: every main page on a laptop screen', () => {
     await api('POST', '/api/management/feeds/create', { name: 'releases', feedType: 'asset', description: 'Builds' });
     await api('PUT', '/endpoints/releases/content/v1/notes.md', '# Release 1\n\nFixed things.\n');
     await api('PUT', '/endpoints/releases/content/v1/app.zip', 'PK');
+    await api('POST', '/api/shares', { feed: 'releases', path: 'v1/notes.md', expiresInMinutes: 60, maxDownloads: 3 });
     ({ page } = await run.open('/', { width: 1280, height: 720 }));
     await signIn(page, 'Admin', ADMIN_PASSWORD);
   });
@@ -59,6 +60,7 @@ describe('console: every main page on a laptop screen', () => {
     ['manage-storage', '/feeds/releases/manage/storage', 'releases'],
     ['manage-retention', '/feeds/releases/manage/retention', 'releases'],
     ['manage-permissions', '/feeds/releases/manage/permissions', 'releases'],
+    ['manage-shares', '/feeds/releases/manage/shares', 'releases'],
     ['admin-users', '/admin/users', ''],
     ['admin-groups', '/admin/groups', ''],
     ['admin-roles', '/admin/roles', ''],

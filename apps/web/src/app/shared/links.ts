@@ -15,7 +15,10 @@ export function fileLink(feed: string, path: string): string[] {
   return ['/feeds', feed, 'files', ...splitPath(path)];
 }
 
-export function manageLink(feed: string, tab?: 'settings' | 'storage' | 'retention' | 'permissions'): string[] {
+export function manageLink(
+  feed: string,
+  tab?: 'settings' | 'storage' | 'retention' | 'permissions' | 'shares',
+): string[] {
   return tab ? ['/feeds', feed, 'manage', tab] : ['/feeds', feed, 'manage'];
 }
 

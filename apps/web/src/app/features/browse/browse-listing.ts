@@ -95,10 +95,14 @@ export class BrowseListing {
   readonly canMove = input(false);
   /** The caller may copy (Download here, Add somewhere): row menu and Copy…. */
   readonly canCopy = input(false);
+  /** [ext] The caller may create share links (Download and Feeds_ShareAsset): row menu "Share link…". */
+  readonly canShare = input(false);
   /** The user asked to delete these (the page confirms). */
   readonly deleteRequested = output<Entry[]>();
   readonly transferRequested = output<TransferRequest>();
   readonly moveDropped = output<MoveDrop>();
+  /** "Share link…" on a row (the page opens the dialog). */
+  readonly shareRequested = output<Entry>();
 
   private readonly router = inject(Router);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -107,8 +111,10 @@ export class BrowseListing {
   private readonly filterInput = viewChild<ElementRef<HTMLInputElement>>('filterInput');
 
   protected readonly columns = COLUMNS;
-  /** Rows get checkboxes when anything can be done with a selection. */
-  protected readonly selectable = computed(() => this.canDelete() || this.canMove() || this.canCopy());
+  /** Rows get checkboxes and a menu when anything can be done with them. */
+  protected readonly selectable = computed(
+    () => this.canDelete() || this.canMove() || this.canCopy() || this.canShare(),
+  );
   /** The folder row a drag is over (its key). */
   protected readonly dropTarget = signal<string | undefined>(undefined);
   /** The rows being dragged (set on dragstart of this listing). */

@@ -435,6 +435,43 @@ describe('BrowsePage', () => {
     expect(page.querySelectorAll('[data-testid=delete-entry]')).toHaveLength(0);
   });
 
+  it('offers "Share link…" on the folder and on each row with Download and Feeds_ShareAsset', async () => {
+    await open('/feeds/installers/browse/docs', {
+      privileges: [Privilege.View, Privilege.Download, Privilege.ShareAsset],
+      folder: 'docs',
+      items: [file('x.txt', 1, 'text/plain', '2024-01-01T00:00:00Z', 'docs')],
+    });
+    // Only sharing: the rows get their menu, with nothing else in it.
+    row('x.txt').querySelector<HTMLButtonElement>('[data-testid=entry-menu]')?.click();
+    await settle();
+    expect(document.querySelector('[data-testid=rename-entry]')).toBeNull();
+    document.querySelector<HTMLButtonElement>('[data-testid=share-entry]')?.click();
+    await settle();
+    let dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Share “x.txt”');
+    await dialog.close();
+
+    testid('share-folder')?.click();
+    await settle();
+    dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Share the folder “docs”');
+    await (await dialog.getHarness(MatButtonHarness.with({ selector: '[data-testid=share-create]' }))).click();
+    const req = backend.expectOne('/api/shares');
+    expect(req.request.body).toMatchObject({ feed: 'installers', path: 'docs' });
+    req.flush({ id: 1, url: 'http://localhost/s/abc', expiresAt: '2030-01-01T00:00:00Z' });
+    await settle();
+    await dialog.close();
+  });
+
+  it('offers no "Share link…" without Feeds_ShareAsset', async () => {
+    await open('/feeds/installers/browse', { privileges: ALL });
+    expect(testid('share-folder')).toBeNull();
+    row('readme.txt').querySelector<HTMLButtonElement>('[data-testid=entry-menu]')?.click();
+    await settle();
+    expect(document.querySelector('[data-testid=rename-entry]')).not.toBeNull();
+    expect(document.querySelector('[data-testid=share-entry]')).toBeNull();
+  });
+
   it('opens the row menu from the keyboard (Shift+F10)', async () => {
     await open('/feeds/installers/browse', { privileges: ALL });
     row('readme.txt').dispatchEvent(new KeyboardEvent('keydown', { key: 'F10', shiftKey: true, bubbles: true }));

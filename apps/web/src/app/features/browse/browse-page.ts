@@ -36,6 +36,8 @@ import { type Entry, describeEntries } from './entries';
 import { ImportDialog, type ImportDialogData } from './import-dialog';
 import { DeletedFiles } from './deleted-files';
 import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
+import { ShareDialog, type ShareDialogData } from '../shares/share-dialog';
+import { maySharePaths } from '../shares/shares-api';
 import { TransferDialog, type TransferDialogData, type TransferDialogResult, targetPath } from './transfer-dialog';
 
 interface LoadFailure {
@@ -142,6 +144,8 @@ export class BrowsePage {
   );
   protected readonly canDownload = computed(() => this.privileges().has(Privilege.Download));
   protected readonly canManage = computed(() => this.privileges().has(Privilege.ManageFeed));
+  /** [ext] Share links: Download and Feeds_ShareAsset here. */
+  protected readonly canShare = computed(() => maySharePaths(this.directory()?.privileges));
   /** Rename and move: Delete here and Add at the target (the server checks the target's). */
   protected readonly canMove = computed(() => this.canDelete() && this.canAdd());
   /** Copy: Download here and Add at the target. */
@@ -415,6 +419,18 @@ export class BrowsePage {
     } else {
       this.say(`Moved ${moved === 1 ? `“${drop.entries[0].name}”` : `${moved} items`} into “${drop.folder.name}”.`);
     }
+  }
+
+  // Share links -----------------------------------------------------------------------------
+
+  /** "Share link…" on this folder (the header) or on a row: the dialog creates and shows the link. */
+  protected share(entry?: Entry): void {
+    const path = entry ? entry.path : this.folder();
+    this.dialog.open<ShareDialog, ShareDialogData>(ShareDialog, {
+      data: { feed: this.feed(), path, kind: entry && !entry.folder ? 'file' : 'folder' },
+      width: '32rem',
+      maxWidth: '95vw',
+    });
   }
 
   // Delete ----------------------------------------------------------------------------------

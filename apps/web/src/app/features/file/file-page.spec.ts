@@ -379,6 +379,27 @@ describe('FilePage', () => {
     expect(byTestId('download-file')).toBeTruthy();
   });
 
+  it('offers "Share link…" with Download and Feeds_ShareAsset; the dialog creates a link to this file', async () => {
+    await open({ privileges: [...ALL, Privilege.ShareAsset] });
+    await (await button('share-file')).click();
+    const dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Share “setup.exe”');
+    await (await dialog.getHarness(MatButtonHarness.with({ selector: '[data-testid=share-create]' }))).click();
+    const req = backend.expectOne('/api/shares');
+    expect(req.request.body).toEqual({ feed: 'installers', path: 'tools/win/setup.exe', expiresInMinutes: 10080 });
+    req.flush({ id: 1, url: 'http://localhost/s/abc', expiresAt: '2030-01-01T00:00:00Z' });
+    await settle();
+    expect(
+      await (await dialog.getHarness(MatInputHarness.with({ selector: '[data-testid=share-url]' }))).getValue(),
+    ).toBe('http://localhost/s/abc');
+    await dialog.close();
+  });
+
+  it('offers no "Share link…" without Feeds_ShareAsset (or Download)', async () => {
+    await open({ privileges: ALL });
+    expect(page.querySelector('[data-testid=share-file]')).toBeNull();
+  });
+
   it("shows the server's message and a way back to the folder when the file is missing", async () => {
     await signInAs(ADMIN);
     harness = await RouterTestingHarness.create();

@@ -23,6 +23,8 @@ import { ErrorBanner } from '../../shared/error-banner';
 import { formatBytes, formatDate } from '../../shared/format';
 import { browseLink, contentUrl, parentOf, splitPath } from '../../shared/links';
 import { FeedsApi } from '../feeds/feeds-api';
+import { ShareDialog, type ShareDialogData } from '../shares/share-dialog';
+import { maySharePaths } from '../shares/shares-api';
 import { CacheHeaderEditor } from './cache-header-editor';
 import { CopyButton } from './copy-button';
 import { FileApi } from './file-api';
@@ -134,6 +136,8 @@ export class FilePage {
     () => this.privileges()?.includes(Privilege.Overwrite) === true && this.writesAllowed(),
   );
   protected readonly historyEnabled = computed(() => this.directory()?.fileHistory?.enabled);
+  /** [ext] Share links: Download and Feeds_ShareAsset here. */
+  protected readonly canShare = computed(() => maySharePaths(this.privileges()));
   /** A plain link: offered unless we know the server would refuse it. */
   protected readonly canDownload = computed(() => this.privileges()?.includes(Privilege.Download) ?? true);
 
@@ -224,6 +228,15 @@ export class FilePage {
     this.files.metadata(this.feed(), this.path()).subscribe({
       next: (item) => this.item.set(item),
       error: () => this.retry(),
+    });
+  }
+
+  /** "Share link…": the dialog creates the link and shows it. */
+  protected share(): void {
+    this.dialog.open<ShareDialog, ShareDialogData>(ShareDialog, {
+      data: { feed: this.feed(), path: this.path(), kind: 'file' },
+      width: '32rem',
+      maxWidth: '95vw',
     });
   }
 

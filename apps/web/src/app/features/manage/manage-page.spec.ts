@@ -141,7 +141,7 @@ describe('ManagePage', () => {
     TestBed.inject(MatDialog).closeAll();
   });
 
-  it('shows the four tabs, the one of the URL active', async () => {
+  it('shows the five tabs, the one of the URL active', async () => {
     await start('/feeds/installers/manage/storage');
     await settle();
     // The directory with its counts: the Settings tab's delete says what would be lost.
@@ -155,6 +155,7 @@ describe('ManagePage', () => {
       'Storage',
       'Retention',
       'Permissions',
+      'Shares',
     ]);
     const hrefs = Array.from(harness.routeNativeElement?.querySelectorAll('[data-testid^=manage-tab-]') ?? []).map(
       (a) => a.getAttribute('href'),
@@ -164,6 +165,7 @@ describe('ManagePage', () => {
       '/feeds/installers/manage/storage',
       '/feeds/installers/manage/retention',
       '/feeds/installers/manage/permissions',
+      '/feeds/installers/manage/shares',
     ]);
     expect(await activeTab()).toBe('Storage');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('installers');
@@ -173,6 +175,16 @@ describe('ManagePage', () => {
     expect(router.url).toBe('/feeds/installers/manage/permissions');
     expect(await activeTab()).toBe('Permissions');
     expect(harness.routeNativeElement?.textContent).toContain('Permissions in this directory');
+
+    await (await tabBar()).clickLink({ label: 'Shares' });
+    await settle();
+    backend.expectOne('/api/shares?feed=installers').flush([]);
+    await settle();
+    expect(router.url).toBe('/feeds/installers/manage/shares');
+    expect(await activeTab()).toBe('Shares');
+    expect(harness.routeNativeElement?.querySelector('[data-testid=shares-empty]')?.textContent).toContain(
+      'No share links',
+    );
   });
 
   it('opens the settings for an unknown tab or none', async () => {

@@ -20,6 +20,7 @@ import { FeedsApi } from '../feeds/feeds-api';
 import { RetentionPanel } from '../retention/retention-panel';
 import { FeedSettings } from './feed-settings';
 import { isManageTab, MANAGE_TABS, type ManageTab } from './manage.routes';
+import { SharesTab } from '../shares/shares-tab';
 import { PermissionsTab } from './permissions-tab';
 import { StorageTab } from './storage-tab';
 import type { HasUnsavedChanges } from './unsaved-changes';
@@ -29,12 +30,22 @@ const TAB_LABELS: Record<ManageTab, string> = {
   storage: 'Storage',
   retention: 'Retention',
   permissions: 'Permissions',
+  shares: 'Shares',
 };
 
-/** `/feeds/{feed}/manage/{tab}`: one directory's settings, storage, retention and permissions. */
+/** `/feeds/{feed}/manage/{tab}`: one directory's settings, storage, retention, permissions and share links. */
 @Component({
   selector: 'app-manage-page',
-  imports: [MatTabsModule, RouterLink, ErrorBanner, FeedSettings, StorageTab, RetentionPanel, PermissionsTab],
+  imports: [
+    MatTabsModule,
+    RouterLink,
+    ErrorBanner,
+    FeedSettings,
+    StorageTab,
+    RetentionPanel,
+    PermissionsTab,
+    SharesTab,
+  ],
   templateUrl: './manage-page.html',
   styleUrl: './manage-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,

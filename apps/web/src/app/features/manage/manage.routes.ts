@@ -1,7 +1,7 @@
 import type { ResolveFn, Route, UrlSegment } from '@angular/router';
 import { unsavedChangesGuard } from './unsaved-changes';
 
-export const MANAGE_TABS = ['settings', 'storage', 'retention', 'permissions'] as const;
+export const MANAGE_TABS = ['settings', 'storage', 'retention', 'permissions', 'shares'] as const;
 export type ManageTab = (typeof MANAGE_TABS)[number];
 
 export function isManageTab(value: string): value is ManageTab {
@@ -13,6 +13,7 @@ const TAB_TITLES: Record<ManageTab, string> = {
   storage: 'Storage',
   retention: 'Retention',
   permissions: 'Permissions',
+  shares: 'Shares',
 };
 
 const title: ResolveFn<string> = (route) => {
@@ -21,7 +22,7 @@ const title: ResolveFn<string> = (route) => {
   return `${TAB_TITLES[isManageTab(tab) ? tab : 'settings']} · ${feed} · Stockroom`;
 };
 
-/** `/feeds/{feed}/manage/{settings|storage|retention|permissions}`; anything else: settings. */
+/** `/feeds/{feed}/manage/{settings|storage|retention|permissions|shares}`; anything else: settings. */
 export const MANAGE_ROUTES: Route[] = [
   { path: '', pathMatch: 'full', redirectTo: 'settings' },
   {
