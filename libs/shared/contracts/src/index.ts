@@ -13,3 +13,4 @@ export * from './lib/retention-pattern';
 export * from './lib/signed-url';
 export * from './lib/console-routes';
 export * from './lib/share';
+export * from './lib/sso';
