@@ -277,8 +277,15 @@ const SCHEMAS = {
     enabled: bool(),
     groups: arrayOf(str()),
     createdAt: dateTime(),
+    source: opt(oneOfStrings(['builtin', 'ldap', 'oidc'])),
+    lastSignInAt: opt(nullable(dateTime())),
   }),
-  Group: objectOf<Group>({ name: str(), description: str(), members: arrayOf(str()) }),
+  Group: objectOf<Group>({
+    name: str(),
+    description: str(),
+    members: arrayOf(str()),
+    source: opt(oneOfStrings(['builtin', 'ldap', 'oidc'])),
+  }),
   Role: objectOf<Role>({ name: str(), description: str(), privileges: arrayOf(privilege), builtIn: bool() }),
   PrivilegeRule: objectOf<PrivilegeRule>({
     id: int(),

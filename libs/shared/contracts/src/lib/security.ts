@@ -1,3 +1,4 @@
+import type { IdentitySource } from './sso';
 import { Privilege } from './privileges';
 
 /** Principals every caller belongs to without being a member (spec §9). */
@@ -61,6 +62,10 @@ export interface User {
   enabled: boolean;
   groups: string[];
   createdAt: string;
+  /** [ext] Built in, or created at first sign-in through LDAP / OpenID Connect (issue 19); absent: built in. */
+  source?: IdentitySource;
+  /** [ext] ISO-8601: the last sign-in of a user from LDAP or OpenID Connect. */
+  lastSignInAt?: string | null;
 }
 
 export interface CreateUserRequest {
@@ -83,6 +88,8 @@ export interface Group {
   name: string;
   description: string;
   members: string[];
+  /** [ext] An LDAP or OpenID Connect group: its membership is read-only, owned by the directory or IdP (issue 19). */
+  source?: IdentitySource;
 }
 
 export interface CreateGroupRequest {
