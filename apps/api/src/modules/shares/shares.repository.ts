@@ -28,8 +28,7 @@ export interface NewShare {
 /**
  * The columns of ShareEntity, and `bound`: the item at the link's path is the one it was made for (a
  * whole directory's link has no item and is bound while the directory exists). Read in the same query
- * as the link itself, on every use: nothing is cached, so a revocation or a move is seen at once by
- * every node.
+ * as the link itself.
  */
 const SHARE_COLUMNS = `s.id, s.feed_id AS "feedId", s.path, s.path_lower AS "pathLower", s.item_id AS "itemId", s.kind,
   s.token_hash AS "tokenHash", s.created_by AS "createdBy", s.created_by_key AS "createdByKey",

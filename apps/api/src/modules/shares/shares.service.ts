@@ -85,9 +85,10 @@ const GONE_REASONS: Record<Exclude<ShareState, 'active'>, string> = {
 /**
  * [ext] Share links (issue 18): a file or a folder served without an account, through a link that
  * expires, may be limited in downloads and protected by a password, and ends when its path no longer
- * holds the item it was made for. Every use reads the link's row (nothing cached), so a revocation,
- * an expiry or a move takes effect at once on every node. Files, indexes and archives are served by
- * the asset services, on behalf of the link (no principal).
+ * holds the item it was made for. A link with a download limit is read from the database on every use;
+ * one without comes from the coherent cache, which every change to a link (revocation, end) clears on
+ * every node through PostgreSQL's change notification; expiry is checked on every use. Files, indexes
+ * and archives are served by the asset services, on behalf of the link (no principal).
  */
 @Injectable()
 export class SharesService {
