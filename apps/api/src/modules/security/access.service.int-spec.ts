@@ -13,7 +13,7 @@ import { PrivilegesService } from './privileges.service';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-const { View, Download, Add, Overwrite, Delete, ManageFeed, Administer } = Privilege;
+const { View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed, Administer } = Privilege;
 
 /**
  * Spec §9 precedence and spec §6 answers, decided by AccessService from rules stored in
@@ -87,8 +87,8 @@ describe('AccessService (PostgreSQL)', () => {
     await rule('user', manager, 'Manage Feed', null);
     await rule('user', manager, 'Publish', a, true);
     // On a: View, Download and Add denied there; Overwrite, Delete and Manage still from the global rule.
-    expect(await held(manager, a)).toEqual(sorted(Overwrite, Delete, ManageFeed));
-    expect(await held(manager, b)).toEqual(sorted(View, Download, Add, Overwrite, Delete, ManageFeed));
+    expect(await held(manager, a)).toEqual(sorted(Overwrite, Delete, ShareAsset, ManageFeed));
+    expect(await held(manager, b)).toEqual(sorted(View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed));
     await expect(access.require(await asUser(manager), Add, a)).rejects.toMatchObject({
       code: ErrorCode.FeedNotFound, // without View the directory is hidden, not forbidden
     });
@@ -135,7 +135,7 @@ describe('AccessService (PostgreSQL)', () => {
     const self = await newUser();
     await rule('user', self, 'Manage Feed', feed);
     await rule('user', self, 'Publish', feed, true);
-    expect(await held(self, feed)).toEqual(sorted(Overwrite, Delete, ManageFeed));
+    expect(await held(self, feed)).toEqual(sorted(Overwrite, Delete, ShareAsset, ManageFeed));
 
     // The same with the roles the other way round (whichever order the rules are read in).
     const other = await newUser();
