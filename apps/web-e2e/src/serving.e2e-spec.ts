@@ -29,12 +29,14 @@ describe('console: serving the built console', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
-  it('other top-level paths (later protocols: /dav, /s) get the API 404, /metrics its own answer, never the console', async () => {
-    for (const path of ['/dav/x', '/s/abc']) {
-      const res = await fetch(`${server.url}${path}`, { headers: { Accept: 'text/html' } });
-      expect(res.status).toBe(404);
-      expect(await res.text()).not.toContain('<app-root');
-    }
+  it('WebDAV, share links and /metrics give their own answers, never the console', async () => {
+    const dav = await fetch(`${server.url}/dav/x`, { headers: { Accept: 'text/html' } });
+    expect(dav.status).toBe(401); // WebDAV's Basic challenge, which mount tools wait for
+    expect(dav.headers.get('www-authenticate')).toMatch(/^Basic /);
+    expect(await dav.text()).not.toContain('<app-root');
+    const share = await fetch(`${server.url}/s/abc`, { headers: { Accept: 'text/html' } });
+    expect(share.status).toBe(404); // no such share link
+    expect(await share.text()).not.toContain('<app-root');
     const metrics = await fetch(`${server.url}/metrics`, { headers: { Accept: 'text/html' } });
     expect(metrics.status).toBe(401);
     expect(await metrics.text()).not.toContain('<app-root');

@@ -1,7 +1,7 @@
 import { Privilege } from '@stockroom/contracts';
 import { ApplicableRule, effectivePrivileges, feedKeyPrivileges, systemKeyPrivileges } from './privilege-evaluation';
 
-const { View, Download, Add, Overwrite, Delete, ManageFeed, Administer } = Privilege;
+const { View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed, Administer } = Privilege;
 const USER = 2;
 const GROUP = 1;
 const PSEUDO = 0;
@@ -60,7 +60,7 @@ describe('key grants', () => {
   it('system keys: full control unless limited to feed APIs', () => {
     expect(systemKeyPrivileges([])).toContain(Administer);
     expect(systemKeyPrivileges(['Full-Control'])).toContain(Administer);
-    expect(systemKeyPrivileges(['feeds'])).toEqual([View, Download, Add, Overwrite, Delete, ManageFeed]);
+    expect(systemKeyPrivileges(['feeds'])).toEqual([View, Download, Add, Overwrite, Delete, ShareAsset, ManageFeed]);
     expect(systemKeyPrivileges(['sca'])).toEqual([]);
   });
 });
