@@ -10,6 +10,7 @@ import { PrivilegesService } from './privileges.service';
 import { SecurityDataModule } from './security-data.module';
 import { SessionController } from './session.controller';
 import { SessionsService } from './sessions.service';
+import { ExternalRefreshScheduler } from './external-refresh.scheduler';
 import { SsoController } from './sso.controller';
 import { SsoService } from './sso.service';
 import { UsersController } from './users.controller';
@@ -19,6 +20,14 @@ import { UsersService } from './users.service';
 @Module({
   imports: [AccessModule, AuditModule, FeedsModule, SecurityDataModule],
   controllers: [SessionController, SsoController, UsersController, PrivilegesController, ApiKeysController],
-  providers: [SsoService, UsersService, PrivilegesService, ApiKeysService, SessionsService, AdminBootstrapService],
+  providers: [
+    ExternalRefreshScheduler,
+    SsoService,
+    UsersService,
+    PrivilegesService,
+    ApiKeysService,
+    SessionsService,
+    AdminBootstrapService,
+  ],
 })
 export class SecurityModule {}
