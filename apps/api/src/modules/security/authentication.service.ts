@@ -32,8 +32,6 @@ export function sha256(value: string): Buffer {
 }
 
 const MAX_SECRET_LENGTH = 4096;
-/** How long the directory's "still there" answer for an LDAP user stands (API keys, cached passwords). */
-const DIRECTORY_CHECK_MS = 60_000;
 /** A "no longer there" answer: briefly, so a flood with a dead user's key does not flood the directory. */
 const DIRECTORY_REFUSAL_MS = 10_000;
 const DAY_MS = 86_400_000;
@@ -168,6 +166,11 @@ export class AuthenticationService {
     return null;
   }
 
+  /** [ext] How long the directory's "still there" answer for an LDAP user stands (API keys, cached passwords). */
+  private get directoryCheckMs(): number {
+    return (this.config.ldap?.cacheSeconds ?? 60) * 1000;
+  }
+
   /** [ext] Whether the directory still has this LDAP user (by name, same DN); 503 when it cannot be asked. */
   private async directoryStillHas(userId: number, userName: string, dn: string): Promise<boolean> {
     const now = Date.now();
@@ -175,7 +178,7 @@ export class AuthenticationService {
     if (known && known.until > now) return known.ok;
     const ok = (await this.ldap.lookup(userName, dn)) !== null;
     if (this.directoryChecked.size > 10_000) this.directoryChecked.clear();
-    this.directoryChecked.set(userId, { ok, until: now + (ok ? DIRECTORY_CHECK_MS : DIRECTORY_REFUSAL_MS) });
+    this.directoryChecked.set(userId, { ok, until: now + (ok ? this.directoryCheckMs : Math.min(DIRECTORY_REFUSAL_MS, this.directoryCheckMs)) });
     if (!ok) this.forgetDirectoryPasswords(userId);
     return ok;
   }
@@ -315,7 +318,7 @@ export class AuthenticationService {
       credential,
     );
     this.passwords.remember(this.directoryKey(signedIn), password);
-    this.directoryChecked.set(signedIn.id, { ok: true, until: Date.now() + DIRECTORY_CHECK_MS });
+    this.directoryChecked.set(signedIn.id, { ok: true, until: Date.now() + this.directoryCheckMs });
     return { kind: 'user', name: signedIn.userName, userId: signedIn.id, credential, address };
   }
 
