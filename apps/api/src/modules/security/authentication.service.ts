@@ -178,7 +178,10 @@ export class AuthenticationService {
     if (known && known.until > now) return known.ok;
     const ok = (await this.ldap.lookup(userName, dn)) !== null;
     if (this.directoryChecked.size > 10_000) this.directoryChecked.clear();
-    this.directoryChecked.set(userId, { ok, until: now + (ok ? this.directoryCheckMs : Math.min(DIRECTORY_REFUSAL_MS, this.directoryCheckMs)) });
+    this.directoryChecked.set(userId, {
+      ok,
+      until: now + (ok ? this.directoryCheckMs : Math.min(DIRECTORY_REFUSAL_MS, this.directoryCheckMs)),
+    });
     if (!ok) this.forgetDirectoryPasswords(userId);
     return ok;
   }
@@ -232,7 +235,13 @@ export class AuthenticationService {
       await this.failed(userName, credential, address, reason);
       throw unauthorized('Wrong user name or password.');
     };
-    if (userName.length === 0 || userName.length > 200 || password.length > MAX_SECRET_LENGTH) {
+    // A NUL reaches neither PostgreSQL (which refuses it in text) nor a directory's filter.
+    if (
+      userName.length === 0 ||
+      userName.length > 200 ||
+      userName.includes('\0') ||
+      password.length > MAX_SECRET_LENGTH
+    ) {
       return fail('malformed user name or password');
     }
     // One query: the user, and whether this name from this address, or this address, must wait
@@ -288,7 +297,9 @@ export class AuthenticationService {
       await this.throttle.failed(userName, address);
       return fail('empty password');
     }
-    if (user && this.passwords.isCached(this.directoryKey(user), password)) {
+    // A console sign-in always asks the directory (and so refreshes the groups); per-request passwords
+    // (Basic, X-ApiKey user:password, WebDAV) use the short verification cache.
+    if (user && credential !== 'session' && this.passwords.isCached(this.directoryKey(user), password)) {
       if (!(await this.directoryStillHas(user.id, user.userName, user.externalId ?? ''))) {
         return fail('no longer in the directory');
       }
