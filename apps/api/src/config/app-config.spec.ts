@@ -78,4 +78,11 @@ describe('loadConfig', () => {
       /STOCKROOM_LOG_LEVEL="verbose": expected one of error, warn, info, debug, trace\n.*STOCKROOM_LOG_FORMAT="pretty": expected one of text, json\n.*STOCKROOM_LOG_REQUESTS="sometimes".*\n.*STOCKROOM_SHUTDOWN_SECONDS="-1"/,
     );
   });
+
+  it('OpenID Connect needs STOCKROOM_BASE_URL (the redirect URI is built from it)', () => {
+    const oidc = { STOCKROOM_OIDC_ISSUER: 'https://idp.example.com', STOCKROOM_OIDC_CLIENT_ID: 'stockroom' };
+    expect(() => loadConfig(oidc)).toThrow(/STOCKROOM_BASE_URL: required with STOCKROOM_OIDC_ISSUER/);
+    const config = loadConfig({ ...oidc, STOCKROOM_BASE_URL: 'https://stockroom.example.com/' });
+    expect(config.oidc).toMatchObject({ issuer: 'https://idp.example.com', keyMaxIdleDays: 90 });
+  });
 });

@@ -123,7 +123,28 @@ export class AuthenticationService {
       await this.failed(null, 'api-key', address, 'unknown, expired or revoked API key');
       throw unauthorized('The API key is not valid (unknown, expired or revoked).');
     }
+    const idle = this.idleOidcOwner(key);
+    if (idle) {
+      await this.failed(key.userName, 'api-key', address, 'OIDC user has not signed in recently');
+      throw unauthorized(idle);
+    }
     return this.keyPrincipal(key, address);
+  }
+
+  /**
+   * An OIDC user's personal keys work while the user signs in to the console now and then (issue 19:
+   * Stockroom cannot ask the identity provider whether the user still exists): within
+   * STOCKROOM_OIDC_KEY_MAX_IDLE_DAYS of the last sign-in. The reason, when not.
+   */
+  private idleOidcOwner(key: KeyRow): string | undefined {
+    if (key.type !== 'Personal' || key.userSource !== 'oidc') return undefined;
+    const days = this.config.oidc?.keyMaxIdleDays ?? 90;
+    const last = key.userLastSignInAt === null ? 0 : new Date(key.userLastSignInAt).getTime();
+    if (last > Date.now() - days * 86_400_000) return undefined;
+    return (
+      `The API key's user "${key.userName ?? ''}" signs in with single sign-on and has not signed in for ` +
+      `${days} days: the key works again once they sign in to the console.`
+    );
   }
 
   private keyPrincipal(key: KeyRow, address: string): Principal {
