@@ -258,6 +258,9 @@ export class OidcService {
       return `the identity provider refused the authorization code (${err.error}${description}).`;
     }
     const message = typeof err.message === 'string' ? err.message : String(e);
-    return `the ID token was refused (${message}).`;
+    // oauth4webapi names the claim that did not match in `cause` (aud, iss, nonce…).
+    const cause = (e as { cause?: { claim?: unknown } }).cause;
+    const claim = typeof cause?.claim === 'string' ? `: the "${cause.claim}" claim` : '';
+    return `the ID token was refused (${message}${claim}).`;
   }
 }
