@@ -121,12 +121,14 @@ describe('OpenID Connect sign-in', () => {
   });
 
   it('groups map to privileges; a group removed at the provider takes them away at the next sign-in', async () => {
+    // The group exists once a member signed in (with it).
+    const first = await signIn('alice');
+    expect((await me(first.browser)).privileges).not.toContain('Feeds_AddPackage');
     const rule = await raw(server, 'POST', '/api/security/privileges', {
       headers: json,
       body: JSON.stringify({ principalType: 'group', principalName: 'stockroom-writers', role: 'Publish' }),
     });
     expect(rule.status).toBe(201);
-    const first = await signIn('alice');
     expect((await me(first.browser)).privileges).toEqual(expect.arrayContaining(['Feeds_ViewFeed', 'Feeds_AddPackage']));
 
     await providers.setAccount('alice', { preferred_username: 'alice', groups: ['stockroom-readers'] });

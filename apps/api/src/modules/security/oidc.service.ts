@@ -232,7 +232,12 @@ export class OidcService {
             oidc.clientId,
             undefined,
             oidc.clientSecret ? lib.ClientSecretPost(oidc.clientSecret) : lib.None(),
-            { timeout: 10, ...(insecure ? { execute: [lib.allowInsecureRequests] } : {}) },
+            {
+              timeout: 10,
+              // The ID token's signature is checked against the provider's keys (jwks_uri) although it came
+              // straight from the token endpoint (OIDC Core §3.1.3.7 would let TLS stand in for it).
+              execute: [lib.enableNonRepudiationChecks, ...(insecure ? [lib.allowInsecureRequests] : [])],
+            },
           );
         } catch (e) {
           throw new AppError(
@@ -257,10 +262,11 @@ export class OidcService {
       const description = typeof err.error_description === 'string' ? `: ${err.error_description}` : '';
       return `the identity provider refused the authorization code (${err.error}${description}).`;
     }
-    const message = typeof err.message === 'string' ? err.message : String(e);
-    // oauth4webapi names the claim that did not match in `cause` (aud, iss, nonce…).
-    const cause = (e as { cause?: { claim?: unknown } }).cause;
-    const claim = typeof cause?.claim === 'string' ? `: the "${cause.claim}" claim` : '';
-    return `the ID token was refused (${message}${claim}).`;
+    // openid-client wraps oauth4webapi's error, whose message says which check failed
+    // (`unexpected JWT "aud" (audience) claim value`): the innermost message is the useful one.
+    let inner: unknown = e;
+    for (let i = 0; i < 5 && inner instanceof Error && inner.cause instanceof Error; i++) inner = inner.cause;
+    const message = inner instanceof Error ? inner.message : String(e);
+    return `the ID token was refused (${message}).`;
   }
 }
