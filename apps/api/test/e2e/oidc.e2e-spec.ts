@@ -129,7 +129,9 @@ describe('OpenID Connect sign-in', () => {
       body: JSON.stringify({ principalType: 'group', principalName: 'stockroom-writers', role: 'Publish' }),
     });
     expect(rule.status).toBe(201);
-    expect((await me(first.browser)).privileges).toEqual(expect.arrayContaining(['Feeds_ViewFeed', 'Feeds_AddPackage']));
+    expect((await me(first.browser)).privileges).toEqual(
+      expect.arrayContaining(['Feeds_ViewFeed', 'Feeds_AddPackage']),
+    );
 
     await providers.setAccount('alice', { preferred_username: 'alice', groups: ['stockroom-readers'] });
     try {
@@ -206,7 +208,7 @@ describe('OpenID Connect sign-in', () => {
       expect((await user(name)).body['groups']).toEqual([]);
     }
     const succeeded = await audit('login.succeeded');
-    expect(succeeded.find((e) => e.userName === 'bob')?.details['warning']).toMatch(/"groups" claim is a number/);
+    expect(succeeded.find((e) => e.userName === 'bob')?.details['warning']).toMatch(/"groups" claim is of type number/);
     expect(succeeded.find((e) => e.userName === 'dora')?.details['warning']).toMatch(/not strings/);
   });
 

@@ -104,7 +104,10 @@ const provider = new Provider(realUrl, {
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId,
+      accountId: ctx.oidc.session.accountId,
+    });
     grant.addOIDCScope('openid profile email groups');
     await grant.save();
     return grant;
@@ -178,7 +181,12 @@ fakeServer.on('request', async (req, res) => {
     const pending = codes.get(form.get('code') ?? '');
     codes.delete(form.get('code') ?? '');
     if (!pending || form.get('client_secret') !== CLIENT.secret) return json(res, 400, { error: 'invalid_grant' });
-    return json(res, 200, { access_token: 'fake', token_type: 'Bearer', expires_in: 300, id_token: await idToken(pending) });
+    return json(res, 200, {
+      access_token: 'fake',
+      token_type: 'Bearer',
+      expires_in: 300,
+      id_token: await idToken(pending),
+    });
   }
   if (url.pathname === '/_test/fault' && req.method === 'POST') {
     fault = url.searchParams.get('name') ?? 'none';

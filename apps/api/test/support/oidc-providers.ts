@@ -28,7 +28,10 @@ export async function startOidcProviders(stockroomBaseUrl: string): Promise<Oidc
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   killOnExit(child);
-  const ready = waitForLine(child, /^Fake IdP at (http:\/\/localhost:\d+)/, { timeoutMs: 30_000, what: 'The OIDC provider' });
+  const ready = waitForLine(child, /^Fake IdP at (http:\/\/localhost:\d+)/, {
+    timeoutMs: 30_000,
+    what: 'The OIDC provider',
+  });
   const [, fake] = await ready.match;
   const real = /OIDC provider at (http:\/\/localhost:\d+)/.exec(ready.output())?.[1];
   if (!real) throw new Error(`No provider URL in:\n${ready.output()}`);

@@ -65,7 +65,8 @@ export class OidcStateSigner {
  */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || value.length > 2000) return '/';
-  if (!value.startsWith('/') || /^\/[/\\]/.test(value) || /[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  if (!value.startsWith('/') || /^\/[/\\]/.test(value) || value.includes('\\')) return '/';
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return '/';
   return value;
 }
 
@@ -79,6 +80,9 @@ export function groupsFromClaim(value: unknown, claim: string): { groups: string
   if (Array.isArray(value) && value.every((g) => typeof g === 'string')) {
     return { groups: [...new Set((value as string[]).map((g) => g.trim()).filter((g) => g.length > 0))] };
   }
-  const kind = Array.isArray(value) ? 'a list with values that are not strings' : `a ${typeof value}`;
-  return { groups: [], warning: `the "${claim}" claim is ${kind}, not a list of strings: no groups were taken from it` };
+  const kind = Array.isArray(value) ? 'a list with values that are not strings' : `of type ${typeof value}`;
+  return {
+    groups: [],
+    warning: `the "${claim}" claim is ${kind}, not a list of strings: no groups were taken from it`,
+  };
 }

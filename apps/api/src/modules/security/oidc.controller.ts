@@ -60,7 +60,7 @@ export class OidcController {
     res.setHeader('Cache-Control', 'no-store');
     try {
       const q = req.originalUrl.indexOf('?');
-      const cookies = parseCookies(req.headers.cookie ?? "");
+      const cookies = parseCookies(req.headers.cookie ?? '');
       const { session, returnTo } = await this.oidc.finish(
         q < 0 ? '' : req.originalUrl.slice(q + 1),
         cookies[OIDC_STATE_COOKIE],

@@ -7,13 +7,7 @@ import { AppError } from '../../common/errors/app-error';
 import { APP_CONFIG, AppConfig, OidcConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { ExternalIdentitiesService, ExternalIdentity } from './external-identities.service';
-import {
-  groupsFromClaim,
-  OIDC_STATE_SECONDS,
-  OidcPending,
-  OidcStateSigner,
-  safeReturnTo,
-} from './oidc-state';
+import { groupsFromClaim, OIDC_STATE_SECONDS, OidcPending, OidcStateSigner, safeReturnTo } from './oidc-state';
 import { ServerSecretsRepository } from './server-secrets.repository';
 import { NewSession, SessionsService } from './sessions.service';
 import { UsersRepository } from './users.repository';
