@@ -116,6 +116,11 @@ export interface LdapConfig {
   attrGroupName: string;
   /** Connect and operation timeout. */
   timeoutSeconds: number;
+  /**
+   * STOCKROOM_LDAP_CACHE_SECONDS: how long the directory's "this user is still there" answer stands on a
+   * node (API keys and remembered passwords of LDAP users ask again after it).
+   */
+  cacheSeconds: number;
 }
 
 export interface OidcConfig {
@@ -325,6 +330,7 @@ function ldapConfig(env: Env, problems: string[], p: Parsers): LdapConfig | unde
     attrEmail: text(env, 'STOCKROOM_LDAP_ATTR_EMAIL') ?? 'mail',
     attrGroupName: text(env, 'STOCKROOM_LDAP_ATTR_GROUP_NAME') ?? 'cn',
     timeoutSeconds: p.int('STOCKROOM_LDAP_TIMEOUT_SECONDS', 5, 1, 300),
+    cacheSeconds: p.int('STOCKROOM_LDAP_CACHE_SECONDS', 60, 1, 3600),
   };
 }
 

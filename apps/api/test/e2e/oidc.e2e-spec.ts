@@ -259,7 +259,7 @@ describe('OpenID Connect sign-in', () => {
       refused = await asKey();
     }
     expect(refused.status).toBe(401);
-    expect(JSON.parse(refused.text).message).toMatch(/has not signed in for 30 days/);
+    expect(JSON.parse(refused.text).message).toMatch(/has not signed in for more than 30 days/);
 
     expect((await signIn('alice')).done.status).toBe(303);
     let again = await asKey();

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AccessService } from './access.service';
 import { AuthenticationService } from './authentication.service';
 import { ExternalIdentitiesService } from './external-identities.service';
+import { LdapService } from './ldap.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { SecurityDataModule } from './security-data.module';
@@ -18,6 +19,7 @@ import { SignedUrlsService } from './signed-urls.service';
     AccessService,
     AuthenticationService,
     ExternalIdentitiesService,
+    LdapService,
     LoginThrottleService,
     PasswordService,
     SignedUrlsService,
@@ -26,6 +28,7 @@ import { SignedUrlsService } from './signed-urls.service';
     AccessService,
     AuthenticationService,
     ExternalIdentitiesService,
+    LdapService,
     LoginThrottleService,
     PasswordService,
     SignedUrlsService,
