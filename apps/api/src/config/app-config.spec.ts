@@ -98,6 +98,7 @@ describe('loadConfig', () => {
       STOCKROOM_LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
       STOCKROOM_OIDC_ISSUER: 'https://idp.example.com/realms/x',
       STOCKROOM_OIDC_CLIENT_ID: 'stockroom',
+      STOCKROOM_BASE_URL: 'https://stockroom.example.com',
     });
     expect(config.ldap).toEqual({
       url: 'ldaps://dc1.example.com:636',
