@@ -233,6 +233,15 @@ describe('OpenID Connect sign-in', () => {
     expect(refused.some((e) => e.userName === 'Admin' && e.details['reason'] === 'user name taken')).toBe(true);
   });
 
+  it('a group named like a pseudo-group (Everyone) is skipped and audited; the user signs in without it', async () => {
+    const { done, browser } = await signIn('eve');
+    expect(done.status).toBe(303);
+    expect(await me(browser)).toMatchObject({ authenticated: true, userName: 'eve' });
+    expect((await user('eve')).body['groups']).toEqual([]);
+    const refused = await audit('sso.refused');
+    expect(refused.some((e) => e.userName === 'eve' && e.details['group'] === 'Everyone')).toBe(true);
+  });
+
   it("an OIDC user's API key works while they sign in now and then (STOCKROOM_OIDC_KEY_MAX_IDLE_DAYS)", async () => {
     const { browser } = await signIn('alice');
     const csrf = (await cookieValue(browser, server.url, 'XSRF-TOKEN')) as string;
