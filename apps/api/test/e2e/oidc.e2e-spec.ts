@@ -297,6 +297,32 @@ describe('OpenID Connect sign-in', () => {
     expect(await me(browser)).toMatchObject({ authenticated: false });
   });
 
+  it('an unreachable provider: 503 for a script, the sign-in page with the reason for a browser; passwords still work', async () => {
+    const port = await freePort();
+    const dead = await startServerProcess({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      STOCKROOM_BASE_URL: `http://127.0.0.1:${port}`,
+      STOCKROOM_OIDC_ISSUER: `http://localhost:${await freePort()}`,
+      STOCKROOM_OIDC_CLIENT_ID: 'stockroom',
+    });
+    try {
+      const browser = new PlainBrowser();
+      const asScript = await browser.request(`${dead.url}/api/security/oidc/login`, { accept: 'application/json' });
+      expect(asScript.status).toBe(503);
+      expect(JSON.parse(asScript.text)).toMatchObject({
+        code: 'service_unavailable',
+        message: expect.stringContaining('could not be reached'),
+      });
+      const asBrowser = await browser.request(`${dead.url}/api/security/oidc/login`);
+      expect(asBrowser.status).toBe(303);
+      expect(new URL(asBrowser.location as string).searchParams.get('error')).toContain('could not be reached');
+      expect((await raw(dead, 'GET', '/api/security/me')).status).toBe(200);
+    } finally {
+      await dead.stop();
+    }
+  });
+
   it('ID tokens for another audience, expired, wrongly signed or with an unknown kid are refused (401)', async () => {
     const cases: [string, RegExp][] = [
       ['audience', /"aud"/],

@@ -203,7 +203,14 @@ export class OidcService {
   }
 
   private load(): Promise<OidcLib> {
-    this.lib ??= importEsm('openid-client') as Promise<OidcLib>;
+    if (!this.lib) {
+      const loading = (importEsm('openid-client') as Promise<OidcLib>).catch((e: unknown) => {
+        this.lib = undefined;
+        this.logger.error(`openid-client could not be loaded: ${(e as Error).message}`);
+        throw new AppError(ErrorCode.ServiceUnavailable, 'OpenID Connect sign-in is unavailable on this server.');
+      });
+      this.lib = loading;
+    }
     return this.lib;
   }
 
