@@ -47,7 +47,7 @@ describe('console: signing in with OpenID Connect', () => {
     await db?.drop();
   });
 
-  it('"Sign in with Test IdP", sign in at the provider, land in the console signed in, where the deep link pointed', async () => {
+  it('"Sign in with Test IdP", sign in at the provider, land in the console signed in, where the deep link pointed; sign out of both', async () => {
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
     try {
       const page = await context.newPage();
@@ -70,6 +70,25 @@ describe('console: signing in with OpenID Connect', () => {
       expect(cookies.find((c) => c.name === 'stockroom_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
       // The state cookie was used up.
       expect(cookies.find((c) => c.name === 'stockroom_oidc')).toBeUndefined();
+
+      // Sign-out ends the Stockroom session, then, when asked, the provider's (its confirmation page), and
+      // comes back.
+      await accountMenu(page).click();
+      await page.getByRole('menuitem', { name: 'Sign out' }).click();
+      // The console offers to end the provider's session too (the logout answer's endSessionUrl).
+      await page.getByRole('button', { name: 'Sign out there too' }).click();
+      await page.waitForURL((url) => url.origin === providers.real);
+      await screenshot(page, 'oidc-03-provider-sign-out');
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL((url) => url.origin === server.url);
+      await page.locator('mat-toolbar a.sign-in').waitFor();
+      const after = (await (await page.request.get('/api/security/me')).json()) as Record<string, unknown>;
+      expect(after).toMatchObject({ authenticated: false });
+      // The provider's session ended too: signing in again asks for the login once more.
+      await page.goto('/sign-in');
+      await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      await page.waitForURL((url) => url.origin === providers.real);
+      await page.locator('input[name="login"]').waitFor();
     } finally {
       await context.close();
     }
