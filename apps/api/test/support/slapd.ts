@@ -51,6 +51,10 @@ function ldifLine(attribute: string, value: string): string {
  */
 export class Slapd {
   port = 0;
+  /** With `tls`: the ldaps:// port (the ldap:// one offers StartTLS). */
+  tlsPort = 0;
+  /** With `tls`: the PEM of the CA that signed the server's certificate (for 127.0.0.1). */
+  caFile = '';
   private dir = '';
 
   get url(): string {
@@ -69,16 +73,74 @@ export class Slapd {
     };
   }
 
-  static async start(people: LdapPerson[], groups: LdapGroup[]): Promise<Slapd> {
+  static async start(people: LdapPerson[], groups: LdapGroup[], options: { tls?: boolean } = {}): Promise<Slapd> {
     execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-ldap.sh')], { stdio: 'inherit' });
     const slapd = new Slapd();
-    await slapd.boot(people, groups);
+    await slapd.boot(people, groups, options.tls ?? false);
     return slapd;
   }
 
-  private async boot(people: LdapPerson[], groups: LdapGroup[]): Promise<void> {
+  /** A CA and a certificate for 127.0.0.1 signed by it (openssl). */
+  private async makeCertificates(): Promise<string[]> {
+    const d = this.dir;
+    const ssl = (...args: string[]) => run('openssl', args);
+    await ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Stockroom test CA',
+      '-keyout',
+      join(d, 'ca.key'),
+      '-out',
+      join(d, 'ca.pem'),
+    );
+    await ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(d, 'server.key'),
+      '-out',
+      join(d, 'server.csr'),
+    );
+    await writeFile(join(d, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    await ssl(
+      'x509',
+      '-req',
+      '-in',
+      join(d, 'server.csr'),
+      '-CA',
+      join(d, 'ca.pem'),
+      '-CAkey',
+      join(d, 'ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      join(d, 'san.ext'),
+      '-out',
+      join(d, 'server.pem'),
+    );
+    this.caFile = join(d, 'ca.pem');
+    return [
+      `TLSCACertificateFile ${join(d, 'ca.pem')}`,
+      `TLSCertificateFile ${join(d, 'server.pem')}`,
+      `TLSCertificateKeyFile ${join(d, 'server.key')}`,
+    ];
+  }
+
+  private async boot(people: LdapPerson[], groups: LdapGroup[], tls: boolean): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'stockroom-slapd-'));
     await run('mkdir', ['-p', join(this.dir, 'db')]);
+    const tlsLines = tls ? await this.makeCertificates() : [];
     const { stdout: rootHash } = await run('slappasswd', ['-s', LDAP_ROOT_PASSWORD]);
     const conf = [
       ...['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include /etc/ldap/schema/${s}.schema`),
@@ -86,6 +148,7 @@ export class Slapd {
       'moduleload back_mdb',
       `pidfile ${join(this.dir, 'slapd.pid')}`,
       `argsfile ${join(this.dir, 'slapd.args')}`,
+      ...tlsLines,
       'database mdb',
       'maxsize 67108864',
       `suffix "${LDAP_SUFFIX}"`,
@@ -101,13 +164,16 @@ export class Slapd {
     await writeFile(join(this.dir, 'tree.ldif'), treeLdif(people, groups));
     await run('slapadd', ['-f', join(this.dir, 'slapd.conf'), '-l', join(this.dir, 'tree.ldif')]);
     this.port = await freePort();
+    if (tls) this.tlsPort = await freePort();
+    const urls = tls ? `${this.url}/ ldaps://127.0.0.1:${this.tlsPort}/` : `${this.url}/`;
     await new Promise<void>((done, fail) => {
-      const child = spawn('slapd', ['-f', join(this.dir, 'slapd.conf'), '-h', `${this.url}/`], { stdio: 'ignore' });
+      const child = spawn('slapd', ['-f', join(this.dir, 'slapd.conf'), '-h', urls], { stdio: 'ignore' });
       child.on('error', fail);
       // slapd daemonises: the first process exits once the server is set up.
       child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`slapd exited with ${code}`))));
     });
     await waitForPort(this.port);
+    if (tls) await waitForPort(this.tlsPort);
   }
 
   private async pid(): Promise<number | null> {

@@ -18,6 +18,7 @@ import { systemKeyPrivileges } from './privilege-evaluation';
 import { ExternalIdentitiesService } from './external-identities.service';
 import { LdapService } from './ldap.service';
 import type { UserCredentialRow } from './login-throttle.repository';
+import type { UserEntity } from './user.entity';
 
 export interface Authenticated {
   principal: Principal;
@@ -26,6 +27,9 @@ export interface Authenticated {
   /** A session cookie was sent but is unknown or expired: the caller should forget it. */
   staleSession?: boolean;
 }
+
+/** [ext] The directory's answer to a password, the user signed in when it is yes. */
+type DirectorySignIn = { ok: true; user: UserEntity } | { ok: false; reason: string };
 
 export function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -53,6 +57,8 @@ export class AuthenticationService {
    */
   private readonly directoryGeneration = new Map<number, number>();
   private readonly directoryChecked = new Map<number, { until: number; ok: boolean }>();
+  private readonly directoryInFlight = new Map<string, Promise<DirectorySignIn>>();
+  private readonly lookupInFlight = new Map<number, Promise<boolean>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -176,14 +182,23 @@ export class AuthenticationService {
     const now = Date.now();
     const known = this.directoryChecked.get(userId);
     if (known && known.until > now) return known.ok;
-    const ok = (await this.ldap.lookup(userName, dn)) !== null;
-    if (this.directoryChecked.size > 10_000) this.directoryChecked.clear();
-    this.directoryChecked.set(userId, {
-      ok,
-      until: now + (ok ? this.directoryCheckMs : Math.min(DIRECTORY_REFUSAL_MS, this.directoryCheckMs)),
-    });
-    if (!ok) this.forgetDirectoryPasswords(userId);
-    return ok;
+    let running = this.lookupInFlight.get(userId);
+    if (!running) {
+      // One question at a time per user: a busy key must not ask the directory once per connection.
+      running = this.ldap
+        .lookup(userName, dn)
+        .then((found) => {
+          const ok = found !== null;
+          if (this.directoryChecked.size > 10_000) this.directoryChecked.clear();
+          const ttl = ok ? this.directoryCheckMs : Math.min(DIRECTORY_REFUSAL_MS, this.directoryCheckMs);
+          this.directoryChecked.set(userId, { ok, until: Date.now() + ttl });
+          if (!ok) this.forgetDirectoryPasswords(userId);
+          return ok;
+        })
+        .finally(() => this.lookupInFlight.delete(userId));
+      this.lookupInFlight.set(userId, running);
+    }
+    return running;
   }
 
   private directoryKey(user: { id: number; externalId: string | null }): string {
@@ -306,7 +321,8 @@ export class AuthenticationService {
       if (!user.enabled) return fail('account disabled');
       return { kind: 'user', name: user.userName, userId: user.id, credential, address };
     }
-    const answer = await this.ldap.authenticate(userName, password);
+    if (user && !user.enabled) return fail('account disabled'); // before asking: a right password gets it nothing
+    const answer = await this.directorySignIn(userName, password, address, credential);
     if (!answer.ok) {
       if (user) this.forgetDirectoryPasswords(user.id);
       await this.throttle.failed(userName, address);
@@ -315,22 +331,45 @@ export class AuthenticationService {
       );
     }
     await this.throttle.succeeded(userName, address);
-    if (user && !user.enabled) return fail('account disabled');
-    const signedIn = await this.externalIdentities.signIn(
-      {
-        source: 'ldap',
-        externalId: answer.user.dn,
-        userName: answer.user.userName,
-        displayName: answer.user.displayName,
-        email: answer.user.email,
-        groups: answer.user.groups,
-      },
-      address,
-      credential,
-    );
-    this.passwords.remember(this.directoryKey(signedIn), password);
-    this.directoryChecked.set(signedIn.id, { ok: true, until: Date.now() + this.directoryCheckMs });
-    return { kind: 'user', name: signedIn.userName, userId: signedIn.id, credential, address };
+    return { kind: 'user', name: answer.user.userName, userId: answer.user.id, credential, address };
+  }
+
+  /**
+   * [ext] Asks the directory and, when it says yes, signs the user in (just in time, groups refreshed).
+   * Concurrent requests with the same name and password share one exchange: when a remembered password
+   * expires under load, 64 connections must not bind 64 times (nor sync the same groups 64 times).
+   */
+  private directorySignIn(
+    userName: string,
+    password: string,
+    address: string,
+    credential: CredentialKind,
+  ): Promise<DirectorySignIn> {
+    const key = createHash('sha256').update(userName.toLowerCase()).update('\0').update(password).digest('base64');
+    let running = this.directoryInFlight.get(key);
+    if (!running) {
+      running = (async (): Promise<DirectorySignIn> => {
+        const answer = await this.ldap.authenticate(userName, password);
+        if (!answer.ok) return answer;
+        const user = await this.externalIdentities.signIn(
+          {
+            source: 'ldap',
+            externalId: answer.user.dn,
+            userName: answer.user.userName,
+            displayName: answer.user.displayName,
+            email: answer.user.email,
+            groups: answer.user.groups,
+          },
+          address,
+          credential,
+        );
+        this.passwords.remember(this.directoryKey(user), password);
+        this.directoryChecked.set(user.id, { ok: true, until: Date.now() + this.directoryCheckMs });
+        return { ok: true, user };
+      })().finally(() => this.directoryInFlight.delete(key));
+      this.directoryInFlight.set(key, running);
+    }
+    return running;
   }
 
   /**

@@ -211,8 +211,13 @@ export class ExternalIdentitiesService {
       externalId: identity.externalId,
       lastSignInAt: new Date(),
     });
-    // Taken between the look-up and the insert (another node, another source).
-    if (!user) return clash('another user');
+    if (!user) {
+      // Taken between the look-up and the insert: the same identity signing in on another node (its row
+      // is visible now that the insert waited for it), or someone else.
+      const same = await this.users.findUserByExternalId(tx, identity.source, identity.externalId);
+      if (same) return { user: same, created: false };
+      return clash('another user');
+    }
     return { user, created: true };
   }
 
