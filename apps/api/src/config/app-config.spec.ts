@@ -79,6 +79,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('OpenID Connect needs STOCKROOM_BASE_URL (the redirect URI is built from it)', () => {
+    const oidc = { STOCKROOM_OIDC_ISSUER: 'https://idp.example.com', STOCKROOM_OIDC_CLIENT_ID: 'stockroom' };
+    expect(() => loadConfig(oidc)).toThrow(/STOCKROOM_BASE_URL: required with STOCKROOM_OIDC_ISSUER/);
+    const config = loadConfig({ ...oidc, STOCKROOM_BASE_URL: 'https://stockroom.example.com/' });
+    expect(config.oidc).toMatchObject({ issuer: 'https://idp.example.com', keyMaxIdleDays: 90 });
+  });
+
   it('[ext] LDAP and OIDC blocks: absent unless configured, with the documented defaults (issue 19)', () => {
     const none = loadConfig({});
     expect(none.ldap).toBeUndefined();
@@ -91,6 +98,7 @@ describe('loadConfig', () => {
       STOCKROOM_LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
       STOCKROOM_OIDC_ISSUER: 'https://idp.example.com/realms/x',
       STOCKROOM_OIDC_CLIENT_ID: 'stockroom',
+      STOCKROOM_BASE_URL: 'https://stockroom.example.com',
     });
     expect(config.ldap).toEqual({
       url: 'ldaps://dc1.example.com:636',

@@ -246,6 +246,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     version: STOCKROOM_VERSION,
   };
 
+  if (config.oidc && !config.baseUrl && !env['STOCKROOM_BASE_URL']?.trim()) {
+    // The redirect URI registered at the provider is {STOCKROOM_BASE_URL}/api/security/oidc/callback.
+    problems.push('STOCKROOM_BASE_URL: required with STOCKROOM_OIDC_ISSUER (the redirect URI is built from it)');
+  }
   if (config.contentUrl && config.baseUrl && hostOf(config.contentUrl) === hostOf(config.baseUrl)) {
     // Cookies ignore ports: the same host name would hand the session cookie to the content.
     problems.push('STOCKROOM_CONTENT_URL: must have another host name than STOCKROOM_BASE_URL (cookies ignore ports)');

@@ -18,6 +18,7 @@ import {
   type FileVersion,
   type Group,
   type ImportResult,
+  type LogoutResult,
   type MultipartStatus,
   type PrivilegeRule,
   type RetentionFile,
@@ -356,6 +357,14 @@ const SCHEMAS = {
     credential,
     privileges: arrayOf(privilege, 'Privileges held at global scope.'),
   }),
+  LogoutResult: objectOf<LogoutResult>(
+    {
+      endSessionUrl: opt(
+        str("For a user signed in with OpenID Connect: the identity provider's end-session (logout) URL."),
+      ),
+    },
+    'Signed out of Stockroom.',
+  ),
   AuditEvent: objectOf<AuditEvent>({
     id: int(),
     at: dateTime(),

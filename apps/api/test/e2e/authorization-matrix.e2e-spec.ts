@@ -655,8 +655,23 @@ describe('authorization matrix: every route × every kind of caller', () => {
         route: 'POST /api/security/logout',
         what: 'sign out',
         need: { kind: 'anyone' },
-        ok: 204,
+        ok: 200,
         request: () => ({ method: 'POST', path: '/api/security/logout' }),
+      },
+      // OpenID Connect is not configured here (oidc.e2e-spec.ts signs in through a provider): 404 for all.
+      {
+        route: 'GET /api/security/oidc/login',
+        what: 'start an OpenID Connect sign-in (not configured)',
+        need: { kind: 'public' },
+        ok: 404,
+        request: () => ({ method: 'GET', path: '/api/security/oidc/login?returnTo=/' }),
+      },
+      {
+        route: 'GET /api/security/oidc/callback',
+        what: 'finish an OpenID Connect sign-in (not configured)',
+        need: { kind: 'public' },
+        ok: 404,
+        request: () => ({ method: 'GET', path: '/api/security/oidc/callback?code=x&state=y' }),
       },
       {
         route: 'GET /api/security/me',

@@ -5,6 +5,8 @@ import { AccessModule } from './access.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { OidcController } from './oidc.controller';
+import { OidcService } from './oidc.service';
 import { PrivilegesController } from './privileges.controller';
 import { PrivilegesService } from './privileges.service';
 import { SecurityDataModule } from './security-data.module';
@@ -19,9 +21,17 @@ import { UsersService } from './users.service';
 /** Managing security: users, groups, roles, rules, API keys, sessions, the first Admin. */
 @Module({
   imports: [AccessModule, AuditModule, FeedsModule, SecurityDataModule],
-  controllers: [SessionController, SsoController, UsersController, PrivilegesController, ApiKeysController],
+  controllers: [
+    SessionController,
+    OidcController,
+    SsoController,
+    UsersController,
+    PrivilegesController,
+    ApiKeysController,
+  ],
   providers: [
     ExternalRefreshScheduler,
+    OidcService,
     SsoService,
     UsersService,
     PrivilegesService,

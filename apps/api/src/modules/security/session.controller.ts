@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { CurrentPrincipal } from '@stockroom/contracts';
+import { CurrentPrincipal, LogoutResult } from '@stockroom/contracts';
 import type { Request, Response } from 'express';
 import { Access } from '../../common/auth/access.decorator';
 import { Actor } from '../../common/auth/actor.decorator';
@@ -8,6 +8,7 @@ import type { Principal } from '../../common/auth/principal';
 import { ChangePasswordDto, LoginDto } from './security-requests.dto';
 import { clientAddress } from './request-credentials';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
+import { OidcService } from './oidc.service';
 import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
 import { ApiTags } from '@nestjs/swagger';
@@ -21,6 +22,7 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
+    private readonly oidc: OidcService,
   ) {}
 
   @Answers(200, 'CurrentPrincipal', 'Signed in: sets the session and XSRF-TOKEN cookies')
@@ -41,14 +43,16 @@ export class SessionController {
     return this.sessions.describe(session.principal);
   }
 
-  @Answers(204, undefined, 'Signed out')
+  @Answers(200, 'LogoutResult', "Signed out; for an OIDC user, the identity provider's end-session URL")
   @Post('logout')
-  @HttpCode(204)
+  @HttpCode(200)
   @Access.anyone()
   @InvalidatesItsOwnScopes() // sessions are not cached
-  async logout(@Actor() actor: Principal, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@Actor() actor: Principal, @Res({ passthrough: true }) res: Response): Promise<LogoutResult> {
+    const endSessionUrl = await this.oidc.endSessionUrl(actor);
     await this.sessions.signOut(actor);
     clearSessionCookies(res);
+    return endSessionUrl ? { endSessionUrl } : {};
   }
 
   @Answers(200, 'CurrentPrincipal')

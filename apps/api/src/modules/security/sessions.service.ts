@@ -30,9 +30,16 @@ export class SessionsService {
   ) {}
 
   async signIn({ userName, password }: LoginRequest, address: string): Promise<NewSession> {
-    const principal = await this.authentication.signIn(userName, password, address);
+    return this.signInAs(await this.authentication.signIn(userName, password, address));
+  }
+
+  /**
+   * A session for a user proven by a sign-in (the password form, or single sign-on: `details` say
+   * how), recorded in the audit log.
+   */
+  async signInAs(principal: Principal, details?: Record<string, unknown>): Promise<NewSession> {
     const session = await this.open(principal);
-    await this.audit.record(session.principal, AuditAction.LoginSucceeded);
+    await this.audit.record(session.principal, AuditAction.LoginSucceeded, details ? { details } : {});
     // Sign-ins are rare enough to carry the housekeeping of expired sessions and stale counts.
     await this.sessions.purgeExpiredSessions(this.config.security.sessionIdleMinutes);
     await this.loginThrottle.purgeStale();

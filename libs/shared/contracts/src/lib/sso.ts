@@ -49,3 +49,12 @@ export interface LdapTestResult {
   /** Milliseconds the bind and searches took. */
   elapsedMs?: number;
 }
+
+/**
+ * [ext] `POST /api/security/logout`'s answer: the Stockroom session has ended. For a user who signed
+ * in with OpenID Connect, `endSessionUrl` is the provider's RP-initiated logout URL (it comes back to
+ * the console afterwards): the console may send the browser there to end the provider's session too.
+ */
+export interface LogoutResult {
+  endSessionUrl?: string;
+}
