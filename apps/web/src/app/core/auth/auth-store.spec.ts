@@ -65,7 +65,10 @@ describe('AuthStore', () => {
   });
 
   it.each([
-    [{ endSessionUrl: 'https://id.example.com/logout?id_token_hint=x' }, 'https://id.example.com/logout?id_token_hint=x'],
+    [
+      { endSessionUrl: 'https://id.example.com/logout?id_token_hint=x' },
+      'https://id.example.com/logout?id_token_hint=x',
+    ],
     [{}, undefined],
     [{ endSessionUrl: 'javascript:alert(1)' }, undefined],
     [{ endSessionUrl: 'not a url' }, undefined],

@@ -179,9 +179,7 @@ describe('SignInPage', () => {
     await open('/sign-in?returnUrl=%2Ffeeds%2Fprivate-stuff%3Fx%3D1', KEYCLOAK);
     const link = ssoLink();
     expect(link?.textContent?.trim()).toBe('Sign in with Keycloak');
-    expect(link?.getAttribute('href')).toBe(
-      '/api/security/oidc/login?returnTo=%2Ffeeds%2Fprivate-stuff%3Fx%3D1',
-    );
+    expect(link?.getAttribute('href')).toBe('/api/security/oidc/login?returnTo=%2Ffeeds%2Fprivate-stuff%3Fx%3D1');
     // The password form is still there, next to it.
     expect(input('User name')).toBeTruthy();
   });

@@ -84,7 +84,9 @@ export class SignInPage {
     password: ['', Validators.required],
   });
   protected readonly submitting = signal(false);
-  protected readonly error = signal<string | undefined>(this.query.get('error')?.slice(0, CALLBACK_ERROR_MAX) || undefined);
+  protected readonly error = signal<string | undefined>(
+    this.query.get('error')?.slice(0, CALLBACK_ERROR_MAX) || undefined,
+  );
 
   constructor() {
     afterNextRender(() => this.userNameInput().nativeElement.focus());
