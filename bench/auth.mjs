@@ -1,6 +1,7 @@
 // Stockroom security benchmark: what authenticating every request costs.
 // 4 KiB GETs with wrk (64 connections) against nginx, Stockroom as Anonymous (granted View & Download),
-// Stockroom with a Feed API key and Stockroom with a `user:password` pseudo-key (what pgutil sends).
+// Stockroom with a Feed API key and Stockroom with a `user:password` pseudo-key (what pgutil sends), for a
+// built-in user and for an LDAP user of a private slapd (issue 19); and console sign-in latency through slapd.
 // Usage: node bench/auth.mjs   (see bench/README.md)
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { dirname, join } from 'node:path';
 import {
   GiB, KiB, ROOT, adminAuthorization, api, cpuSnapshot, cpuUsage, ctx, ensureBuild, ensureTool, log, makeTempDir, median, run, runBench, setupDatabase, startNginx, startStockroom, stopChild, table, wrk, describeServerBuild,
 } from './lib.mjs';
+import { startSlapd } from './slapd.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RESULTS = join(ROOT, QUICK ? 'dist/bench/auth-results-quick.json' : 'dist/bench/auth-results.json');
@@ -22,6 +24,9 @@ const FILE_SIZE = 4 * KiB;
 const FEED = 'bench';
 const FILE_PATH = 'auth/file-4k.bin';
 const USER = 'bob';
+const LDAP_USER = 'carla';
+const LDAP_GROUP = 'bench-readers';
+const SIGN_INS = QUICK ? 10 : 50;
 /** CPU (% of a core) used by processes other than the servers, wrk and PostgreSQL above which a row is flagged. */
 const OTHER_LOAD_LIMIT = 25;
 
@@ -69,7 +74,14 @@ async function main() {
 
   const databaseUrl = await setupDatabase();
   facts.database = databaseUrl ? `local PostgreSQL (${ctx.dbName})` : 'embedded PostgreSQL (started by the server)';
-  await startStockroom(databaseUrl);
+  await ensureTool('slapd', 'slapd');
+  await ensureTool('ldapsearch', 'ldap-utils');
+  const ldapPassword = `ldap-${randomBytes(12).toString('base64url')}`;
+  await mkdir(join(ctx.tmp, 'slapd'));
+  const slapd = await startSlapd(join(ctx.tmp, 'slapd'), [{ uid: LDAP_USER, password: ldapPassword }], LDAP_GROUP);
+  ctx.cleanups.push(() => slapd.stop());
+  facts.slapd = (await run('slapd', ['-VV'])).stderr.split('\n')[0].trim();
+  await startStockroom(databaseUrl, slapd.env);
 
   // Directory, file, user, key — as the admin.
   await api('POST', '/api/management/feeds/create', { name: FEED, feedType: 'asset' });
@@ -81,6 +93,24 @@ async function main() {
   await api('POST', '/api/security/users', { userName: USER, password });
   await api('POST', '/api/security/privileges', { principalType: 'user', principalName: USER, role: 'View & Download', feed: FEED, deny: false });
   const { key } = await api('POST', '/api/api-keys/create', { type: 'Feed', feed: FEED, packagePermissions: ['view'] });
+  // The LDAP user's first sign-in creates them and their group; the group is granted the directory.
+  const signIn = () => fetch(`${ctx.base}/api/security/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userName: LDAP_USER, password: ldapPassword }),
+  });
+  const first = await signIn();
+  if (first.status !== 200) throw new Error(`LDAP sign-in: HTTP ${first.status} ${await first.text()}`);
+  await api('POST', '/api/security/privileges', { principalType: 'group', principalName: LDAP_GROUP, role: 'View & Download', feed: FEED, deny: false });
+  // Console sign-in latency: every sign-in asks the directory (service bind, searches, the user's bind).
+  const signInMs = [];
+  for (let i = 0; i < SIGN_INS; i++) {
+    const started = performance.now();
+    const r = await signIn();
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`LDAP sign-in ${i}: HTTP ${r.status}`);
+    signInMs.push(performance.now() - started);
+  }
+  signInMs.sort((a, b) => a - b);
+  const signInLatency = { count: SIGN_INS, p50: median(signInMs), p95: signInMs[Math.floor(0.95 * (SIGN_INS - 1))] };
   if (typeof key !== 'string' || !key) throw new Error('api-keys/create returned no key');
 
   const variants = [
@@ -88,6 +118,7 @@ async function main() {
     { id: 'anonymous', label: 'Stockroom, anonymous', url, headers: [] },
     { id: 'key', label: 'Stockroom, X-ApiKey: <feed key>', url, headers: [`X-ApiKey: ${key}`] },
     { id: 'pseudo', label: `Stockroom, X-ApiKey: ${USER}:<password>`, url, headers: [`X-ApiKey: ${USER}:${password}`] },
+    { id: 'ldap', label: `Stockroom, X-ApiKey: ${LDAP_USER}:<password> (LDAP user)`, url, headers: [`X-ApiKey: ${LDAP_USER}:${ldapPassword}`] },
     { id: 'health', label: 'Stockroom, GET /health (public, SELECT 1; info)', url: `${ctx.base}/health`, headers: [], info: true },
   ];
   const byId = Object.fromEntries(variants.map((v) => [v.id, v]));
@@ -98,10 +129,13 @@ async function main() {
   await expectStatus('anonymous before the grant', url, [], 401);
   await expectBody('feed key before the Anonymous grant', url, byId.key.headers, file);
   await expectBody('pseudo-key before the Anonymous grant', url, byId.pseudo.headers, file);
+  await expectBody('LDAP pseudo-key before the Anonymous grant', url, byId.ldap.headers, file);
   await api('POST', '/api/security/privileges', { principalType: 'pseudo', principalName: 'Anonymous', role: 'View & Download', feed: FEED, deny: false });
   await expectBody('anonymous after the grant', url, [], file);
   await expectStatus('an unknown key', url, ['X-ApiKey: not-a-key'], 401);
   await expectStatus('a wrong password', url, [`X-ApiKey: ${USER}:wrong-password`], 401);
+  await expectStatus('a wrong LDAP password', url, [`X-ApiKey: ${LDAP_USER}:wrong-password`], 401);
+  await expectBody('LDAP pseudo-key after a wrong password', url, byId.ldap.headers, file);
   await expectBody('pseudo-key after a wrong password', url, byId.pseudo.headers, file); // also clears the failure count
 
   const nginx = await startNginx(files, { workerConnections: 1024, extraHttp: '  keepalive_requests 1000000;\n' });
@@ -174,7 +208,9 @@ async function main() {
     const valid = !s[a].failed && !s[b].failed;
     return { figure: `${a} / ${b}`, ratio: r, goal, met: valid && r >= goal, valid };
   };
-  const ratios = [ratio('key', 'anonymous', 0.9), ratio('pseudo', 'anonymous', 0.9), ratio('anonymous', 'nginx', 0.3)];
+  const ratios = [
+    ratio('key', 'anonymous', 0.9), ratio('pseudo', 'anonymous', 0.9), ratio('ldap', 'anonymous', 0.9), ratio('anonymous', 'nginx', 0.3),
+  ];
   const rowsB = ratios.map((r) => [r.figure, f2(r.ratio), `≥ ${r.goal.toFixed(2)}`, r.valid ? (r.met ? 'yes' : 'NO') : 'NO (a row failed)']);
 
   console.log(`\nMachine: ${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB RAM, Node ${facts.node}, ${facts.os}, ${facts.nginx}, ${facts.wrk}`);
@@ -185,12 +221,14 @@ async function main() {
   console.log(table(['Variant', 'req/s (median)', 'runs', 'p50 ms', 'p99 ms', 'B/resp', 'CPU %', 'Check'], rowsA));
   console.log('');
   console.log(table(['Ratio (req/s)', 'Value', 'Goal', 'Met'], rowsB));
+  console.log(`\nLDAP console sign-in through slapd (${facts.slapd}), ${signInLatency.count} in a row: ` +
+    `p50 ${f2(signInLatency.p50)} ms, p95 ${f2(signInLatency.p95)} ms`);
 
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify({
     date: new Date().toISOString(), machine: facts,
     settings: { threads: THREADS, connections: CONNECTIONS, seconds: DURATION, warmupSeconds: WARMUP, rounds: ROUNDS, fileSize: FILE_SIZE },
-    summary, ratios, runs,
+    summary, ratios, runs, ldapSignInMs: signInLatency,
   }, null, 2));
   console.log(`\nResults written to ${RESULTS}`);
   const failedRows = Object.values(summary).filter((x) => x.failed);

@@ -255,6 +255,8 @@ export const ADMIN_USER = 'Admin';
 export const ctx = {
   tmp: undefined, dbName: undefined, databaseUrl: undefined, server: undefined, base: undefined,
   embedded: false, cleaned: false, interrupted: false,
+  /** More to stop at the end (e.g. a slapd): functions returning promises. */
+  cleanups: [],
   adminPassword: `bench-${randomBytes(18).toString('base64url')}`,
 };
 
@@ -426,6 +428,7 @@ ${extraHttp}  server { listen 127.0.0.1:${port}; root ${root}; }
 export async function cleanup() {
   if (ctx.cleaned) return;
   ctx.cleaned = true;
+  for (const stop of ctx.cleanups) await stop().catch(() => undefined);
   await stopAll();
   if (ctx.embedded && ctx.tmp) {
     // The server stops its embedded PostgreSQL on SIGTERM; make sure it did before deleting its files.

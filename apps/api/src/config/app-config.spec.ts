@@ -78,4 +78,71 @@ describe('loadConfig', () => {
       /STOCKROOM_LOG_LEVEL="verbose": expected one of error, warn, info, debug, trace\n.*STOCKROOM_LOG_FORMAT="pretty": expected one of text, json\n.*STOCKROOM_LOG_REQUESTS="sometimes".*\n.*STOCKROOM_SHUTDOWN_SECONDS="-1"/,
     );
   });
+
+  it('[ext] LDAP and OIDC blocks: absent unless configured, with the documented defaults (issue 19)', () => {
+    const none = loadConfig({});
+    expect(none.ldap).toBeUndefined();
+    expect(none.oidc).toBeUndefined();
+    expect(none.ssoRefreshMinutes).toBe(15);
+    const config = loadConfig({
+      STOCKROOM_LDAP_URL: 'ldaps://dc1.example.com:636',
+      STOCKROOM_LDAP_BIND_DN: 'cn=svc,dc=example,dc=com',
+      STOCKROOM_LDAP_BIND_PASSWORD: 'secret',
+      STOCKROOM_LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
+      STOCKROOM_OIDC_ISSUER: 'https://idp.example.com/realms/x',
+      STOCKROOM_OIDC_CLIENT_ID: 'stockroom',
+    });
+    expect(config.ldap).toEqual({
+      url: 'ldaps://dc1.example.com:636',
+      startTls: false,
+      caFile: undefined,
+      bindDn: 'cn=svc,dc=example,dc=com',
+      bindPassword: 'secret',
+      userBase: 'ou=people,dc=example,dc=com',
+      userFilter: '(uid={username})',
+      groupBase: 'ou=people,dc=example,dc=com',
+      groupFilter: '(member={dn})',
+      attrDisplayName: 'cn',
+      attrEmail: 'mail',
+      attrGroupName: 'cn',
+      timeoutSeconds: 5,
+      cacheSeconds: 60,
+    });
+    expect(config.oidc).toEqual({
+      issuer: 'https://idp.example.com/realms/x',
+      clientId: 'stockroom',
+      clientSecret: undefined,
+      scopes: 'openid profile email',
+      groupsClaim: 'groups',
+      usernameClaim: 'preferred_username',
+      providerName: undefined,
+      keyMaxIdleDays: 90,
+    });
+  });
+
+  it('[ext] lists every bad LDAP/OIDC variable at once, never echoing a password', () => {
+    let message = '';
+    try {
+      loadConfig({
+        STOCKROOM_LDAP_URL: 'http://dc1',
+        STOCKROOM_LDAP_BIND_DN: 'cn=svc',
+        STOCKROOM_LDAP_USER_FILTER: '(uid=x)',
+        STOCKROOM_LDAP_CA_FILE: '/nonexistent/ca.pem',
+        STOCKROOM_LDAP_TIMEOUT_SECONDS: '0',
+        STOCKROOM_OIDC_CLIENT_ID: 'orphan',
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('STOCKROOM_LDAP_URL="http://dc1": expected a ldap: or ldaps: URL');
+    expect(message).toContain('STOCKROOM_LDAP_USER_BASE: required');
+    expect(message).toContain('STOCKROOM_LDAP_BIND_PASSWORD: required with STOCKROOM_LDAP_BIND_DN');
+    expect(message).toContain('STOCKROOM_LDAP_USER_FILTER: must contain {username}');
+    expect(message).toContain('STOCKROOM_LDAP_CA_FILE="/nonexistent/ca.pem": no such file');
+    expect(message).toContain('STOCKROOM_LDAP_TIMEOUT_SECONDS="0"');
+    expect(message).toContain('STOCKROOM_OIDC_CLIENT_ID: set without STOCKROOM_OIDC_ISSUER');
+    expect(() =>
+      loadConfig({ STOCKROOM_OIDC_ISSUER: 'https://idp.example.com', STOCKROOM_OIDC_SCOPES: 'profile email' }),
+    ).toThrow(/STOCKROOM_OIDC_CLIENT_ID: required[\s\S]*STOCKROOM_OIDC_SCOPES: must include openid/);
+  });
 });

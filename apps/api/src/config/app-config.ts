@@ -1,4 +1,5 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from '@stockroom/contracts';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { OUTBOUND_ALLOW_VARIABLE, OutboundPolicy } from '../common/net/outbound-policy';
@@ -85,7 +86,54 @@ export interface AppConfig {
   };
   /** On SIGTERM/SIGINT, how long requests in flight may run on before their connections are cut. */
   shutdownSeconds: number;
+  /** [ext] LDAP / Active Directory sign-in (issue 19); absent when STOCKROOM_LDAP_URL is not set. */
+  ldap?: LdapConfig;
+  /** [ext] OpenID Connect sign-in for the console (issue 19); absent when STOCKROOM_OIDC_ISSUER is not set. */
+  oidc?: OidcConfig;
+  /** [ext] STOCKROOM_SSO_REFRESH_MINUTES: how often external users' groups are re-read (one node at a time). */
+  ssoRefreshMinutes: number;
   version: string;
+}
+
+export interface LdapConfig {
+  /** ldap:// or ldaps:// */
+  url: string;
+  startTls: boolean;
+  /** PEM file of the CA that signed the directory's certificate (ldaps or StartTLS). */
+  caFile?: string;
+  /** The service account used to search; absent: anonymous searches. */
+  bindDn?: string;
+  bindPassword?: string;
+  userBase: string;
+  /** `{username}` is replaced by the RFC 4515-escaped user name. */
+  userFilter: string;
+  /** Absent: the user base. */
+  groupBase: string;
+  /** `{dn}` is replaced by the RFC 4515-escaped DN (of the user, then of each group for nesting). */
+  groupFilter: string;
+  attrDisplayName: string;
+  attrEmail: string;
+  attrGroupName: string;
+  /** Connect and operation timeout. */
+  timeoutSeconds: number;
+  /**
+   * STOCKROOM_LDAP_CACHE_SECONDS: how long the directory's "this user is still there" answer stands on a
+   * node (API keys and remembered passwords of LDAP users ask again after it).
+   */
+  cacheSeconds: number;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  scopes: string;
+  groupsClaim: string;
+  usernameClaim: string;
+  /** The sign-in button's text; absent: the issuer's host name. */
+  providerName?: string;
+  /** An OIDC user's API keys stop working after this many days without a sign-in. */
+  keyMaxIdleDays: number;
 }
 
 export const METRICS_ACCESS = ['administer', 'public'] as const;
@@ -192,6 +240,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       requests: bool('STOCKROOM_LOG_REQUESTS'),
     },
     shutdownSeconds: int('STOCKROOM_SHUTDOWN_SECONDS', 25, 0, 3600),
+    ldap: ldapConfig(env, problems, { int, url, bool }),
+    oidc: oidcConfig(env, problems, { int, url }),
+    ssoRefreshMinutes: int('STOCKROOM_SSO_REFRESH_MINUTES', 15, 1, 24 * 60),
     version: STOCKROOM_VERSION,
   };
 
@@ -225,6 +276,81 @@ function outboundAllow(raw: string | undefined, problems: string[]): string | un
   if (raw === undefined || raw.trim() === '') return undefined;
   problems.push(...OutboundPolicy.problems(raw).map((p) => `${OUTBOUND_ALLOW_VARIABLE}: ${p}`));
   return raw.trim();
+}
+
+interface Parsers {
+  int: (name: string, fallback: number, min: number, max?: number) => number;
+  url: (name: string, protocols: string[]) => string | undefined;
+  bool: (name: string, fallback?: boolean) => boolean;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function ldapConfig(env: Env, problems: string[], p: Parsers): LdapConfig | undefined {
+  const set = Object.keys(env).filter((k) => k.startsWith('STOCKROOM_LDAP_') && text(env, k) !== undefined);
+  if (!text(env, 'STOCKROOM_LDAP_URL')) {
+    if (set.length > 0) problems.push(`${set.join(', ')}: set without STOCKROOM_LDAP_URL`);
+    return undefined;
+  }
+  const url = p.url('STOCKROOM_LDAP_URL', ['ldap:', 'ldaps:']);
+  const userBase = text(env, 'STOCKROOM_LDAP_USER_BASE');
+  if (!userBase) problems.push('STOCKROOM_LDAP_USER_BASE: required with STOCKROOM_LDAP_URL');
+  const bindDn = text(env, 'STOCKROOM_LDAP_BIND_DN');
+  const bindPassword = env['STOCKROOM_LDAP_BIND_PASSWORD'] || undefined;
+  if (bindDn && !bindPassword) {
+    // Never echo a password; an empty one would be an unauthenticated bind.
+    problems.push('STOCKROOM_LDAP_BIND_PASSWORD: required with STOCKROOM_LDAP_BIND_DN');
+  }
+  const userFilter = text(env, 'STOCKROOM_LDAP_USER_FILTER') ?? '(uid={username})';
+  if (!userFilter.includes('{username}')) problems.push('STOCKROOM_LDAP_USER_FILTER: must contain {username}');
+  const groupFilter = text(env, 'STOCKROOM_LDAP_GROUP_FILTER') ?? '(member={dn})';
+  if (!groupFilter.includes('{dn}')) problems.push('STOCKROOM_LDAP_GROUP_FILTER: must contain {dn}');
+  const startTls = p.bool('STOCKROOM_LDAP_STARTTLS');
+  if (startTls && url?.startsWith('ldaps:')) problems.push('STOCKROOM_LDAP_STARTTLS: not with an ldaps:// URL');
+  const caFile = text(env, 'STOCKROOM_LDAP_CA_FILE');
+  if (caFile && !existsSync(caFile)) problems.push(`STOCKROOM_LDAP_CA_FILE=${JSON.stringify(caFile)}: no such file`);
+  return {
+    url: url ?? '',
+    startTls,
+    caFile,
+    bindDn,
+    bindPassword,
+    userBase: userBase ?? '',
+    userFilter,
+    groupBase: text(env, 'STOCKROOM_LDAP_GROUP_BASE') ?? userBase ?? '',
+    groupFilter,
+    attrDisplayName: text(env, 'STOCKROOM_LDAP_ATTR_DISPLAY_NAME') ?? 'cn',
+    attrEmail: text(env, 'STOCKROOM_LDAP_ATTR_EMAIL') ?? 'mail',
+    attrGroupName: text(env, 'STOCKROOM_LDAP_ATTR_GROUP_NAME') ?? 'cn',
+    timeoutSeconds: p.int('STOCKROOM_LDAP_TIMEOUT_SECONDS', 5, 1, 300),
+    cacheSeconds: p.int('STOCKROOM_LDAP_CACHE_SECONDS', 60, 1, 3600),
+  };
+}
+
+function oidcConfig(env: Env, problems: string[], p: Pick<Parsers, 'int' | 'url'>): OidcConfig | undefined {
+  const set = Object.keys(env).filter((k) => k.startsWith('STOCKROOM_OIDC_') && text(env, k) !== undefined);
+  if (!text(env, 'STOCKROOM_OIDC_ISSUER')) {
+    if (set.length > 0) problems.push(`${set.join(', ')}: set without STOCKROOM_OIDC_ISSUER`);
+    return undefined;
+  }
+  const issuer = p.url('STOCKROOM_OIDC_ISSUER', ['https:', 'http:']);
+  const clientId = text(env, 'STOCKROOM_OIDC_CLIENT_ID');
+  if (!clientId) problems.push('STOCKROOM_OIDC_CLIENT_ID: required with STOCKROOM_OIDC_ISSUER');
+  const scopes = text(env, 'STOCKROOM_OIDC_SCOPES') ?? 'openid profile email';
+  if (!scopes.split(/\s+/).includes('openid')) problems.push('STOCKROOM_OIDC_SCOPES: must include openid');
+  return {
+    issuer: issuer ?? '',
+    clientId: clientId ?? '',
+    clientSecret: env['STOCKROOM_OIDC_CLIENT_SECRET'] || undefined,
+    scopes,
+    groupsClaim: text(env, 'STOCKROOM_OIDC_GROUPS_CLAIM') ?? 'groups',
+    usernameClaim: text(env, 'STOCKROOM_OIDC_USERNAME_CLAIM') ?? 'preferred_username',
+    providerName: text(env, 'STOCKROOM_OIDC_PROVIDER_NAME'),
+    keyMaxIdleDays: p.int('STOCKROOM_OIDC_KEY_MAX_IDLE_DAYS', 90, 1, 3650),
+  };
 }
 
 export const STOCKROOM_VERSION = '0.1.0';

@@ -35,6 +35,8 @@ import {
   type StorageSettings,
   type StorageTestResult,
   type StorageTypeInfo,
+  type LdapTestResult,
+  type SsoSettings,
   type User,
 } from '@stockroom/contracts';
 
@@ -285,6 +287,37 @@ const SCHEMAS = {
     description: str(),
     members: arrayOf(str()),
     source: opt(oneOfStrings(['builtin', 'ldap', 'oidc'])),
+  }),
+  SsoSettings: objectOf<SsoSettings>({
+    ldap: objectOf<SsoSettings['ldap']>({
+      enabled: bool(),
+      url: opt(str('ldap:// or ldaps:// (no credentials).')),
+      startTls: opt(bool()),
+      userBase: opt(str()),
+      userFilter: opt(str()),
+      groupBase: opt(str()),
+      groupFilter: opt(str()),
+    }),
+    oidc: objectOf<SsoSettings['oidc']>({
+      enabled: bool(),
+      issuer: opt(str()),
+      clientId: opt(str()),
+      scopes: opt(str()),
+      groupsClaim: opt(str()),
+      usernameClaim: opt(str()),
+      providerName: opt(str('The sign-in button says "Sign in with {providerName}".')),
+      loginUrl: opt(str('A browser navigation starts the sign-in here.')),
+      redirectUri: opt(str('To register at the identity provider.')),
+    }),
+  }),
+  LdapTestResult: objectOf<LdapTestResult>({
+    ok: bool(),
+    error: opt(str('Why not, when ok is false.')),
+    dn: opt(str()),
+    displayName: opt(str()),
+    email: opt(str()),
+    groups: opt(arrayOf(str(), 'External group names, nested ones included.')),
+    elapsedMs: opt(int()),
   }),
   Role: objectOf<Role>({ name: str(), description: str(), privileges: arrayOf(privilege), builtIn: bool() }),
   PrivilegeRule: objectOf<PrivilegeRule>({

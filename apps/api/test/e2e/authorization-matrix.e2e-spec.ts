@@ -666,6 +666,24 @@ describe('authorization matrix: every route × every kind of caller', () => {
         request: () => ({ method: 'GET', path: '/api/security/me' }),
       },
       {
+        route: 'GET /api/security/sso',
+        what: 'single sign-on settings (no secrets) [ext]',
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/security/sso' }),
+      },
+      {
+        route: 'POST /api/security/ldap/test',
+        what: 'test an LDAP sign-in (not configured here: ok false) [ext]',
+        need: { kind: 'global', privilege: Administer },
+        ok: 200,
+        request: () => ({
+          method: 'POST',
+          path: '/api/security/ldap/test',
+          body: JSON.stringify({ userName: 'someone', password: 'whatever-123' }),
+        }),
+      },
+      {
         route: 'POST /api/security/me/password',
         what: 'change my password (wrong current one)',
         need: { kind: 'authenticated' },

@@ -213,6 +213,8 @@ describe('users, groups, roles and rules', () => {
         enabled: true,
         groups: [],
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        source: 'builtin',
+        lastSignInAt: null,
       });
       expect(created.text).not.toMatch(/password|argon/i);
 
@@ -330,7 +332,7 @@ describe('users, groups, roles and rules', () => {
         members: ['IVY'],
       });
       expect(created.status).toBe(201);
-      expect(c.json(created)).toEqual({ name: 'Devs', description: 'developers', members: ['ivy'] });
+      expect(c.json(created)).toEqual({ name: 'Devs', description: 'developers', members: ['ivy'], source: 'builtin' });
       expect(c.json(await c.request('GET', '/api/security/users/ivy'))).toMatchObject({ groups: ['Devs'] });
       expect(c.json(await c.request('GET', '/api/security/groups/devs'))).toMatchObject({ name: 'Devs' });
 

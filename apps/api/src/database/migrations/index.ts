@@ -14,6 +14,7 @@ import { VersionUsage1796800000000 } from './1796800000000-VersionUsage';
 import { DavProperties1796850000000 } from './1796850000000-DavProperties';
 import { DavLocks1796850001000 } from './1796850001000-DavLocks';
 import { Shares1796900000000 } from './1796900000000-Shares';
+import { ExternalIdentities1796950000000 } from './1796950000000-ExternalIdentities';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   DavProperties1796850000000,
   DavLocks1796850001000,
   Shares1796900000000,
+  ExternalIdentities1796950000000,
 ];

@@ -18,7 +18,8 @@ export interface AuditWho {
 }
 
 function toRow(who: AuditWho, action: AuditAction, fields: AuditFields) {
-  const userName = who.userName?.slice(0, 200) ?? null;
+  // PostgreSQL text cannot hold NUL: a hostile name shows it as U+FFFD.
+  const userName = who.userName?.replace(/\0/g, '\uFFFD').slice(0, 200) ?? null;
   return {
     action,
     userName,
@@ -27,7 +28,7 @@ function toRow(who: AuditWho, action: AuditAction, fields: AuditFields) {
     address: who.address.slice(0, 64),
     feed: fields.feed ?? null,
     feedLower: fields.feed?.toLowerCase() ?? null,
-    target: fields.target ?? null,
+    target: fields.target?.replace(/\0/g, '\uFFFD') ?? null,
     details: fields.details ?? {},
   };
 }

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AccessService } from './access.service';
 import { AuthenticationService } from './authentication.service';
+import { ExternalIdentitiesService } from './external-identities.service';
+import { LdapService } from './ldap.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { SecurityDataModule } from './security-data.module';
@@ -13,7 +15,23 @@ import { SignedUrlsService } from './signed-urls.service';
  */
 @Module({
   imports: [AuditModule, SecurityDataModule],
-  providers: [AccessService, AuthenticationService, LoginThrottleService, PasswordService, SignedUrlsService],
-  exports: [AccessService, AuthenticationService, LoginThrottleService, PasswordService, SignedUrlsService],
+  providers: [
+    AccessService,
+    AuthenticationService,
+    ExternalIdentitiesService,
+    LdapService,
+    LoginThrottleService,
+    PasswordService,
+    SignedUrlsService,
+  ],
+  exports: [
+    AccessService,
+    AuthenticationService,
+    ExternalIdentitiesService,
+    LdapService,
+    LoginThrottleService,
+    PasswordService,
+    SignedUrlsService,
+  ],
 })
 export class AccessModule {}

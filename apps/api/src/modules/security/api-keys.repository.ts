@@ -16,6 +16,10 @@ export interface KeyRow {
   userId: number | null;
   userName: string | null;
   userEnabled: boolean | null;
+  /** [ext] The owner's source, external id and last sign-in (issue 19: LDAP / OIDC users' keys). */
+  userSource: 'builtin' | 'ldap' | 'oidc' | null;
+  userExternalId: string | null;
+  userLastSignInAt: Date | null;
   expiresAt: Date | null;
   revoked: boolean;
 }
@@ -80,6 +84,7 @@ export class ApiKeysRepository {
       `SELECT k.id, k.type, k.secret_hash AS "secretHash", k.display_name AS "displayName",
               k.system_apis AS "systemApis", k.feed_permissions AS "feedPermissions", k.feed_id AS "feedId",
               k.user_id AS "userId", u.user_name AS "userName", u.enabled AS "userEnabled",
+              u.source AS "userSource", u.external_id AS "userExternalId", u.last_sign_in_at AS "userLastSignInAt",
               k.expires_at AS "expiresAt", k.revoked_at IS NOT NULL AS revoked
          FROM api_keys k LEFT JOIN users u ON u.id = k.user_id
         WHERE k.secret_hash = $1`,

@@ -14,4 +14,8 @@ export class GroupEntity {
 
   @Column({ type: 'text', default: '' })
   description!: string;
+
+  /** [ext] 'builtin', or the directory/IdP that owns the membership ('ldap' | 'oidc'; read-only here). */
+  @Column({ type: 'varchar', length: 16, default: 'builtin' })
+  source!: 'builtin' | 'ldap' | 'oidc';
 }

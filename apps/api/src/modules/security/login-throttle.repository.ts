@@ -7,6 +7,10 @@ export interface UserCredentialRow {
   userName: string;
   enabled: boolean;
   passwordHash: string;
+  /** [ext] 'builtin' | 'ldap' | 'oidc' (issue 19). */
+  source: 'builtin' | 'ldap' | 'oidc';
+  /** [ext] The LDAP DN or OIDC `iss|sub`; null for built-in users. */
+  externalId: string | null;
 }
 
 export interface ThrottleQuery {
@@ -78,6 +82,7 @@ export class LoginThrottleRepository {
   ): Promise<{ user: UserCredentialRow | null; retryAfter: number | null }> {
     const rows: (Partial<UserCredentialRow> & { retryAfter: number | null })[] = await this.dataSource.query(
       `SELECT u.id, u.user_name AS "userName", u.enabled, u.password_hash AS "passwordHash",
+              u.source, u.external_id AS "externalId",
               ${RETRY_AFTER_SQL} AS "retryAfter"
          FROM (SELECT 1) AS one LEFT JOIN users u ON u.name_lower = $1`,
       [nameLower, ...throttleParameters(throttle)],

@@ -60,6 +60,16 @@ export class PasswordService {
     return running;
   }
 
+  /**
+   * [ext] Remembers a password another party verified (a directory's bind, issue 19) under a key that
+   * stands for the stored hash: the user's directory entry and a generation the caller changes to
+   * forget every earlier success (the directory said no).
+   */
+  remember(key: string, password: string): void {
+    if (this.verified.size >= CACHE_MAX) this.evict();
+    this.verified.set(this.cacheKey(key, password), Date.now() + CACHE_TTL_MS);
+  }
+
   /** Verifies against a throwaway hash so an unknown user costs as much as a known one. */
   async burn(password: string): Promise<void> {
     this.dummy ??= this.hash(randomBytes(16).toString('hex'));

@@ -4,6 +4,7 @@ import type {
   CreatePrivilegeRuleRequest,
   CreateRoleRequest,
   CreateUserRequest,
+  LdapTestRequest,
   LoginRequest,
   UpdateGroupRequest,
   UpdateRoleRequest,
@@ -30,6 +31,15 @@ const PASSWORD_FIELD = PASSWORD_MAX + 1;
 
 /** `POST /api/security/login`. */
 export class LoginDto implements LoginRequest {
+  @RequiredString(1000)
+  userName!: string;
+
+  @RequiredString(5000)
+  password!: string;
+}
+
+/** [ext] `POST /api/security/ldap/test` (issue 19). */
+export class LdapTestDto implements LdapTestRequest {
   @RequiredString(1000)
   userName!: string;
 

@@ -12,11 +12,13 @@ export function toUser(user: UserEntity, groups: string[]): User {
     enabled: user.enabled,
     groups,
     createdAt: user.createdAt.toISOString(),
+    source: user.source,
+    lastSignInAt: user.lastSignInAt ? user.lastSignInAt.toISOString() : null,
   };
 }
 
 export function toGroup(group: GroupEntity, members: string[]): Group {
-  return { name: group.name, description: group.description, members };
+  return { name: group.name, description: group.description, members, source: group.source };
 }
 
 export function toRole(role: RoleEntity): Role {

@@ -107,6 +107,11 @@ export class UsersService {
       throw badRequest('"userName" cannot be changed; create a new user instead.');
     }
     const password = input.password ?? undefined;
+    if (password !== undefined && user.source !== 'builtin') {
+      throw badRequest(
+        `"${user.userName}" signs in through ${user.source.toUpperCase()}: their password is not Stockroom's to set.`,
+      );
+    }
     if (password !== undefined) checkPassword(password);
     const groupNames = input.groups ?? undefined;
     const enabled = input.enabled ?? undefined;
@@ -117,7 +122,11 @@ export class UsersService {
     if (password !== undefined) user.passwordHash = await this.passwords.hash(password);
     await this.unitOfWork.run(async (tx) => {
       await this.users.saveUser(tx, user);
-      if (groupNames) await this.users.setGroupsOfUser(tx, user.id, await this.groupIds(tx, groupNames));
+      if (groupNames) {
+        const ids = await this.groupIds(tx, groupNames);
+        await this.checkExternalMembershipsKept(tx, user.id, ids);
+        await this.users.setGroupsOfUser(tx, user.id, ids);
+      }
       // A new password or a disabled account signs the user out everywhere.
       if (password !== undefined || !user.enabled) await this.sessions.deleteSessionsOfUser(tx, user.id);
       if (groupNames || enabled === false) await ensureAnAdministratorRemains(this.privileges, tx);
@@ -141,6 +150,9 @@ export class UsersService {
       throw new AppError(ErrorCode.Forbidden, 'The current password is wrong.');
     }
     const user = await this.requireUser(actor.name);
+    if (user.source !== 'builtin') {
+      throw badRequest(`You sign in through ${user.source.toUpperCase()}: change your password there.`);
+    }
     user.passwordHash = await this.passwords.hash(next);
     await this.unitOfWork.run(async (tx) => {
       await this.users.saveUser(tx, user);
@@ -191,6 +203,11 @@ export class UsersService {
     if (newName !== undefined && newName.normalize('NFC') !== group.name) {
       throw badRequest('"name" cannot be changed; create a new group instead.');
     }
+    if (members && group.source !== 'builtin') {
+      throw badRequest(
+        `The members of "${group.name}" come from ${group.source.toUpperCase()} (refreshed at each sign-in): they cannot be changed here.`,
+      );
+    }
     group.description = input.description ?? group.description;
     await this.unitOfWork.run(async (tx) => {
       await this.users.saveGroup(tx, group);
@@ -217,6 +234,23 @@ export class UsersService {
     const user = await this.users.findUser(name);
     if (!user) throw new AppError(ErrorCode.NotFound, `User "${name}" was not found.`);
     return user;
+  }
+
+  /**
+   * [ext] Membership of external groups is the directory's (issue 19): a user's new group list must keep
+   * exactly their current external groups (built-in groups may change).
+   */
+  private async checkExternalMembershipsKept(tx: Tx, userId: number, groupIds: number[]): Promise<void> {
+    const current = await this.users.externalGroupsOfUser(tx, userId);
+    const target = await this.users.externalGroupsAmong(tx, groupIds);
+    const added = target.find((g) => !current.some((c) => c.id === g.id));
+    const removed = current.find((g) => !target.some((t) => t.id === g.id));
+    const changed = added ?? removed;
+    if (changed) {
+      throw badRequest(
+        `The members of "${changed.name}" come from ${changed.source.toUpperCase()} (refreshed at each sign-in): they cannot be changed here.`,
+      );
+    }
   }
 
   private async groupIds(tx: Tx, names: string[]): Promise<number[]> {

@@ -209,6 +209,15 @@ export enum AuditAction {
   ShareRevoked = 'share.revoked',
   /** [ext] A share link was used (a download from byte 0, a folder index, a zip): details `{id, as}`. */
   ShareUsed = 'share.used',
+  /**
+   * [ext] A directory/IdP sign-in was refused, or one of its groups skipped (issue 19): details
+   * `{source, reason, externalId?, group?}`.
+   */
+  SsoRefused = 'sso.refused',
+  /** [ext] A user created at first sign-in from a directory/IdP: details `{source, externalId}`. */
+  SsoUserCreated = 'sso.user_created',
+  /** [ext] The scheduled refresh disabled a directory user it no longer finds: details `{source, reason}`. */
+  SsoUserDisabled = 'sso.user_disabled',
 }
 
 export interface AuditEvent {

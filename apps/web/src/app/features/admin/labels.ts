@@ -56,6 +56,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.ShareCreated]: 'Share link created',
   [AuditAction.ShareRevoked]: 'Share link revoked',
   [AuditAction.ShareUsed]: 'Share link used',
+  [AuditAction.SsoRefused]: 'Single sign-on refused',
+  [AuditAction.SsoUserCreated]: 'User created at first sign-in',
+  [AuditAction.SsoUserDisabled]: 'Directory user disabled',
 };
 
 export function auditActionLabel(action: AuditAction | string): string {
