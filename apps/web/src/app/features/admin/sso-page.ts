@@ -8,6 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { SsoApi } from '../../core/auth/sso-api';
 import { errorMessage } from '../../core/http/api-error';
 import { ErrorBanner } from '../../shared/error-banner';
+import { AS_YOU_TYPE } from './forms';
 import { LdapApi } from './ldap-api';
 
 /** One line of a settings block: its label, and its value ('—' when not set). */
@@ -73,6 +74,8 @@ export class SsoPage {
     return oidc?.enabled ? oidcRows(oidc) : [];
   });
 
+  /** Errors once a field is touched or typed in, not because the form was submitted (the password is cleared then). */
+  protected readonly asYouType = AS_YOU_TYPE;
   protected readonly testForm = inject(NonNullableFormBuilder).group({
     userName: ['', Validators.required],
     password: ['', Validators.required],
