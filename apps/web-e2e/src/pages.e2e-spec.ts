@@ -68,6 +68,7 @@ describe('console: every main page on a laptop screen', () => {
     ['admin-api-keys', '/admin/api-keys', ''],
     ['admin-audit', '/admin/audit', ''],
     ['admin-retention', '/admin/retention', ''],
+    ['admin-sso', '/admin/sso', ''],
   ];
 
   it.each(pages)('%s (%s)', async (name, path, heading) => {

@@ -4,6 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import type { Feed } from '@stockroom/contracts';
 import { App } from './app';
+import { ExternalNavigation } from './core/auth/external-navigation';
 import { appConfig } from './app.config';
 import { noMaterialAnimations } from './testing/material';
 import { ADMIN, ANONYMOUS_ME, UNAUTHORIZED } from './testing/principals';
@@ -99,6 +100,7 @@ describe('App', () => {
     backend.expectOne('/api/management/feeds/list').flush({ code: 'unauthorized', message: 'Sign in.' }, UNAUTHORIZED);
     await settle();
     expect(router.url).toBe('/sign-in?returnUrl=%2F');
+    backend.expectOne('/api/security/sso').flush({ ldap: { enabled: false }, oidc: { enabled: false } });
     // No "Sign in" link on the sign-in page itself.
     expect(toolbar().querySelector('a.sign-in')).toBeNull();
 
@@ -150,6 +152,7 @@ describe('App', () => {
     await settle();
 
     expect(router.url).toBe('/sign-in?returnUrl=%2F');
+    backend.expectOne('/api/security/sso').flush({ ldap: { enabled: false }, oidc: { enabled: false } });
     expect(document.querySelector('mat-dialog-container')).toBeNull();
     expect(toolbar().textContent).not.toContain('Administrator');
   });
@@ -173,5 +176,28 @@ describe('App', () => {
     expect(toolbar().textContent).not.toContain('Administrator');
     expect(button('Sign in', toolbar())).toBeTruthy();
     document.cookie = 'XSRF-TOKEN=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/';
+  });
+
+  it('after signing out a single sign-on user, offers to end the identity provider’s session', async () => {
+    const go = jest.spyOn(TestBed.inject(ExternalNavigation), 'go').mockImplementation(() => undefined);
+    await start('/', ADMIN);
+    backend.expectOne('/api/management/feeds/list').flush(FEEDS);
+    await settle();
+    button('Administrator', toolbar()).click();
+    await settle();
+    button('Sign out').click();
+    await settle();
+    backend.expectOne('/api/security/logout').flush({ endSessionUrl: 'https://id.example.com/logout?x=1' });
+    await settle();
+    backend.expectOne('/api/management/feeds/list').flush([]);
+    await settle();
+
+    expect(button('Sign in', toolbar())).toBeTruthy();
+    const snackBar = document.querySelector('mat-snack-bar-container') as HTMLElement;
+    expect(snackBar.textContent).toContain('Your single sign-on session is still open.');
+    expect(go).not.toHaveBeenCalled();
+    button('Sign out there too', snackBar).click();
+    await settle();
+    expect(go).toHaveBeenCalledWith('https://id.example.com/logout?x=1');
   });
 });

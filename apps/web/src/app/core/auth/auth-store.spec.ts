@@ -64,6 +64,21 @@ describe('AuthStore', () => {
     expect(auth.principal()).toMatchObject({ authenticated: false });
   });
 
+  it.each([
+    [
+      { endSessionUrl: 'https://id.example.com/logout?id_token_hint=x' },
+      'https://id.example.com/logout?id_token_hint=x',
+    ],
+    [{}, undefined],
+    [{ endSessionUrl: 'javascript:alert(1)' }, undefined],
+    [{ endSessionUrl: 'not a url' }, undefined],
+  ])('signs out and hands back the identity provider’s end-session URL (%j)', async (answer, expected) => {
+    const signedOut = auth.signOut();
+    backend.expectOne('/api/security/logout').flush(answer);
+    await expect(signedOut).resolves.toBe(expected);
+    expect(auth.principal()).toMatchObject({ authenticated: false });
+  });
+
   it('changes the password with the XSRF token and keeps the session', async () => {
     const signedIn = auth.signIn({ userName: 'Admin', password: 'old-pass-1' });
     backend.expectOne('/api/security/login').flush(ADMIN);

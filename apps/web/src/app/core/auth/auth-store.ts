@@ -11,6 +11,16 @@ export const ANONYMOUS: CurrentPrincipal = {
   privileges: [],
 };
 
+function endSessionUrl(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !url) return undefined;
+  try {
+    const protocol = new URL(url).protocol;
+    return protocol === 'https:' || protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Who is using the console. `principal()` is undefined until the server has told us. */
 @Injectable({ providedIn: 'root' })
 export class AuthStore {
@@ -43,9 +53,14 @@ export class AuthStore {
     return this.set(await firstValueFrom(this.api.login(request)));
   }
 
-  async signOut(): Promise<void> {
-    await firstValueFrom(this.api.logout(), { defaultValue: undefined });
+  /**
+   * Ends the Stockroom session. Resolves with the identity provider's end-session URL when the
+   * server gives one (an OpenID Connect user; only http(s) URLs), for the caller to offer.
+   */
+  async signOut(): Promise<string | undefined> {
+    const answer = await firstValueFrom(this.api.logout(), { defaultValue: null });
     this.set(ANONYMOUS);
+    return endSessionUrl(answer?.endSessionUrl);
   }
 
   changePassword(request: ChangePasswordRequest): Promise<void> {

@@ -6,6 +6,14 @@ import { HANDLES_UNAUTHORIZED } from '../http/http-context';
 
 const BASE = '/api/security';
 
+/**
+ * The answer of `POST /api/security/logout`: 204 without a body, or (a user signed in through
+ * OpenID Connect, issue 19) where to end the identity provider's session too.
+ */
+export interface LogoutAnswer {
+  endSessionUrl?: string;
+}
+
 /** The console's session resource: sign in, sign out, who am I, change my password. */
 @Injectable({ providedIn: 'root' })
 export class SecurityApi {
@@ -23,8 +31,8 @@ export class SecurityApi {
     });
   }
 
-  logout(): Observable<void> {
-    return this.http.post<void>(`${BASE}/logout`, null);
+  logout(): Observable<LogoutAnswer | null> {
+    return this.http.post<LogoutAnswer | null>(`${BASE}/logout`, null);
   }
 
   /** Ends the user's other sessions; this browser gets fresh cookies. */

@@ -7,6 +7,7 @@ import { NavigationEnd, NavigationStart, Router, RouterLink, RouterLinkActive, R
 import { Privilege } from '@stockroom/contracts';
 import { filter, map, takeUntil } from 'rxjs';
 import { AuthStore } from '../auth/auth-store';
+import { ExternalNavigation } from '../auth/external-navigation';
 import { SIGN_IN_PATH, isSignInUrl } from '../auth/sign-in-url';
 import { errorMessage } from '../http/api-error';
 
@@ -76,13 +77,30 @@ export class Shell {
   }
 
   protected async signOut(): Promise<void> {
+    let endSessionUrl: string | undefined;
     try {
-      await this.auth.signOut();
+      endSessionUrl = await this.auth.signOut();
       await this.router.navigateByUrl('/');
     } catch (e) {
       // Loaded on first use, like the dialog: the snack bar's overlay is not part of the first load.
       const { MatSnackBar } = await import('@angular/material/snack-bar');
       this.injector.get(MatSnackBar).open(`Could not sign out: ${errorMessage(e)}`, 'Dismiss');
+      return;
     }
+    if (endSessionUrl) await this.offerEndSession(endSessionUrl);
+  }
+
+  /**
+   * A user who signed in through OpenID Connect is signed out of Stockroom, but the identity
+   * provider's session would sign them straight back in: offer to end it too (the provider's page).
+   */
+  private async offerEndSession(url: string): Promise<void> {
+    const { MatSnackBar } = await import('@angular/material/snack-bar');
+    const ref = this.injector
+      .get(MatSnackBar)
+      .open('Signed out of Stockroom. Your single sign-on session is still open.', 'Sign out there too', {
+        duration: 30_000,
+      });
+    ref.onAction().subscribe(() => this.injector.get(ExternalNavigation).go(url));
   }
 }

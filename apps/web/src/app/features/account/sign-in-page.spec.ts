@@ -4,6 +4,7 @@ import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import type { SsoSettings } from '@stockroom/contracts';
 import { AuthStore } from '../../core/auth/auth-store';
 import { requestedWithInterceptor } from '../../core/http/requested-with-interceptor';
 import { unauthorizedInterceptor } from '../../core/http/unauthorized-interceptor';
@@ -18,11 +19,32 @@ describe('SignInPage', () => {
   let harness: RouterTestingHarness;
   let page: HTMLElement;
 
-  async function open(url: string): Promise<void> {
+  const NO_SSO: SsoSettings = { ldap: { enabled: false }, oidc: { enabled: false } };
+  const KEYCLOAK: SsoSettings = {
+    ldap: { enabled: false },
+    oidc: {
+      enabled: true,
+      issuer: 'https://id.example.com/realms/acme',
+      clientId: 'stockroom',
+      providerName: 'Keycloak',
+      loginUrl: '/api/security/oidc/login',
+    },
+  };
+
+  /** Opens the page; it asks which single sign-on is configured (none unless told). */
+  async function open(url: string, sso: SsoSettings | 'fails' = NO_SSO): Promise<void> {
     harness = await RouterTestingHarness.create();
     await harness.navigateByUrl(url, SignInPage);
+    const settings = backend.expectOne('/api/security/sso');
+    expect(settings.request.method).toBe('GET');
+    if (sso === 'fails') settings.flush('down', { status: 503, statusText: 'Service Unavailable' });
+    else settings.flush(sso);
     await harness.fixture.whenStable();
     page = harness.routeNativeElement as HTMLElement;
+  }
+
+  function ssoLink(): HTMLAnchorElement | null {
+    return page.querySelector('[data-testid=sso-sign-in] a');
   }
 
   function input(label: string): HTMLInputElement {
@@ -152,4 +174,39 @@ describe('SignInPage', () => {
       expect(TestBed.inject(Router).url).toBe('/');
     },
   );
+
+  it('offers "Sign in with …" when OpenID Connect is configured, coming back to returnUrl', async () => {
+    await open('/sign-in?returnUrl=%2Ffeeds%2Fprivate-stuff%3Fx%3D1', KEYCLOAK);
+    const link = ssoLink();
+    expect(link?.textContent?.trim()).toBe('Sign in with Keycloak');
+    expect(link?.getAttribute('href')).toBe('/api/security/oidc/login?returnTo=%2Ffeeds%2Fprivate-stuff%3Fx%3D1');
+    // The password form is still there, next to it.
+    expect(input('User name')).toBeTruthy();
+  });
+
+  it('names the issuer’s host when the provider has no name, and never returns to another site', async () => {
+    await open(`/sign-in?returnUrl=${encodeURIComponent('//evil.example/x')}`, {
+      ...KEYCLOAK,
+      oidc: { ...KEYCLOAK.oidc, providerName: undefined },
+    });
+    expect(ssoLink()?.textContent?.trim()).toBe('Sign in with id.example.com');
+    expect(ssoLink()?.getAttribute('href')).toBe('/api/security/oidc/login?returnTo=%2F');
+  });
+
+  it('offers no single sign-on when it is not configured', async () => {
+    await open('/sign-in');
+    expect(ssoLink()).toBeNull();
+  });
+
+  it('offers no single sign-on, and no error, when the settings cannot be read', async () => {
+    await open('/sign-in', 'fails');
+    expect(ssoLink()).toBeNull();
+    expect(alertText()).toBe('');
+  });
+
+  it('shows the error a failed sign-on callback brings back', async () => {
+    await open('/sign-in?returnUrl=%2F&error=The%20identity%20provider%20refused%20the%20sign-in.', KEYCLOAK);
+    expect(alertText()).toBe('The identity provider refused the sign-in.');
+    expect(ssoLink()).not.toBeNull();
+  });
 });

@@ -59,6 +59,7 @@ describe('ADMIN_ROUTES and AdminLayout', () => {
       'admin-nav-groups',
       'admin-nav-roles',
       'admin-nav-privileges',
+      'admin-nav-sso',
       'admin-nav-api-keys',
       'admin-nav-audit',
       'admin-nav-retention',

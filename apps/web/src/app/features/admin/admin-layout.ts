@@ -21,6 +21,7 @@ export const ADMIN_NAV: readonly AdminNavItem[] = [
   { page: 'groups', label: 'Groups', adminOnly: true },
   { page: 'roles', label: 'Roles', adminOnly: true },
   { page: 'privileges', label: 'Privileges', adminOnly: true },
+  { page: 'sso', label: 'Single sign-on', adminOnly: true },
   { page: 'api-keys', label: 'API keys', adminOnly: false },
   { page: 'audit', label: 'Audit log', adminOnly: true },
   { page: 'retention', label: 'Retention', adminOnly: true },

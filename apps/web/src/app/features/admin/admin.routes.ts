@@ -43,6 +43,11 @@ export const ADMIN_ROUTES: Route[] = [
         loadComponent: () => import('./audit-page').then((m) => m.AuditPage),
       },
       {
+        path: 'sso',
+        title: 'Single sign-on · Stockroom',
+        loadComponent: () => import('./sso-page').then((m) => m.SsoPage),
+      },
+      {
         path: 'retention',
         title: 'Retention · Stockroom',
         loadComponent: () => import('../retention/retention-settings-page').then((m) => m.RetentionSettingsPage),

@@ -9,6 +9,7 @@ import { type Group, PseudoGroup, principalNameProblem } from '@stockroom/contra
 import { firstValueFrom } from 'rxjs';
 import { AS_YOU_TYPE, nameValidator } from './forms';
 import { GroupsApi } from './groups-api';
+import { isExternal, sourceLabel } from './labels';
 import { saveAndClose } from '../../shared/save-and-close';
 
 export interface GroupDialogData {
@@ -25,7 +26,10 @@ function groupNameProblem(name: string): string | undefined {
   return principalNameProblem(name);
 }
 
-/** Create a group or edit one (description, members). */
+/**
+ * Create a group or edit one (description, members). A group from LDAP or OpenID Connect keeps the
+ * members its directory gives it (refreshed at each sign-in and on a schedule): shown, read-only.
+ */
 @Component({
   selector: 'app-group-dialog',
   imports: [ReactiveFormsModule, MatDialogModule, MatFormFieldModule, MatInputModule, MatSelectModule, MatButtonModule],
@@ -39,6 +43,8 @@ export class GroupDialog {
   protected readonly data = inject<GroupDialogData>(MAT_DIALOG_DATA);
   protected readonly editing = this.data.group !== undefined;
   protected readonly asYouType = AS_YOU_TYPE;
+  protected readonly external = this.data.group !== undefined && isExternal(this.data.group);
+  protected readonly sourceName = sourceLabel(this.data.group?.source);
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: [this.data.group?.name ?? '', this.editing ? [] : [Validators.required, nameValidator(groupNameProblem)]],
     description: [this.data.group?.description ?? '', Validators.maxLength(2000)],
@@ -49,6 +55,7 @@ export class GroupDialog {
 
   constructor() {
     if (this.editing) this.form.controls.name.disable();
+    if (this.external) this.form.controls.members.disable();
   }
 
   protected async submit(): Promise<void> {
@@ -60,7 +67,9 @@ export class GroupDialog {
     const { name, description, members } = this.form.getRawValue();
     await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () =>
       this.data.group
-        ? firstValueFrom(this.api.update(this.data.group.name, { description, members }))
+        ? firstValueFrom(
+            this.api.update(this.data.group.name, this.external ? { description } : { description, members }),
+          )
         : firstValueFrom(this.api.create({ name: name.normalize('NFC'), description, members })),
     );
   }

@@ -10,9 +10,13 @@ import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
 import { GroupDialog, type GroupDialogData } from './group-dialog';
 import { GroupsApi } from './groups-api';
+import { isExternal, sourceLabel } from './labels';
 import { UsersApi } from './users-api';
 
-/** /admin/groups: every group with its members; create, edit, delete. */
+/**
+ * /admin/groups: every group with its members; create, edit, delete. Groups from LDAP or OpenID
+ * Connect say so; their membership is the directory's (read-only in the dialog).
+ */
 @Component({
   selector: 'app-groups-page',
   imports: [MatTableModule, MatButtonModule, ErrorBanner],
@@ -29,7 +33,9 @@ export class GroupsPage {
   protected readonly groups = signal<Group[] | undefined>(undefined);
   private readonly users = signal<string[]>([]);
   protected readonly error = signal<string | undefined>(undefined);
-  protected readonly columns = ['name', 'description', 'members', 'actions'];
+  protected readonly columns = ['name', 'source', 'description', 'members', 'actions'];
+  protected readonly sourceLabel = sourceLabel;
+  protected readonly isExternal = isExternal;
 
   constructor() {
     this.load();

@@ -1,4 +1,5 @@
 import { AuditAction, Privilege } from '@stockroom/contracts';
+import type { IdentitySource } from '@stockroom/contracts';
 
 /** Privilege attributes as people read them, in the order the console lists them. */
 export const PRIVILEGE_LABELS: Readonly<Record<Privilege, string>> = {
@@ -62,4 +63,21 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
 
 export function auditActionLabel(action: AuditAction | string): string {
   return AUDIT_ACTION_LABELS[action as AuditAction] ?? action;
+}
+
+/** Where a user or group comes from (issue 19), as the console names it. */
+export const SOURCE_LABELS: Readonly<Record<IdentitySource, string>> = {
+  builtin: 'Built-in',
+  ldap: 'LDAP',
+  oidc: 'OIDC',
+};
+
+/** Absent (an older server): built in. */
+export function sourceLabel(source: IdentitySource | undefined): string {
+  return SOURCE_LABELS[source ?? 'builtin'] ?? source;
+}
+
+/** A user or group owned by a directory or identity provider (membership read-only, no password here). */
+export function isExternal(principal: { source?: IdentitySource }): boolean {
+  return principal.source !== undefined && principal.source !== 'builtin';
 }

@@ -16,19 +16,26 @@ import {
 } from '@stockroom/contracts';
 import { firstValueFrom } from 'rxjs';
 import { AS_YOU_TYPE, nameValidator } from './forms';
+import { isExternal, sourceLabel } from './labels';
 import { UsersApi } from './users-api';
 import { saveAndClose } from '../../shared/save-and-close';
 
 export interface UserDialogData {
   /** Absent: a new user. */
   user?: User;
-  /** The group names to choose from. */
+  /** The group names to choose from (built-in groups). */
   groups: string[];
+  /** The user's groups owned by a directory or identity provider: shown, not editable. */
+  externalGroups?: string[];
   /** The signed-in user: they cannot disable themselves. */
   self?: string | null;
 }
 
-/** Create a user, or edit one (display name, email, groups, enabled, a new password). */
+/**
+ * Create a user, or edit one (display name, email, groups, enabled, a new password). A user from
+ * LDAP or OpenID Connect has no password here, and their name, email and directory groups are the
+ * directory's (refreshed at each sign-in): only built-in groups and "enabled" can change.
+ */
 @Component({
   selector: 'app-user-dialog',
   imports: [
@@ -53,6 +60,10 @@ export class UserDialog {
   protected readonly passwordMin = PASSWORD_MIN;
   protected readonly passwordMax = PASSWORD_MAX;
   protected readonly asYouType = AS_YOU_TYPE;
+  /** From LDAP or OpenID Connect. */
+  protected readonly external = this.data.user !== undefined && isExternal(this.data.user);
+  protected readonly sourceName = sourceLabel(this.data.user?.source);
+  protected readonly externalGroups = this.data.externalGroups ?? [];
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     userName: [
@@ -69,7 +80,7 @@ export class UserDialog {
         Validators.maxLength(PASSWORD_MAX),
       ],
     ],
-    groups: [this.data.user?.groups ?? []],
+    groups: [(this.data.user?.groups ?? []).filter((g) => !this.externalGroups.includes(g))],
     enabled: [this.data.user?.enabled ?? true],
   });
   protected readonly submitting = signal(false);
@@ -78,6 +89,11 @@ export class UserDialog {
   constructor() {
     if (this.editing) this.form.controls.userName.disable();
     if (this.isSelf) this.form.controls.enabled.disable();
+    if (this.external) {
+      this.form.controls.displayName.disable();
+      this.form.controls.email.disable();
+      this.form.controls.password.disable();
+    }
   }
 
   protected async submit(): Promise<void> {
@@ -89,13 +105,14 @@ export class UserDialog {
     const value = this.form.getRawValue();
     await saveAndClose({ submitting: this.submitting, error: this.error, dialogRef: this.dialogRef }, () => {
       if (this.data.user) {
-        const request: UpdateUserRequest = {
-          displayName: value.displayName,
-          email: value.email,
-          groups: value.groups,
-        };
+        // The directory groups go back as they are: the request sets every group.
+        const request: UpdateUserRequest = { groups: [...value.groups, ...this.externalGroups] };
+        if (!this.external) {
+          request.displayName = value.displayName;
+          request.email = value.email;
+          if (value.password) request.password = value.password;
+        }
         if (!this.isSelf) request.enabled = value.enabled;
-        if (value.password) request.password = value.password;
         return firstValueFrom(this.api.update(this.data.user.userName, request));
       } else {
         const request: CreateUserRequest = {

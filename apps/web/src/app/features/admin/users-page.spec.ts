@@ -23,6 +23,18 @@ const ADMIN_USER: User = {
   createdAt: '2026-01-01T00:00:00.000Z',
 };
 
+/** Signed in through LDAP: in the directory group "developers" and the built-in group "ops". */
+const LDAP_USER: User = {
+  userName: 'ann.lee',
+  displayName: 'Ann Lee',
+  email: 'ann@example.com',
+  enabled: true,
+  groups: ['developers', 'ops'],
+  createdAt: '2026-02-01T00:00:00.000Z',
+  source: 'ldap',
+  lastSignInAt: '2026-03-04T05:06:07.000Z',
+};
+
 describe('UsersPage', () => {
   let backend: HttpTestingController;
   let fixture: ComponentFixture<UsersPage>;
@@ -35,8 +47,11 @@ describe('UsersPage', () => {
     backend = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(UsersPage);
     fixture.detectChanges();
-    backend.expectOne('/api/security/users').flush([ADMIN_USER]);
-    backend.expectOne('/api/security/groups').flush([{ name: 'ops', description: '', members: ['Admin'] }]);
+    backend.expectOne('/api/security/users').flush([ADMIN_USER, LDAP_USER]);
+    backend.expectOne('/api/security/groups').flush([
+      { name: 'developers', description: '', members: ['ann.lee'], source: 'ldap' },
+      { name: 'ops', description: '', members: ['Admin', 'ann.lee'], source: 'builtin' },
+    ]);
     await fixture.whenStable();
   });
 
@@ -148,5 +163,71 @@ describe('UsersPage', () => {
     expect(await dialog.getText()).toContain('A user named "Admin2" already exists.');
     const input = (await (await field('User name')).getControl(MatInputHarness)) as MatInputHarness;
     expect(await input.getValue()).toBe('Admin2');
+  });
+
+  function row(name: string): HTMLElement {
+    return fixture.nativeElement.querySelector(`[data-testid=user-row][data-name="${name}"]`) as HTMLElement;
+  }
+
+  function cells(name: string): Record<string, string> {
+    const headers = Array.from(fixture.nativeElement.querySelectorAll('th') as NodeListOf<HTMLElement>).map(
+      (th) => th.textContent?.trim() ?? '',
+    );
+    const values = Array.from(row(name).querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '');
+    return Object.fromEntries(headers.map((h, i) => [h, values[i]]));
+  }
+
+  it('shows where each user comes from, and when a directory user last signed in', () => {
+    expect(cells('Admin')).toMatchObject({ Source: 'Built-in', 'Last sign-in': '—' });
+    const ann = cells('ann.lee');
+    expect(ann['Source']).toBe('LDAP');
+    expect(ann['Last sign-in']).toContain('2026');
+    expect(ann['Groups']).toContain('developers');
+    expect(ann['Groups']).toContain('ops');
+    expect(row('ann.lee').querySelector('.tag.external')?.textContent).toBe('developers');
+  });
+
+  it('says "Never" for a directory user who has not signed in', async () => {
+    fixture.componentRef.destroy();
+    fixture = TestBed.createComponent(UsersPage);
+    fixture.detectChanges();
+    backend.expectOne('/api/security/users').flush([{ ...LDAP_USER, source: 'oidc', lastSignInAt: null }]);
+    backend.expectOne('/api/security/groups').flush([]);
+    await fixture.whenStable();
+    expect(cells('ann.lee')).toMatchObject({ Source: 'OIDC', 'Last sign-in': 'Never' });
+  });
+
+  it('edits a directory user without a password, keeping their directory groups', async () => {
+    const loader = TestbedHarnessEnvironment.loader(fixture);
+    await (await loader.getHarness(MatButtonHarness.with({ selector: '[aria-label="Edit ann.lee"]' }))).click();
+    dialog = await TestbedHarnessEnvironment.documentRootLoader(fixture).getHarness(MatDialogHarness);
+    const text = await dialog.getText();
+    expect(text).toContain('Signs in through LDAP');
+    expect(text).not.toContain('New password');
+    expect(await (await field('Display name')).isDisabled()).toBe(true);
+    expect(await (await field('Email')).isDisabled()).toBe(true);
+    const groups = await dialog.getHarness(MatSelectHarness);
+    expect(await groups.getValueText()).toBe('ops');
+    await groups.open();
+    // Only built-in groups can be chosen.
+    expect(await Promise.all((await groups.getOptions()).map((o) => o.getText()))).toEqual(['ops']);
+    await groups.clickOptions({ text: 'ops' });
+    expect(text).toContain('From LDAP (read-only)');
+
+    await (await dialog.getHarness(MatButtonHarness.with({ text: 'Save' }))).click();
+    const patch = backend.expectOne({ method: 'PATCH', url: '/api/security/users/ann.lee' });
+    expect(patch.request.body).toEqual({ groups: ['developers'], enabled: true });
+    patch.flush({ ...LDAP_USER, groups: ['developers'] });
+    await new Promise((resolve) => setTimeout(resolve));
+    await fixture.whenStable();
+    expect(cells('ann.lee')['Groups']).not.toContain('ops');
+  });
+
+  it('offers a password to built-in users', async () => {
+    const loader = TestbedHarnessEnvironment.loader(fixture);
+    await (await loader.getHarness(MatButtonHarness.with({ selector: '[aria-label="Edit Admin"]' }))).click();
+    dialog = await TestbedHarnessEnvironment.documentRootLoader(fixture).getHarness(MatDialogHarness);
+    expect(await dialog.getText()).toContain('New password');
+    expect(await (await field('Display name')).isDisabled()).toBe(false);
   });
 });

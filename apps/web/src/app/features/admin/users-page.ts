@@ -1,9 +1,9 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
-import type { User } from '@stockroom/contracts';
+import type { Group, User } from '@stockroom/contracts';
 import { firstValueFrom, forkJoin } from 'rxjs';
 import { AuthStore } from '../../core/auth/auth-store';
 import { errorMessage } from '../../core/http/api-error';
@@ -11,10 +11,14 @@ import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
 import { formatDate } from '../../shared/format';
 import { GroupsApi } from './groups-api';
+import { isExternal, sourceLabel } from './labels';
 import { UserDialog, type UserDialogData } from './user-dialog';
 import { UsersApi } from './users-api';
 
-/** /admin/users: every user, create, edit, delete. */
+/**
+ * /admin/users: every user, create, edit, delete. Users from LDAP or OpenID Connect show where they
+ * come from and when they last signed in; their password and directory groups are not edited here.
+ */
 @Component({
   selector: 'app-users-page',
   imports: [MatTableModule, MatButtonModule, ErrorBanner],
@@ -30,10 +34,31 @@ export class UsersPage {
   private readonly auth = inject(AuthStore);
 
   protected readonly users = signal<User[] | undefined>(undefined);
-  private readonly groups = signal<string[]>([]);
+  private readonly groups = signal<Group[]>([]);
+  /** The names of the groups a directory or identity provider owns. */
+  protected readonly externalGroups = computed(
+    () =>
+      new Set(
+        this.groups()
+          .filter((g) => isExternal(g))
+          .map((g) => g.name),
+      ),
+  );
   protected readonly error = signal<string | undefined>(undefined);
-  protected readonly columns = ['userName', 'displayName', 'email', 'groups', 'status', 'createdAt', 'actions'];
+  protected readonly columns = [
+    'userName',
+    'displayName',
+    'email',
+    'groups',
+    'source',
+    'status',
+    'createdAt',
+    'lastSignInAt',
+    'actions',
+  ];
   protected readonly formatDate = formatDate;
+  protected readonly sourceLabel = sourceLabel;
+  protected readonly isExternal = isExternal;
   protected readonly self = this.auth.userName;
 
   constructor() {
@@ -45,21 +70,21 @@ export class UsersPage {
     forkJoin([this.api.list(), this.groupsApi.list()]).subscribe({
       next: ([users, groups]) => {
         this.users.set(users);
-        this.groups.set(groups.map((g) => g.name));
+        this.groups.set(groups);
       },
       error: (e: unknown) => this.error.set(errorMessage(e)),
     });
   }
 
   protected async create(): Promise<void> {
-    const user = await this.openDialog({ groups: this.groups(), self: this.self() });
+    const user = await this.openDialog(this.dialogData());
     if (!user) return;
     this.users.update((list) => [...(list ?? []), user].sort((a, b) => a.userName.localeCompare(b.userName)));
     this.snackBar.open(`User ${user.userName} created.`, 'OK', { duration: 4000 });
   }
 
   protected async edit(user: User): Promise<void> {
-    const saved = await this.openDialog({ user, groups: this.groups(), self: this.self() });
+    const saved = await this.openDialog(this.dialogData(user));
     if (!saved) return;
     this.users.update((list) => list?.map((u) => (u.userName === user.userName ? saved : u)));
     this.snackBar.open(`User ${saved.userName} saved.`, 'OK', { duration: 4000 });
@@ -81,6 +106,19 @@ export class UsersPage {
     } catch (e) {
       this.snackBar.open(`Could not delete ${user.userName}: ${errorMessage(e)}`, 'Dismiss');
     }
+  }
+
+  /** Only built-in groups can be chosen: the others' membership belongs to their directory. */
+  private dialogData(user?: User): UserDialogData {
+    const external = this.externalGroups();
+    return {
+      user,
+      groups: this.groups()
+        .map((g) => g.name)
+        .filter((name) => !external.has(name)),
+      externalGroups: user ? user.groups.filter((name) => external.has(name)) : [],
+      self: this.self(),
+    };
   }
 
   private async openDialog(data: UserDialogData): Promise<User | undefined> {
