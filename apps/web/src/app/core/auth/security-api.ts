@@ -1,18 +1,10 @@
 import { HttpClient, HttpContext } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type { ChangePasswordRequest, CurrentPrincipal, LoginRequest } from '@stockroom/contracts';
+import type { ChangePasswordRequest, CurrentPrincipal, LoginRequest, LogoutResult } from '@stockroom/contracts';
 import type { Observable } from 'rxjs';
 import { HANDLES_UNAUTHORIZED } from '../http/http-context';
 
 const BASE = '/api/security';
-
-/**
- * The answer of `POST /api/security/logout`: 204 without a body, or (a user signed in through
- * OpenID Connect, issue 19) where to end the identity provider's session too.
- */
-export interface LogoutAnswer {
-  endSessionUrl?: string;
-}
 
 /** The console's session resource: sign in, sign out, who am I, change my password. */
 @Injectable({ providedIn: 'root' })
@@ -31,8 +23,9 @@ export class SecurityApi {
     });
   }
 
-  logout(): Observable<LogoutAnswer | null> {
-    return this.http.post<LogoutAnswer | null>(`${BASE}/logout`, null);
+  /** `{endSessionUrl}` for a user signed in through OpenID Connect: where to end the provider's session too. */
+  logout(): Observable<LogoutResult | null> {
+    return this.http.post<LogoutResult | null>(`${BASE}/logout`, null);
   }
 
   /** Ends the user's other sessions; this browser gets fresh cookies. */
