@@ -356,6 +356,7 @@ const SCHEMAS = {
     displayName: str(),
     credential,
     privileges: arrayOf(privilege, 'Privileges held at global scope.'),
+    source: opt(oneOfStrings(['builtin', 'ldap', 'oidc'])),
   }),
   LogoutResult: objectOf<LogoutResult>(
     {

@@ -138,9 +138,10 @@ describe('LDAP / Active Directory sign-in (issue 19)', () => {
   it('signs in a user whose name holds filter characters, by their exact name', async () => {
     const me = await as(OBRIEN, pw(OBRIEN), 'GET', '/api/security/me');
     expect(me.status).toBe(200);
-    expect(json<{ userName: string; authenticated: boolean }>(me)).toMatchObject({
+    expect(json<{ userName: string; authenticated: boolean; source: string }>(me)).toMatchObject({
       userName: OBRIEN,
       authenticated: true,
+      source: 'ldap', // the console offers no password change
     });
     const user = json<{ groups: string[]; source: string }>(
       await must(admin('GET', `/api/security/users/${encodeURIComponent(OBRIEN)}`), 200),

@@ -9,29 +9,23 @@ import { PasswordService } from './password.service';
 import { SecurityDataModule } from './security-data.module';
 import { SignedUrlsService } from './signed-urls.service';
 
+const PROVIDERS = [
+  AccessService,
+  AuthenticationService,
+  ExternalIdentitiesService,
+  LdapService,
+  LoginThrottleService,
+  PasswordService,
+  SignedUrlsService,
+];
+
 /**
  * Who is calling and what they may do: used by the auth guard and by every service that checks a
  * directory privilege. Depends on nothing but the audit log and the security tables, so every module can import it.
  */
 @Module({
   imports: [AuditModule, SecurityDataModule],
-  providers: [
-    AccessService,
-    AuthenticationService,
-    ExternalIdentitiesService,
-    LdapService,
-    LoginThrottleService,
-    PasswordService,
-    SignedUrlsService,
-  ],
-  exports: [
-    AccessService,
-    AuthenticationService,
-    ExternalIdentitiesService,
-    LdapService,
-    LoginThrottleService,
-    PasswordService,
-    SignedUrlsService,
-  ],
+  providers: PROVIDERS,
+  exports: PROVIDERS,
 })
 export class AccessModule {}

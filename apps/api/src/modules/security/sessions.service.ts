@@ -85,6 +85,7 @@ export class SessionsService {
       displayName: user?.displayName || actor.name,
       credential: actor.credential,
       privileges,
+      ...(user ? { source: user.source } : {}),
     };
   }
 }

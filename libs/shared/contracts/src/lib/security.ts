@@ -166,6 +166,8 @@ export interface CurrentPrincipal {
   credential: CredentialKind;
   /** Privileges held at global scope. */
   privileges: Privilege[];
+  /** [ext] Where a signed-in user comes from (issue 19): a directory or IdP user has no password here. */
+  source?: IdentitySource;
 }
 
 export enum AuditAction {

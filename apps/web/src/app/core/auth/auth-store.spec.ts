@@ -45,6 +45,25 @@ describe('AuthStore', () => {
     expect(auth.displayName()).toBe('Administrator');
   });
 
+  it('offers a password change only to users whose password is ours (not a directory or an IdP)', async () => {
+    expect(auth.hasOwnPassword()).toBe(false);
+    for (const [source, own] of [
+      [undefined, true],
+      ['builtin', true],
+      ['ldap', false],
+      ['oidc', false],
+    ] as const) {
+      const refreshed = auth.refresh();
+      backend.expectOne('/api/security/me').flush({ ...ADMIN, source });
+      await refreshed;
+      expect(auth.hasOwnPassword()).toBe(own);
+    }
+    const refreshed = auth.refresh();
+    backend.expectOne('/api/security/me').flush(ANONYMOUS_ME);
+    await refreshed;
+    expect(auth.hasOwnPassword()).toBe(false);
+  });
+
   it('rejects a wrong password with the server answer and stays signed out', async () => {
     const signedIn = auth.signIn({ userName: 'Admin', password: 'nope' });
     backend.expectOne('/api/security/login').flush({ code: 'unauthorized', message: 'Wrong.' }, UNAUTHORIZED);

@@ -34,6 +34,11 @@ export class AuthStore {
     const principal = this.current();
     return principal === undefined ? undefined : principal.authenticated ? principal.userName : null;
   });
+  /** Whether the user has a password here to change (not one of a directory or an identity provider). */
+  readonly hasOwnPassword = computed(() => {
+    const principal = this.current();
+    return principal?.authenticated === true && (principal.source ?? 'builtin') === 'builtin';
+  });
   readonly displayName = computed(() => {
     const principal = this.current();
     return principal?.authenticated ? principal.displayName || principal.userName || '' : '';
