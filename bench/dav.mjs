@@ -6,12 +6,12 @@
 // Usage: node bench/dav.mjs   (see bench/README.md; BENCH_QUICK=1: 10,000 files, 64 MiB, 2 s wrk runs, 2 rounds;
 // BENCH_DAV_FILES=<n>, BENCH_DAV_BIG_MIB=<n>, BENCH_DAV_SECONDS=<n>, BENCH_DAV_ROUNDS=<n>, BENCH_DAV_BIG_ROUNDS=<n>)
 // Figures, not tests: the exit code is non-zero only when the script itself fails (e.g. a wrong answer).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  GiB, KiB, MiB, ROOT, adminAuthorization, adminCurlArgs, api, ctx, curl, describeServerBuild, ensureBuild, ensureTool, insertListingRows, log,
+  GiB, KiB, MiB, ROOT, adminAuthorization, expectBody, expectLargeBody, rotate, adminCurlArgs, api, ctx, curl, describeServerBuild, ensureBuild, ensureTool, insertListingRows, log,
   makeFile, makeTempDir, mb, median, mibps, runBench, setupDatabase, startStockroom, table, wrk,
 } from './lib.mjs';
 
@@ -33,38 +33,11 @@ const SMALL = 4 * KiB;
 
 const sizeLabel = (n) => (n >= GiB ? `${n / GiB} GiB` : n >= MiB ? `${n / MiB} MiB` : `${n / KiB} KiB`);
 const BIG_LABEL = sizeLabel(BIG);
-const rotate = (xs, n) => xs.map((_, i) => xs[(i + n) % xs.length]);
-const headerObject = (headers) => Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1).trim()]));
 const endpointUrl = (feed, path) => `${ctx.base}/endpoints/${feed}/content/${path}`;
 const davUrl = (feed, path) => `${ctx.base}/dav/${feed}/${path}`;
 const f0 = (x) => (x == null || Number.isNaN(x) ? '' : x.toFixed(0));
 const f2 = (x) => (x == null || Number.isNaN(x) ? '' : x.toFixed(2));
 const atLeast = (ratio) => (ratio >= RATIO_GOAL ? 'PASS' : 'not met');
-
-// ---------------------------------------------------------------- checks
-
-/** Fails unless `url` answers 200 with exactly `expected`. */
-async function expectBody(label, url, headers, expected) {
-  const res = await fetch(url, { headers: headerObject(headers) });
-  const body = Buffer.from(await res.arrayBuffer());
-  if (res.status !== 200 || !body.equals(expected)) {
-    throw new Error(`${label}: expected 200 with the ${expected.length}-byte file, got HTTP ${res.status} with ${body.length} bytes: ${body.toString('utf8', 0, 200)}`);
-  }
-}
-
-/** Fails unless `url` answers 200 with `size` bytes whose sha256 is `sha256` (streamed, not kept). */
-async function expectLargeBody(label, url, headers, size, sha256) {
-  const res = await fetch(url, { headers: headerObject(headers) });
-  if (res.status !== 200) throw new Error(`${label}: expected 200, got HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  const hash = createHash('sha256');
-  let n = 0;
-  for await (const chunk of res.body) {
-    hash.update(chunk);
-    n += chunk.length;
-  }
-  const got = hash.digest('hex');
-  if (n !== size || got !== sha256) throw new Error(`${label}: expected ${size} bytes with sha256 ${sha256}, got ${n} bytes with ${got}`);
-}
 
 // ---------------------------------------------------------------- measurements
 

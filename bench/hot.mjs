@@ -3,13 +3,13 @@
 // single-POST upload next to their references; the 100k-file recursive listing, plain and gzip; peak RSS of every
 // server process. Alternating rounds, medians, one run. Usage: node bench/hot.mjs (see bench/README.md).
 // Figures, not tests: the exit code is non-zero only when the script itself fails (e.g. a wrong answer).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
-  GiB, KiB, MiB, ROOT, adminCurlArgs, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeFile, makeTempDir, mb, median, mibps, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, wrk, describeServerBuild, insertListingRows,
+  GiB, KiB, MiB, ROOT, adminCurlArgs, expectBody, expectLargeBody, headerObject, rotate, api, cpuSnapshot, cpuUsage, ctx, curl, ensureBuild, ensureTool, log, makeFile, makeTempDir, mb, median, mibps, resetPeakRss, run, runBench, setupDatabase, sha256File, startChild, startNginx, startStockroom, stopChild, table, waitForHttp, waitForLine, wrk, describeServerBuild, insertListingRows,
 } from './lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -45,39 +45,13 @@ const PHASES = [
 /** The phases this run goes through: with BENCH_HOT_ONLY=listing, the default workers only. */
 const phasesRun = () => (LISTING_ONLY ? PHASES.slice(0, 1) : PHASES);
 const content = (feed, path) => `${ctx.base}/endpoints/${feed}/content/${path}`;
-const headerObject = (headers) => Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1).trim()]));
-/** `xs` rotated by `n`: who goes first changes each round. */
-const rotate = (xs, n) => xs.map((_, i) => xs[(i + n) % xs.length]);
 
 // ---------------------------------------------------------------- checks
-
-/** Fails unless `url` answers 200 with exactly `expected`. */
-async function expectBody(label, url, headers, expected) {
-  const res = await fetch(url, { headers: headerObject(headers) });
-  const body = Buffer.from(await res.arrayBuffer());
-  if (res.status !== 200 || !body.equals(expected)) {
-    throw new Error(`${label}: expected 200 with the ${expected.length}-byte file, got HTTP ${res.status} with ${body.length} bytes: ${body.toString('utf8', 0, 200)}`);
-  }
-}
 
 async function expectStatus(label, url, headers, status) {
   const res = await fetch(url, { headers: headerObject(headers) });
   const text = await res.text();
   if (res.status !== status) throw new Error(`${label}: expected HTTP ${status}, got ${res.status}: ${text.slice(0, 200)}`);
-}
-
-/** Fails unless `url` answers 200 with a body of `size` bytes whose sha256 is `sha256` (streamed, not kept). */
-async function expectLargeBody(label, url, headers, size, sha256) {
-  const res = await fetch(url, { headers: headerObject(headers) });
-  if (res.status !== 200) throw new Error(`${label}: expected 200, got HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  const hash = createHash('sha256');
-  let n = 0;
-  for await (const chunk of res.body) {
-    hash.update(chunk);
-    n += chunk.length;
-  }
-  const got = hash.digest('hex');
-  if (n !== size || got !== sha256) throw new Error(`${label}: expected ${size} bytes with sha256 ${sha256}, got ${n} bytes with ${got}`);
 }
 
 // ---------------------------------------------------------------- server processes and their peak RSS (Linux /proc)

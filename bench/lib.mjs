@@ -654,3 +654,33 @@ export async function wrk(url, headers, seconds, { threads = 2, connections = 64
   });
   return { ...parseWrk(r.stdout), wrkCpuSeconds: times[0] + times[1], raw: r.stdout };
 }
+
+// ---------------------------------------------------------------- request checks
+
+/** `['Name: value', …]` (curl/wrk style) as a fetch headers object. */
+export const headerObject = (headers) => Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1).trim()]));
+/** `xs` rotated by `n`: who goes first changes each round. */
+export const rotate = (xs, n) => xs.map((_, i) => xs[(i + n) % xs.length]);
+
+/** Fails unless `url` answers 200 with exactly `expected`. */
+export async function expectBody(label, url, headers, expected) {
+  const res = await fetch(url, { headers: headerObject(headers) });
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status !== 200 || !body.equals(expected)) {
+    throw new Error(`${label}: expected 200 with the ${expected.length}-byte file, got HTTP ${res.status} with ${body.length} bytes: ${body.toString('utf8', 0, 200)}`);
+  }
+}
+
+/** Fails unless `url` answers 200 with `size` bytes whose sha256 is `sha256` (streamed, not kept). */
+export async function expectLargeBody(label, url, headers, size, sha256) {
+  const res = await fetch(url, { headers: headerObject(headers) });
+  if (res.status !== 200) throw new Error(`${label}: expected 200, got HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const hash = createHash('sha256');
+  let n = 0;
+  for await (const chunk of res.body) {
+    hash.update(chunk);
+    n += chunk.length;
+  }
+  const got = hash.digest('hex');
+  if (n !== size || got !== sha256) throw new Error(`${label}: expected ${size} bytes with sha256 ${sha256}, got ${n} bytes with ${got}`);
+}
