@@ -203,3 +203,11 @@ export function requestBody(req: IncomingMessage): Readable {
   });
   return body;
 }
+
+/** The body's declared `Content-Length`, when it is a whole number; undefined when absent or malformed. */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}

@@ -10,7 +10,7 @@ import { AppError } from '../../common/errors/app-error';
 import { attachmentDisposition } from '../../common/http/attachment';
 import { baseUrlOf } from '../../common/http/base-url';
 import { compressAnswer } from '../../common/http/compress-json';
-import { requestBody } from '../../common/http/client-limits';
+import { declaredLength, requestBody } from '../../common/http/client-limits';
 import { Query } from '../../common/http/query';
 import { setUserContentHeaders } from '../../common/http/content-safety';
 import { jsonArray } from '../../common/http/json-array';
@@ -225,7 +225,7 @@ export class EndpointsController {
           format: query.get('format'),
           overwrite: query.bool('overwrite'),
           body: requestBody(req),
-          contentLength: contentLength(req),
+          contentLength: declaredLength(req),
         });
         res.status(200).json(result);
         return;
@@ -288,7 +288,7 @@ export class EndpointsController {
     const upload = {
       body: requestBody(req),
       contentType: req.headers['content-type'],
-      contentLength: contentLength(req),
+      contentLength: declaredLength(req),
     };
     if (multipart === 'upload' && method === 'POST') {
       await this.uploads.uploadPart(actor, target, multipartPart(query), upload);
@@ -311,11 +311,4 @@ export class EndpointsController {
   private contentBase(req: Request, feedName: string): string {
     return `${baseUrlOf(this.config, req)}/endpoints/${encodeURIComponent(feedName)}/content`;
   }
-}
-
-function contentLength(req: Request): number | undefined {
-  const raw = req.headers['content-length'];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

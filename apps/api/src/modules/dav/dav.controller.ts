@@ -9,7 +9,7 @@ import { Actor } from '../../common/auth/actor.decorator';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import { baseUrlOf } from '../../common/http/base-url';
-import { requestBody } from '../../common/http/client-limits';
+import { declaredLength, requestBody } from '../../common/http/client-limits';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { htmlIndex, IndexEntry, setHtmlIndexHeaders } from '../../common/http/html-index';
 import { sendStoredObject } from '../../common/http/send-stored-object';
@@ -184,13 +184,6 @@ function locksFor(lower: string, locks: DavLockRow[]): DavLockRow[] {
 function header(req: Request, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function contentLength(req: Request): number | undefined {
-  const raw = req.headers['content-length'];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /** Reads a small XML body as text (empty string: none). 413 past the cap. */
@@ -511,7 +504,7 @@ export class DavController {
       throw badRequest('PUT with Content-Range (a partial update) is not supported: send the whole file.');
     await this.writeChecks(actor, req, r, { parent: !r.exists });
     httpPreconditions(req, r);
-    const outcome = await this.dav.put(actor, r, requestBody(req), header(req, 'content-type'), contentLength(req));
+    const outcome = await this.dav.put(actor, r, requestBody(req), header(req, 'content-type'), declaredLength(req));
     res.status(outcome === 'created' ? 201 : 204).end();
   }
 
@@ -525,7 +518,7 @@ export class DavController {
 
   private async mkcol(actor: Principal, r: DavResource, req: Request, res: Response) {
     const hasBody =
-      (contentLength(req) ?? 0) > 0 ||
+      (declaredLength(req) ?? 0) > 0 ||
       (req.headers['transfer-encoding'] !== undefined && (await readXmlBody(req)) !== '');
     if (hasBody) throw new DavError(415, 'MKCOL with a body is not supported.');
     if (r.exists) throw new DavError(405, `"${r.path.path}" already exists.`);
