@@ -34,7 +34,10 @@ describe('console: file history', () => {
   it('turns history on in Settings', async () => {
     await page.getByTestId('history-enabled').click();
     await page.getByTestId('history-keep').fill('5');
+    // The button is disabled while the save is in flight too: wait for the server's answer itself.
+    const saved = page.waitForResponse((r) => r.url().includes('/api/management/feeds/update/notes'));
     await page.getByTestId('settings-save').click();
+    expect((await saved).ok()).toBe(true);
     await page.getByTestId('settings-save').and(page.locator('[disabled]')).waitFor();
     const feed = await (await api('GET', '/api/management/feeds/get/notes')).json();
     expect(feed.fileHistory).toEqual({ enabled: true, keep: 5, keepDays: 0 });
