@@ -8,6 +8,8 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { BodyValidationPipe } from './common/http/body-validation.pipe';
 import { GracefulShutdown } from './common/http/graceful-shutdown';
 import { StockroomLogger } from './common/logging/logger';
+import { OutboundHttp } from './common/net/outbound-http';
+import { OutboundPolicy } from './common/net/outbound-policy';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CoherentCache, DATABASE_URL } from './database/coherent-cache.service';
 import { DatabaseHealth } from './database/database-health';
@@ -69,12 +71,17 @@ export class AppModule {
         AdvisoryLocks,
         DatabaseHealth,
         Clock,
+        {
+          provide: OutboundHttp,
+          useFactory: (c: AppConfig) => new OutboundHttp(OutboundPolicy.parse(c.outboundAllow)),
+          inject: [APP_CONFIG],
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock],
+      exports: [APP_CONFIG, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock, OutboundHttp],
     };
   }
 }

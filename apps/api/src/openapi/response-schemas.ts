@@ -11,7 +11,9 @@ import {
   type AssetTransferResult,
   type AuditEvent,
   type AuditPage,
+  type ConnectorSettings,
   type CurrentPrincipal,
+  CONNECTOR_TYPES,
   type ErrorResponse,
   type Feed,
   type FileHistorySettings,
@@ -128,6 +130,20 @@ const SCHEMAS = {
     },
     "One retention rule (ProGet's `retentionRules` entry); its conditions are ANDed.",
   ),
+  ConnectorSettings: objectOf<ConnectorSettings>(
+    {
+      url: str('`http`: the base URL paths are appended to; `stockroom`: `https://host/endpoints/{feed}/`.'),
+      type: oneOfStrings(CONNECTOR_TYPES),
+      username: opt(str()),
+      password: opt(str('Reads back as `********`.')),
+      apiKey: opt(str('Sent as `X-ApiKey`; reads back as `********`.')),
+      cacheMinutes: int('How long a fetched file is served before it is revalidated.'),
+      negativeCacheMinutes: int("How long an upstream's 404 is remembered."),
+      timeoutSeconds: int('Connect and idle timeout of each upstream request.'),
+      offline: bool('Serve only cached files; never contact the upstream.'),
+    },
+    "[ext] A directory's upstream: missing files are fetched from it once, then served locally.",
+  ),
   Feed: objectOf<Feed>(
     {
       name: str(),
@@ -154,6 +170,10 @@ const SCHEMAS = {
       fileCount: opt(int('[ext] With `?stats=true`: how many files the directory holds.')),
       totalBytes: opt(int('[ext] With `?stats=true`: the total size of its files, in bytes.')),
       storageType: opt(oneOfStrings(['disk', 's3', 'azure'], '[ext] Its storage provider.')),
+      connector: opt({
+        ...nullable({ $ref: '#/components/schemas/ConnectorSettings' } as SchemaObject),
+        description: '[ext] Its upstream (secrets masked); null = none.',
+      }),
     },
     'An asset directory, as ProGet\'s feed API shows it (`feedType` "asset").',
   ),

@@ -14,3 +14,6 @@ export * from './lib/signed-url';
 export * from './lib/console-routes';
 export * from './lib/share';
 export * from './lib/sso';
+export * from './lib/connector';
+export * from './lib/webhook';
+export * from './lib/replication';

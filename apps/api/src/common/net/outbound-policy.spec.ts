@@ -1,6 +1,6 @@
 import { createServer, get, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OutboundPolicy } from './outbound-policy';
+import { isInternalAddress, OutboundPolicy } from './outbound-policy';
 
 describe('OutboundPolicy', () => {
   it('is unrestricted when unset or empty', () => {
@@ -86,6 +86,43 @@ describe('OutboundPolicy', () => {
         '"localhost" is not allowed by STOCKROOM_OUTBOUND_ALLOW',
       );
       await expect(OutboundPolicy.parse('localhost').check('http://[::1]:1/')).rejects.toThrow(/"::1" is not allowed/);
+    });
+  });
+  describe('publicOnly', () => {
+    it('refuses internal addresses unless an IP or CIDR entry lists them', () => {
+      const open = OutboundPolicy.parse(undefined).publicOnly();
+      for (const internal of [
+        '127.0.0.1',
+        '10.1.2.3',
+        '172.20.0.1',
+        '192.168.1.1',
+        '169.254.169.254',
+        '100.64.0.1',
+        '0.0.0.0',
+        '::1',
+        'fd00::1',
+        'fe80::1',
+        '::ffff:127.0.0.1',
+      ]) {
+        expect([internal, open.allowsAddress(internal)]).toEqual([internal, false]);
+        expect(isInternalAddress(internal)).toBe(true);
+      }
+      for (const external of ['93.184.216.34', '2606:2800:220:1::1', '8.8.8.8']) {
+        expect([external, open.allowsAddress(external)]).toEqual([external, true]);
+      }
+      expect(open.restricted).toBe(true);
+      expect(open.allowsHost('example.org')).toBe(false); // must resolve first
+      const listed = OutboundPolicy.parse('10.0.0.0/8').publicOnly();
+      expect(listed.allowsAddress('10.1.2.3')).toBe(true);
+      expect(listed.allowsAddress('192.168.1.1')).toBe(false);
+      expect(listed.allowsAddress('8.8.8.8')).toBe(false);
+    });
+
+    it('checks URLs by their resolved address', async () => {
+      const open = OutboundPolicy.unrestricted.publicOnly();
+      await expect(open.check('http://localhost:1/')).rejects.toThrow('"localhost" is not allowed');
+      await expect(open.check('http://[::1]:1/')).rejects.toThrow('"::1" is not allowed');
+      await expect(open.check('http://93.184.216.34/')).resolves.toBeUndefined();
     });
   });
 });

@@ -59,6 +59,8 @@ export class OutboundPolicy {
   private constructor(
     private readonly entries: ParsedEntries | undefined,
     readonly raw: string,
+    /** Also refuse internal addresses (see {@link publicOnly}) that no entry lists. */
+    private readonly denyInternal = false,
   ) {}
 
   /** No restriction. */
@@ -77,26 +79,37 @@ export class OutboundPolicy {
     return raw === undefined || raw.trim() === '' ? [] : parseEntries(raw).problems;
   }
 
-  /** Whether an allow list is in force. */
+  /**
+   * This policy, also refusing internal addresses (loopback, private, link-local, CGNAT, unique-local,
+   * multicast, unspecified) unless an IP or CIDR entry lists them: for addresses a user chose without
+   * Administer (a manager's webhook), and for redirects an upstream sends.
+   */
+  publicOnly(): OutboundPolicy {
+    return this.denyInternal ? this : new OutboundPolicy(this.entries, this.raw, true);
+  }
+
+  /** Whether an allow list (or {@link publicOnly}) is in force. */
   get restricted(): boolean {
-    return this.entries !== undefined;
+    return this.entries !== undefined || this.denyInternal;
   }
 
   /** Whether a host name (or IP literal) is allowed as such, before any resolution. */
   allowsHost(host: string): boolean {
-    if (!this.entries) return true;
     const name = normalizeHost(host);
     if (isIP(name)) return this.allowsAddress(name);
+    if (!this.entries) return !this.denyInternal;
     if (this.entries.names.has(name)) return true;
     return this.entries.suffixes.some((suffix) => name.endsWith(suffix) && name.length > suffix.length);
   }
 
-  /** Whether a resolved address is allowed (IP and CIDR entries). */
+  /** Whether a resolved address is allowed (IP and CIDR entries; internal ones refused by publicOnly). */
   allowsAddress(address: string): boolean {
-    if (!this.entries) return true;
     const family = isIP(address);
-    if (family === 0) return false;
-    return this.entries.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    if (family === 0) return !this.restricted;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (this.entries?.addresses.check(address, type)) return true;
+    if (this.denyInternal && isInternalAddress(address)) return false;
+    return !this.entries;
   }
 
   /**
@@ -105,7 +118,7 @@ export class OutboundPolicy {
    * The connection itself is checked again at connect time.
    */
   async check(url: string | URL): Promise<void> {
-    if (!this.entries) return;
+    if (!this.restricted) return;
     const host = normalizeHost(new URL(url).hostname);
     if (this.allowsHost(host)) return;
     if (isIP(host)) throw new OutboundDeniedError(host);
@@ -138,7 +151,7 @@ export class OutboundPolicy {
    */
   createAgents(options: AgentOptions = {}): OutboundAgents {
     const agentOptions: AgentOptions = { keepAlive: true, maxSockets: 50, ...options };
-    if (!this.entries) return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+    if (!this.restricted) return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
     const guarded = { ...agentOptions, lookup: this.lookup };
     const lookup = this.lookup;
     // `createConnection` is where both agents open a socket; a literal address never reaches `lookup`.
@@ -172,6 +185,44 @@ function failedSocket(error: Error, callback?: (err: Error | null, socket: Duple
   const socket = new Socket();
   process.nextTick(() => socket.destroy(error));
   return socket;
+}
+
+/** Addresses no user without Administer may make the server contact (RFC 6890's special-purpose ranges). */
+const INTERNAL = (() => {
+  const list = new BlockList();
+  for (const [net, bits] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 3],
+  ] as const)
+    list.addSubnet(net, bits, 'ipv4');
+  for (const [net, bits] of [
+    ['::', 128],
+    ['::1', 128],
+    ['64:ff9b::', 96],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const)
+    list.addSubnet(net, bits, 'ipv6');
+  return list;
+})();
+
+/** Whether an IP address is loopback, private, link-local, CGNAT, unique-local, multicast or reserved. */
+export function isInternalAddress(address: string): boolean {
+  const name = normalizeHost(address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(name);
+  if (mapped) return INTERNAL.check(mapped[1], 'ipv4');
+  const family = isIP(name);
+  if (family === 0) return false;
+  return INTERNAL.check(name, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 function normalizeHost(host: string): string {

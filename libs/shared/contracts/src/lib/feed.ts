@@ -1,3 +1,4 @@
+import type { ConnectorSettings } from './connector';
 import type { Privilege } from './privileges';
 import type { StorageKind } from './storage';
 
@@ -78,6 +79,8 @@ export interface Feed {
   totalBytes?: number;
   /** [ext] Its storage provider. */
   storageType?: StorageKind;
+  /** [ext] Its upstream (secrets masked); null = none. Only an administrator may set or change it. */
+  connector?: ConnectorSettings | null;
 }
 
 export interface CreateFeedRequest {
@@ -92,6 +95,8 @@ export interface CreateFeedRequest {
   writePolicy?: WritePolicy;
   quotaBytes?: number | null;
   fileHistory?: FileHistorySettings;
+  /** [ext] Partial settings are completed with CONNECTOR_DEFAULTS; null removes the upstream. */
+  connector?: (Partial<ConnectorSettings> & Pick<ConnectorSettings, 'url' | 'type'>) | null;
 }
 
 export type UpdateFeedRequest = Partial<Omit<CreateFeedRequest, 'feedType'>> & { feedType?: string };
