@@ -19,6 +19,7 @@ import { dataSourceOptions } from './database/data-source';
 import { InvalidateAfterWrites } from './database/invalidate-after-writes.interceptor';
 import { AssetsModule } from './modules/assets/assets.module';
 import { DavModule } from './modules/dav/dav.module';
+import { EventsModule } from './modules/events/events.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
@@ -58,6 +59,7 @@ export class AppModule {
         StorageSettingsModule,
         RetentionModule,
         SharesModule,
+        EventsModule,
         OpenApiModule,
         ...logging,
       ],

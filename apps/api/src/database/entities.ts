@@ -16,6 +16,7 @@ import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
 import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
 import { ServerSecretEntity } from '../modules/security/server-secret.entity';
+import { ChangeEventEntity } from '../modules/events/change-event.entity';
 import { ShareEntity } from '../modules/shares/share.entity';
 import { SessionEntity } from '../modules/security/session.entity';
 import { UserEntity } from '../modules/security/user.entity';
@@ -52,4 +53,5 @@ export const ENTITIES = [
   DavPropertyEntity,
   DavLockEntity,
   ShareEntity,
+  ChangeEventEntity,
 ];

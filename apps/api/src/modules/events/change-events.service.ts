@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { WebhookEventType } from '@stockroom/contracts';
+import { Clock } from '../../common/clock';
+import { Tx, UnitOfWork } from '../../database/unit-of-work';
+import { ChangeEventEntity } from './change-event.entity';
+import { ChangeEventsRepository } from './change-events.repository';
+
+/** A change to announce (see WebhookEventBody for how receivers see it). */
+export interface ChangeEventInput {
+  type: WebhookEventType;
+  /** The directory it happened in (absent for global events). */
+  feed?: { id: number; name: string } | null;
+  path?: string | null;
+  /** A user name, an API key's description, or `system`. */
+  actor: string;
+  /** The item as the listing JSON shows it (AssetItem). */
+  item?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Announces changes through the transactional outbox: `publish` writes them inside the caller's
+ * transaction, so they exist exactly when the change committed; the webhooks module delivers them.
+ */
+@Injectable()
+export class ChangeEventsService {
+  constructor(
+    private readonly repository: ChangeEventsRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Inside the change's transaction. Returns the events' ids. */
+  async publish(tx: Tx, events: ChangeEventInput[]): Promise<string[]> {
+    const now = this.clock.now();
+    const rows = events.map((e) => this.toRow(e, now));
+    await this.repository.insert(tx, rows);
+    return rows.map((r) => r.id);
+  }
+
+  /** For events with no change of their own to join (a failed fetch, a finished run, a test event). */
+  async publishNow(event: ChangeEventInput): Promise<string> {
+    const [id] = await this.unitOfWork.run((tx) => this.publish(tx, [event]));
+    return id;
+  }
+
+  private toRow(e: ChangeEventInput, now: Date): ChangeEventEntity {
+    const row = new ChangeEventEntity();
+    row.id = randomUUID();
+    row.type = e.type;
+    row.feedId = e.feed?.id ?? null;
+    row.directory = e.feed?.name ?? null;
+    row.path = e.path ?? null;
+    row.actor = e.actor.slice(0, 200);
+    row.item = (e.item as Record<string, unknown> | undefined) ?? null;
+    row.details = e.details ?? {};
+    row.occurredAt = now;
+    row.dispatchedAt = null;
+    return row;
+  }
+}
