@@ -324,16 +324,17 @@ export async function serverDatabaseUrl(databaseUrl) {
 
 /**
  * Starts dist/apps/api/main.js on a port the system picks (PORT=0; it prints the URL it got) with a
- * generated admin password; waits for /health.
+ * generated admin password; waits for /health. `name` (default `stockroom`) names its data folder and log file, for a
+ * second server in the same run.
  * `nodeArgs` (default: BENCH_SERVER_NODE_ARGS split on spaces, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
  * go before the script.
  */
-export async function startStockroom(databaseUrl, extraEnv = {}, { nodeArgs = serverNodeArgs() } = {}) {
+export async function startStockroom(databaseUrl, extraEnv = {}, { nodeArgs = serverNodeArgs(), name = 'stockroom' } = {}) {
   const env = {
-    PORT: '0', HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, 'stockroom-data'), DATABASE_URL: databaseUrl ?? '',
+    PORT: '0', HOST: '127.0.0.1', STOCKROOM_DATA_DIR: join(ctx.tmp, `${name}-data`), DATABASE_URL: databaseUrl ?? '',
     STOCKROOM_ADMIN_PASSWORD: ctx.adminPassword, ...extraEnv,
   };
-  const child = startChild('stockroom', process.execPath, [...nodeArgs, MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, 'stockroom.log') });
+  const child = startChild(name, process.execPath, [...nodeArgs, MAIN], { env, cwd: ROOT, logFile: join(ctx.tmp, `${name}.log`) });
   const [, base] = await waitForLine(child, /Stockroom listening on (http:\/\/127\.0\.0\.1:\d+)/);
   await waitForHttp(`${base}/health`, child);
   ctx.server = child;
@@ -386,8 +387,9 @@ export async function api(method, path, body) {
 /**
  * nginx serving `root` (which must hold `ready.txt`), one worker (`workerProcesses`), on a free port.
  * `workerConnections`: nginx counts every connection of the worker, so load tests need more than the default 64.
+ * `accessLog`: a file to log each request to (default off).
  */
-export async function startNginx(root, { workerConnections = 64, extraHttp = '', workerProcesses = 1 } = {}) {
+export async function startNginx(root, { workerConnections = 64, extraHttp = '', workerProcesses = 1, accessLog = 'off' } = {}) {
   const dir = join(ctx.tmp, 'nginx');
   await mkdir(dir, { recursive: true });
   // nginx cannot listen on port 0: a port the system handed out, and another if it was taken meanwhile.
@@ -399,7 +401,7 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
 events { worker_connections ${workerConnections}; }
 http {
-  access_log off;
+  access_log ${accessLog};
   sendfile on;
   tcp_nopush on;
   default_type application/octet-stream;
