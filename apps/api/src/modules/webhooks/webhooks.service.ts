@@ -208,7 +208,8 @@ export class WebhooksService {
     try {
       await this.http.policy.check(url);
     } catch (e) {
-      if (isOutboundDenied(e)) throw new AppError(ErrorCode.Forbidden, `The webhook's address ${(e as Error).message}.`);
+      if (isOutboundDenied(e))
+        throw new AppError(ErrorCode.Forbidden, `The webhook's address ${(e as Error).message}.`);
       throw e;
     }
     const admin = await this.access.has(actor, Privilege.Administer);
