@@ -93,9 +93,16 @@ function wireMetadata(stored: Record<string, StoredUserMetadata> | null): Record
 }
 
 /** A comparable key of metadata and cache setting (wire shapes; Inherit = none). */
-function metadataKey(userMetadata: Record<string, UserMetadataValue> | undefined, cache: CacheHeader | null | undefined) {
+function metadataKey(
+  userMetadata: Record<string, UserMetadataValue> | undefined,
+  cache: CacheHeader | null | undefined,
+) {
   const entries = Object.entries(userMetadata ?? {})
-    .map(([k, v]) => [k, typeof v === 'string' ? v : v.value, typeof v !== 'string' && v.includeInResponseHeader === true])
+    .map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : v.value,
+      typeof v !== 'string' && v.includeInResponseHeader === true,
+    ])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   const c = !cache || cache.type === 'Inherit' ? null : cache;
   return JSON.stringify([entries, c]);
@@ -130,7 +137,7 @@ function jobActor(job: JobRow): Principal {
   return {
     kind: 'api-key',
     name: `replication job #${job.id}`,
-    key: { id: 0, grant: { type: 'system', privileges: [Privilege.Administer] } },
+    key: { id: 0, grant: { type: 'system', privileges: Object.values(Privilege) } },
     credential: 'api-key',
     address: 'replication',
   };
@@ -154,6 +161,7 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly secrets: StorageSecrets;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
+  private ownId?: Promise<string>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -178,7 +186,9 @@ export class ReplicationService implements OnApplicationShutdown {
 
   /** This installation's identity (every node's), for `GET /api/replication/identity`. */
   serverId(): Promise<string> {
-    return this.repository.serverId();
+    this.ownId ??= this.repository.serverId();
+    this.ownId.catch(() => (this.ownId = undefined));
+    return this.ownId;
   }
 
   // ---- jobs ----
@@ -291,7 +301,8 @@ export class ReplicationService implements OnApplicationShutdown {
     if (!lock) return;
     let run: RunRow | null;
     try {
-      if ((await this.repository.unfinishedRuns(job.id)).length > 0) run = null; // carried on first, by the tick
+      if ((await this.repository.unfinishedRuns(job.id)).length > 0)
+        run = null; // carried on first, by the tick
       else
         run = await this.repository.insertRun(lock.session, {
           jobId: job.id,
@@ -447,8 +458,12 @@ export class ReplicationService implements OnApplicationShutdown {
     const pulling = job.mode === 'pull' || job.mode === 'mirror';
     const deleting = job.mode === 'mirror' || job.deletes;
     const counts = { compared: 0, skipped: 0 };
-    const record = (path: string, outcome: 'copied' | 'deleted' | 'skipped' | 'failed', size: number, reason?: string) =>
-      this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
+    const record = (
+      path: string,
+      outcome: 'copied' | 'deleted' | 'skipped' | 'failed',
+      size: number,
+      reason?: string,
+    ) => this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
     const progress = async () => {
       if (counts.compared % PROGRESS_EVERY === 0) await this.repository.setCounts(lock.session, run.id, counts);
     };
@@ -477,7 +492,10 @@ export class ReplicationService implements OnApplicationShutdown {
           const dst = there as LocalFile | undefined;
           if (unchanged) {
             counts.skipped++;
-            if (metadataKey(src.userMetadata, src.cacheHeader) !== metadataKey(wireMetadata(dst?.userMetadata ?? null), dst?.cacheHeader))
+            if (
+              metadataKey(src.userMetadata, src.cacheHeader) !==
+              metadataKey(wireMetadata(dst?.userMetadata ?? null), dst?.cacheHeader)
+            )
               await this.applyMetadata(actor, feed, src);
           } else {
             await this.pullFile(actor, feed, client, src, dst);
@@ -623,9 +641,13 @@ export class ReplicationService implements OnApplicationShutdown {
    */
   private async isSelf(remoteUrl: string, remoteFeed: string, feed: FeedEntity): Promise<boolean> {
     if (remoteFeed.toLowerCase() !== feed.name.toLowerCase()) return false;
-    const own = await this.repository.serverId();
+    const own = await this.serverId();
     try {
-      const res = await this.http.request({ method: 'GET', url: `${remoteUrl}/api/replication/identity`, timeoutMs: 10_000 });
+      const res = await this.http.request({
+        method: 'GET',
+        url: `${remoteUrl}/api/replication/identity`,
+        timeoutMs: 10_000,
+      });
       const chunks: Buffer[] = [];
       for await (const chunk of res.body) if (chunks.length < 16) chunks.push(chunk as Buffer);
       if (res.status === 200) {
