@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { ReplicationScheduler } from '../../src/modules/replication/replication-scheduler.service';
+import { ReplicationService } from '../../src/modules/replication/replication.service';
 import { CountingProxy } from '../support/counting-proxy';
 import { bytes, createFeed, endpoint, eventually, hashesOf } from '../support/fixtures';
 import { startServerProcess } from '../support/server-process';
@@ -185,6 +186,32 @@ describe('replication', () => {
     expect(await runNow(j.id)).toEqual(expect.objectContaining({ copiedFiles: 0, skippedFiles: 2 }));
     expect(contentRequests('POST', feed)).toBe(0);
     expect(proxy.bytesSent('POST', `/endpoints/${feed}/content/`)).toBe(0);
+  });
+
+  it('push sends a large file in parts (the chunked protocol), each part read from storage as it goes', async () => {
+    const feed = await pair();
+    const service = local.app.get(ReplicationService);
+    const saved = service.multipart;
+    // Lowered for the test: "large" is 100 kB here, in parts of 40 kB.
+    service.multipart = { aboveBytes: 100_000, partBytes: 40_000 };
+    try {
+      const large = bytes(150_000);
+      await put(local, feed, 'large.iso', large, 'application/x-iso9660-image');
+      const j = await job({ feed, remoteFeed: feed, mode: 'push' });
+      proxy.reset();
+      expect(await runNow(j.id)).toEqual(expect.objectContaining({ state: 'completed', copiedFiles: 1 }));
+      const posts = proxy.requests.filter((r) => r.method === 'POST' && r.url.includes('/content/large.iso?'));
+      expect(posts.filter((r) => r.url.includes('multipart=upload')).map((r) => r.sent)).toEqual([
+        40_000, 40_000, 40_000, 30_000,
+      ]);
+      expect(posts.filter((r) => r.url.includes('multipart=complete'))).toHaveLength(1);
+      const there = await read(remote, feed, 'large.iso');
+      expect(there.body.equals(large)).toBe(true);
+      expect(there.headers.get('content-type')).toContain('application/x-iso9660-image');
+      expect((await files(remote, feed)).get('large.iso')?.sha256).toBe(hashesOf(large).sha256);
+    } finally {
+      service.multipart = saved;
+    }
   });
 
   it('mirror makes the local directory an exact copy (deletes included)', async () => {

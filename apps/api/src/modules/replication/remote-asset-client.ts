@@ -1,5 +1,6 @@
 import { AssetPathError, checkSegment, encodePath, MAX_PATH_BYTES, utf8Length } from '@stockroom/contracts';
 import type { CacheHeader, UserMetadataValue } from '@stockroom/contracts';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OutboundHttp, OutboundRequestError, type OutboundResponse } from '../../common/net/outbound-http';
 
@@ -162,6 +163,59 @@ export class RemoteAssetClient {
       body,
     });
     await this.expect(res, [200, 201], `upload "${path}"`);
+    res.body.resume();
+  }
+
+  /**
+   * Creates or overwrites a file with the chunked protocol (spec §4): one `POST` per part, each part
+   * opened (streamed) only when it is sent, then `multipart=complete`. For files too large for one
+   * request through proxies and timeouts; the file appears on the remote only at completion.
+   */
+  async uploadInParts(
+    path: string,
+    size: number,
+    partSize: number,
+    openPart: (start: number, end: number) => Promise<Readable>,
+    contentType: string,
+  ): Promise<void> {
+    const id = `stockroom-replication-${randomUUID()}`;
+    const totalParts = Math.max(1, Math.ceil(size / partSize));
+    for (let index = 0; index < totalParts; index++) {
+      const offset = index * partSize;
+      const length = Math.min(partSize, size - offset);
+      const body = await openPart(offset, offset + length - 1);
+      const query = new URLSearchParams({
+        multipart: 'upload',
+        id,
+        index: String(index),
+        offset: String(offset),
+        totalSize: String(size),
+        partSize: String(length),
+        totalParts: String(totalParts),
+      });
+      try {
+        const res = await this.send({
+          method: 'POST',
+          url: `${this.contentUrl(path)}?${query}`,
+          headers: {
+            'Content-Length': String(length),
+            ...(index === 0 ? { 'Content-Type': contentType } : { 'Content-Type': 'application/octet-stream' }),
+          },
+          body,
+        });
+        await this.expect(res, [200, 201], `upload part ${index} of "${path}"`);
+        res.body.resume();
+      } finally {
+        body.destroy();
+      }
+    }
+    const res = await this.send({
+      method: 'POST',
+      url: `${this.contentUrl(path)}?${new URLSearchParams({ multipart: 'complete', id })}`,
+      headers: { 'Content-Length': '0' },
+      body: '',
+    });
+    await this.expect(res, [200, 201], `complete the upload of "${path}"`);
     res.body.resume();
   }
 

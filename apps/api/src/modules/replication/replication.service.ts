@@ -40,6 +40,9 @@ import { JobRow, ReplicationRepository, RunFileRow, RunRow } from './replication
 const MASK = '********';
 /** Schedules are read in UTC (the job has no time zone of its own). */
 const TIMEZONE = 'UTC';
+/** Files larger than this are pushed with the chunked protocol (spec §4), in parts of {@link PART_BYTES}. */
+const MULTIPART_ABOVE_BYTES = 256 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 /** How often a pass writes its compared/skipped counts while it runs. */
 const PROGRESS_EVERY = 200;
 
@@ -161,6 +164,8 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly secrets: StorageSecrets;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
+  /** When pushing switches to the chunked protocol, and its part size (tests lower them). */
+  multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
   private ownId?: Promise<string>;
 
   constructor(
@@ -597,9 +602,25 @@ export class ReplicationService implements OnApplicationShutdown {
     await this.assets.updateMetadata(actor, target, update);
   }
 
-  /** A local file streamed from storage to the remote (one POST), then its metadata when it has any. */
+  /**
+   * A local file streamed from storage to the remote: one POST, or for a large file the chunked
+   * protocol (each part a range read of the blob); then its metadata and cache setting when it has
+   * any (always after parts: the media type is set explicitly).
+   */
   private async pushFile(feed: FeedEntity, client: RemoteAssetClient, file: LocalFile, metadata: boolean) {
-    const body = file.blobKey && file.size > 0 ? await this.storage.read(feed, file.blobKey) : Readable.from([]);
+    const { blobKey } = file;
+    if (blobKey && file.size > this.multipart.aboveBytes) {
+      await client.uploadInParts(
+        file.path,
+        file.size,
+        this.multipart.partBytes,
+        (start, end) => this.storage.read(feed, blobKey, { start, end }),
+        file.mediaType,
+      );
+      await this.pushMetadata(client, file);
+      return;
+    }
+    const body = blobKey && file.size > 0 ? await this.storage.read(feed, blobKey) : Readable.from([]);
     try {
       await client.upload(file.path, body, { contentType: file.mediaType, contentLength: file.size });
     } finally {
