@@ -318,6 +318,60 @@ describe('replication', () => {
     }
   });
 
+  it('a listing without SHA-256 is compared by SHA-1, from the listing or the ETag; a file with no hash is copied', async () => {
+    const feed = `old${++feedNo}`;
+    await createFeed(local, feed);
+    const same = Buffer.from('same bytes');
+    const other = Buffer.from('other data');
+    for (const name of ['by-sha1.txt', 'by-etag.txt', 'no-hash.txt']) await put(local, feed, name, same);
+    const entry = (name: string, extra: Record<string, unknown>) => ({
+      name,
+      type: 'text/plain',
+      size: same.length,
+      created: new Date().toISOString(),
+      modified: new Date().toISOString(),
+      cacheHeader: { type: 'Inherit' },
+      ...extra,
+    });
+    const listing = [
+      entry('by-sha1.txt', { sha1: hashesOf(same).sha1 }),
+      entry('by-etag.txt', {}),
+      entry('no-hash.txt', {}),
+    ];
+    const asked: string[] = [];
+    // A remote whose listing has no SHA-256 (as an older server's): no Stockroom lists that way.
+    const old: Server = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      if (req.url?.includes('/dir/')) {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(listing));
+      } else if (req.url?.endsWith('/by-etag.txt')) {
+        res.setHeader('ETag', `"${hashesOf(same).sha1}"`);
+        res.end(req.method === 'HEAD' ? undefined : same);
+      } else if (req.url?.endsWith('/no-hash.txt')) res.end(req.method === 'HEAD' ? undefined : other);
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(old.address() as AddressInfo).port}`;
+      const j = await job({ feed, remoteUrl: url, remoteFeed: feed, mode: 'pull' });
+      const run = await runNow(j.id);
+      expect(run).toEqual(
+        expect.objectContaining({ state: 'completed', comparedFiles: 3, skippedFiles: 2, copiedFiles: 1 }),
+      );
+      expect(asked.filter((a) => a.startsWith('GET') && a.includes('/content/'))).toEqual([
+        `GET /endpoints/${feed}/content/no-hash.txt`,
+      ]);
+      expect((await read(local, feed, 'no-hash.txt')).body.equals(other)).toBe(true);
+    } finally {
+      old.closeAllConnections();
+      await new Promise((resolve) => old.close(resolve));
+    }
+  });
+
   it('refuses replication between a directory and itself, also through another address', async () => {
     const feed = await pair();
     const self = await createJob({ feed, remoteUrl: local.url, remoteFeed: feed.toUpperCase(), mode: 'pull' });
@@ -457,6 +511,8 @@ describe('replication', () => {
       const { id } = (await res.json()) as ReplicationRun;
       await eventually(async () => (await getRun(j.id, id)).copiedFiles === 5, 30_000);
       await eventually(async () => proxy.count('GET', `/endpoints/${feed}/content/f05.bin`) === 1, 30_000);
+      // One node at a time per job: the other node is refused while this one holds the job.
+      expect((await api(local, `/api/replication/${j.id}/run`, { method: 'POST' })).status).toBe(409);
       await node.kill();
       proxy.release();
       expect((await getRun(j.id, id)).state).toBe('running');

@@ -13,7 +13,7 @@ const MAX_LISTING_BYTES = 512 * 1024 * 1024;
 export interface RemoteFile {
   path: string;
   size: number;
-  /** Lower-case hex; absent when the remote's listing has none (then sha1 is compared, or it counts as changed). */
+  /** Lower-case hex; absent when the remote's listing has none (then SHA-1 is compared: see sameContent). */
   sha256?: string;
   sha1?: string;
   type: string;
@@ -154,6 +154,18 @@ export class RemoteAssetClient {
     };
   }
 
+  /**
+   * The SHA-1 a remote's download headers state (`ETag: "<sha1>"`, spec §2), for a listing that gives
+   * no hash: one `HEAD`, no body. Undefined when the remote says nothing usable.
+   */
+  async etagSha1(path: string): Promise<string | undefined> {
+    const res = await this.send({ method: 'HEAD', url: this.contentUrl(path) });
+    res.body.resume();
+    if (res.status !== 200) return undefined;
+    const tag = /^(?:W\/)?"?([0-9a-f]{40})"?$/i.exec(String(res.headers.etag ?? '').trim());
+    return tag ? tag[1].toLowerCase() : undefined;
+  }
+
   /** Creates or overwrites a file from a stream (one `POST content/`). */
   async upload(path: string, body: Readable, opts: { contentType: string; contentLength: number }): Promise<void> {
     const res = await this.send({
@@ -245,7 +257,7 @@ export class RemoteAssetClient {
   }
 
   private send(req: {
-    method: 'GET' | 'POST' | 'DELETE';
+    method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
     url: string;
     headers?: Record<string, string>;
     body?: string | Readable;

@@ -78,7 +78,8 @@ function toLocal(row: ListedItemRow): LocalFile {
 
 /**
  * Same content: by SHA-256 when the remote's listing has it; a listing without SHA-256 (an older
- * ProGet) is compared by SHA-1; one with neither counts as changed (copied again), never guessed equal.
+ * ProGet) is compared by SHA-1, from the listing or else from the remote's `ETag` (see
+ * withRemoteHash); a file with neither counts as changed (copied again), never guessed equal.
  */
 function sameContent(local: LocalFile, remote: RemoteFile): boolean {
   if (local.size !== remote.size) return false;
@@ -487,9 +488,10 @@ export class ReplicationService implements OnApplicationShutdown {
       const key = source.path.toLowerCase();
       counts.compared++;
       const there = pulling ? local.get(key) : remote.get(key);
-      const unchanged = pulling
-        ? there !== undefined && sameContent(there as LocalFile, source as RemoteFile)
-        : there !== undefined && sameContent(source as LocalFile, there as RemoteFile);
+      const remoteSide = (pulling ? source : there) as RemoteFile | undefined;
+      const localSide = (pulling ? there : source) as LocalFile | undefined;
+      if (remoteSide && localSide) await this.withRemoteHash(client, remoteSide, localSide);
+      const unchanged = remoteSide !== undefined && localSide !== undefined && sameContent(localSide, remoteSide);
       if (done.has(key) && unchanged) continue; // landed before the interruption
       try {
         if (pulling) {
@@ -550,6 +552,15 @@ export class ReplicationService implements OnApplicationShutdown {
     }
     await this.repository.setCounts(lock.session, run.id, counts);
     return 'done';
+  }
+
+  /**
+   * A remote file its listing gives no hash for, of the local file's size: its SHA-1 from the remote's
+   * download headers (one HEAD). Without one it stays hashless, and counts as changed.
+   */
+  private async withRemoteHash(client: RemoteAssetClient, remote: RemoteFile, local: LocalFile): Promise<void> {
+    if (remote.sha256 || remote.sha1 || remote.size !== local.size) return;
+    remote.sha1 = await client.etagSha1(remote.path).catch(() => undefined);
   }
 
   /** Every local file of the directory (a streamed listing; only what comparing needs is kept). */
