@@ -165,6 +165,7 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly secrets: StorageSecrets;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
+  private readonly shutdown = new AbortController();
   /** When pushing switches to the chunked protocol, and its part size (tests lower them). */
   multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
   private ownId?: Promise<string>;
@@ -185,8 +186,13 @@ export class ReplicationService implements OnApplicationShutdown {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
   }
 
+  /**
+   * Stops runs at once: transfers in flight are aborted (a pulled file is then not written at all,
+   * a pushed one not completed), and each run stays 'running' for another node or the next start.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.shutdown.abort();
     await Promise.allSettled([...this.active]);
   }
 
@@ -408,6 +414,7 @@ export class ReplicationService implements OnApplicationShutdown {
       await this.repository.finishRun(run.id, failed > 0 ? 'failed' : 'completed', this.clock.now(), error);
       await this.announce(job, feed, run.id, error);
     } catch (e) {
+      if (this.stopping) return; // cut short by the shutdown: taken over later
       const message = failureReason(e);
       this.logger.warn(`Replication run #${run.id} of job #${job.id} failed: ${message}`);
       // When the database is what failed this may fail too: the run stays 'running' and is taken over.
@@ -454,6 +461,7 @@ export class ReplicationService implements OnApplicationShutdown {
       job.remote_url,
       job.remote_feed,
       job.api_key ? this.secrets.decrypt(job.api_key) : null,
+      this.shutdown.signal,
     );
     const { files: remoteFiles, refused } = await client.listFiles();
     const local = await this.localFiles(actor, feed);
@@ -522,6 +530,7 @@ export class ReplicationService implements OnApplicationShutdown {
           }
         }
       } catch (e) {
+        if (this.stopping) return 'stopped'; // aborted by the shutdown: tried again by whoever takes over
         const reason = failureReason(e);
         this.logger.warn(`Replication job #${job.id}: "${source.path}" failed: ${reason}`);
         await record(source.path, 'failed', 0, reason);
@@ -545,6 +554,7 @@ export class ReplicationService implements OnApplicationShutdown {
           } else await client.delete(target.path);
           await record(target.path, 'deleted', target.size);
         } catch (e) {
+          if (this.stopping) return 'stopped';
           await record(target.path, 'failed', 0, `delete: ${failureReason(e)}`);
         }
         await progress();
