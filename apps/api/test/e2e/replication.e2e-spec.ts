@@ -479,6 +479,28 @@ describe('replication', () => {
     }
   });
 
+  it('deleting a job stops its run in progress before the next file', async () => {
+    const feed = await pair();
+    for (const n of ['a.txt', 'b.txt', 'c.txt']) await put(remote, feed, n, n);
+    const j = await job({ feed, remoteFeed: feed, mode: 'pull' });
+    proxy.reset();
+    proxy.holdWhen((method, url) => method === 'GET' && url === `/endpoints/${feed}/content/b.txt`);
+    try {
+      const res = await api(local, `/api/replication/${j.id}/run`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      await eventually(async () => proxy.count('GET', `/endpoints/${feed}/content/b.txt`) === 1, 30_000);
+      expect((await api(local, `/api/replication/${j.id}`, { method: 'DELETE' })).status).toBe(204);
+      proxy.release();
+      // b.txt was on its way; c.txt is never asked for.
+      await eventually(async () => (await files(local, feed)).has('b.txt'), 30_000);
+      expect((await api(local, `/api/replication/${j.id}/runs`)).status).toBe(404);
+      expect(contentRequests('GET', feed)).toBe(2);
+      expect([...(await files(local, feed)).keys()].sort()).toEqual(['a.txt', 'b.txt']);
+    } finally {
+      proxy.release();
+    }
+  });
+
   it('runs on schedule: one run per slot, started by the scheduler', async () => {
     const feed = await pair();
     await put(remote, feed, 's.txt', 'scheduled');

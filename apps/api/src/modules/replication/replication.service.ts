@@ -492,7 +492,6 @@ export class ReplicationService implements OnApplicationShutdown {
     const sources = pulling ? [...remote.values()].sort(byPath) : [...local.values()].sort(byPath);
     for (const source of sources) {
       if (this.stopping) return 'stopped';
-      if (!(await this.repository.job(job.id))) throw new Error('the job was deleted');
       const key = source.path.toLowerCase();
       counts.compared++;
       const there = pulling ? local.get(key) : remote.get(key);
@@ -501,6 +500,8 @@ export class ReplicationService implements OnApplicationShutdown {
       if (remoteSide && localSide) await this.withRemoteHash(client, remoteSide, localSide);
       const unchanged = remoteSide !== undefined && localSide !== undefined && sameContent(localSide, remoteSide);
       if (done.has(key) && unchanged) continue; // landed before the interruption
+      // Before anything is sent (unchanged files cost no query): a deleted job stops its run.
+      if (!unchanged) await this.requireStillThere(job);
       try {
         if (pulling) {
           const src = source as RemoteFile;
@@ -547,6 +548,7 @@ export class ReplicationService implements OnApplicationShutdown {
         // A path the remote lists but we refused is not "missing" there: kept.
         if (sourceKeys.has(key) || refusedPaths.has(key)) continue;
         counts.compared++;
+        await this.requireStillThere(job);
         try {
           if (pulling) {
             const path = await this.assets.resolvePath(feed, target.path.split('/'));
@@ -562,6 +564,10 @@ export class ReplicationService implements OnApplicationShutdown {
     }
     await this.repository.setCounts(lock.session, run.id, counts);
     return 'done';
+  }
+
+  private async requireStillThere(job: JobRow): Promise<void> {
+    if (!(await this.repository.job(job.id))) throw new Error('the job was deleted');
   }
 
   /**
