@@ -141,6 +141,18 @@ describe('replication', () => {
     expect(((await (await api(local, '/api/replication')).json()) as ReplicationJob[]).map((x) => x.id)).toContain(
       j.id,
     );
+    // At rest, the key is encrypted (like storage secrets), never stored as given.
+    const db = new Client({ connectionString: local.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ api_key: string }>(`SELECT api_key FROM replication_jobs WHERE id = $1`, [
+        j.id,
+      ]);
+      expect(rows[0].api_key).toMatch(/^enc:v1:/);
+      expect(rows[0].api_key).not.toContain(remoteKey);
+    } finally {
+      await db.end();
+    }
   });
 
   it('sends nothing for unchanged files, and only the changed one after a change', async () => {
