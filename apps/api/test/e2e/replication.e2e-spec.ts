@@ -519,9 +519,13 @@ describe('replication', () => {
     const j = await job({ feed, remoteFeed: feed, mode: 'pull', schedule: '* * * * *' });
     expect(j.nextRun).toBeDefined();
     await local.app.get(ReplicationScheduler).tick();
-    const runs = (await (await api(local, `/api/replication/${j.id}/runs`)).json()) as ReplicationRun[];
-    expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(runs[0]).toEqual(expect.objectContaining({ trigger: 'scheduled', startedBy: 'scheduler', copiedFiles: 1 }));
+    const runs = async () => (await (await api(local, `/api/replication/${j.id}/runs`)).json()) as ReplicationRun[];
+    // The tick starts the run; it goes on in the background.
+    await eventually(async () => (await runs()).some((r) => r.state !== 'running'), 30_000);
+    const [last] = await runs();
+    expect(last).toEqual(
+      expect.objectContaining({ trigger: 'scheduled', startedBy: 'scheduler', state: 'completed', copiedFiles: 1 }),
+    );
     expect((await read(local, feed, 's.txt')).body.toString()).toBe('scheduled');
   });
 
