@@ -527,6 +527,20 @@ describe('replication', () => {
       expect.objectContaining({ trigger: 'scheduled', startedBy: 'scheduler', state: 'completed', copiedFiles: 1 }),
     );
     expect((await read(local, feed, 's.txt')).body.toString()).toBe('scheduled');
+    // Ticking again (this node or another) never makes a second run for the same slot.
+    await local.app.get(ReplicationScheduler).tick();
+    await local.app.get(ReplicationScheduler).tick();
+    const db = new Client({ connectionString: local.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM replication_runs WHERE job_id = $1 AND slot = (SELECT slot FROM replication_runs WHERE id = $2)`,
+        [j.id, last.id],
+      );
+      expect(Number(rows[0].n)).toBe(1);
+    } finally {
+      await db.end();
+    }
   });
 
   it.each([
