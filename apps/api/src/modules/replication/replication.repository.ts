@@ -191,8 +191,8 @@ export class ReplicationRepository {
   }
 
   /** What the current pass found: files compared, and unchanged ones. */
-  async setCounts(tx: Tx, runId: string, counts: { compared: number; skipped: number }): Promise<void> {
-    await tx.query(`UPDATE replication_runs SET compared_files = $2, skipped_files = $3 WHERE id = $1`, [
+  async setCounts(runId: string, counts: { compared: number; skipped: number }): Promise<void> {
+    await this.dataSource.query(`UPDATE replication_runs SET compared_files = $2, skipped_files = $3 WHERE id = $1`, [
       runId,
       counts.compared,
       counts.skipped,
@@ -201,11 +201,10 @@ export class ReplicationRepository {
 
   /** Records what happened to one file (a later outcome of the same path in the same run replaces it). */
   async recordFile(
-    tx: Tx,
     runId: string,
     f: { path: string; outcome: ReplicationRunFile['outcome']; size: number; reason?: string | null; at: Date },
   ): Promise<void> {
-    await tx.query(
+    await this.dataSource.query(
       `INSERT INTO replication_run_files (run_id, path_lower, path, outcome, size, reason, at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (run_id, path_lower) DO UPDATE

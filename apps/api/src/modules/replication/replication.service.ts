@@ -43,6 +43,8 @@ const TIMEZONE = 'UTC';
 /** Files larger than this are pushed with the chunked protocol (spec §4), in parts of {@link PART_BYTES}. */
 const MULTIPART_ABOVE_BYTES = 256 * 1024 * 1024;
 const PART_BYTES = 64 * 1024 * 1024;
+/** Files a run transfers at once (each streamed: memory does not grow with it). */
+const TRANSFERS = 4;
 /** How often a pass writes its compared/skipped counts while it runs. */
 const PROGRESS_EVERY = 200;
 
@@ -168,6 +170,8 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly shutdown = new AbortController();
   /** When pushing switches to the chunked protocol, and its part size (tests lower them). */
   multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
+  /** Files transferred at once by a run. */
+  transfers = TRANSFERS;
   private ownId?: Promise<string>;
 
   constructor(
@@ -460,7 +464,11 @@ export class ReplicationService implements OnApplicationShutdown {
     });
   }
 
-  /** One comparison of both sides and the transfers it calls for. */
+  /**
+   * One comparison of both sides and the transfers it calls for, {@link transfers} files at a time.
+   * Each file's outcome is written (through the pool: the lock's connection only holds the lock) as
+   * soon as it lands.
+   */
   private async pass(lock: LockedSession, job: JobRow, run: RunRow, feed: FeedEntity): Promise<PassResult> {
     const actor = jobActor(job);
     const client = new RemoteAssetClient(
@@ -484,9 +492,9 @@ export class ReplicationService implements OnApplicationShutdown {
       outcome: 'copied' | 'deleted' | 'skipped' | 'failed',
       size: number,
       reason?: string,
-    ) => this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
+    ) => this.repository.recordFile(run.id, { path, outcome, size, reason, at: this.clock.now() });
     const progress = async () => {
-      if (counts.compared % PROGRESS_EVERY === 0) await this.repository.setCounts(lock.session, run.id, counts);
+      if (counts.compared % PROGRESS_EVERY === 0) await this.repository.setCounts(run.id, counts);
     };
 
     for (const r of refused) {
@@ -494,11 +502,7 @@ export class ReplicationService implements OnApplicationShutdown {
       await record(r.path, 'skipped', 0, r.reason);
     }
 
-    // Sources and targets in path order: a log that reads like the tree, and a resumable order.
-    const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-    const sources = pulling ? [...remote.values()].sort(byPath) : [...local.values()].sort(byPath);
-    for (const source of sources) {
-      if (this.stopping) return 'stopped';
+    const compareAndSend = async (source: RemoteFile | LocalFile): Promise<void> => {
       const key = source.path.toLowerCase();
       counts.compared++;
       const there = pulling ? local.get(key) : remote.get(key);
@@ -506,7 +510,7 @@ export class ReplicationService implements OnApplicationShutdown {
       const localSide = (pulling ? there : source) as LocalFile | undefined;
       if (remoteSide && localSide) await this.withRemoteHash(client, remoteSide, localSide);
       const unchanged = remoteSide !== undefined && localSide !== undefined && sameContent(localSide, remoteSide);
-      if (done.has(key) && unchanged) continue; // landed before the interruption
+      if (done.has(key) && unchanged) return; // landed before the interruption
       // Before anything is sent (unchanged files cost no query): a deleted job stops its run.
       if (!unchanged) await this.requireStillThere(job);
       try {
@@ -538,39 +542,67 @@ export class ReplicationService implements OnApplicationShutdown {
           }
         }
       } catch (e) {
-        if (this.stopping) return 'stopped'; // aborted by the shutdown: tried again by whoever takes over
+        if (this.stopping) return; // aborted by the shutdown: tried again by whoever takes over
         const reason = failureReason(e);
         this.logger.warn(`Replication job #${job.id}: "${source.path}" failed: ${reason}`);
         await record(source.path, 'failed', 0, reason);
       }
       await progress();
-    }
+    };
 
-    if (deleting) {
-      const targets = pulling ? [...local.values()] : [...remote.values()];
-      const sourceKeys = pulling ? remote : local;
-      for (const target of targets.sort(byPath)) {
-        if (this.stopping) return 'stopped';
-        const key = target.path.toLowerCase();
-        // A path the remote lists but we refused is not "missing" there: kept.
-        if (sourceKeys.has(key) || refusedPaths.has(key)) continue;
-        counts.compared++;
-        await this.requireStillThere(job);
-        try {
-          if (pulling) {
-            const path = await this.assets.resolvePath(feed, target.path.split('/'));
-            await this.assets.delete(actor, { feed, path }, { recursive: false, fileOnly: true });
-          } else await client.delete(target.path);
-          await record(target.path, 'deleted', target.size);
-        } catch (e) {
-          if (this.stopping) return 'stopped';
-          await record(target.path, 'failed', 0, `delete: ${failureReason(e)}`);
-        }
-        await progress();
+    const deleteTarget = async (target: RemoteFile | LocalFile): Promise<void> => {
+      counts.compared++;
+      await this.requireStillThere(job);
+      try {
+        if (pulling) {
+          const path = await this.assets.resolvePath(feed, target.path.split('/'));
+          await this.assets.delete(actor, { feed, path }, { recursive: false, fileOnly: true });
+        } else await client.delete(target.path);
+        await record(target.path, 'deleted', target.size);
+      } catch (e) {
+        if (this.stopping) return;
+        await record(target.path, 'failed', 0, `delete: ${failureReason(e)}`);
       }
+      await progress();
+    };
+
+    // In path order: a log that reads like the tree.
+    const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const sources: (RemoteFile | LocalFile)[] = pulling ? [...remote.values()] : [...local.values()];
+    await this.eachLimited(sources.sort(byPath), compareAndSend);
+    if (this.stopping) return 'stopped';
+    if (deleting) {
+      const sourceKeys = pulling ? remote : local;
+      // A path the remote lists but we refused is not "missing" there: kept.
+      const targets = (pulling ? [...local.values()] : [...remote.values()]).filter(
+        (t) => !sourceKeys.has(t.path.toLowerCase()) && !refusedPaths.has(t.path.toLowerCase()),
+      );
+      await this.eachLimited(targets.sort(byPath), deleteTarget);
+      if (this.stopping) return 'stopped';
     }
-    await this.repository.setCounts(lock.session, run.id, counts);
+    await this.repository.setCounts(run.id, counts);
     return 'done';
+  }
+
+  /**
+   * `work` on each item, {@link transfers} at a time, in order. After a failure (or on shutdown) no
+   * new item starts; those in flight finish, then the first failure is thrown.
+   */
+  private async eachLimited<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (next < items.length && !failure && !this.stopping) {
+        const item = items[next++];
+        try {
+          await work(item);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.transfers, items.length)) }, worker));
+    if (failure) throw failure.error;
   }
 
   private async requireStillThere(job: JobRow): Promise<void> {
