@@ -9,6 +9,7 @@ import { badRequest } from '../../common/errors/app-error';
 import { Query } from '../../common/http/query';
 import { Answers, QueryParam } from '../../openapi/api-docs.decorators';
 import { CreateReplicationDto } from './replication-requests.dto';
+import { ReplicationIdentity } from './replication-identity.service';
 import { Page, ReplicationService } from './replication.service';
 
 const LENIENT = 'A value starting with `true` (any case) is true.';
@@ -39,13 +40,16 @@ function runsPage(q: Query): { before?: string; limit: number } {
 @Controller('api/replication')
 @Access.global(Privilege.Administer)
 export class ReplicationController {
-  constructor(private readonly replication: ReplicationService) {}
+  constructor(
+    private readonly replication: ReplicationService,
+    private readonly identities: ReplicationIdentity,
+  ) {}
 
   @Answers(200, 'ReplicationIdentity')
   @Get('identity')
   @Access.public()
   async identity(): Promise<{ server: string }> {
-    return { server: await this.replication.serverId() };
+    return { server: await this.identities.serverId() };
   }
 
   @Answers(201, 'ReplicationJob')

@@ -5,6 +5,7 @@ import { FeedsModule } from '../feeds/feeds.module';
 import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
 import { ReplicationController } from './replication.controller';
+import { ReplicationIdentity } from './replication-identity.service';
 import { ReplicationRepository } from './replication.repository';
 import { ReplicationScheduler } from './replication-scheduler.service';
 import { ReplicationService } from './replication.service';
@@ -13,6 +14,6 @@ import { ReplicationService } from './replication.service';
 @Module({
   imports: [AssetsModule, FeedsModule, StorageModule, AccessModule, EventsModule],
   controllers: [ReplicationController],
-  providers: [ReplicationRepository, ReplicationService, ReplicationScheduler],
+  providers: [ReplicationRepository, ReplicationIdentity, ReplicationService, ReplicationScheduler],
 })
 export class ReplicationModule {}

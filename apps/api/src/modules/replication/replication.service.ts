@@ -1,18 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import {
   ErrorCode,
   isValidFeedName,
   Privilege,
-  type CacheHeader,
   type CreateReplicationRequest,
   type ReplicationJob,
   type ReplicationRun,
-  type UserMetadataValue,
 } from '@stockroom/contracts';
-import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
@@ -21,8 +15,6 @@ import { OutboundHttp } from '../../common/net/outbound-http';
 import { isOutboundDenied } from '../../common/net/outbound-policy';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { LockedSession } from '../../database/advisory-locks';
-import type { StoredUserMetadata } from '../assets/asset-item.entity';
-import type { ListedItemRow } from '../assets/asset-item.row';
 import { itemPath, type AssetTarget } from '../assets/asset-target';
 import { AssetUploadService } from '../assets/asset-upload.service';
 import { AssetsService } from '../assets/assets.service';
@@ -35,9 +27,11 @@ import { AccessService } from '../security/access.service';
 import { StorageSecrets } from '../storage/storage-secrets';
 import { StorageService } from '../storage/storage.service';
 import { failureReason, RemoteAssetClient, type RemoteFile } from './remote-asset-client';
-import { JobRow, ReplicationRepository, RunFileRow, RunRow } from './replication.repository';
+import { LocalFile, metadataKey, sameContent, toLocal, wireMetadata } from './replication-compare';
+import { ReplicationIdentity } from './replication-identity.service';
+import { toFile, toJob, toRun } from './replication.mapper';
+import { JobRow, ReplicationRepository, RunRow } from './replication.repository';
 
-const MASK = '********';
 /** Schedules are read in UTC (the job has no time zone of its own). */
 const TIMEZONE = 'UTC';
 /** Files larger than this are pushed with the chunked protocol (spec §4), in parts of {@link PART_BYTES}. */
@@ -51,91 +45,6 @@ const PROGRESS_EVERY = 200;
 export interface Page {
   offset?: number;
   limit?: number;
-}
-
-/** A local file as the comparison needs it. */
-interface LocalFile {
-  path: string;
-  size: number;
-  sha1: string | null;
-  sha256: string | null;
-  mediaType: string;
-  blobKey: string | null;
-  userMetadata: Record<string, StoredUserMetadata> | null;
-  cacheHeader: CacheHeader | null;
-}
-
-function toLocal(row: ListedItemRow): LocalFile {
-  return {
-    path: row.path,
-    size: Number(row.size ?? 0),
-    sha1: row.sha1,
-    sha256: row.sha256,
-    mediaType: row.media_type ?? 'application/octet-stream',
-    blobKey: row.blob_key,
-    userMetadata: row.user_metadata,
-    cacheHeader: row.cache_header,
-  };
-}
-
-/**
- * Same content: by SHA-256 when the remote's listing has it; a listing without SHA-256 (an older
- * ProGet) is compared by SHA-1, from the listing or else from the remote's `ETag` (see
- * withRemoteHash); a file with neither counts as changed (copied again), never guessed equal.
- */
-function sameContent(local: LocalFile, remote: RemoteFile): boolean {
-  if (local.size !== remote.size) return false;
-  if (remote.sha256) return local.sha256 === remote.sha256;
-  if (remote.sha1) return local.sha1 === remote.sha1;
-  return false;
-}
-
-/** User metadata as the wire shows it (spec §3). */
-function wireMetadata(stored: Record<string, StoredUserMetadata> | null): Record<string, UserMetadataValue> {
-  const out: Record<string, UserMetadataValue> = {};
-  for (const [k, m] of Object.entries(stored ?? {}))
-    out[k] = m.includeInResponseHeader ? { value: m.value, includeInResponseHeader: true } : m.value;
-  return out;
-}
-
-/** A comparable key of metadata and cache setting (wire shapes; Inherit = none). */
-function metadataKey(
-  userMetadata: Record<string, UserMetadataValue> | undefined,
-  cache: CacheHeader | null | undefined,
-) {
-  const entries = Object.entries(userMetadata ?? {})
-    .map(([k, v]) => [
-      k,
-      typeof v === 'string' ? v : v.value,
-      typeof v !== 'string' && v.includeInResponseHeader === true,
-    ])
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  const c = !cache || cache.type === 'Inherit' ? null : cache;
-  return JSON.stringify([entries, c]);
-}
-
-function toRun(r: RunRow): ReplicationRun {
-  return {
-    id: String(r.id),
-    jobId: String(r.job_id),
-    trigger: r.trigger,
-    state: r.state,
-    startedBy: r.started_by,
-    startedAt: new Date(r.started_at).toISOString(),
-    ...(r.finished_at ? { finishedAt: new Date(r.finished_at).toISOString() } : {}),
-    comparedFiles: r.compared_files,
-    copiedFiles: Number(r.copied_files),
-    deletedFiles: Number(r.deleted_files),
-    skippedFiles: r.skipped_files + Number(r.refused_files),
-    failedFiles: Number(r.failed_files),
-    bytes: Number(r.bytes),
-    resumed: r.resumed,
-    ...(r.error ? { error: r.error } : {}),
-  };
-}
-
-function toFile(f: RunFileRow) {
-  return { path: f.path, outcome: f.outcome, size: Number(f.size), ...(f.reason ? { reason: f.reason } : {}) };
 }
 
 /** What a run acts as here: the replication job itself, with Administer (only administrators make jobs). */
@@ -172,7 +81,6 @@ export class ReplicationService implements OnApplicationShutdown {
   multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
   /** Files transferred at once by a run. */
   transfers = TRANSFERS;
-  private ownId?: Promise<string>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -185,7 +93,7 @@ export class ReplicationService implements OnApplicationShutdown {
     private readonly events: ChangeEventsService,
     private readonly http: OutboundHttp,
     private readonly clock: Clock,
-    private readonly adapterHost: HttpAdapterHost,
+    private readonly identity: ReplicationIdentity,
   ) {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
   }
@@ -198,13 +106,6 @@ export class ReplicationService implements OnApplicationShutdown {
     this.stopping = true;
     this.shutdown.abort();
     await Promise.allSettled([...this.active]);
-  }
-
-  /** This installation's identity (every node's), for `GET /api/replication/identity`. */
-  serverId(): Promise<string> {
-    this.ownId ??= this.repository.serverId();
-    this.ownId.catch(() => (this.ownId = undefined));
-    return this.ownId;
   }
 
   // ---- jobs ----
@@ -227,7 +128,7 @@ export class ReplicationService implements OnApplicationShutdown {
       if (isOutboundDenied(e)) throw new AppError(ErrorCode.Forbidden, `The remote's address ${(e as Error).message}.`);
       throw e;
     }
-    if (await this.isSelf(remoteUrl, remoteFeed, feed)) {
+    if (await this.identity.isSelf(remoteUrl, remoteFeed, feed.name)) {
       throw badRequest(
         `"${feed.name}" cannot replicate with itself: ${remoteUrl} is this server and "${remoteFeed}" this directory.`,
       );
@@ -244,7 +145,7 @@ export class ReplicationService implements OnApplicationShutdown {
       createdBy: actor.name,
       createdAt: this.clock.now(),
     });
-    return this.toJob(row, feed.name, null);
+    return toJob(row, feed.name, null, this.nextRunOf(row));
   }
 
   async list(actor: Principal): Promise<ReplicationJob[]> {
@@ -252,7 +153,7 @@ export class ReplicationService implements OnApplicationShutdown {
     const rows = await this.repository.jobs();
     const names = await this.feeds.namesById(rows.map((r) => r.feed_id));
     const last = new Map((await this.repository.lastRuns(rows.map((r) => r.id))).map((r) => [r.job_id, r]));
-    return rows.map((r) => this.toJob(r, names.get(r.feed_id) ?? '', last.get(r.id) ?? null));
+    return rows.map((r) => toJob(r, names.get(r.feed_id) ?? '', last.get(r.id) ?? null, this.nextRunOf(r)));
   }
 
   async get(actor: Principal, id: string): Promise<ReplicationJob> {
@@ -260,7 +161,7 @@ export class ReplicationService implements OnApplicationShutdown {
     const row = await this.requireJob(id);
     const names = await this.feeds.namesById([row.feed_id]);
     const [last] = await this.repository.lastRuns([row.id]);
-    return this.toJob(row, names.get(row.feed_id) ?? '', last ?? null);
+    return toJob(row, names.get(row.feed_id) ?? '', last ?? null, this.nextRunOf(row));
   }
 
   async delete(actor: Principal, id: string): Promise<void> {
@@ -415,7 +316,7 @@ export class ReplicationService implements OnApplicationShutdown {
     try {
       feed = await this.feeds.requireById(job.feed_id);
       if (resumed) this.logger.log(`Replication run #${run.id} of job #${job.id}: taken over`);
-      if (await this.isSelf(job.remote_url, job.remote_feed, feed))
+      if (await this.identity.isSelf(job.remote_url, job.remote_feed, feed.name))
         throw new Error(`${job.remote_url} is this server and "${job.remote_feed}" this directory`);
       const result = await this.pass(lock, job, run, feed);
       if (result === 'stopped') return; // taken over by another node or the next start
@@ -719,72 +620,13 @@ export class ReplicationService implements OnApplicationShutdown {
     return url.href.replace(/\/+$/, '');
   }
 
-  /**
-   * Whether the remote directory is this very directory: the same name (case-insensitively) on this
-   * same server. The remote is asked who it is (`GET /api/replication/identity`, the installation's
-   * UUID every node shares), which holds whatever address, proxy or node reaches it; a remote that
-   * does not answer (down, ProGet) is compared with STOCKROOM_BASE_URL and this server's own
-   * listening addresses.
-   */
-  private async isSelf(remoteUrl: string, remoteFeed: string, feed: FeedEntity): Promise<boolean> {
-    if (remoteFeed.toLowerCase() !== feed.name.toLowerCase()) return false;
-    const own = await this.serverId();
-    try {
-      const res = await this.http.request({
-        method: 'GET',
-        url: `${remoteUrl}/api/replication/identity`,
-        timeoutMs: 10_000,
-      });
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.body) if (chunks.length < 16) chunks.push(chunk as Buffer);
-      if (res.status === 200) {
-        const server = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { server?: unknown }).server;
-        if (typeof server === 'string') return server === own;
-      }
-    } catch {
-      // Unreachable or not a Stockroom: the addresses decide.
-    }
-    return this.pointsHere(new URL(remoteUrl));
-  }
-
-  private pointsHere(url: URL): boolean {
-    const base = this.config.baseUrl;
-    if (base) {
-      const b = new URL(base);
-      if (b.origin === url.origin && url.pathname.replace(/\/+$/, '') === b.pathname.replace(/\/+$/, '')) return true;
-    }
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const address = this.adapterHost.httpAdapter?.getHttpServer()?.address() as AddressInfo | null | undefined;
-    const ports = new Set([this.config.port, address?.port].filter((p): p is number => !!p));
-    if (!ports.has(port)) return false;
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === 'localhost' || host === this.config.host.toLowerCase()) return true;
-    if (isIP(host) === 0) return false;
-    if (host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
-    return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address.toLowerCase() === host));
+  private nextRunOf(job: JobRow): Date | null {
+    return nextRun(job.schedule, TIMEZONE, this.clock.now());
   }
 
   private async requireJob(id: string): Promise<JobRow> {
     const row = /^\d{1,9}$/.test(id) ? await this.repository.job(Number(id)) : null;
     if (!row) throw new AppError(ErrorCode.NotFound, `Replication job #${id} was not found.`);
     return row;
-  }
-
-  private toJob(r: JobRow, feed: string, last: RunRow | null): ReplicationJob {
-    const next = nextRun(r.schedule, TIMEZONE, this.clock.now());
-    return {
-      id: String(r.id),
-      feed,
-      remoteUrl: r.remote_url,
-      remoteFeed: r.remote_feed,
-      mode: r.mode,
-      apiKey: r.api_key ? MASK : '',
-      schedule: r.schedule,
-      deletes: r.deletes,
-      createdBy: r.created_by,
-      createdAt: new Date(r.created_at).toISOString(),
-      ...(next ? { nextRun: next.toISOString() } : {}),
-      lastRun: last ? toRun(last) : null,
-    };
   }
 }
