@@ -16,6 +16,8 @@ import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
 import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
 import { ServerSecretEntity } from '../modules/security/server-secret.entity';
+import { ConnectorCacheEntity } from '../modules/connectors/connector-cache.entity';
+import { ConnectorStatsEntity } from '../modules/connectors/connector-stats.entity';
 import { ChangeEventEntity } from '../modules/events/change-event.entity';
 import { ShareEntity } from '../modules/shares/share.entity';
 import { SessionEntity } from '../modules/security/session.entity';
@@ -54,4 +56,6 @@ export const ENTITIES = [
   DavLockEntity,
   ShareEntity,
   ChangeEventEntity,
+  ConnectorCacheEntity,
+  ConnectorStatsEntity,
 ];

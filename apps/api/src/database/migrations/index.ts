@@ -15,6 +15,7 @@ import { DavProperties1796850000000 } from './1796850000000-DavProperties';
 import { DavLocks1796850001000 } from './1796850001000-DavLocks';
 import { Shares1796900000000 } from './1796900000000-Shares';
 import { ExternalIdentities1796950000000 } from './1796950000000-ExternalIdentities';
+import { Connectors1797010000000 } from './1797010000000-Connectors';
 import { ChangeEvents1797000000000 } from './1797000000000-ChangeEvents';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Shares1796900000000,
   ExternalIdentities1796950000000,
   ChangeEvents1797000000000,
+  Connectors1797010000000,
 ];
