@@ -11,7 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
@@ -204,7 +204,9 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     // cached file; a new content is served once stored.
     while (!fetch.over) await fetch.changed();
     this.freshUntil.delete(k);
-    return (fetch.state as string) === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1 ? 'reload' : 'serve';
+    return (fetch.state as string) === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1
+      ? 'reload'
+      : 'serve';
   }
 
   async list(feed: FeedEntity, path: ItemPath, contentBase: string): Promise<AssetItem[]> {
@@ -357,8 +359,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     const lastModifiedHeader = response.headers['last-modified'] ?? null;
     fetch.mediaType = resolveMediaType(response.headers['content-type'], path.name);
     fetch.lastModified = httpDate(lastModifiedHeader ?? undefined) ?? now;
-    const spool = await fetch.spoolTo(this.spoolDir, total);
-    const body = pipeline(response.body, spool, () => undefined) as Readable;
+    const body = await fetch.spool(this.spoolDir, response.body, total);
     try {
       await this.uploads.store({ feed, path }, job.mode === 'create' ? 'create' : 'overwrite', {
         body,
