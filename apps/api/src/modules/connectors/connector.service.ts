@@ -253,14 +253,13 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
 
   async status(actor: Principal, feedName: string): Promise<ConnectorStatus> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    if (!feed.connector) throw new AppError(ErrorCode.NotFound, `Asset directory "${feed.name}" has no connector.`);
     await this.flush();
     const [row, totals] = await Promise.all([this.stats.find(feed.id), this.cache.totals(feed.id)]);
     const hits = row?.hits ?? 0;
     const misses = row?.misses ?? 0;
     return {
       feed: feed.name,
-      connector: maskConnector(feed.connector),
+      connector: feed.connector ? maskConnector(feed.connector) : null,
       cachedFiles: totals.files,
       cachedBytes: totals.bytes,
       hits,
