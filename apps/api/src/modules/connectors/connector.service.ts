@@ -12,11 +12,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import { OutboundHttp, OutboundRequestError, type OutboundResponse } from '../../common/net/outbound-http';
+import {
+  OutboundHttp,
+  type OutboundRequest,
+  OutboundRequestError,
+  type OutboundResponse,
+} from '../../common/net/outbound-http';
+
+type IncomingHttpHeaders = OutboundResponse['headers'];
+type OutgoingHttpHeaders = NonNullable<OutboundRequest['headers']>;
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AdvisoryLocks } from '../../database/advisory-locks';
 import { AssetDownloadService } from '../assets/asset-download.service';
