@@ -8,9 +8,9 @@ import {
   Privilege,
 } from '@stockroom/contracts';
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
@@ -47,6 +47,8 @@ const MAX_REDIRECTS = 5;
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 /** The most of an upstream's error body quoted in ours. */
 const MAX_ERROR_TEXT = 300;
+/** Spool folders of processes that stopped without cleaning up are removed after this long. */
+const STALE_SPOOL_MS = 24 * 3600_000;
 
 /** What a fetch is for: a file the directory lacks, or a cached one whose cache time is over. */
 type Job =
@@ -126,13 +128,19 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     private readonly events: ChangeEventsService,
     private readonly clock: Clock,
   ) {
-    this.spoolDir = join(config.dataDir, 'tmp', 'connector-spool');
+    // One folder per process: nodes may share the data folder.
+    this.spoolDir = join(config.dataDir, 'tmp', 'connector-spool', randomUUID());
   }
 
   async onModuleInit(): Promise<void> {
-    // What a crash left here is of no use: every fetch starts over.
-    await rm(this.spoolDir, { recursive: true, force: true });
     await mkdir(this.spoolDir, { recursive: true });
+    // What crashed processes left is of no use (a fetch that stopped starts over): gone after a day.
+    const parent = dirname(this.spoolDir);
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      const dir = join(parent, name);
+      const info = await stat(dir).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > STALE_SPOOL_MS) await rm(dir, { recursive: true, force: true });
+    }
     this.downloads.useUpstream(this);
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
@@ -141,6 +149,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await rm(this.spoolDir, { recursive: true, force: true });
   }
 
   // ---- UpstreamSource ----
