@@ -268,6 +268,24 @@ describe('connectors', () => {
     expect(res.headers.get('last-modified')).toBe(new Date('2026-01-05T00:00:00Z').toUTCString());
   });
 
+  it('a new upstream serves the fetched files once their cache time is over; an unchanged file makes no new version', async () => {
+    await nginx.put('old/same.txt', 'same everywhere');
+    await nginx.put('old/moved.txt', 'old upstream');
+    await nginx.put('new/same.txt', 'same everywhere');
+    await nginx.put('new/moved.txt', 'new upstream');
+    const connector = { url: `${nginx.url}/old/`, type: 'http', cacheMinutes: 1 };
+    await createWith('switch', connector, { fileHistory: { enabled: true, keep: 5 } });
+    expect(await (await endpoint(t, 'switch')('content/same.txt')).text()).toBe('same everywhere');
+    expect(await (await endpoint(t, 'switch')('content/moved.txt')).text()).toBe('old upstream');
+
+    expect((await update('switch', { connector: { ...connector, url: `${nginx.url}/new/` } })).status).toBe(200);
+    clock.travel(2 * MINUTE);
+    expect(await (await endpoint(t, 'switch')('content/same.txt')).text()).toBe('same everywhere');
+    expect(await (await endpoint(t, 'switch')('content/moved.txt')).text()).toBe('new upstream');
+    expect(await (await endpoint(t, 'switch')('versions/same.txt')).json()).toEqual([]);
+    expect(await (await endpoint(t, 'switch')('versions/moved.txt')).json()).toHaveLength(1);
+  });
+
   it('local uploads shadow the upstream and are never revalidated or replaced', async () => {
     await nginx.put('shadow/conf.txt', 'from upstream');
     await createWith('shadow', { url: `${nginx.url}/shadow/`, type: 'http', cacheMinutes: 1 });
