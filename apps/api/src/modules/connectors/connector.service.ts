@@ -198,6 +198,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
         mediaType: fetch.mediaType,
         lastModified: fetch.lastModified,
         open: async () => reader,
+        stored: fetch.stored,
       },
     };
   }
