@@ -385,6 +385,12 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
       const text = await errorText(response.body);
       throw new AppError(ErrorCode.BadGateway, `The upstream answered ${response.status}${text ? `: ${text}` : ''}.`);
     }
+    const encoding = response.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // Asked for identity: an encoded body is not the file's bytes (their hashes would be wrong).
+      response.body.destroy();
+      throw new AppError(ErrorCode.BadGateway, `The upstream sent the file encoded (${encoding}) though asked not to.`);
+    }
     const total = contentLength(response.headers);
     const etag = typeof response.headers.etag === 'string' ? response.headers.etag : null;
     const lastModifiedHeader = response.headers['last-modified'] ?? null;
