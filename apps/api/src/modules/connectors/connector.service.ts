@@ -121,6 +121,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   private pending = new Map<number, StatsDelta>();
   private readonly slots = new Slots(MAX_RUNNING_FETCHES);
   private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
   private readonly spoolDir: string;
 
   constructor(
@@ -552,8 +553,17 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     if (delta.lastError) entry.lastError = delta.lastError;
   }
 
-  /** Writes this node's counts (once a second, before a status, at shutdown); kept for later on failure. */
+  /**
+   * Writes this node's counts (once a second, before a status, at shutdown); kept for later on
+   * failure. One write at a time: a status waits for the one under way, then writes what is left.
+   */
   private async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.write().finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     for (const [feedId, delta] of batch) {
