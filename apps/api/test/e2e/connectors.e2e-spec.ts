@@ -65,7 +65,8 @@ describe('connectors', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as { name: string }[];
   };
-  const gets = async (uri: string) => (await nginx.requests(uri)).filter((l) => l.startsWith('GET '));
+  /** The GETs nginx logged for `uri`, once at least one is (see Nginx.logged). */
+  const gets = async (uri: string) => (await nginx.logged(uri, 1)).filter((l) => l.startsWith('GET '));
 
   beforeAll(async () => {
     nginx = await Nginx.start({
@@ -203,7 +204,7 @@ describe('connectors', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe('12345');
     expect(res.headers.get('last-modified')).toBe(new Date('2026-02-02T02:02:02Z').toUTCString());
-    expect(await nginx.requests('/heads/file.bin')).toEqual(['HEAD /heads/file.bin 200']);
+    expect(await nginx.logged('/heads/file.bin', 1)).toEqual(['HEAD /heads/file.bin 200']);
     expect(await listing('heads')).toEqual([]);
   });
 
@@ -271,7 +272,7 @@ describe('connectors', () => {
 
     clock.travel(11 * MINUTE);
     expect(await (await endpoint(t, 'fresh')('content/app.txt')).text()).toBe('version 1');
-    expect(await nginx.requests('/fresh/app.txt')).toEqual(['GET /fresh/app.txt 200', 'GET /fresh/app.txt 304']);
+    expect(await nginx.logged('/fresh/app.txt', 2)).toEqual(['GET /fresh/app.txt 200', 'GET /fresh/app.txt 304']);
 
     await nginx.put('fresh/app.txt', 'version 2!', new Date('2026-01-05T00:00:00Z'));
     expect(await (await endpoint(t, 'fresh')('content/app.txt')).text()).toBe('version 1'); // still fresh
@@ -489,7 +490,7 @@ describe('connectors on two nodes', () => {
       expect(answer.status).toBe(200);
       expect(answer.body.equals(content)).toBe(true);
     }
-    expect((await nginx.requests('/dist/shared.bin')).filter((l) => l.startsWith('GET '))).toHaveLength(1);
+    expect(await nginx.logged('/dist/shared.bin', 1)).toEqual(['GET /dist/shared.bin 200']);
   });
 });
 

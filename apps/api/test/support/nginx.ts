@@ -60,6 +60,18 @@ export class Nginx {
     return uri === undefined ? lines : lines.filter((l) => l.split(' ')[1] === uri);
   }
 
+  /**
+   * The requests for `uri`, once at least `count` are logged: nginx writes a request's line after it
+   * has answered, so a client can hold the answer before the line exists (bounded wait, 15 s).
+   */
+  async logged(uri: string, count: number): Promise<string[]> {
+    for (const end = Date.now() + 15_000; ; ) {
+      const lines = await this.requests(uri);
+      if (lines.length >= count || Date.now() > end) return lines;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;

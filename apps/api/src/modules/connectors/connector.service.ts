@@ -311,7 +311,8 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   private join(job: Job): SharedFetch {
     const k = key(job.feed.id, job.path);
     const running = this.fetches.get(k);
-    if (running) return running;
+    // One that is over (still cleaning up) has nothing to share: a request after it starts anew.
+    if (running && !running.over) return running;
     const fetch = new SharedFetch();
     this.fetches.set(k, fetch);
     void this.run(fetch, job).finally(() => {
