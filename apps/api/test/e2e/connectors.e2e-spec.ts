@@ -280,6 +280,10 @@ describe('connectors', () => {
     const res = await endpoint(t, 'fresh')('content/app.txt');
     expect(await res.text()).toBe('version 2!');
     expect(res.headers.get('last-modified')).toBe(new Date('2026-01-05T00:00:00Z').toUTCString());
+    // Streamed as it arrived, and stored: the next answer is the stored file's.
+    const again = await endpoint(t, 'fresh')('content/app.txt');
+    expect(again.headers.get('etag')).toBe(`"${sha1('version 2!')}"`);
+    expect(await again.text()).toBe('version 2!');
   });
 
   it('a new upstream serves the fetched files once their cache time is over; an unchanged file makes no new version', async () => {

@@ -224,8 +224,11 @@ export class AssetDownloadService {
       if (answer.kind === 'live') return { live: this.liveResponse(feed, path, answer.file, opts.attachment) };
       return this.withContent(path, await this.load(feed.id, path));
     }
-    if (item.kind === 'file' && item.sha1 && (await upstream.present(feed, path, item.sha1, opts.head)) === 'reload')
-      item = await this.load(feed.id, path);
+    if (item.kind === 'file' && item.sha1) {
+      const fresh = await upstream.present(feed, path, item.sha1, opts.head);
+      if (fresh === 'reload') item = await this.load(feed.id, path);
+      else if (fresh !== 'serve') return { live: this.liveResponse(feed, path, fresh.file, opts.attachment) };
+    }
     return this.withContent(path, item);
   }
 

@@ -32,9 +32,15 @@ export interface UpstreamSource {
   missing(feed: FeedEntity, path: ItemPath, head: boolean): Promise<UpstreamAnswer>;
   /**
    * A stored file about to be served: revalidated with the upstream when its cache time is over (a
-   * file the connector did not store is left alone). `reload` when its content was replaced.
+   * file the connector did not store is left alone). `reload` when its content was replaced; `live`
+   * while a new content streams in from the upstream.
    */
-  present(feed: FeedEntity, path: ItemPath, sha1: string, head: boolean): Promise<'serve' | 'reload'>;
+  present(
+    feed: FeedEntity,
+    path: ItemPath,
+    sha1: string,
+    head: boolean,
+  ): Promise<'serve' | 'reload' | { kind: 'live'; file: LiveFile }>;
   /** `dir/{p}?upstream=true`: the upstream's folder, as item JSON with names that are safe here. */
   list(feed: FeedEntity, path: ItemPath, contentBase: string): Promise<AssetItem[]>;
 }

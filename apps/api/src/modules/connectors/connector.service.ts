@@ -30,7 +30,7 @@ import { AssetDownloadService } from '../assets/asset-download.service';
 import { AssetUploadService } from '../assets/asset-upload.service';
 import type { ItemPath } from '../assets/assets.repository';
 import { resolveMediaType } from '../assets/media-type';
-import type { UpstreamAnswer, UpstreamSource } from '../assets/upstream-source';
+import type { LiveFile, UpstreamAnswer, UpstreamSource } from '../assets/upstream-source';
 import { ChangeEventsService } from '../events/change-events.service';
 import { maskConnector } from '../feeds/connector-settings';
 import type { FeedEntity } from '../feeds/feed.entity';
@@ -186,25 +186,19 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     await fetch.ready;
     if (fetch.state === 'failed') throw fetch.error;
     if (fetch.state === 'done') return { kind: 'stored' };
-    const reader = await fetch.reader();
-    if (!reader) {
-      // Over between the two awaits.
-      if ((fetch.state as string) === 'done') return { kind: 'stored' };
-      throw fetch.error;
-    }
-    return {
-      kind: 'live',
-      file: {
-        size: fetch.total ?? -1,
-        mediaType: fetch.mediaType,
-        lastModified: fetch.lastModified,
-        open: async () => reader,
-        stored: fetch.stored,
-      },
-    };
+    const live = await this.liveFile(fetch);
+    if (live) return live;
+    // Over between the two awaits.
+    if ((fetch.state as string) === 'done') return { kind: 'stored' };
+    throw fetch.error;
   }
 
-  async present(feed: FeedEntity, path: ItemPath, sha1: string, head: boolean): Promise<'serve' | 'reload'> {
+  async present(
+    feed: FeedEntity,
+    path: ItemPath,
+    sha1: string,
+    head: boolean,
+  ): Promise<'serve' | 'reload' | { kind: 'live'; file: LiveFile }> {
     this.count(feed.id, { hits: 1 });
     const connector = feed.connector;
     if (!connector || connector.offline || head) return 'serve';
@@ -231,13 +225,32 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
       connector: this.connectorOf(feed),
       cached: { sha1, etag: entry.etag, lastModified: entry.lastModified },
     });
-    // A revalidation is answered once it is over: 304 (or an upstream that failed) serves the
-    // cached file; a new content is served once stored.
+    // 304 (or an upstream that failed) serves the cached file; a new content streams to the client
+    // as it arrives, like a first fetch.
+    await fetch.ready;
+    if (fetch.state === 'streaming') {
+      const live = await this.liveFile(fetch);
+      if (live) return live;
+    }
     while (!fetch.over) await fetch.changed();
     this.freshUntil.delete(k);
-    return (fetch.state as string) === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1
-      ? 'reload'
-      : 'serve';
+    return fetch.state === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1 ? 'reload' : 'serve';
+  }
+
+  /** A client's view of a fetch that is streaming; null when it ended meanwhile. */
+  private async liveFile(fetch: SharedFetch): Promise<{ kind: 'live'; file: LiveFile } | null> {
+    const reader = await fetch.reader();
+    if (!reader) return null;
+    return {
+      kind: 'live',
+      file: {
+        size: fetch.total ?? -1,
+        mediaType: fetch.mediaType,
+        lastModified: fetch.lastModified,
+        open: async () => reader,
+        stored: fetch.stored,
+      },
+    };
   }
 
   async list(feed: FeedEntity, path: ItemPath, contentBase: string): Promise<AssetItem[]> {
