@@ -130,9 +130,16 @@ export class AssetUploadService implements OnApplicationShutdown {
     mode: 'create' | 'overwrite',
     request: StoreRequest,
   ): Promise<{ outcome: 'created' | 'overwritten'; size: number; sha1: string }> {
-    if (target.path.segments.length === 0) throw badRequest('A file path is required.');
-    const existing = (await this.items.find(target.feed.id, target.path.lower)) ?? undefined;
-    if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${target.path.path}" is a folder.`);
+    const { feed, path } = target;
+    if (path.segments.length === 0) throw badRequest('A file path is required.');
+    const rows = await this.items.findWithAncestors(feed.id, path.segments);
+    const existing = rows.find((r) => r.path_lower === path.lower);
+    const blockingFile = rows.find((r) => r.path_lower !== path.lower && r.kind === 'file');
+    if (blockingFile)
+      throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
+    if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
+    // What the connector creates follows the rules for new names, as an upload's would.
+    requireNewNames(path, new Set(rows.map((r) => r.path_lower)));
     return this.write(CONNECTOR_ACTOR, target, mode, request, existing);
   }
 
