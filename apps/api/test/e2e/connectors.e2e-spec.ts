@@ -82,6 +82,7 @@ describe('connectors', () => {
         res.write(Buffer.alloc(64 * 1024, 1));
         return;
       }
+      if (req.url === '/silent.bin') return; // never answers: the connector's timeout must end the wait
       if (req.url === '/reset.bin') {
         res.writeHead(200, { 'Content-Length': String(512 * 1024) });
         res.write(Buffer.alloc(128 * 1024, 2), () => res.socket?.destroy());
@@ -263,6 +264,11 @@ describe('connectors', () => {
       expect(await listing('stalls')).toEqual([]);
     }
     expect((await status('stalls')).errors).toBe(2);
+    // No answer at all: 504, with the upstream's error.
+    const silent = await endpoint(t, 'stalls')('content/silent.bin');
+    expect(silent.status).toBe(504);
+    expect(await silent.text()).toMatch(/did not answer within 1 s/);
+    expect(await listing('stalls')).toEqual([]);
   });
 
   it('revalidates after cacheMinutes: unchanged stays, changed is replaced', async () => {
