@@ -3,7 +3,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import type { ReplicationJob, ReplicationRun } from '@stockroom/contracts';
-import { firstValueFrom, type Subscription, switchMap, takeWhile, timer } from 'rxjs';
+import { firstValueFrom, repeat, type Subscription, switchMap, takeWhile, timer } from 'rxjs';
 import { errorMessage } from '../../core/http/api-error';
 import { confirmAction } from '../../shared/confirm-dialog';
 import { ErrorBanner } from '../../shared/error-banner';
@@ -298,9 +298,11 @@ export class ReplicationPage {
       this.load();
       return;
     }
-    const subscription = timer(this.interval, this.interval)
+    // One question at a time: the next one an interval after the last answer.
+    const subscription = timer(this.interval)
       .pipe(
         switchMap(() => this.api.run(jobId, run.id)),
+        repeat(),
         takeWhile((r) => r.state === 'running', true),
       )
       .subscribe({
