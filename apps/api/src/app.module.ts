@@ -31,6 +31,7 @@ import { SecurityModule } from './modules/security/security.module';
 import { SharesModule } from './modules/shares/shares.module';
 import { StorageSettingsModule } from './modules/storage/storage-settings.module';
 import { StorageModule } from './modules/storage/storage.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { OpenApiModule } from './openapi/openapi.module';
 
 @Module({})
@@ -60,6 +61,7 @@ export class AppModule {
         RetentionModule,
         SharesModule,
         EventsModule,
+        WebhooksModule,
         OpenApiModule,
         ...logging,
       ],
@@ -83,7 +85,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock, OutboundHttp],
+      exports: [APP_CONFIG, DATABASE_URL, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock, OutboundHttp],
     };
   }
 }

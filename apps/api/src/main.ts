@@ -87,7 +87,7 @@ async function startPrimary(config: AppConfig, databaseUrl: string, log: pino.Lo
   const sizing = poolSizing(limits.maxConnections, limits.reserved, config.workers);
   if (!sizing.fits) {
     logger.warn(
-      `${config.workers} workers with a database pool of ${sizing.perWorker} each (and a listening connection) ` +
+      `${config.workers} workers with a database pool of ${sizing.perWorker} each (and two listening connections) ` +
         `need more than the ${sizing.available} connections the database allows (max_connections ` +
         `${limits.maxConnections}): lower STOCKROOM_WORKERS or raise max_connections.`,
     );

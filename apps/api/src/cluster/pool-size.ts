@@ -2,8 +2,8 @@ import pg from 'pg';
 
 /** Today's pool of one process (data-source.ts), kept as the most a worker opens. */
 export const DEFAULT_POOL_MAX = 20;
-/** Connections each worker opens besides its pool: the cache's LISTEN connection. */
-export const LISTENERS_PER_WORKER = 1;
+/** Connections each worker opens besides its pool: the cache's LISTEN connection and the change events' one. */
+export const LISTENERS_PER_WORKER = 2;
 /** Left free for other clients: an operator's psql, a migration run by another node starting. */
 const SPARE = 5;
 

@@ -17,6 +17,9 @@ import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
 import { ServerSecretEntity } from '../modules/security/server-secret.entity';
 import { ChangeEventEntity } from '../modules/events/change-event.entity';
+import { WebhookEntity } from '../modules/webhooks/webhook.entity';
+import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
+import { WebhookAttemptEntity } from '../modules/webhooks/webhook-attempt.entity';
 import { ShareEntity } from '../modules/shares/share.entity';
 import { SessionEntity } from '../modules/security/session.entity';
 import { UserEntity } from '../modules/security/user.entity';
@@ -54,4 +57,7 @@ export const ENTITIES = [
   DavLockEntity,
   ShareEntity,
   ChangeEventEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];

@@ -41,6 +41,11 @@ import {
   type LdapTestResult,
   type SsoSettings,
   type User,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookEventBody,
+  type WebhookTestResult,
+  WEBHOOK_EVENT_TYPES,
 } from '@stockroom/contracts';
 
 /*
@@ -419,6 +424,62 @@ const SCHEMAS = {
     hasPassword: bool(),
     endedAt: nullable(dateTime('When the link was revoked or its path moved or deleted.')),
     state: oneOfStrings(['active', 'expired', 'revoked', 'exhausted', 'ended']),
+  }),
+  Webhook: objectOf<Webhook>({
+    id: str(),
+    url: str('Where deliveries are POSTed.'),
+    events: arrayOf(oneOfStrings(WEBHOOK_EVENT_TYPES)),
+    feed: nullable(str('The directory whose events it receives; null: every directory (Administer).')),
+    secret: str('Always `********`: the HMAC key is write-only.'),
+    active: bool(),
+    createdBy: str(),
+    createdAt: dateTime(),
+    lastDelivery: opt(
+      nullable(
+        objectOf<NonNullable<Webhook['lastDelivery']>>({
+          at: dateTime(),
+          status: oneOfStrings(['pending', 'delivered', 'failed']),
+          responseStatus: nullable(int()),
+        }),
+      ),
+    ),
+  }),
+  WebhookEventBody: objectOf<WebhookEventBody>(
+    {
+      id: str('The event id, also `X-Stockroom-Delivery`: the same for every retry.'),
+      type: oneOfStrings(WEBHOOK_EVENT_TYPES),
+      occurredAt: dateTime(),
+      directory: nullable(str()),
+      path: nullable(str()),
+      actor: str('A user name, an API key description, or `system`.'),
+      item: nullable(anyObject('The file or folder as the listing JSON shows it.')),
+      details: opt(anyObject('Event-specific: `from` of a move, a run id and counts…')),
+    },
+    'The JSON body of every delivery, signed in `X-Stockroom-Signature`.',
+  ),
+  WebhookDelivery: objectOf<WebhookDelivery>({
+    id: str(),
+    webhookId: str(),
+    eventId: str(),
+    eventType: oneOfStrings(WEBHOOK_EVENT_TYPES),
+    state: oneOfStrings(['pending', 'delivered', 'failed']),
+    attempts: int(),
+    createdAt: dateTime(),
+    nextAttemptAt: nullable(dateTime('When it is tried next (pending only).')),
+    body: opt({ $ref: '#/components/schemas/WebhookEventBody' }),
+    attemptLog: opt(
+      arrayOf(
+        objectOf<NonNullable<WebhookDelivery['attemptLog']>[number]>({
+          at: dateTime(),
+          status: nullable(int('The receiver\'s status; null: no answer (see error).')),
+          latencyMs: int(),
+          error: nullable(str()),
+        }),
+      ),
+    ),
+  }),
+  WebhookTestResult: objectOf<WebhookTestResult>({
+    eventId: str('The `webhook.test` event; its delivery appears in the deliveries.'),
   }),
   SignedUrl: objectOf<SignedUrl>({
     url: str('Absolute; on the content origin when one is configured.'),

@@ -16,6 +16,7 @@ import { DavLocks1796850001000 } from './1796850001000-DavLocks';
 import { Shares1796900000000 } from './1796900000000-Shares';
 import { ExternalIdentities1796950000000 } from './1796950000000-ExternalIdentities';
 import { ChangeEvents1797000000000 } from './1797000000000-ChangeEvents';
+import { Webhooks1797020000000 } from './1797020000000-Webhooks';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Shares1796900000000,
   ExternalIdentities1796950000000,
   ChangeEvents1797000000000,
+  Webhooks1797020000000,
 ];

@@ -34,6 +34,7 @@ import { hashBuffer, HashingStream } from './hashing';
 import { resolveMediaType } from './media-type';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { TransferMetrics } from '../observability/transfer-metrics';
+import { AssetEvents } from './asset-events';
 import { FileHistoryService, replacedBy } from './file-history.service';
 
 export interface ExportedArchive {
@@ -111,6 +112,7 @@ export class AssetArchiveService {
     private readonly transfers: TransferMetrics,
     private readonly policy: DirectoryPolicy,
     private readonly history: FileHistoryService,
+    private readonly events: AssetEvents,
   ) {}
 
   async export(
@@ -365,6 +367,11 @@ export class AssetArchiveService {
           by: replacedBy(actor),
           deleted: false,
         });
+        // One batch of events for the whole import.
+        const replaced = new Set(committed.replaced.map((r) => r.path_lower));
+        await this.events.at(manager, actor, feed, (r) => (replaced.has(r.path_lower) ? 'file.updated' : 'file.created'), [
+          ...contents.keys(),
+        ]);
         result.created = committed.created;
         result.overwritten = committed.overwritten;
       });

@@ -19,6 +19,7 @@ import { replacedFile } from './asset-upload.service';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import type { TransferRequest } from './transfer-request';
 import { FileHistoryService, replacedBy } from './file-history.service';
+import { AssetEvents } from './asset-events';
 
 export type TransferKind = 'move' | 'copy';
 
@@ -83,6 +84,7 @@ export class AssetTransferService {
     private readonly clock: Clock,
     private readonly history: FileHistoryService,
     private readonly policy: DirectoryPolicy,
+    private readonly events: AssetEvents,
   ) {}
 
   /** Moves (or renames) a file or folder. Needs Delete at the source, Add (+ Overwrite to replace) at the target. */
@@ -446,6 +448,22 @@ export class AssetTransferService {
         tx,
         fromStorage,
         op.copied.map((c) => c.sourceKey),
+      );
+    }
+    if (kind === 'move') {
+      await this.events.at(tx, op.actor, toFeed, 'file.moved', [to.lower], {
+        from: { directory: from.name, path: item.path },
+      });
+    } else {
+      // A copy makes new files: each is created.
+      const made = await this.items.subtreeFiles(toFeed.id, to.lower, tx);
+      await this.events.byIds(
+        tx,
+        op.actor,
+        toFeed,
+        'file.created',
+        made.map((f) => f.id),
+        { copiedFrom: { directory: from.name, path: item.path } },
       );
     }
     return {

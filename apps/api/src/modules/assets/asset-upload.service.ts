@@ -23,6 +23,7 @@ import { resolveMediaType, specificMediaType } from './media-type';
 import { MultipartRepository, MultipartUploadRow } from './multipart.repository';
 import { TransferMetrics } from '../observability/transfer-metrics';
 import { FileHistoryService, replacedBy } from './file-history.service';
+import { AssetEvents } from './asset-events';
 
 /** POST = create or overwrite, PUT = create only, PATCH = overwrite only (spec §2 #3-5). */
 export type UploadMode = 'upsert' | 'create' | 'overwrite';
@@ -87,6 +88,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     private readonly transfers: TransferMetrics,
     private readonly policy: DirectoryPolicy,
     private readonly history: FileHistoryService,
+    private readonly events: AssetEvents,
   ) {}
 
   onApplicationShutdown(): Promise<void> {
@@ -228,6 +230,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     const current = { ...feed, writePolicy: usage.writePolicy };
     // The quota is checked by the triggers on asset_items, as the rows change.
     const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode, by);
+    await this.events.at(manager, actor, feed, outcome === 'created' ? 'file.created' : 'file.updated', [path.lower]);
     // What the use now is, under the lock: this worker's next checks before a body start from it.
     this.policy.noteUsage(feed.id, { ...usage, usedBytes: usage.usedBytes + content.size - replacedBytes });
     return outcome;

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { FeedsModule } from '../feeds/feeds.module';
 import { AuditModule } from '../audit/audit.module';
+import { EventsModule } from '../events/events.module';
+import { AssetEvents } from './asset-events';
 import { AccessModule } from '../security/access.module';
 import { StorageModule } from '../storage/storage.module';
 import { AssetArchiveService } from './asset-archive.service';
@@ -18,7 +20,7 @@ import { NameTwinsReport } from './name-twins.service';
 import { FileHistoryService } from './file-history.service';
 
 @Module({
-  imports: [AssetsDataModule, FeedsModule, StorageModule, AccessModule, AuditModule],
+  imports: [AssetsDataModule, FeedsModule, StorageModule, AccessModule, AuditModule, EventsModule],
   controllers: [EndpointsController, SignedUrlsController],
   providers: [
     AssetsService,
@@ -31,6 +33,7 @@ import { FileHistoryService } from './file-history.service';
     DownloadCounterService,
     NameTwinsReport,
     FileHistoryService,
+    AssetEvents,
   ],
   // Every protocol (ProGet /endpoints, WebDAV, share links) calls the same services.
   exports: [

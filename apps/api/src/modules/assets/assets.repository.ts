@@ -208,12 +208,24 @@ export class AssetsRepository {
     return rows[0] ?? null;
   }
 
-  async findMany(feedId: number, lowers: string[]): Promise<AssetItemRow[]> {
+  async findMany(
+    feedId: number,
+    lowers: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<AssetItemRow[]> {
     if (lowers.length === 0) return [];
-    return this.dataSource.query(
+    return manager.query(
       `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`,
       [feedId, lowers],
     );
+  }
+
+  async findByIds(manager: EntityManager, feedId: number, ids: string[]): Promise<AssetItemRow[]> {
+    if (ids.length === 0) return [];
+    return manager.query(`SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND id = ANY($2::bigint[])`, [
+      feedId,
+      ids,
+    ]);
   }
 
   /** The item and every ancestor folder in one query, deepest first. */

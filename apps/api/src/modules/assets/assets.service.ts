@@ -23,6 +23,7 @@ import { Tx, UnitOfWork } from '../../database/unit-of-work';
 import { AssetsRepository, ItemPath } from './assets.repository';
 import type { MetadataUpdate } from './metadata-update';
 import { FileHistoryService, replacedBy } from './file-history.service';
+import { AssetEvents } from './asset-events';
 
 /** The per-file cap on response headers, over the metadata as it will be stored. */
 function checkResponseHeaderTotal(metadata: Record<string, StoredUserMetadata>): void {
@@ -61,6 +62,7 @@ export class AssetsService {
     private readonly clock: Clock,
     private readonly policy: DirectoryPolicy,
     private readonly history: FileHistoryService,
+    private readonly events: AssetEvents,
   ) {}
 
   /**
@@ -128,9 +130,11 @@ export class AssetsService {
     const existing = await this.items.findWithAncestors(feed.id, path.segments);
     requireNewNames(path, new Set(existing.map((r) => r.path_lower)));
     await this.unitOfWork.run(async (manager) => {
+      const existed = (await this.items.find(feed.id, path.lower, manager)) !== null;
       const inTheWay = await this.items.ensureFolders(manager, feed.id, path.segments, this.clock.now());
       if (inTheWay)
         throw new AppError(ErrorCode.IsFile, `Cannot create folder "${path.path}": "${inTheWay}" is a file.`);
+      if (!existed) await this.events.at(manager, actor, feed, 'folder.created', [path.lower]);
     });
     await this.audit.record(actor, AuditAction.FolderCreated, { feed: feed.name, target: path.path });
   }
@@ -163,12 +167,17 @@ export class AssetsService {
         }
       }
       const rows = await this.items.deleteSubtree(manager, feed.id, path.lower);
+      // One event for what was asked: a folder's contents go with it (details.files counts them).
+      const files = rows.filter((r) => r.kind === 'file' && r.blob_key).length;
+      await this.events.rows(manager, actor, feed, item.kind === 'dir' ? 'folder.deleted' : 'file.deleted', [item], {
+        ...(item.kind === 'dir' ? { files } : {}),
+      });
       // With file history, the deleted files' content stays as versions marked deleted.
       await this.history.retire(manager, feed, await this.feeds.lockStorage(manager, feed.id), rows, {
         by: replacedBy(actor),
         deleted: true,
       });
-      return { kind: item.kind, files: rows.filter((r) => r.kind === 'file' && r.blob_key).length };
+      return { kind: item.kind, files };
     });
     this.storage.sweepSoon();
     if (deleted)

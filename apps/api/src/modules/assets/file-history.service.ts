@@ -13,6 +13,7 @@ import type { AssetItemRow } from './asset-item.row';
 import type { AssetTarget } from './asset-target';
 import { AssetVersionRow, AssetVersionsRepository } from './asset-versions.repository';
 import { AssetsRepository, ItemPath } from './assets.repository';
+import { AssetEvents } from './asset-events';
 
 /** How often each node looks for versions past their directory's `keepDays`. */
 const AGE_SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -50,6 +51,7 @@ export class FileHistoryService implements OnModuleInit, OnApplicationShutdown {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly events: AssetEvents,
   ) {}
 
   onModuleInit(): void {
@@ -247,6 +249,7 @@ export class FileHistoryService implements OnModuleInit, OnApplicationShutdown {
         const inserted = await this.items.lock(tx, feed.id, path.lower);
         if (inserted) await this.items.restoreFile(tx, inserted.id, restored, extras, now);
       }
+      await this.events.at(tx, actor, feed, 'file.restored', [path.lower], { version });
       return current ? 'overwritten' : 'created';
     });
     this.storage.sweepSoon();

@@ -45,6 +45,30 @@ export class ChangeEventsService {
     return id;
   }
 
+  /**
+   * Hands up to `limit` undispatched events, oldest first, to `handle` inside one transaction that then
+   * marks them dispatched: what `handle` writes in `tx` commits with the marks, or neither does. Rows
+   * another node is dispatching are skipped (SKIP LOCKED). Returns how many were handled.
+   */
+  async dispatch(limit: number, handle: (tx: Tx, events: ChangeEventEntity[]) => Promise<void>): Promise<number> {
+    return this.unitOfWork.run(async (tx) => {
+      const events = await this.repository.claimUndispatched(tx, limit);
+      if (events.length === 0) return 0;
+      await handle(tx, events);
+      await this.repository.markDispatched(
+        tx,
+        events.map((e) => e.id),
+        this.clock.now(),
+      );
+      return events.length;
+    });
+  }
+
+  /** Forgets dispatched events older than `age` ms (deliveries keep their own copy of the body). */
+  pruneDispatched(ageMs: number): Promise<number> {
+    return this.repository.deleteDispatchedBefore(new Date(this.clock.now().getTime() - ageMs));
+  }
+
   private toRow(e: ChangeEventInput, now: Date): ChangeEventEntity {
     const row = new ChangeEventEntity();
     row.id = randomUUID();

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { AssetsModule } from '../assets/assets.module';
 import { AuditModule } from '../audit/audit.module';
 import { FeedsModule } from '../feeds/feeds.module';
@@ -12,7 +13,7 @@ import { RetentionService } from './retention.service';
 
 /** Retention rules' previews, runs, history, settings and the scheduled sweep. */
 @Module({
-  imports: [AssetsModule, FeedsModule, StorageModule, AccessModule, AuditModule],
+  imports: [AssetsModule, FeedsModule, StorageModule, AccessModule, AuditModule, EventsModule],
   controllers: [RetentionController],
   providers: [RetentionRepository, RetentionService, RetentionSettingsService, RetentionScheduler],
 })

@@ -26,6 +26,7 @@ import { CandidateRow, RetentionRepository, RunRow } from './retention.repositor
 import { RetentionEvaluator, RetentionFile as EvaluatedFile } from './rules/retention-evaluator';
 import { parseRetentionRules } from './rules/retention-rule';
 import { JobMetrics } from '../observability/job-metrics';
+import { ChangeEventsService } from '../events/change-events.service';
 
 /** Files deleted per transaction: big enough to be quick, small enough to keep locks short. */
 const BATCH = 500;
@@ -130,6 +131,7 @@ export class RetentionService implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly unitOfWork: UnitOfWork,
     private readonly jobs: JobMetrics,
+    private readonly events: ChangeEventsService,
   ) {}
 
   /** Stops between batches: what is left is carried on by another node or the next start. */
@@ -333,6 +335,21 @@ export class RetentionService implements OnApplicationShutdown {
       await this.repository.finishRun(run.id, 'completed', this.clock.now());
       this.jobs.retentionRunFinished('completed', run.dry_run);
       const done = await this.repository.run(run.id);
+      if (done && !run.dry_run && done.deleted_files > 0) {
+        // No transaction of its own to join (each batch committed on its own): published once the run ended.
+        await this.events.publishNow({
+          type: 'retention.applied',
+          feed: { id: feed.id, name: feed.name },
+          actor: done.trigger === 'scheduled' ? 'system' : done.started_by,
+          details: {
+            run: Number(done.id),
+            deletedFiles: done.deleted_files,
+            deletedBytes: Number(done.deleted_bytes),
+            skippedFiles: done.skipped_files,
+            foldersRemoved: done.folders_removed,
+          },
+        });
+      }
       if (done) {
         this.logger.log(
           `Retention run #${run.id} of "${feed.name}"${run.dry_run ? ' (dry run)' : ''}: ${done.deleted_files} file(s) deleted, ${done.skipped_files} skipped, ${done.deleted_bytes} bytes freed`,

@@ -220,6 +220,12 @@ export enum AuditAction {
   SsoUserCreated = 'sso.user_created',
   /** [ext] The scheduled refresh disabled a directory user it no longer finds: details `{source, reason}`. */
   SsoUserDisabled = 'sso.user_disabled',
+  /** [ext] A webhook was saved (issue 20): target = its URL, details `{id, events}`. */
+  WebhookCreated = 'webhook.created',
+  /** [ext] A webhook was changed: details `{id, changed}` (field names; never the secret). */
+  WebhookUpdated = 'webhook.updated',
+  /** [ext] A webhook was deleted: details `{id}`. */
+  WebhookDeleted = 'webhook.deleted',
 }
 
 export interface AuditEvent {

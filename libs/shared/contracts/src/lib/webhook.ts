@@ -76,3 +76,8 @@ export interface WebhookDelivery {
   body?: WebhookEventBody;
   attemptLog?: { at: string; status: number | null; latencyMs: number; error: string | null }[];
 }
+
+/** `POST /api/webhooks/{id}/test` (202): the `webhook.test` event made; its delivery appears in the log. */
+export interface WebhookTestResult {
+  eventId: string;
+}

@@ -59,6 +59,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.SsoRefused]: 'Single sign-on refused',
   [AuditAction.SsoUserCreated]: 'User created at first sign-in',
   [AuditAction.SsoUserDisabled]: 'Directory user disabled',
+  [AuditAction.WebhookCreated]: 'Webhook created',
+  [AuditAction.WebhookUpdated]: 'Webhook changed',
+  [AuditAction.WebhookDeleted]: 'Webhook deleted',
 };
 
 export function auditActionLabel(action: AuditAction | string): string {

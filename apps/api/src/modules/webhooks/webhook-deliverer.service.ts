@@ -1,0 +1,150 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Clock } from '../../common/clock';
+import { OutboundHttp } from '../../common/net/outbound-http';
+import { UnitOfWork } from '../../database/unit-of-work';
+import { StorageSecrets } from '../storage/storage-secrets';
+import { nextAttemptAfter } from './webhook-backoff';
+import { WebhookAttemptsRepository } from './webhook-attempts.repository';
+import { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { webhookSignature } from './webhook-signature';
+
+/** Deliveries this node sends at once. */
+const CONCURRENCY = 8;
+const TIMEOUT_MS = 10_000;
+/** Longer than any attempt takes (the timeout), so that only a crashed or hung node's claims are retaken. */
+const LEASE_MS = 60_000;
+const POLL_MS = 1_000;
+
+/**
+ * Sends due deliveries: claims them (SKIP LOCKED, with a lease), POSTs each signed body through
+ * {@link OutboundHttp} (public addresses only unless an administrator saved the webhook), and records
+ * the attempt; a 2xx delivers, anything else retries with back-off for a day. At-least-once: a node
+ * that dies after the receiver answered but before recording it leaves the delivery to be sent again
+ * when its lease ends. Runs beside requests, never in them.
+ */
+@Injectable()
+export class WebhookDelivererService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDelivererService.name);
+  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private timer?: NodeJS.Timeout;
+  private claiming?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly attempts: WebhookAttemptsRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly http: OutboundHttp,
+    private readonly secrets: StorageSecrets,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.wake(), POLL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.claiming;
+    const pending = [...this.inFlight.values()];
+    for (const f of pending) f.abort.abort();
+    await Promise.all(pending.map((f) => f.done));
+  }
+
+  /** Claims and sends what is due, as slots allow. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = this.claim()
+      .catch((e) => this.logger.warn(`Claiming webhook deliveries failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.claiming = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async claim(): Promise<void> {
+    const free = CONCURRENCY - this.inFlight.size;
+    if (free <= 0) return;
+    const now = this.clock.now();
+    const lease = randomUUID();
+    const claimed = await this.deliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), lease, free);
+    for (const delivery of claimed) {
+      const abort = new AbortController();
+      const done = this.send(delivery, abort.signal)
+        .catch((e) => this.logger.warn(`Webhook delivery ${delivery.id} failed: ${(e as Error).message}`))
+        .finally(() => {
+          this.inFlight.delete(delivery.id);
+          // A slot is free: more may be due.
+          if (!this.stopped) this.wake();
+        });
+      this.inFlight.set(delivery.id, { abort, done });
+    }
+  }
+
+  private async send(delivery: ClaimedDelivery, signal: AbortSignal): Promise<void> {
+    const startedAt = this.clock.now();
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const client = delivery.allowInternal ? this.http : this.http.publicOnly();
+      const response = await client.request({
+        method: 'POST',
+        url: delivery.url,
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Stockroom-Webhooks/1',
+          'X-Stockroom-Event': delivery.eventType,
+          'X-Stockroom-Delivery': delivery.eventId,
+          'X-Stockroom-Signature': webhookSignature(
+            this.secrets.decrypt(delivery.secret),
+            Math.floor(startedAt.getTime() / 1000),
+            delivery.body,
+          ),
+        },
+        body: Buffer.from(delivery.body, 'utf8'),
+        timeoutMs: TIMEOUT_MS,
+        signal,
+      });
+      status = response.status;
+      // The receiver's body is not needed (nor kept): read and dropped, so the connection can be reused.
+      response.body.on('error', () => undefined);
+      response.body.resume();
+      if (status < 200 || status >= 300) error = `The receiver answered ${status}.`;
+    } catch (e) {
+      if (signal.aborted) {
+        // Shutting down: not an attempt. Given back, so that any node sends it at once.
+        await this.deliveries.release([delivery.id], delivery.leaseToken);
+        return;
+      }
+      error = (e as Error).message;
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const at = this.clock.now();
+    const firstAttemptAt = delivery.firstAttemptAt ?? startedAt;
+    const ok = status !== null && status >= 200 && status < 300;
+    const next = ok ? null : nextAttemptAfter(delivery.attempts + 1, at, firstAttemptAt);
+    await this.unitOfWork.run(async (tx) => {
+      const recorded = await this.deliveries.recordAttempt(tx, delivery.id, delivery.leaseToken, {
+        state: ok ? 'delivered' : next ? 'pending' : 'failed',
+        firstAttemptAt,
+        nextAttemptAt: next,
+        status,
+        at,
+      });
+      if (recorded) await this.attempts.insert(tx, { deliveryId: delivery.id, at, status, latencyMs, error });
+    });
+  }
+}

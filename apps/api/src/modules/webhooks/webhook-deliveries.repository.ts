@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Tx } from '../../database/unit-of-work';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+/** A delivery claimed for sending, with what sending needs of its webhook. */
+export interface ClaimedDelivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+  attempts: number;
+  firstAttemptAt: Date | null;
+  leaseToken: string;
+  url: string;
+  secret: string;
+  allowInternal: boolean;
+}
+
+/** What one attempt changes on its delivery. */
+export interface AttemptOutcome {
+  state: 'pending' | 'delivered' | 'failed';
+  firstAttemptAt: Date;
+  nextAttemptAt: Date | null;
+  status: number | null;
+  at: Date;
+}
+
+/** The only SQL on `webhook_deliveries`. */
+@Injectable()
+export class WebhookDeliveriesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** New deliveries (an event already delivered to a webhook is not made twice). */
+  async insertMany(tx: Tx, rows: Omit<WebhookDeliveryEntity, 'id' | 'webhook'>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookDeliveryEntity)
+      .values(rows as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
+      .orIgnore()
+      .execute();
+  }
+
+  /**
+   * Takes up to `limit` due deliveries of active webhooks for this node until `leaseUntil`: pending,
+   * due by `now`, and not leased by another node (or its lease ran out: that node crashed or hung).
+   * SKIP LOCKED: nodes claiming at the same moment take different rows.
+   */
+  async claimDue(now: Date, leaseUntil: Date, leaseToken: string, limit: number): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return [];
+    const [rows]: [Record<string, unknown>[], number] = await this.dataSource.query(
+      `UPDATE webhook_deliveries d SET lease_token = $3, lease_until = $2
+         FROM webhooks w
+        WHERE w.id = d.webhook_id AND d.id IN (
+          SELECT d2.id FROM webhook_deliveries d2 JOIN webhooks w2 ON w2.id = d2.webhook_id AND w2.active
+           WHERE d2.state = 'pending' AND d2.next_attempt_at <= $1
+             AND (d2.lease_until IS NULL OR d2.lease_until <= $1)
+           ORDER BY d2.next_attempt_at, d2.id
+           LIMIT $4
+           FOR UPDATE OF d2 SKIP LOCKED)
+        RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.body, d.attempts, d.first_attempt_at,
+                  d.lease_token, w.url, w.secret, w.allow_internal`,
+      [now, leaseUntil, leaseToken, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r['id']),
+      webhookId: r['webhook_id'] as string,
+      eventId: r['event_id'] as string,
+      eventType: r['event_type'] as string,
+      body: r['body'] as string,
+      attempts: Number(r['attempts']),
+      firstAttemptAt: r['first_attempt_at'] ? new Date(r['first_attempt_at'] as string) : null,
+      leaseToken: r['lease_token'] as string,
+      url: r['url'] as string,
+      secret: r['secret'] as string,
+      allowInternal: r['allow_internal'] as boolean,
+    }));
+  }
+
+  /**
+   * Records an attempt's outcome, only while this node still holds the lease (a node whose lease ran
+   * out and was retaken leaves the row to the node that took it). Returns whether it did.
+   */
+  async recordAttempt(tx: Tx, id: string, leaseToken: string, outcome: AttemptOutcome): Promise<boolean> {
+    const [, affected]: [unknown, number] = await tx.query(
+      `UPDATE webhook_deliveries SET state = $3, attempts = attempts + 1, first_attempt_at = $4,
+              next_attempt_at = $5, last_status = $6, last_attempt_at = $7, lease_token = NULL, lease_until = NULL
+        WHERE id = $1 AND lease_token = $2`,
+      [id, leaseToken, outcome.state, outcome.firstAttemptAt, outcome.nextAttemptAt, outcome.status, outcome.at],
+    );
+    return affected > 0;
+  }
+
+  /** Gives back claims this node will not send (shutting down): due again at once for any node. */
+  async release(ids: string[], leaseToken: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET lease_token = NULL, lease_until = NULL WHERE id = ANY($1) AND lease_token = $2`,
+      [ids, leaseToken],
+    );
+  }
+
+  /** Sends it again from now, with a new day of retries. */
+  async redeliver(id: string, now: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $2, first_attempt_at = NULL,
+              lease_token = NULL, lease_until = NULL
+        WHERE id = $1`,
+      [id, now],
+    );
+  }
+
+  find(webhookId: string, id: string): Promise<WebhookDeliveryEntity | null> {
+    return this.dataSource.getRepository(WebhookDeliveryEntity).findOneBy({ webhookId, id });
+  }
+
+  /** A webhook's deliveries, newest first, `before` a delivery id (paging). */
+  page(webhookId: string, limit: number, before?: string): Promise<WebhookDeliveryEntity[]> {
+    const q = this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .where('d.webhook_id = :webhookId', { webhookId })
+      .orderBy('d.id', 'DESC')
+      .limit(limit);
+    if (before !== undefined) q.andWhere('d.id < :before', { before });
+    return q.getMany();
+  }
+
+  /** The latest attempted delivery of each webhook given. */
+  async latest(webhookIds: string[]): Promise<Map<string, WebhookDeliveryEntity>> {
+    if (webhookIds.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .distinctOn(['d.webhook_id'])
+      .where('d.webhook_id IN (:...ids)', { ids: webhookIds })
+      .andWhere('d.last_attempt_at IS NOT NULL')
+      .orderBy('d.webhook_id')
+      .addOrderBy('d.last_attempt_at', 'DESC')
+      .getMany();
+    return new Map(rows.map((r) => [r.webhookId, r]));
+  }
+}

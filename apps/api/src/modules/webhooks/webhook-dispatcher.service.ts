@@ -1,0 +1,125 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import type { Tx } from '../../database/unit-of-work';
+import type { ChangeEventEntity } from '../events/change-event.entity';
+import { ChangeEventsListener } from '../events/change-events.listener';
+import { ChangeEventsService } from '../events/change-events.service';
+import { WebhookDelivererService } from './webhook-deliverer.service';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import type { WebhookEntity } from './webhook.entity';
+import { eventBody } from './webhook.mapper';
+import { WebhooksRepository } from './webhooks.repository';
+
+const BATCH = 200;
+const POLL_MS = 5_000;
+/** Dispatched events are kept this long (a look back when something went wrong), then dropped. */
+const KEEP_DISPATCHED_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Which active webhooks an event goes to. */
+export function webhooksFor(event: ChangeEventEntity, hooks: WebhookEntity[]): WebhookEntity[] {
+  if (event.type === 'webhook.test') return hooks.filter((h) => h.id === event.details['webhook']);
+  return hooks.filter((h) => h.events.includes(event.type) && (h.feedId === null || h.feedId === event.feedId));
+}
+
+/**
+ * Turns committed change events into deliveries, one per matching active webhook, in the same
+ * transaction that marks the events dispatched (so each event is dispatched once, even by several
+ * nodes: they lock different rows). Woken by the notification a commit with events sends, and by a
+ * poll (a missed notification only delays). Never on a request's path.
+ */
+@Injectable()
+export class WebhookDispatcherService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcherService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly events: ChangeEventsService,
+    private readonly listener: ChangeEventsListener,
+    private readonly webhooks: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly deliverer: WebhookDelivererService,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.listener.subscribe(() => this.wake());
+    this.timer = setInterval(() => this.wake(), POLL_MS);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Dispatches soon (at once, or right after the pass under way). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((e) => this.logger.warn(`Dispatching change events failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Dispatches until nothing is left (tests call it to not wait for a wake-up). */
+  async drain(): Promise<void> {
+    let made = false;
+    for (;;) {
+      let count = 0;
+      const handled = await this.events.dispatch(BATCH, async (tx, events) => {
+        count = await this.makeDeliveries(tx, events);
+      });
+      if (count > 0) made = true;
+      if (handled < BATCH || this.stopped) break;
+    }
+    if (made) this.deliverer.wake();
+    const now = Date.now();
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.events.pruneDispatched(KEEP_DISPATCHED_MS);
+    }
+  }
+
+  private async makeDeliveries(tx: Tx, events: ChangeEventEntity[]): Promise<number> {
+    const hooks = await this.webhooks.active(tx);
+    const now = this.clock.now();
+    const rows = events.flatMap((event) => {
+      const matching = webhooksFor(event, hooks);
+      if (matching.length === 0) return [];
+      const body = eventBody(event);
+      return matching.map((hook) => ({
+        webhookId: hook.id,
+        eventId: event.id,
+        eventType: event.type,
+        body,
+        state: 'pending' as const,
+        attempts: 0,
+        createdAt: now,
+        firstAttemptAt: null,
+        nextAttemptAt: now,
+        leaseToken: null,
+        leaseUntil: null,
+        lastStatus: null,
+        lastAttemptAt: null,
+      }));
+    });
+    await this.deliveries.insertMany(tx, rows);
+    return rows.length;
+  }
+}

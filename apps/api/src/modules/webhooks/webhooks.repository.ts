@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Tx } from '../../database/unit-of-work';
+import { WebhookEntity } from './webhook.entity';
+
+/** The only SQL on `webhooks`. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(row: WebhookEntity): Promise<void> {
+    await this.dataSource.getRepository(WebhookEntity).insert(row as QueryDeepPartialEntity<WebhookEntity>);
+  }
+
+  async update(id: string, changes: Partial<WebhookEntity>): Promise<void> {
+    await this.dataSource.getRepository(WebhookEntity).update(id, changes as QueryDeepPartialEntity<WebhookEntity>);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.dataSource.getRepository(WebhookEntity).delete(id);
+  }
+
+  findById(id: string): Promise<WebhookEntity | null> {
+    return this.dataSource.getRepository(WebhookEntity).findOneBy({ id });
+  }
+
+  /** Every webhook (of one directory when `feedId` is given), oldest first. */
+  list(feedId?: number): Promise<WebhookEntity[]> {
+    return this.dataSource.getRepository(WebhookEntity).find({
+      where: feedId === undefined ? {} : { feedId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** The active webhooks, read in the dispatcher's transaction. */
+  active(tx: Tx): Promise<WebhookEntity[]> {
+    return tx.getRepository(WebhookEntity).findBy({ active: true });
+  }
+}
