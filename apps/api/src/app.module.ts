@@ -24,6 +24,7 @@ import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
 import { ObservabilityModule } from './modules/observability/observability.module';
+import { ReplicationModule } from './modules/replication/replication.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { AccessModule } from './modules/security/access.module';
 import { AuthGuard } from './modules/security/auth.guard';
@@ -62,6 +63,7 @@ export class AppModule {
         SharesModule,
         EventsModule,
         WebhooksModule,
+        ReplicationModule,
         OpenApiModule,
         ...logging,
       ],

@@ -28,6 +28,10 @@ import { StorageMoveEntity } from '../modules/storage/storage-move.entity';
 
 import { DavLockEntity } from '../modules/dav/dav-lock.entity';
 import { DavPropertyEntity } from '../modules/dav/dav-property.entity';
+import { ReplicationIdentityEntity } from '../modules/replication/replication-identity.entity';
+import { ReplicationJobEntity } from '../modules/replication/replication-job.entity';
+import { ReplicationRunFileEntity } from '../modules/replication/replication-run-file.entity';
+import { ReplicationRunEntity } from '../modules/replication/replication-run.entity';
 
 /** Listed explicitly (no globs): the server is bundled. */
 export const ENTITIES = [
@@ -60,4 +64,8 @@ export const ENTITIES = [
   WebhookEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  ReplicationJobEntity,
+  ReplicationRunEntity,
+  ReplicationRunFileEntity,
+  ReplicationIdentityEntity,
 ];

@@ -17,6 +17,7 @@ import { Shares1796900000000 } from './1796900000000-Shares';
 import { ExternalIdentities1796950000000 } from './1796950000000-ExternalIdentities';
 import { ChangeEvents1797000000000 } from './1797000000000-ChangeEvents';
 import { Webhooks1797020000000 } from './1797020000000-Webhooks';
+import { Replication1797030000000 } from './1797030000000-Replication';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ExternalIdentities1796950000000,
   ChangeEvents1797000000000,
   Webhooks1797020000000,
+  Replication1797030000000,
 ];

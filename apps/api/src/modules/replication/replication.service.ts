@@ -1,0 +1,681 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import {
+  ErrorCode,
+  isValidFeedName,
+  Privilege,
+  type CacheHeader,
+  type CreateReplicationRequest,
+  type ReplicationJob,
+  type ReplicationRun,
+  type UserMetadataValue,
+} from '@stockroom/contracts';
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { Readable } from 'node:stream';
+import type { Principal } from '../../common/auth/principal';
+import { Clock } from '../../common/clock';
+import { AppError, badRequest } from '../../common/errors/app-error';
+import { OutboundHttp } from '../../common/net/outbound-http';
+import { isOutboundDenied } from '../../common/net/outbound-policy';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { LockedSession } from '../../database/advisory-locks';
+import type { StoredUserMetadata } from '../assets/asset-item.entity';
+import type { ListedItemRow } from '../assets/asset-item.row';
+import { itemPath, type AssetTarget } from '../assets/asset-target';
+import { AssetUploadService } from '../assets/asset-upload.service';
+import { AssetsService } from '../assets/assets.service';
+import { parseMetadataUpdate } from '../assets/metadata-update';
+import { ChangeEventsService } from '../events/change-events.service';
+import type { FeedEntity } from '../feeds/feed.entity';
+import { FeedsService } from '../feeds/feeds.service';
+import { dueSlot, nextRun, scheduleProblem } from '../retention/retention-schedule';
+import { AccessService } from '../security/access.service';
+import { StorageSecrets } from '../storage/storage-secrets';
+import { StorageService } from '../storage/storage.service';
+import { failureReason, RemoteAssetClient, type RemoteFile } from './remote-asset-client';
+import { JobRow, ReplicationRepository, RunFileRow, RunRow } from './replication.repository';
+
+const MASK = '********';
+/** Schedules are read in UTC (the job has no time zone of its own). */
+const TIMEZONE = 'UTC';
+/** How often a pass writes its compared/skipped counts while it runs. */
+const PROGRESS_EVERY = 200;
+
+export interface Page {
+  offset?: number;
+  limit?: number;
+}
+
+/** A local file as the comparison needs it. */
+interface LocalFile {
+  path: string;
+  size: number;
+  sha1: string | null;
+  sha256: string | null;
+  mediaType: string;
+  blobKey: string | null;
+  userMetadata: Record<string, StoredUserMetadata> | null;
+  cacheHeader: CacheHeader | null;
+}
+
+function toLocal(row: ListedItemRow): LocalFile {
+  return {
+    path: row.path,
+    size: Number(row.size ?? 0),
+    sha1: row.sha1,
+    sha256: row.sha256,
+    mediaType: row.media_type ?? 'application/octet-stream',
+    blobKey: row.blob_key,
+    userMetadata: row.user_metadata,
+    cacheHeader: row.cache_header,
+  };
+}
+
+/**
+ * Same content: by SHA-256 when the remote's listing has it; a listing without SHA-256 (an older
+ * ProGet) is compared by SHA-1; one with neither counts as changed (copied again), never guessed equal.
+ */
+function sameContent(local: LocalFile, remote: RemoteFile): boolean {
+  if (local.size !== remote.size) return false;
+  if (remote.sha256) return local.sha256 === remote.sha256;
+  if (remote.sha1) return local.sha1 === remote.sha1;
+  return false;
+}
+
+/** User metadata as the wire shows it (spec §3). */
+function wireMetadata(stored: Record<string, StoredUserMetadata> | null): Record<string, UserMetadataValue> {
+  const out: Record<string, UserMetadataValue> = {};
+  for (const [k, m] of Object.entries(stored ?? {}))
+    out[k] = m.includeInResponseHeader ? { value: m.value, includeInResponseHeader: true } : m.value;
+  return out;
+}
+
+/** A comparable key of metadata and cache setting (wire shapes; Inherit = none). */
+function metadataKey(userMetadata: Record<string, UserMetadataValue> | undefined, cache: CacheHeader | null | undefined) {
+  const entries = Object.entries(userMetadata ?? {})
+    .map(([k, v]) => [k, typeof v === 'string' ? v : v.value, typeof v !== 'string' && v.includeInResponseHeader === true])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const c = !cache || cache.type === 'Inherit' ? null : cache;
+  return JSON.stringify([entries, c]);
+}
+
+function toRun(r: RunRow): ReplicationRun {
+  return {
+    id: String(r.id),
+    jobId: String(r.job_id),
+    trigger: r.trigger,
+    state: r.state,
+    startedBy: r.started_by,
+    startedAt: new Date(r.started_at).toISOString(),
+    ...(r.finished_at ? { finishedAt: new Date(r.finished_at).toISOString() } : {}),
+    comparedFiles: r.compared_files,
+    copiedFiles: Number(r.copied_files),
+    deletedFiles: Number(r.deleted_files),
+    skippedFiles: r.skipped_files + Number(r.refused_files),
+    failedFiles: Number(r.failed_files),
+    bytes: Number(r.bytes),
+    resumed: r.resumed,
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+function toFile(f: RunFileRow) {
+  return { path: f.path, outcome: f.outcome, size: Number(f.size), ...(f.reason ? { reason: f.reason } : {}) };
+}
+
+/** What a run acts as here: the replication job itself, with Administer (only administrators make jobs). */
+function jobActor(job: JobRow): Principal {
+  return {
+    kind: 'api-key',
+    name: `replication job #${job.id}`,
+    key: { id: 0, grant: { type: 'system', privileges: [Privilege.Administer] } },
+    credential: 'api-key',
+    address: 'replication',
+  };
+}
+
+/** How a run ended its pass: over, or stopped early (shutdown) and left to be taken over. */
+type PassResult = 'done' | 'stopped';
+
+/**
+ * Replication jobs and their runs (issue 20). A run holds its job's advisory lock for its whole
+ * length (one node at a time per job, across the cluster); it lists both sides, compares by path
+ * and SHA-256, and streams what differs through the existing paths: pulled files are written by
+ * AssetUploadService (hashes, quota, policies), pushed ones are read from storage and POSTed to the
+ * remote. Each file's outcome is logged as it lands, so a run cut short (a crash, a kill, a
+ * shutdown) is taken over by the next start of the job or by the scheduler and sends nothing that
+ * already landed: those files compare equal now, and the log already counts them.
+ */
+@Injectable()
+export class ReplicationService implements OnApplicationShutdown {
+  private readonly logger = new Logger(ReplicationService.name);
+  private readonly secrets: StorageSecrets;
+  private readonly active = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: ReplicationRepository,
+    private readonly feeds: FeedsService,
+    private readonly assets: AssetsService,
+    private readonly uploads: AssetUploadService,
+    private readonly storage: StorageService,
+    private readonly access: AccessService,
+    private readonly events: ChangeEventsService,
+    private readonly http: OutboundHttp,
+    private readonly clock: Clock,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.active]);
+  }
+
+  /** This installation's identity (every node's), for `GET /api/replication/identity`. */
+  serverId(): Promise<string> {
+    return this.repository.serverId();
+  }
+
+  // ---- jobs ----
+
+  async create(actor: Principal, body: CreateReplicationRequest): Promise<ReplicationJob> {
+    await this.access.require(actor, Privilege.Administer);
+    const feed = await this.feeds.requireFor(actor, Privilege.View, body.feed);
+    const remoteUrl = this.checkUrl(body.remoteUrl);
+    const remoteFeed = body.remoteFeed.trim();
+    if (!isValidFeedName(remoteFeed))
+      throw badRequest(`"remoteFeed": "${remoteFeed}" is not an asset directory name (1-100 of A-Z a-z 0-9 . _ -).`);
+    const schedule = (body.schedule ?? '').trim();
+    const problem = scheduleProblem(schedule, TIMEZONE);
+    if (problem) throw badRequest(problem);
+    if (schedule !== '' && schedule.split(/\s+/).length < 5)
+      throw badRequest('"schedule": a cron expression has 5 or 6 fields.');
+    try {
+      await this.http.policy.check(remoteUrl);
+    } catch (e) {
+      if (isOutboundDenied(e)) throw new AppError(ErrorCode.Forbidden, `The remote's address ${(e as Error).message}.`);
+      throw e;
+    }
+    if (await this.isSelf(remoteUrl, remoteFeed, feed)) {
+      throw badRequest(
+        `"${feed.name}" cannot replicate with itself: ${remoteUrl} is this server and "${remoteFeed}" this directory.`,
+      );
+    }
+    const apiKey = body.apiKey?.trim() ? this.secrets.encrypt(body.apiKey.trim()) : null;
+    const row = await this.repository.insertJob({
+      feedId: feed.id,
+      remoteUrl,
+      remoteFeed,
+      mode: body.mode,
+      apiKey,
+      schedule,
+      deletes: body.deletes ?? false,
+      createdBy: actor.name,
+      createdAt: this.clock.now(),
+    });
+    return this.toJob(row, feed.name, null);
+  }
+
+  async list(actor: Principal): Promise<ReplicationJob[]> {
+    await this.access.require(actor, Privilege.Administer);
+    const rows = await this.repository.jobs();
+    const names = await this.feeds.namesById(rows.map((r) => r.feed_id));
+    const last = new Map((await this.repository.lastRuns(rows.map((r) => r.id))).map((r) => [r.job_id, r]));
+    return rows.map((r) => this.toJob(r, names.get(r.feed_id) ?? '', last.get(r.id) ?? null));
+  }
+
+  async get(actor: Principal, id: string): Promise<ReplicationJob> {
+    await this.access.require(actor, Privilege.Administer);
+    const row = await this.requireJob(id);
+    const names = await this.feeds.namesById([row.feed_id]);
+    const [last] = await this.repository.lastRuns([row.id]);
+    return this.toJob(row, names.get(row.feed_id) ?? '', last ?? null);
+  }
+
+  async delete(actor: Principal, id: string): Promise<void> {
+    await this.access.require(actor, Privilege.Administer);
+    const row = await this.requireJob(id);
+    // A run in progress on this node or another ends at its next file (its rows go with the job).
+    await this.repository.deleteJob(row.id);
+  }
+
+  // ---- runs ----
+
+  /**
+   * `POST /api/replication/{id}/run`: a run interrupted mid-way (its node died) is taken over;
+   * otherwise a new run starts. 409 while a run of the job is in progress on a live node.
+   */
+  async start(actor: Principal, id: string): Promise<{ run: ReplicationRun; done: Promise<void> }> {
+    await this.access.require(actor, Privilege.Administer);
+    const job = await this.requireJob(id);
+    const lock = await this.repository.tryLock(job.id);
+    if (!lock) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `A run of replication job #${job.id} is in progress: see GET /api/replication/${job.id}/runs.`,
+      );
+    }
+    let run: RunRow | null;
+    let resumed = false;
+    try {
+      const [left] = await this.repository.unfinishedRuns(job.id);
+      if (left) {
+        resumed = true;
+        await this.repository.markResumed(lock.session, left.id);
+        run = await this.repository.run(left.id, lock.session);
+      } else {
+        run = await this.repository.insertRun(lock.session, {
+          jobId: job.id,
+          trigger: 'manual',
+          startedBy: actor.name,
+          startedAt: this.clock.now(),
+        });
+      }
+      if (!run) throw new Error('The run could not be recorded.');
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+    const done = this.execute(lock, job, run, resumed);
+    return { run: toRun(run), done };
+  }
+
+  /** A scheduled run for one slot: the lock lets one node in, the slot's unique row keeps others out. */
+  async runScheduled(job: JobRow, slot: Date): Promise<void> {
+    const lock = await this.repository.tryLock(job.id);
+    if (!lock) return;
+    let run: RunRow | null;
+    try {
+      if ((await this.repository.unfinishedRuns(job.id)).length > 0) run = null; // carried on first, by the tick
+      else
+        run = await this.repository.insertRun(lock.session, {
+          jobId: job.id,
+          trigger: 'scheduled',
+          slot,
+          startedBy: 'scheduler',
+          startedAt: this.clock.now(),
+        });
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+    if (!run) {
+      await lock.release();
+      return;
+    }
+    await this.execute(lock, job, run, false);
+  }
+
+  /** Takes over every run a stopped node left 'running' (its lock went with its connection). */
+  async carryOnInterrupted(): Promise<void> {
+    for (const left of await this.repository.unfinishedRuns()) {
+      if (this.stopping) return;
+      const lock = await this.repository.tryLock(left.job_id);
+      if (!lock) continue; // running on a live node
+      const job = await this.repository.job(left.job_id);
+      const run = job ? await this.repository.run(left.id, lock.session) : null;
+      if (!job || run?.state !== 'running') {
+        await lock.release();
+        continue;
+      }
+      await this.repository.markResumed(lock.session, run.id);
+      await this.execute(lock, job, run, true);
+    }
+  }
+
+  /** Scheduled jobs whose fire time is due now. */
+  async dueJobs(now: Date): Promise<{ job: JobRow; slot: Date }[]> {
+    const due: { job: JobRow; slot: Date }[] = [];
+    for (const job of await this.repository.scheduledJobs()) {
+      const slot = dueSlot(job.schedule, TIMEZONE, now);
+      if (slot) due.push({ job, slot });
+    }
+    return due;
+  }
+
+  async runs(actor: Principal, id: string, opts: { before?: string; limit: number }): Promise<ReplicationRun[]> {
+    await this.access.require(actor, Privilege.Administer);
+    const job = await this.requireJob(id);
+    return (await this.repository.runs(job.id, opts)).map(toRun);
+  }
+
+  async getRun(actor: Principal, id: string, runId: string, page: Page): Promise<ReplicationRun> {
+    await this.access.require(actor, Privilege.Administer);
+    const job = await this.requireJob(id);
+    const row = /^\d{1,18}$/.test(runId) ? await this.repository.run(runId) : null;
+    if (!row || row.job_id !== job.id)
+      throw new AppError(ErrorCode.NotFound, `Run #${runId} of replication job #${job.id} was not found.`);
+    return { ...toRun(row), files: (await this.repository.files(row.id, page)).map(toFile) };
+  }
+
+  /** A run as it stands now (for `?wait=true`). */
+  async runById(runId: string): Promise<ReplicationRun> {
+    const row = await this.repository.run(runId);
+    if (!row) throw new AppError(ErrorCode.NotFound, `Replication run #${runId} was not found.`);
+    return toRun(row);
+  }
+
+  // ---- the work ----
+
+  private execute(lock: LockedSession, job: JobRow, run: RunRow, resumed: boolean): Promise<void> {
+    const done = (async () => {
+      try {
+        await this.work(lock, job, run, resumed);
+      } finally {
+        await lock.release();
+      }
+    })();
+    const tracked = done.catch((e) => this.logger.error(`Replication run #${run.id} stopped: ${(e as Error).message}`));
+    this.active.add(tracked);
+    void tracked.finally(() => this.active.delete(tracked));
+    return done;
+  }
+
+  private async work(lock: LockedSession, job: JobRow, run: RunRow, resumed: boolean): Promise<void> {
+    let feed: FeedEntity | undefined;
+    try {
+      feed = await this.feeds.requireById(job.feed_id);
+      if (resumed) this.logger.log(`Replication run #${run.id} of job #${job.id}: taken over`);
+      if (await this.isSelf(job.remote_url, job.remote_feed, feed))
+        throw new Error(`${job.remote_url} is this server and "${job.remote_feed}" this directory`);
+      const result = await this.pass(lock, job, run, feed);
+      if (result === 'stopped') return; // taken over by another node or the next start
+      const now = await this.repository.run(run.id);
+      const failed = Number(now?.failed_files ?? 0);
+      const error = failed > 0 ? `${failed} file(s) failed: see the run's file log` : undefined;
+      await this.repository.finishRun(run.id, failed > 0 ? 'failed' : 'completed', this.clock.now(), error);
+      await this.announce(job, feed, run.id, error);
+    } catch (e) {
+      const message = failureReason(e);
+      this.logger.warn(`Replication run #${run.id} of job #${job.id} failed: ${message}`);
+      // When the database is what failed this may fail too: the run stays 'running' and is taken over.
+      await this.repository.finishRun(run.id, 'failed', this.clock.now(), message).catch(() => undefined);
+      await this.announce(job, feed, run.id, message).catch(() => undefined);
+    }
+  }
+
+  /** `replication.completed` / `replication.failed`, with the run's counts. */
+  private async announce(job: JobRow, feed: FeedEntity | undefined, runId: string, error?: string): Promise<void> {
+    const row = await this.repository.run(runId);
+    const run = row ? toRun(row) : undefined;
+    await this.events.publishNow({
+      type: error ? 'replication.failed' : 'replication.completed',
+      feed: feed ? { id: feed.id, name: feed.name } : null,
+      actor: `replication job #${job.id}`,
+      details: {
+        jobId: String(job.id),
+        runId: String(runId),
+        mode: job.mode,
+        remoteUrl: job.remote_url,
+        remoteFeed: job.remote_feed,
+        ...(run
+          ? {
+              compared: run.comparedFiles,
+              copied: run.copiedFiles,
+              deleted: run.deletedFiles,
+              skipped: run.skippedFiles,
+              failed: run.failedFiles,
+              bytes: run.bytes,
+              resumed: run.resumed,
+            }
+          : {}),
+        ...(error ? { error } : {}),
+      },
+    });
+  }
+
+  /** One comparison of both sides and the transfers it calls for. */
+  private async pass(lock: LockedSession, job: JobRow, run: RunRow, feed: FeedEntity): Promise<PassResult> {
+    const actor = jobActor(job);
+    const client = new RemoteAssetClient(
+      this.http,
+      job.remote_url,
+      job.remote_feed,
+      job.api_key ? this.secrets.decrypt(job.api_key) : null,
+    );
+    const { files: remoteFiles, refused } = await client.listFiles();
+    const local = await this.localFiles(actor, feed);
+    const remote = new Map(remoteFiles.map((f) => [f.path.toLowerCase(), f]));
+    const refusedPaths = new Set(refused.map((r) => r.path.toLowerCase()));
+    // Copied or deleted by this run before it was interrupted: counted once, in the log.
+    const done = await this.repository.donePaths(lock.session, run.id);
+    const pulling = job.mode === 'pull' || job.mode === 'mirror';
+    const deleting = job.mode === 'mirror' || job.deletes;
+    const counts = { compared: 0, skipped: 0 };
+    const record = (path: string, outcome: 'copied' | 'deleted' | 'skipped' | 'failed', size: number, reason?: string) =>
+      this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
+    const progress = async () => {
+      if (counts.compared % PROGRESS_EVERY === 0) await this.repository.setCounts(lock.session, run.id, counts);
+    };
+
+    for (const r of refused) {
+      this.logger.warn(`Replication job #${job.id}: skipped "${r.path}" (${r.reason})`);
+      await record(r.path, 'skipped', 0, r.reason);
+    }
+
+    // Sources and targets in path order: a log that reads like the tree, and a resumable order.
+    const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const sources = pulling ? [...remote.values()].sort(byPath) : [...local.values()].sort(byPath);
+    for (const source of sources) {
+      if (this.stopping) return 'stopped';
+      if (!(await this.repository.job(job.id))) throw new Error('the job was deleted');
+      const key = source.path.toLowerCase();
+      counts.compared++;
+      const there = pulling ? local.get(key) : remote.get(key);
+      const unchanged = pulling
+        ? there !== undefined && sameContent(there as LocalFile, source as RemoteFile)
+        : there !== undefined && sameContent(source as LocalFile, there as RemoteFile);
+      if (done.has(key) && unchanged) continue; // landed before the interruption
+      try {
+        if (pulling) {
+          const src = source as RemoteFile;
+          const dst = there as LocalFile | undefined;
+          if (unchanged) {
+            counts.skipped++;
+            if (metadataKey(src.userMetadata, src.cacheHeader) !== metadataKey(wireMetadata(dst?.userMetadata ?? null), dst?.cacheHeader))
+              await this.applyMetadata(actor, feed, src);
+          } else {
+            await this.pullFile(actor, feed, client, src, dst);
+            await record(src.path, 'copied', src.size);
+          }
+        } else {
+          const src = source as LocalFile;
+          const dst = there as RemoteFile | undefined;
+          const wanted = metadataKey(wireMetadata(src.userMetadata), src.cacheHeader);
+          const theirs = dst ? metadataKey(dst.userMetadata, dst.cacheHeader) : metadataKey(undefined, undefined);
+          if (unchanged) {
+            counts.skipped++;
+            if (wanted !== theirs) await this.pushMetadata(client, src);
+          } else {
+            await this.pushFile(feed, client, src, wanted !== metadataKey(undefined, undefined) || wanted !== theirs);
+            await record(src.path, 'copied', src.size);
+          }
+        }
+      } catch (e) {
+        const reason = failureReason(e);
+        this.logger.warn(`Replication job #${job.id}: "${source.path}" failed: ${reason}`);
+        await record(source.path, 'failed', 0, reason);
+      }
+      await progress();
+    }
+
+    if (deleting) {
+      const targets = pulling ? [...local.values()] : [...remote.values()];
+      const sourceKeys = pulling ? remote : local;
+      for (const target of targets.sort(byPath)) {
+        if (this.stopping) return 'stopped';
+        const key = target.path.toLowerCase();
+        // A path the remote lists but we refused is not "missing" there: kept.
+        if (sourceKeys.has(key) || refusedPaths.has(key)) continue;
+        counts.compared++;
+        try {
+          if (pulling) {
+            const path = await this.assets.resolvePath(feed, target.path.split('/'));
+            await this.assets.delete(actor, { feed, path }, { recursive: false, fileOnly: true });
+          } else await client.delete(target.path);
+          await record(target.path, 'deleted', target.size);
+        } catch (e) {
+          await record(target.path, 'failed', 0, `delete: ${failureReason(e)}`);
+        }
+        await progress();
+      }
+    }
+    await this.repository.setCounts(lock.session, run.id, counts);
+    return 'done';
+  }
+
+  /** Every local file of the directory (a streamed listing; only what comparing needs is kept). */
+  private async localFiles(actor: Principal, feed: FeedEntity): Promise<Map<string, LocalFile>> {
+    const files = new Map<string, LocalFile>();
+    const rows = await this.assets.list(actor, { feed, path: itemPath([]) }, true);
+    for await (const row of rows) {
+      if (row.kind === 'file') files.set(row.path.toLowerCase(), toLocal(row));
+    }
+    return files;
+  }
+
+  /**
+   * A remote file written here through the one write path (AssetUploadService: hashes, quota, write
+   * policy, upload limit), streamed from the remote's answer; then its metadata and cache setting.
+   */
+  private async pullFile(
+    actor: Principal,
+    feed: FeedEntity,
+    client: RemoteAssetClient,
+    file: RemoteFile,
+    existing: LocalFile | undefined,
+  ): Promise<void> {
+    const target: AssetTarget = { feed, path: await this.assets.resolvePath(feed, file.path.split('/')) };
+    // Checked before any byte is asked of the remote (a folder in the way, a policy, a bad name).
+    await this.uploads.checkWritable(actor, target, 'upsert');
+    const download = await client.download(file.path);
+    try {
+      await this.uploads.upload(actor, target, 'upsert', {
+        body: download.body,
+        contentType: file.type !== 'dir' ? file.type : download.contentType,
+        contentLength: download.contentLength,
+      });
+    } finally {
+      download.body.destroy();
+    }
+    const had = metadataKey(wireMetadata(existing?.userMetadata ?? null), existing?.cacheHeader);
+    const none = metadataKey(undefined, undefined);
+    if (metadataKey(file.userMetadata, file.cacheHeader) !== none || (existing && had !== none))
+      await this.applyMetadata(actor, feed, file);
+  }
+
+  private async applyMetadata(actor: Principal, feed: FeedEntity, file: RemoteFile): Promise<void> {
+    const update = parseMetadataUpdate({
+      userMetadataUpdateMode: 'replace',
+      userMetadata: file.userMetadata ?? {},
+      cacheHeader: file.cacheHeader ?? { type: 'Inherit' },
+    });
+    const target: AssetTarget = { feed, path: await this.assets.resolvePath(feed, file.path.split('/')) };
+    await this.assets.updateMetadata(actor, target, update);
+  }
+
+  /** A local file streamed from storage to the remote (one POST), then its metadata when it has any. */
+  private async pushFile(feed: FeedEntity, client: RemoteAssetClient, file: LocalFile, metadata: boolean) {
+    const body = file.blobKey && file.size > 0 ? await this.storage.read(feed, file.blobKey) : Readable.from([]);
+    try {
+      await client.upload(file.path, body, { contentType: file.mediaType, contentLength: file.size });
+    } finally {
+      body.destroy();
+    }
+    if (metadata) await this.pushMetadata(client, file);
+  }
+
+  private pushMetadata(client: RemoteAssetClient, file: LocalFile): Promise<void> {
+    return client.setMetadata(file.path, {
+      type: file.mediaType,
+      userMetadata: wireMetadata(file.userMetadata),
+      cacheHeader: file.cacheHeader ?? { type: 'Inherit' },
+    });
+  }
+
+  // ---- validation ----
+
+  private checkUrl(raw: string): string {
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw badRequest(`"remoteUrl": "${raw}" is not a URL.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw badRequest('"remoteUrl" must be an http:// or https:// URL.');
+    if (url.username || url.password) throw badRequest('"remoteUrl" must not carry credentials: use "apiKey".');
+    if (url.search || url.hash) throw badRequest('"remoteUrl" is the server\'s base URL, without a query.');
+    return url.href.replace(/\/+$/, '');
+  }
+
+  /**
+   * Whether the remote directory is this very directory: the same name (case-insensitively) on this
+   * same server. The remote is asked who it is (`GET /api/replication/identity`, the installation's
+   * UUID every node shares), which holds whatever address, proxy or node reaches it; a remote that
+   * does not answer (down, ProGet) is compared with STOCKROOM_BASE_URL and this server's own
+   * listening addresses.
+   */
+  private async isSelf(remoteUrl: string, remoteFeed: string, feed: FeedEntity): Promise<boolean> {
+    if (remoteFeed.toLowerCase() !== feed.name.toLowerCase()) return false;
+    const own = await this.repository.serverId();
+    try {
+      const res = await this.http.request({ method: 'GET', url: `${remoteUrl}/api/replication/identity`, timeoutMs: 10_000 });
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) if (chunks.length < 16) chunks.push(chunk as Buffer);
+      if (res.status === 200) {
+        const server = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { server?: unknown }).server;
+        if (typeof server === 'string') return server === own;
+      }
+    } catch {
+      // Unreachable or not a Stockroom: the addresses decide.
+    }
+    return this.pointsHere(new URL(remoteUrl));
+  }
+
+  private pointsHere(url: URL): boolean {
+    const base = this.config.baseUrl;
+    if (base) {
+      const b = new URL(base);
+      if (b.origin === url.origin && url.pathname.replace(/\/+$/, '') === b.pathname.replace(/\/+$/, '')) return true;
+    }
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const address = this.adapterHost.httpAdapter?.getHttpServer()?.address() as AddressInfo | null | undefined;
+    const ports = new Set([this.config.port, address?.port].filter((p): p is number => !!p));
+    if (!ports.has(port)) return false;
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (host === 'localhost' || host === this.config.host.toLowerCase()) return true;
+    if (isIP(host) === 0) return false;
+    if (host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
+    return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address.toLowerCase() === host));
+  }
+
+  private async requireJob(id: string): Promise<JobRow> {
+    const row = /^\d{1,9}$/.test(id) ? await this.repository.job(Number(id)) : null;
+    if (!row) throw new AppError(ErrorCode.NotFound, `Replication job #${id} was not found.`);
+    return row;
+  }
+
+  private toJob(r: JobRow, feed: string, last: RunRow | null): ReplicationJob {
+    const next = nextRun(r.schedule, TIMEZONE, this.clock.now());
+    return {
+      id: String(r.id),
+      feed,
+      remoteUrl: r.remote_url,
+      remoteFeed: r.remote_feed,
+      mode: r.mode,
+      apiKey: r.api_key ? MASK : '',
+      schedule: r.schedule,
+      deletes: r.deletes,
+      createdBy: r.created_by,
+      createdAt: new Date(r.created_at).toISOString(),
+      ...(next ? { nextRun: next.toISOString() } : {}),
+      lastRun: last ? toRun(last) : null,
+    };
+  }
+}
