@@ -20,6 +20,7 @@ import { InvalidateAfterWrites } from './database/invalidate-after-writes.interc
 import { AssetsModule } from './modules/assets/assets.module';
 import { DavModule } from './modules/dav/dav.module';
 import { EventsModule } from './modules/events/events.module';
+import { ConnectorsModule } from './modules/connectors/connectors.module';
 import { FeedsModule } from './modules/feeds/feeds.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
@@ -64,6 +65,7 @@ export class AppModule {
         EventsModule,
         WebhooksModule,
         ReplicationModule,
+        ConnectorsModule,
         OpenApiModule,
         ...logging,
       ],

@@ -23,6 +23,28 @@ export interface LockedSession extends TransactionRunner {
 export class AdvisoryLocks {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * The lock on a new connection, once no other session holds it (waits for it).
+   */
+  async lock(classId: number, key: number): Promise<LockedSession> {
+    const runner: QueryRunner = this.dataSource.createQueryRunner('master');
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock($1::int, $2::int)`, [classId, key]);
+    } catch (e) {
+      await runner.release();
+      throw e;
+    }
+    return {
+      session: runner.manager,
+      run: (work) => runner.manager.transaction(work),
+      release: async () => {
+        await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [classId, key]).catch(() => undefined);
+        await runner.release();
+      },
+    };
+  }
+
   /** The lock on a new connection, or null (nothing held) when another session holds it. */
   async tryLock(classId: number, key: number): Promise<LockedSession | null> {
     const runner: QueryRunner = this.dataSource.createQueryRunner('master');

@@ -16,6 +16,8 @@ import { LoginThrottleEntity } from '../modules/security/login-throttle.entity';
 import { PrivilegeRuleEntity } from '../modules/security/privilege-rule.entity';
 import { RoleEntity } from '../modules/security/role.entity';
 import { ServerSecretEntity } from '../modules/security/server-secret.entity';
+import { ConnectorCacheEntity } from '../modules/connectors/connector-cache.entity';
+import { ConnectorStatsEntity } from '../modules/connectors/connector-stats.entity';
 import { ChangeEventEntity } from '../modules/events/change-event.entity';
 import { WebhookEntity } from '../modules/webhooks/webhook.entity';
 import { WebhookDeliveryEntity } from '../modules/webhooks/webhook-delivery.entity';
@@ -68,4 +70,6 @@ export const ENTITIES = [
   ReplicationRunEntity,
   ReplicationRunFileEntity,
   ReplicationIdentityEntity,
+  ConnectorCacheEntity,
+  ConnectorStatsEntity,
 ];

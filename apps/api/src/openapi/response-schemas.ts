@@ -12,6 +12,7 @@ import {
   type AuditEvent,
   type AuditPage,
   type ConnectorSettings,
+  type ConnectorStatus,
   type CurrentPrincipal,
   CONNECTOR_TYPES,
   type ErrorResponse,
@@ -152,6 +153,23 @@ const SCHEMAS = {
       offline: bool('Serve only cached files; never contact the upstream.'),
     },
     "[ext] A directory's upstream: missing files are fetched from it once, then served locally.",
+  ),
+  ConnectorStatus: objectOf<ConnectorStatus>(
+    {
+      feed: str(),
+      connector: { $ref: '#/components/schemas/ConnectorSettings' } as SchemaObject,
+      cachedFiles: int('Files fetched from the upstream that the directory holds as fetched.'),
+      cachedBytes: int(),
+      hits: int('Requests answered from what the directory holds.'),
+      misses: int('Requests for files the directory lacked.'),
+      hitRate: { type: 'number', description: 'hits / (hits + misses); 0 when nothing was asked.' },
+      errors: int('Upstream fetches and revalidations that failed.'),
+      lastFetchAt: nullable(dateTime()),
+      lastError: nullable(
+        objectOf<{ at: string; path: string; message: string }>({ at: dateTime(), path: str(), message: str() }),
+      ),
+    },
+    "[ext] How a directory's upstream is doing (`GET /api/connectors/{feed}/status`).",
   ),
   Feed: objectOf<Feed>(
     {

@@ -74,5 +74,9 @@ export function httpStatusOf(code: ErrorCode): number {
       return 500;
     case ErrorCode.InsufficientStorage:
       return 507;
+    case ErrorCode.BadGateway:
+      return 502;
+    case ErrorCode.GatewayTimeout:
+      return 504;
   }
 }

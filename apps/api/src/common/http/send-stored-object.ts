@@ -3,6 +3,7 @@ import { isActiveMediaType, mustBeAttachment, setUserContentHeaders } from './co
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ByteRange } from '@stockroom/storage';
 import { ErrorCode } from '@stockroom/contracts';
 import { AppError } from '../errors/app-error';
@@ -36,6 +37,12 @@ export interface StoredObjectResponse {
   directUrl?(options: { contentDisposition?: string }): Promise<string>;
   /** Called once a GET starts delivering the file (from its first byte, or by redirect). */
   delivered?(): void;
+  /**
+   * [ext] The bytes are still arriving from a connector's upstream (issue 20): no ETag (`sha1` is not
+   * known yet), no validators or ranges (200 in full), and `size` -1 when the upstream did not say
+   * (sent chunked). A body that fails mid-way cuts the connection: it is never complete.
+   */
+  live?: boolean;
 }
 
 const wholeSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -117,7 +124,7 @@ export async function sendStoredObject(
   obj: StoredObjectResponse,
 ): Promise<void> {
   for (const [name, value] of Object.entries(obj.headers)) res.setHeader(name, value);
-  res.setHeader('ETag', `"${obj.sha1}"`);
+  if (!obj.live) res.setHeader('ETag', `"${obj.sha1}"`);
   res.setHeader('Last-Modified', obj.lastModified.toUTCString());
   res.setHeader('Cache-Control', obj.cacheControl);
   // `public` is the spec's default; a shared cache must still not hand one caller's file to
@@ -129,6 +136,7 @@ export async function sendStoredObject(
   const attachment = mustBeAttachment(obj.mediaType, { asked: obj.attachmentName !== undefined, inlineAllowed });
   const disposition = attachment ? attachmentDisposition(obj.attachmentName ?? obj.fileName) : undefined;
 
+  if (obj.live) return sendLive(req, res, obj, disposition);
   if (isNotModified(req, obj)) {
     res.statusCode = 304;
     res.end();
@@ -179,6 +187,32 @@ export async function sendStoredObject(
   } catch (e) {
     // A client that goes away mid-download is not a server error.
     if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return;
+    throw e;
+  }
+}
+
+/** A body still arriving from an upstream: in full, chunked when its size is unknown, cut on failure. */
+async function sendLive(
+  req: IncomingMessage,
+  res: ServerResponse,
+  obj: StoredObjectResponse,
+  disposition: string | undefined,
+): Promise<void> {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', obj.mediaType);
+  if (disposition !== undefined) res.setHeader('Content-Disposition', disposition);
+  if (obj.size >= 0) res.setHeader('Content-Length', String(obj.size));
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const body = await obj.open();
+  obj.delivered?.();
+  try {
+    await pipeline(body, res);
+  } catch (e) {
+    if (!res.destroyed) res.destroy(e as Error);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     throw e;
   }
 }

@@ -15,6 +15,7 @@ import { DavProperties1796850000000 } from './1796850000000-DavProperties';
 import { DavLocks1796850001000 } from './1796850001000-DavLocks';
 import { Shares1796900000000 } from './1796900000000-Shares';
 import { ExternalIdentities1796950000000 } from './1796950000000-ExternalIdentities';
+import { Connectors1797010000000 } from './1797010000000-Connectors';
 import { ChangeEvents1797000000000 } from './1797000000000-ChangeEvents';
 import { Webhooks1797020000000 } from './1797020000000-Webhooks';
 import { Replication1797030000000 } from './1797030000000-Replication';
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   Shares1796900000000,
   ExternalIdentities1796950000000,
   ChangeEvents1797000000000,
+  Connectors1797010000000,
   Webhooks1797020000000,
   Replication1797030000000,
 ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { allowedResponseHeaders, ErrorCode, Privilege } from '@stockroom/contracts';
+import { allowedResponseHeaders, type AssetItem, ErrorCode, Privilege } from '@stockroom/contracts';
 import type { Principal } from '../../common/auth/principal';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { StoredObjectResponse } from '../../common/http/send-stored-object';
@@ -16,6 +16,7 @@ import { AssetsRepository, ItemPath } from './assets.repository';
 import { AssetVersionsRepository } from './asset-versions.repository';
 import { DownloadCounterService } from './download-counter.service';
 import { TransferMetrics } from '../observability/transfer-metrics';
+import type { LiveFile, UpstreamSource } from './upstream-source';
 
 /** How long a redirect's presigned URL / SAS stays valid. */
 const DIRECT_URL_SECONDS = 300;
@@ -68,6 +69,8 @@ export class AssetDownloadService {
     sizeCalculation: (content) => Math.max(1, content.length),
   });
 
+  private upstream?: UpstreamSource;
+
   constructor(
     private readonly items: AssetsRepository,
     private readonly storage: StorageService,
@@ -78,6 +81,25 @@ export class AssetDownloadService {
     private readonly cache: CoherentCache,
     private readonly versions: AssetVersionsRepository,
   ) {}
+
+  /** [ext] Registers where directories with a connector get what they lack (the connectors module). */
+  useUpstream(source: UpstreamSource): void {
+    this.upstream = source;
+  }
+
+  /** [ext] Whether the directory has the file now, read from the database (not this worker's cache). */
+  async storedSha1(feedId: number, path: ItemPath): Promise<string | null | undefined> {
+    const item = await this.load(feedId, path);
+    return item ? item.sha1 : undefined;
+  }
+
+  /** [ext] `dir/{p}?upstream=true`: the upstream's folder (View; `type: "stockroom"` connectors only). */
+  async listUpstream(actor: Principal, target: AssetTarget, contentBase: string): Promise<AssetItem[]> {
+    await this.access.require(actor, Privilege.View, target.feed);
+    if (!target.feed.connector || !this.upstream)
+      throw badRequest(`Asset directory "${target.feed.name}" has no connector: there is no upstream to list.`);
+    return this.upstream.list(target.feed, target.path, contentBase);
+  }
 
   /** [ext] A signature for one file's current content; the caller needs Download, as for a GET. */
   async sign(actor: Principal, target: AssetTarget): Promise<MintedSignature> {
@@ -104,7 +126,23 @@ export class AssetDownloadService {
   ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
-    const item = await this.fileAt(feed.id, path);
+    const upstream = feed.connector && opts.version === undefined ? this.upstream : undefined;
+    let item: DownloadItem & { blobKey: string; sha1: string };
+    if (upstream && path.segments.length > 0) {
+      // A directory with a connector: what it lacks comes from its upstream; what it has may be revalidated.
+      const found = await this.lookUp(feed.id, path);
+      let fresh = false;
+      if (!found) {
+        const answer = await upstream.missing(feed, path, opts.head);
+        if (answer.kind === 'live') return this.liveResponse(feed, path, answer.file, opts.attachment);
+        fresh = true;
+      } else if (found.kind === 'file' && found.sha1) {
+        fresh = (await upstream.present(feed, path, found.sha1, opts.head)) === 'reload';
+      }
+      item = fresh ? this.withContent(path, await this.load(feed.id, path)) : await this.fileAt(feed.id, path);
+    } else {
+      item = await this.fileAt(feed.id, path);
+    }
     const { sha1 } = item;
     if (opts.version !== undefined && opts.version.toLowerCase() !== sha1) {
       throw new AppError(
@@ -174,6 +212,26 @@ export class AssetDownloadService {
     return this.toResponse(feed, item, opts.attachment, () => undefined);
   }
 
+  /** A file still arriving from the upstream (or a HEAD's answer from it), with the directory's headers. */
+  private liveResponse(feed: FeedEntity, path: ItemPath, file: LiveFile, attachment: boolean): StoredObjectResponse {
+    return {
+      size: file.size,
+      mediaType: file.mediaType,
+      sha1: '',
+      lastModified: file.lastModified,
+      cacheControl: cacheControlOf(feed.cacheHeader) ?? 'public',
+      headers: {},
+      fileName: path.name,
+      attachmentName: attachment ? path.name : undefined,
+      inlineContent: feed.inlineContent,
+      open: async () => {
+        if (!file.open) throw new AppError(ErrorCode.Internal, 'A HEAD answer has no body.');
+        return file.open();
+      },
+      live: true,
+    };
+  }
+
   /** What the download helper needs to answer for `item`, a file with content. */
   private toResponse(
     feed: FeedEntity,
@@ -212,7 +270,10 @@ export class AssetDownloadService {
   private async fileAt(feedId: number, path: ItemPath): Promise<DownloadItem & { blobKey: string; sha1: string }> {
     if (path.segments.length === 0)
       throw new AppError(ErrorCode.IsFolder, 'The directory root is a folder, not a file.');
-    const item = await this.lookUp(feedId, path);
+    return this.withContent(path, await this.lookUp(feedId, path));
+  }
+
+  private withContent(path: ItemPath, item: DownloadItem | null): DownloadItem & { blobKey: string; sha1: string } {
     if (!item) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     if (item.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder, not a file.`);
     const { blobKey, sha1 } = item;
@@ -221,25 +282,28 @@ export class AssetDownloadService {
   }
 
   private lookUp(feedId: number, path: ItemPath): Promise<DownloadItem | null> {
-    return this.cache.getItem(feedId, path.lower, async () => {
-      const rows = await this.items.findWithAncestors(feedId, path.segments);
-      const item = rows[0]?.path_lower === path.lower ? rows[0] : undefined;
-      if (!item) return null;
-      return {
-        id: item.id,
-        kind: item.kind,
-        name: item.name,
-        size: Number(item.size),
-        sha1: item.sha1,
-        blobKey: item.blob_key,
-        mediaType: item.media_type ?? 'application/octet-stream',
-        modifiedAt: new Date(item.modified_at),
-        // From the allowlist, within the per-file cap: rows written before it existed are filtered too.
-        headers: Object.freeze(allowedResponseHeaders(item.user_metadata)),
-        // The item's and its ancestors' rows, deepest first: the nearest cache setting wins.
-        cacheControl: rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined),
-      };
-    });
+    return this.cache.getItem(feedId, path.lower, () => this.load(feedId, path));
+  }
+
+  /** The item and what its folders say, in one query. */
+  private async load(feedId: number, path: ItemPath): Promise<DownloadItem | null> {
+    const rows = await this.items.findWithAncestors(feedId, path.segments);
+    const item = rows[0]?.path_lower === path.lower ? rows[0] : undefined;
+    if (!item) return null;
+    return {
+      id: item.id,
+      kind: item.kind,
+      name: item.name,
+      size: Number(item.size),
+      sha1: item.sha1,
+      blobKey: item.blob_key,
+      mediaType: item.media_type ?? 'application/octet-stream',
+      modifiedAt: new Date(item.modified_at),
+      // From the allowlist, within the per-file cap: rows written before it existed are filtered too.
+      headers: Object.freeze(allowedResponseHeaders(item.user_metadata)),
+      // The item's and its ancestors' rows, deepest first: the nearest cache setting wins.
+      cacheControl: rows.map((r) => cacheControlOf(r.cache_header)).find((c) => c !== undefined),
+    };
   }
 
   private async smallContent(feed: FeedEntity, blobKey: string): Promise<Buffer> {

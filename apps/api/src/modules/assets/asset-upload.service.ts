@@ -47,6 +47,19 @@ export interface UploadRequest {
   contentLength?: number;
 }
 
+/** [ext] A body stored on the server's behalf (a connector's fetch): see AssetUploadService.store. */
+export interface StoreRequest extends UploadRequest {
+  /** The file's modification time (the upstream's Last-Modified); now when absent. */
+  modifiedAt?: Date;
+  /** Replace only while the file's content is still this one. */
+  ifSha1?: string;
+  /** Runs inside the commit's transaction, with the stored content's SHA-1. */
+  within?: (tx: Tx, sha1: string) => Promise<void>;
+}
+
+/** Who a connector's stores are written by (no user, no key: never the owner of a placeholder). */
+const CONNECTOR_ACTOR: Principal = { kind: 'api-key', name: 'connector', credential: 'anonymous', address: '' };
+
 /** A file row as the write policy sees it. */
 export function replacedFile(row: AssetItemRow): ReplacedFile {
   return {
@@ -102,8 +115,38 @@ export class AssetUploadService implements OnApplicationShutdown {
     mode: UploadMode,
     request: UploadRequest,
   ): Promise<'created' | 'overwritten'> {
-    const { feed, path } = target;
     const existing = await this.checkWritable(actor, target, mode);
+    const { outcome, size } = await this.write(actor, target, mode, request, existing);
+    await this.recordWrite(actor, target, outcome, size);
+    return outcome;
+  }
+
+  /**
+   * [ext] A file a connector fetched (issue 20), stored through the same write path as an upload
+   * (limits, quota, hashes, one transaction) on behalf of the server, not of whoever asked for it:
+   * no privilege check. `ifSha1` replaces the file only while it still has that content (a local
+   * upload meanwhile wins); `within` runs in the commit's transaction.
+   */
+  async store(
+    target: AssetTarget,
+    mode: 'create' | 'overwrite',
+    request: StoreRequest,
+  ): Promise<{ outcome: 'created' | 'overwritten'; size: number; sha1: string }> {
+    if (target.path.segments.length === 0) throw badRequest('A file path is required.');
+    const existing = (await this.items.find(target.feed.id, target.path.lower)) ?? undefined;
+    if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${target.path.path}" is a folder.`);
+    return this.write(CONNECTOR_ACTOR, target, mode, request, existing);
+  }
+
+  /** The body into storage through the hashes, then one transaction; checks of the caller already done. */
+  private async write(
+    actor: Principal,
+    target: AssetTarget,
+    mode: UploadMode,
+    request: StoreRequest,
+    existing: AssetItemRow | undefined,
+  ): Promise<{ outcome: 'created' | 'overwritten'; size: number; sha1: string }> {
+    const { feed, path } = target;
     const max = this.config.maxUploadBytes;
     if (max > 0 && request.contentLength !== undefined && request.contentLength > max) {
       throw new AppError(
@@ -145,8 +188,9 @@ export class AssetUploadService implements OnApplicationShutdown {
       await provider.delete(blobKey).catch(() => undefined);
       throw sourceError instanceof AppError ? sourceError : storageFull(e, feed);
     }
-    const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) =>
-      this.commitFile(
+    if (request.modifiedAt) content.modifiedAt = request.modifiedAt;
+    const outcome = await this.commitOrDiscard(provider, blobKey, async (manager) => {
+      const done = await this.commitFile(
         manager,
         actor,
         feed,
@@ -155,10 +199,12 @@ export class AssetUploadService implements OnApplicationShutdown {
         content,
         mode,
         replacedBy(actor),
-      ),
-    );
-    await this.recordWrite(actor, target, outcome, content.size);
-    return outcome;
+        request.ifSha1,
+      );
+      await request.within?.(manager, content.hashes.sha1);
+      return done;
+    });
+    return { outcome, size: content.size, sha1: content.hashes.sha1 };
   }
 
   private recordWrite(actor: Principal, target: AssetTarget, outcome: 'created' | 'overwritten', size: number) {
@@ -224,12 +270,23 @@ export class AssetUploadService implements OnApplicationShutdown {
     content: NewFileContent,
     mode: UploadMode,
     by: string | null,
+    ifSha1?: string,
   ): Promise<'created' | 'overwritten'> {
     // First, before any item row: concurrent writes to the directory take turns from here (see lockUsage).
     const usage = await this.policy.lockUsage(manager, feed.id);
     const current = { ...feed, writePolicy: usage.writePolicy };
     // The quota is checked by the triggers on asset_items, as the rows change.
-    const { outcome, replacedBytes } = await this.putFile(manager, actor, current, storage, path, content, mode, by);
+    const { outcome, replacedBytes } = await this.putFile(
+      manager,
+      actor,
+      current,
+      storage,
+      path,
+      content,
+      mode,
+      by,
+      ifSha1,
+    );
     await this.events.at(manager, actor, feed, outcome === 'created' ? 'file.created' : 'file.updated', [path.lower]);
     // What the use now is, under the lock: this worker's next checks before a body start from it.
     this.policy.noteUsage(feed.id, { ...usage, usedBytes: usage.usedBytes + content.size - replacedBytes });
@@ -245,6 +302,7 @@ export class AssetUploadService implements OnApplicationShutdown {
     content: NewFileContent,
     mode: UploadMode,
     by: string | null,
+    ifSha1?: string,
   ): Promise<{ outcome: 'created' | 'overwritten'; replacedBytes: number }> {
     const now = this.clock.now();
     let existing: AssetItemRow | null = null;
@@ -263,6 +321,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     }
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
+    if (ifSha1 !== undefined && existing.sha1 !== ifSha1)
+      throw new AppError(ErrorCode.Conflict, `"${path.path}" changed meanwhile.`);
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
     // Before the versions change (read in this transaction: it holds the usage lock).
     const replacedBytes = await this.history.freedByReplacing(feed, [existing], manager);

@@ -24,6 +24,8 @@ export interface NewFileContent {
   size: number;
   mediaType: string;
   hashes: FileHashes;
+  /** [ext] The file's modification time when not the write's (a connector keeps the upstream's). */
+  modifiedAt?: Date;
 }
 
 /** size, media_type, blob_key, md5, sha1, sha256, sha512 — in that column order. */
@@ -448,10 +450,20 @@ export class AssetsRepository {
     const rows: unknown[] = await manager.query(
       `INSERT INTO asset_items (feed_id, path, path_lower, parent_lower, name, name_lower, kind, size, media_type,
          blob_key, md5, sha1, sha256, sha512, created_at, modified_at, placeholder_by)
-       VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $13,
+       VALUES ($1, $2, $3, $4, $5, lower($5), 'file', $6, $7, $8, $9, $10, $11, $12, $13, $15,
          CASE WHEN $6::bigint = 0 THEN $14::varchar END)
        ON CONFLICT (feed_id, path_lower) DO NOTHING RETURNING id`,
-      [feedId, p.path, p.lower, p.parentLower, p.name, ...contentValues(content), now, writer],
+      [
+        feedId,
+        p.path,
+        p.lower,
+        p.parentLower,
+        p.name,
+        ...contentValues(content),
+        now,
+        writer,
+        content.modifiedAt ?? now,
+      ],
     );
     if (rows.length === 0) return false;
     await this.changed(manager, feedId, [p.lower]);
@@ -463,7 +475,7 @@ export class AssetsRepository {
     const [rows]: [ChangedRow[], number] = await manager.query(
       `UPDATE asset_items SET size = $2, media_type = $3, blob_key = $4, md5 = $5, sha1 = $6, sha256 = $7,
          sha512 = $8, modified_at = $9, placeholder_by = NULL WHERE id = $1 RETURNING feed_id, path_lower`,
-      [id, ...contentValues(content), now],
+      [id, ...contentValues(content), content.modifiedAt ?? now],
     );
     await this.changedRows(manager, rows);
   }

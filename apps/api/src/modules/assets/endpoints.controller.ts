@@ -144,6 +144,13 @@ export class EndpointsController {
       case 'content':
         return this.content(actor, target, method, query, req, res);
       case 'dir':
+        if ((method === 'GET' || method === 'HEAD') && query.bool('upstream')) {
+          // [ext] The upstream's folder (a connector of type "stockroom"): what could be fetched.
+          const items = await this.downloads.listUpstream(actor, target, this.contentBase(req, feed.name));
+          compressAnswer(req, res);
+          res.status(200).json(items);
+          return;
+        }
         if (method === 'GET' || method === 'HEAD') {
           const rows = await this.assets.list(actor, target, query.bool('recursive'));
           const contentBase = this.contentBase(req, feed.name);

@@ -13,6 +13,7 @@ import { OptionalBoolean, OptionalString, RequiredString } from '../../common/ht
 import { IgnoresUnknownFields } from '../../common/http/body-validation.pipe';
 import { parseRetentionRules, type RetentionRule } from '../retention/rules/retention-rule';
 import { schemaRef } from '../../openapi/response-schemas';
+import { type ConnectorInput, parseConnector } from './connector-settings';
 
 /**
  * `retentionRules` as ProGet's feed API and pgutil send them: rule fields in any case, ProGet's
@@ -84,6 +85,14 @@ function FileHistory(): PropertyDecorator {
   };
 }
 
+function Connector(): PropertyDecorator {
+  return (target, key) => {
+    ApiProperty({ required: false, nullable: true, ...schemaRef('ConnectorSettings') })(target, key);
+    Allow()(target, key);
+    Transform(({ obj }) => parseConnector((obj as Record<string, unknown>)[key as string]))(target, key);
+  };
+}
+
 /** `POST /api/management/feeds/create`: ProGet clients send a whole Feed; what we don't read is dropped. */
 @IgnoresUnknownFields()
 export class CreateFeedDto implements CreateFeedRequest {
@@ -119,6 +128,10 @@ export class CreateFeedDto implements CreateFeedRequest {
 
   @FileHistory()
   fileHistory?: FileHistorySettings;
+
+  /** [ext] The directory's upstream; null removes it (Administer). */
+  @Connector()
+  connector?: ConnectorInput | null;
 }
 
 /** `POST /api/management/feeds/update/{name}`: a partial update; fields left out keep their value. */
@@ -156,4 +169,8 @@ export class UpdateFeedDto implements UpdateFeedRequest {
 
   @FileHistory()
   fileHistory?: FileHistorySettings;
+
+  /** [ext] The directory's upstream; null removes it (Administer). */
+  @Connector()
+  connector?: ConnectorInput | null;
 }

@@ -1,5 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheHeader, FileHistorySettings, StorageSettings, WritePolicy } from '@stockroom/contracts';
+import type {
+  CacheHeader,
+  ConnectorSettings,
+  FileHistorySettings,
+  StorageSettings,
+  WritePolicy,
+} from '@stockroom/contracts';
 
 /** An asset directory. Feeds share one namespace, unique case-insensitively. */
 @Entity('feeds')
@@ -73,6 +79,13 @@ export class FeedEntity {
    */
   @Column({ name: 'storage_previous', type: 'jsonb', nullable: true })
   storagePrevious!: StorageSettings | null;
+
+  /**
+   * [ext] The directory's upstream (ConnectorSettings, `password`/`apiKey` encrypted like storage
+   * secrets); null = none. Only an administrator sets it.
+   */
+  @Column({ type: 'jsonb', nullable: true })
+  connector!: ConnectorSettings | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

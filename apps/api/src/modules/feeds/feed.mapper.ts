@@ -1,5 +1,6 @@
 import { FILE_HISTORY_OFF, type Feed, type Privilege, type StorageKind } from '@stockroom/contracts';
 import type { FeedEntity } from './feed.entity';
+import { maskConnector } from './connector-settings';
 import type { FeedStats } from '../assets/feed-contents.service';
 
 /** [ext] What the console shows beside ProGet's fields: the caller's privileges, size, storage. */
@@ -32,6 +33,7 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     writePolicy: entity.writePolicy,
     quotaBytes: entity.quotaBytes,
     fileHistory: entity.fileHistory ?? FILE_HISTORY_OFF,
+    connector: entity.connector ? maskConnector(entity.connector) : null,
   };
   if (!extras) return feed;
   return {

@@ -7,11 +7,12 @@ import { FeedsController } from './feeds.controller';
 import { FeedsRepository } from './feeds.repository';
 import { FeedsService } from './feeds.service';
 import { DirectoryPolicy } from './directory-policy.service';
+import { ConnectorSecrets } from './connector-settings';
 
 @Module({
   imports: [StorageModule, AssetsDataModule, AccessModule, AuditModule],
   controllers: [FeedsController],
-  providers: [FeedsService, FeedsRepository, DirectoryPolicy],
+  providers: [FeedsService, FeedsRepository, DirectoryPolicy, ConnectorSecrets],
   exports: [FeedsService, DirectoryPolicy],
 })
 export class FeedsModule {}

@@ -61,7 +61,7 @@ export class FeedsRepository {
       | 'writePolicy'
       | 'quotaBytes'
     > &
-      Partial<Pick<FeedEntity, 'fileHistory'>>,
+      Partial<Pick<FeedEntity, 'fileHistory' | 'connector'>>,
   ): Promise<FeedEntity | null> {
     const result = await this.dataSource
       .createQueryBuilder()

@@ -1,5 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AuditAction, ErrorCode, Feed, isValidFeedName, Privilege } from '@stockroom/contracts';
+import {
+  AuditAction,
+  type ConnectorSettings,
+  ErrorCode,
+  Feed,
+  isValidFeedName,
+  MASKED_SECRET,
+  Privilege,
+} from '@stockroom/contracts';
 import { AppError, badRequest } from '../../common/errors/app-error';
 import type { Principal } from '../../common/auth/principal';
 import { CoherentCache } from '../../database/coherent-cache.service';
@@ -13,6 +21,9 @@ import type { CreateFeedDto, UpdateFeedDto } from './feed-requests.dto';
 import { toFeed } from './feed.mapper';
 import { FeedsRepository, FeedStorageRow } from './feeds.repository';
 import { DirectoryPolicy } from './directory-policy.service';
+import { ConnectorInput, ConnectorSecrets, maskConnector } from './connector-settings';
+import { OutboundHttp } from '../../common/net/outbound-http';
+import { isOutboundDenied } from '../../common/net/outbound-policy';
 
 const FEED_TYPES = ['asset'];
 
@@ -30,6 +41,24 @@ function checkFeedType(feedType: string | undefined): void {
   }
 }
 
+/** Whether a connector as sent is the stored one (secrets sent back masked count as the stored ones). */
+function sameConnector(input: ConnectorSettings | null, stored: ConnectorSettings | null): boolean {
+  if (input === null || stored === null) return input === stored;
+  const fields = [
+    'url',
+    'type',
+    'username',
+    'cacheMinutes',
+    'negativeCacheMinutes',
+    'timeoutSeconds',
+    'offline',
+  ] as const;
+  if (fields.some((f) => input[f] !== stored[f])) return false;
+  return (['password', 'apiKey'] as const).every((s) =>
+    stored[s] === undefined ? input[s] === undefined : input[s] === MASKED_SECRET,
+  );
+}
+
 /** Asset directories as ProGet feeds: CRUD and naming rules (spec §1, §7). */
 @Injectable()
 export class FeedsService implements OnModuleInit {
@@ -42,6 +71,8 @@ export class FeedsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly cache: CoherentCache,
     private readonly policy: DirectoryPolicy,
+    private readonly connectorSecrets: ConnectorSecrets,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   onModuleInit(): void {
@@ -170,6 +201,7 @@ export class FeedsService implements OnModuleInit {
       writePolicy: input.writePolicy ?? 'allow',
       quotaBytes: input.quotaBytes ?? null,
       fileHistory: input.fileHistory ?? null,
+      connector: input.connector ? await this.sealConnector(input.connector, null) : null,
     });
     if (!created) throw new AppError(ErrorCode.AlreadyExists, `A directory named "${name}" already exists.`);
     await this.audit.record(actor, AuditAction.FeedCreated, { feed: created.name });
@@ -221,6 +253,21 @@ export class FeedsService implements OnModuleInit {
       if (writePolicy !== undefined) feed.writePolicy = writePolicy;
       if (input.quotaBytes !== undefined) feed.quotaBytes = input.quotaBytes;
     }
+    // The connector makes the server contact an address and keeps what it sends: an administrator's
+    // choice, like the storage's address (sending the current settings back, secrets masked, is fine).
+    if (input.connector !== undefined && !sameConnector(input.connector, feed.connector)) {
+      if (!(await this.access.has(actor, Privilege.Administer))) {
+        throw new AppError(
+          ErrorCode.Forbidden,
+          'Only an administrator can set, change or remove "connector" (the directory\'s upstream).',
+        );
+      }
+      policyChanges['connector'] = {
+        from: feed.connector ? maskConnector(feed.connector) : null,
+        to: input.connector ? maskConnector(input.connector) : null,
+      };
+      feed.connector = input.connector ? await this.sealConnector(input.connector, feed.connector) : null;
+    }
     const newName = input.name ?? undefined;
     if (newName !== undefined && newName !== feed.name) {
       checkName(newName);
@@ -246,6 +293,24 @@ export class FeedsService implements OnModuleInit {
       await this.audit.record(actor, AuditAction.FeedPolicyChanged, { feed: saved.name, details: policyChanges });
     }
     return this.withExtras(actor, saved);
+  }
+
+  /** [ext] The directory's connector with its secrets in clear (for the connector's requests); null: none. */
+  connectorOf(feed: FeedEntity): ConnectorSettings | null {
+    return feed.connector ? this.connectorSecrets.open(feed.connector) : null;
+  }
+
+  /** Checked against STOCKROOM_OUTBOUND_ALLOW (403 when refused), secrets encrypted (a masked one kept). */
+  private async sealConnector(input: ConnectorInput, stored: ConnectorSettings | null): Promise<ConnectorSettings> {
+    try {
+      await this.outbound.policy.check(input.url);
+    } catch (e) {
+      if (isOutboundDenied(e)) {
+        throw new AppError(ErrorCode.Forbidden, `The connector's address ${(e as Error).message}.`);
+      }
+      throw e;
+    }
+    return this.connectorSecrets.seal(input, stored);
   }
 
   /** Deletes the directory, its items, and (through the deletion queue) their blobs. */

@@ -31,6 +31,10 @@ export enum ErrorCode {
   InsufficientStorage = 'insufficient_storage',
   /** [ext] A share link that expired, was revoked, used up, or whose file moved or went (410). */
   Gone = 'gone',
+  /** [ext] A connector's upstream failed, refused, or sent a file this directory cannot take (502). */
+  BadGateway = 'bad_gateway',
+  /** [ext] A connector's upstream did not answer in time (504). */
+  GatewayTimeout = 'gateway_timeout',
 }
 
 export interface ErrorResponse {

@@ -1,0 +1,180 @@
+import { open, type FileHandle, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+
+const CHUNK = 1024 * 1024;
+
+/** What the fetch is doing: waiting for the lock or the upstream, streaming a body, over. */
+export type FetchState = 'pending' | 'streaming' | 'done' | 'failed';
+
+/**
+ * One upstream fetch of one file, shared by every request of this process that wants it (the
+ * in-process half of "fetch once"; the advisory lock is the cross-node half). The body is spooled to
+ * a temporary file as it passes on its way into storage, and every waiting client reads the spool
+ * as it grows, at its own pace: a slow client never slows the fetch, a fast one never waits for
+ * more than the upstream. A client is never told a body is complete before the file is stored: the
+ * last byte of a body of known length (and the end of one of unknown length) is held back until
+ * then, and a failed fetch cuts every client off.
+ */
+export class SharedFetch {
+  state: FetchState = 'pending';
+  error: unknown;
+  /** Bytes spooled so far. */
+  written = 0;
+  /** The upstream's Content-Length, when it sent one. */
+  total?: number;
+  mediaType = 'application/octet-stream';
+  lastModified = new Date(0);
+  /** Resolves (never rejects) once a client can be answered: a first byte spooled, or the fetch over. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private waiters: (() => void)[] = [];
+  private spool?: FileHandle;
+  private spoolPath?: string;
+
+  constructor() {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  }
+
+  get over(): boolean {
+    return this.state === 'done' || this.state === 'failed';
+  }
+
+  /** The transform the upstream body flows through on its way to storage; it spools each chunk first. */
+  async spoolTo(dir: string, total: number | undefined): Promise<Transform> {
+    this.total = total;
+    this.spoolPath = join(dir, `${randomUUID()}.part`);
+    const spool = await open(this.spoolPath, 'w+');
+    this.spool = spool;
+    this.state = 'streaming';
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        if (this.total !== undefined && this.written + chunk.length > this.total) {
+          callback(new Error(`the upstream sent more than the ${this.total} bytes it announced`));
+          return;
+        }
+        spool.write(chunk, 0, chunk.length, this.written).then(() => {
+          this.written += chunk.length;
+          this.notify();
+          callback(null, chunk);
+        }, callback);
+      },
+      flush: (callback) => {
+        if (this.total !== undefined && this.written !== this.total)
+          callback(new Error(`the upstream sent ${this.written} of the ${this.total} bytes it announced`));
+        else callback();
+      },
+    });
+  }
+
+  /** The file is stored: clients get their last bytes. */
+  finish(): void {
+    if (this.state === 'done' || this.state === 'failed') return;
+    this.state = 'done';
+    this.notify();
+  }
+
+  /** The fetch failed: every client is cut off (or answered with the error, if none had started). */
+  fail(error: unknown): void {
+    if (this.state === 'done' || this.state === 'failed') return;
+    this.state = 'failed';
+    this.error = error;
+    this.notify();
+  }
+
+  /** Removes the spool (readers keep their open handles: the file lives until they close them). */
+  async cleanup(): Promise<void> {
+    const spool = this.spool;
+    this.spool = undefined;
+    await spool?.close().catch(() => undefined);
+    if (this.spoolPath) await unlink(this.spoolPath).catch(() => undefined);
+  }
+
+  /**
+   * A client's view of the body, opened now (before the spool can go); null when the fetch is over
+   * by then (the file is stored, or failed: see `state`).
+   */
+  async reader(): Promise<Readable | null> {
+    if (this.state !== 'streaming' || !this.spoolPath) return null;
+    let handle: FileHandle;
+    try {
+      handle = await open(this.spoolPath, 'r');
+    } catch {
+      return null; // cleaned up meanwhile: the fetch is over
+    }
+    return new SpoolReader(this, handle);
+  }
+
+  /** How far a client may read: all when stored; otherwise the last byte waits for the commit. */
+  readableBytes(): number {
+    if (this.state === 'done') return this.written;
+    return this.total === undefined ? this.written : Math.min(this.written, this.total - 1);
+  }
+
+  /** Resolves at the next change (bytes spooled, done, failed). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private notify(): void {
+    if (this.written > 0 || this.state === 'done' || this.state === 'failed') this.markReady();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Reads a growing spool file from its start, following the fetch (see SharedFetch). */
+class SpoolReader extends Readable {
+  private position = 0;
+  private pumping = false;
+
+  constructor(
+    private readonly fetch: SharedFetch,
+    private readonly handle: FileHandle,
+  ) {
+    super({ highWaterMark: CHUNK });
+  }
+
+  override _read(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.pump().catch((e: unknown) => this.destroy(e as Error));
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (this.destroyed) return;
+      if (this.fetch.state === 'failed') {
+        const reason = (this.fetch.error as Error | undefined)?.message ?? 'the upstream fetch failed';
+        throw new Error(`The upstream fetch failed: ${reason}`);
+      }
+      const limit = this.fetch.readableBytes();
+      if (this.position < limit) {
+        const length = Math.min(limit - this.position, CHUNK);
+        const buffer = Buffer.allocUnsafe(length);
+        const { bytesRead } = await this.handle.read(buffer, 0, length, this.position);
+        if (bytesRead === 0) throw new Error('The spooled body is shorter than what was written.');
+        this.position += bytesRead;
+        if (!this.push(buffer.subarray(0, bytesRead))) {
+          this.pumping = false;
+          return;
+        }
+        continue;
+      }
+      if (this.fetch.state === 'done') {
+        this.push(null);
+        return;
+      }
+      await this.fetch.changed();
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handle.close().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+}
