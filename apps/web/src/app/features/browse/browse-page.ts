@@ -243,6 +243,13 @@ export class BrowsePage {
     this.reloads.update((n) => n + 1);
   }
 
+  /** Between the upstream's listing and the local one, loaded again (files fetched meanwhile show). */
+  protected toggleUpstream(): void {
+    const showing = this.showUpstream();
+    this.showUpstream.set(!showing);
+    if (showing) this.reload();
+  }
+
   private load(feed: string, folder: string): Observable<Loaded> {
     const check: Observable<LoadFailure | undefined> = folder
       ? this.api.item(feed, folder).pipe(

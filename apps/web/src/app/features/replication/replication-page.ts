@@ -105,6 +105,9 @@ export const REPLICATION_POLL_INTERVAL = new InjectionToken<number>('REPLICATION
                         {{ date(run.startedAt) }} · {{ run.copiedFiles }} copied, {{ run.deletedFiles }} deleted,
                         {{ run.failedFiles }} failed
                       </div>
+                      @if (run.error) {
+                        <div class="run-error" data-testid="replication-last-error">{{ run.error }}</div>
+                      }
                     } @else {
                       <span class="muted">Never</span>
                     }
@@ -184,6 +187,10 @@ export const REPLICATION_POLL_INTERVAL = new InjectionToken<number>('REPLICATION
       border-radius: 0.25rem;
       font: var(--mat-sys-label-small);
       background: var(--mat-sys-surface-container-high);
+    }
+    .run-error {
+      color: var(--mat-sys-error);
+      overflow-wrap: anywhere;
     }
     .state.completed {
       background: var(--mat-sys-primary-container);

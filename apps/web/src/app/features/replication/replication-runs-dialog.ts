@@ -22,7 +22,7 @@ export const RUN_STATE_LABELS: Readonly<Record<ReplicationRun['state'], string>>
   imports: [MatDialogModule, MatButtonModule, ErrorBanner],
   template: `
     <h2 mat-dialog-title>Runs of {{ data.feed }} {{ arrow(data) }} {{ data.remoteFeed }}</h2>
-    <mat-dialog-content data-testid="replication-runs">
+    <mat-dialog-content data-testid="replication-runs-dialog">
       <div class="bar">
         <span class="muted">{{ data.mode }} · {{ data.remoteUrl }}</span>
         <button mat-stroked-button type="button" data-testid="runs-refresh" (click)="load()">Refresh</button>

@@ -33,7 +33,7 @@ export function lastStatus(delivery: WebhookDelivery): string {
   imports: [MatDialogModule, MatButtonModule, ErrorBanner],
   template: `
     <h2 mat-dialog-title>Deliveries to {{ data.url }}</h2>
-    <mat-dialog-content data-testid="webhook-deliveries">
+    <mat-dialog-content data-testid="webhook-deliveries-dialog">
       <div class="bar">
         <button mat-stroked-button type="button" data-testid="deliveries-refresh" (click)="load()">Refresh</button>
         <button

@@ -6,6 +6,7 @@ import type {
   Webhook,
   WebhookDelivery,
   WebhookEventType,
+  WebhookTestResult,
 } from '@stockroom/contracts';
 import { map, type Observable } from 'rxjs';
 
@@ -35,7 +36,7 @@ export const WEBHOOK_EVENT_LABELS: Readonly<Record<WebhookEventType, string>> = 
 export class WebhooksApi {
   private readonly http = inject(HttpClient);
 
-  /** A directory's webhooks, or (`null`) the global ones. */
+  /** A directory's webhooks, or (`null`) every webhook the caller may manage (global ones for administrators). */
   list(feed: string | null): Observable<Webhook[]> {
     return this.http.get<Webhook[]>(BASE, feed === null ? {} : { params: { feed } });
   }
@@ -76,8 +77,8 @@ export class WebhooksApi {
     );
   }
 
-  /** Queues a `webhook.test` event for this webhook; the answer is its delivery. */
-  test(id: string): Observable<WebhookDelivery> {
-    return this.http.post<WebhookDelivery>(`${BASE}/${encodeURIComponent(id)}/test`, null);
+  /** Makes a `webhook.test` event for this webhook only (202); its delivery appears in the log. */
+  test(id: string): Observable<WebhookTestResult> {
+    return this.http.post<WebhookTestResult>(`${BASE}/${encodeURIComponent(id)}/test`, null);
   }
 }

@@ -183,7 +183,7 @@ describe('WebhooksPanel', () => {
     expect(rows()[0].dataset['active']).toBe('false');
 
     await (await rowButton('w1', 'webhook-test')).click();
-    backend.expectOne({ method: 'POST', url: '/api/webhooks/w1/test' }).flush(DELIVERIES[1]);
+    backend.expectOne({ method: 'POST', url: '/api/webhooks/w1/test' }).flush({ eventId: 'e9' });
     await settle();
     expect(document.querySelector('mat-snack-bar-container')?.textContent).toContain('Test event queued');
     backend.expectOne('/api/webhooks?feed=builds').flush([hook('w1', { active: false })]);

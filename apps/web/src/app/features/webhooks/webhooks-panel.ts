@@ -28,7 +28,8 @@ import { WebhooksApi } from './webhooks-api';
     </div>
     <p class="intro">
       @if (feed() === null) {
-        Global webhooks receive the events of every directory, and those of replication and retention.
+        Every webhook: global ones (created here) receive the events of every directory, and those of replication and
+        retention; a directory's own are managed in its settings too.
       } @else {
         These webhooks receive the events of this directory.
       }
@@ -55,6 +56,9 @@ import { WebhooksApi } from './webhooks-api';
             <thead>
               <tr>
                 <th scope="col">URL</th>
+                @if (feed() === null) {
+                  <th scope="col">Directory</th>
+                }
                 <th scope="col">Events</th>
                 <th scope="col">Active</th>
                 <th scope="col">Last delivery</th>
@@ -71,6 +75,15 @@ import { WebhooksApi } from './webhooks-api';
                   [attr.data-active]="hook.active"
                 >
                   <td class="url mono">{{ hook.url }}</td>
+                  @if (feed() === null) {
+                    <td data-testid="webhook-feed">
+                      @if (hook.feed === null) {
+                        <span class="tag">All directories</span>
+                      } @else {
+                        {{ hook.feed }}
+                      }
+                    </td>
+                  }
                   <td class="events">
                     @for (event of hook.events; track event) {
                       <span class="tag mono">{{ event }}</span>
