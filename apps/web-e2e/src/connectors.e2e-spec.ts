@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app';
 import {
   ADMIN_PASSWORD,
   type ConsoleRun,
@@ -8,6 +7,8 @@ import {
   screenshot,
   signIn,
   startConsole,
+  startTestApp,
+  type TestApp,
 } from '../support/console';
 
 /**

@@ -1,5 +1,4 @@
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../api/test/support/test-app';
 import {
   ADMIN_PASSWORD,
   type ConsoleRun,
@@ -7,6 +6,8 @@ import {
   screenshot,
   signIn,
   startConsole,
+  startTestApp,
+  type TestApp,
 } from '../support/console';
 
 /**

@@ -2,7 +2,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import type { WebhookEventBody } from '@stockroom/contracts';
 import {
   ADMIN_PASSWORD,
   type ConsoleRun,
@@ -13,6 +12,14 @@ import {
 } from '../support/console';
 
 const SECRET = 'console-webhook-secret-0123';
+
+/** What a delivery's JSON body holds (the contracts' WebhookEventBody, as far as this test reads it). */
+interface WebhookEventBody {
+  id: string;
+  type: string;
+  directory: string | null;
+  path: string | null;
+}
 
 interface Received {
   headers: IncomingHttpHeaders;
