@@ -157,7 +157,7 @@ const SCHEMAS = {
   ConnectorStatus: objectOf<ConnectorStatus>(
     {
       feed: str(),
-      connector: { $ref: '#/components/schemas/ConnectorSettings' } as SchemaObject,
+      connector: nullable({ $ref: '#/components/schemas/ConnectorSettings' } as SchemaObject),
       cachedFiles: int('Files fetched from the upstream that the directory holds as fetched.'),
       cachedBytes: int(),
       hits: int('Requests answered from what the directory holds.'),

@@ -954,6 +954,14 @@ describe('authorization matrix: every route × every kind of caller', () => {
         ok: 409,
         request: () => ({ method: 'POST', path: `/api/storage/moves/${moveId}/retry` }),
       },
+      // ---- connectors (issue 20)
+      {
+        route: 'GET /api/connectors/:feed/status',
+        what: "a directory's connector status",
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/connectors/${FEED}/status` }),
+      },
       {
         route: 'POST /api/storage/test',
         what: "test a directory's storage",

@@ -122,27 +122,21 @@ export class AssetDownloadService {
       attachment: boolean;
       /** Serve only this content (a signed URL's SHA-1): an overwritten file is refused. */
       version?: string;
+      /**
+       * [ext] false: a file a connector's directory lacks is a 404 here, not fetched (the fast path,
+       * which hands errors to Express: the fetch, and its failure, happen once, there).
+       */
+      fetchMissing?: boolean;
     },
   ): Promise<StoredObjectResponse> {
     const { feed, path } = target;
     await this.access.require(actor, opts.head ? Privilege.View : Privilege.Download, feed);
     const upstream = feed.connector && opts.version === undefined ? this.upstream : undefined;
-    let item: DownloadItem & { blobKey: string; sha1: string };
-    if (upstream && path.segments.length > 0) {
-      // A directory with a connector: what it lacks comes from its upstream; what it has may be revalidated.
-      const found = await this.lookUp(feed.id, path);
-      let fresh = false;
-      if (!found) {
-        const answer = await upstream.missing(feed, path, opts.head);
-        if (answer.kind === 'live') return this.liveResponse(feed, path, answer.file, opts.attachment);
-        fresh = true;
-      } else if (found.kind === 'file' && found.sha1) {
-        fresh = (await upstream.present(feed, path, found.sha1, opts.head)) === 'reload';
-      }
-      item = fresh ? this.withContent(path, await this.load(feed.id, path)) : await this.fileAt(feed.id, path);
-    } else {
-      item = await this.fileAt(feed.id, path);
-    }
+    const item =
+      upstream && path.segments.length > 0
+        ? await this.withUpstream(upstream, feed, path, opts)
+        : await this.fileAt(feed.id, path);
+    if ('live' in item) return item.live;
     const { sha1 } = item;
     if (opts.version !== undefined && opts.version.toLowerCase() !== sha1) {
       throw new AppError(
@@ -210,6 +204,29 @@ export class AssetDownloadService {
       cacheControl: cacheControlOf(row.cache_header),
     };
     return this.toResponse(feed, item, opts.attachment, () => undefined);
+  }
+
+  /**
+   * A file of a directory with a connector: what it lacks comes from the upstream (streamed while it
+   * arrives); what the connector stored is revalidated once its cache time is over.
+   */
+  private async withUpstream(
+    upstream: UpstreamSource,
+    feed: FeedEntity,
+    path: ItemPath,
+    opts: { head: boolean; attachment: boolean; fetchMissing?: boolean },
+  ): Promise<(DownloadItem & { blobKey: string; sha1: string }) | { live: StoredObjectResponse }> {
+    // A miss is read again from the database: this worker's cache may not have heard of a fetch yet.
+    let item = (await this.lookUp(feed.id, path)) ?? (await this.load(feed.id, path));
+    if (!item) {
+      if (opts.fetchMissing === false) throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
+      const answer = await upstream.missing(feed, path, opts.head);
+      if (answer.kind === 'live') return { live: this.liveResponse(feed, path, answer.file, opts.attachment) };
+      return this.withContent(path, await this.load(feed.id, path));
+    }
+    if (item.kind === 'file' && item.sha1 && (await upstream.present(feed, path, item.sha1, opts.head)) === 'reload')
+      item = await this.load(feed.id, path);
+    return this.withContent(path, item);
   }
 
   /** A file still arriving from the upstream (or a HEAD's answer from it), with the directory's headers. */

@@ -110,7 +110,7 @@ export class DownloadFastPath {
     const object = await this.downloads.resolve(
       principal,
       { feed, path },
-      { head: req.method === 'HEAD', attachment: query.bool('download') },
+      { head: req.method === 'HEAD', attachment: query.bool('download'), fetchMissing: false },
     );
     if (object.directUrl) return false;
     answeredAs(req, ENDPOINTS_ROUTE);
@@ -140,7 +140,7 @@ export class DownloadFastPath {
     const object = await this.downloads.resolve(
       principal,
       { feed, path },
-      { head: req.method === 'HEAD', attachment: false },
+      { head: req.method === 'HEAD', attachment: false, fetchMissing: false },
     );
     if (object.directUrl) return false;
     answeredAs(req, DAV_ROUTE);

@@ -11,12 +11,19 @@ import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
 import { AppError, badRequest } from '../../common/errors/app-error';
-import { OutboundHttp, OutboundRequestError, type OutboundResponse } from '../../common/net/outbound-http';
+import {
+  OutboundHttp,
+  type OutboundRequest,
+  OutboundRequestError,
+  type OutboundResponse,
+} from '../../common/net/outbound-http';
+
+type IncomingHttpHeaders = OutboundResponse['headers'];
+type OutgoingHttpHeaders = NonNullable<OutboundRequest['headers']>;
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AdvisoryLocks } from '../../database/advisory-locks';
 import { AssetDownloadService } from '../assets/asset-download.service';
@@ -204,7 +211,9 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     // cached file; a new content is served once stored.
     while (!fetch.over) await fetch.changed();
     this.freshUntil.delete(k);
-    return (fetch.state as string) === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1 ? 'reload' : 'serve';
+    return (fetch.state as string) === 'done' && (await this.downloads.storedSha1(feed.id, path)) !== sha1
+      ? 'reload'
+      : 'serve';
   }
 
   async list(feed: FeedEntity, path: ItemPath, contentBase: string): Promise<AssetItem[]> {
@@ -251,14 +260,13 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
 
   async status(actor: Principal, feedName: string): Promise<ConnectorStatus> {
     const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
-    if (!feed.connector) throw new AppError(ErrorCode.NotFound, `Asset directory "${feed.name}" has no connector.`);
     await this.flush();
     const [row, totals] = await Promise.all([this.stats.find(feed.id), this.cache.totals(feed.id)]);
     const hits = row?.hits ?? 0;
     const misses = row?.misses ?? 0;
     return {
       feed: feed.name,
-      connector: maskConnector(feed.connector),
+      connector: feed.connector ? maskConnector(feed.connector) : null,
       cachedFiles: totals.files,
       cachedBytes: totals.bytes,
       hits,
@@ -357,8 +365,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     const lastModifiedHeader = response.headers['last-modified'] ?? null;
     fetch.mediaType = resolveMediaType(response.headers['content-type'], path.name);
     fetch.lastModified = httpDate(lastModifiedHeader ?? undefined) ?? now;
-    const spool = await fetch.spoolTo(this.spoolDir, total);
-    const body = pipeline(response.body, spool, () => undefined) as Readable;
+    const body = await fetch.spool(this.spoolDir, response.body, total);
     try {
       await this.uploads.store({ feed, path }, job.mode === 'create' ? 'create' : 'overwrite', {
         body,

@@ -1,7 +1,7 @@
 import { open, type FileHandle, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 
 const CHUNK = 1024 * 1024;
 
@@ -30,7 +30,7 @@ export class SharedFetch {
   readonly ready: Promise<void>;
   private markReady!: () => void;
   private waiters: (() => void)[] = [];
-  private spool?: FileHandle;
+  private spoolFile?: FileHandle;
   private spoolPath?: string;
 
   constructor() {
@@ -41,31 +41,30 @@ export class SharedFetch {
     return this.state === 'done' || this.state === 'failed';
   }
 
-  /** The transform the upstream body flows through on its way to storage; it spools each chunk first. */
-  async spoolTo(dir: string, total: number | undefined): Promise<Transform> {
+  /**
+   * The upstream body as storage reads it: each chunk is spooled before it is handed on, and only
+   * when storage asks for it (nothing is spooled, and no client answered, before the write path's
+   * checks have passed). A body shorter or longer than announced fails.
+   */
+  async spool(dir: string, source: Readable, total: number | undefined): Promise<Readable> {
     this.total = total;
     this.spoolPath = join(dir, `${randomUUID()}.part`);
     const spool = await open(this.spoolPath, 'w+');
-    this.spool = spool;
+    this.spoolFile = spool;
     this.state = 'streaming';
-    return new Transform({
-      transform: (chunk: Buffer, _encoding, callback) => {
-        if (this.total !== undefined && this.written + chunk.length > this.total) {
-          callback(new Error(`the upstream sent more than the ${this.total} bytes it announced`));
-          return;
-        }
-        spool.write(chunk, 0, chunk.length, this.written).then(() => {
-          this.written += chunk.length;
-          this.notify();
-          callback(null, chunk);
-        }, callback);
-      },
-      flush: (callback) => {
-        if (this.total !== undefined && this.written !== this.total)
-          callback(new Error(`the upstream sent ${this.written} of the ${this.total} bytes it announced`));
-        else callback();
-      },
-    });
+    const generate = async function* (this: SharedFetch): AsyncGenerator<Buffer> {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (this.total !== undefined && this.written + chunk.length > this.total)
+          throw new Error(`the upstream sent more than the ${this.total} bytes it announced`);
+        await spool.write(chunk, 0, chunk.length, this.written);
+        this.written += chunk.length;
+        this.notify();
+        yield chunk;
+      }
+      if (this.total !== undefined && this.written !== this.total)
+        throw new Error(`the upstream sent ${this.written} of the ${this.total} bytes it announced`);
+    };
+    return Readable.from(generate.call(this), { objectMode: false });
   }
 
   /** The file is stored: clients get their last bytes. */
@@ -85,8 +84,8 @@ export class SharedFetch {
 
   /** Removes the spool (readers keep their open handles: the file lives until they close them). */
   async cleanup(): Promise<void> {
-    const spool = this.spool;
-    this.spool = undefined;
+    const spool = this.spoolFile;
+    this.spoolFile = undefined;
     await spool?.close().catch(() => undefined);
     if (this.spoolPath) await unlink(this.spoolPath).catch(() => undefined);
   }

@@ -33,7 +33,8 @@ export function toFeed(entity: FeedEntity, extras?: FeedExtras): Feed {
     writePolicy: entity.writePolicy,
     quotaBytes: entity.quotaBytes,
     fileHistory: entity.fileHistory ?? FILE_HISTORY_OFF,
-    connector: entity.connector ? maskConnector(entity.connector) : null,
+    // [ext] Only when set: ProGet's clients see the feed JSON they know.
+    ...(entity.connector ? { connector: maskConnector(entity.connector) } : {}),
   };
   if (!extras) return feed;
   return {

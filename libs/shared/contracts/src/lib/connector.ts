@@ -39,8 +39,8 @@ export const CONNECTOR_DEFAULTS = { cacheMinutes: 1440, negativeCacheMinutes: 5,
 /** `GET /api/connectors/{feed}/status` [ext]: how the directory's upstream is doing (Manage). */
 export interface ConnectorStatus {
   feed: string;
-  /** The connector's settings, secrets masked. */
-  connector: ConnectorSettings;
+  /** The connector's settings, secrets masked; null when the directory has none (counters from an earlier one stay). */
+  connector: ConnectorSettings | null;
   /** Files fetched from the upstream and currently held. */
   cachedFiles: number;
   cachedBytes: number;

@@ -79,7 +79,7 @@ export interface Feed {
   totalBytes?: number;
   /** [ext] Its storage provider. */
   storageType?: StorageKind;
-  /** [ext] Its upstream (secrets masked); null = none. Only an administrator may set or change it. */
+  /** [ext] Its upstream (secrets masked); absent (or null) = none. Only an administrator may set or change it. */
   connector?: ConnectorSettings | null;
 }
 
