@@ -89,7 +89,16 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: InvalidateAfterWrites },
         { provide: APP_PIPE, useClass: BodyValidationPipe },
       ],
-      exports: [APP_CONFIG, DATABASE_URL, CoherentCache, UnitOfWork, AdvisoryLocks, DatabaseHealth, Clock, OutboundHttp],
+      exports: [
+        APP_CONFIG,
+        DATABASE_URL,
+        CoherentCache,
+        UnitOfWork,
+        AdvisoryLocks,
+        DatabaseHealth,
+        Clock,
+        OutboundHttp,
+      ],
     };
   }
 }

@@ -493,7 +493,7 @@ const SCHEMAS = {
       arrayOf(
         objectOf<NonNullable<WebhookDelivery['attemptLog']>[number]>({
           at: dateTime(),
-          status: nullable(int('The receiver\'s status; null: no answer (see error).')),
+          status: nullable(int("The receiver's status; null: no answer (see error).")),
           latencyMs: int(),
           error: nullable(str()),
         }),

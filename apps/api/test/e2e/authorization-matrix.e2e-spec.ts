@@ -216,6 +216,36 @@ describe('authorization matrix: every route × every kind of caller', () => {
     const dir = (...privileges: Privilege[]): Need => ({ kind: 'directory', privileges });
     const zip = await zipOf({ 'imported.txt': 'from an archive' });
 
+    // Webhooks (issue 20): made by Admin, inactive unless a delivery is needed; public addresses
+    // (a manager may save those), the delivering one at a closed local port.
+    const hookBody = (n: number | string, active = false) => ({
+      url: `http://93.184.215.14/hook-${n}`,
+      events: ['file.created'],
+      feed: FEED,
+      secret: 'matrix-webhook-secret',
+      active,
+    });
+    const webhook = async (n: number | string, active = false) =>
+      (JSON.parse((await must(admin('POST', '/api/webhooks', hookBody(n, active)), 201)).text) as { id: string }).id;
+    const hookId = await webhook('kept');
+    const deliveringHook = (
+      JSON.parse(
+        (
+          await must(
+            admin('POST', '/api/webhooks', { ...hookBody('delivering', true), url: 'http://127.0.0.1:9/closed' }),
+            201,
+          )
+        ).text,
+      ) as { id: string }
+    ).id;
+    await must(admin('POST', `/api/webhooks/${deliveringHook}/test`), 202);
+    let deliveryId = '';
+    for (let tries = 0; !deliveryId && tries < 200; tries++) {
+      const list = JSON.parse((await must(admin('GET', `/api/webhooks/${deliveringHook}/deliveries`), 200)).text);
+      deliveryId = (list as { id: string }[])[0]?.id ?? '';
+      if (!deliveryId) await new Promise((r) => setTimeout(r, 50));
+    }
+
     entries = [
       // ---- the asset API (spec §2, privileges per §9)
       {
@@ -551,6 +581,84 @@ describe('authorization matrix: every route × every kind of caller', () => {
         need: dir(ManageFeed),
         ok: 204,
         request: async (n) => ({ method: 'DELETE', path: `/api/shares/${(await shareLink(`revoke-${n}.txt`)).id}` }),
+      },
+      // ---- webhooks (issue 20) [ext]
+      {
+        route: 'POST /api/webhooks',
+        what: "create a directory's webhook to a public address [ext]",
+        need: dir(ManageFeed),
+        ok: 201,
+        request: (n) => ({ method: 'POST', path: '/api/webhooks', body: JSON.stringify(hookBody(n)) }),
+      },
+      {
+        route: 'GET /api/webhooks',
+        what: 'the webhooks the caller may manage [ext]',
+        need: { kind: 'authenticated' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/webhooks' }),
+      },
+      {
+        route: 'GET /api/webhooks/:id',
+        what: "a directory's webhook [ext]",
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/webhooks/${hookId}` }),
+      },
+      {
+        route: 'PATCH /api/webhooks/:id',
+        what: "change a directory's webhook [ext]",
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({
+          method: 'PATCH',
+          path: `/api/webhooks/${hookId}`,
+          body: JSON.stringify({ events: ['file.created', 'file.deleted'] }),
+        }),
+      },
+      {
+        route: 'DELETE /api/webhooks/:id',
+        what: "delete a directory's webhook [ext]",
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 204,
+        request: async (n) => ({ method: 'DELETE', path: `/api/webhooks/${await webhook(`delete-${n}`)}` }),
+      },
+      {
+        route: 'GET /api/webhooks/:id/deliveries',
+        what: "a webhook's deliveries [ext]",
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/webhooks/${deliveringHook}/deliveries` }),
+      },
+      {
+        route: 'GET /api/webhooks/:id/deliveries/:deliveryId',
+        what: 'a delivery with its body and attempts [ext]',
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 200,
+        request: () => ({ method: 'GET', path: `/api/webhooks/${deliveringHook}/deliveries/${deliveryId}` }),
+      },
+      {
+        route: 'POST /api/webhooks/:id/deliveries/:deliveryId/redeliver',
+        what: 'send a delivery again [ext]',
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 202,
+        request: () => ({
+          method: 'POST',
+          path: `/api/webhooks/${deliveringHook}/deliveries/${deliveryId}/redeliver`,
+        }),
+      },
+      {
+        route: 'POST /api/webhooks/:id/test',
+        what: 'send a test event [ext]',
+        byId: true,
+        need: dir(ManageFeed),
+        ok: 202,
+        request: () => ({ method: 'POST', path: `/api/webhooks/${hookId}/test` }),
       },
       {
         route: 'GET /s/:token',

@@ -206,7 +206,7 @@ describe('webhooks', () => {
     const imported = (await received('/all', n + 2))
       .slice(n, n + 2)
       .map((r) => [r.body.type, r.body.path])
-      .sort((a, b) => a[1].localeCompare(b[1]));
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
     n += 2;
     expect(imported).toEqual([
       ['file.updated', 'docs/a.txt'],
@@ -357,7 +357,8 @@ describe('webhooks', () => {
     const hook = await createHook({ url: receiver.url('/hang'), events: ['file.created'], feed: 'slow' });
     receiver.mode = 'hang';
     try {
-      for (let i = 0; i < 20; i++) expect((await content('POST', 'slow', `content/f${i}.txt`, `${i}`)).status).toBe(201);
+      for (let i = 0; i < 20; i++)
+        expect((await content('POST', 'slow', `content/f${i}.txt`, `${i}`)).status).toBe(201);
       await eventually(async () => (await deliveries(hook.id)).length === 20, 30_000);
       const states = (await deliveries(hook.id)).map((d) => d.state);
       expect(states).toEqual(Array(20).fill('pending'));
@@ -389,7 +390,12 @@ describe('webhooks', () => {
     );
     expect(internal.status).toBe(403);
     expect(JSON.parse(internal.text).message).toMatch(/internal/);
-    const global = await api('POST', '/api/webhooks', { url: publicUrl, events: ['file.created'], secret: SECRET }, manager);
+    const global = await api(
+      'POST',
+      '/api/webhooks',
+      { url: publicUrl, events: ['file.created'], secret: SECRET },
+      manager,
+    );
     expect(global.status).toBe(403);
     const elsewhere = await api(
       'POST',
@@ -427,7 +433,9 @@ describe('webhooks', () => {
     expect(patched).toEqual(expect.objectContaining({ events: ['file.deleted'], secret: '********' }));
     expect((await api('DELETE', `/api/webhooks/${mine.id}`, undefined, manager)).status).toBe(204);
     expect((await api('GET', `/api/webhooks/${mine.id}`)).status).toBe(404);
-    const audit = JSON.parse((await api('GET', '/api/security/audit?action=webhook.created,webhook.updated,webhook.deleted')).text);
+    const audit = JSON.parse(
+      (await api('GET', '/api/security/audit?action=webhook.created,webhook.updated,webhook.deleted')).text,
+    );
     const actions = (audit.events as { action: string; userName: string; details: { id: string } }[])
       .filter((e) => e.details.id === mine.id)
       .map((e) => [e.action, e.userName]);

@@ -369,9 +369,13 @@ export class AssetArchiveService {
         });
         // One batch of events for the whole import.
         const replaced = new Set(committed.replaced.map((r) => r.path_lower));
-        await this.events.at(manager, actor, feed, (r) => (replaced.has(r.path_lower) ? 'file.updated' : 'file.created'), [
-          ...contents.keys(),
-        ]);
+        await this.events.at(
+          manager,
+          actor,
+          feed,
+          (r) => (replaced.has(r.path_lower) ? 'file.updated' : 'file.created'),
+          [...contents.keys()],
+        );
         result.created = committed.created;
         result.overwritten = committed.overwritten;
       });

@@ -216,10 +216,10 @@ export class AssetsRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<AssetItemRow[]> {
     if (lowers.length === 0) return [];
-    return manager.query(
-      `SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`,
-      [feedId, lowers],
-    );
+    return manager.query(`SELECT ${ITEM_COLUMNS} FROM asset_items WHERE feed_id = $1 AND path_lower = ANY($2)`, [
+      feedId,
+      lowers,
+    ]);
   }
 
   async findByIds(manager: EntityManager, feedId: number, ids: string[]): Promise<AssetItemRow[]> {

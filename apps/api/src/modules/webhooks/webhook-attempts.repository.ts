@@ -15,8 +15,6 @@ export class WebhookAttemptsRepository {
 
   /** A delivery's attempts, oldest first. */
   ofDelivery(deliveryId: string): Promise<WebhookAttemptEntity[]> {
-    return this.dataSource
-      .getRepository(WebhookAttemptEntity)
-      .find({ where: { deliveryId }, order: { id: 'ASC' } });
+    return this.dataSource.getRepository(WebhookAttemptEntity).find({ where: { deliveryId }, order: { id: 'ASC' } });
   }
 }

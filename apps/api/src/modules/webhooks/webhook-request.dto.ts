@@ -1,5 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { WEBHOOK_EVENT_TYPES, type CreateWebhookRequest, type UpdateWebhookRequest, type WebhookEventType } from '@stockroom/contracts';
+import {
+  WEBHOOK_EVENT_TYPES,
+  type CreateWebhookRequest,
+  type UpdateWebhookRequest,
+  type WebhookEventType,
+} from '@stockroom/contracts';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,

@@ -19,7 +19,7 @@ import { AuditService } from '../audit/audit.service';
 import { ChangeEventsService } from '../events/change-events.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
-import { AccessService } from '../security/access.service';
+import { AccessService, unauthorized } from '../security/access.service';
 import { StorageSecrets } from '../storage/storage-secrets';
 import { WebhookAttemptsRepository } from './webhook-attempts.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -103,6 +103,7 @@ export class WebhooksService {
       const feed = await this.feeds.requireFor(actor, Privilege.ManageFeed, feedName);
       return this.withLatest(await this.repository.list(feed.id), new Map([[feed.id, feed.name]]));
     }
+    if (actor.kind === 'anonymous') throw unauthorized('Sign in to see webhooks.');
     const all = await this.repository.list();
     const admin = await this.access.has(actor, Privilege.Administer);
     const feeds = new Map<number, FeedEntity>();
@@ -207,7 +208,8 @@ export class WebhooksService {
     try {
       await this.http.policy.check(url);
     } catch (e) {
-      if (isOutboundDenied(e)) throw new AppError(ErrorCode.Forbidden, `The webhook's address ${(e as Error).message}.`);
+      if (isOutboundDenied(e))
+        throw new AppError(ErrorCode.Forbidden, `The webhook's address ${(e as Error).message}.`);
       throw e;
     }
     const admin = await this.access.has(actor, Privilege.Administer);
