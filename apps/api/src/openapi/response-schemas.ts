@@ -625,7 +625,10 @@ const SCHEMAS = {
   }),
   ReplicationRunFile: objectOf<ReplicationRunFile>({
     path: str(),
-    outcome: oneOfStrings(['copied', 'deleted', 'skipped', 'failed'], '`skipped`: a remote path refused (its reason says why).'),
+    outcome: oneOfStrings(
+      ['copied', 'deleted', 'skipped', 'failed'],
+      '`skipped`: a remote path refused (its reason says why).',
+    ),
     size: int(),
     reason: opt(str()),
   }),
@@ -645,7 +648,9 @@ const SCHEMAS = {
     bytes: int(),
     resumed: int('Times a node took the run over after the one running it stopped.'),
     error: opt(str()),
-    files: opt(arrayOf({ $ref: '#/components/schemas/ReplicationRunFile' }, '`GET /api/replication/{id}/runs/{runId}` only.')),
+    files: opt(
+      arrayOf({ $ref: '#/components/schemas/ReplicationRunFile' }, '`GET /api/replication/{id}/runs/{runId}` only.'),
+    ),
   }),
   ReplicationJob: objectOf<ReplicationJob>({
     id: str(),

@@ -161,6 +161,30 @@ describe('authorization matrix: every route × every kind of caller', () => {
       JSON.parse((await must(admin('POST', `/api/retention/${FEED}/run?wait=true`), 200)).text) as { id: number }
     ).id;
 
+    // Replication (issue 20): jobs of this directory towards another directory of this same server.
+    const replicationJob = async () =>
+      (
+        JSON.parse(
+          (
+            await must(
+              admin('POST', '/api/replication', {
+                feed: FEED,
+                remoteUrl: t.url,
+                remoteFeed: OTHER_FEED,
+                mode: 'push',
+              }),
+              201,
+            )
+          ).text,
+        ) as { id: string }
+      ).id;
+    const replicationId = await replicationJob();
+    const replicationRunId = (
+      JSON.parse((await must(admin('POST', `/api/replication/${replicationId}/run?wait=true`), 200)).text) as {
+        id: string;
+      }
+    ).id;
+
     const key = async (body: Record<string, unknown>) =>
       JSON.parse((await must(admin('POST', '/api/api-keys/create', body), 200)).text) as { id: number; key: string };
     const feedKey = await key({ type: 'Feed', feed: FEED, packagePermissions: ['view', 'add', 'delete'] });
@@ -1156,6 +1180,45 @@ describe('authorization matrix: every route × every kind of caller', () => {
         method: 'POST',
         path: '/api/retention/settings',
         body: JSON.stringify({ historyDays: 90 }),
+      })),
+
+      // ---- replication [ext] (Administer)
+      {
+        route: 'GET /api/replication/identity',
+        what: "this installation's identity (self-replication check)",
+        need: { kind: 'public' },
+        ok: 200,
+        request: () => ({ method: 'GET', path: '/api/replication/identity' }),
+      },
+      ...adminOnly('POST /api/replication', 'create a replication job', 201, () => ({
+        method: 'POST',
+        path: '/api/replication',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ feed: FEED, remoteUrl: t.url, remoteFeed: OTHER_FEED, mode: 'pull' }),
+      })),
+      ...adminOnly('GET /api/replication', 'list replication jobs', 200, () => ({
+        method: 'GET',
+        path: '/api/replication',
+      })),
+      ...adminOnly('GET /api/replication/:id', 'a replication job', 200, () => ({
+        method: 'GET',
+        path: `/api/replication/${replicationId}`,
+      })),
+      ...adminOnly('DELETE /api/replication/:id', 'delete a replication job', 204, async () => ({
+        method: 'DELETE',
+        path: `/api/replication/${await replicationJob()}`,
+      })),
+      ...adminOnly('POST /api/replication/:id/run', 'run a replication job now', 200, async () => ({
+        method: 'POST',
+        path: `/api/replication/${await replicationJob()}/run?wait=true`,
+      })),
+      ...adminOnly('GET /api/replication/:id/runs', "a replication job's runs", 200, () => ({
+        method: 'GET',
+        path: `/api/replication/${replicationId}/runs`,
+      })),
+      ...adminOnly('GET /api/replication/:id/runs/:runId', 'a replication run with its file log', 200, () => ({
+        method: 'GET',
+        path: `/api/replication/${replicationId}/runs/${replicationRunId}`,
       })),
 
       // ---- audit, health and metrics

@@ -4,7 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * [ext] Replication (issue 20): jobs (a local directory, a remote directory, a mode, a schedule, the
  * remote's API key encrypted), their runs (one row per run; a scheduled run's slot is unique per job)
  * with a per-file log written as files land (what a resumed run does not send again), and this
- * installation's identity (a UUID every node shares), which a remote is asked for to refuse
+ * installation's identity (a UUID every node shares, made on first use: a database cloned from a
+ * migrated template must not inherit it), which a remote is asked for to refuse
  * replicating a directory onto itself.
  */
 export class Replication1797030000000 implements MigrationInterface {
@@ -69,7 +70,6 @@ export class Replication1797030000000 implements MigrationInterface {
         "server_id" uuid NOT NULL,
         CONSTRAINT "PK_replication_identity" PRIMARY KEY ("id")
       )`);
-    await queryRunner.query(`INSERT INTO "replication_identity" ("id", "server_id") VALUES (1, gen_random_uuid())`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

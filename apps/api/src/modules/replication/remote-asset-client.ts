@@ -1,5 +1,6 @@
 import { AssetPathError, checkSegment, encodePath, MAX_PATH_BYTES, utf8Length } from '@stockroom/contracts';
 import type { CacheHeader, UserMetadataValue } from '@stockroom/contracts';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { OutboundHttp, OutboundRequestError, type OutboundResponse } from '../../common/net/outbound-http';
 
@@ -12,7 +13,7 @@ const MAX_LISTING_BYTES = 512 * 1024 * 1024;
 export interface RemoteFile {
   path: string;
   size: number;
-  /** Lower-case hex; absent when the remote's listing has none (then sha1 is compared, or it counts as changed). */
+  /** Lower-case hex; absent when the remote's listing has none (then SHA-1 is compared: see sameContent). */
   sha256?: string;
   sha1?: string;
   type: string;
@@ -153,6 +154,18 @@ export class RemoteAssetClient {
     };
   }
 
+  /**
+   * The SHA-1 a remote's download headers state (`ETag: "<sha1>"`, spec §2), for a listing that gives
+   * no hash: one `HEAD`, no body. Undefined when the remote says nothing usable.
+   */
+  async etagSha1(path: string): Promise<string | undefined> {
+    const res = await this.send({ method: 'HEAD', url: this.contentUrl(path) });
+    res.body.resume();
+    if (res.status !== 200) return undefined;
+    const tag = /^(?:W\/)?"?([0-9a-f]{40})"?$/i.exec(String(res.headers.etag ?? '').trim());
+    return tag ? tag[1].toLowerCase() : undefined;
+  }
+
   /** Creates or overwrites a file from a stream (one `POST content/`). */
   async upload(path: string, body: Readable, opts: { contentType: string; contentLength: number }): Promise<void> {
     const res = await this.send({
@@ -162,6 +175,59 @@ export class RemoteAssetClient {
       body,
     });
     await this.expect(res, [200, 201], `upload "${path}"`);
+    res.body.resume();
+  }
+
+  /**
+   * Creates or overwrites a file with the chunked protocol (spec §4): one `POST` per part, each part
+   * opened (streamed) only when it is sent, then `multipart=complete`. For files too large for one
+   * request through proxies and timeouts; the file appears on the remote only at completion.
+   */
+  async uploadInParts(
+    path: string,
+    size: number,
+    partSize: number,
+    openPart: (start: number, end: number) => Promise<Readable>,
+    contentType: string,
+  ): Promise<void> {
+    const id = `stockroom-replication-${randomUUID()}`;
+    const totalParts = Math.max(1, Math.ceil(size / partSize));
+    for (let index = 0; index < totalParts; index++) {
+      const offset = index * partSize;
+      const length = Math.min(partSize, size - offset);
+      const body = await openPart(offset, offset + length - 1);
+      const query = new URLSearchParams({
+        multipart: 'upload',
+        id,
+        index: String(index),
+        offset: String(offset),
+        totalSize: String(size),
+        partSize: String(length),
+        totalParts: String(totalParts),
+      });
+      try {
+        const res = await this.send({
+          method: 'POST',
+          url: `${this.contentUrl(path)}?${query}`,
+          headers: {
+            'Content-Length': String(length),
+            ...(index === 0 ? { 'Content-Type': contentType } : { 'Content-Type': 'application/octet-stream' }),
+          },
+          body,
+        });
+        await this.expect(res, [200, 201], `upload part ${index} of "${path}"`);
+        res.body.resume();
+      } finally {
+        body.destroy();
+      }
+    }
+    const res = await this.send({
+      method: 'POST',
+      url: `${this.contentUrl(path)}?${new URLSearchParams({ multipart: 'complete', id })}`,
+      headers: { 'Content-Length': '0' },
+      body: '',
+    });
+    await this.expect(res, [200, 201], `complete the upload of "${path}"`);
     res.body.resume();
   }
 
@@ -191,7 +257,7 @@ export class RemoteAssetClient {
   }
 
   private send(req: {
-    method: 'GET' | 'POST' | 'DELETE';
+    method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
     url: string;
     headers?: Record<string, string>;
     body?: string | Readable;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * This installation's identity (one row, made by the migration): every node on the database shares
+ * This installation's identity (one row, made on first use): every node on the database shares
  * it. `GET /api/replication/identity` answers it, so a job can tell that its "remote" is this very
  * server, whatever address reaches it.
  */

@@ -98,11 +98,14 @@ export class ReplicationRepository {
     return this.locks.tryLock(LOCK_CLASS, jobId);
   }
 
+  /** This installation's UUID, made by the first node that asks (every node then reads the same one). */
   async serverId(): Promise<string> {
+    await this.dataSource.query(
+      `INSERT INTO replication_identity (id, server_id) VALUES (1, gen_random_uuid()) ON CONFLICT (id) DO NOTHING`,
+    );
     const rows: { server_id: string }[] = await this.dataSource.query(
       `SELECT server_id FROM replication_identity WHERE id = 1`,
     );
-    if (!rows[0]) throw new Error('The replication identity row is missing (migrations create it).');
     return rows[0].server_id;
   }
 
@@ -132,7 +135,9 @@ export class ReplicationRepository {
   }
 
   async deleteJob(id: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`DELETE FROM replication_jobs WHERE id = $1 RETURNING id`, [id]);
+    const rows: unknown[] = await this.dataSource.query(`DELETE FROM replication_jobs WHERE id = $1 RETURNING id`, [
+      id,
+    ]);
     return rows.length > 0;
   }
 

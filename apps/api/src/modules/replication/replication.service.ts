@@ -40,6 +40,9 @@ import { JobRow, ReplicationRepository, RunFileRow, RunRow } from './replication
 const MASK = '********';
 /** Schedules are read in UTC (the job has no time zone of its own). */
 const TIMEZONE = 'UTC';
+/** Files larger than this are pushed with the chunked protocol (spec §4), in parts of {@link PART_BYTES}. */
+const MULTIPART_ABOVE_BYTES = 256 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
 /** How often a pass writes its compared/skipped counts while it runs. */
 const PROGRESS_EVERY = 200;
 
@@ -75,7 +78,8 @@ function toLocal(row: ListedItemRow): LocalFile {
 
 /**
  * Same content: by SHA-256 when the remote's listing has it; a listing without SHA-256 (an older
- * ProGet) is compared by SHA-1; one with neither counts as changed (copied again), never guessed equal.
+ * ProGet) is compared by SHA-1, from the listing or else from the remote's `ETag` (see
+ * withRemoteHash); a file with neither counts as changed (copied again), never guessed equal.
  */
 function sameContent(local: LocalFile, remote: RemoteFile): boolean {
   if (local.size !== remote.size) return false;
@@ -93,9 +97,16 @@ function wireMetadata(stored: Record<string, StoredUserMetadata> | null): Record
 }
 
 /** A comparable key of metadata and cache setting (wire shapes; Inherit = none). */
-function metadataKey(userMetadata: Record<string, UserMetadataValue> | undefined, cache: CacheHeader | null | undefined) {
+function metadataKey(
+  userMetadata: Record<string, UserMetadataValue> | undefined,
+  cache: CacheHeader | null | undefined,
+) {
   const entries = Object.entries(userMetadata ?? {})
-    .map(([k, v]) => [k, typeof v === 'string' ? v : v.value, typeof v !== 'string' && v.includeInResponseHeader === true])
+    .map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : v.value,
+      typeof v !== 'string' && v.includeInResponseHeader === true,
+    ])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   const c = !cache || cache.type === 'Inherit' ? null : cache;
   return JSON.stringify([entries, c]);
@@ -130,7 +141,7 @@ function jobActor(job: JobRow): Principal {
   return {
     kind: 'api-key',
     name: `replication job #${job.id}`,
-    key: { id: 0, grant: { type: 'system', privileges: [Privilege.Administer] } },
+    key: { id: 0, grant: { type: 'system', privileges: Object.values(Privilege) } },
     credential: 'api-key',
     address: 'replication',
   };
@@ -154,6 +165,9 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly secrets: StorageSecrets;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
+  /** When pushing switches to the chunked protocol, and its part size (tests lower them). */
+  multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
+  private ownId?: Promise<string>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -178,7 +192,9 @@ export class ReplicationService implements OnApplicationShutdown {
 
   /** This installation's identity (every node's), for `GET /api/replication/identity`. */
   serverId(): Promise<string> {
-    return this.repository.serverId();
+    this.ownId ??= this.repository.serverId();
+    this.ownId.catch(() => (this.ownId = undefined));
+    return this.ownId;
   }
 
   // ---- jobs ----
@@ -291,7 +307,8 @@ export class ReplicationService implements OnApplicationShutdown {
     if (!lock) return;
     let run: RunRow | null;
     try {
-      if ((await this.repository.unfinishedRuns(job.id)).length > 0) run = null; // carried on first, by the tick
+      if ((await this.repository.unfinishedRuns(job.id)).length > 0)
+        run = null; // carried on first, by the tick
       else
         run = await this.repository.insertRun(lock.session, {
           jobId: job.id,
@@ -447,8 +464,12 @@ export class ReplicationService implements OnApplicationShutdown {
     const pulling = job.mode === 'pull' || job.mode === 'mirror';
     const deleting = job.mode === 'mirror' || job.deletes;
     const counts = { compared: 0, skipped: 0 };
-    const record = (path: string, outcome: 'copied' | 'deleted' | 'skipped' | 'failed', size: number, reason?: string) =>
-      this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
+    const record = (
+      path: string,
+      outcome: 'copied' | 'deleted' | 'skipped' | 'failed',
+      size: number,
+      reason?: string,
+    ) => this.repository.recordFile(lock.session, run.id, { path, outcome, size, reason, at: this.clock.now() });
     const progress = async () => {
       if (counts.compared % PROGRESS_EVERY === 0) await this.repository.setCounts(lock.session, run.id, counts);
     };
@@ -467,9 +488,10 @@ export class ReplicationService implements OnApplicationShutdown {
       const key = source.path.toLowerCase();
       counts.compared++;
       const there = pulling ? local.get(key) : remote.get(key);
-      const unchanged = pulling
-        ? there !== undefined && sameContent(there as LocalFile, source as RemoteFile)
-        : there !== undefined && sameContent(source as LocalFile, there as RemoteFile);
+      const remoteSide = (pulling ? source : there) as RemoteFile | undefined;
+      const localSide = (pulling ? there : source) as LocalFile | undefined;
+      if (remoteSide && localSide) await this.withRemoteHash(client, remoteSide, localSide);
+      const unchanged = remoteSide !== undefined && localSide !== undefined && sameContent(localSide, remoteSide);
       if (done.has(key) && unchanged) continue; // landed before the interruption
       try {
         if (pulling) {
@@ -477,7 +499,10 @@ export class ReplicationService implements OnApplicationShutdown {
           const dst = there as LocalFile | undefined;
           if (unchanged) {
             counts.skipped++;
-            if (metadataKey(src.userMetadata, src.cacheHeader) !== metadataKey(wireMetadata(dst?.userMetadata ?? null), dst?.cacheHeader))
+            if (
+              metadataKey(src.userMetadata, src.cacheHeader) !==
+              metadataKey(wireMetadata(dst?.userMetadata ?? null), dst?.cacheHeader)
+            )
               await this.applyMetadata(actor, feed, src);
           } else {
             await this.pullFile(actor, feed, client, src, dst);
@@ -527,6 +552,15 @@ export class ReplicationService implements OnApplicationShutdown {
     }
     await this.repository.setCounts(lock.session, run.id, counts);
     return 'done';
+  }
+
+  /**
+   * A remote file its listing gives no hash for, of the local file's size: its SHA-1 from the remote's
+   * download headers (one HEAD). Without one it stays hashless, and counts as changed.
+   */
+  private async withRemoteHash(client: RemoteAssetClient, remote: RemoteFile, local: LocalFile): Promise<void> {
+    if (remote.sha256 || remote.sha1 || remote.size !== local.size) return;
+    remote.sha1 = await client.etagSha1(remote.path).catch(() => undefined);
   }
 
   /** Every local file of the directory (a streamed listing; only what comparing needs is kept). */
@@ -579,9 +613,25 @@ export class ReplicationService implements OnApplicationShutdown {
     await this.assets.updateMetadata(actor, target, update);
   }
 
-  /** A local file streamed from storage to the remote (one POST), then its metadata when it has any. */
+  /**
+   * A local file streamed from storage to the remote: one POST, or for a large file the chunked
+   * protocol (each part a range read of the blob); then its metadata and cache setting when it has
+   * any (always after parts: the media type is set explicitly).
+   */
   private async pushFile(feed: FeedEntity, client: RemoteAssetClient, file: LocalFile, metadata: boolean) {
-    const body = file.blobKey && file.size > 0 ? await this.storage.read(feed, file.blobKey) : Readable.from([]);
+    const { blobKey } = file;
+    if (blobKey && file.size > this.multipart.aboveBytes) {
+      await client.uploadInParts(
+        file.path,
+        file.size,
+        this.multipart.partBytes,
+        (start, end) => this.storage.read(feed, blobKey, { start, end }),
+        file.mediaType,
+      );
+      await this.pushMetadata(client, file);
+      return;
+    }
+    const body = blobKey && file.size > 0 ? await this.storage.read(feed, blobKey) : Readable.from([]);
     try {
       await client.upload(file.path, body, { contentType: file.mediaType, contentLength: file.size });
     } finally {
@@ -623,9 +673,13 @@ export class ReplicationService implements OnApplicationShutdown {
    */
   private async isSelf(remoteUrl: string, remoteFeed: string, feed: FeedEntity): Promise<boolean> {
     if (remoteFeed.toLowerCase() !== feed.name.toLowerCase()) return false;
-    const own = await this.repository.serverId();
+    const own = await this.serverId();
     try {
-      const res = await this.http.request({ method: 'GET', url: `${remoteUrl}/api/replication/identity`, timeoutMs: 10_000 });
+      const res = await this.http.request({
+        method: 'GET',
+        url: `${remoteUrl}/api/replication/identity`,
+        timeoutMs: 10_000,
+      });
       const chunks: Buffer[] = [];
       for await (const chunk of res.body) if (chunks.length < 16) chunks.push(chunk as Buffer);
       if (res.status === 200) {
