@@ -392,6 +392,7 @@ function authOf(connector: ConnectorSettings | null | undefined): ConnectorAuth 
     .pair {
       display: flex;
       flex-wrap: wrap;
+      align-items: flex-start;
       gap: 0.75rem;
     }
     .pair > * {
