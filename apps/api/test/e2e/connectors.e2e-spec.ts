@@ -1,6 +1,9 @@
 import type { ConnectorStatus, Feed } from '@stockroom/contracts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Clock } from '../../src/common/clock';
 import { bytes, createFeed, endpoint, sha1 } from '../support/fixtures';
@@ -214,6 +217,19 @@ describe('connectors', () => {
     expect(s.errors).toBe(1);
     expect(s.lastError).toEqual(expect.objectContaining({ path: 'broken.bin', message: expect.stringMatching(/500/) }));
     expect(await listing('broken')).toEqual([]);
+    // Announced to webhooks (the outbox), with the upstream's error.
+    const db = new pg.Client({ connectionString: t.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT path, details FROM change_events WHERE type = 'connector.fetch_failed' AND directory = 'broken'`,
+      );
+      expect(rows).toEqual([
+        { path: 'broken.bin', details: expect.objectContaining({ error: expect.stringMatching(/upstream exploded/) }) },
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 
   it('a redirect to an internal address is not followed', async () => {
@@ -250,6 +266,24 @@ describe('connectors', () => {
     const res = await endpoint(t, 'fresh')('content/app.txt');
     expect(await res.text()).toBe('version 2!');
     expect(res.headers.get('last-modified')).toBe(new Date('2026-01-05T00:00:00Z').toUTCString());
+  });
+
+  it('a new upstream serves the fetched files once their cache time is over; an unchanged file makes no new version', async () => {
+    await nginx.put('old/same.txt', 'same everywhere');
+    await nginx.put('old/moved.txt', 'old upstream');
+    await nginx.put('new/same.txt', 'same everywhere');
+    await nginx.put('new/moved.txt', 'new upstream');
+    const connector = { url: `${nginx.url}/old/`, type: 'http', cacheMinutes: 1 };
+    await createWith('switch', connector, { fileHistory: { enabled: true, keep: 5 } });
+    expect(await (await endpoint(t, 'switch')('content/same.txt')).text()).toBe('same everywhere');
+    expect(await (await endpoint(t, 'switch')('content/moved.txt')).text()).toBe('old upstream');
+
+    expect((await update('switch', { connector: { ...connector, url: `${nginx.url}/new/` } })).status).toBe(200);
+    clock.travel(2 * MINUTE);
+    expect(await (await endpoint(t, 'switch')('content/same.txt')).text()).toBe('same everywhere');
+    expect(await (await endpoint(t, 'switch')('content/moved.txt')).text()).toBe('new upstream');
+    expect(await (await endpoint(t, 'switch')('versions/same.txt')).json()).toEqual([]);
+    expect(await (await endpoint(t, 'switch')('versions/moved.txt')).json()).toHaveLength(1);
   });
 
   it('local uploads shadow the upstream and are never revalidated or replaced', async () => {
@@ -399,5 +433,72 @@ describe('connectors', () => {
     expect((await update('managed', { connector: null }, manager)).status).toBe(403);
     expect((await update('managed', { connector: null })).status).toBe(200);
     expect(((await (await api('/api/management/feeds/get/managed')).json()) as Feed).connector).toBeUndefined();
+  });
+});
+
+/** "Once" across nodes: two servers on one database wait on the same advisory lock. */
+describe('connectors on two nodes', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let nginx: Nginx;
+  let shared: string;
+
+  beforeAll(async () => {
+    nginx = await Nginx.start();
+    shared = await mkdtemp(join(tmpdir(), 'stockroom-connector-nodes-'));
+    a = await startTestApp({ STOCKROOM_DATA_DIR: shared });
+    b = await startTestApp({ STOCKROOM_DATA_DIR: shared }, a.db);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await nginx?.stop();
+    await rm(shared, { recursive: true, force: true });
+  });
+
+  it('requests for one uncached file on both nodes make exactly one upstream request', async () => {
+    const content = bytes(2 * 1024 * 1024);
+    await nginx.put('dist/shared.bin', content);
+    const res = await fetch(`${a.url}/api/management/feeds/create`, {
+      method: 'POST',
+      headers: { ...json, Authorization: a.adminAuth },
+      body: JSON.stringify({ name: 'both', feedType: 'asset', connector: { url: `${nginx.url}/dist/`, type: 'http' } }),
+    });
+    expect(res.status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const node = i % 2 === 0 ? a : b;
+        const r = await endpoint(node, 'both')('content/shared.bin');
+        return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+      }),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.equals(content)).toBe(true);
+    }
+    expect((await nginx.requests('/dist/shared.bin')).filter((l) => l.startsWith('GET '))).toHaveLength(1);
+  });
+});
+
+/** STOCKROOM_OUTBOUND_ALLOW applies to a connector's address when it is saved (and on every connection). */
+describe('connectors and the outbound policy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ STOCKROOM_OUTBOUND_ALLOW: 'files.example.org' });
+  });
+  afterAll(() => t?.close());
+
+  it('refuses an address the allow list does not name (403)', async () => {
+    const res = await fetch(`${t.url}/api/management/feeds/create`, {
+      method: 'POST',
+      headers: { ...json, Authorization: t.adminAuth },
+      body: JSON.stringify({
+        name: 'walled',
+        feedType: 'asset',
+        connector: { url: 'http://127.0.0.1:9/', type: 'http' },
+      }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/not allowed by STOCKROOM_OUTBOUND_ALLOW/);
   });
 });

@@ -321,8 +321,12 @@ export class AssetUploadService implements OnApplicationShutdown {
     }
     if (existing.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
     if (mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
+    // A conditional replace (a connector's revalidation): not over a file that changed meanwhile, and
+    // not with the same content (no new version of an unchanged file).
     if (ifSha1 !== undefined && existing.sha1 !== ifSha1)
       throw new AppError(ErrorCode.Conflict, `"${path.path}" changed meanwhile.`);
+    if (ifSha1 !== undefined && content.hashes.sha1 === ifSha1)
+      throw new AppError(ErrorCode.Conflict, `"${path.path}" is unchanged.`);
     this.policy.assertCanWrite(actor, feed, { replaces: [replacedFile(existing)] });
     // Before the versions change (read in this transaction: it holds the usage lock).
     const replacedBytes = await this.history.freedByReplacing(feed, [existing], manager);

@@ -34,11 +34,30 @@ export class ConnectorCacheRepository {
     );
   }
 
-  /** The upstream confirmed the file (304, or it could not say otherwise): fresh for another cache time. */
-  async validated(feedId: number, pathLower: string, sha1: string, now: Date): Promise<void> {
+  /**
+   * The upstream confirmed the file (304, the same content again, or it could not say otherwise):
+   * fresh for another cache time; `validators` replace the stored ones when given.
+   */
+  async validated(
+    feedId: number,
+    pathLower: string,
+    sha1: string,
+    now: Date,
+    validators?: { etag: string | null; lastModified: string | null },
+  ): Promise<void> {
     await this.dataSource.query(
-      `UPDATE connector_cache SET validated_at = $4 WHERE feed_id = $1 AND path_lower = $2 AND sha1 = $3`,
-      [feedId, pathLower, sha1, now],
+      `UPDATE connector_cache SET validated_at = $4,
+         etag = CASE WHEN $5 THEN $6 ELSE etag END, last_modified = CASE WHEN $5 THEN $7 ELSE last_modified END
+       WHERE feed_id = $1 AND path_lower = $2 AND sha1 = $3`,
+      [
+        feedId,
+        pathLower,
+        sha1,
+        now,
+        validators !== undefined,
+        validators?.etag ?? null,
+        validators?.lastModified ?? null,
+      ],
     );
   }
 
@@ -53,9 +72,12 @@ export class ConnectorCacheRepository {
     );
   }
 
-  /** The connector's rows of a directory (the upstream changed: nothing it said holds any more). */
-  async clear(feedId: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM connector_cache WHERE feed_id = $1`, [feedId]);
+  /** The upstream changed: its 404s and validators no longer hold (the fetched files stay the connector's). */
+  async forgetUpstream(feedId: number): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`DELETE FROM connector_cache WHERE feed_id = $1 AND sha1 IS NULL`, [feedId]);
+      await tx.query(`UPDATE connector_cache SET etag = NULL, last_modified = NULL WHERE feed_id = $1`, [feedId]);
+    });
   }
 
   /**

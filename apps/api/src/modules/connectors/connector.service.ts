@@ -8,9 +8,9 @@ import {
   Privilege,
 } from '@stockroom/contracts';
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../../common/auth/principal';
 import { Clock } from '../../common/clock';
@@ -47,6 +47,14 @@ const MAX_REDIRECTS = 5;
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 /** The most of an upstream's error body quoted in ours. */
 const MAX_ERROR_TEXT = 300;
+/** Spool folders of processes that stopped without cleaning up are removed after this long. */
+const STALE_SPOOL_MS = 24 * 3600_000;
+/**
+ * Fetches of different files one process runs at once. Each holds a database connection for its
+ * advisory lock while it runs (and its store needs another one, briefly): a bound well below the
+ * pool's size keeps a burst of distinct misses from taking every connection. More wait their turn.
+ */
+const MAX_RUNNING_FETCHES = 8;
 
 /** What a fetch is for: a file the directory lacks, or a cached one whose cache time is over. */
 type Job =
@@ -111,6 +119,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   /** Files known fresh (or local) until a time, by directory and path: most requests ask no database. */
   private readonly freshUntil = new LRUCache<string, { sha1: string; until: number }>({ max: 100_000 });
   private pending = new Map<number, StatsDelta>();
+  private readonly slots = new Slots(MAX_RUNNING_FETCHES);
   private timer?: NodeJS.Timeout;
   private readonly spoolDir: string;
 
@@ -126,14 +135,26 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     private readonly events: ChangeEventsService,
     private readonly clock: Clock,
   ) {
-    this.spoolDir = join(config.dataDir, 'tmp', 'connector-spool');
+    // One folder per process: nodes may share the data folder.
+    this.spoolDir = join(config.dataDir, 'tmp', 'connector-spool', randomUUID());
   }
 
   async onModuleInit(): Promise<void> {
-    // What a crash left here is of no use: every fetch starts over.
-    await rm(this.spoolDir, { recursive: true, force: true });
     await mkdir(this.spoolDir, { recursive: true });
+    // What crashed processes left is of no use (a fetch that stopped starts over): gone after a day.
+    const parent = dirname(this.spoolDir);
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      const dir = join(parent, name);
+      const info = await stat(dir).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > STALE_SPOOL_MS) await rm(dir, { recursive: true, force: true });
+    }
     this.downloads.useUpstream(this);
+    // A new upstream owes nothing to what the old one said (validators, 404s): the fetched files
+    // stay, and are fetched again from the new one (unconditionally) once their cache time is over.
+    this.feeds.onConnectorChange(async (feedId) => {
+      await this.cache.forgetUpstream(feedId);
+      this.freshUntil.clear();
+    });
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
@@ -141,6 +162,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await rm(this.spoolDir, { recursive: true, force: true });
   }
 
   // ---- UpstreamSource ----
@@ -297,6 +319,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   }
 
   private async run(fetch: SharedFetch, job: Job): Promise<void> {
+    await this.slots.acquire();
     let lock;
     try {
       // Other nodes (and workers) fetching the same file wait here, then find it stored.
@@ -308,6 +331,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
       fetch.fail(failure);
     } finally {
       await lock?.release();
+      this.slots.release();
       await fetch.cleanup();
     }
   }
@@ -379,7 +403,15 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     } catch (e) {
       response.body.destroy();
       // A local upload won the race: it shadows the upstream's file.
-      if (e instanceof AppError && (e.code === ErrorCode.AlreadyExists || e.code === ErrorCode.Conflict)) return;
+      if (e instanceof AppError && e.code === ErrorCode.AlreadyExists) return;
+      if (e instanceof AppError && e.code === ErrorCode.Conflict && job.mode === 'revalidate') {
+        // The same content again (an upstream without validators), or a local upload meanwhile.
+        await this.cache.validated(feed.id, path.lower, job.cached.sha1, now, {
+          etag,
+          lastModified: lastModifiedHeader,
+        });
+        return;
+      }
       throw e;
     }
   }
@@ -595,4 +627,28 @@ function upstreamItem(raw: unknown, folder: ItemPath, contentBase: string): Asse
     }
   }
   return item;
+}
+
+/** A counting semaphore: `acquire` waits for a free slot, in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }

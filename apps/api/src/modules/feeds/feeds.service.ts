@@ -62,6 +62,8 @@ function sameConnector(input: ConnectorSettings | null, stored: ConnectorSetting
 /** Asset directories as ProGet feeds: CRUD and naming rules (spec §1, §7). */
 @Injectable()
 export class FeedsService implements OnModuleInit {
+  private readonly connectorListeners: ((feedId: number) => Promise<void>)[] = [];
+
   constructor(
     private readonly repository: FeedsRepository,
     private readonly contents: FeedContentsService,
@@ -253,6 +255,7 @@ export class FeedsService implements OnModuleInit {
       if (writePolicy !== undefined) feed.writePolicy = writePolicy;
       if (input.quotaBytes !== undefined) feed.quotaBytes = input.quotaBytes;
     }
+    let upstreamChanged = false;
     // The connector makes the server contact an address and keeps what it sends: an administrator's
     // choice, like the storage's address (sending the current settings back, secrets masked, is fine).
     if (input.connector !== undefined && !sameConnector(input.connector, feed.connector)) {
@@ -266,6 +269,7 @@ export class FeedsService implements OnModuleInit {
         from: feed.connector ? maskConnector(feed.connector) : null,
         to: input.connector ? maskConnector(input.connector) : null,
       };
+      upstreamChanged = feed.connector?.url !== input.connector?.url || feed.connector?.type !== input.connector?.type;
       feed.connector = input.connector ? await this.sealConnector(input.connector, feed.connector) : null;
     }
     const newName = input.name ?? undefined;
@@ -292,7 +296,16 @@ export class FeedsService implements OnModuleInit {
     if (Object.keys(policyChanges).length > 0) {
       await this.audit.record(actor, AuditAction.FeedPolicyChanged, { feed: saved.name, details: policyChanges });
     }
+    if (upstreamChanged) for (const listener of this.connectorListeners) await listener(saved.id);
     return this.withExtras(actor, saved);
+  }
+
+  /**
+   * [ext] Called after a directory's upstream (connector URL or type) was set, changed or removed:
+   * the connectors module forgets what the old upstream said.
+   */
+  onConnectorChange(listener: (feedId: number) => Promise<void>): void {
+    this.connectorListeners.push(listener);
   }
 
   /** [ext] The directory's connector with its secrets in clear (for the connector's requests); null: none. */
