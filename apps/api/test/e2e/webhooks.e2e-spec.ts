@@ -276,7 +276,7 @@ describe('webhooks', () => {
     await events.publishNow({ ...event, path: 'committed.txt' });
     const got = await received('/rollback', 1);
     expect(got.map((r) => r.body.path)).toEqual(['committed.txt']);
-    expect((await deliveries(hook.id)).map((d) => d.state)).toEqual(['delivered']);
+    await eventually(async () => (await deliveries(hook.id)).map((d) => d.state).join() === 'delivered');
     expect((await api('DELETE', `/api/webhooks/${hook.id}`)).status).toBe(204);
   });
 
@@ -351,6 +351,11 @@ describe('webhooks', () => {
     expect(got.headers['x-stockroom-event']).toBe('webhook.test');
     await eventually(async () => (await deliveries(one.id))[0]?.state === 'delivered');
     expect(receiver.at('/test-two')).toEqual([]);
+    // The webhook shows how its latest delivery went.
+    const shown = json<Webhook>(await api('GET', `/api/webhooks/${one.id}`), 200);
+    expect(shown.lastDelivery).toEqual({ at: expect.any(String), status: 'delivered', responseStatus: 204 });
+    const listed = json<Webhook[]>(await api('GET', '/api/webhooks?feed=other'), 200);
+    expect(listed.find((h) => h.id === one.id)?.lastDelivery?.responseStatus).toBe(204);
   });
 
   it('never slows uploads for a receiver that does not answer', async () => {

@@ -3,31 +3,37 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Clock } from '../../common/clock';
 import { OutboundHttp } from '../../common/net/outbound-http';
-import { UnitOfWork } from '../../database/unit-of-work';
 import { StorageSecrets } from '../storage/storage-secrets';
 import { nextAttemptAfter } from './webhook-backoff';
-import { WebhookAttemptsRepository } from './webhook-attempts.repository';
-import { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { ClaimedDelivery, RecordedAttempt, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { webhookSignature } from './webhook-signature';
 
 /** Deliveries this node sends at once. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
+/** Claims wait for this many free slots (one query for several deliveries), unless nothing is in flight. */
+const CLAIM_AT_LEAST = 4;
 const TIMEOUT_MS = 10_000;
 /** Longer than any attempt takes (the timeout), so that only a crashed or hung node's claims are retaken. */
 const LEASE_MS = 60_000;
 const POLL_MS = 1_000;
+/** Outcomes are written together, a few milliseconds' worth per statement. */
+const RECORD_DELAY_MS = 10;
 
 /**
  * Sends due deliveries: claims them (SKIP LOCKED, with a lease), POSTs each signed body through
  * {@link OutboundHttp} (public addresses only unless an administrator saved the webhook), and records
- * the attempt; a 2xx delivers, anything else retries with back-off for a day. At-least-once: a node
+ * the attempts; a 2xx delivers, anything else retries with back-off for a day. At-least-once: a node
  * that dies after the receiver answered but before recording it leaves the delivery to be sent again
- * when its lease ends. Runs beside requests, never in them.
+ * when its lease ends. Runs beside requests, never in them, and costs them little: claims and
+ * records are batched.
  */
 @Injectable()
 export class WebhookDelivererService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDelivererService.name);
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private outcomes: RecordedAttempt[] = [];
+  private recordTimer?: NodeJS.Timeout;
+  private recording?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private claiming?: Promise<void>;
   private again = false;
@@ -35,8 +41,6 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly attempts: WebhookAttemptsRepository,
-    private readonly unitOfWork: UnitOfWork,
     private readonly http: OutboundHttp,
     private readonly secrets: StorageSecrets,
     private readonly clock: Clock,
@@ -54,6 +58,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
     const pending = [...this.inFlight.values()];
     for (const f of pending) f.abort.abort();
     await Promise.all(pending.map((f) => f.done));
+    await this.record();
   }
 
   /** Claims and sends what is due, as slots allow. */
@@ -76,7 +81,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
 
   private async claim(): Promise<void> {
     const free = CONCURRENCY - this.inFlight.size;
-    if (free <= 0) return;
+    if (free <= 0 || (free < CLAIM_AT_LEAST && this.inFlight.size > 0)) return;
     const now = this.clock.now();
     const lease = randomUUID();
     const claimed = await this.deliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), lease, free);
@@ -87,7 +92,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
         .finally(() => {
           this.inFlight.delete(delivery.id);
           // A slot is free: more may be due.
-          if (!this.stopped) this.wake();
+          this.wake();
         });
       this.inFlight.set(delivery.id, { abort, done });
     }
@@ -136,15 +141,38 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
     const firstAttemptAt = delivery.firstAttemptAt ?? startedAt;
     const ok = status !== null && status >= 200 && status < 300;
     const next = ok ? null : nextAttemptAfter(delivery.attempts + 1, at, firstAttemptAt);
-    await this.unitOfWork.run(async (tx) => {
-      const recorded = await this.deliveries.recordAttempt(tx, delivery.id, delivery.leaseToken, {
-        state: ok ? 'delivered' : next ? 'pending' : 'failed',
-        firstAttemptAt,
-        nextAttemptAt: next,
-        status,
-        at,
-      });
-      if (recorded) await this.attempts.insert(tx, { deliveryId: delivery.id, at, status, latencyMs, error });
+    this.outcomes.push({
+      id: delivery.id,
+      leaseToken: delivery.leaseToken,
+      state: ok ? 'delivered' : next ? 'pending' : 'failed',
+      firstAttemptAt,
+      nextAttemptAt: next,
+      status,
+      at,
+      latencyMs,
+      error,
     });
+    // The slot is free once sent: the row stays leased (nobody else takes it) until its outcome is written.
+    this.recordTimer ??= setTimeout(() => void this.record(), RECORD_DELAY_MS);
+  }
+
+  /** Writes the outcomes gathered so far (one statement), after any write under way. */
+  private async record(): Promise<void> {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    const previous = this.recording;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    this.recording = (async () => {
+      await previous;
+      if (batch.length === 0) return;
+      try {
+        await this.deliveries.recordAttempts(batch);
+      } catch (e) {
+        // Not written: the leases end and the deliveries are sent again (at-least-once).
+        this.logger.warn(`Recording ${batch.length} webhook attempt(s) failed: ${(e as Error).message}`);
+      }
+    })();
+    await this.recording;
   }
 }

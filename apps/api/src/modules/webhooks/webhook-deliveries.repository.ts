@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Tx } from '../../database/unit-of-work';
+import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 /** A delivery claimed for sending, with what sending needs of its webhook. */
@@ -19,16 +20,23 @@ export interface ClaimedDelivery {
   allowInternal: boolean;
 }
 
-/** What one attempt changes on its delivery. */
-export interface AttemptOutcome {
+/** One attempt: what it changes on its delivery, and its log line. */
+export interface RecordedAttempt {
+  id: string;
+  leaseToken: string;
   state: 'pending' | 'delivered' | 'failed';
   firstAttemptAt: Date;
   nextAttemptAt: Date | null;
   status: number | null;
   at: Date;
+  latencyMs: number;
+  error: string | null;
 }
 
-/** The only SQL on `webhook_deliveries`. */
+/**
+ * The only SQL on `webhook_deliveries` and its attempt log `webhook_attempts` (one aggregate: an attempt
+ * is written with its delivery's new state, in one statement).
+ */
 @Injectable()
 export class WebhookDeliveriesRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -82,17 +90,38 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Records an attempt's outcome, only while this node still holds the lease (a node whose lease ran
-   * out and was retaken leaves the row to the node that took it). Returns whether it did.
+   * Records attempts' outcomes and logs them, in one statement (atomic on its own): each only while
+   * this node still holds the lease (a node whose lease ran out and was retaken leaves the row, and its
+   * log, to the node that took it).
    */
-  async recordAttempt(tx: Tx, id: string, leaseToken: string, outcome: AttemptOutcome): Promise<boolean> {
-    const [, affected]: [unknown, number] = await tx.query(
-      `UPDATE webhook_deliveries SET state = $3, attempts = attempts + 1, first_attempt_at = $4,
-              next_attempt_at = $5, last_status = $6, last_attempt_at = $7, lease_token = NULL, lease_until = NULL
-        WHERE id = $1 AND lease_token = $2`,
-      [id, leaseToken, outcome.state, outcome.firstAttemptAt, outcome.nextAttemptAt, outcome.status, outcome.at],
+  async recordAttempts(outcomes: RecordedAttempt[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const column = <T>(pick: (o: RecordedAttempt) => T) => outcomes.map(pick);
+    await this.dataSource.query(
+      `WITH t AS (
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+                              $7::timestamptz[], $8::int[], $9::text[])
+           AS t(id, lease, state, first_at, next_at, status, at, latency, error)),
+       updated AS (
+         UPDATE webhook_deliveries d SET state = t.state, attempts = d.attempts + 1, first_attempt_at = t.first_at,
+                next_attempt_at = t.next_at, last_status = t.status, last_attempt_at = t.at,
+                lease_token = NULL, lease_until = NULL
+           FROM t WHERE d.id = t.id AND d.lease_token = t.lease
+         RETURNING d.id)
+       INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error)
+       SELECT t.id, t.at, t.status, t.latency, t.error FROM t WHERE t.id IN (SELECT id FROM updated)`,
+      [
+        column((o) => o.id),
+        column((o) => o.leaseToken),
+        column((o) => o.state),
+        column((o) => o.firstAttemptAt),
+        column((o) => o.nextAttemptAt),
+        column((o) => o.status),
+        column((o) => o.at),
+        column((o) => o.latencyMs),
+        column((o) => o.error),
+      ],
     );
-    return affected > 0;
   }
 
   /** Gives back claims this node will not send (shutting down): due again at once for any node. */
@@ -128,6 +157,11 @@ export class WebhookDeliveriesRepository {
       .limit(limit);
     if (before !== undefined) q.andWhere('d.id < :before', { before });
     return q.getMany();
+  }
+
+  /** A delivery's attempts, oldest first. */
+  attemptsOf(deliveryId: string): Promise<WebhookAttemptEntity[]> {
+    return this.dataSource.getRepository(WebhookAttemptEntity).find({ where: { deliveryId }, order: { id: 'ASC' } });
   }
 
   /** The latest attempted delivery of each webhook given. */

@@ -5,7 +5,6 @@ import { EventsModule } from '../events/events.module';
 import { FeedsModule } from '../feeds/feeds.module';
 import { AccessModule } from '../security/access.module';
 import { StorageSecrets } from '../storage/storage-secrets';
-import { WebhookAttemptsRepository } from './webhook-attempts.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDelivererService } from './webhook-deliverer.service';
 import { WebhookDispatcherService } from './webhook-dispatcher.service';
@@ -20,7 +19,6 @@ import { WebhooksService } from './webhooks.service';
   providers: [
     WebhooksRepository,
     WebhookDeliveriesRepository,
-    WebhookAttemptsRepository,
     WebhooksService,
     WebhookDispatcherService,
     WebhookDelivererService,

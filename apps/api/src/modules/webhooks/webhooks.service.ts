@@ -21,7 +21,6 @@ import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
 import { AccessService, unauthorized } from '../security/access.service';
 import { StorageSecrets } from '../storage/storage-secrets';
-import { WebhookAttemptsRepository } from './webhook-attempts.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDelivererService } from './webhook-deliverer.service';
 import { WebhookDispatcherService } from './webhook-dispatcher.service';
@@ -61,7 +60,6 @@ export class WebhooksService {
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly attempts: WebhookAttemptsRepository,
     private readonly feeds: FeedsService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -174,7 +172,7 @@ export class WebhooksService {
     const { hook } = await this.manageable(actor, id);
     const row = DELIVERY_ID.test(deliveryId) ? await this.deliveries.find(hook.id, deliveryId) : null;
     if (!row) throw deliveryNotFound(deliveryId);
-    return toDelivery(row, await this.attempts.ofDelivery(row.id));
+    return toDelivery(row, await this.deliveries.attemptsOf(row.id));
   }
 
   /** Sends a delivery again from now (with a new day of retries), whatever became of it. */
