@@ -141,6 +141,18 @@ describe('replication', () => {
     expect(((await (await api(local, '/api/replication')).json()) as ReplicationJob[]).map((x) => x.id)).toContain(
       j.id,
     );
+    // At rest, the key is encrypted (like storage secrets), never stored as given.
+    const db = new Client({ connectionString: local.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ api_key: string }>(`SELECT api_key FROM replication_jobs WHERE id = $1`, [
+        j.id,
+      ]);
+      expect(rows[0].api_key).toMatch(/^enc:v1:/);
+      expect(rows[0].api_key).not.toContain(remoteKey);
+    } finally {
+      await db.end();
+    }
   });
 
   it('sends nothing for unchanged files, and only the changed one after a change', async () => {
@@ -479,6 +491,28 @@ describe('replication', () => {
     }
   });
 
+  it('deleting a job stops its run in progress before the next file', async () => {
+    const feed = await pair();
+    for (const n of ['a.txt', 'b.txt', 'c.txt']) await put(remote, feed, n, n);
+    const j = await job({ feed, remoteFeed: feed, mode: 'pull' });
+    proxy.reset();
+    proxy.holdWhen((method, url) => method === 'GET' && url === `/endpoints/${feed}/content/b.txt`);
+    try {
+      const res = await api(local, `/api/replication/${j.id}/run`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      await eventually(async () => proxy.count('GET', `/endpoints/${feed}/content/b.txt`) === 1, 30_000);
+      expect((await api(local, `/api/replication/${j.id}`, { method: 'DELETE' })).status).toBe(204);
+      proxy.release();
+      // b.txt was on its way; c.txt is never asked for.
+      await eventually(async () => (await files(local, feed)).has('b.txt'), 30_000);
+      expect((await api(local, `/api/replication/${j.id}/runs`)).status).toBe(404);
+      expect(contentRequests('GET', feed)).toBe(2);
+      expect([...(await files(local, feed)).keys()].sort()).toEqual(['a.txt', 'b.txt']);
+    } finally {
+      proxy.release();
+    }
+  });
+
   it('runs on schedule: one run per slot, started by the scheduler', async () => {
     const feed = await pair();
     await put(remote, feed, 's.txt', 'scheduled');
@@ -491,7 +525,10 @@ describe('replication', () => {
     expect((await read(local, feed, 's.txt')).body.toString()).toBe('scheduled');
   });
 
-  it('a run killed mid-way is taken over and does not send again what landed', async () => {
+  it.each([
+    ['killed (SIGKILL)', 'kill'],
+    ['stopped (SIGTERM: its transfer is aborted)', 'stop'],
+  ] as const)('a run whose node is %s mid-way is taken over and does not send again what landed', async (_, how) => {
     const feed = await pair();
     const names = Array.from({ length: 10 }, (_, i) => `f${String(i).padStart(2, '0')}.bin`);
     const content = new Map(names.map((n) => [n, bytes(20_000)]));
@@ -513,7 +550,9 @@ describe('replication', () => {
       await eventually(async () => proxy.count('GET', `/endpoints/${feed}/content/f05.bin`) === 1, 30_000);
       // One node at a time per job: the other node is refused while this one holds the job.
       expect((await api(local, `/api/replication/${j.id}/run`, { method: 'POST' })).status).toBe(409);
-      await node.kill();
+      await (how === 'kill' ? node.kill() : node.stop());
+      // A stopped node ends by itself (no SIGKILL after its grace time): the stalled transfer was aborted.
+      if (how === 'stop') expect((await node.exited).signal).toBeNull();
       proxy.release();
       expect((await getRun(j.id, id)).state).toBe('running');
       // While its lock is held by nobody, the next start takes the interrupted run over.

@@ -86,16 +86,19 @@ export class CountingProxy {
         },
       );
       upstream.on('error', () => res.destroy());
-      req.on('close', () => {
-        if (!req.complete) upstream.destroy();
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
       });
       req.pipe(upstream);
     };
     if (this.hold?.(entry.method, entry.url)) {
       req.pause();
+      // The client may have gone meanwhile (its node killed): then there is no one to answer.
+      let gone = false;
+      res.on('close', () => (gone = true));
       this.held.push(() => {
         req.resume();
-        if (!req.destroyed) go();
+        if (!gone) go();
       });
     } else go();
   }

@@ -165,6 +165,7 @@ export class ReplicationService implements OnApplicationShutdown {
   private readonly secrets: StorageSecrets;
   private readonly active = new Set<Promise<void>>();
   private stopping = false;
+  private readonly shutdown = new AbortController();
   /** When pushing switches to the chunked protocol, and its part size (tests lower them). */
   multipart = { aboveBytes: MULTIPART_ABOVE_BYTES, partBytes: PART_BYTES };
   private ownId?: Promise<string>;
@@ -185,8 +186,13 @@ export class ReplicationService implements OnApplicationShutdown {
     this.secrets = StorageSecrets.load(config.encryptionKey, config.dataDir);
   }
 
+  /**
+   * Stops runs at once: transfers in flight are aborted (a pulled file is then not written at all,
+   * a pushed one not completed), and each run stays 'running' for another node or the next start.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.shutdown.abort();
     await Promise.allSettled([...this.active]);
   }
 
@@ -408,6 +414,7 @@ export class ReplicationService implements OnApplicationShutdown {
       await this.repository.finishRun(run.id, failed > 0 ? 'failed' : 'completed', this.clock.now(), error);
       await this.announce(job, feed, run.id, error);
     } catch (e) {
+      if (this.stopping) return; // cut short by the shutdown: taken over later
       const message = failureReason(e);
       this.logger.warn(`Replication run #${run.id} of job #${job.id} failed: ${message}`);
       // When the database is what failed this may fail too: the run stays 'running' and is taken over.
@@ -454,6 +461,7 @@ export class ReplicationService implements OnApplicationShutdown {
       job.remote_url,
       job.remote_feed,
       job.api_key ? this.secrets.decrypt(job.api_key) : null,
+      this.shutdown.signal,
     );
     const { files: remoteFiles, refused } = await client.listFiles();
     const local = await this.localFiles(actor, feed);
@@ -484,7 +492,6 @@ export class ReplicationService implements OnApplicationShutdown {
     const sources = pulling ? [...remote.values()].sort(byPath) : [...local.values()].sort(byPath);
     for (const source of sources) {
       if (this.stopping) return 'stopped';
-      if (!(await this.repository.job(job.id))) throw new Error('the job was deleted');
       const key = source.path.toLowerCase();
       counts.compared++;
       const there = pulling ? local.get(key) : remote.get(key);
@@ -493,6 +500,8 @@ export class ReplicationService implements OnApplicationShutdown {
       if (remoteSide && localSide) await this.withRemoteHash(client, remoteSide, localSide);
       const unchanged = remoteSide !== undefined && localSide !== undefined && sameContent(localSide, remoteSide);
       if (done.has(key) && unchanged) continue; // landed before the interruption
+      // Before anything is sent (unchanged files cost no query): a deleted job stops its run.
+      if (!unchanged) await this.requireStillThere(job);
       try {
         if (pulling) {
           const src = source as RemoteFile;
@@ -522,6 +531,7 @@ export class ReplicationService implements OnApplicationShutdown {
           }
         }
       } catch (e) {
+        if (this.stopping) return 'stopped'; // aborted by the shutdown: tried again by whoever takes over
         const reason = failureReason(e);
         this.logger.warn(`Replication job #${job.id}: "${source.path}" failed: ${reason}`);
         await record(source.path, 'failed', 0, reason);
@@ -538,6 +548,7 @@ export class ReplicationService implements OnApplicationShutdown {
         // A path the remote lists but we refused is not "missing" there: kept.
         if (sourceKeys.has(key) || refusedPaths.has(key)) continue;
         counts.compared++;
+        await this.requireStillThere(job);
         try {
           if (pulling) {
             const path = await this.assets.resolvePath(feed, target.path.split('/'));
@@ -545,6 +556,7 @@ export class ReplicationService implements OnApplicationShutdown {
           } else await client.delete(target.path);
           await record(target.path, 'deleted', target.size);
         } catch (e) {
+          if (this.stopping) return 'stopped';
           await record(target.path, 'failed', 0, `delete: ${failureReason(e)}`);
         }
         await progress();
@@ -552,6 +564,10 @@ export class ReplicationService implements OnApplicationShutdown {
     }
     await this.repository.setCounts(lock.session, run.id, counts);
     return 'done';
+  }
+
+  private async requireStillThere(job: JobRow): Promise<void> {
+    if (!(await this.repository.job(job.id))) throw new Error('the job was deleted');
   }
 
   /**
