@@ -58,9 +58,10 @@ describe('console: connectors', () => {
     ({ page } = await run.open('/feeds/proxy/manage/connector'));
     await signIn(page, 'Admin', ADMIN_PASSWORD);
   });
+  let remoteClosed = false;
   afterAll(async () => {
     await run?.close();
-    await remote?.close();
+    if (!remoteClosed) await remote?.close();
   });
 
   it('an administrator adds a stockroom connector with an API key; it reads back masked', async () => {
@@ -122,6 +123,20 @@ describe('console: connectors', () => {
     expect(await page.getByTestId('connector-last-fetch').innerText()).not.toBe('—');
     expect(await page.getByTestId('connector-last-error').innerText()).toBe('None');
     await screenshot(page, '69-connector-status');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+  it('shows the last error once the upstream is gone, and still serves what is cached', async () => {
+    await remote.close();
+    remoteClosed = true;
+    expect((await call(run.server, 'GET', '/endpoints/proxy/content/tools/b.txt')).status).toBe(502);
+    const cached = await call(run.server, 'GET', '/endpoints/proxy/content/tools/a.txt');
+    expect(await cached.text()).toBe('tool a');
+
+    await statusAfter(() => page.getByTestId('connector-status-refresh').click());
+    expect(await page.getByTestId('connector-errors').innerText()).toBe('1');
+    expect(await page.getByTestId('connector-last-error').innerText()).toMatch(/ — \/tools\/b\.txt, /);
+    expect(await page.getByTestId('connector-cached').innerText()).toBe('1 (6 B)');
+    await screenshot(page, '70-connector-last-error');
     expect(await accessibilityProblems(page)).toEqual([]);
   });
 });
