@@ -968,6 +968,14 @@ describe('BrowsePage', () => {
       await settle();
       expect(testid('upstream')).toBeNull();
       expect(names()).toEqual(['v1']);
+      expect(TestBed.inject(Router).url).toBe('/feeds/installers/browse');
+
+      testid('toggle-upstream')?.click();
+      await settle();
+      expect(TestBed.inject(Router).url).toBe('/feeds/installers/browse?upstream=true');
+      backend.expectOne('/endpoints/installers/dir/?upstream=true').flush([]);
+      await settle();
+      expect(testid('upstream-empty')?.textContent).toContain('The upstream has nothing in this folder.');
     });
 
     it('offers no upstream for an http connector', async () => {

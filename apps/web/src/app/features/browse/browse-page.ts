@@ -16,7 +16,7 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Title } from '@angular/platform-browser';
-import { RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { type Feed, Privilege } from '@stockroom/contracts';
 import {
   type Observable,
@@ -130,6 +130,8 @@ export class BrowsePage {
   private readonly snackBar = inject(MatSnackBar);
   private readonly uploads = inject(UploadQueue);
   private readonly title = inject(Title);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
 
   protected readonly folder = computed(() => splitPath(this.path()).join('/'));
   protected readonly crumbs = computed(() => {
@@ -243,10 +245,18 @@ export class BrowsePage {
     this.reloads.update((n) => n + 1);
   }
 
-  /** Between the upstream's listing and the local one, loaded again (files fetched meanwhile show). */
+  /**
+   * Between the upstream's listing and the local one, loaded again (files fetched meanwhile show).
+   * The URL says which (`?upstream=true`), so that a reload or the back button keeps it.
+   */
   protected toggleUpstream(): void {
     const showing = this.showUpstream();
     this.showUpstream.set(!showing);
+    void this.router.navigate([], {
+      relativeTo: this.route,
+      queryParams: { upstream: showing ? null : 'true' },
+      queryParamsHandling: 'merge',
+    });
     if (showing) this.reload();
   }
 
