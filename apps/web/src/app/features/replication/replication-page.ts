@@ -81,7 +81,7 @@ export const REPLICATION_POLL_INTERVAL = new InjectionToken<number>('REPLICATION
                     <span class="mono">{{ job.remoteUrl }}</span>
                     <div class="muted">directory {{ job.remoteFeed }}</div>
                   </td>
-                  <td>
+                  <td class="nowrap">
                     {{ arrow(job) }} {{ job.mode }}
                     @if (job.deletes && job.mode !== 'mirror') {
                       <span class="tag warn">deletes</span>
