@@ -82,7 +82,9 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
     summary: 'Download a file (or, [ext] with `multipart=status`, the state of a chunked upload)',
     description:
       'Single byte ranges (`Range: bytes=a-b`), `If-None-Match`, `If-Modified-Since` and `If-Range` are honoured. ' +
-      'With `multipart=status&id=` [ext]: the parts received so far (needs Add), so a client can resume.',
+      'With `multipart=status&id=` [ext]: the parts received so far (needs Add), so a client can resume. ' +
+      '[ext] In a directory with a connector, a file it lacks is fetched from the upstream once and streamed as it ' +
+      'arrives (no ETag or ranges on that first answer); 502/504 when the upstream fails.',
     query: [
       bool('download', '[ext] Adds `Content-Disposition: attachment`.'),
       { name: 'multipart', description: '[ext] `status`: the state of a chunked upload.', enum: ['status'] },
@@ -94,7 +96,13 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
       206: { description: 'The requested range', binary: ['*/*'], headers: ['Content-Range', ...downloadHeaders] },
       304: { description: 'Not modified (a validator matched)' },
     },
-    errors: { 400: 'The path is a folder.', 416: 'The range cannot be satisfied.' },
+    errors: {
+      400: 'The path is a folder.',
+      416: 'The range cannot be satisfied.',
+      502: "[ext] The connector's upstream failed, or its file is over the upload limit.",
+      504: "[ext] The connector's upstream did not answer in time.",
+      507: "[ext] The upstream's file does not fit in the directory's quota.",
+    },
   },
   {
     operation: 'content',
@@ -168,7 +176,13 @@ export const ENDPOINT_ROUTES: readonly EndpointRoute[] = [
     method: 'get',
     privilege: View,
     summary: 'List a folder (a JSON array, streamed; `[]` when the folder does not exist)',
-    query: [bool('recursive', 'Every descendant, flat, each with its `parent`.')],
+    query: [
+      bool('recursive', 'Every descendant, flat, each with its `parent`.'),
+      bool(
+        'upstream',
+        "[ext] The folder of the directory's `stockroom` connector upstream instead (400 for an `http` one); unsafe names dropped.",
+      ),
+    ],
     responses: { 200: { description: 'The items, folders first, then files', json: 'AssetItem', array: true } },
   },
   {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Clock } from '../../src/common/clock';
-import { bytes, createFeed, endpoint, sha1 } from '../support/fixtures';
+import { bytes, createFeed, endpoint, eventually, sha1 } from '../support/fixtures';
 import { Nginx } from '../support/nginx';
 import { ADMIN_PASSWORD, basicAuth, startTestApp, type TestApp } from '../support/test-app';
 
@@ -147,7 +147,12 @@ describe('connectors', () => {
     expect(await gets('/releases/v1/tool.tar.gz')).toHaveLength(1);
 
     const meta = await endpoint(t, 'mirror')('metadata/v1/tool.tar.gz');
-    const item = (await meta.json()) as { sha1: string; size: number; type: string; modified: string };
+    const item = (await meta.json()) as {
+      sha1: string;
+      size: number;
+      type: string;
+      modified: string;
+    };
     expect(item).toEqual(
       expect.objectContaining({
         sha1: sha1(content),
@@ -155,6 +160,12 @@ describe('connectors', () => {
         type: 'application/gzip',
         modified: modified.toISOString(),
       }),
+    );
+    // Both downloads count (the first, streamed from the upstream, too): retention's "unused" rules read them.
+    await eventually(
+      async () =>
+        ((await (await endpoint(t, 'mirror')('metadata/v1/tool.tar.gz')).json()) as { downloadCount: number })
+          .downloadCount === 2,
     );
     // `dir/` lists what the directory holds: the fetched file is one of its files.
     expect((await listing('mirror', 'v1')).map((i) => i.name)).toEqual(['tool.tar.gz']);

@@ -246,6 +246,14 @@ export class AssetDownloadService {
         return file.open();
       },
       live: true,
+      // The first download counts too (retention's "unused" rules read it), once the file exists.
+      delivered: () =>
+        void file.stored
+          ?.then(async (stored) => {
+            const item = stored ? await this.load(feed.id, path) : null;
+            if (item) this.counter.record(item.id);
+          })
+          .catch(() => undefined),
     };
   }
 

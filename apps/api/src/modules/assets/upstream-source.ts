@@ -11,6 +11,8 @@ export interface LiveFile {
   lastModified: Date;
   /** Its bytes as they arrive; fails (never ends) when the fetch fails. Absent for a HEAD. */
   open?(): Promise<Readable>;
+  /** Resolves once the fetch is over: true when the file was stored (its download then counts). */
+  stored?: Promise<boolean>;
 }
 
 /** What a directory's upstream answered for a file the directory lacks. */

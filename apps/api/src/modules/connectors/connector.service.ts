@@ -121,6 +121,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
   private pending = new Map<number, StatsDelta>();
   private readonly slots = new Slots(MAX_RUNNING_FETCHES);
   private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
   private readonly spoolDir: string;
 
   constructor(
@@ -198,6 +199,7 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
         mediaType: fetch.mediaType,
         lastModified: fetch.lastModified,
         open: async () => reader,
+        stored: fetch.stored,
       },
     };
   }
@@ -384,6 +386,12 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
       const text = await errorText(response.body);
       throw new AppError(ErrorCode.BadGateway, `The upstream answered ${response.status}${text ? `: ${text}` : ''}.`);
     }
+    const encoding = response.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // Asked for identity: an encoded body is not the file's bytes (their hashes would be wrong).
+      response.body.destroy();
+      throw new AppError(ErrorCode.BadGateway, `The upstream sent the file encoded (${encoding}) though asked not to.`);
+    }
     const total = contentLength(response.headers);
     const etag = typeof response.headers.etag === 'string' ? response.headers.etag : null;
     const lastModifiedHeader = response.headers['last-modified'] ?? null;
@@ -545,8 +553,17 @@ export class ConnectorService implements UpstreamSource, OnModuleInit, OnApplica
     if (delta.lastError) entry.lastError = delta.lastError;
   }
 
-  /** Writes this node's counts (once a second, before a status, at shutdown); kept for later on failure. */
+  /**
+   * Writes this node's counts (once a second, before a status, at shutdown); kept for later on
+   * failure. One write at a time: a status waits for the one under way, then writes what is left.
+   */
   private async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.write().finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     for (const [feedId, delta] of batch) {

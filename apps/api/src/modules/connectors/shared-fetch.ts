@@ -29,12 +29,16 @@ export class SharedFetch {
   /** Resolves (never rejects) once a client can be answered: a first byte spooled, or the fetch over. */
   readonly ready: Promise<void>;
   private markReady!: () => void;
+  /** Resolves once the fetch is over: true when the file was stored. */
+  readonly stored: Promise<boolean>;
+  private markOver!: (stored: boolean) => void;
   private waiters: (() => void)[] = [];
   private spoolFile?: FileHandle;
   private spoolPath?: string;
 
   constructor() {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.stored = new Promise((resolve) => (this.markOver = resolve));
   }
 
   get over(): boolean {
@@ -72,6 +76,7 @@ export class SharedFetch {
     if (this.state === 'done' || this.state === 'failed') return;
     this.state = 'done';
     this.notify();
+    this.markOver(true);
   }
 
   /** The fetch failed: every client is cut off (or answered with the error, if none had started). */
@@ -80,6 +85,7 @@ export class SharedFetch {
     this.state = 'failed';
     this.error = error;
     this.notify();
+    this.markOver(false);
   }
 
   /** Removes the spool (readers keep their open handles: the file lives until they close them). */
