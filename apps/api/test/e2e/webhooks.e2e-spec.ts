@@ -258,6 +258,28 @@ describe('webhooks', () => {
     expect(receiver.badSignatures).toEqual([]);
   });
 
+  it('announces WebDAV changes too, naming an API key by its display name', async () => {
+    await createHook({ url: receiver.url('/who'), events: ['file.created', 'folder.created'], feed: 'other' });
+    const key = JSON.parse(
+      (await api('POST', '/api/api-keys/create', { type: 'System', displayName: 'ci-uploader' })).text,
+    ) as { key: string };
+    expect((await raw(t, 'PUT', '/dav/other/by-dav.txt', { body: 'dav' })).status).toBe(201);
+    await received('/who', 1);
+    expect((await raw(t, 'MKCOL', '/dav/other/dav-folder')).status).toBe(201);
+    await received('/who', 2);
+    const byKey = await raw(t, 'POST', '/endpoints/other/content/by-key.txt', {
+      body: 'key',
+      headers: { 'X-ApiKey': key.key },
+    });
+    expect(byKey.status).toBe(201);
+    const got = (await received('/who', 3)).map((r) => [r.body.type, r.body.path, r.body.actor]);
+    expect(got).toEqual([
+      ['file.created', 'by-dav.txt', 'Admin'],
+      ['folder.created', 'dav-folder', 'Admin'],
+      ['file.created', 'by-key.txt', 'ci-uploader'],
+    ]);
+  });
+
   it('sends nothing for a change that rolled back', async () => {
     const hook = await createHook({ url: receiver.url('/rollback'), events: ['file.created'] });
     const events = t.app.get(ChangeEventsService);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client } from 'pg';
 import type { ServerProcess } from './server-process';
 import type { TestDatabase } from './test-database';
+import { CHANGE_CHANNEL } from '../../src/database/coherent-cache.service';
 
 // What the tests of a server of several workers (STOCKROOM_WORKERS) read of it: which worker
 // answered (its JSON request log, STOCKROOM_LOG_FORMAT=json and STOCKROOM_LOG_REQUESTS), and a way
@@ -39,8 +40,9 @@ export function pidsServing(server: ServerProcess, path: string, status?: number
 }
 
 /**
- * Holds back PostgreSQL's change notifications to the server (its LISTEN sessions' backends are
- * stopped with SIGSTOP until `resume`), so that only the workers' own invalidation can make a
+ * Holds back PostgreSQL's change notifications to the server's caches (the backends of its LISTEN
+ * sessions on CHANGE_CHANNEL are stopped with SIGSTOP until `resume`; the change events' sessions,
+ * which only wake webhook dispatchers, go on), so that only the workers' own invalidation can make a
  * change visible. Possible when the database runs on this machine and we may signal its processes
  * (root, as here); otherwise nothing is held and the test checks the same with notifications on.
  */
@@ -50,7 +52,8 @@ export async function holdNotifications(db: TestDatabase): Promise<{ held: numbe
   let pids: number[];
   try {
     const rows = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1`,
+      [`LISTEN ${CHANGE_CHANNEL}`],
     );
     pids = rows.rows.map((r) => r.pid);
   } finally {

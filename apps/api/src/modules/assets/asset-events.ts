@@ -9,7 +9,7 @@ import { toAssetItem } from './asset-item.mapper';
 import type { AssetItemRow } from './asset-item.row';
 import { AssetsRepository } from './assets.repository';
 
-/** Who an event names: a user's name, an API key's description, or `system`. */
+/** Who an event names: a user's name, an API key's label (its display name, else `API key #id`), or `system`. */
 export function eventActor(actor: Principal | 'system'): string {
   return actor === 'system' ? 'system' : actor.name;
 }

@@ -133,6 +133,14 @@ export class WebhookDeliveriesRepository {
     );
   }
 
+  /** Forgets deliveries that ended (delivered or failed) before `before`, with their attempts. */
+  async deleteEndedBefore(before: Date): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND COALESCE(last_attempt_at, created_at) < $1`,
+      [before],
+    );
+  }
+
   /** Sends it again from now, with a new day of retries. */
   async redeliver(id: string, now: Date): Promise<void> {
     await this.dataSource.query(

@@ -14,6 +14,8 @@ const BATCH = 200;
 const POLL_MS = 5_000;
 /** Dispatched events are kept this long (a look back when something went wrong), then dropped. */
 const KEEP_DISPATCHED_MS = 7 * 24 * 3_600_000;
+/** Deliveries that ended stay in the log this long. */
+const KEEP_DELIVERIES_MS = 30 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /** Which active webhooks an event goes to. */
@@ -93,6 +95,7 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.events.pruneDispatched(KEEP_DISPATCHED_MS);
+      await this.deliveries.deleteEndedBefore(new Date(this.clock.now().getTime() - KEEP_DELIVERIES_MS));
     }
   }
 

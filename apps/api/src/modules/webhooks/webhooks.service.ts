@@ -104,11 +104,8 @@ export class WebhooksService {
     if (actor.kind === 'anonymous') throw unauthorized('Sign in to see webhooks.');
     const all = await this.repository.list();
     const admin = await this.access.has(actor, Privilege.Administer);
-    const feeds = new Map<number, FeedEntity>();
-    for (const id of new Set(all.map((h) => h.feedId).filter((id): id is number => id !== null))) {
-      const feed = await this.feeds.requireById(id).catch(() => undefined);
-      if (feed) feeds.set(id, feed);
-    }
+    const wanted = new Set(all.map((h) => h.feedId));
+    const feeds = new Map((await this.feeds.all()).filter((f) => wanted.has(f.id)).map((f) => [f.id, f]));
     const held = admin ? undefined : await this.access.privilegesOnEach(actor, [...feeds.values()]);
     const visible = all.filter((h) =>
       h.feedId === null ? admin : feeds.has(h.feedId) && (admin || held?.get(h.feedId)?.has(Privilege.ManageFeed)),
