@@ -519,10 +519,28 @@ describe('replication', () => {
     const j = await job({ feed, remoteFeed: feed, mode: 'pull', schedule: '* * * * *' });
     expect(j.nextRun).toBeDefined();
     await local.app.get(ReplicationScheduler).tick();
-    const runs = (await (await api(local, `/api/replication/${j.id}/runs`)).json()) as ReplicationRun[];
-    expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(runs[0]).toEqual(expect.objectContaining({ trigger: 'scheduled', startedBy: 'scheduler', copiedFiles: 1 }));
+    const runs = async () => (await (await api(local, `/api/replication/${j.id}/runs`)).json()) as ReplicationRun[];
+    // The tick starts the run; it goes on in the background.
+    await eventually(async () => (await runs()).some((r) => r.state !== 'running'), 30_000);
+    const [last] = await runs();
+    expect(last).toEqual(
+      expect.objectContaining({ trigger: 'scheduled', startedBy: 'scheduler', state: 'completed', copiedFiles: 1 }),
+    );
     expect((await read(local, feed, 's.txt')).body.toString()).toBe('scheduled');
+    // Ticking again (this node or another) never makes a second run for the same slot.
+    await local.app.get(ReplicationScheduler).tick();
+    await local.app.get(ReplicationScheduler).tick();
+    const db = new Client({ connectionString: local.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM replication_runs WHERE job_id = $1 AND slot = (SELECT slot FROM replication_runs WHERE id = $2)`,
+        [j.id, last.id],
+      );
+      expect(Number(rows[0].n)).toBe(1);
+    } finally {
+      await db.end();
+    }
   });
 
   it.each([

@@ -307,7 +307,10 @@ export class ReplicationService implements OnApplicationShutdown {
     return { run: toRun(run), done };
   }
 
-  /** A scheduled run for one slot: the lock lets one node in, the slot's unique row keeps others out. */
+  /**
+   * Starts a scheduled run for one slot (and returns once it is started): the lock lets one node in,
+   * the slot's unique row keeps others out.
+   */
   async runScheduled(job: JobRow, slot: Date): Promise<void> {
     const lock = await this.repository.tryLock(job.id);
     if (!lock) return;
@@ -331,10 +334,14 @@ export class ReplicationService implements OnApplicationShutdown {
       await lock.release();
       return;
     }
-    await this.execute(lock, job, run, false);
+    // Not awaited: a long run of one job must not make another job miss its slot.
+    void this.execute(lock, job, run, false).catch(() => undefined);
   }
 
-  /** Takes over every run a stopped node left 'running' (its lock went with its connection). */
+  /**
+   * Takes over every run a stopped node left 'running' (its lock went with its connection); each goes
+   * on in the background.
+   */
   async carryOnInterrupted(): Promise<void> {
     for (const left of await this.repository.unfinishedRuns()) {
       if (this.stopping) return;
@@ -347,7 +354,7 @@ export class ReplicationService implements OnApplicationShutdown {
         continue;
       }
       await this.repository.markResumed(lock.session, run.id);
-      await this.execute(lock, job, run, true);
+      void this.execute(lock, job, run, true).catch(() => undefined);
     }
   }
 
