@@ -53,10 +53,14 @@ describe.each([
     ['manage-settings', '/feeds/releases/manage/settings'],
     ['manage-retention', '/feeds/releases/manage/retention'],
     ['manage-shares', '/feeds/releases/manage/shares'],
+    ['manage-connector', '/feeds/releases/manage/connector'],
+    ['manage-webhooks', '/feeds/releases/manage/webhooks'],
     ['admin-users', '/admin/users'],
     ['admin-api-keys', '/admin/api-keys'],
     ['admin-audit', '/admin/audit'],
     ['admin-retention', '/admin/retention'],
+    ['admin-replication', '/admin/replication'],
+    ['admin-webhooks', '/admin/webhooks'],
   ];
 
   it.each(pages)('%s (%s) fits and its texts are readable', async (name, path) => {

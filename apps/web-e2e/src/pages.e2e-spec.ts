@@ -61,6 +61,8 @@ describe('console: every main page on a laptop screen', () => {
     ['manage-retention', '/feeds/releases/manage/retention', 'releases'],
     ['manage-permissions', '/feeds/releases/manage/permissions', 'releases'],
     ['manage-shares', '/feeds/releases/manage/shares', 'releases'],
+    ['manage-connector', '/feeds/releases/manage/connector', 'releases'],
+    ['manage-webhooks', '/feeds/releases/manage/webhooks', 'releases'],
     ['admin-users', '/admin/users', ''],
     ['admin-groups', '/admin/groups', ''],
     ['admin-roles', '/admin/roles', ''],
@@ -69,6 +71,8 @@ describe('console: every main page on a laptop screen', () => {
     ['admin-audit', '/admin/audit', ''],
     ['admin-retention', '/admin/retention', ''],
     ['admin-sso', '/admin/sso', ''],
+    ['admin-replication', '/admin/replication', ''],
+    ['admin-webhooks', '/admin/webhooks', ''],
   ];
 
   it.each(pages)('%s (%s)', async (name, path, heading) => {

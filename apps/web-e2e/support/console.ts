@@ -6,7 +6,7 @@ import { ADMIN_PASSWORD, basicAuth, startTestApp, type TestApp } from '../../api
 
 const ROOT = resolve(__dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, 'dist', 'e2e-screenshots');
-export { ADMIN_PASSWORD, basicAuth };
+export { ADMIN_PASSWORD, basicAuth, startTestApp, type TestApp };
 
 /** The real server (in-process, its own database) serving the built console, and Chromium. */
 export interface ConsoleRun {

@@ -17,7 +17,7 @@ export function fileLink(feed: string, path: string): string[] {
 
 export function manageLink(
   feed: string,
-  tab?: 'settings' | 'storage' | 'retention' | 'permissions' | 'shares',
+  tab?: 'settings' | 'storage' | 'connector' | 'retention' | 'permissions' | 'shares' | 'webhooks',
 ): string[] {
   return tab ? ['/feeds', feed, 'manage', tab] : ['/feeds', feed, 'manage'];
 }

@@ -8,9 +8,9 @@
 export const CONSOLE_ROOTS = [
   /** `/sign-in?returnUrl=…` */
   'sign-in',
-  /** `/feeds/{feed}/browse/…`, `/feeds/{feed}/files/…`, `/feeds/{feed}/manage/{tab}` */
+  /** `/feeds/{feed}/browse/…` (`?upstream=true`: the connector's upstream), `/feeds/{feed}/files/…`, `/feeds/{feed}/manage/{tab}` */
   'feeds',
-  /** `/admin/{users|groups|roles|privileges|api-keys|audit|retention}` */
+  /** `/admin/{users|groups|roles|privileges|api-keys|audit|retention|replication|webhooks}` */
   'admin',
 ] as const;
 

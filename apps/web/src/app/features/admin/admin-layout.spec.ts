@@ -63,6 +63,8 @@ describe('ADMIN_ROUTES and AdminLayout', () => {
       'admin-nav-api-keys',
       'admin-nav-audit',
       'admin-nav-retention',
+      'admin-nav-replication',
+      'admin-nav-webhooks',
     ]);
     backend.expectOne('/api/security/users').flush([]);
     backend.expectOne('/api/security/groups').flush([]);

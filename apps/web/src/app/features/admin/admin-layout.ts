@@ -25,6 +25,8 @@ export const ADMIN_NAV: readonly AdminNavItem[] = [
   { page: 'api-keys', label: 'API keys', adminOnly: false },
   { page: 'audit', label: 'Audit log', adminOnly: true },
   { page: 'retention', label: 'Retention', adminOnly: true },
+  { page: 'replication', label: 'Replication', adminOnly: true },
+  { page: 'webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 /**

@@ -52,6 +52,16 @@ export const ADMIN_ROUTES: Route[] = [
         title: 'Retention · Stockroom',
         loadComponent: () => import('../retention/retention-settings-page').then((m) => m.RetentionSettingsPage),
       },
+      {
+        path: 'replication',
+        title: 'Replication · Stockroom',
+        loadComponent: () => import('../replication/replication-page').then((m) => m.ReplicationPage),
+      },
+      {
+        path: 'webhooks',
+        title: 'Webhooks · Stockroom',
+        loadComponent: () => import('../webhooks/webhooks-page').then((m) => m.WebhooksPage),
+      },
       { path: '**', redirectTo: 'users' },
     ],
   },

@@ -919,4 +919,69 @@ describe('BrowsePage', () => {
     expect(alert?.textContent).toContain('You may not view "installers".');
     expect(alert?.querySelector('a')?.getAttribute('href')).toBe('/');
   });
+  describe('upstream of a stockroom connector', () => {
+    const CONNECTOR = {
+      type: 'stockroom' as const,
+      url: 'https://remote.example/endpoints/releases/',
+      cacheMinutes: 1440,
+      negativeCacheMinutes: 5,
+      timeoutSeconds: 30,
+      offline: false,
+    };
+
+    async function openWith(url: string, connector: Feed['connector']): Promise<void> {
+      harness = await RouterTestingHarness.create();
+      await harness.navigateByUrl(url);
+      backend.expectOne('/api/management/feeds/get/installers').flush({ ...feed(Object.values(Privilege)), connector });
+      backend.expectOne('/endpoints/installers/dir/').flush([]);
+      await settle();
+      page = harness.routeNativeElement as HTMLElement;
+    }
+
+    const upstreamNames = () =>
+      Array.from(page.querySelectorAll<HTMLElement>('[data-testid=upstream-row]'), (r) => r.dataset['name']);
+
+    it('opens with ?upstream=true, walks into a folder, and goes back to the local files, loaded again', async () => {
+      await openWith('/feeds/installers/browse?upstream=true', CONNECTOR);
+      backend
+        .expectOne('/endpoints/installers/dir/?upstream=true')
+        .flush([file('a.zip', 10, 'application/zip', '2024-01-01T00:00:00Z'), dir('v1', '2024-01-01T00:00:00Z')]);
+      await settle();
+      expect(upstreamNames()).toEqual(['v1', 'a.zip']);
+      const fetchLink = page.querySelector('[data-name="a.zip"] [data-testid=upstream-fetch]');
+      expect(fetchLink?.getAttribute('href')).toBe('/endpoints/installers/content/a.zip');
+
+      page.querySelector<HTMLButtonElement>('[data-name=v1] button')?.click();
+      await settle();
+      backend
+        .expectOne('/endpoints/installers/dir/v1?upstream=true')
+        .flush([file('b.zip', 20, 'application/zip', '2024-01-01T00:00:00Z', 'v1')]);
+      await settle();
+      expect(upstreamNames()).toEqual(['b.zip']);
+
+      testid('toggle-upstream')?.click();
+      await settle();
+      backend
+        .expectOne('/api/management/feeds/get/installers')
+        .flush({ ...feed(Object.values(Privilege)), connector: CONNECTOR });
+      backend.expectOne('/endpoints/installers/dir/').flush([dir('v1', '2024-01-01T00:00:00Z')]);
+      await settle();
+      expect(testid('upstream')).toBeNull();
+      expect(names()).toEqual(['v1']);
+      expect(TestBed.inject(Router).url).toBe('/feeds/installers/browse');
+
+      testid('toggle-upstream')?.click();
+      await settle();
+      expect(TestBed.inject(Router).url).toBe('/feeds/installers/browse?upstream=true');
+      backend.expectOne('/endpoints/installers/dir/?upstream=true').flush([]);
+      await settle();
+      expect(testid('upstream-empty')?.textContent).toContain('The upstream has nothing in this folder.');
+    });
+
+    it('offers no upstream for an http connector', async () => {
+      await openWith('/feeds/installers/browse?upstream=true', { ...CONNECTOR, type: 'http' });
+      expect(testid('toggle-upstream')).toBeNull();
+      expect(testid('upstream')).toBeNull();
+    });
+  });
 });

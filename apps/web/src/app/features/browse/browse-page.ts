@@ -1,12 +1,22 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  linkedSignal,
+  signal,
+  untracked,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Title } from '@angular/platform-browser';
-import { RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { type Feed, Privilege } from '@stockroom/contracts';
 import {
   type Observable,
@@ -38,6 +48,7 @@ import { DeletedFiles } from './deleted-files';
 import { NewFolderDialog, type NewFolderDialogData } from './new-folder-dialog';
 import { ShareDialog, type ShareDialogData } from '../shares/share-dialog';
 import { maySharePaths } from '../shares/shares-api';
+import { UpstreamListing } from '../connectors/upstream-listing';
 import { TransferDialog, type TransferDialogData, type TransferDialogResult, targetPath } from './transfer-dialog';
 
 interface LoadFailure {
@@ -92,7 +103,15 @@ export function deleteQuestion(entries: readonly Entry[]): ConfirmOptions {
  */
 @Component({
   selector: 'app-browse-page',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, ErrorBanner, BrowseListing, DeletedFiles],
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    MatProgressBarModule,
+    ErrorBanner,
+    BrowseListing,
+    DeletedFiles,
+    UpstreamListing,
+  ],
   templateUrl: './browse-page.html',
   styleUrl: './browse-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -101,6 +120,8 @@ export class BrowsePage {
   readonly feed = input.required<string>();
   /** The folder, `a/b` (empty = the directory's top). */
   readonly path = input('');
+  /** [ext] `?upstream=true`: show what the connector's upstream offers (a `stockroom` connector). */
+  readonly upstream = input<string | undefined>(undefined);
 
   private readonly api = inject(BrowseApi);
   private readonly feeds = inject(FeedsApi);
@@ -109,6 +130,8 @@ export class BrowsePage {
   private readonly snackBar = inject(MatSnackBar);
   private readonly uploads = inject(UploadQueue);
   private readonly title = inject(Title);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
 
   protected readonly folder = computed(() => splitPath(this.path()).join('/'));
   protected readonly crumbs = computed(() => {
@@ -155,6 +178,10 @@ export class BrowsePage {
   protected readonly historyAvailable = computed(() => this.directory()?.fileHistory !== undefined);
   /** Deleted files instead of the listing. */
   protected readonly showDeleted = signal(false);
+  /** [ext] The directory has a `stockroom` connector, whose upstream can be listed. */
+  protected readonly upstreamAvailable = computed(() => this.directory()?.connector?.type === 'stockroom');
+  /** The upstream's listing instead of the local one (`?upstream=true` opens it). */
+  protected readonly showUpstream = linkedSignal(() => this.upstream() === 'true');
   /** Restoring a deleted file: Add, and Overwrite (the server checks both). */
   protected readonly canRestore = computed(() => this.canAdd() && this.canOverwrite());
   protected readonly emptyText = computed(() =>
@@ -216,6 +243,21 @@ export class BrowsePage {
 
   reload(): void {
     this.reloads.update((n) => n + 1);
+  }
+
+  /**
+   * Between the upstream's listing and the local one, loaded again (files fetched meanwhile show).
+   * The URL says which (`?upstream=true`), so that a reload or the back button keeps it.
+   */
+  protected toggleUpstream(): void {
+    const showing = this.showUpstream();
+    this.showUpstream.set(!showing);
+    void this.router.navigate([], {
+      relativeTo: this.route,
+      queryParams: { upstream: showing ? null : 'true' },
+      queryParamsHandling: 'merge',
+    });
+    if (showing) this.reload();
   }
 
   private load(feed: string, folder: string): Observable<Loaded> {

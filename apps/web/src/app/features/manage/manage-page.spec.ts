@@ -141,7 +141,7 @@ describe('ManagePage', () => {
     TestBed.inject(MatDialog).closeAll();
   });
 
-  it('shows the five tabs, the one of the URL active', async () => {
+  it('shows the seven tabs, the one of the URL active', async () => {
     await start('/feeds/installers/manage/storage');
     await settle();
     // The directory with its counts: the Settings tab's delete says what would be lost.
@@ -153,9 +153,11 @@ describe('ManagePage', () => {
     expect(await Promise.all(links.map((l) => l.getLabel()))).toEqual([
       'Settings',
       'Storage',
+      'Connector',
       'Retention',
       'Permissions',
       'Shares',
+      'Webhooks',
     ]);
     const hrefs = Array.from(harness.routeNativeElement?.querySelectorAll('[data-testid^=manage-tab-]') ?? []).map(
       (a) => a.getAttribute('href'),
@@ -163,9 +165,11 @@ describe('ManagePage', () => {
     expect(hrefs).toEqual([
       '/feeds/installers/manage/settings',
       '/feeds/installers/manage/storage',
+      '/feeds/installers/manage/connector',
       '/feeds/installers/manage/retention',
       '/feeds/installers/manage/permissions',
       '/feeds/installers/manage/shares',
+      '/feeds/installers/manage/webhooks',
     ]);
     expect(await activeTab()).toBe('Storage');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('installers');
@@ -185,6 +189,22 @@ describe('ManagePage', () => {
     expect(harness.routeNativeElement?.querySelector('[data-testid=shares-empty]')?.textContent).toContain(
       'No share links',
     );
+  });
+
+  it('shows the connector and the webhooks of the directory in their tabs', async () => {
+    await start('/feeds/installers/manage/connector');
+    await answer();
+    expect(await activeTab()).toBe('Connector');
+    expect(harness.routeNativeElement?.querySelector('[data-testid=connector-none]')?.textContent).toBe(
+      'This directory has no connector.',
+    );
+
+    await (await tabBar()).clickLink({ label: 'Webhooks' });
+    await settle();
+    backend.expectOne('/api/webhooks?feed=installers').flush([]);
+    await settle();
+    expect(router.url).toBe('/feeds/installers/manage/webhooks');
+    expect(harness.routeNativeElement?.querySelector('[data-testid=webhooks-empty]')).not.toBeNull();
   });
 
   it('opens the settings for an unknown tab or none', async () => {

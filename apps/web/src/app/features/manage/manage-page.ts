@@ -21,6 +21,8 @@ import { RetentionPanel } from '../retention/retention-panel';
 import { FeedSettings } from './feed-settings';
 import { isManageTab, MANAGE_TABS, type ManageTab } from './manage.routes';
 import { SharesTab } from '../shares/shares-tab';
+import { ConnectorTab } from '../connectors/connector-tab';
+import { WebhooksPanel } from '../webhooks/webhooks-panel';
 import { PermissionsTab } from './permissions-tab';
 import { StorageTab } from './storage-tab';
 import type { HasUnsavedChanges } from './unsaved-changes';
@@ -28,12 +30,17 @@ import type { HasUnsavedChanges } from './unsaved-changes';
 const TAB_LABELS: Record<ManageTab, string> = {
   settings: 'Settings',
   storage: 'Storage',
+  connector: 'Connector',
   retention: 'Retention',
   permissions: 'Permissions',
   shares: 'Shares',
+  webhooks: 'Webhooks',
 };
 
-/** `/feeds/{feed}/manage/{tab}`: one directory's settings, storage, retention, permissions and share links. */
+/**
+ * `/feeds/{feed}/manage/{tab}`: one directory's settings, storage, connector, retention, permissions,
+ * share links and webhooks.
+ */
 @Component({
   selector: 'app-manage-page',
   imports: [
@@ -45,6 +52,8 @@ const TAB_LABELS: Record<ManageTab, string> = {
     RetentionPanel,
     PermissionsTab,
     SharesTab,
+    ConnectorTab,
+    WebhooksPanel,
   ],
   templateUrl: './manage-page.html',
   styleUrl: './manage-page.scss',

@@ -1,7 +1,15 @@
 import type { ResolveFn, Route, UrlSegment } from '@angular/router';
 import { unsavedChangesGuard } from './unsaved-changes';
 
-export const MANAGE_TABS = ['settings', 'storage', 'retention', 'permissions', 'shares'] as const;
+export const MANAGE_TABS = [
+  'settings',
+  'storage',
+  'connector',
+  'retention',
+  'permissions',
+  'shares',
+  'webhooks',
+] as const;
 export type ManageTab = (typeof MANAGE_TABS)[number];
 
 export function isManageTab(value: string): value is ManageTab {
@@ -11,9 +19,11 @@ export function isManageTab(value: string): value is ManageTab {
 const TAB_TITLES: Record<ManageTab, string> = {
   settings: 'Settings',
   storage: 'Storage',
+  connector: 'Connector',
   retention: 'Retention',
   permissions: 'Permissions',
   shares: 'Shares',
+  webhooks: 'Webhooks',
 };
 
 const title: ResolveFn<string> = (route) => {
@@ -22,7 +32,7 @@ const title: ResolveFn<string> = (route) => {
   return `${TAB_TITLES[isManageTab(tab) ? tab : 'settings']} · ${feed} · Stockroom`;
 };
 
-/** `/feeds/{feed}/manage/{settings|storage|retention|permissions|shares}`; anything else: settings. */
+/** `/feeds/{feed}/manage/{settings|storage|connector|retention|permissions|shares|webhooks}`; anything else: settings. */
 export const MANAGE_ROUTES: Route[] = [
   { path: '', pathMatch: 'full', redirectTo: 'settings' },
   {
