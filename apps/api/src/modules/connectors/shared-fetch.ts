@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 const CHUNK = 1024 * 1024;
+/** How far the spool may lag what storage has been handed (see SharedFetch.spool). */
+const SPOOL_BATCH = 1024 * 1024;
 
 /** What the fetch is doing: waiting for the lock or the upstream, streaming a body, over. */
 export type FetchState = 'pending' | 'streaming' | 'done' | 'failed';
@@ -56,17 +58,51 @@ export class SharedFetch {
     const spool = await open(this.spoolPath, 'w+');
     this.spoolFile = spool;
     this.state = 'streaming';
+    // Chunks go on to storage at once; the spool is written behind them, one write at a time, each
+    // taking every chunk that arrived while the previous one ran (a few large writes under load, each
+    // chunk at once when the upstream is slow). Clients see what the spool holds.
     const generate = async function* (this: SharedFetch): AsyncGenerator<Buffer> {
+      let received = 0;
+      let queued = 0;
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      let busy = false;
+      let writing: Promise<void> = Promise.resolve();
+      const flush = (): void => {
+        if (busy || batchBytes === 0) return;
+        const buffers = batch;
+        const bytes = batchBytes;
+        const at = queued;
+        batch = [];
+        batchBytes = 0;
+        queued += bytes;
+        busy = true;
+        writing = spool.writev(buffers, at).then(() => {
+          this.written += bytes;
+          busy = false;
+          this.notify();
+          flush();
+        });
+        // Awaited below, or the fetch has failed already: never an unhandled rejection.
+        writing.catch(() => undefined);
+      };
       for await (const chunk of source as AsyncIterable<Buffer>) {
-        if (this.total !== undefined && this.written + chunk.length > this.total)
+        received += chunk.length;
+        if (this.total !== undefined && received > this.total)
           throw new Error(`the upstream sent more than the ${this.total} bytes it announced`);
-        await spool.write(chunk, 0, chunk.length, this.written);
-        this.written += chunk.length;
-        this.notify();
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        flush();
+        // The spool may lag storage by SPOOL_BATCH at most.
+        while (batchBytes >= SPOOL_BATCH) await writing;
         yield chunk;
       }
-      if (this.total !== undefined && this.written !== this.total)
-        throw new Error(`the upstream sent ${this.written} of the ${this.total} bytes it announced`);
+      if (this.total !== undefined && received !== this.total)
+        throw new Error(`the upstream sent ${received} of the ${this.total} bytes it announced`);
+      while (busy || batchBytes > 0) {
+        flush();
+        await writing;
+      }
     };
     return Readable.from(generate.call(this), { objectMode: false });
   }

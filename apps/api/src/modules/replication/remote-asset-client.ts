@@ -1,7 +1,8 @@
 import { AssetPathError, checkSegment, encodePath, MAX_PATH_BYTES, utf8Length } from '@stockroom/contracts';
 import type { CacheHeader, UserMetadataValue } from '@stockroom/contracts';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { OutboundHttp, OutboundRequestError, type OutboundResponse } from '../../common/net/outbound-http';
 
 /** Between two bytes of an answer (listings of 100k files take a while to start on a busy remote). */
@@ -91,17 +92,37 @@ export class RemoteAssetClient {
 
   /** Every file of the remote directory (recursive listing), and the entries refused for their path. */
   async listFiles(): Promise<{ files: RemoteFile[]; refused: RefusedEntry[] }> {
-    const res = await this.send({ method: 'GET', url: `${this.base}/dir/?recursive=true` });
+    // Compressed, the listing is a fraction of its size (Stockroom gzips /endpoints JSON when asked).
+    const res = await this.send({
+      method: 'GET',
+      url: `${this.base}/dir/?recursive=true`,
+      headers: { 'accept-encoding': 'gzip' },
+    });
     await this.expect(res, [200], 'list');
+    const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      res.body.destroy();
+      throw new RemoteError(200, `the remote listing came ${encoding}-encoded`);
+    }
+    const body = encoding === 'gzip' ? pipeline(res.body, createGunzip(), () => undefined) : res.body;
     let size = 0;
     const chunks: Buffer[] = [];
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_LISTING_BYTES) {
-        res.body.destroy();
-        throw new RemoteError(200, `the remote listing is larger than ${MAX_LISTING_BYTES} bytes`);
+    try {
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_LISTING_BYTES) {
+          body.destroy();
+          res.body.destroy();
+          throw new RemoteError(200, `the remote listing is larger than ${MAX_LISTING_BYTES} bytes`);
+        }
+        chunks.push(chunk as Buffer);
       }
-      chunks.push(chunk as Buffer);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        throw new RemoteError(200, 'the remote listing is not valid gzip');
+      }
+      throw e;
     }
     let items: unknown;
     try {
