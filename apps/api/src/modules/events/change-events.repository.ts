@@ -7,6 +7,9 @@ import { ChangeEventEntity } from './change-event.entity';
 /** The channel a commit with new events notifies (NOTIFY is delivered only when the transaction commits). */
 export const CHANGE_EVENTS_CHANNEL = 'stockroom_change_events';
 
+/** Rows per INSERT (10 parameters each). */
+const ROWS_PER_INSERT = 1000;
+
 /** The only SQL on `change_events`. */
 @Injectable()
 export class ChangeEventsRepository {
@@ -15,7 +18,12 @@ export class ChangeEventsRepository {
   /** Inserts in `tx` (the change's own transaction) and wakes the dispatchers once it commits. */
   async insert(tx: Tx, rows: ChangeEventEntity[]): Promise<void> {
     if (rows.length === 0) return;
-    await tx.getRepository(ChangeEventEntity).insert(rows as QueryDeepPartialEntity<ChangeEventEntity>[]);
+    // An archive import announces every file: statements of ROWS_PER_INSERT stay under PostgreSQL's 65,535 parameters.
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      await tx
+        .getRepository(ChangeEventEntity)
+        .insert(rows.slice(i, i + ROWS_PER_INSERT) as QueryDeepPartialEntity<ChangeEventEntity>[]);
+    }
     await tx.query(`SELECT pg_notify($1, '')`, [CHANGE_EVENTS_CHANNEL]);
   }
 

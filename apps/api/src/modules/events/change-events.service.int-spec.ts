@@ -51,4 +51,21 @@ describe('ChangeEventsService', () => {
     expect(await take()).toBe(0);
     expect(seen.sort()).toEqual(['kept.txt', 'one.txt']);
   });
+  it('keeps every event of a change that makes many (an archive import of 7,000 files)', async () => {
+    const many = Array.from({ length: 7000 }, (_, i) => ({
+      type: 'file.created' as const,
+      path: `import/file-${i}.txt`,
+      actor: 'test',
+      item: { name: `file-${i}.txt`, size: i },
+    }));
+    const ids = await unitOfWork.run((tx) => events.publish(tx, many));
+    expect(new Set(ids).size).toBe(7000);
+    const count = await s.module
+      .get(DataSource)
+      .getRepository(ChangeEventEntity)
+      .createQueryBuilder('e')
+      .where("e.path LIKE 'import/%'")
+      .getCount();
+    expect(count).toBe(7000);
+  });
 });

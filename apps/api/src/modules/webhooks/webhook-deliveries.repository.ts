@@ -37,20 +37,25 @@ export interface RecordedAttempt {
  * The only SQL on `webhook_deliveries` and its attempt log `webhook_attempts` (one aggregate: an attempt
  * is written with its delivery's new state, in one statement).
  */
+/** Rows per INSERT (13 parameters each). */
+const ROWS_PER_INSERT = 1000;
+
 @Injectable()
 export class WebhookDeliveriesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** New deliveries (an event already delivered to a webhook is not made twice). */
   async insertMany(tx: Tx, rows: Omit<WebhookDeliveryEntity, 'id' | 'webhook'>[]): Promise<void> {
-    if (rows.length === 0) return;
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(WebhookDeliveryEntity)
-      .values(rows as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
-      .orIgnore()
-      .execute();
+    // A batch of events times the webhooks: statements of ROWS_PER_INSERT stay under PostgreSQL's 65,535 parameters.
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(WebhookDeliveryEntity)
+        .values(rows.slice(i, i + ROWS_PER_INSERT) as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
+        .orIgnore()
+        .execute();
+    }
   }
 
   /**
