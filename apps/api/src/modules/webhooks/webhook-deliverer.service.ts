@@ -16,8 +16,10 @@ const TIMEOUT_MS = 10_000;
 /** Longer than any attempt takes (the timeout), so that only a crashed or hung node's claims are retaken. */
 const LEASE_MS = 60_000;
 const POLL_MS = 1_000;
-/** Outcomes are written together, a few milliseconds' worth per statement. */
-const RECORD_DELAY_MS = 10;
+/** How long a wake-up waits for more deliveries to claim with it. */
+const CLAIM_DELAY_MS = 50;
+/** Outcomes are written together, this long's worth per statement (one commit each). */
+const RECORD_DELAY_MS = 100;
 
 /**
  * Sends due deliveries: claims them (SKIP LOCKED, with a lease), POSTs each signed body through
@@ -35,6 +37,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
   private recordTimer?: NodeJS.Timeout;
   private recording?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private pending?: NodeJS.Timeout;
   private claiming?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -54,6 +57,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.pending);
     await this.claiming;
     const pending = [...this.inFlight.values()];
     for (const f of pending) f.abort.abort();
@@ -61,8 +65,20 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
     await this.record();
   }
 
-  /** Claims and sends what is due, as slots allow. */
+  /**
+   * Claims and sends what is due, as slots allow, after CLAIM_DELAY_MS: under a stream of deliveries
+   * each claim — one commit, one disk flush — takes several, not one.
+   */
   wake(): void {
+    if (this.stopped || this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.claimNow();
+    }, CLAIM_DELAY_MS);
+    this.pending.unref();
+  }
+
+  private claimNow(): void {
     if (this.stopped) return;
     if (this.claiming) {
       this.again = true;
@@ -74,7 +90,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
         this.claiming = undefined;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.claimNow();
         }
       });
   }

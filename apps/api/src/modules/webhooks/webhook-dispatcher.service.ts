@@ -12,6 +12,8 @@ import { WebhooksRepository } from './webhooks.repository';
 
 const BATCH = 200;
 const POLL_MS = 5_000;
+/** How long a wake-up waits for more events to come with it. */
+const DISPATCH_DELAY_MS = 100;
 /** Dispatched events are kept this long (a look back when something went wrong), then dropped. */
 const KEEP_DISPATCHED_MS = 7 * 24 * 3_600_000;
 /** Deliveries that ended stay in the log this long. */
@@ -34,6 +36,7 @@ export function webhooksFor(event: ChangeEventEntity, hooks: WebhookEntity[]): W
 export class WebhookDispatcherService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcherService.name);
   private timer?: NodeJS.Timeout;
+  private pending?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -58,11 +61,24 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.pending);
     await this.running;
   }
 
-  /** Dispatches soon (at once, or right after the pass under way). */
+  /**
+   * Dispatches soon: after DISPATCH_DELAY_MS (or right after the pass under way), so that under a
+   * stream of changes each pass — one commit, one disk flush — takes many events, not one.
+   */
   wake(): void {
+    if (this.stopped || this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.dispatchNow();
+    }, DISPATCH_DELAY_MS);
+    this.pending.unref();
+  }
+
+  private dispatchNow(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -74,7 +90,7 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
         this.running = undefined;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.dispatchNow();
         }
       });
   }
