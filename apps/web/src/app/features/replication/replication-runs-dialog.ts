@@ -174,49 +174,8 @@ export const RUN_STATE_LABELS: Readonly<Record<ReplicationRun['state'], string>>
       <button mat-button type="button" mat-dialog-close cdkFocusInitial>Close</button>
     </mat-dialog-actions>
   `,
+  styleUrl: '../admin/log-dialog.scss',
   styles: `
-    .bar {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      justify-content: space-between;
-      gap: 0.5rem;
-      margin-bottom: 0.5rem;
-    }
-    .table-wrap {
-      position: relative;
-      overflow-x: auto;
-    }
-    .grid {
-      width: 100%;
-      border-collapse: collapse;
-      font: var(--mat-sys-body-medium);
-    }
-    th {
-      text-align: start;
-      font: var(--mat-sys-label-large);
-      padding: 0.25rem 0.5rem;
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-    }
-    td {
-      padding: 0.125rem 0.5rem;
-      border-bottom: 1px solid var(--mat-sys-outline-variant);
-      white-space: nowrap;
-    }
-    td.wrap {
-      white-space: normal;
-      overflow-wrap: anywhere;
-    }
-    /* Marked by a bar, not a background: the row's buttons keep their contrast when focused. */
-    tr.selected td:first-child {
-      box-shadow: inset 3px 0 0 var(--mat-sys-primary);
-    }
-    .number {
-      text-align: end;
-    }
-    .actions {
-      text-align: end;
-    }
     .mono {
       font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
       font-size: 0.875em;
