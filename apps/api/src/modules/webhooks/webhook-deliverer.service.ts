@@ -98,9 +98,7 @@ export class WebhookDelivererService implements OnModuleInit, OnApplicationShutd
   private async claim(): Promise<void> {
     const free = CONCURRENCY - this.inFlight.size;
     if (free <= 0 || (free < CLAIM_AT_LEAST && this.inFlight.size > 0)) return;
-    const now = this.clock.now();
-    const lease = randomUUID();
-    const claimed = await this.deliveries.claimDue(now, new Date(now.getTime() + LEASE_MS), lease, free);
+    const claimed = await this.deliveries.claimDue(this.clock.now(), LEASE_MS, randomUUID(), free);
     for (const delivery of claimed) {
       const abort = new AbortController();
       const done = this.send(delivery, abort.signal)

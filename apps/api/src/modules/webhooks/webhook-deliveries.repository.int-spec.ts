@@ -51,17 +51,20 @@ describe('WebhookDeliveriesRepository', () => {
   });
 
   it('hands each due delivery to one claimer, retakes it when the lease ends, and ignores the late outcome', async () => {
+    // Leases run on the database's clock: a node whose own clock is hours ahead does not end them early.
+    const LEASE = 1_500;
     const [a, b] = await Promise.all([
-      deliveries.claimDue(at(0), at(60_000), randomUUID(), 6),
-      deliveries.claimDue(at(0), at(60_000), randomUUID(), 6),
+      deliveries.claimDue(at(0), LEASE, randomUUID(), 6),
+      deliveries.claimDue(at(0), LEASE, randomUUID(), 6),
     ]);
     const ids = [...a, ...b].map((d) => d.id);
     expect(ids).toHaveLength(10);
     expect(new Set(ids).size).toBe(10);
-    expect(await deliveries.claimDue(at(30_000), at(90_000), randomUUID(), 10)).toEqual([]);
+    expect(await deliveries.claimDue(at(8 * 3_600_000), LEASE, randomUUID(), 10)).toEqual([]);
 
     // The first claimer "crashed": after its lease, another node takes its deliveries.
-    const retaken = await deliveries.claimDue(at(60_000), at(120_000), randomUUID(), 100);
+    await new Promise((r) => setTimeout(r, LEASE + 100));
+    const retaken = await deliveries.claimDue(at(60_000), LEASE, randomUUID(), 100);
     expect(retaken.map((d) => d.id).sort()).toEqual([...ids].sort());
     const outcome = (d: { id: string; leaseToken: string }) => ({
       id: d.id,
@@ -84,6 +87,6 @@ describe('WebhookDeliveriesRepository', () => {
       );
       expect((await deliveries.attemptsOf(d.id)).map((x) => x.status)).toEqual([204]);
     }
-    expect(await deliveries.claimDue(at(200_000), at(260_000), randomUUID(), 100)).toEqual([]);
+    expect(await deliveries.claimDue(at(200_000), LEASE, randomUUID(), 100)).toEqual([]);
   });
 });

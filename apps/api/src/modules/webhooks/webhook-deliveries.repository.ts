@@ -59,25 +59,28 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Takes up to `limit` due deliveries of active webhooks for this node until `leaseUntil`: pending,
-   * due by `now`, and not leased by another node (or its lease ran out: that node crashed or hung).
-   * SKIP LOCKED: nodes claiming at the same moment take different rows.
+   * Takes up to `limit` deliveries of active webhooks for this node for `leaseMs`: pending, due by
+   * `now` (the application's clock, which scheduled them), and not leased by another node (or its lease
+   * ran out: that node crashed or hung). Leases are on the database's clock, like storage moves', so
+   * nodes whose clocks differ never take each other's. SKIP LOCKED: nodes claiming at the same moment
+   * take different rows.
    */
-  async claimDue(now: Date, leaseUntil: Date, leaseToken: string, limit: number): Promise<ClaimedDelivery[]> {
+  async claimDue(now: Date, leaseMs: number, leaseToken: string, limit: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const [rows]: [Record<string, unknown>[], number] = await this.dataSource.query(
-      `UPDATE webhook_deliveries d SET lease_token = $3, lease_until = $2
-         FROM webhooks w
-        WHERE w.id = d.webhook_id AND d.id IN (
-          SELECT d2.id FROM webhook_deliveries d2 JOIN webhooks w2 ON w2.id = d2.webhook_id AND w2.active
-           WHERE d2.state = 'pending' AND d2.next_attempt_at <= $1
-             AND (d2.lease_until IS NULL OR d2.lease_until <= $1)
-           ORDER BY d2.next_attempt_at, d2.id
-           LIMIT $4
-           FOR UPDATE OF d2 SKIP LOCKED)
+      `WITH due AS MATERIALIZED (
+         SELECT d2.id FROM webhook_deliveries d2 JOIN webhooks w2 ON w2.id = d2.webhook_id AND w2.active
+          WHERE d2.state = 'pending' AND d2.next_attempt_at <= $1
+            AND (d2.lease_until IS NULL OR d2.lease_until <= now())
+          ORDER BY d2.next_attempt_at, d2.id
+          LIMIT $4
+          FOR UPDATE OF d2 SKIP LOCKED)
+       UPDATE webhook_deliveries d SET lease_token = $3, lease_until = now() + make_interval(secs => $2 / 1000.0)
+         FROM due, webhooks w
+        WHERE d.id = due.id AND w.id = d.webhook_id
         RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.body, d.attempts, d.first_attempt_at,
                   d.lease_token, w.url, w.secret, w.allow_internal`,
-      [now, leaseUntil, leaseToken, limit],
+      [now, leaseMs, leaseToken, limit],
     );
     return rows.map((r) => ({
       id: String(r['id']),
