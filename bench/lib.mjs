@@ -529,13 +529,13 @@ export async function uploadRound({ clients, seconds, body, target }) {
 }
 
 /**
- * Rate rounds of several modes (`{ name: () => uploadRound(…) }`): one warm-up round each (connections, JIT, the
- * database's caches; not counted), then `rounds` rounds, alternating, the order rotating each round so that drift in
+ * Rate rounds of several modes (`{ name: () => uploadRound(…) }`): `warmups` warm-up rounds each (connections, JIT,
+ * the database's caches; not counted), then `rounds` rounds, alternating, the order rotating each round so that drift in
  * the machine's load hits every mode alike. Returns each mode's rates and median.
  */
-export async function alternatingRates(modes, rounds, onRound = () => undefined) {
+export async function alternatingRates(modes, rounds, onRound = () => undefined, warmups = 1) {
   const names = Object.keys(modes);
-  for (const name of names) await modes[name]();
+  for (let w = 0; w < warmups; w++) for (const name of names) await modes[name]();
   const rates = Object.fromEntries(names.map((name) => [name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < names.length; i++) {

@@ -5,18 +5,21 @@
 // - replication (pull) of 10,000 files from a second Stockroom, then again after 100 of them changed: time, files
 //   copied, and the bytes the remote sent (≈ only the changed files' bytes plus the listing);
 // - webhooks: the upload rate with 3 webhooks configured vs none (goal ≥ 0.95), and the delivery rate.
-// Usage: node bench/sync.mjs   (see bench/README.md; BENCH_QUICK=1: 64 MiB, 1,000 files, 2 rounds, 2 s upload rounds)
+// Usage: node bench/sync.mjs   (see bench/README.md; BENCH_QUICK=1: 64 MiB, 1,000 files, 2 rounds, 2 s upload rounds;
+// BENCH_SYNC_ONLY=connector|replication|webhooks, comma-separated: only those parts)
 // Figures, not tests: the exit code is non-zero only when the script itself fails (e.g. a wrong answer).
+import { fork } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { Agent, createServer } from 'node:http';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import yazl from 'yazl';
 import {
   ADMIN_URL, GiB, MiB, ROOT, adminAuthorization, adminCurlArgs, alternatingRates, api, ctx, curl, describeServerBuild,
-  ensureBuild, ensureTool, expectLargeBody, log, makeFile, makeTempDir, median, mibps, postContent, runBench, setupDatabase, sleep,
+  ensureBuild, ensureTool, cpuSnapshot, cpuUsage, expectLargeBody, log, makeFile, makeTempDir, median, mibps, postContent, runBench, setupDatabase, sleep,
   startNginx, startStockroom, table, uploadRound,
 } from './lib.mjs';
 
@@ -30,9 +33,13 @@ const CONCURRENT = 100;
 const UPLOAD_SECONDS = Number(process.env.BENCH_SYNC_SECONDS) || (QUICK ? 2 : 8);
 const UPLOAD_CLIENTS = 8;
 const WEBHOOKS = 3;
+/** The upload rates drift up for a minute (JIT, caches): two warm-up rounds each, then more rounds than the others. */
+const WEBHOOK_ROUNDS = ROUNDS + 2;
 const FETCH_GOAL = 0.8;
 const WEBHOOK_GOAL = 0.95;
 const SECRET = 'bench-webhook-secret-0123456789';
+/** BENCH_SYNC_ONLY=connector,replication,webhooks: the parts to measure (default all). */
+const ONLY = new Set((process.env.BENCH_SYNC_ONLY || 'connector,replication,webhooks').split(',').map((s) => s.trim()));
 
 const f0 = (x) => (x == null || Number.isNaN(x) ? '' : x.toFixed(0));
 const f2 = (x) => (x == null || Number.isNaN(x) ? '' : x.toFixed(2));
@@ -200,9 +207,25 @@ async function measureReplication(remote) {
 
 // ---------------------------------------------------------------- webhooks
 
-/** A receiver on a free port that checks every delivery's signature and counts them. */
+/**
+ * A receiver on a free port that checks every delivery's signature and counts them. In a process of its own, as a
+ * receiver would be: not in the event loop that drives the uploads. It reports its counts every 20 ms.
+ */
 async function startReceiver() {
-  const state = { received: 0, bad: 0, ids: new Set() };
+  const child = fork(fileURLToPath(import.meta.url), ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  ctx.cleanups.push(() => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill()))));
+  const state = { received: 0, bad: 0 };
+  const port = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the webhook receiver exited (${code})`)));
+    child.on('message', (m) => (m.port ? resolve(m.port) : Object.assign(state, m)));
+  });
+  return { state, url: `http://127.0.0.1:${port}` };
+}
+
+function runReceiver() {
+  const state = { received: 0, bad: 0 };
+  let reported = 0;
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -212,13 +235,16 @@ async function startReceiver() {
       const expected = createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex');
       if (v1 === expected) state.received++;
       else state.bad++;
-      state.ids.add(`${req.url} ${req.headers['x-stockroom-delivery']}`);
       res.writeHead(204).end();
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  ctx.cleanups.push(() => new Promise((r) => server.close(r)));
-  return { state, url: `http://127.0.0.1:${server.address().port}` };
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  setInterval(() => {
+    if (state.received + state.bad === reported) return;
+    reported = state.received + state.bad;
+    process.send(state);
+  }, 20);
+  process.on('disconnect', () => process.exit(0));
 }
 
 async function measureWebhooks(receiver) {
@@ -229,12 +255,17 @@ async function measureWebhooks(receiver) {
   }
   const body = randomBytes(4096);
   let uploads = 0;
-  const round = (feed) => async () => {
+  const cpu = { none: [], webhooks: [] };
+  const round = (feed, mode) => async () => {
+    const before = await cpuSnapshot();
     const r = await uploadRound({ clients: UPLOAD_CLIENTS, seconds: UPLOAD_SECONDS, body, target: (c, n) => ({ feed, path: `c${c}/f${n}.bin` }) });
+    const { machine } = await cpuUsage(before, await cpuSnapshot());
     if (feed === 'hooked') uploads += r.count;
+    // All processes (server, database, receiver, this client), ms of CPU per upload.
+    cpu[mode].push((machine / 100) * 1000 / r.rate);
     return r;
   };
-  const rates = await alternatingRates({ none: round('plain'), webhooks: round('hooked') }, ROUNDS);
+  const rates = await alternatingRates({ none: round('plain', 'none'), webhooks: round('hooked', 'webhooks') }, WEBHOOK_ROUNDS, undefined, 2);
   // Every upload of `hooked` makes one event per webhook: wait for them all, then time a burst alone.
   const expected = uploads * WEBHOOKS;
   for (let waited = 0; receiver.state.received + receiver.state.bad < expected && waited < 600_000; waited += 200) await sleep(200);
@@ -246,7 +277,8 @@ async function measureWebhooks(receiver) {
   await uploadRoundCount('hooked', burst, body);
   while (receiver.state.received - start < burst * WEBHOOKS) await sleep(20);
   const seconds = (performance.now() - started) / 1000;
-  return { rates, deliveriesPerSecond: (burst * WEBHOOKS) / seconds, burst, delivered: receiver.state.received };
+  const cpuMs = { none: median(cpu.none.slice(2)), webhooks: median(cpu.webhooks.slice(2)) };
+  return { rates, cpuMs, deliveriesPerSecond: (burst * WEBHOOKS) / seconds, burst, delivered: receiver.state.received };
 }
 
 /** `count` uploads into `feed` (8 clients), as fast as they go. */
@@ -298,46 +330,58 @@ async function main() {
   await startStockroom(databaseUrl);
 
   const r = {};
-  log(`connector: first fetch of ${sizeLabel(BIG)} vs a single POST, ${ROUNDS} rounds alternating…`);
-  r.connector = await measureConnector(nginx.base, bigFile, bigSha);
-  log(`connector: ${CONCURRENT} concurrent GETs of one uncached file…`);
-  r.concurrent = await measureConcurrent(nginx.base, accessLog, 'herd.bin', herd.length, createHash('sha256').update(herd).digest('hex'));
-  log(`replication: ${FILES} files, then ${CHANGED} changed…`);
-  const remote = await startRemote(databaseUrl);
-  r.replication = await measureReplication(remote);
-  log(`webhooks: upload rate with ${WEBHOOKS} webhooks vs none, ${ROUNDS} rounds alternating…`);
-  r.webhooks = await measureWebhooks(await startReceiver());
+  if (ONLY.has('connector')) {
+    log(`connector: first fetch of ${sizeLabel(BIG)} vs a single POST, ${ROUNDS} rounds alternating…`);
+    r.connector = await measureConnector(nginx.base, bigFile, bigSha);
+    log(`connector: ${CONCURRENT} concurrent GETs of one uncached file…`);
+    r.concurrent = await measureConcurrent(nginx.base, accessLog, 'herd.bin', herd.length, createHash('sha256').update(herd).digest('hex'));
+  }
+  if (ONLY.has('replication')) {
+    log(`replication: ${FILES} files, then ${CHANGED} changed…`);
+    r.replication = await measureReplication(await startRemote(databaseUrl));
+  }
+  if (ONLY.has('webhooks')) {
+    log(`webhooks: upload rate with ${WEBHOOKS} webhooks vs none, ${ROUNDS} rounds alternating…`);
+    r.webhooks = await measureWebhooks(await startReceiver());
+  }
   facts.loadAfter = os.loadavg().map(f2).join(' ');
 
   const rows = [];
   const add = (measure, value, reference, ratio, goal, result) => rows.push([measure, value, reference, ratio, goal, result]);
   const c = r.connector;
-  const fetchRatio = c.fetch.median / c.upload.median;
-  add(`First fetch via connector, ${sizeLabel(BIG)}, MiB/s`, f0(mibps(c.fetch.median)), `single POST ${f0(mibps(c.upload.median))}`,
-    f2(fetchRatio), `≥ ${FETCH_GOAL}`, fetchRatio >= FETCH_GOAL ? 'PASS' : 'not met');
-  const cachedRatio = c.cached.median / c.local.median;
-  add(`Cached fetch, ${sizeLabel(BIG)}, MiB/s`, f0(mibps(c.cached.median)), `local download ${f0(mibps(c.local.median))}`,
-    f2(cachedRatio), 'info', 'info');
-  add(`${CONCURRENT} concurrent GETs of one uncached file: upstream requests`, String(r.concurrent.upstreamRequests), '', '',
-    '1', r.concurrent.upstreamRequests === 1 ? 'PASS' : 'not met');
-  add('  all answered in, s', f2(r.concurrent.seconds), '', '', 'info', 'info');
+  if (c) {
+    const fetchRatio = c.fetch.median / c.upload.median;
+    add(`First fetch via connector, ${sizeLabel(BIG)}, MiB/s`, f0(mibps(c.fetch.median)), `single POST ${f0(mibps(c.upload.median))}`,
+      f2(fetchRatio), `≥ ${FETCH_GOAL}`, fetchRatio >= FETCH_GOAL ? 'PASS' : 'not met');
+    const cachedRatio = c.cached.median / c.local.median;
+    add(`Cached fetch, ${sizeLabel(BIG)}, MiB/s`, f0(mibps(c.cached.median)), `local download ${f0(mibps(c.local.median))}`,
+      f2(cachedRatio), 'info', 'info');
+    add(`${CONCURRENT} concurrent GETs of one uncached file: upstream requests`, String(r.concurrent.upstreamRequests), '', '',
+      '1', r.concurrent.upstreamRequests === 1 ? 'PASS' : 'not met');
+    add('  all answered in, s', f2(r.concurrent.seconds), '', '', 'info', 'info');
+  }
   const rep = r.replication;
-  add(`Replication, first pull of ${FILES.toLocaleString('en-US')} files, s`, f2(rep.full.seconds),
-    `${rep.full.run.copiedFiles} copied`, '', 'info', 'info');
-  add(`Replication after ${CHANGED} changed, s`, f2(rep.delta.seconds), `${rep.delta.run.copiedFiles} copied, ${rep.delta.run.skippedFiles} skipped`, '', 'info', 'info');
-  add('  bytes the remote sent, KB', f0(rep.delta.remoteSent / 1e3), `changed files ${f0(rep.changedBytes / 1e3)}`,
-    f2(rep.delta.remoteSent / rep.changedBytes), '≈ changed + listing', 'info');
+  if (rep) {
+    add(`Replication, first pull of ${FILES.toLocaleString('en-US')} files, s`, f2(rep.full.seconds),
+      `${rep.full.run.copiedFiles} copied`, '', 'info', 'info');
+    add(`Replication after ${CHANGED} changed, s`, f2(rep.delta.seconds), `${rep.delta.run.copiedFiles} copied, ${rep.delta.run.skippedFiles} skipped`, '', 'info', 'info');
+    add('  bytes the remote sent, KB', f0(rep.delta.remoteSent / 1e3), `changed files ${f0(rep.changedBytes / 1e3)}`,
+      f2(rep.delta.remoteSent / rep.changedBytes), '≈ changed + listing', 'info');
+  }
   const w = r.webhooks;
-  const hookRatio = w.rates.medians.webhooks / w.rates.medians.none;
-  add(`4 KiB uploads/s with ${WEBHOOKS} webhooks`, f0(w.rates.medians.webhooks), `none ${f0(w.rates.medians.none)}`, f2(hookRatio),
-    `≥ ${WEBHOOK_GOAL}`, hookRatio >= WEBHOOK_GOAL ? 'PASS' : 'not met');
-  add('Webhook deliveries/s (signed, to a local receiver)', f0(w.deliveriesPerSecond), `${w.burst} uploads × ${WEBHOOKS}`, '', 'info', 'info');
+  if (w) {
+    const hookRatio = w.rates.medians.webhooks / w.rates.medians.none;
+    add(`4 KiB uploads/s with ${WEBHOOKS} webhooks`, f0(w.rates.medians.webhooks), `none ${f0(w.rates.medians.none)}`, f2(hookRatio),
+      `≥ ${WEBHOOK_GOAL}`, hookRatio >= WEBHOOK_GOAL ? 'PASS' : 'not met');
+    add('  CPU per upload, all processes, ms', f2(w.cpuMs.webhooks), `none ${f2(w.cpuMs.none)}`, f2(w.cpuMs.webhooks / w.cpuMs.none), 'info', 'info');
+    add('Webhook deliveries/s (signed, to a local receiver)', f0(w.deliveriesPerSecond), `${w.burst} uploads × ${WEBHOOKS}`, '', 'info', 'info');
+  }
 
   console.log(`\nMachine: ${facts.cores} cores (${facts.cpu}), ${facts.memoryGiB} GiB RAM, Node ${facts.node}`);
   console.log(`Server: ${facts.build}; database: ${facts.database}`);
   console.log(`Load average (1, 5, 15 min): ${facts.loadBefore} before, ${facts.loadAfter} after`);
   console.log(`${QUICK ? 'QUICK MODE (checks the script; figures not meaningful): ' : ''}transfers with curl, median of ${ROUNDS} ` +
-    `rounds alternating; uploads: ${UPLOAD_CLIENTS} keep-alive clients × ${UPLOAD_SECONDS} s, median of ${ROUNDS} rounds\n`);
+    `rounds alternating; uploads: ${UPLOAD_CLIENTS} keep-alive clients × ${UPLOAD_SECONDS} s, median of ${WEBHOOK_ROUNDS} rounds after 2 warm-ups\n`);
   console.log(table(['Measure', 'Stockroom', 'Reference', 'Ratio', 'Goal', 'Result'], rows));
   await mkdir(dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify({ date: new Date().toISOString(), machine: facts, results: r, table: rows }, null, 2));
@@ -345,4 +389,5 @@ async function main() {
   await rm(bigFile, { force: true });
 }
 
-runBench(main);
+if (process.argv[2] === 'receiver') runReceiver();
+else runBench(main);

@@ -48,20 +48,25 @@ export class ChangeEventsService {
   /**
    * Hands up to `limit` undispatched events, oldest first, to `handle` inside one transaction that then
    * marks them dispatched: what `handle` writes in `tx` commits with the marks, or neither does. Rows
-   * another node is dispatching are skipped (SKIP LOCKED). Returns how many were handled.
+   * another node is dispatching are skipped (SKIP LOCKED). Returns how many were handled. The commit
+   * does not wait for the disk: a crash that undoes it undoes the marks too, and the events are
+   * dispatched again.
    */
   async dispatch(limit: number, handle: (tx: Tx, events: ChangeEventEntity[]) => Promise<void>): Promise<number> {
-    return this.unitOfWork.run(async (tx) => {
-      const events = await this.repository.claimUndispatched(tx, limit);
-      if (events.length === 0) return 0;
-      await handle(tx, events);
-      await this.repository.markDispatched(
-        tx,
-        events.map((e) => e.id),
-        this.clock.now(),
-      );
-      return events.length;
-    });
+    return this.unitOfWork.run(
+      async (tx) => {
+        const events = await this.repository.claimUndispatched(tx, limit);
+        if (events.length === 0) return 0;
+        await handle(tx, events);
+        await this.repository.markDispatched(
+          tx,
+          events.map((e) => e.id),
+          this.clock.now(),
+        );
+        return events.length;
+      },
+      { waitForFlush: false },
+    );
   }
 
   /** Forgets dispatched events older than `age` ms (deliveries keep their own copy of the body). */

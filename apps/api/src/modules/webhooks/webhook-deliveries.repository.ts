@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { Tx } from '../../database/unit-of-work';
+import { type Tx, WITHOUT_FLUSH_WAIT } from '../../database/unit-of-work';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
@@ -63,7 +63,8 @@ export class WebhookDeliveriesRepository {
    * `now` (the application's clock, which scheduled them), and not leased by another node (or its lease
    * ran out: that node crashed or hung). Leases are on the database's clock, like storage moves', so
    * nodes whose clocks differ never take each other's. SKIP LOCKED: nodes claiming at the same moment
-   * take different rows.
+   * take different rows. Committed without waiting for the disk: a claim a database crash undoes is
+   * taken again.
    */
   async claimDue(now: Date, leaseMs: number, leaseToken: string, limit: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
@@ -76,7 +77,7 @@ export class WebhookDeliveriesRepository {
           LIMIT $4
           FOR UPDATE OF d2 SKIP LOCKED)
        UPDATE webhook_deliveries d SET lease_token = $3, lease_until = now() + make_interval(secs => $2 / 1000.0)
-         FROM due, webhooks w
+         FROM due, webhooks w, ${WITHOUT_FLUSH_WAIT}
         WHERE d.id = due.id AND w.id = d.webhook_id
         RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.body, d.attempts, d.first_attempt_at,
                   d.lease_token, w.url, w.secret, w.allow_internal`,
@@ -100,7 +101,8 @@ export class WebhookDeliveriesRepository {
   /**
    * Records attempts' outcomes and logs them, in one statement (atomic on its own): each only while
    * this node still holds the lease (a node whose lease ran out and was retaken leaves the row, and its
-   * log, to the node that took it).
+   * log, to the node that took it). Committed without waiting for the disk: an outcome a database
+   * crash undoes is sent again (at-least-once).
    */
   async recordAttempts(outcomes: RecordedAttempt[]): Promise<void> {
     if (outcomes.length === 0) return;
@@ -117,7 +119,7 @@ export class WebhookDeliveriesRepository {
            FROM t WHERE d.id = t.id AND d.lease_token = t.lease
          RETURNING d.id)
        INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error)
-       SELECT t.id, t.at, t.status, t.latency, t.error FROM t WHERE t.id IN (SELECT id FROM updated)`,
+       SELECT t.id, t.at, t.status, t.latency, t.error FROM t, ${WITHOUT_FLUSH_WAIT} WHERE t.id IN (SELECT id FROM updated)`,
       [
         column((o) => o.id),
         column((o) => o.leaseToken),
