@@ -6,6 +6,11 @@ import { Readable } from 'node:stream';
 const CHUNK = 1024 * 1024;
 /** How far the spool may lag what storage has been handed (see SharedFetch.spool). */
 const SPOOL_BATCH = 1024 * 1024;
+/**
+ * The last bytes handed on, kept in memory: clients that keep up read them from here, and the spool
+ * only serves those that fall further behind or join late. Larger than the spool's lag.
+ */
+const WINDOW = 8 * 1024 * 1024;
 
 /** What the fetch is doing: waiting for the lock or the upstream, streaming a body, over. */
 export type FetchState = 'pending' | 'streaming' | 'done' | 'failed';
@@ -13,8 +18,8 @@ export type FetchState = 'pending' | 'streaming' | 'done' | 'failed';
 /**
  * One upstream fetch of one file, shared by every request of this process that wants it (the
  * in-process half of "fetch once"; the advisory lock is the cross-node half). The body is spooled to
- * a temporary file as it passes on its way into storage, and every waiting client reads the spool
- * as it grows, at its own pace: a slow client never slows the fetch, a fast one never waits for
+ * a temporary file as it passes on its way into storage, and every waiting client reads it as it
+ * grows, at its own pace — from the last WINDOW bytes in memory while it keeps up, else from the spool: a slow client never slows the fetch, a fast one never waits for
  * more than the upstream. A client is never told a body is complete before the file is stored: the
  * last byte of a body of known length (and the end of one of unknown length) is held back until
  * then, and a failed fetch cuts every client off.
@@ -22,6 +27,8 @@ export type FetchState = 'pending' | 'streaming' | 'done' | 'failed';
 export class SharedFetch {
   state: FetchState = 'pending';
   error: unknown;
+  /** Bytes handed on to storage so far (the last of them in the window). */
+  received = 0;
   /** Bytes spooled so far. */
   written = 0;
   /** The upstream's Content-Length, when it sent one. */
@@ -37,6 +44,10 @@ export class SharedFetch {
   private waiters: (() => void)[] = [];
   private spoolFile?: FileHandle;
   private spoolPath?: string;
+  /** The last chunks handed on (WINDOW bytes and less than a chunk more), oldest first, and where each starts. */
+  private window: Buffer[] = [];
+  private windowStarts: number[] = [];
+  private windowBytes = 0;
 
   constructor() {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
@@ -95,6 +106,7 @@ export class SharedFetch {
         flush();
         // The spool may lag storage by SPOOL_BATCH at most.
         while (batchBytes >= SPOOL_BATCH) await writing;
+        this.remember(chunk);
         yield chunk;
       }
       if (this.total !== undefined && received !== this.total)
@@ -126,6 +138,7 @@ export class SharedFetch {
 
   /** Removes the spool (readers keep their open handles: the file lives until they close them). */
   async cleanup(): Promise<void> {
+    this.forget();
     const spool = this.spoolFile;
     this.spoolFile = undefined;
     await spool?.close().catch(() => undefined);
@@ -149,8 +162,40 @@ export class SharedFetch {
 
   /** How far a client may read: all when stored; otherwise the last byte waits for the commit. */
   readableBytes(): number {
-    if (this.state === 'done') return this.written;
-    return this.total === undefined ? this.written : Math.min(this.written, this.total - 1);
+    if (this.state === 'done') return this.received;
+    return this.total === undefined ? this.received : Math.min(this.received, this.total - 1);
+  }
+
+  /** The bytes from `position` to the end of their chunk (or `limit`), if the window still holds them. */
+  fromWindow(position: number, limit: number): Buffer | undefined {
+    if (position < (this.windowStarts[0] ?? Infinity)) return undefined;
+    // Clients that keep up read near the end: look from there.
+    for (let i = this.window.length - 1; i >= 0; i--) {
+      const start = this.windowStarts[i];
+      if (position < start) continue;
+      const chunk = this.window[i];
+      return position < start + chunk.length ? chunk.subarray(position - start, limit - start) : undefined;
+    }
+    return undefined;
+  }
+
+  private remember(chunk: Buffer): void {
+    this.window.push(chunk);
+    this.windowStarts.push(this.received);
+    this.windowBytes += chunk.length;
+    this.received += chunk.length;
+    while (this.windowBytes - this.window[0].length >= WINDOW) {
+      this.windowBytes -= this.window[0].length;
+      this.window.shift();
+      this.windowStarts.shift();
+    }
+    this.notify();
+  }
+
+  private forget(): void {
+    this.window = [];
+    this.windowStarts = [];
+    this.windowBytes = 0;
   }
 
   /** Resolves at the next change (bytes spooled, done, failed). */
@@ -159,14 +204,14 @@ export class SharedFetch {
   }
 
   private notify(): void {
-    if (this.written > 0 || this.state === 'done' || this.state === 'failed') this.markReady();
+    if (this.received > 0 || this.state === 'done' || this.state === 'failed') this.markReady();
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
   }
 }
 
-/** Reads a growing spool file from its start, following the fetch (see SharedFetch). */
+/** Reads a fetch's body from its start as it grows: from the window while it holds it, else from the spool. */
 class SpoolReader extends Readable {
   private position = 0;
   private pumping = false;
@@ -193,12 +238,13 @@ class SpoolReader extends Readable {
       }
       const limit = this.fetch.readableBytes();
       if (this.position < limit) {
-        const length = Math.min(limit - this.position, CHUNK);
-        const buffer = Buffer.allocUnsafe(length);
-        const { bytesRead } = await this.handle.read(buffer, 0, length, this.position);
-        if (bytesRead === 0) throw new Error('The spooled body is shorter than what was written.');
-        this.position += bytesRead;
-        if (!this.push(buffer.subarray(0, bytesRead))) {
+        const next = this.fetch.fromWindow(this.position, limit) ?? (await this.fromSpool(limit));
+        if (!next) {
+          await this.fetch.changed();
+          continue;
+        }
+        this.position += next.length;
+        if (!this.push(next)) {
           this.pumping = false;
           return;
         }
@@ -210,6 +256,16 @@ class SpoolReader extends Readable {
       }
       await this.fetch.changed();
     }
+  }
+
+  /** The next bytes from the spool file; none when it has not got so far yet (it lags the window a little). */
+  private async fromSpool(limit: number): Promise<Buffer | undefined> {
+    const length = Math.min(Math.min(limit, this.fetch.written) - this.position, CHUNK);
+    if (length <= 0) return undefined;
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.handle.read(buffer, 0, length, this.position);
+    if (bytesRead === 0) throw new Error('The spooled body is shorter than what was written.');
+    return buffer.subarray(0, bytesRead);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
