@@ -446,9 +446,25 @@ describe('replication', () => {
     expect((await api(local, `/api/replication/${j.id}/runs`, { headers: auth })).status).toBe(403);
     expect((await api(local, `/api/replication/${j.id}`, { method: 'DELETE', headers: auth })).status).toBe(403);
     expect((await fetch(`${local.url}/api/replication`)).status).toBe(401);
-    // The admin can delete it.
+    // The admin can run and delete it; creating, running and deleting are audited (never the API key).
+    await runNow(j.id);
     expect((await api(local, `/api/replication/${j.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(local, `/api/replication/${j.id}`)).status).toBe(404);
+    const audit = await api(
+      local,
+      '/api/security/audit?action=replication.created,replication.run,replication.deleted',
+    );
+    const events = (
+      (await audit.json()) as {
+        events: { action: string; feed: string; target: string; details: Record<string, unknown> }[];
+      }
+    ).events.filter((e) => e.details['id'] === j.id);
+    expect(events.map((e) => [e.action, e.feed, e.target])).toEqual([
+      ['replication.deleted', feed, proxy.url],
+      ['replication.run', feed, proxy.url],
+      ['replication.created', feed, proxy.url],
+    ]);
+    expect(events[2].details).toEqual({ id: j.id, remoteFeed: feed, mode: 'pull', deletes: false, schedule: '' });
   });
 
   it('refuses a remote the outbound policy does not allow (403 with the reason)', async () => {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AssetsModule } from '../assets/assets.module';
+import { AuditModule } from '../audit/audit.module';
 import { EventsModule } from '../events/events.module';
 import { FeedsModule } from '../feeds/feeds.module';
 import { AccessModule } from '../security/access.module';
@@ -12,7 +13,7 @@ import { ReplicationService } from './replication.service';
 
 /** [ext] Replication of asset directories with a remote Stockroom or ProGet (issue 20). */
 @Module({
-  imports: [AssetsModule, FeedsModule, StorageModule, AccessModule, EventsModule],
+  imports: [AssetsModule, FeedsModule, StorageModule, AccessModule, AuditModule, EventsModule],
   controllers: [ReplicationController],
   providers: [ReplicationRepository, ReplicationIdentity, ReplicationService, ReplicationScheduler],
 })

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import {
+  AuditAction,
   ErrorCode,
   isValidFeedName,
   Privilege,
@@ -19,6 +20,7 @@ import { itemPath, type AssetTarget } from '../assets/asset-target';
 import { AssetUploadService } from '../assets/asset-upload.service';
 import { AssetsService } from '../assets/assets.service';
 import { parseMetadataUpdate } from '../assets/metadata-update';
+import { AuditService } from '../audit/audit.service';
 import { ChangeEventsService } from '../events/change-events.service';
 import type { FeedEntity } from '../feeds/feed.entity';
 import { FeedsService } from '../feeds/feeds.service';
@@ -90,6 +92,7 @@ export class ReplicationService implements OnApplicationShutdown {
     private readonly uploads: AssetUploadService,
     private readonly storage: StorageService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
     private readonly events: ChangeEventsService,
     private readonly http: OutboundHttp,
     private readonly clock: Clock,
@@ -145,6 +148,11 @@ export class ReplicationService implements OnApplicationShutdown {
       createdBy: actor.name,
       createdAt: this.clock.now(),
     });
+    await this.audit.record(actor, AuditAction.ReplicationCreated, {
+      feed: feed.name,
+      target: remoteUrl,
+      details: { id: String(row.id), remoteFeed, mode: body.mode, deletes: row.deletes, schedule },
+    });
     return toJob(row, feed.name, null, this.nextRunOf(row));
   }
 
@@ -169,6 +177,12 @@ export class ReplicationService implements OnApplicationShutdown {
     const row = await this.requireJob(id);
     // A run in progress on this node or another ends at its next file (its rows go with the job).
     await this.repository.deleteJob(row.id);
+    const names = await this.feeds.namesById([row.feed_id]);
+    await this.audit.record(actor, AuditAction.ReplicationDeleted, {
+      feed: names.get(row.feed_id) ?? null,
+      target: row.remote_url,
+      details: { id: String(row.id), remoteFeed: row.remote_feed },
+    });
   }
 
   // ---- runs ----
@@ -209,6 +223,12 @@ export class ReplicationService implements OnApplicationShutdown {
       throw e;
     }
     const done = this.execute(lock, job, run, resumed);
+    const names = await this.feeds.namesById([job.feed_id]);
+    await this.audit.record(actor, AuditAction.ReplicationRunStarted, {
+      feed: names.get(job.feed_id) ?? null,
+      target: job.remote_url,
+      details: { id: String(job.id), run: String(run.id), resumed },
+    });
     return { run: toRun(run), done };
   }
 

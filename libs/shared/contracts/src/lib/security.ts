@@ -226,6 +226,15 @@ export enum AuditAction {
   WebhookUpdated = 'webhook.updated',
   /** [ext] A webhook was deleted: details `{id}`. */
   WebhookDeleted = 'webhook.deleted',
+  /**
+   * [ext] A replication job was created (issue 20): target = the remote's URL, details
+   * `{id, remoteFeed, mode, deletes, schedule}` (never the API key).
+   */
+  ReplicationCreated = 'replication.created',
+  /** [ext] A replication job was deleted: target = the remote's URL, details `{id, remoteFeed}`. */
+  ReplicationDeleted = 'replication.deleted',
+  /** [ext] A user started a replication run (`POST /api/replication/{id}/run`): details `{id, run, resumed}`. */
+  ReplicationRunStarted = 'replication.run',
 }
 
 export interface AuditEvent {

@@ -62,6 +62,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   [AuditAction.WebhookCreated]: 'Webhook created',
   [AuditAction.WebhookUpdated]: 'Webhook changed',
   [AuditAction.WebhookDeleted]: 'Webhook deleted',
+  [AuditAction.ReplicationCreated]: 'Replication job created',
+  [AuditAction.ReplicationDeleted]: 'Replication job deleted',
+  [AuditAction.ReplicationRunStarted]: 'Replication run',
 };
 
 export function auditActionLabel(action: AuditAction | string): string {
