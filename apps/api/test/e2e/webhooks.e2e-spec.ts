@@ -280,6 +280,39 @@ describe('webhooks', () => {
     ]);
   });
 
+  it('announces a move between directories in both: where the file went and where it left', async () => {
+    for (const feed of ['move-from', 'move-to']) await createFeed(t, feed);
+    await createHook({ url: receiver.url('/move-from'), events: ['file.moved'], feed: 'move-from' });
+    await createHook({ url: receiver.url('/move-to'), events: ['file.moved'], feed: 'move-to' });
+    expect((await content('POST', 'move-from', 'content/a/leaving.txt', 'bytes')).status).toBe(201);
+    const moved = await api('POST', '/endpoints/move-from/move/a/leaving.txt', {
+      to: 'b/arrived.txt',
+      toDirectory: 'move-to',
+    });
+    expect(moved.status).toBe(201);
+    const item = await metadata('move-to', 'b/arrived.txt');
+    const [left] = await received('/move-from', 1);
+    expect(left.body).toEqual(
+      expect.objectContaining({
+        type: 'file.moved',
+        directory: 'move-from',
+        path: 'a/leaving.txt',
+        item,
+        details: { to: { directory: 'move-to', path: 'b/arrived.txt' } },
+      }),
+    );
+    const [arrived] = await received('/move-to', 1);
+    expect(arrived.body).toEqual(
+      expect.objectContaining({
+        type: 'file.moved',
+        directory: 'move-to',
+        path: 'b/arrived.txt',
+        item,
+        details: { from: { directory: 'move-from', path: 'a/leaving.txt' } },
+      }),
+    );
+  });
+
   it('sends nothing for a change that rolled back', async () => {
     const hook = await createHook({ url: receiver.url('/rollback'), events: ['file.created'] });
     const events = t.app.get(ChangeEventsService);

@@ -83,6 +83,38 @@ export class AssetEvents {
     await this.rows(tx, actor, feed, type, rows, details);
   }
 
+  /**
+   * A move, announced where the item is now (`details.from`) and, when it left another directory,
+   * there too (its old path, `details.to`): a webhook of either directory learns of it. The item is
+   * as it is now, in its new place.
+   */
+  async moved(
+    tx: Tx,
+    actor: Principal | 'system',
+    from: { feed: FeedEntity; path: string },
+    to: { feed: FeedEntity; lower: string },
+  ): Promise<void> {
+    const rows = await this.items.findMany(to.feed.id, [to.lower], tx);
+    await this.rows(tx, actor, to.feed, 'file.moved', rows, {
+      from: { directory: from.feed.name, path: from.path },
+    });
+    if (from.feed.id === to.feed.id) return;
+    const base = this.contentBase(to.feed);
+    await this.events.publish(
+      tx,
+      rows.map(
+        (row): ChangeEventInput => ({
+          type: 'file.moved',
+          feed: { id: from.feed.id, name: from.feed.name },
+          path: from.path,
+          actor: eventActor(actor),
+          item: toAssetItem(row, base),
+          details: { to: { directory: to.feed.name, path: row.path } },
+        }),
+      ),
+    );
+  }
+
   private contentBase(feed: FeedEntity): string {
     return `${this.config.baseUrl ?? ''}/endpoints/${encodeURIComponent(feed.name)}/content`;
   }

@@ -451,9 +451,7 @@ export class AssetTransferService {
       );
     }
     if (kind === 'move') {
-      await this.events.at(tx, op.actor, toFeed, 'file.moved', [to.lower], {
-        from: { directory: from.name, path: item.path },
-      });
+      await this.events.moved(tx, op.actor, { feed: from, path: item.path }, { feed: toFeed, lower: to.lower });
     } else {
       // A copy makes new files: each is created.
       const made = await this.items.subtreeFiles(toFeed.id, to.lower, tx);
