@@ -40,8 +40,10 @@ describe('scopesOfNotification', () => {
     ]);
   });
 
-  it('the login throttle: its own namespace only', () => {
+  it('the login throttle, share links, webhooks: their own namespace only', () => {
     expect(scopesOfNotification('login_throttle')).toEqual([{ kind: 'namespace', namespace: 'login' }]);
+    expect(scopesOfNotification('shares')).toEqual([{ kind: 'namespace', namespace: 'share' }]);
+    expect(scopesOfNotification('webhooks')).toEqual([{ kind: 'namespace', namespace: 'webhook' }]);
   });
 
   it('asset items: the paths named, or the whole directory', () => {

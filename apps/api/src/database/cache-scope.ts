@@ -1,9 +1,10 @@
 /**
  * What CoherentCache holds besides items, by the rows each namespace's values are read from:
  * `feed` (feeds), `key` (api_keys, users), `rules` (privilege_rules, roles, groups, group_members,
- * users, feeds), `login` (users, login_throttle), [ext] `share` (shares: links without a download limit).
+ * users, feeds), `login` (users, login_throttle), [ext] `share` (shares: links without a download limit),
+ * [ext] `webhook` (webhooks: which changes some webhook listens to).
  */
-export type CacheNamespace = 'feed' | 'key' | 'rules' | 'login' | 'share';
+export type CacheNamespace = 'feed' | 'key' | 'rules' | 'login' | 'share' | 'webhook';
 
 /**
  * What a change can have made stale: everything; one namespace; or the cached lookups of the items of
@@ -49,6 +50,8 @@ const SECURITY_TABLES = new Set(['feeds', 'users', 'groups', 'group_members', 'r
 const LOGIN_SCOPES: readonly CacheScope[] = [{ kind: 'namespace', namespace: 'login' }];
 /** [ext] Share links (migration Shares: revocations and the like, not download counts). */
 export const SHARE_SCOPES: readonly CacheScope[] = [{ kind: 'namespace', namespace: 'share' }];
+/** [ext] Webhooks (migration WebhookChangeNotifications). */
+const WEBHOOK_SCOPES: readonly CacheScope[] = [{ kind: 'namespace', namespace: 'webhook' }];
 
 /** The prefix of asset_items' notifications (migration ItemChangeNotifications). */
 const ITEMS_PREFIX = 'asset_items:';
@@ -63,6 +66,7 @@ export function scopesOfNotification(payload: string): readonly CacheScope[] {
   if (SECURITY_TABLES.has(payload)) return SECURITY_SCOPES;
   if (payload === 'login_throttle') return LOGIN_SCOPES;
   if (payload === 'shares') return SHARE_SCOPES;
+  if (payload === 'webhooks') return WEBHOOK_SCOPES;
   if (payload.startsWith(ITEMS_PREFIX)) {
     const rest = payload.slice(ITEMS_PREFIX.length);
     const colon = rest.indexOf(':');

@@ -2,6 +2,7 @@ import type { AssetItem, Webhook, WebhookDelivery, WebhookEventBody, WebhookTest
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { ChangeEventsService } from '../../src/modules/events/change-events.service';
@@ -504,6 +505,34 @@ describe('webhooks', () => {
       ['webhook.updated', 'manager'],
       ['webhook.created', 'manager'],
     ]);
+  });
+
+  it('writes no event for a change no webhook listens to, and hears of a webhook another node saved', async () => {
+    await createFeed(t, 'quiet');
+    const written = async () =>
+      Number(
+        (await t.app.get(DataSource).query(`SELECT count(*) AS n FROM change_events WHERE directory = 'quiet'`))[0].n,
+      );
+    expect((await content('POST', 'quiet', 'content/unheard.txt', 'x')).status).toBe(201);
+    expect(await written()).toBe(0);
+    const second = await startTestApp(
+      (port) => ({ STOCKROOM_BASE_URL: `http://127.0.0.1:${port}`, STOCKROOM_ENCRYPTION_KEY: ENCRYPTION_KEY }),
+      t.db,
+    );
+    try {
+      await createHook({ url: receiver.url('/quiet'), events: ['file.created'], feed: 'quiet' }, {}, second);
+      // This node learns of it from the change notification, a moment later.
+      let n = 0;
+      await eventually(async () => {
+        expect((await content('POST', 'quiet', `content/heard/${n++}.txt`, 'x')).status).toBe(201);
+        return (await written()) > 0;
+      }, 10_000);
+      const [first] = await received('/quiet', 1);
+      expect(first.body).toEqual(expect.objectContaining({ type: 'file.created', directory: 'quiet' }));
+      expect(first.body.path).toMatch(/^heard\/\d+\.txt$/);
+    } finally {
+      await second.close();
+    }
   });
 
   it('two servers on one database deliver each event once', async () => {

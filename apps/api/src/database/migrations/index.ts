@@ -19,6 +19,7 @@ import { ChangeEvents1797000000000 } from './1797000000000-ChangeEvents';
 import { Connectors1797010000000 } from './1797010000000-Connectors';
 import { Webhooks1797020000000 } from './1797020000000-Webhooks';
 import { Replication1797030000000 } from './1797030000000-Replication';
+import { WebhookChangeNotifications1797040000000 } from './1797040000000-WebhookChangeNotifications';
 
 /** Listed explicitly, in order (the server is bundled; no globs). */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   Connectors1797010000000,
   Webhooks1797020000000,
   Replication1797030000000,
+  WebhookChangeNotifications1797040000000,
 ];

@@ -19,30 +19,55 @@ export interface ChangeEventInput {
   details?: Record<string, unknown>;
 }
 
+/** Which changes someone listens to (the webhooks module): `wants(type, directory id or null)`. */
+export interface ChangeEventAudience {
+  listening(): Promise<(type: WebhookEventType, feedId: number | null) => boolean>;
+}
+
 /**
  * Announces changes through the transactional outbox: `publish` writes them inside the caller's
  * transaction, so they exist exactly when the change committed; the webhooks module delivers them.
+ * Changes nobody listens to are not written (see {@link useAudience}).
  */
 @Injectable()
 export class ChangeEventsService {
+  private audience?: ChangeEventAudience;
+
   constructor(
     private readonly repository: ChangeEventsRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly clock: Clock,
   ) {}
 
-  /** Inside the change's transaction. Returns the events' ids. */
+  /**
+   * The webhooks module says which changes some webhook listens to: the others are not written (every
+   * upload would pay for an event no one reads). Its answer is cached on each node and dropped when a
+   * webhook changes on any node, so a new webhook hears of changes a moment after it is saved.
+   */
+  useAudience(audience: ChangeEventAudience): void {
+    this.audience = audience;
+  }
+
+  /** Inside the change's transaction: those someone listens to. Returns the ids of those written. */
   async publish(tx: Tx, events: ChangeEventInput[]): Promise<string[]> {
+    const wants = await this.audience?.listening();
+    return this.write(tx, wants ? events.filter((e) => wants(e.type, e.feed?.id ?? null)) : events);
+  }
+
+  /**
+   * For events with no change of their own to join (a failed fetch, a finished run, a test event):
+   * rare, and written whoever listens.
+   */
+  async publishNow(event: ChangeEventInput): Promise<string> {
+    const [id] = await this.unitOfWork.run((tx) => this.write(tx, [event]));
+    return id;
+  }
+
+  private async write(tx: Tx, events: ChangeEventInput[]): Promise<string[]> {
     const now = this.clock.now();
     const rows = events.map((e) => this.toRow(e, now));
     await this.repository.insert(tx, rows);
     return rows.map((r) => r.id);
-  }
-
-  /** For events with no change of their own to join (a failed fetch, a finished run, a test event). */
-  async publishNow(event: ChangeEventInput): Promise<string> {
-    const [id] = await this.unitOfWork.run((tx) => this.publish(tx, [event]));
-    return id;
   }
 
   /**

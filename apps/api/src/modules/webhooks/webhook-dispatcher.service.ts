@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { WebhookEventType } from '@stockroom/contracts';
 import { Clock } from '../../common/clock';
 import type { Tx } from '../../database/unit-of-work';
 import type { ChangeEventEntity } from '../events/change-event.entity';
@@ -20,10 +21,19 @@ const KEEP_DISPATCHED_MS = 7 * 24 * 3_600_000;
 const KEEP_DELIVERIES_MS = 30 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
+/** Whether a webhook listens to events of this type in this directory (null: global events). */
+export function listensTo(
+  hook: Pick<WebhookEntity, 'events' | 'feedId'>,
+  type: WebhookEventType,
+  feedId: number | null,
+): boolean {
+  return hook.events.includes(type) && (hook.feedId === null || hook.feedId === feedId);
+}
+
 /** Which active webhooks an event goes to. */
 export function webhooksFor(event: ChangeEventEntity, hooks: WebhookEntity[]): WebhookEntity[] {
   if (event.type === 'webhook.test') return hooks.filter((h) => h.id === event.details['webhook']);
-  return hooks.filter((h) => h.events.includes(event.type) && (h.feedId === null || h.feedId === event.feedId));
+  return hooks.filter((h) => listensTo(h, event.type, event.feedId));
 }
 
 /**
@@ -52,6 +62,13 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
   ) {}
 
   onModuleInit(): void {
+    // Changes no active webhook listens to are not written at all.
+    this.events.useAudience({
+      listening: async () => {
+        const subscriptions = await this.webhooks.subscriptions();
+        return (type, feedId) => subscriptions.some((s) => listensTo(s, type, feedId));
+      },
+    });
     this.listener.subscribe(() => this.wake());
     this.timer = setInterval(() => this.wake(), POLL_MS);
     this.timer.unref();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CoherentCache } from '../../database/coherent-cache.service';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Tx } from '../../database/unit-of-work';
 import { WebhookEntity } from './webhook.entity';
@@ -7,7 +8,10 @@ import { WebhookEntity } from './webhook.entity';
 /** The only SQL on `webhooks`. */
 @Injectable()
 export class WebhooksRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: CoherentCache,
+  ) {}
 
   async insert(row: WebhookEntity): Promise<void> {
     await this.dataSource.getRepository(WebhookEntity).insert(row as QueryDeepPartialEntity<WebhookEntity>);
@@ -31,6 +35,18 @@ export class WebhooksRepository {
       where: feedId === undefined ? {} : { feedId },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /**
+   * What the active webhooks listen to, cached on this node until a webhook changes on any node (the
+   * change notifications of migration WebhookChangeNotifications).
+   */
+  subscriptions(): Promise<Pick<WebhookEntity, 'events' | 'feedId'>[]> {
+    return this.cache.get('webhook', 'active', () =>
+      this.dataSource
+        .getRepository(WebhookEntity)
+        .find({ select: { events: true, feedId: true }, where: { active: true } }),
+    );
   }
 
   /** The active webhooks, read in the dispatcher's transaction. */
