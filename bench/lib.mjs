@@ -265,9 +265,26 @@ export const adminAuthorization = () => `Basic ${Buffer.from(`${ADMIN_USER}:${ct
 /** curl arguments that send the admin's credentials. */
 export const adminCurlArgs = () => ['-u', `${ADMIN_USER}:${ctx.adminPassword}`];
 
+/** The newest modification time (ms) of the files under `dir`, skipping node_modules. */
+async function newestUnder(dir) {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    if (path.includes('/node_modules/')) continue;
+    newest = Math.max(newest, (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the server and console when dist/apps/api/main.js is missing or older than a source file of the server. */
 export async function ensureBuild() {
-  if (existsSync(MAIN)) return;
-  log('dist/apps/api/main.js missing: building (npx nx run-many -t build -p api web)…');
+  if (existsSync(MAIN)) {
+    const built = (await stat(MAIN)).mtimeMs;
+    const sources = Math.max(await newestUnder(join(ROOT, 'apps/api/src')), await newestUnder(join(ROOT, 'libs')));
+    if (sources <= built) return;
+    log('a source file is newer than dist/apps/api/main.js: building (npx nx run-many -t build -p api web)…');
+  } else log('dist/apps/api/main.js missing: building (npx nx run-many -t build -p api web)…');
   const r = await run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'web'], {
     cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
