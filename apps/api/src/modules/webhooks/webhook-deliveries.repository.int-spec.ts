@@ -28,22 +28,9 @@ describe('WebhookDeliveriesRepository', () => {
       createdAt: t0,
     });
     await s.module.get(WebhooksRepository).insert(hook);
-    const event = () => ({
-      webhookId: hook.id,
-      eventId: randomUUID(),
-      eventType: 'file.created' as const,
-      body: '{}',
-      state: 'pending' as const,
-      attempts: 0,
-      createdAt: t0,
-      firstAttemptAt: null,
-      nextAttemptAt: t0,
-      leaseToken: null,
-      leaseUntil: null,
-      lastStatus: null,
-      lastAttemptAt: null,
-    });
-    await s.module.get(UnitOfWork).run((tx) => deliveries.insertMany(tx, Array.from({ length: 10 }, event)));
+    const event = () => ({ webhookId: hook.id, eventId: randomUUID(), eventType: 'file.created', body: '{}' });
+    const none = { token: randomUUID(), count: 0, ms: 60_000 };
+    await s.module.get(UnitOfWork).run((tx) => deliveries.insertMany(tx, Array.from({ length: 10 }, event), t0, none));
   });
 
   afterAll(async () => {
@@ -88,5 +75,39 @@ describe('WebhookDeliveriesRepository', () => {
       expect((await deliveries.attemptsOf(d.id)).map((x) => x.status)).toEqual([204]);
     }
     expect(await deliveries.claimDue(at(200_000), LEASE, randomUUID(), 100)).toEqual([]);
+  });
+
+  it('makes the first deliveries leased to their maker (no one claims them) and none twice', async () => {
+    const make = (rows: { webhookId: string; eventId: string; eventType: string; body: string }[], count: number) =>
+      s.module
+        .get(UnitOfWork)
+        .run((tx) => deliveries.insertMany(tx, rows, at(300_000), { token: randomUUID(), count, ms: 1_500 }));
+    const rows = Array.from({ length: 5 }, () => ({
+      webhookId: hook.id,
+      eventId: randomUUID(),
+      eventType: 'file.created',
+      body: '{}',
+    }));
+    const leased = await make(rows, 3);
+    expect(leased.map((d) => d.eventId)).toEqual(rows.slice(0, 3).map((r) => r.eventId));
+    // The other two are due for anyone; the leased ones only when their lease ends.
+    const claimed = await deliveries.claimDue(at(300_000), 60_000, randomUUID(), 100);
+    expect(claimed.map((d) => d.eventId).sort()).toEqual(
+      rows
+        .slice(3)
+        .map((r) => r.eventId)
+        .sort(),
+    );
+    await new Promise((r) => setTimeout(r, 1_600));
+    const retaken = await deliveries.claimDue(at(300_000), 60_000, randomUUID(), 100);
+    expect(retaken.map((d) => d.eventId).sort()).toEqual(
+      rows
+        .slice(0, 3)
+        .map((r) => r.eventId)
+        .sort(),
+    );
+    // Made again (a dispatch a crash undid, redone): nothing new.
+    expect(await make(rows, 5)).toEqual([]);
+    expect(await deliveries.claimDue(at(300_000), 60_000, randomUUID(), 100)).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { type Tx, WITHOUT_FLUSH_WAIT } from '../../database/unit-of-work';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -33,29 +32,59 @@ export interface RecordedAttempt {
   error: string | null;
 }
 
+/** A delivery to make: an event for a webhook that listens to it. */
+export interface NewDelivery {
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+}
+
 /**
  * The only SQL on `webhook_deliveries` and its attempt log `webhook_attempts` (one aggregate: an attempt
  * is written with its delivery's new state, in one statement).
  */
-/** Rows per INSERT (13 parameters each). */
-const ROWS_PER_INSERT = 1000;
-
 @Injectable()
 export class WebhookDeliveriesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** New deliveries (an event already delivered to a webhook is not made twice). */
-  async insertMany(tx: Tx, rows: Omit<WebhookDeliveryEntity, 'id' | 'webhook'>[]): Promise<void> {
-    // A batch of events times the webhooks: statements of ROWS_PER_INSERT stay under PostgreSQL's 65,535 parameters.
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      await tx
-        .createQueryBuilder()
-        .insert()
-        .into(WebhookDeliveryEntity)
-        .values(rows.slice(i, i + ROWS_PER_INSERT) as QueryDeepPartialEntity<WebhookDeliveryEntity>[])
-        .orIgnore()
-        .execute();
-    }
+  /**
+   * Makes deliveries, pending and due at `now`, in one statement (an event already delivered to a
+   * webhook is not made twice). The first `lease.count` are made leased to `lease.token` for
+   * `lease.ms`: their maker sends them at once, with no claim. Returns those (the others are claimed).
+   */
+  async insertMany(
+    tx: Tx,
+    rows: NewDelivery[],
+    now: Date,
+    lease: { token: string; count: number; ms: number },
+  ): Promise<{ id: string; webhookId: string; eventId: string }[]> {
+    if (rows.length === 0) return [];
+    const column = <T>(pick: (r: NewDelivery) => T) => rows.map(pick);
+    const made: { id: string; webhook_id: string; event_id: string; lease_token: string | null }[] = await tx.query(
+      `INSERT INTO webhook_deliveries
+              (webhook_id, event_id, event_type, body, state, attempts, created_at, next_attempt_at, lease_token, lease_until)
+       SELECT t.webhook_id, t.event_id, t.event_type, t.body, 'pending', 0, $5, $5,
+              CASE WHEN t.n <= $6 THEN $7::uuid END,
+              CASE WHEN t.n <= $6 THEN now() + make_interval(secs => $8 / 1000.0) END
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY
+              AS t(webhook_id, event_id, event_type, body, n)
+       ON CONFLICT DO NOTHING
+       RETURNING id, webhook_id, event_id, lease_token`,
+      [
+        column((r) => r.webhookId),
+        column((r) => r.eventId),
+        column((r) => r.eventType),
+        column((r) => r.body),
+        now,
+        lease.count,
+        lease.token,
+        lease.ms,
+      ],
+    );
+    return made
+      .filter((m) => m.lease_token === lease.token)
+      .map((m) => ({ id: String(m.id), webhookId: m.webhook_id, eventId: m.event_id }));
   }
 
   /**

@@ -1,12 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { WebhookEventType } from '@stockroom/contracts';
 import { Clock } from '../../common/clock';
 import type { Tx } from '../../database/unit-of-work';
 import type { ChangeEventEntity } from '../events/change-event.entity';
 import { ChangeEventsListener } from '../events/change-events.listener';
 import { ChangeEventsService } from '../events/change-events.service';
-import { WebhookDelivererService } from './webhook-deliverer.service';
-import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { LEASE_MS, WebhookDelivererService } from './webhook-deliverer.service';
+import { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import type { WebhookEntity } from './webhook.entity';
 import { eventBody } from './webhook.mapper';
 import { WebhooksRepository } from './webhooks.repository';
@@ -114,16 +115,18 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
 
   /** Dispatches until nothing is left (tests call it to not wait for a wake-up). */
   async drain(): Promise<void> {
-    let made = false;
+    let unleased = false;
     for (;;) {
-      let count = 0;
+      let made: { count: number; leased: ClaimedDelivery[] } = { count: 0, leased: [] };
       const handled = await this.events.dispatch(BATCH, async (tx, events) => {
-        count = await this.makeDeliveries(tx, events);
+        made = await this.makeDeliveries(tx, events);
       });
-      if (count > 0) made = true;
+      // Committed: what was made leased to this node goes out now; the rest is claimed.
+      this.deliverer.start(made.leased);
+      if (made.count > made.leased.length) unleased = true;
       if (handled < BATCH || this.stopped) break;
     }
-    if (made) this.deliverer.wake();
+    if (unleased) this.deliverer.wake();
     const now = Date.now();
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -132,30 +135,47 @@ export class WebhookDispatcherService implements OnModuleInit, OnApplicationShut
     }
   }
 
-  private async makeDeliveries(tx: Tx, events: ChangeEventEntity[]): Promise<number> {
+  /**
+   * One delivery per matching webhook of each event; as many as the deliverer has free slots are made
+   * leased to this node (sent once this commits, with no claim).
+   */
+  private async makeDeliveries(
+    tx: Tx,
+    events: ChangeEventEntity[],
+  ): Promise<{ count: number; leased: ClaimedDelivery[] }> {
     const hooks = await this.webhooks.active(tx);
-    const now = this.clock.now();
     const rows = events.flatMap((event) => {
       const matching = webhooksFor(event, hooks);
       if (matching.length === 0) return [];
       const body = eventBody(event);
-      return matching.map((hook) => ({
-        webhookId: hook.id,
-        eventId: event.id,
-        eventType: event.type,
-        body,
-        state: 'pending' as const,
-        attempts: 0,
-        createdAt: now,
-        firstAttemptAt: null,
-        nextAttemptAt: now,
-        leaseToken: null,
-        leaseUntil: null,
-        lastStatus: null,
-        lastAttemptAt: null,
-      }));
+      return matching.map((hook) => ({ hook, webhookId: hook.id, eventId: event.id, eventType: event.type, body }));
     });
-    await this.deliveries.insertMany(tx, rows);
-    return rows.length;
+    const token = randomUUID();
+    const made = await this.deliveries.insertMany(tx, rows, this.clock.now(), {
+      token,
+      count: this.deliverer.freeSlots(),
+      ms: LEASE_MS,
+    });
+    const byKey = new Map(rows.map((r) => [`${r.webhookId} ${r.eventId}`, r]));
+    const leased = made.flatMap(({ id, webhookId, eventId }): ClaimedDelivery[] => {
+      const row = byKey.get(`${webhookId} ${eventId}`);
+      if (!row) return [];
+      return [
+        {
+          id,
+          webhookId,
+          eventId,
+          eventType: row.eventType,
+          body: row.body,
+          attempts: 0,
+          firstAttemptAt: null,
+          leaseToken: token,
+          url: row.hook.url,
+          secret: row.hook.secret,
+          allowInternal: row.hook.allowInternal,
+        },
+      ];
+    });
+    return { count: rows.length, leased };
   }
 }
