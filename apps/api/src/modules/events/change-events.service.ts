@@ -19,7 +19,7 @@ export interface ChangeEventInput {
   details?: Record<string, unknown>;
 }
 
-/** Which changes someone listens to (the webhooks module): `wants(type, directory id or null)`. */
+/** Which changes someone listens to (the webhooks module): a test of a type and a directory id (null: global). */
 export interface ChangeEventAudience {
   listening(): Promise<(type: WebhookEventType, feedId: number | null) => boolean>;
 }
