@@ -23,6 +23,13 @@ function collect(stream: Readable) {
   return { done, bytes: () => bytes };
 }
 
+/** A client's view, which must exist while the fetch streams. */
+async function reader(fetch: SharedFetch): Promise<Readable> {
+  const r = await fetch.reader();
+  if (!r) throw new Error('no reader while the fetch streams');
+  return r;
+}
+
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
@@ -52,15 +59,13 @@ describe('SharedFetch', () => {
 
     upstream.write(body.subarray(0, 64 * 1024));
     await fetch.ready;
-    const early = await fetch.reader();
-    expect(early).not.toBeNull();
-    const first = collect(early!);
+    const first = collect(await reader(fetch));
 
     // More than the window has passed before the second client comes: it starts from the spool.
     for (let at = 64 * 1024; at < 20 * MiB; at += 256 * 1024)
       upstream.write(body.subarray(at, Math.min(at + 256 * 1024, 20 * MiB)));
     await until(() => fetch.received >= 20 * MiB);
-    const late = collect((await fetch.reader())!);
+    const late = collect(await reader(fetch));
 
     upstream.end(body.subarray(20 * MiB));
     expect((await toStorage.done).equals(body)).toBe(true);
@@ -83,7 +88,7 @@ describe('SharedFetch', () => {
     const toStorage = collect(await fetch.spool(dir, upstream, 4 * MiB));
     upstream.write(randomBytes(MiB));
     await fetch.ready;
-    const client = collect((await fetch.reader())!);
+    const client = collect(await reader(fetch));
     upstream.write(randomBytes(4 * MiB));
     await expect(toStorage.done).rejects.toThrow(/more than the 4194304 bytes/);
     fetch.fail(new Error('upstream went away'));
