@@ -68,6 +68,13 @@ describe('replication', () => {
     const items = (await (await endpoint(t, feed)('dir/?recursive=true')).json()) as AssetItem[];
     return new Map(items.filter((i) => i.type !== 'dir').map((i) => [i.parent ? `${i.parent}/${i.name}` : i.name, i]));
   };
+  /** Every folder (with a trailing `/`) and file of a directory, sorted. */
+  const tree = async (t: TestApp, feed: string): Promise<string[]> => {
+    const items = (await (await endpoint(t, feed)('dir/?recursive=true')).json()) as AssetItem[];
+    return items.map((i) => `${i.parent ? `${i.parent}/` : ''}${i.name}${i.type === 'dir' ? '/' : ''}`).sort();
+  };
+  const mkdir = async (t: TestApp, feed: string, path: string) =>
+    expect((await endpoint(t, feed)(`dir/${path}`, { method: 'POST' })).status).toBe(201);
   /** A pair of directories of the same name on both servers. */
   const pair = async (): Promise<string> => {
     const name = `rep${++feedNo}`;
@@ -195,6 +202,10 @@ describe('replication', () => {
     expect(note.headers.get('content-type')).toContain('text/markdown');
     expect(note.headers.get('cache-control')).toBe('no-cache');
     expect((await files(remote, feed)).get('sub/note.md')?.userMetadata).toEqual({ tag: 'x' });
+    // An empty folder is made there too, the next time.
+    await mkdir(local, feed, 'blank');
+    await runNow(j.id);
+    expect(await tree(remote, feed)).toEqual(['big.bin', 'blank/', 'sub/', 'sub/note.md']);
 
     proxy.reset();
     expect(await runNow(j.id)).toEqual(expect.objectContaining({ copiedFiles: 0, skippedFiles: 2 }));
@@ -235,11 +246,14 @@ describe('replication', () => {
     await put(local, feed, 'keep.txt', 'local, older');
     await put(local, feed, 'extra.txt', 'only here');
     await put(local, feed, 'deep/extra2.txt', 'only here too');
+    // Empty folders too: the remote's are made, those only here go.
+    await mkdir(remote, feed, 'empty/inner');
+    await mkdir(local, feed, 'gone/deeper');
     const j = await job({ feed, remoteFeed: feed, mode: 'mirror' });
     const run = await runNow(j.id);
     expect(run).toEqual(expect.objectContaining({ state: 'completed', copiedFiles: 2, deletedFiles: 2 }));
-    const here = await files(local, feed);
-    expect([...here.keys()].sort()).toEqual(['keep.txt', 'new/one.txt']);
+    expect(await tree(local, feed)).toEqual(await tree(remote, feed));
+    expect(await tree(local, feed)).toEqual(['empty/', 'empty/inner/', 'keep.txt', 'new/', 'new/one.txt']);
     expect((await read(local, feed, 'keep.txt')).body.toString()).toBe('remote');
     const log = (await getRun(j.id, run.id)).files ?? [];
     expect(
@@ -301,6 +315,8 @@ describe('replication', () => {
       item('back\\slash.txt'),
       item('a/b.txt'),
       item('ok.txt', 'fine'),
+      { ...item('..', 'x'), type: 'dir' },
+      { ...item('empty'), type: 'dir' },
     ];
     // A "remote" that lists what no Stockroom would: the only way to get such a listing.
     const evil: Server = createServer((req, res) => {
@@ -319,12 +335,13 @@ describe('replication', () => {
       const j = await job({ feed, remoteUrl: url, remoteFeed: feed, mode: 'pull' });
       const run = await runNow(j.id);
       expect(run).toEqual(
-        expect.objectContaining({ state: 'completed', copiedFiles: 1, failedFiles: 0, skippedFiles: 6 }),
+        expect.objectContaining({ state: 'completed', copiedFiles: 1, failedFiles: 0, skippedFiles: 7 }),
       );
-      expect([...(await files(local, feed)).keys()]).toEqual(['fine/ok.txt']);
+      expect(await tree(local, feed)).toEqual(['empty/', 'fine/', 'fine/ok.txt']);
       const log = (await getRun(j.id, run.id)).files ?? [];
       const refused = log.filter((f) => f.outcome === 'skipped');
-      expect(refused).toHaveLength(6);
+      expect(refused).toHaveLength(7);
+      expect(refused.map((f) => f.path)).toContain('x/../');
       for (const f of refused) expect(f.reason).toMatch(/^refused remote path: /);
     } finally {
       evil.closeAllConnections();

@@ -90,8 +90,11 @@ export class RemoteAssetClient {
     this.base = `${remoteUrl.replace(/\/+$/, '')}/endpoints/${encodeURIComponent(feed)}`;
   }
 
-  /** Every file of the remote directory (recursive listing), and the entries refused for their path. */
-  async listFiles(): Promise<{ files: RemoteFile[]; refused: RefusedEntry[] }> {
+  /**
+   * Every file and folder of the remote directory (recursive listing), and the entries refused for
+   * their path.
+   */
+  async list(): Promise<{ files: RemoteFile[]; folders: string[]; refused: RefusedEntry[] }> {
     // Compressed, the listing is a fraction of its size (Stockroom gzips /endpoints JSON when asked).
     const res = await this.send({
       method: 'GET',
@@ -132,15 +135,20 @@ export class RemoteAssetClient {
     }
     if (!Array.isArray(items)) throw new RemoteError(200, 'the remote listing is not a JSON array');
     const files: RemoteFile[] = [];
+    const folders: string[] = [];
     const refused: RefusedEntry[] = [];
     for (const raw of items as ListedItem[]) {
-      if (typeof raw !== 'object' || raw === null || raw.type === 'dir') continue;
+      if (typeof raw !== 'object' || raw === null) continue;
       const name = typeof raw.name === 'string' ? raw.name : '';
       const parent = typeof raw.parent === 'string' ? raw.parent : '';
       const shown = parent ? `${parent}/${name}` : name;
       const problem = remotePathProblem(parent, name);
       if (problem) {
-        refused.push({ path: shown, reason: `refused remote path: ${problem}` });
+        refused.push({ path: raw.type === 'dir' ? `${shown}/` : shown, reason: `refused remote path: ${problem}` });
+        continue;
+      }
+      if (raw.type === 'dir') {
+        folders.push(shown.normalize('NFC'));
         continue;
       }
       const hex = (v: unknown) => (typeof v === 'string' && /^[0-9a-f]+$/i.test(v) ? v.toLowerCase() : undefined);
@@ -160,7 +168,7 @@ export class RemoteAssetClient {
             : undefined,
       });
     }
-    return { files, refused };
+    return { files, folders, refused };
   }
 
   /** A file's bytes as they stream in, with its media type and length. The caller consumes or destroys `body`. */
@@ -264,6 +272,20 @@ export class RemoteAssetClient {
       body: JSON.stringify({ ...m, userMetadataUpdateMode: 'replace' }),
     });
     await this.expect(res, [200, 201, 204], `set the metadata of "${path}"`);
+    res.body.resume();
+  }
+
+  /** `POST dir/{path}`: the folder and its parents (fine when it exists). */
+  async createFolder(path: string): Promise<void> {
+    const res = await this.send({ method: 'POST', url: `${this.base}/dir/${encodePath(path)}` });
+    await this.expect(res, [200, 201], `create the folder "${path}"`);
+    res.body.resume();
+  }
+
+  /** `POST delete/{path}?recursive=false`: an empty folder (a RemoteError 400 when it is not empty). */
+  async deleteFolder(path: string): Promise<void> {
+    const res = await this.send({ method: 'POST', url: `${this.base}/delete/${encodePath(path)}?recursive=false` });
+    await this.expect(res, [200, 204], `delete the folder "${path}"`);
     res.body.resume();
   }
 

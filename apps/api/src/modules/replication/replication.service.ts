@@ -28,7 +28,7 @@ import { dueSlot, nextRun, scheduleProblem } from '../retention/retention-schedu
 import { AccessService } from '../security/access.service';
 import { StorageSecrets } from '../storage/storage-secrets';
 import { StorageService } from '../storage/storage.service';
-import { failureReason, RemoteAssetClient, type RemoteFile } from './remote-asset-client';
+import { failureReason, RemoteAssetClient, RemoteError, type RemoteFile } from './remote-asset-client';
 import { LocalFile, metadataKey, sameContent, toLocal, wireMetadata } from './replication-compare';
 import { ReplicationIdentity } from './replication-identity.service';
 import { toFile, toJob, toRun } from './replication.mapper';
@@ -399,8 +399,8 @@ export class ReplicationService implements OnApplicationShutdown {
       job.api_key ? this.secrets.decrypt(job.api_key) : null,
       this.shutdown.signal,
     );
-    const { files: remoteFiles, refused } = await client.listFiles();
-    const local = await this.localFiles(actor, feed);
+    const { files: remoteFiles, folders: remoteFolders, refused } = await client.list();
+    const { files: local, folders: localFolders } = await this.localTree(actor, feed);
     const remote = new Map(remoteFiles.map((f) => [f.path.toLowerCase(), f]));
     const refusedPaths = new Set(refused.map((r) => r.path.toLowerCase()));
     // Copied or deleted by this run before it was interrupted: counted once, in the log.
@@ -501,8 +501,87 @@ export class ReplicationService implements OnApplicationShutdown {
       await this.eachLimited(targets.sort(byPath), deleteTarget);
       if (this.stopping) return 'stopped';
     }
+    await this.replicateFolders(job, feed, client, {
+      source: pulling ? remoteFolders : localFolders,
+      target: pulling ? localFolders : remoteFolders,
+      sourceFiles: sources,
+      pulling,
+      deleting,
+      refused: refusedPaths,
+      record,
+    });
+    if (this.stopping) return 'stopped';
     await this.repository.setCounts(run.id, counts);
     return 'done';
+  }
+
+  /**
+   * Folders no file is in (files bring theirs): made on the target when the source has them; with
+   * deletes, the target's that the source lacks are removed when they are empty (deepest first; one
+   * that still holds something, such as a refused file, stays). Only failures are logged, with the
+   * folder's path and a trailing `/`.
+   */
+  private async replicateFolders(
+    job: JobRow,
+    feed: FeedEntity,
+    client: RemoteAssetClient,
+    sides: {
+      source: string[];
+      target: string[];
+      sourceFiles: { path: string }[];
+      pulling: boolean;
+      deleting: boolean;
+      refused: Set<string>;
+      record: (path: string, outcome: 'failed', size: number, reason: string) => Promise<void>;
+    },
+  ): Promise<void> {
+    const actor = jobActor(job);
+    const holdingFiles = new Set<string>();
+    for (const f of sides.sourceFiles) {
+      const segments = f.path.toLowerCase().split('/');
+      for (let i = 1; i < segments.length; i++) holdingFiles.add(segments.slice(0, i).join('/'));
+    }
+    const sourceKeys = new Set(sides.source.map((p) => p.toLowerCase()));
+    const targetKeys = new Set(sides.target.map((p) => p.toLowerCase()));
+    const fail = (path: string, e: unknown) => sides.record(`${path}/`, 'failed', 0, `folder: ${failureReason(e)}`);
+    const missing = sides.source.filter((p) => !targetKeys.has(p.toLowerCase()) && !holdingFiles.has(p.toLowerCase()));
+    for (const path of missing.sort()) {
+      if (this.stopping) return;
+      await this.requireStillThere(job);
+      try {
+        if (sides.pulling)
+          await this.assets.createFolder(actor, { feed, path: await this.assets.resolvePath(feed, path.split('/')) });
+        else await client.createFolder(path);
+      } catch (e) {
+        if (!this.stopping) await fail(path, e);
+      }
+    }
+    if (!sides.deleting) return;
+    const extra = sides.target.filter(
+      (p) =>
+        !sourceKeys.has(p.toLowerCase()) &&
+        !holdingFiles.has(p.toLowerCase()) &&
+        !sides.refused.has(`${p.toLowerCase()}/`),
+    );
+    // Deepest first: a folder emptied of its folders goes too.
+    for (const path of extra.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1))) {
+      if (this.stopping) return;
+      await this.requireStillThere(job);
+      try {
+        if (sides.pulling)
+          await this.assets.delete(
+            actor,
+            { feed, path: await this.assets.resolvePath(feed, path.split('/')) },
+            { recursive: false, fileOnly: false },
+          );
+        else await client.deleteFolder(path);
+      } catch (e) {
+        const notEmpty =
+          (e instanceof AppError && e.code === ErrorCode.FolderNotEmpty) ||
+          (e instanceof RemoteError && e.status === 400);
+        if (!notEmpty && !this.stopping) await fail(path, e);
+      }
+    }
   }
 
   /**
@@ -540,13 +619,19 @@ export class ReplicationService implements OnApplicationShutdown {
   }
 
   /** Every local file of the directory (a streamed listing; only what comparing needs is kept). */
-  private async localFiles(actor: Principal, feed: FeedEntity): Promise<Map<string, LocalFile>> {
+  /** The local directory's files (by lower-cased path) and folders. */
+  private async localTree(
+    actor: Principal,
+    feed: FeedEntity,
+  ): Promise<{ files: Map<string, LocalFile>; folders: string[] }> {
     const files = new Map<string, LocalFile>();
+    const folders: string[] = [];
     const rows = await this.assets.list(actor, { feed, path: itemPath([]) }, true);
     for await (const row of rows) {
       if (row.kind === 'file') files.set(row.path.toLowerCase(), toLocal(row));
+      else folders.push(row.path);
     }
-    return files;
+    return { files, folders };
   }
 
   /**
