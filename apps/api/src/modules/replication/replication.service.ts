@@ -618,8 +618,10 @@ export class ReplicationService implements OnApplicationShutdown {
     remote.sha1 = await client.etagSha1(remote.path).catch(() => undefined);
   }
 
-  /** Every local file of the directory (a streamed listing; only what comparing needs is kept). */
-  /** The local directory's files (by lower-cased path) and folders. */
+  /**
+   * Every local file (by lower-cased path; only what comparing needs is kept) and folder of the
+   * directory, from a streamed listing.
+   */
   private async localTree(
     actor: Principal,
     feed: FeedEntity,
