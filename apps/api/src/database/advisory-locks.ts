@@ -35,14 +35,7 @@ export class AdvisoryLocks {
       await runner.release();
       throw e;
     }
-    return {
-      session: runner.manager,
-      run: (work) => runner.manager.transaction(work),
-      release: async () => {
-        await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [classId, key]).catch(() => undefined);
-        await runner.release();
-      },
-    };
+    return held(runner, classId, key);
   }
 
   /** The lock on a new connection, or null (nothing held) when another session holds it. */
@@ -62,14 +55,19 @@ export class AdvisoryLocks {
       await runner.release();
       throw e;
     }
-    return {
-      session: runner.manager,
-      run: (work) => runner.manager.transaction(work),
-      release: async () => {
-        // A broken connection has lost the lock already; the pool drops it.
-        await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [classId, key]).catch(() => undefined);
-        await runner.release();
-      },
-    };
+    return held(runner, classId, key);
   }
+}
+
+/** The session of a connection that holds the lock (classId, key). */
+function held(runner: QueryRunner, classId: number, key: number): LockedSession {
+  return {
+    session: runner.manager,
+    run: (work) => runner.manager.transaction(work),
+    release: async () => {
+      // A broken connection has lost the lock already; the pool drops it.
+      await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [classId, key]).catch(() => undefined);
+      await runner.release();
+    },
+  };
 }

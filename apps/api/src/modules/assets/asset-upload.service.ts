@@ -132,14 +132,8 @@ export class AssetUploadService implements OnApplicationShutdown {
     mode: 'create' | 'overwrite',
     request: StoreRequest,
   ): Promise<{ outcome: 'created' | 'overwritten'; size: number; sha1: string }> {
-    const { feed, path } = target;
-    if (path.segments.length === 0) throw badRequest('A file path is required.');
-    const rows = await this.items.findWithAncestors(feed.id, path.segments);
-    const existing = rows.find((r) => r.path_lower === path.lower);
-    const blockingFile = rows.find((r) => r.path_lower !== path.lower && r.kind === 'file');
-    if (blockingFile)
-      throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
-    if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
+    const { path } = target;
+    const { rows, existing } = await this.fileSlot(target);
     // What the connector creates follows the rules for new names, as an upload's would.
     requireNewNames(path, new Set(rows.map((r) => r.path_lower)));
     return this.write(CONNECTOR_ACTOR, target, mode, request, existing);
@@ -220,11 +214,10 @@ export class AssetUploadService implements OnApplicationShutdown {
   }
 
   /**
-   * Checks, before any byte is read, that the target can take a file and the actor may write it:
-   * Add for a new file, Overwrite for an existing one, and the directory's write policy. Returns the
-   * file the write would replace, if any.
+   * The target's row (if any) and its ancestors', once it is clear a file can stand there: refused
+   * when the path is empty, a file is above it or a folder is there.
    */
-  async checkWritable(actor: Principal, target: AssetTarget, mode: UploadMode): Promise<AssetItemRow | undefined> {
+  private async fileSlot(target: AssetTarget): Promise<{ rows: AssetItemRow[]; existing?: AssetItemRow }> {
     const { feed, path } = target;
     if (path.segments.length === 0) throw badRequest('A file path is required.');
     const rows = await this.items.findWithAncestors(feed.id, path.segments);
@@ -233,6 +226,17 @@ export class AssetUploadService implements OnApplicationShutdown {
     if (blockingFile)
       throw new AppError(ErrorCode.IsFile, `Cannot write "${path.path}": "${blockingFile.path}" is a file.`);
     if (existing?.kind === 'dir') throw new AppError(ErrorCode.IsFolder, `"${path.path}" is a folder.`);
+    return { rows, existing };
+  }
+
+  /**
+   * Checks, before any byte is read, that the target can take a file and the actor may write it:
+   * Add for a new file, Overwrite for an existing one, and the directory's write policy. Returns the
+   * file the write would replace, if any.
+   */
+  async checkWritable(actor: Principal, target: AssetTarget, mode: UploadMode): Promise<AssetItemRow | undefined> {
+    const { feed, path } = target;
+    const { rows, existing } = await this.fileSlot(target);
     if (existing && mode === 'create') throw new AppError(ErrorCode.AlreadyExists, `"${path.path}" already exists.`);
     if (!existing && mode === 'overwrite') throw new AppError(ErrorCode.NotFound, `"${path.path}" was not found.`);
     // Filling one's own fresh 0-byte placeholder completes a create (WebDAV clients' LOCK, or empty
